@@ -1,0 +1,32 @@
+#include "cli/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/commands.h"
+
+namespace sluice::cli {
+
+void add_version_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("version", "Print the sluice version");
+  cmd->callback([&exit_code] {
+    std::cout << "sluice 0.1.0\n";
+    exit_code = kExitOk;
+  });
+}
+
+int main(int argc, char** argv) {
+  CLI::App app{"sluice: run GitHub-Actions-style workflows on your own machines"};
+  app.require_subcommand(1);
+  int exit_code = kExitOk;
+  add_version_command(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitInvalid;
+  }
+  return exit_code;
+}
+
+}  // namespace sluice::cli

@@ -1,0 +1,13 @@
+// One function per subcommand: each adds its CLI11 subcommand to the app and sets the
+// callback that runs it. The callback stores the exit code in `exit_code`.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace sluice::cli {
+
+void add_version_command(CLI::App& app, int& exit_code);
+
+}  // namespace sluice::cli
