@@ -1,0 +1,86 @@
+// Executor: how the engine runs one step attempt in the world.
+//
+// The engine decides what to run (command, environment, working directory) and when to
+// stop it (timeouts, cancellation); the executor starts it, streams its output through
+// the workflow-command processor into the LogWriter, and reports how it ended together
+// with what the step wrote to its GITHUB_OUTPUT / GITHUB_ENV / GITHUB_PATH /
+// GITHUB_STEP_SUMMARY / GITHUB_STATE files and the annotations it printed.
+//
+// Threading: start() and cancel() are called from the engine thread. `on_done` is called
+// exactly once per started execution, from any thread; the engine re-posts it onto its
+// own event loop. `on_done` may be called before start() returns.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/log_writer.h"
+#include "engine/run_model.h"
+
+namespace sluice {
+class SecretMasker;
+}
+
+namespace sluice::engine {
+
+using ExecutionId = int64_t;
+
+struct StepRequest {
+  enum class Kind {
+    kScript,  // `run:` — `shell` + `script`
+    kNode,    // JavaScript action entry point: `node <script_path>`
+  };
+  Kind kind = Kind::kScript;
+  // kScript: "" (default: bash if present, else sh), "bash", "sh", "python", "pwsh", or a
+  // custom template containing "{0}" (e.g. "perl {0}"). The script is written to a file in
+  // `temp_dir` and substituted for {0}.
+  std::string shell;
+  std::string script;
+  // kNode: path of the .js file to run with the machine's `node`.
+  std::string script_path;
+
+  // The complete environment of the process (the engine merges runner defaults,
+  // workflow/job/step env, INPUT_*). The executor adds GITHUB_OUTPUT, GITHUB_ENV,
+  // GITHUB_PATH, GITHUB_STEP_SUMMARY, GITHUB_STATE and their SLUICE_* aliases.
+  std::map<std::string, std::string> env;
+  std::string working_directory;
+  std::string temp_dir;  // exists; the executor creates its files in it
+
+  std::shared_ptr<SecretMasker> masker;  // run-wide; ::add-mask:: adds to it
+  std::shared_ptr<LogWriter> log;        // receives masked lines
+  std::string log_pattern;               // RE2; report whether any output line matched
+};
+
+struct StepOutcome {
+  bool started = false;      // false: could not start (error_message says why)
+  std::string error_message;
+  int exit_code = -1;        // when exited normally
+  int signal = 0;            // when killed by a signal (e.g. 9 after SIGKILL)
+  bool cancelled = false;    // ended because cancel() was called
+  bool log_pattern_matched = false;
+
+  std::vector<std::pair<std::string, std::string>> outputs;  // GITHUB_OUTPUT + ::set-output
+  std::vector<std::pair<std::string, std::string>> env;      // GITHUB_ENV
+  std::vector<std::string> path;                             // GITHUB_PATH, in order
+  std::vector<std::pair<std::string, std::string>> state;    // GITHUB_STATE + ::save-state
+  std::string summary;                                       // GITHUB_STEP_SUMMARY (markdown)
+  std::vector<Annotation> annotations;  // ::error/::warning/::notice (run/job/step unset)
+
+  bool succeeded() const { return started && !cancelled && signal == 0 && exit_code == 0; }
+};
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  virtual ExecutionId start(StepRequest request, std::function<void(StepOutcome)> on_done) = 0;
+  // Stops the execution: SIGTERM to its whole process group, SIGKILL after a grace
+  // period. No-op when it already ended. on_done still follows, with cancelled = true.
+  virtual void cancel(ExecutionId id) = 0;
+};
+
+}  // namespace sluice::engine

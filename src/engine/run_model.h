@@ -1,0 +1,117 @@
+// The vocabulary of a run's state: statuses and the records the engine hands to the
+// Store. Records are plain data; the engine owns them and saves a copy on each change.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sluice::engine {
+
+// Every job, step and attempt moves forward through these states only:
+//   kQueued -> kWaiting (blocked on needs/concurrency) -> kRunning -> one terminal state.
+// A node that never runs goes straight from kQueued/kWaiting to kSkipped or kCancelled.
+enum class RunStatus { kQueued, kWaiting, kRunning, kSuccess, kFailure, kTimedOut, kCancelled, kSkipped };
+
+bool is_terminal(RunStatus status);
+const char* to_string(RunStatus status);  // "queued", "success", "timed_out", ...
+RunStatus run_status_from_string(const std::string& text);
+// GitHub's result string for `needs.<id>.result` / `steps.<id>.outcome`:
+// success | failure | cancelled | skipped (timed out counts as failure, as on GitHub).
+const char* github_result(RunStatus status);
+
+struct RunRecord {
+  int64_t id = 0;          // assigned by Store::create_run
+  int64_t run_number = 0;  // per workflow, assigned by Store::create_run
+  std::string workflow_file;
+  std::string workflow_name;
+  std::string run_name;
+  std::string event;  // push | workflow_dispatch | schedule | ...
+  std::string ref;
+  std::string sha;
+  std::string inputs_json;  // masked
+  RunStatus status = RunStatus::kQueued;
+  int64_t created_ms = 0;
+  int64_t started_ms = 0;
+  int64_t finished_ms = 0;
+};
+
+struct JobRecord {
+  int64_t run_id = 0;
+  std::string key;  // unique in the run: "build" or "build (linux, 18)"
+  std::string job_id;
+  std::string name;
+  std::string matrix_json;  // "" when not a matrix job
+  RunStatus status = RunStatus::kQueued;
+  std::string reason;       // why skipped / failed / cancelled, for humans
+  int attempt = 1;
+  std::string outputs_json;  // masked
+  int64_t started_ms = 0;
+  int64_t finished_ms = 0;
+};
+
+struct StepRecord {
+  int64_t run_id = 0;
+  std::string job_key;
+  int index = 0;  // 0-based position in the job (pre/post steps are numbered in order)
+  std::string step_id;
+  std::string name;
+  RunStatus status = RunStatus::kQueued;   // conclusion (after continue-on-error)
+  RunStatus outcome = RunStatus::kQueued;  // before continue-on-error
+  std::string reason;
+  int attempts = 0;
+  int exit_code = -1;
+  std::string outputs_json;  // masked
+  int64_t started_ms = 0;
+  int64_t finished_ms = 0;
+};
+
+// One execution of a step; retried steps (and steps of retried jobs) have several.
+struct AttemptRecord {
+  int64_t run_id = 0;
+  std::string job_key;
+  int step_index = 0;
+  int job_attempt = 1;
+  int attempt = 1;
+  RunStatus status = RunStatus::kRunning;
+  int exit_code = -1;
+  int signal = 0;
+  std::string failure_class;  // "exit-code", "timeout", "signal", "log-pattern", "cancelled", "start-error"
+  std::string reason;         // human text, e.g. "exit code 3; retrying in 2s (exit-codes: [3])"
+  std::string log_path;       // set by the Store
+  int64_t log_lines = 0;
+  int64_t log_bytes = 0;
+  int64_t started_ms = 0;
+  int64_t finished_ms = 0;
+};
+
+enum class AnnotationLevel { kError, kWarning, kNotice };
+const char* to_string(AnnotationLevel level);
+
+struct Annotation {
+  int64_t run_id = 0;
+  std::string job_key;
+  int step_index = -1;
+  AnnotationLevel level = AnnotationLevel::kNotice;
+  std::string message;  // masked
+  std::string title;
+  std::string file;
+  int line = 0;
+  int end_line = 0;
+  int column = 0;
+  int end_column = 0;
+};
+
+// Counts shown in every run summary ("7 actions, 7 succeeded, 0 failed").
+// Actions are steps (as in the CI/CD-for-data-pipelines write-up, a step is an action).
+struct RunStatistics {
+  int total = 0;
+  int succeeded = 0;
+  int failed = 0;
+  int timed_out = 0;
+  int cancelled = 0;
+  int skipped = 0;
+  int running = 0;
+};
+
+}  // namespace sluice::engine

@@ -1,0 +1,50 @@
+// Store: where the engine records runs, jobs, steps, attempts, annotations and logs.
+//
+// The engine saves a full copy of a record every time it changes (upsert by key), so a
+// Store never has to merge partial updates. Implementations: MemoryStore (engine tests),
+// SqliteStore (store/sqlite_store.h, the default), later PostgreSQL.
+// Thread-safety: implementations must allow one writer thread plus concurrent readers
+// (other processes may read the same database while a run writes).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "engine/log_writer.h"
+#include "engine/run_model.h"
+
+namespace sluice::engine {
+
+struct RunDetail {
+  RunRecord run;
+  std::vector<JobRecord> jobs;
+  std::vector<StepRecord> steps;
+  std::vector<AttemptRecord> attempts;
+  std::vector<Annotation> annotations;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Assigns run.id and run.run_number (1 + the workflow's highest).
+  virtual Status create_run(RunRecord& run) = 0;
+  virtual Status save_run(const RunRecord& run) = 0;
+  virtual Status save_job(const JobRecord& job) = 0;      // key: (run_id, key)
+  virtual Status save_step(const StepRecord& step) = 0;   // key: (run_id, job_key, index)
+  // key: (run_id, job_key, step_index, job_attempt, attempt). Fills log_path when empty.
+  virtual Status save_attempt(AttemptRecord& attempt) = 0;
+  virtual Status add_annotation(const Annotation& annotation) = 0;
+  // Opens the log of one attempt for appending; `attempt.log_path` tells where it is.
+  virtual Result<std::shared_ptr<LogWriter>> open_log(AttemptRecord& attempt) = 0;
+
+  // Queries (newest first).
+  virtual Result<std::vector<RunRecord>> list_runs(int limit) = 0;
+  virtual Result<RunDetail> load_run(int64_t run_id) = 0;
+};
+
+}  // namespace sluice::engine

@@ -1,0 +1,164 @@
+// The typed model of a workflow file (GitHub Actions syntax plus sluice extensions).
+//
+// The loader (workflow_loader.h) fills it from YAML and records the source position of
+// every node, so that later layers (validation, planner, engine) can point at a line.
+// Values that may hold `${{ }}` expressions are kept as written (Scalar); they are
+// parsed and evaluated by the planner and the engine, in the contexts GitHub allows.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/diagnostic.h"
+#include "core/value.h"
+
+namespace sluice::spec {
+
+// A YAML scalar kept as written. `text` may contain `${{ }}`. For YAML booleans and
+// numbers `text` is their source form ("true", "30").
+struct Scalar {
+  std::string text;
+  SourcePos pos;
+};
+
+// Ordered `KEY: value` maps (env, with, outputs): order matters for display.
+using ScalarMap = std::vector<std::pair<std::string, Scalar>>;
+
+// sluice extension: retry that knows why something failed. Both jobs and steps.
+struct RetryPolicy {
+  int max_attempts = 1;             // 1 = no retry
+  double delay_seconds = 0;         // first backoff delay
+  double factor = 2;                // delay multiplier per attempt
+  double max_delay_seconds = 3600;  // cap
+  // Failure classes that allow a retry. When none is given, `any` is assumed.
+  std::vector<int> exit_codes;
+  bool on_timeout = false;
+  bool on_signal = false;
+  std::string log_pattern;  // RE2, matched against the attempt's output
+  bool on_any = false;
+  SourcePos pos;
+};
+
+struct Defaults {
+  std::optional<Scalar> shell;
+  std::optional<Scalar> working_directory;
+};
+
+struct Concurrency {
+  Scalar group;
+  std::optional<Scalar> cancel_in_progress;  // bool or expression
+  SourcePos pos;
+};
+
+struct Step {
+  std::string id;  // "" when not given
+  std::optional<Scalar> name;
+  std::optional<Scalar> if_condition;
+  std::optional<Scalar> run;
+  std::optional<Scalar> shell;
+  std::optional<Scalar> working_directory;
+  ScalarMap env;
+  std::optional<Scalar> continue_on_error;  // bool or expression
+  std::optional<Scalar> timeout_minutes;    // number or expression
+  std::optional<Scalar> uses;               // "./path", "owner/repo@ref", "sluice/scan@v1"
+  ScalarMap with;
+  std::optional<RetryPolicy> retry;
+  SourcePos pos;
+};
+
+struct Environment {
+  Scalar name;
+  std::optional<Scalar> url;
+};
+
+struct Strategy {
+  // The matrix as written: an object of axes (arrays of values), `include` and `exclude`
+  // lists, or a whole-matrix expression string. Strings may hold `${{ }}` (e.g.
+  // `${{ fromJSON(needs.a.outputs.m) }}`), evaluated when the job becomes ready.
+  std::optional<Value> matrix;
+  SourcePos matrix_pos;
+  std::optional<Scalar> fail_fast;     // default true
+  std::optional<Scalar> max_parallel;  // default unlimited
+};
+
+struct Job {
+  std::string id;
+  SourcePos pos;
+  std::optional<Scalar> name;
+  std::vector<Scalar> needs;  // job ids
+  std::optional<Scalar> if_condition;
+  std::vector<Scalar> runs_on;
+  std::optional<Environment> environment;
+  std::optional<Concurrency> concurrency;
+  ScalarMap outputs;
+  ScalarMap env;
+  Defaults defaults;
+  std::optional<Scalar> timeout_minutes;    // default 360
+  std::optional<Scalar> continue_on_error;
+  Strategy strategy;
+  std::vector<Step> steps;
+  std::optional<RetryPolicy> retry;
+  // Reusable-workflow caller job: `uses: ./.github/workflows/x.yml`.
+  std::optional<Scalar> uses;
+  ScalarMap with;
+  ScalarMap secrets;
+  bool secrets_inherit = false;
+};
+
+// Filters of push / pull_request (and similar) events.
+struct EventFilter {
+  std::string event;  // "push", "pull_request", ...
+  std::vector<std::string> branches, branches_ignore, tags, tags_ignore, paths, paths_ignore,
+      types;
+  SourcePos pos;
+};
+
+// An input of workflow_dispatch or workflow_call.
+struct InputSpec {
+  std::string id;
+  std::string type = "string";  // string | boolean | number | choice | environment
+  std::string description;
+  bool required = false;
+  std::optional<Value> default_value;  // strings may hold expressions (workflow_call)
+  std::vector<std::string> options;    // choice
+  SourcePos pos;
+};
+
+struct SecretSpec {
+  std::string id;
+  bool required = false;
+  SourcePos pos;
+};
+
+struct Triggers {
+  std::vector<EventFilter> events;  // every event named under `on`, with its filters
+  std::vector<Scalar> schedules;    // cron expressions
+  bool workflow_dispatch = false;
+  std::vector<InputSpec> dispatch_inputs;
+  bool workflow_call = false;
+  std::vector<InputSpec> call_inputs;
+  ScalarMap call_outputs;  // output id -> value expression
+  std::vector<SecretSpec> call_secrets;
+
+  const EventFilter* find(std::string_view event) const;
+};
+
+struct Workflow {
+  std::string file;  // path as given (relative to the repository when discovered)
+  std::optional<Scalar> name;
+  std::optional<Scalar> run_name;
+  Triggers on;
+  ScalarMap env;
+  Defaults defaults;
+  std::optional<Concurrency> concurrency;
+  bool has_permissions = false;  // accepted, not enforced
+  std::vector<Job> jobs;         // in file order
+
+  const Job* find_job(std::string_view id) const;
+  // The display name: `name:` when given, else the file path.
+  std::string display_name() const;
+};
+
+}  // namespace sluice::spec
