@@ -114,4 +114,14 @@ struct RunStatistics {
   int running = 0;
 };
 
+// Counts the steps by conclusion (StepRecord::status). Steps not finished yet (queued,
+// waiting or running) count as running, so the parts always add up to `total`.
+RunStatistics compute_statistics(const std::vector<StepRecord>& steps);
+// "7 actions: 7 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 0 running"
+// (printed by `sluice run` at the end and by `sluice show`).
+std::string format_statistics(const RunStatistics& stats);
+// A duration for humans: "850ms", "12.3s", "4m 05s", "2h 03m"; "-" when negative
+// (callers pass -1 for a record that never started).
+std::string format_duration_ms(int64_t duration_ms);
+
 }  // namespace sluice::engine

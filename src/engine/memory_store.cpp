@@ -1,0 +1,183 @@
+#include "engine/memory_store.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <fmt/format.h>
+
+namespace sluice::engine {
+
+// One log's lines, shared by the store and the writers it handed out, so a writer
+// outlives the store safely and tests can read a log while it is being written.
+struct MemoryStore::LogBuffer {
+  mutable std::mutex mutex;
+  std::string text;
+};
+
+namespace {
+
+class MemoryLogWriter : public LogWriter {
+ public:
+  explicit MemoryLogWriter(std::shared_ptr<MemoryStore::LogBuffer> buffer) : buffer_(std::move(buffer)) {}
+  void append_line(std::string_view line) override {
+    if (closed_) return;
+    std::lock_guard lock(buffer_->mutex);
+    buffer_->text.append(line);
+    buffer_->text.push_back('\n');
+    ++lines_;
+    bytes_ += static_cast<int64_t>(line.size()) + 1;
+  }
+  void close() override { closed_ = true; }
+  int64_t lines() const override { return lines_; }
+  int64_t bytes() const override { return bytes_; }
+
+ private:
+  std::shared_ptr<MemoryStore::LogBuffer> buffer_;
+  bool closed_ = false;
+  int64_t lines_ = 0;
+  int64_t bytes_ = 0;
+};
+
+Error unknown_run(int64_t run_id) { return Error{fmt::format("run {} does not exist", run_id), {}}; }
+
+}  // namespace
+
+MemoryStore::MemoryStore() = default;
+MemoryStore::~MemoryStore() = default;
+
+bool MemoryStore::has_run_locked(int64_t run_id) const { return runs_.count(run_id) != 0; }
+
+Status MemoryStore::create_run(RunRecord& run) {
+  std::lock_guard lock(mutex_);
+  int64_t highest = 0;
+  for (const auto& [id, existing] : runs_) {
+    if (existing.workflow_file == run.workflow_file) highest = std::max(highest, existing.run_number);
+  }
+  run.id = next_run_id_++;
+  run.run_number = highest + 1;
+  runs_[run.id] = run;
+  return Status::Ok();
+}
+
+Status MemoryStore::save_run(const RunRecord& run) {
+  std::lock_guard lock(mutex_);
+  auto it = runs_.find(run.id);
+  if (it == runs_.end()) return unknown_run(run.id);
+  // The run number is the store's to assign; a caller cannot renumber a run.
+  RunRecord copy = run;
+  copy.run_number = it->second.run_number;
+  it->second = std::move(copy);
+  return Status::Ok();
+}
+
+Status MemoryStore::save_job(const JobRecord& job) {
+  std::lock_guard lock(mutex_);
+  if (!has_run_locked(job.run_id)) return unknown_run(job.run_id);
+  auto key = std::make_pair(job.run_id, job.key);
+  auto it = jobs_.find(key);
+  if (it == jobs_.end()) {
+    jobs_.emplace(key, std::make_pair(next_job_seq_++, job));
+  } else {
+    it->second.second = job;
+  }
+  return Status::Ok();
+}
+
+Status MemoryStore::save_step(const StepRecord& step) {
+  std::lock_guard lock(mutex_);
+  if (!has_run_locked(step.run_id)) return unknown_run(step.run_id);
+  steps_[StepKey{step.run_id, step.job_key, step.index}] = step;
+  return Status::Ok();
+}
+
+Status MemoryStore::save_attempt(AttemptRecord& attempt) {
+  std::lock_guard lock(mutex_);
+  if (!has_run_locked(attempt.run_id)) return unknown_run(attempt.run_id);
+  if (attempt.log_path.empty()) {
+    attempt.log_path = fmt::format("memory://{}/{}/{}-{}-{}.log", attempt.run_id, attempt.job_key,
+                                   attempt.step_index, attempt.job_attempt, attempt.attempt);
+  }
+  attempts_[AttemptKey{attempt.run_id, attempt.job_key, attempt.step_index, attempt.job_attempt,
+                       attempt.attempt}] = attempt;
+  return Status::Ok();
+}
+
+Status MemoryStore::add_annotation(const Annotation& annotation) {
+  std::lock_guard lock(mutex_);
+  if (!has_run_locked(annotation.run_id)) return unknown_run(annotation.run_id);
+  annotations_.push_back(annotation);
+  return Status::Ok();
+}
+
+Result<std::shared_ptr<LogWriter>> MemoryStore::open_log(AttemptRecord& attempt) {
+  if (attempt.log_path.empty()) {
+    Status saved = save_attempt(attempt);
+    if (!saved) return saved.error();
+  }
+  std::lock_guard lock(mutex_);
+  auto& buffer = logs_[attempt.log_path];
+  if (!buffer) buffer = std::make_shared<LogBuffer>();
+  return std::shared_ptr<LogWriter>(std::make_shared<MemoryLogWriter>(buffer));
+}
+
+Result<std::vector<RunRecord>> MemoryStore::list_runs(int limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<RunRecord> out;
+  for (auto it = runs_.rbegin(); it != runs_.rend() && (limit <= 0 || static_cast<int>(out.size()) < limit); ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+Result<RunDetail> MemoryStore::load_run(int64_t run_id) {
+  std::lock_guard lock(mutex_);
+  auto run = runs_.find(run_id);
+  if (run == runs_.end()) return unknown_run(run_id);
+  RunDetail detail;
+  detail.run = run->second;
+  std::map<std::string, int64_t> job_seq;
+  std::vector<std::pair<int64_t, JobRecord>> jobs;
+  for (const auto& [key, entry] : jobs_) {
+    if (key.first != run_id) continue;
+    jobs.push_back(entry);
+    job_seq[key.second] = entry.first;
+  }
+  std::sort(jobs.begin(), jobs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [seq, job] : jobs) detail.jobs.push_back(std::move(job));
+
+  // Steps and attempts of jobs never saved sort after the saved ones, by key.
+  auto seq_of = [&](const std::string& job_key) {
+    auto it = job_seq.find(job_key);
+    return it == job_seq.end() ? INT64_MAX : it->second;
+  };
+  for (const auto& [key, step] : steps_) {
+    if (std::get<0>(key) == run_id) detail.steps.push_back(step);
+  }
+  std::stable_sort(detail.steps.begin(), detail.steps.end(), [&](const StepRecord& a, const StepRecord& b) {
+    return std::make_tuple(seq_of(a.job_key), a.job_key, a.index) < std::make_tuple(seq_of(b.job_key), b.job_key, b.index);
+  });
+  for (const auto& [key, attempt] : attempts_) {
+    if (std::get<0>(key) == run_id) detail.attempts.push_back(attempt);
+  }
+  std::stable_sort(detail.attempts.begin(), detail.attempts.end(), [&](const AttemptRecord& a, const AttemptRecord& b) {
+    return std::make_tuple(seq_of(a.job_key), a.job_key, a.step_index, a.job_attempt, a.attempt) <
+           std::make_tuple(seq_of(b.job_key), b.job_key, b.step_index, b.job_attempt, b.attempt);
+  });
+  for (const Annotation& annotation : annotations_) {
+    if (annotation.run_id == run_id) detail.annotations.push_back(annotation);
+  }
+  return detail;
+}
+
+std::string MemoryStore::log_text(const std::string& log_path) const {
+  std::shared_ptr<LogBuffer> buffer;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = logs_.find(log_path);
+    if (it == logs_.end()) return "";
+    buffer = it->second;
+  }
+  std::lock_guard lock(buffer->mutex);
+  return buffer->text;
+}
+
+}  // namespace sluice::engine

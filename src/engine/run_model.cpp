@@ -1,0 +1,106 @@
+#include "engine/run_model.h"
+
+#include <fmt/format.h>
+
+namespace sluice::engine {
+
+bool is_terminal(RunStatus status) {
+  switch (status) {
+    case RunStatus::kQueued:
+    case RunStatus::kWaiting:
+    case RunStatus::kRunning:
+      return false;
+    case RunStatus::kSuccess:
+    case RunStatus::kFailure:
+    case RunStatus::kTimedOut:
+    case RunStatus::kCancelled:
+    case RunStatus::kSkipped:
+      return true;
+  }
+  return false;
+}
+
+const char* to_string(RunStatus status) {
+  switch (status) {
+    case RunStatus::kQueued: return "queued";
+    case RunStatus::kWaiting: return "waiting";
+    case RunStatus::kRunning: return "running";
+    case RunStatus::kSuccess: return "success";
+    case RunStatus::kFailure: return "failure";
+    case RunStatus::kTimedOut: return "timed_out";
+    case RunStatus::kCancelled: return "cancelled";
+    case RunStatus::kSkipped: return "skipped";
+  }
+  return "unknown";
+}
+
+// Unknown text maps to kQueued: a store written by a newer sluice with a new status must
+// still load, and "not started" is the least misleading reading of it.
+RunStatus run_status_from_string(const std::string& text) {
+  static constexpr RunStatus kAll[] = {RunStatus::kQueued,  RunStatus::kWaiting,  RunStatus::kRunning,
+                                       RunStatus::kSuccess, RunStatus::kFailure,  RunStatus::kTimedOut,
+                                       RunStatus::kCancelled, RunStatus::kSkipped};
+  for (RunStatus status : kAll) {
+    if (text == to_string(status)) return status;
+  }
+  return RunStatus::kQueued;
+}
+
+const char* github_result(RunStatus status) {
+  switch (status) {
+    case RunStatus::kSuccess: return "success";
+    case RunStatus::kFailure:
+    case RunStatus::kTimedOut: return "failure";
+    case RunStatus::kCancelled: return "cancelled";
+    case RunStatus::kSkipped: return "skipped";
+    case RunStatus::kQueued:
+    case RunStatus::kWaiting:
+    case RunStatus::kRunning: return "";
+  }
+  return "";
+}
+
+const char* to_string(AnnotationLevel level) {
+  switch (level) {
+    case AnnotationLevel::kError: return "error";
+    case AnnotationLevel::kWarning: return "warning";
+    case AnnotationLevel::kNotice: return "notice";
+  }
+  return "notice";
+}
+
+RunStatistics compute_statistics(const std::vector<StepRecord>& steps) {
+  RunStatistics stats;
+  for (const StepRecord& step : steps) {
+    ++stats.total;
+    switch (step.status) {
+      case RunStatus::kSuccess: ++stats.succeeded; break;
+      case RunStatus::kFailure: ++stats.failed; break;
+      case RunStatus::kTimedOut: ++stats.timed_out; break;
+      case RunStatus::kCancelled: ++stats.cancelled; break;
+      case RunStatus::kSkipped: ++stats.skipped; break;
+      case RunStatus::kQueued:
+      case RunStatus::kWaiting:
+      case RunStatus::kRunning: ++stats.running; break;
+    }
+  }
+  return stats;
+}
+
+std::string format_statistics(const RunStatistics& stats) {
+  return fmt::format("{} {}: {} succeeded, {} failed, {} timed out, {} cancelled, {} skipped, {} running",
+                     stats.total, stats.total == 1 ? "action" : "actions", stats.succeeded, stats.failed,
+                     stats.timed_out, stats.cancelled, stats.skipped, stats.running);
+}
+
+std::string format_duration_ms(int64_t duration_ms) {
+  if (duration_ms < 0) return "-";
+  if (duration_ms < 1000) return fmt::format("{}ms", duration_ms);
+  // Truncated, not rounded, so that 59999ms never prints as "60.0s".
+  if (duration_ms < 60'000) return fmt::format("{}.{}s", duration_ms / 1000, (duration_ms % 1000) / 100);
+  int64_t seconds = duration_ms / 1000;
+  if (seconds < 3600) return fmt::format("{}m {:02}s", seconds / 60, seconds % 60);
+  return fmt::format("{}h {:02}m", seconds / 3600, (seconds % 3600) / 60);
+}
+
+}  // namespace sluice::engine
