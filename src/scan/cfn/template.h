@@ -35,10 +35,7 @@ struct Template {
   const Resource* find(std::string_view logical_id) const;
   // All resources of one type, in document order.
   std::vector<const Resource*> of_type(std::string_view type) const;
-
- private:
-  friend Result<Template> build_template(std::shared_ptr<const CfnNode>, std::string, Diagnostics&);
-  std::unordered_map<std::string, size_t> index_;
+  std::unordered_map<std::string, size_t> index;  // logical ID -> position in resources
 };
 
 struct LoadLimits {

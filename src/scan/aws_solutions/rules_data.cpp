@@ -1,0 +1,7 @@
+#include "scan/aws_solutions/rule.h"
+
+namespace sluice::scan::aws {
+
+void add_data_rules(std::vector<RuleDef>& rules) { (void)rules; }
+
+}  // namespace sluice::scan::aws
