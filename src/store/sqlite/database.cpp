@@ -1,0 +1,198 @@
+#include "store/sqlite/database.h"
+
+#include <sqlite3.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <thread>
+
+namespace sluice::store::sqlite {
+
+bool is_busy_code(int code) {
+  int primary = code & 0xff;
+  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+}
+
+// ---- Statement ----------------------------------------------------------------------
+
+Statement::~Statement() {
+  if (stmt_ != nullptr) sqlite3_finalize(stmt_);
+}
+
+Statement::Statement(Statement&& other) noexcept
+    : stmt_(std::exchange(other.stmt_, nullptr)),
+      sql_(std::move(other.sql_)),
+      busy_seen_(other.busy_seen_),
+      last_code_(other.last_code_) {}
+
+Statement& Statement::operator=(Statement&& other) noexcept {
+  if (this != &other) {
+    if (stmt_ != nullptr) sqlite3_finalize(stmt_);
+    stmt_ = std::exchange(other.stmt_, nullptr);
+    sql_ = std::move(other.sql_);
+    busy_seen_ = other.busy_seen_;
+    last_code_ = other.last_code_;
+  }
+  return *this;
+}
+
+Error Statement::error(int code, std::string_view what) const {
+  sqlite3* db = stmt_ != nullptr ? sqlite3_db_handle(stmt_) : nullptr;
+  return Error{fmt::format("sqlite: {} failed ({}: {}) in: {}", what, sqlite3_errstr(code),
+                           db != nullptr ? sqlite3_errmsg(db) : "", sql_),
+               {}};
+}
+
+Status Statement::bind(int index, int64_t value) {
+  int rc = sqlite3_bind_int64(stmt_, index, value);
+  if (rc != SQLITE_OK) return error(rc, fmt::format("bind #{}", index));
+  return Status::Ok();
+}
+
+Status Statement::bind(int index, std::string_view value) {
+  int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  if (rc != SQLITE_OK) return error(rc, fmt::format("bind #{}", index));
+  return Status::Ok();
+}
+
+Result<bool> Statement::step() {
+  last_code_ = sqlite3_step(stmt_);
+  if (last_code_ == SQLITE_ROW) return true;
+  if (last_code_ == SQLITE_DONE) return false;
+  if (is_busy_code(last_code_) && busy_seen_ != nullptr) *busy_seen_ = true;
+  return error(last_code_, "step");
+}
+
+Status Statement::run() {
+  while (true) {
+    Result<bool> row = step();
+    if (!row) return row.error();
+    if (!*row) return Status::Ok();
+  }
+}
+
+void Statement::reset() {
+  // sqlite3_reset repeats the last step's error code; that error was already reported
+  // by step(), so it is deliberately not reported twice here.
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+int64_t Statement::column_int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+int Statement::column_int(int column) const { return sqlite3_column_int(stmt_, column); }
+bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+
+std::string Statement::column_text(int column) const {
+  const unsigned char* text = sqlite3_column_text(stmt_, column);
+  if (text == nullptr) return "";
+  return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+}
+
+// ---- Database -----------------------------------------------------------------------
+
+Result<std::unique_ptr<Database>> Database::open(const std::string& path, DatabaseOptions options) {
+  sqlite3* db = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (options.create_if_missing ? SQLITE_OPEN_CREATE : 0);
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);  // sqlite3_open_v2 allocates a handle even on failure
+    return Error{fmt::format("cannot open database {}: {}", path, message), {}};
+  }
+  std::unique_ptr<Database> database(new Database(db, path, options));
+  sqlite3_extended_result_codes(db, 1);
+  rc = sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout.count()));
+  if (rc != SQLITE_OK) return database->error(rc, "busy_timeout");
+  return database;
+}
+
+Database::~Database() {
+  cache_.clear();  // statements must be finalized before the connection closes
+  if (db_ != nullptr) sqlite3_close(db_);
+}
+
+Error Database::error(int code, std::string_view what) const {
+  return Error{fmt::format("sqlite: {} failed on {} ({}: {})", what, path_, sqlite3_errstr(code), sqlite3_errmsg(db_)),
+               {}};
+}
+
+Status Database::exec(std::string_view sql) {
+  std::string text(sql);
+  char* message = nullptr;
+  int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
+  if (rc == SQLITE_OK) return Status::Ok();
+  if (is_busy_code(rc)) busy_seen_ = true;
+  std::string detail = message != nullptr ? message : sqlite3_errstr(rc);
+  sqlite3_free(message);
+  return Error{fmt::format("sqlite: {} failed on {} ({})", text.substr(0, 200), path_, detail), {}};
+}
+
+Result<Statement> Database::prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) {
+    if (is_busy_code(rc)) busy_seen_ = true;
+    sqlite3_finalize(stmt);
+    return Error{fmt::format("sqlite: prepare failed on {} ({}) in: {}", path_, sqlite3_errmsg(db_), sql), {}};
+  }
+  return Statement(stmt, std::string(sql), &busy_seen_);
+}
+
+Result<Statement*> Database::cached(const std::string& sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    Result<Statement> prepared = prepare(sql);
+    if (!prepared) return prepared.error();
+    it = cache_.emplace(sql, std::move(*prepared)).first;
+  }
+  it->second.reset();
+  return &it->second;
+}
+
+Result<int64_t> Database::query_int(std::string_view sql) {
+  Result<Statement> stmt = prepare(sql);
+  if (!stmt) return stmt.error();
+  Result<bool> row = stmt->step();
+  if (!row) return row.error();
+  if (!*row) return Error{fmt::format("sqlite: no row from: {}", sql), {}};
+  return stmt->column_int64(0);
+}
+
+int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+int64_t Database::changes() const { return sqlite3_changes64(db_); }
+
+Status Database::transaction(Mode mode, const std::function<Status()>& body) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + options_.retry_deadline;
+  auto backoff = options_.first_backoff;
+  while (true) {
+    busy_seen_ = false;
+    Status status = exec(mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
+    if (status) {
+      status = body();
+      // Statements left mid-result would keep the read snapshot alive; end them first.
+      for (auto& [sql, statement] : cache_) statement.reset();
+      if (status) status = exec("COMMIT");
+    }
+    if (status) return status;
+    // A failed COMMIT may leave the transaction open (SQLITE_BUSY on commit); roll back
+    // so the next try starts clean. ROLLBACK outside a transaction is harmless here.
+    bool busy = busy_seen_;
+    if (sqlite3_get_autocommit(db_) == 0) {
+      Status rolled_back = exec("ROLLBACK");
+      if (!rolled_back) return Error{status.error().message + "; then " + rolled_back.error().message, {}};
+    }
+    if (!busy) return status;
+    if (Clock::now() + backoff > deadline) {
+      return Error{fmt::format("database stayed locked for {} ms, giving up: {}", options_.retry_deadline.count(),
+                               status.error().message),
+                   {}};
+    }
+    ++busy_retries_;
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+}
+
+}  // namespace sluice::store::sqlite

@@ -1,0 +1,162 @@
+#include "store/sqlite/migrations.h"
+
+#include <fmt/format.h>
+
+namespace sluice::store::sqlite {
+
+namespace {
+
+// Version 1: the run history itself.
+constexpr const char* kRunHistory = R"sql(
+CREATE TABLE runs (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  workflow_file TEXT    NOT NULL,
+  run_number    INTEGER NOT NULL,
+  workflow_name TEXT    NOT NULL DEFAULT '',
+  run_name      TEXT    NOT NULL DEFAULT '',
+  event         TEXT    NOT NULL DEFAULT '',
+  ref           TEXT    NOT NULL DEFAULT '',
+  sha           TEXT    NOT NULL DEFAULT '',
+  inputs_json   TEXT    NOT NULL DEFAULT '',
+  status        TEXT    NOT NULL,
+  created_ms    INTEGER NOT NULL DEFAULT 0,
+  started_ms    INTEGER NOT NULL DEFAULT 0,
+  finished_ms   INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (workflow_file, run_number)
+);
+CREATE TABLE jobs (
+  id           INTEGER PRIMARY KEY,
+  run_id       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  key          TEXT    NOT NULL,
+  job_id       TEXT    NOT NULL DEFAULT '',
+  name         TEXT    NOT NULL DEFAULT '',
+  matrix_json  TEXT    NOT NULL DEFAULT '',
+  status       TEXT    NOT NULL,
+  reason       TEXT    NOT NULL DEFAULT '',
+  attempt      INTEGER NOT NULL DEFAULT 1,
+  outputs_json TEXT    NOT NULL DEFAULT '',
+  started_ms   INTEGER NOT NULL DEFAULT 0,
+  finished_ms  INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (run_id, key)
+);
+CREATE TABLE steps (
+  id           INTEGER PRIMARY KEY,
+  run_id       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  job_key      TEXT    NOT NULL,
+  step_index   INTEGER NOT NULL,
+  step_id      TEXT    NOT NULL DEFAULT '',
+  name         TEXT    NOT NULL DEFAULT '',
+  status       TEXT    NOT NULL,
+  outcome      TEXT    NOT NULL,
+  reason       TEXT    NOT NULL DEFAULT '',
+  attempts     INTEGER NOT NULL DEFAULT 0,
+  exit_code    INTEGER NOT NULL DEFAULT -1,
+  outputs_json TEXT    NOT NULL DEFAULT '',
+  started_ms   INTEGER NOT NULL DEFAULT 0,
+  finished_ms  INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (run_id, job_key, step_index)
+);
+CREATE TABLE attempts (
+  id            INTEGER PRIMARY KEY,
+  run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  job_key       TEXT    NOT NULL,
+  step_index    INTEGER NOT NULL,
+  job_attempt   INTEGER NOT NULL,
+  attempt       INTEGER NOT NULL,
+  status        TEXT    NOT NULL,
+  exit_code     INTEGER NOT NULL DEFAULT -1,
+  signal        INTEGER NOT NULL DEFAULT 0,
+  failure_class TEXT    NOT NULL DEFAULT '',
+  reason        TEXT    NOT NULL DEFAULT '',
+  started_ms    INTEGER NOT NULL DEFAULT 0,
+  finished_ms   INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (run_id, job_key, step_index, job_attempt, attempt)
+);
+)sql";
+
+// Version 2: the log index (where each attempt's log file is and how big it is) and
+// the annotations printed by steps.
+constexpr const char* kLogIndexAndAnnotations = R"sql(
+ALTER TABLE attempts ADD COLUMN log_path  TEXT    NOT NULL DEFAULT '';
+ALTER TABLE attempts ADD COLUMN log_lines INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE attempts ADD COLUMN log_bytes INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE annotations (
+  id          INTEGER PRIMARY KEY,
+  run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  job_key     TEXT    NOT NULL DEFAULT '',
+  step_index  INTEGER NOT NULL DEFAULT -1,
+  level       TEXT    NOT NULL,
+  message     TEXT    NOT NULL DEFAULT '',
+  title       TEXT    NOT NULL DEFAULT '',
+  file        TEXT    NOT NULL DEFAULT '',
+  line        INTEGER NOT NULL DEFAULT 0,
+  end_line    INTEGER NOT NULL DEFAULT 0,
+  col         INTEGER NOT NULL DEFAULT 0,
+  end_col     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX annotations_by_run ON annotations(run_id, id);
+)sql";
+
+// Version 3: `sluice runs` lists newest first and the UI filters by status.
+constexpr const char* kRunIndexes = R"sql(
+CREATE INDEX runs_by_status ON runs(status, id);
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& schema_migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "runs, jobs, steps, attempts", kRunHistory},
+      {2, "log index on attempts; annotations", kLogIndexAndAnnotations},
+      {3, "index runs by status", kRunIndexes},
+  };
+  return kMigrations;
+}
+
+int latest_schema_version() { return schema_migrations().back().version; }
+
+Result<int> schema_version(Database& db) {
+  Result<int64_t> version = db.query_int("PRAGMA user_version");
+  if (!version) return version.error();
+  return static_cast<int>(*version);
+}
+
+Status migrate(Database& db, int target) {
+  if (target < 0) target = latest_schema_version();
+  // Checked outside any write lock, so readers of an up-to-date database never write.
+  Result<int> before = schema_version(db);
+  if (!before) return before.error();
+  if (*before > latest_schema_version()) {
+    return Error{fmt::format("database {} has schema version {}, newer than this sluice knows ({}); "
+                             "upgrade sluice to read it",
+                             db.path(), *before, latest_schema_version()),
+                 {}};
+  }
+  if (*before >= target) return Status::Ok();
+  for (const Migration& migration : schema_migrations()) {
+    if (migration.version > target) break;
+    Status status = db.transaction(Database::Mode::kWrite, [&]() -> Status {
+      // Read inside the write lock: another process may have migrated meanwhile.
+      Result<int> current = schema_version(db);
+      if (!current) return current.error();
+      if (*current > latest_schema_version()) {
+        return Error{fmt::format("database {} has schema version {}, newer than this sluice knows ({}); "
+                                 "upgrade sluice to read it",
+                                 db.path(), *current, latest_schema_version()),
+                     {}};
+      }
+      if (*current >= migration.version) return Status::Ok();
+      Status applied = db.exec(migration.sql);
+      if (!applied) return applied;
+      return db.exec(fmt::format("PRAGMA user_version = {}", migration.version));
+    });
+    if (!status) {
+      return Error{fmt::format("schema migration to version {} ({}) failed: {}", migration.version,
+                               migration.description, status.error().message),
+                   {}};
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace sluice::store::sqlite

@@ -1,0 +1,421 @@
+#include "store/sqlite_store.h"
+
+#include <fmt/format.h>
+
+#include <system_error>
+#include <thread>
+
+#include "store/log_paths.h"
+#include "store/sqlite/migrations.h"
+
+namespace sluice::store {
+
+using engine::AttemptRecord;
+using engine::Annotation;
+using engine::JobRecord;
+using engine::RunDetail;
+using engine::RunRecord;
+using engine::StepRecord;
+using sqlite::Database;
+using sqlite::Statement;
+
+namespace {
+
+constexpr const char* kRunColumns =
+    "id, run_number, workflow_file, workflow_name, run_name, event, ref, sha, inputs_json, status, "
+    "created_ms, started_ms, finished_ms";
+
+RunRecord read_run(const Statement& row) {
+  RunRecord run;
+  run.id = row.column_int64(0);
+  run.run_number = row.column_int64(1);
+  run.workflow_file = row.column_text(2);
+  run.workflow_name = row.column_text(3);
+  run.run_name = row.column_text(4);
+  run.event = row.column_text(5);
+  run.ref = row.column_text(6);
+  run.sha = row.column_text(7);
+  run.inputs_json = row.column_text(8);
+  run.status = engine::run_status_from_string(row.column_text(9));
+  run.created_ms = row.column_int64(10);
+  run.started_ms = row.column_int64(11);
+  run.finished_ms = row.column_int64(12);
+  return run;
+}
+
+JobRecord read_job(const Statement& row) {
+  JobRecord job;
+  job.run_id = row.column_int64(0);
+  job.key = row.column_text(1);
+  job.job_id = row.column_text(2);
+  job.name = row.column_text(3);
+  job.matrix_json = row.column_text(4);
+  job.status = engine::run_status_from_string(row.column_text(5));
+  job.reason = row.column_text(6);
+  job.attempt = row.column_int(7);
+  job.outputs_json = row.column_text(8);
+  job.started_ms = row.column_int64(9);
+  job.finished_ms = row.column_int64(10);
+  return job;
+}
+
+StepRecord read_step(const Statement& row) {
+  StepRecord step;
+  step.run_id = row.column_int64(0);
+  step.job_key = row.column_text(1);
+  step.index = row.column_int(2);
+  step.step_id = row.column_text(3);
+  step.name = row.column_text(4);
+  step.status = engine::run_status_from_string(row.column_text(5));
+  step.outcome = engine::run_status_from_string(row.column_text(6));
+  step.reason = row.column_text(7);
+  step.attempts = row.column_int(8);
+  step.exit_code = row.column_int(9);
+  step.outputs_json = row.column_text(10);
+  step.started_ms = row.column_int64(11);
+  step.finished_ms = row.column_int64(12);
+  return step;
+}
+
+AttemptRecord read_attempt(const Statement& row) {
+  AttemptRecord attempt;
+  attempt.run_id = row.column_int64(0);
+  attempt.job_key = row.column_text(1);
+  attempt.step_index = row.column_int(2);
+  attempt.job_attempt = row.column_int(3);
+  attempt.attempt = row.column_int(4);
+  attempt.status = engine::run_status_from_string(row.column_text(5));
+  attempt.exit_code = row.column_int(6);
+  attempt.signal = row.column_int(7);
+  attempt.failure_class = row.column_text(8);
+  attempt.reason = row.column_text(9);
+  attempt.log_path = row.column_text(10);
+  attempt.log_lines = row.column_int64(11);
+  attempt.log_bytes = row.column_int64(12);
+  attempt.started_ms = row.column_int64(13);
+  attempt.finished_ms = row.column_int64(14);
+  return attempt;
+}
+
+engine::AnnotationLevel level_from_string(const std::string& text) {
+  if (text == "error") return engine::AnnotationLevel::kError;
+  if (text == "warning") return engine::AnnotationLevel::kWarning;
+  return engine::AnnotationLevel::kNotice;
+}
+
+Annotation read_annotation(const Statement& row) {
+  Annotation annotation;
+  annotation.run_id = row.column_int64(0);
+  annotation.job_key = row.column_text(1);
+  annotation.step_index = row.column_int(2);
+  annotation.level = level_from_string(row.column_text(3));
+  annotation.message = row.column_text(4);
+  annotation.title = row.column_text(5);
+  annotation.file = row.column_text(6);
+  annotation.line = row.column_int(7);
+  annotation.end_line = row.column_int(8);
+  annotation.column = row.column_int(9);
+  annotation.end_column = row.column_int(10);
+  return annotation;
+}
+
+// Runs a cached query with `args` and hands every row to `on_row`.
+template <typename OnRow, typename... Args>
+Status for_each_row(Database& db, const std::string& sql, OnRow on_row, const Args&... args) {
+  Result<Statement*> stmt = db.cached(sql);
+  if (!stmt) return stmt.error();
+  Status bound = (*stmt)->bind_all(args...);
+  if (!bound) return bound;
+  while (true) {
+    Result<bool> row = (*stmt)->step();
+    if (!row) return row.error();
+    if (!*row) return Status::Ok();
+    on_row(**stmt);
+  }
+}
+
+template <typename... Args>
+Status run_cached(Database& db, const std::string& sql, const Args&... args) {
+  Result<Statement*> stmt = db.cached(sql);
+  if (!stmt) return stmt.error();
+  Status bound = (*stmt)->bind_all(args...);
+  if (!bound) return bound;
+  return (*stmt)->run();
+}
+
+// Switching to WAL needs a moment of exclusive access, which the busy handler does not
+// cover for this pragma; retry it like a write. WAL is a property of the file, so this
+// is a no-op on every open but the first.
+Status enable_wal(Database& db, std::chrono::milliseconds deadline) {
+  auto give_up = std::chrono::steady_clock::now() + deadline;
+  auto backoff = std::chrono::milliseconds(5);
+  while (true) {
+    Result<Statement> stmt = db.prepare("PRAGMA journal_mode=WAL");
+    std::string mode;
+    if (stmt) {
+      Result<bool> row = stmt->step();
+      if (row && *row) mode = stmt->column_text(0);
+    }
+    if (mode == "wal") return Status::Ok();
+    if (std::chrono::steady_clock::now() > give_up) {
+      return Error{fmt::format("cannot switch {} to WAL mode (journal mode is '{}')", db.path(), mode), {}};
+    }
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(200));
+  }
+}
+
+Result<std::unique_ptr<Database>> open_connection(const std::string& path, sqlite::DatabaseOptions options) {
+  auto db = Database::open(path, options);
+  if (!db) return db.error();
+  // Per-connection settings; foreign keys keep records from pointing at missing runs.
+  for (const char* pragma : {"PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL"}) {
+    Status status = (*db)->exec(pragma);
+    if (!status) return status.error();
+  }
+  return std::move(*db);
+}
+
+Status with_context(Status status, const std::string& what) {
+  if (status) return status;
+  return Error{what + ": " + status.error().message, {}};
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(std::filesystem::path data_dir, SqliteStoreOptions options,
+                         std::unique_ptr<Database> writer, std::unique_ptr<Database> reader)
+    : data_dir_(std::move(data_dir)), options_(options), writer_(std::move(writer)), reader_(std::move(reader)) {}
+
+SqliteStore::~SqliteStore() = default;
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::path& data_dir,
+                                                       SqliteStoreOptions options) {
+  std::filesystem::path db_path = data_dir / kDatabaseFile;
+  std::error_code ec;
+  if (!options.create_if_missing) {
+    if (!std::filesystem::exists(db_path, ec)) {
+      return Error{fmt::format("no sluice history in {} ({} not found)", data_dir.string(), kDatabaseFile), {}};
+    }
+  } else {
+    std::filesystem::create_directories(data_dir / "logs", ec);
+    if (ec) return Error{fmt::format("cannot create data dir {}: {}", data_dir.string(), ec.message()), {}};
+  }
+  sqlite::DatabaseOptions db_options = options.database;
+  db_options.create_if_missing = options.create_if_missing;
+  auto writer = open_connection(db_path.string(), db_options);
+  if (!writer) return writer.error();
+  Status status = enable_wal(**writer, db_options.retry_deadline);
+  if (status) status = sqlite::migrate(**writer);
+  if (!status) return status.error();
+  db_options.create_if_missing = false;
+  auto reader = open_connection(db_path.string(), db_options);
+  if (!reader) return reader.error();
+  return std::unique_ptr<SqliteStore>(
+      new SqliteStore(data_dir, options, std::move(*writer), std::move(*reader)));
+}
+
+Status SqliteStore::write(const char* what, const std::function<Status(Database&)>& body) {
+  std::lock_guard lock(write_mutex_);
+  return with_context(writer_->transaction(Database::Mode::kWrite, [&] { return body(*writer_); }), what);
+}
+
+int64_t SqliteStore::busy_retries() const {
+  int64_t total = 0;
+  {
+    std::lock_guard lock(write_mutex_);
+    total += writer_->busy_retries();
+  }
+  std::lock_guard lock(read_mutex_);
+  return total + reader_->busy_retries();
+}
+
+std::filesystem::path SqliteStore::log_file(const std::string& log_path) const {
+  std::filesystem::path path(log_path);
+  return path.is_absolute() ? path : data_dir_ / path;
+}
+
+Status SqliteStore::create_run(RunRecord& run) {
+  int64_t id = 0;
+  int64_t number = 0;
+  Status status = write("create_run", [&](Database& db) -> Status {
+    Result<Statement*> next = db.cached("SELECT COALESCE(MAX(run_number), 0) + 1 FROM runs WHERE workflow_file = ?");
+    if (!next) return next.error();
+    Status bound = (*next)->bind(1, run.workflow_file);
+    if (!bound) return bound;
+    Result<bool> row = (*next)->step();
+    if (!row) return row.error();
+    number = (*next)->column_int64(0);
+    Status inserted = run_cached(db,
+                                 "INSERT INTO runs (run_number, workflow_file, workflow_name, run_name, event, ref, "
+                                 "sha, inputs_json, status, created_ms, started_ms, finished_ms) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 number, run.workflow_file, run.workflow_name, run.run_name, run.event, run.ref,
+                                 run.sha, run.inputs_json, engine::to_string(run.status), run.created_ms,
+                                 run.started_ms, run.finished_ms);
+    if (!inserted) return inserted;
+    id = db.last_insert_rowid();
+    return Status::Ok();
+  });
+  if (!status) return status;
+  run.id = id;
+  run.run_number = number;
+  return Status::Ok();
+}
+
+Status SqliteStore::save_run(const RunRecord& run) {
+  return write("save_run", [&](Database& db) -> Status {
+    Status updated = run_cached(db,
+                                "UPDATE runs SET workflow_file = ?, workflow_name = ?, run_name = ?, event = ?, "
+                                "ref = ?, sha = ?, inputs_json = ?, status = ?, created_ms = ?, started_ms = ?, "
+                                "finished_ms = ? WHERE id = ?",
+                                run.workflow_file, run.workflow_name, run.run_name, run.event, run.ref, run.sha,
+                                run.inputs_json, engine::to_string(run.status), run.created_ms, run.started_ms,
+                                run.finished_ms, run.id);
+    if (!updated) return updated;
+    if (db.changes() == 0) return Error{fmt::format("run {} does not exist", run.id), {}};
+    return Status::Ok();
+  });
+}
+
+Status SqliteStore::save_job(const JobRecord& job) {
+  return write("save_job", [&](Database& db) {
+    return run_cached(db,
+                      "INSERT INTO jobs (run_id, key, job_id, name, matrix_json, status, reason, attempt, "
+                      "outputs_json, started_ms, finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                      "ON CONFLICT (run_id, key) DO UPDATE SET job_id = excluded.job_id, name = excluded.name, "
+                      "matrix_json = excluded.matrix_json, status = excluded.status, reason = excluded.reason, "
+                      "attempt = excluded.attempt, outputs_json = excluded.outputs_json, "
+                      "started_ms = excluded.started_ms, finished_ms = excluded.finished_ms",
+                      job.run_id, job.key, job.job_id, job.name, job.matrix_json, engine::to_string(job.status),
+                      job.reason, job.attempt, job.outputs_json, job.started_ms, job.finished_ms);
+  });
+}
+
+Status SqliteStore::save_step(const StepRecord& step) {
+  return write("save_step", [&](Database& db) {
+    return run_cached(db,
+                      "INSERT INTO steps (run_id, job_key, step_index, step_id, name, status, outcome, reason, "
+                      "attempts, exit_code, outputs_json, started_ms, finished_ms) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                      "ON CONFLICT (run_id, job_key, step_index) DO UPDATE SET step_id = excluded.step_id, "
+                      "name = excluded.name, status = excluded.status, outcome = excluded.outcome, "
+                      "reason = excluded.reason, attempts = excluded.attempts, exit_code = excluded.exit_code, "
+                      "outputs_json = excluded.outputs_json, started_ms = excluded.started_ms, "
+                      "finished_ms = excluded.finished_ms",
+                      step.run_id, step.job_key, step.index, step.step_id, step.name, engine::to_string(step.status),
+                      engine::to_string(step.outcome), step.reason, step.attempts, step.exit_code,
+                      step.outputs_json, step.started_ms, step.finished_ms);
+  });
+}
+
+Status SqliteStore::save_attempt(AttemptRecord& attempt) {
+  std::string log_path = attempt.log_path.empty() ? attempt_log_path(attempt) : attempt.log_path;
+  Status status = write("save_attempt", [&](Database& db) {
+    return run_cached(db,
+                      "INSERT INTO attempts (run_id, job_key, step_index, job_attempt, attempt, status, exit_code, "
+                      "signal, failure_class, reason, log_path, log_lines, log_bytes, started_ms, finished_ms) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                      "ON CONFLICT (run_id, job_key, step_index, job_attempt, attempt) DO UPDATE SET "
+                      "status = excluded.status, exit_code = excluded.exit_code, signal = excluded.signal, "
+                      "failure_class = excluded.failure_class, reason = excluded.reason, "
+                      "log_path = excluded.log_path, log_lines = excluded.log_lines, "
+                      "log_bytes = excluded.log_bytes, started_ms = excluded.started_ms, "
+                      "finished_ms = excluded.finished_ms",
+                      attempt.run_id, attempt.job_key, attempt.step_index, attempt.job_attempt, attempt.attempt,
+                      engine::to_string(attempt.status), attempt.exit_code, attempt.signal, attempt.failure_class,
+                      attempt.reason, log_path, attempt.log_lines, attempt.log_bytes, attempt.started_ms,
+                      attempt.finished_ms);
+  });
+  if (status) attempt.log_path = std::move(log_path);
+  return status;
+}
+
+Status SqliteStore::add_annotation(const Annotation& annotation) {
+  return write("add_annotation", [&](Database& db) {
+    return run_cached(db,
+                      "INSERT INTO annotations (run_id, job_key, step_index, level, message, title, file, line, "
+                      "end_line, col, end_col) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      annotation.run_id, annotation.job_key, annotation.step_index,
+                      engine::to_string(annotation.level), annotation.message, annotation.title, annotation.file,
+                      annotation.line, annotation.end_line, annotation.column, annotation.end_column);
+  });
+}
+
+Result<std::shared_ptr<engine::LogWriter>> SqliteStore::open_log(AttemptRecord& attempt) {
+  if (attempt.log_path.empty()) {
+    Status saved = save_attempt(attempt);
+    if (!saved) return saved.error();
+  }
+  std::filesystem::path path = log_file(attempt.log_path);
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  if (ec) return Error{fmt::format("cannot create log directory {}: {}", path.parent_path().string(), ec.message()), {}};
+  auto writer = FileLogWriter::open(path, options_.log);
+  if (!writer) return writer.error();
+  return std::shared_ptr<engine::LogWriter>(std::move(*writer));
+}
+
+Result<std::vector<RunRecord>> SqliteStore::list_runs(int limit) {
+  std::lock_guard lock(read_mutex_);
+  std::vector<RunRecord> runs;
+  Status status = reader_->transaction(Database::Mode::kRead, [&] {
+    runs.clear();  // a retried transaction starts over
+    return for_each_row(*reader_, fmt::format("SELECT {} FROM runs ORDER BY id DESC LIMIT ?", kRunColumns),
+                        [&](const Statement& row) { runs.push_back(read_run(row)); },
+                        static_cast<int64_t>(limit > 0 ? limit : -1));
+  });
+  if (!status) return with_context(status, "list_runs").error();
+  return runs;
+}
+
+Result<RunDetail> SqliteStore::load_run(int64_t run_id) {
+  std::lock_guard lock(read_mutex_);
+  RunDetail detail;
+  bool found = false;
+  // One read transaction: a consistent snapshot even while a run is being written.
+  Status status = reader_->transaction(Database::Mode::kRead, [&]() -> Status {
+    detail = RunDetail{};
+    found = false;
+    Database& db = *reader_;
+    Status s = for_each_row(db, fmt::format("SELECT {} FROM runs WHERE id = ?", kRunColumns),
+                            [&](const Statement& row) {
+                              detail.run = read_run(row);
+                              found = true;
+                            },
+                            run_id);
+    if (!s || !found) return s;
+    s = for_each_row(db,
+                     "SELECT run_id, key, job_id, name, matrix_json, status, reason, attempt, outputs_json, "
+                     "started_ms, finished_ms FROM jobs WHERE run_id = ? ORDER BY id",
+                     [&](const Statement& row) { detail.jobs.push_back(read_job(row)); }, run_id);
+    if (!s) return s;
+    // Steps and attempts follow their jobs' order; those of a job never saved come last.
+    constexpr const char* kJobOrder =
+        "COALESCE((SELECT j.id FROM jobs j WHERE j.run_id = t.run_id AND j.key = t.job_key), 9223372036854775807)";
+    s = for_each_row(db,
+                     fmt::format("SELECT run_id, job_key, step_index, step_id, name, status, outcome, reason, "
+                                 "attempts, exit_code, outputs_json, started_ms, finished_ms FROM steps t "
+                                 "WHERE run_id = ? ORDER BY {}, job_key, step_index",
+                                 kJobOrder),
+                     [&](const Statement& row) { detail.steps.push_back(read_step(row)); }, run_id);
+    if (!s) return s;
+    s = for_each_row(db,
+                     fmt::format("SELECT run_id, job_key, step_index, job_attempt, attempt, status, exit_code, "
+                                 "signal, failure_class, reason, log_path, log_lines, log_bytes, started_ms, "
+                                 "finished_ms FROM attempts t WHERE run_id = ? "
+                                 "ORDER BY {}, job_key, step_index, job_attempt, attempt",
+                                 kJobOrder),
+                     [&](const Statement& row) { detail.attempts.push_back(read_attempt(row)); }, run_id);
+    if (!s) return s;
+    return for_each_row(db,
+                        "SELECT run_id, job_key, step_index, level, message, title, file, line, end_line, col, "
+                        "end_col FROM annotations WHERE run_id = ? ORDER BY id",
+                        [&](const Statement& row) { detail.annotations.push_back(read_annotation(row)); }, run_id);
+  });
+  if (!status) return with_context(status, "load_run").error();
+  if (!found) return Error{fmt::format("run {} does not exist", run_id), {}};
+  return detail;
+}
+
+}  // namespace sluice::store
