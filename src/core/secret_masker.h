@@ -3,8 +3,20 @@
 // One per run: secrets from --secret/--secrets-file and every `::add-mask::` value are
 // added to it, and every log line, stored output and annotation passes through mask().
 // Thread-safe: steps of parallel jobs add and mask concurrently.
+//
+// Masking is done on the original text: every occurrence of every secret is located first,
+// overlapping or touching occurrences are merged, and each merged span becomes one "***".
+// So overlapping secrets mask fully, and a short secret that happens to be "*" can never
+// re-mask the replacement of another.
+//
+// Cost: mask() of text that contains no secret allocates nothing when the caller uses the
+// scratch overload, and takes the lock only to copy one shared_ptr (secrets are an
+// immutable snapshot replaced on add()), so the log path of many parallel steps never
+// serialises on the masker.
 #pragma once
 
+#include <atomic>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -18,11 +30,19 @@ class SecretMasker {
   // each of their lines (a secret printed line by line stays masked).
   void add(std::string_view secret);
   std::string mask(std::string_view text) const;
+  // Like mask(), but returns `text` itself when nothing is to be masked; otherwise the
+  // masked text is built in `scratch` and a view of it is returned.
+  std::string_view mask(std::string_view text, std::string& scratch) const;
   bool empty() const;
+  size_t size() const;
 
  private:
+  using Secrets = std::vector<std::string>;
+  std::shared_ptr<const Secrets> snapshot() const;
+
   mutable std::mutex mutex_;
-  std::vector<std::string> secrets_;  // longest first, so overlapping secrets mask fully
+  std::shared_ptr<const Secrets> secrets_;  // longest first; never mutated once published
+  std::atomic<size_t> count_{0};            // lets mask() skip the lock when empty
 };
 
 }  // namespace sluice

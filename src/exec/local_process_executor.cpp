@@ -1,0 +1,460 @@
+#include "exec/local_process_executor.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <re2/re2.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "exec/child_process.h"
+#include "exec/file_commands.h"
+#include "exec/shell_command.h"
+#include "exec/workflow_commands.h"
+
+namespace sluice::exec {
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Ids are unique in the process, so several executors can share one temp_dir.
+std::atomic<engine::ExecutionId> g_next_id{1};
+
+constexpr size_t kReadBuffer = 256 * 1024;
+// A pipe that fills up is grown to this size so a chatty step is not throttled by 64 KiB
+// round trips. Only then: every pipe counts against the per-user pipe-buffer quota.
+constexpr int kLargePipe = 1024 * 1024;
+constexpr int kReadsPerWakeup = 8;  // bounds one step's share of a loop iteration
+
+// The step's command files, in the order GITHUB_<name> and SLUICE_<name> are set.
+constexpr std::array<const char*, 5> kFileNames = {"OUTPUT", "ENV", "PATH", "STEP_SUMMARY",
+                                                   "STATE"};
+enum FileIndex { kOutputFile, kEnvFile, kPathFile, kSummaryFile, kStateFile };
+
+std::string write_file(const std::string& path, std::string_view a, std::string_view b = {},
+                       std::string_view c = {}, mode_t mode = 0644) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return "cannot create " + path + ": " + std::strerror(errno);
+  std::string error;
+  for (std::string_view part : {a, b, c}) {
+    while (!part.empty()) {
+      ssize_t n = ::write(fd, part.data(), part.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        error = "cannot write " + path + ": " + std::strerror(errno);
+        break;
+      }
+      part.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+  ::close(fd);
+  return error;
+}
+
+bool env_is(const std::map<std::string, std::string>& env, const char* key, const char* value) {
+  auto it = env.find(key);
+  return it != env.end() && strcasecmp(it->second.c_str(), value) == 0;
+}
+
+}  // namespace
+
+struct LocalProcessExecutor::Execution {
+  engine::ExecutionId id = 0;
+  ChildProcess child;
+  std::function<void(engine::StepOutcome)> on_done;
+  std::unique_ptr<re2::RE2> pattern;  // outlives processor, which points at it
+  std::unique_ptr<WorkflowCommandProcessor> processor;
+  std::array<std::string, kFileNames.size()> files;
+
+  std::string partial;      // an incomplete line carried over between reads
+  bool in_fragment = false; // part of the current line was already emitted (over-long)
+  bool pipe_grown = false;
+
+  bool exited = false;
+  int wait_status = 0;
+  bool cancelled = false;
+  std::optional<Clock::time_point> kill_at;
+};
+
+namespace {
+
+using Execution = LocalProcessExecutor::Execution;
+
+// A process group left behind by a finished step that still holds the output pipe.
+struct Lingering {
+  pid_t pgid;
+  int fd;
+};
+
+void emit_line(Execution& e, std::string_view line) { e.processor->process_line(line); }
+
+void end_line(Execution& e, size_t max_line) {
+  (void)max_line;
+  if (e.in_fragment) {
+    if (!e.partial.empty()) e.processor->process_fragment(e.partial);
+  } else {
+    emit_line(e, e.partial);
+  }
+  e.partial.clear();
+  e.in_fragment = false;
+}
+
+// Appends to the carried line, emitting max_line-sized fragments as it overflows, so memory
+// per execution stays bounded whatever a step prints.
+void append_partial(Execution& e, std::string_view data, size_t max_line) {
+  while (e.partial.size() + data.size() > max_line) {
+    size_t take = max_line - e.partial.size();
+    e.partial.append(data.substr(0, take));
+    e.processor->process_fragment(e.partial);
+    e.partial.clear();
+    e.in_fragment = true;
+    data.remove_prefix(take);
+  }
+  e.partial.append(data);
+}
+
+void feed(Execution& e, std::string_view data, size_t max_line) {
+  while (!data.empty()) {
+    const void* found = std::memchr(data.data(), '\n', data.size());
+    if (found == nullptr) {
+      append_partial(e, data, max_line);
+      return;
+    }
+    size_t len = static_cast<size_t>(static_cast<const char*>(found) - data.data());
+    std::string_view line = data.substr(0, len);
+    if (e.partial.empty() && !e.in_fragment && len <= max_line) {
+      emit_line(e, line);  // the common case: no copy
+    } else {
+      append_partial(e, line, max_line);
+      end_line(e, max_line);
+    }
+    data.remove_prefix(len + 1);
+  }
+}
+
+void close_output(Execution& e, size_t max_line) {
+  if (e.child.output_fd >= 0) ::close(e.child.output_fd);
+  e.child.output_fd = -1;
+  if (!e.partial.empty() || e.in_fragment) end_line(e, max_line);
+}
+
+// Reads what the pipe has now. `limit` bounds the bytes taken (the final drain after exit
+// reads only what was already written, so a background writer cannot keep us here).
+void read_output(Execution& e, char* buffer, size_t max_line, int max_reads, size_t limit) {
+  for (int i = 0; i < max_reads && limit > 0 && e.child.output_fd >= 0; ++i) {
+    ssize_t n = ::read(e.child.output_fd, buffer, std::min(kReadBuffer, limit));
+    if (n > 0) {
+      limit -= static_cast<size_t>(n);
+      if (!e.pipe_grown && n >= 65536) {
+        ::fcntl(e.child.output_fd, F_SETPIPE_SZ, kLargePipe);
+        e.pipe_grown = true;
+      }
+      feed(e, std::string_view(buffer, static_cast<size_t>(n)), max_line);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    close_output(e, max_line);  // EOF (n == 0) or a read error
+  }
+}
+
+engine::StepOutcome make_outcome(Execution& e) {
+  engine::StepOutcome out;
+  out.started = true;
+  out.cancelled = e.cancelled;
+  if (WIFEXITED(e.wait_status)) out.exit_code = WEXITSTATUS(e.wait_status);
+  if (WIFSIGNALED(e.wait_status)) out.signal = WTERMSIG(e.wait_status);
+  WorkflowCommandProcessor& p = *e.processor;
+  out.log_pattern_matched = p.log_pattern_matched();
+  out.annotations = std::move(p.annotations());
+  out.outputs = std::move(p.outputs());
+  out.state = std::move(p.state());
+
+  std::vector<std::string> errors;
+  std::string content;
+  auto read = [&](FileIndex index, size_t max) {
+    std::string label = std::string("$GITHUB_") + kFileNames[index];
+    std::string error = read_file_limited(e.files[index], max, label, content);
+    if (!error.empty()) errors.push_back(std::move(error));
+    return label;
+  };
+  for (FileIndex index : {kOutputFile, kEnvFile, kStateFile}) {
+    std::string label = read(index, kMaxCommandFileBytes);
+    auto& into = index == kOutputFile ? out.outputs : index == kEnvFile ? out.env : out.state;
+    std::string error = parse_key_value_file(content, label, into);
+    if (!error.empty()) errors.push_back(std::move(error));
+  }
+  read(kPathFile, kMaxCommandFileBytes);
+  out.path = parse_path_file(content);
+  read(kSummaryFile, kMaxSummaryBytes);
+  out.summary = std::move(content);
+
+  for (std::string& error : errors) {
+    if (!out.error_message.empty()) out.error_message += "; ";
+    out.error_message += std::move(error);
+  }
+  return out;
+}
+
+}  // namespace
+
+LocalProcessExecutor::LocalProcessExecutor() : LocalProcessExecutor(Options{}) {}
+
+LocalProcessExecutor::LocalProcessExecutor(Options options) : options_(options) {
+  if (options_.max_line_bytes == 0) options_.max_line_bytes = 1;
+  wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  io_thread_ = std::thread([this] { run_io_loop(); });
+}
+
+LocalProcessExecutor::~LocalProcessExecutor() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake();
+  io_thread_.join();
+  ::close(wake_fd_);
+}
+
+void LocalProcessExecutor::wake() {
+  uint64_t one = 1;
+  ssize_t n = ::write(wake_fd_, &one, sizeof one);
+  (void)n;  // EAGAIN means a wake-up is already pending
+}
+
+engine::ExecutionId LocalProcessExecutor::start(engine::StepRequest request,
+                                                std::function<void(engine::StepOutcome)> on_done) {
+  engine::ExecutionId id = g_next_id.fetch_add(1);
+  auto fail = [&](std::string message) {
+    engine::StepOutcome outcome;
+    outcome.error_message = std::move(message);
+    on_done(std::move(outcome));
+    return id;
+  };
+  if (request.temp_dir.empty()) return fail("internal error: the step has no temp_dir");
+  auto path_it = request.env.find("PATH");
+  std::string_view path_env = path_it == request.env.end() ? "" : path_it->second;
+  std::string prefix = request.temp_dir + "/sluice_" + std::to_string(id) + "_";
+
+  ShellCommand command;
+  if (request.kind == engine::StepRequest::Kind::kNode) {
+    Result<ShellCommand> node = resolve_node(request.script_path, path_env);
+    if (!node.ok()) return fail(node.error().message);
+    command = std::move(*node);
+  } else {
+    Result<ShellSpec> shell = resolve_shell(request.shell, path_env);
+    if (!shell.ok()) return fail(shell.error().message);
+    std::string script_path = prefix + "step" + shell->extension;
+    std::string error = write_file(script_path, shell->script_prefix, request.script,
+                                   shell->script_suffix, 0755);
+    if (!error.empty()) return fail(error);
+    command = shell->command_for(script_path);
+  }
+
+  auto e = std::make_unique<Execution>();
+  e->id = id;
+  if (!request.log_pattern.empty()) {
+    RE2::Options re_options;
+    re_options.set_log_errors(false);
+    e->pattern = std::make_unique<re2::RE2>(request.log_pattern, re_options);
+    if (!e->pattern->ok()) {
+      return fail("invalid log-pattern regular expression '" + request.log_pattern +
+                  "': " + e->pattern->error());
+    }
+  }
+
+  std::vector<std::string> env;
+  env.reserve(request.env.size() + 2 * kFileNames.size());
+  for (size_t i = 0; i < kFileNames.size(); ++i) {
+    std::string lower = kFileNames[i];
+    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+    e->files[i] = prefix + lower;
+    std::string error = write_file(e->files[i], "");
+    if (!error.empty()) return fail(error);
+    env.push_back(std::string("GITHUB_") + kFileNames[i] + "=" + e->files[i]);
+    env.push_back(std::string("SLUICE_") + kFileNames[i] + "=" + e->files[i]);
+  }
+  for (const auto& [key, value] : request.env) {
+    bool ours = false;
+    for (const char* name : kFileNames) {
+      ours = ours || key == std::string("GITHUB_") + name || key == std::string("SLUICE_") + name;
+    }
+    if (!ours) env.push_back(key + "=" + value);
+  }
+
+  bool debug = env_is(request.env, "ACTIONS_STEP_DEBUG", "true") ||
+               env_is(request.env, "RUNNER_DEBUG", "1");
+  e->processor = std::make_unique<WorkflowCommandProcessor>(request.masker, request.log,
+                                                            e->pattern.get(), debug);
+  Result<ChildProcess> child =
+      spawn_child(command.executable, command.args, env, request.working_directory);
+  if (!child.ok()) return fail(child.error().message);
+  e->child = *child;
+  e->on_done = std::move(on_done);
+  {
+    std::lock_guard lock(mutex_);
+    pending_.push_back(std::move(e));
+  }
+  wake();
+  return id;
+}
+
+void LocalProcessExecutor::cancel(engine::ExecutionId id) {
+  {
+    std::lock_guard lock(mutex_);
+    pending_cancels_.push_back(id);
+  }
+  wake();
+}
+
+void LocalProcessExecutor::run_io_loop() {
+  std::unique_ptr<char[]> buffer(new char[kReadBuffer]);
+  const size_t max_line = options_.max_line_bytes;
+  std::vector<std::unique_ptr<Execution>> running;
+  std::vector<Lingering> lingering;
+  std::vector<pollfd> fds;
+  // For each pollfd after the eventfd: which execution (or lingering group) and what.
+  enum class Kind { kOutput, kExit, kLingering };
+  std::vector<std::pair<Kind, size_t>> slots;
+  bool shutdown_done = false;
+
+  for (;;) {
+    std::vector<std::unique_ptr<Execution>> adopted;
+    std::vector<engine::ExecutionId> cancels;
+    bool stopping;
+    {
+      std::lock_guard lock(mutex_);
+      adopted.swap(pending_);
+      cancels.swap(pending_cancels_);
+      stopping = stopping_;
+    }
+    for (auto& e : adopted) running.push_back(std::move(e));
+    for (engine::ExecutionId id : cancels) {
+      for (auto& e : running) {
+        if (e->id != id || e->cancelled || e->exited) continue;
+        e->cancelled = true;
+        ::kill(-e->child.pid, SIGTERM);
+        e->kill_at = Clock::now() + options_.kill_grace;
+      }
+    }
+    if (stopping && !shutdown_done) {
+      for (auto& e : running) {
+        e->cancelled = true;
+        ::kill(-e->child.pid, SIGKILL);
+      }
+      for (Lingering& l : lingering) {
+        ::kill(-l.pgid, SIGKILL);
+        ::close(l.fd);
+      }
+      lingering.clear();
+      shutdown_done = true;
+    }
+    if (stopping && running.empty()) break;
+
+    fds.clear();
+    slots.clear();
+    fds.push_back({wake_fd_, POLLIN, 0});
+    std::optional<Clock::time_point> deadline;
+    for (size_t i = 0; i < running.size(); ++i) {
+      Execution& e = *running[i];
+      if (e.child.output_fd >= 0) {
+        fds.push_back({e.child.output_fd, POLLIN, 0});
+        slots.emplace_back(Kind::kOutput, i);
+      }
+      fds.push_back({e.child.pidfd, POLLIN, 0});
+      slots.emplace_back(Kind::kExit, i);
+      if (e.kill_at && (!deadline || *e.kill_at < *deadline)) deadline = e.kill_at;
+    }
+    for (size_t i = 0; i < lingering.size(); ++i) {
+      fds.push_back({lingering[i].fd, POLLIN, 0});
+      slots.emplace_back(Kind::kLingering, i);
+    }
+    int timeout = -1;
+    if (deadline) {
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
+      timeout = static_cast<int>(std::max<int64_t>(0, left.count()));
+    }
+    int ready = ::poll(fds.data(), fds.size(), timeout);
+    if (ready < 0 && errno != EINTR) break;  // cannot happen with valid fds; do not spin
+
+    if (fds[0].revents != 0) {
+      uint64_t count;
+      ssize_t n = ::read(wake_fd_, &count, sizeof count);
+      (void)n;
+    }
+    // Output first, so that lines are logged before the exit that follows them.
+    std::vector<bool> lingering_done(lingering.size(), false);
+    for (size_t k = 1; k < fds.size() && ready > 0; ++k) {
+      if (fds[k].revents == 0) continue;
+      auto [kind, index] = slots[k - 1];
+      if (kind == Kind::kOutput) {
+        read_output(*running[index], buffer.get(), max_line, kReadsPerWakeup, SIZE_MAX);
+      } else if (kind == Kind::kLingering) {
+        ssize_t n = ::read(lingering[index].fd, buffer.get(), kReadBuffer);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) lingering_done[index] = true;
+      }
+    }
+    for (size_t k = 1; k < fds.size() && ready > 0; ++k) {
+      auto [kind, index] = slots[k - 1];
+      if (kind != Kind::kExit || fds[k].revents == 0) continue;
+      Execution& e = *running[index];
+      if (::waitpid(e.child.pid, &e.wait_status, WNOHANG) != e.child.pid) continue;
+      e.exited = true;
+    }
+    for (size_t i = lingering.size(); i-- > 0;) {
+      if (!lingering_done[i]) continue;
+      ::close(lingering[i].fd);
+      lingering.erase(lingering.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+
+    Clock::time_point now = Clock::now();
+    for (auto& e : running) {
+      if (!e->exited && e->kill_at && *e->kill_at <= now) {
+        ::kill(-e->child.pid, SIGKILL);
+        e->kill_at.reset();
+      }
+    }
+
+    // Finish the executions whose main process has exited.
+    for (size_t i = 0; i < running.size();) {
+      Execution& e = *running[i];
+      if (!e.exited) {
+        ++i;
+        continue;
+      }
+      ::close(e.child.pidfd);
+      if (e.cancelled) ::kill(-e.child.pid, SIGKILL);
+      if (e.child.output_fd >= 0) {
+        int available = 0;
+        if (::ioctl(e.child.output_fd, FIONREAD, &available) == 0 && available > 0) {
+          read_output(e, buffer.get(), max_line, INT32_MAX, static_cast<size_t>(available));
+        }
+      }
+      if (e.child.output_fd >= 0) {
+        // Something in the group still holds the pipe: keep draining it, detached.
+        lingering.push_back({e.child.pid, e.child.output_fd});
+        e.child.output_fd = -1;
+      }
+      close_output(e, max_line);
+      engine::StepOutcome outcome = make_outcome(e);
+      auto on_done = std::move(e.on_done);
+      running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
+      on_done(std::move(outcome));
+    }
+  }
+  for (Lingering& l : lingering) ::close(l.fd);
+}
+
+}  // namespace sluice::exec

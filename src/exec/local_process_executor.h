@@ -1,0 +1,78 @@
+// LocalProcessExecutor: runs step attempts as processes on this machine.
+//
+// Each execution is one process group (posix_spawn + setpgid) with stdin from /dev/null and
+// stdout+stderr merged into one pipe. One I/O thread serves every running execution with
+// poll(): it reads output in large chunks, cuts it into lines (lines longer than
+// Options::max_line_bytes are split), feeds them to the execution's
+// WorkflowCommandProcessor (masking, annotations, ...) and on to its LogWriter, and sees
+// exits through pidfds. There are no sleeps and no polling intervals: poll() blocks until
+// output, an exit, a start/cancel request (eventfd) or a SIGKILL deadline.
+//
+// Lifecycle of an execution:
+//   start()  writes the script and the five command files into request.temp_dir, spawns
+//            the process (on the caller's thread; a failure calls on_done with
+//            started = false before start() returns) and hands it to the I/O thread.
+//   exit     once the main process has exited, the pipe is drained of what is already in
+//            it, the command files are parsed and on_done is called on the I/O thread.
+//            Processes the step left running in the background keep running (as on
+//            GitHub); their later output is read and discarded so they never block or get
+//            SIGPIPE, and they are killed when the executor is destroyed.
+//   cancel() SIGTERM to the process group; SIGKILL to the group after the grace period if
+//            the main process is still alive, and right away once it has exited (nothing
+//            of a cancelled step outlives it).
+//
+// The executor never closes the LogWriter (the engine may append its own lines after).
+// Destruction kills every process group still running or lingering, reports the running
+// executions as cancelled, and joins the I/O thread; on_done must not destroy the executor.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "engine/executor.h"
+
+namespace sluice::exec {
+
+class LocalProcessExecutor final : public engine::Executor {
+ public:
+  struct Options {
+    // GitHub's runner waits 7.5 s between SIGINT/SIGTERM and the hard kill on cancel.
+    std::chrono::milliseconds kill_grace{7500};
+    size_t max_line_bytes = 64 * 1024;
+  };
+
+  LocalProcessExecutor();
+  explicit LocalProcessExecutor(Options options);
+  ~LocalProcessExecutor() override;
+
+  LocalProcessExecutor(const LocalProcessExecutor&) = delete;
+  LocalProcessExecutor& operator=(const LocalProcessExecutor&) = delete;
+
+  engine::ExecutionId start(engine::StepRequest request,
+                            std::function<void(engine::StepOutcome)> on_done) override;
+  void cancel(engine::ExecutionId id) override;
+
+  struct Execution;  // internal; public only so the .cpp's helpers can name it
+
+ private:
+  void wake();
+  void run_io_loop();
+
+  Options options_;
+  int wake_fd_ = -1;  // eventfd: new executions, cancels, shutdown
+
+  std::mutex mutex_;  // guards the three fields below (the hand-over to the I/O thread)
+  std::vector<std::unique_ptr<Execution>> pending_;
+  std::vector<engine::ExecutionId> pending_cancels_;
+  bool stopping_ = false;
+
+  std::thread io_thread_;
+};
+
+}  // namespace sluice::exec

@@ -1,0 +1,149 @@
+#include "exec/shell_command.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+
+namespace sluice::exec {
+namespace {
+
+std::vector<std::string> split_whitespace(std::string_view text) {
+  std::vector<std::string> words;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n')) ++i;
+    size_t start = i;
+    while (i < text.size() && text[i] != ' ' && text[i] != '\t' && text[i] != '\n') ++i;
+    if (i > start) words.emplace_back(text.substr(start, i - start));
+  }
+  return words;
+}
+
+Error missing(std::string_view program, std::string_view why) {
+  return Error{"shell '" + std::string(program) + "' not found in PATH" + std::string(why), {}};
+}
+
+Result<ShellSpec> builtin(std::string program, std::vector<std::string> args,
+                          std::string extension, std::string_view path_env) {
+  ShellSpec spec;
+  spec.executable = find_executable(program, path_env);
+  if (spec.executable.empty()) return missing(program, "");
+  spec.program = std::move(program);
+  spec.arg_templates = std::move(args);
+  spec.extension = std::move(extension);
+  return spec;
+}
+
+}  // namespace
+
+ShellCommand ShellSpec::command_for(const std::string& script_path) const {
+  ShellCommand command;
+  command.executable = executable;
+  command.args.reserve(arg_templates.size() + 1);
+  command.args.push_back(program);
+  for (const std::string& arg : arg_templates) {
+    std::string expanded = arg;
+    for (size_t pos = expanded.find("{0}"); pos != std::string::npos;
+         pos = expanded.find("{0}", pos + script_path.size())) {
+      expanded.replace(pos, 3, script_path);
+    }
+    command.args.push_back(std::move(expanded));
+  }
+  return command;
+}
+
+std::string find_executable(std::string_view name, std::string_view path_env) {
+  if (name.empty()) return "";
+  if (name.find('/') != std::string_view::npos) {
+    std::string path(name);
+    return ::access(path.c_str(), X_OK) == 0 ? path : "";
+  }
+  if (path_env.empty()) {
+    const char* env = std::getenv("PATH");
+    path_env = env != nullptr ? env : "/usr/local/bin:/usr/bin:/bin";
+  }
+  size_t start = 0;
+  while (start <= path_env.size()) {
+    size_t colon = path_env.find(':', start);
+    if (colon == std::string_view::npos) colon = path_env.size();
+    std::string_view dir = path_env.substr(start, colon - start);
+    if (dir.empty()) dir = ".";
+    std::string candidate = std::string(dir) + "/" + std::string(name);
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = colon + 1;
+  }
+  return "";
+}
+
+Result<ShellSpec> resolve_shell(std::string_view shell, std::string_view path_env) {
+  if (shell.empty()) {
+    // GitHub runs `bash -e {0}` (not the stricter explicit-bash form) for an unspecified
+    // shell, falling back to `sh -e {0}`.
+    Result<ShellSpec> bash = builtin("bash", {"-e", "{0}"}, ".sh", path_env);
+    if (bash.ok()) return bash;
+    Result<ShellSpec> sh = builtin("sh", {"-e", "{0}"}, ".sh", path_env);
+    if (sh.ok()) return sh;
+    return Error{"no default shell: neither bash nor sh is in PATH", {}};
+  }
+  if (shell == "bash") {
+    return builtin("bash", {"--noprofile", "--norc", "-eo", "pipefail", "{0}"}, ".sh", path_env);
+  }
+  if (shell == "sh") return builtin("sh", {"-e", "{0}"}, ".sh", path_env);
+  if (shell == "python") {
+    Result<ShellSpec> python3 = builtin("python3", {"{0}"}, ".py", path_env);
+    if (python3.ok()) return python3;
+    Result<ShellSpec> python = builtin("python", {"{0}"}, ".py", path_env);
+    if (python.ok()) return python;
+    return Error{"shell 'python' not found: neither python3 nor python is in PATH", {}};
+  }
+  if (shell == "pwsh" || shell == "powershell") {
+    Result<ShellSpec> spec =
+        builtin(std::string(shell), {"-command", ". '{0}'"}, ".ps1", path_env);
+    if (!spec.ok()) {
+      return missing(shell, "; install PowerShell (https://aka.ms/powershell) or use bash");
+    }
+    // As GitHub does: stop on the first error, and exit with the last native exit code.
+    spec->script_prefix = "$ErrorActionPreference = 'stop'\n";
+    spec->script_suffix =
+        "\nif ((Test-Path -LiteralPath variable:\\LASTEXITCODE)) { exit $LASTEXITCODE }\n";
+    return spec;
+  }
+  if (shell == "cmd") return Error{"shell 'cmd' is only available on Windows", {}};
+
+  if (shell.find("{0}") == std::string_view::npos) {
+    return Error{"unknown shell '" + std::string(shell) +
+                     "': use bash, sh, python or pwsh, or a command template containing {0} "
+                     "(the script path), e.g. 'perl {0}'",
+                 {}};
+  }
+  std::vector<std::string> words = split_whitespace(shell);
+  if (words.empty() || words[0].find("{0}") != std::string::npos) {
+    return Error{"custom shell '" + std::string(shell) +
+                     "' must start with a program, e.g. 'perl {0}'",
+                 {}};
+  }
+  ShellSpec spec;
+  spec.executable = find_executable(words[0], path_env);
+  if (spec.executable.empty()) {
+    return Error{"custom shell '" + std::string(shell) + "': program '" + words[0] +
+                     "' not found in PATH",
+                 {}};
+  }
+  spec.program = words[0];
+  spec.arg_templates.assign(words.begin() + 1, words.end());
+  return spec;
+}
+
+Result<ShellCommand> resolve_node(const std::string& script_path, std::string_view path_env) {
+  ShellCommand command;
+  command.executable = find_executable("node", path_env);
+  if (command.executable.empty()) {
+    return Error{"'node' not found in PATH; it is needed to run the JavaScript action " +
+                     script_path + " (install Node.js 20 or later)",
+                 {}};
+  }
+  command.args = {"node", script_path};
+  return command;
+}
+
+}  // namespace sluice::exec
