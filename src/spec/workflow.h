@@ -21,6 +21,17 @@ namespace sluice::spec {
 struct Scalar {
   std::string text;
   SourcePos pos;
+  // Where the characters of `text` are in the file, so that an error at offset k of the
+  // text (e.g. an expression's column) points at the right place (see pos_at):
+  // text_column > 0: the text appears verbatim on pos.line from this 1-based column
+  //   (single-line plain scalars, and quoted scalars without escapes);
+  // block_indent > 0: a literal block scalar (`|`) whose line i is source line
+  //   pos.line + 1 + i, starting at 1-based column block_indent.
+  int text_column = 0;
+  int block_indent = 0;
+
+  // Source position of text[offset]; falls back to `pos` when the mapping is unknown.
+  SourcePos pos_at(size_t offset) const;
 };
 
 // Ordered `KEY: value` maps (env, with, outputs): order matters for display.
@@ -89,7 +100,8 @@ struct Job {
   std::optional<Scalar> name;
   std::vector<Scalar> needs;  // job ids
   std::optional<Scalar> if_condition;
-  std::vector<Scalar> runs_on;
+  std::vector<Scalar> runs_on;             // labels
+  std::optional<Scalar> runs_on_group;     // `runs-on: {group: ...}`
   std::optional<Environment> environment;
   std::optional<Concurrency> concurrency;
   ScalarMap outputs;
@@ -100,6 +112,7 @@ struct Job {
   Strategy strategy;
   std::vector<Step> steps;
   std::optional<RetryPolicy> retry;
+  bool has_permissions = false;  // accepted, not enforced
   // Reusable-workflow caller job: `uses: ./.github/workflows/x.yml`.
   std::optional<Scalar> uses;
   ScalarMap with;
@@ -112,6 +125,7 @@ struct EventFilter {
   std::string event;  // "push", "pull_request", ...
   std::vector<std::string> branches, branches_ignore, tags, tags_ignore, paths, paths_ignore,
       types;
+  std::vector<std::string> workflows;  // workflow_run
   SourcePos pos;
 };
 
@@ -134,7 +148,7 @@ struct SecretSpec {
 
 struct Triggers {
   std::vector<EventFilter> events;  // every event named under `on`, with its filters
-  std::vector<Scalar> schedules;    // cron expressions
+  std::vector<Scalar> schedules;    // cron expressions (UTC)
   bool workflow_dispatch = false;
   std::vector<InputSpec> dispatch_inputs;
   bool workflow_call = false;

@@ -1,0 +1,34 @@
+// Pieces of the workflow/action loaders shared between their .cpp files. Internal to spec/.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "spec/yaml_reader.h"
+
+namespace sluice::spec::detail {
+
+// `on:` as a string, a list or a map of events with their filters.
+void read_triggers(YamlReader& reader, const YAML::Node& node, Triggers& out);
+
+// `retry:` — `retry: 3` or {max-attempts, backoff, on}. nullopt after reporting errors.
+std::optional<RetryPolicy> read_retry(YamlReader& reader, const YAML::Node& node,
+                                      std::string_view where);
+
+// `steps:` of a job (or of a composite action, where `run` steps need `shell`).
+std::vector<Step> read_steps(YamlReader& reader, const YAML::Node& node, std::string_view job_where,
+                             bool composite);
+
+// `defaults:` ({run: {shell, working-directory}}).
+Defaults read_defaults(YamlReader& reader, const YAML::Node& node, std::string_view where);
+
+// `concurrency:` as a string or {group, cancel-in-progress}.
+std::optional<Concurrency> read_concurrency(YamlReader& reader, const YAML::Node& node,
+                                            std::string_view where);
+
+// "needs a container runtime" error for `key`.
+void report_container_key(YamlReader& reader, std::string_view key, const SourcePos& pos,
+                          std::string_view where);
+
+}  // namespace sluice::spec::detail
