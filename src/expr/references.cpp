@@ -1,0 +1,60 @@
+// referenced_paths(): the context paths an expression reads with constant member names.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "expr/ast.h"
+#include "expr/expression.h"
+
+namespace sluice::expr {
+namespace {
+
+// A member name when `index` is a constant string (`.name` or `['name']`).
+const std::string* constant_member(const Node& index_node) {
+  if (index_node.wildcard || index_node.children.size() < 2) return nullptr;
+  const Node& index = *index_node.children[1];
+  if (index.kind != NodeKind::kLiteral || !index.literal.is_string()) return nullptr;
+  return &index.literal.as_string();
+}
+
+void add(std::vector<std::string>& out, std::string path) {
+  if (std::find(out.begin(), out.end(), path) == out.end()) out.push_back(std::move(path));
+}
+
+void visit(const Node& node, std::vector<std::string>& out) {
+  if (node.kind == NodeKind::kIndex || node.kind == NodeKind::kContext) {
+    // Collect the chain of index nodes down to its base, outermost first.
+    std::vector<const Node*> chain;
+    const Node* base = &node;
+    while (base->kind == NodeKind::kIndex) {
+      chain.push_back(base);
+      base = base->children[0].get();
+    }
+    if (base->kind == NodeKind::kContext) {
+      std::string path = base->name;
+      for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+        const std::string* member = constant_member(**it);
+        if (!member) break;
+        path += "." + *member;
+      }
+      add(out, std::move(path));
+    } else {
+      visit(*base, out);
+    }
+    // Index expressions may read contexts themselves: steps[inputs.id].
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+      if (!(*it)->wildcard && !(*it)->member) visit(*(*it)->children[1], out);
+    return;
+  }
+  for (const auto& child : node.children) visit(*child, out);
+}
+
+}  // namespace
+
+std::vector<std::string> referenced_paths(const Expression& expression) {
+  std::vector<std::string> out;
+  if (expression.root) visit(*expression.root, out);
+  return out;
+}
+
+}  // namespace sluice::expr
