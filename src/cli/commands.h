@@ -9,5 +9,6 @@ class App;
 namespace sluice::cli {
 
 void add_version_command(CLI::App& app, int& exit_code);
+void add_scan_command(CLI::App& app, int& exit_code);
 
 }  // namespace sluice::cli
