@@ -1,0 +1,83 @@
+// Engine: runs one RunPlan to completion.
+//
+// The run state machine lives here (DESIGN.md "engine"): jobs become ready when their
+// needs have finished; their `if` is evaluated with GitHub's status rules; matrices are
+// expanded; instances are started up to the parallelism limits (--jobs, max-parallel,
+// concurrency groups); fail-fast cancels sibling instances; failed jobs are retried when
+// their retry policy covers the failure class. Steps are sequenced by JobRun.
+//
+// The engine is pure logic: it reaches the world only through Executor, Store, Clock,
+// EventLoop and ActionResolver, and every method runs on the loop's thread.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/value.h"
+#include "engine/run_context.h"
+#include "expr/expression.h"
+#include "plan/run_plan.h"
+
+namespace sluice::engine {
+
+class JobRun;
+
+class Engine {
+ public:
+  Engine(const plan::RunPlan& plan, RunContext& context);
+  ~Engine();
+
+  // Creates the run record and starts the jobs that are ready. An error means the run
+  // could not be recorded (nothing was started).
+  Status start(RunRecord run);
+
+  // Cancels the run like Ctrl-C on GitHub: running steps are stopped (process groups
+  // killed), jobs not yet started are cancelled unless their `if` asks for always().
+  void cancel();
+
+  bool finished() const { return finished_; }
+  const RunRecord& run() const { return run_; }
+  RunStatistics statistics() const;
+  // Markdown written by steps to GITHUB_STEP_SUMMARY, per job key, in finishing order.
+  const std::vector<std::pair<std::string, std::string>>& summaries() const { return summaries_; }
+
+ private:
+  struct JobNode;
+  void schedule();
+  expr::EvalContext job_context(const JobNode& node) const;
+  void evaluate_ready(JobNode& node);
+  void start_caller(JobNode& node, expr::EvalContext& ctx);
+  void finish_caller(JobNode& node);
+  bool expand(JobNode& node, const expr::EvalContext& ctx);
+  void start_instances();
+  bool acquire_group(JobNode& node, size_t index);
+  void start_instance(JobNode& node, size_t index);
+  void on_instance_finished(JobNode& node, size_t index);
+  void node_instance_done(JobNode& node);
+  void finish_node(JobNode& node, RunStatus status, const std::string& reason);
+  void maybe_finish_run();
+  bool needs_done(const JobNode& node) const;
+  Value needs_context(const JobNode& node) const;
+  Value inputs_for(const JobNode& node) const;
+  bool any_ancestor_failed(const JobNode& node) const;
+  void save_job(const JobRecord& record);
+  JobNode* node(const std::string& key);
+  const JobNode* node(const std::string& key) const;
+
+  const plan::RunPlan& plan_;
+  RunContext& context_;
+  RunRecord run_;
+  std::vector<std::unique_ptr<JobNode>> nodes_;  // plan order
+  std::map<std::string, std::string> held_groups_;  // concurrency group -> instance key
+  int running_instances_ = 0;
+  bool cancelled_ = false;
+  bool finished_ = false;
+  bool scheduling_ = false;
+  bool reschedule_ = false;
+  std::vector<std::pair<std::string, std::string>> summaries_;
+  std::map<std::string, std::string> workflow_env_;
+};
+
+}  // namespace sluice::engine

@@ -1,0 +1,145 @@
+// JobRun: runs the steps of one job instance (one matrix combination) in order.
+//
+// Steps form frames: the job's own list, and one nested frame per composite action in
+// progress (a composite step is one step in the history, like on GitHub; its inner
+// steps log into it). Node actions with `pre:` get a step before the job's first step
+// and those with `post:` a step after its last, in reverse order.
+//
+// State machine of a step: evaluate `if` → (skipped) | start attempt → outcome →
+// retry after backoff when the retry policy covers the failure class | finalise
+// (outcome, conclusion after continue-on-error, outputs into `steps.<id>`).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/value.h"
+#include "expr/expression.h"
+#include "engine/run_context.h"
+#include "plan/run_plan.h"
+
+namespace sluice::engine {
+
+struct JobRunInputs {
+  std::string key;  // "build (linux)"
+  const plan::PlannedJob* planned = nullptr;
+  int64_t run_id = 0;
+  int job_attempt = 1;
+  Value matrix;                     // null when not a matrix job
+  Value strategy = Value::object(); // fail-fast, job-index, job-total, max-parallel
+  Value needs = Value::object();
+  Value inputs = Value::object();
+  Value secrets = Value::object();
+  std::map<std::string, std::string> workflow_env;  // evaluated workflow-level env
+};
+
+class JobRun {
+ public:
+  JobRun(RunContext& context, JobRunInputs inputs, std::function<void()> on_finished);
+  ~JobRun();
+
+  void start();
+  // Stops the running step; later steps run only if their `if` uses always()/cancelled().
+  // `timed_out`: the job's own timeout fired (status timed_out instead of cancelled).
+  void cancel(bool timed_out);
+
+  bool finished() const { return finished_; }
+  RunStatus status() const { return record_.status; }
+  const JobRecord& record() const { return record_; }
+  const Value& outputs() const { return outputs_; }
+  const std::string& failure_class() const { return failure_class_; }
+  int exit_code() const { return exit_code_; }  // of the step that failed the job
+  const std::string& summary() const { return summary_; }
+  std::vector<StepRecord> step_records() const { return steps_; }
+
+ private:
+  enum class Phase { kMain, kPre, kPost };
+  struct Item {
+    const spec::Step* step = nullptr;
+    Phase phase = Phase::kMain;
+    std::shared_ptr<const ResolvedAction> action;  // for `uses:` steps
+    std::string resolve_error;
+    std::string post_if;  // kPost: the action's post-if
+    std::map<std::string, std::string> saved_state;  // kPost: STATE_* from the main step
+    std::map<std::string, std::string> action_inputs;  // kPre/kPost: inputs of the main step
+  };
+  struct Frame {
+    std::vector<Item> items;
+    size_t next = 0;
+    Value steps = Value::object();  // the `steps` context of this frame
+    Value inputs = Value::object(); // composite: the action's inputs
+    std::map<std::string, std::string> env;  // composite: the calling step's env
+    std::shared_ptr<const ResolvedAction> action;  // composite being run; null for the job
+    int record_index = -1;  // nested frames log into the composite step's record
+    bool failed = false;
+    int first_record = 0;  // top frame: record index of items[0]
+  };
+  struct Attempt {
+    int record_index = -1;
+    Item item;
+    int frame_depth = 0;
+    int number = 1;
+    ExecutionId execution = 0;
+    EventLoop::TimerId timer = 0;
+    bool timed_out = false;
+    AttemptRecord record;
+    std::shared_ptr<LogWriter> log;
+    bool owns_attempt = true;  // false for steps inside a composite (they share its attempt)
+    std::string step_temp;
+  };
+
+  void advance();
+  void begin_item(Frame& frame, Item item, int record_index);
+  void start_attempt();
+  void on_outcome(StepOutcome outcome);
+  void complete_attempt(Attempt& attempt, RunStatus status, const std::string& failure_class);
+  void finish_step(int record_index, Frame& frame, const Item& item, RunStatus outcome,
+                   const std::string& reason, const std::string& failure_class,
+                   const std::vector<std::pair<std::string, std::string>>& outputs);
+  void finish_frame();
+  void finish_job();
+  std::shared_ptr<LogWriter> active_log() const;
+
+  expr::EvalContext eval_context(const Frame& frame) const;
+  std::map<std::string, std::string> context_env(const Frame& frame) const;
+  Result<StepRequest> build_request(const Frame& frame, const Item& item);
+  std::string step_display_name(const Item& item, const expr::EvalContext& ctx) const;
+  Result<Value> eval(const spec::Scalar& scalar, const expr::EvalContext& ctx) const;
+  Result<bool> eval_if(const std::string& condition, const spec::Scalar* where,
+                       const expr::EvalContext& ctx) const;
+  void save_step(const StepRecord& record);
+  void save_attempt(AttemptRecord& record);
+  void log_line(const std::string& line);
+
+  RunContext& context_;
+  JobRunInputs in_;
+  std::function<void()> on_finished_;
+  JobRecord record_;
+  std::vector<StepRecord> steps_;
+  std::vector<Frame> frames_;
+  std::vector<Item> posts_;
+  std::optional<Attempt> current_;        // the leaf step being executed
+  std::vector<Attempt> composite_attempts_;  // composite steps in progress, outermost first
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards executor callbacks
+  std::map<std::string, std::string> github_env_;  // from GITHUB_ENV
+  std::vector<std::string> github_path_;          // from GITHUB_PATH, newest last
+  std::map<std::string, std::string> job_env_;
+  Value outputs_ = Value::object();
+  std::string failure_class_;
+  int exit_code_ = 0;
+  std::string summary_;
+  EventLoop::TimerId job_timer_ = 0;
+  bool failed_ = false;
+  bool cancelled_ = false;
+  bool timed_out_ = false;
+  bool finished_ = false;
+  bool posts_added_ = false;
+  std::map<std::string, std::string> last_action_inputs_;  // of the action step just built
+  int step_counter_ = 0;  // for per-step temp directories
+};
+
+}  // namespace sluice::engine

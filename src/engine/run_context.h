@@ -1,0 +1,63 @@
+// RunContext: what every part of a running workflow shares: the services the engine
+// talks to the world through, and the run-wide values (github context, inputs, vars,
+// secrets, environment) fixed when the run starts.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/secret_masker.h"
+#include "core/value.h"
+#include "engine/action_resolver.h"
+#include "engine/clock.h"
+#include "engine/event_loop.h"
+#include "engine/executor.h"
+#include "engine/store.h"
+
+namespace sluice::engine {
+
+// Receives every state change, on the engine thread, after it was saved to the Store.
+// The CLI's progress printer is one; the controller's live view will be another.
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual void on_run(const RunRecord&) {}
+  virtual void on_job(const JobRecord&) {}
+  virtual void on_step(const StepRecord&) {}
+  virtual void on_attempt(const AttemptRecord&) {}
+  virtual void on_annotation(const Annotation&) {}
+  virtual void on_error(const std::string&) {}  // e.g. a Store write that failed after retries
+};
+
+struct RunOptions {
+  std::string workspace;  // GITHUB_WORKSPACE: the repository directory for a local run
+  std::string temp_dir;   // RUNNER_TEMP; exists; the engine creates per-step dirs in it
+  int max_parallel_jobs = 2;
+  Value github = Value::object();   // github context: event_name, event, ref, sha, ...
+  Value inputs = Value::object();   // typed workflow_dispatch inputs
+  Value vars = Value::object();
+  Value secrets = Value::object();
+  std::map<std::string, std::string> base_env;  // inherited process environment
+  std::string runner_name = "sluice";
+  std::string only_job;  // run this job and the jobs it needs; "" = every job
+};
+
+struct RunContext {
+  Executor& executor;
+  Store& store;
+  const Clock& clock;
+  EventLoop& loop;
+  ActionResolver* resolver = nullptr;  // nullptr: `uses:` steps fail with an error
+  RunObserver* observer = nullptr;
+  std::shared_ptr<SecretMasker> masker = std::make_shared<SecretMasker>();
+  RunOptions options;
+
+  // Saves through the store and reports failures to the observer.
+  void report_error(const std::string& message) const {
+    if (observer) observer->on_error(message);
+  }
+};
+
+}  // namespace sluice::engine

@@ -1,0 +1,84 @@
+#include "engine/step_environment.h"
+
+#include <cctype>
+
+namespace sluice::engine {
+
+std::map<std::string, std::string> default_step_env(const RunOptions& options, const Value& github,
+                                                    const std::string& job_id, const std::string& action) {
+  std::map<std::string, std::string> env;
+  auto g = [&](const char* key) { return github.get(key).to_string(); };
+  env["CI"] = "true";
+  env["GITHUB_ACTIONS"] = "true";
+  env["SLUICE"] = "true";
+  env["GITHUB_WORKSPACE"] = options.workspace;
+  env["GITHUB_SHA"] = g("sha");
+  env["GITHUB_REF"] = g("ref");
+  env["GITHUB_REF_NAME"] = g("ref_name");
+  env["GITHUB_REF_TYPE"] = g("ref_type");
+  env["GITHUB_HEAD_REF"] = g("head_ref");
+  env["GITHUB_BASE_REF"] = g("base_ref");
+  env["GITHUB_EVENT_NAME"] = g("event_name");
+  env["GITHUB_EVENT_PATH"] = g("event_path");
+  env["GITHUB_REPOSITORY"] = g("repository");
+  env["GITHUB_REPOSITORY_OWNER"] = g("repository_owner");
+  env["GITHUB_RUN_ID"] = g("run_id");
+  env["GITHUB_RUN_NUMBER"] = g("run_number");
+  env["GITHUB_RUN_ATTEMPT"] = g("run_attempt");
+  env["GITHUB_ACTOR"] = g("actor");
+  env["GITHUB_TRIGGERING_ACTOR"] = g("actor");
+  env["GITHUB_WORKFLOW"] = g("workflow");
+  env["GITHUB_WORKFLOW_REF"] = g("workflow_ref");
+  env["GITHUB_SERVER_URL"] = g("server_url");
+  env["GITHUB_API_URL"] = g("api_url");
+  env["GITHUB_JOB"] = job_id;
+  env["GITHUB_ACTION"] = action;
+  env["RUNNER_OS"] = "Linux";
+  env["RUNNER_ARCH"] = "X64";
+  env["RUNNER_NAME"] = options.runner_name;
+  env["RUNNER_TEMP"] = options.temp_dir;
+  env["RUNNER_TOOL_CACHE"] = options.temp_dir + "/tool-cache";
+  env["RUNNER_WORKSPACE"] = options.workspace;
+  env["SLUICE_RUN_ID"] = g("run_id");
+  return env;
+}
+
+std::string input_env_name(const std::string& input) {
+  std::string name = "INPUT_";
+  for (char c : input) name += c == ' ' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return name;
+}
+
+Result<std::map<std::string, std::string>> action_inputs(const ResolvedAction& action,
+                                                         const spec::Step& step,
+                                                         const expr::EvalContext& ctx,
+                                                         const ScalarEvaluator& evaluate) {
+  std::map<std::string, std::string> inputs;
+  for (const auto& [key, scalar] : step.with) {
+    auto value = evaluate(scalar, ctx);
+    if (!value.ok()) return value.error();
+    inputs[to_lower(key)] = value->to_string();
+  }
+  for (const spec::ActionInput& input : action.action.inputs) {
+    std::string key = to_lower(input.id);
+    if (inputs.count(key)) continue;
+    if (input.default_value) {
+      auto value = evaluate(spec::Scalar{*input.default_value, input.pos}, ctx);
+      if (!value.ok()) return value.error();
+      inputs[key] = value->to_string();
+    } else if (input.required) {
+      return Error{"action '" + action.uses + "' requires input '" + input.id + "'", step.pos};
+    } else {
+      inputs[key] = "";
+    }
+  }
+  return inputs;
+}
+
+std::string prepend_path(const std::vector<std::string>& additions, const std::string& path) {
+  std::string out;
+  for (auto it = additions.rbegin(); it != additions.rend(); ++it) out += *it + ":";
+  return out + path;
+}
+
+}  // namespace sluice::engine

@@ -1,0 +1,37 @@
+// The environment of a step's process and the inputs of an action, as GitHub's runner
+// builds them.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "engine/action_resolver.h"
+#include "engine/run_context.h"
+#include "expr/expression.h"
+
+namespace sluice::engine {
+
+// Default GITHUB_* / RUNNER_* variables of a step (GitHub's "default environment
+// variables"), from the github context and the run options.
+std::map<std::string, std::string> default_step_env(const RunOptions& options, const Value& github,
+                                                    const std::string& job_id, const std::string& action);
+
+// INPUT_<NAME> as the runner names it: upper case, spaces replaced by '_'.
+std::string input_env_name(const std::string& input);
+
+using ScalarEvaluator = std::function<Result<Value>(const spec::Scalar&, const expr::EvalContext&)>;
+
+// The action's inputs: `with:` values evaluated, defaults (which may hold expressions)
+// for the others; an error for a missing required input.
+Result<std::map<std::string, std::string>> action_inputs(const ResolvedAction& action,
+                                                         const spec::Step& step,
+                                                         const expr::EvalContext& ctx,
+                                                         const ScalarEvaluator& evaluate);
+
+// PATH with GITHUB_PATH entries in front (newest first).
+std::string prepend_path(const std::vector<std::string>& additions, const std::string& path);
+
+}  // namespace sluice::engine

@@ -1,0 +1,112 @@
+#include "plan/matrix.h"
+
+#include "core/json.h"
+
+namespace sluice::plan {
+namespace {
+
+// A partial object `pattern` matches `combination` when every key of the pattern is
+// present with an equal value.
+bool matches(const Value& pattern, const Value& combination) {
+  for (const auto& [key, value] : pattern.as_object()) {
+    const Value* have = combination.find(key);
+    if (!have || !have->deep_equals(value)) return false;
+  }
+  return true;
+}
+
+Value copy_object(const Value& v) { return Value::object(v.as_object()); }
+
+}  // namespace
+
+Result<std::vector<Value>> expand_matrix(const Value& matrix) {
+  if (!matrix.is_object()) return Error{"strategy.matrix must be a mapping of axes", {}};
+  std::vector<std::pair<std::string, const Value::Array*>> axes;
+  const Value* include = nullptr;
+  const Value* exclude = nullptr;
+  for (const auto& [key, value] : matrix.as_object()) {
+    if (iequals(key, "include")) {
+      include = &value;
+    } else if (iequals(key, "exclude")) {
+      exclude = &value;
+    } else {
+      if (!value.is_array())
+        return Error{"matrix axis '" + key + "' must be a list of values, got " + value.kind_name(), {}};
+      if (value.as_array().empty())
+        return Error{"matrix axis '" + key + "' is empty", {}};
+      axes.emplace_back(key, &value.as_array());
+    }
+  }
+  for (const Value* list : {include, exclude}) {
+    if (!list) continue;
+    if (!list->is_array()) return Error{"matrix include/exclude must be a list of mappings", {}};
+    for (const Value& entry : list->as_array())
+      if (!entry.is_object()) return Error{"matrix include/exclude entries must be mappings", {}};
+  }
+
+  // Cartesian product, checking the limit before materialising it.
+  size_t product = axes.empty() ? 0 : 1;
+  for (const auto& axis : axes) {
+    product *= axis.second->size();
+    if (product > 100 * kMaxMatrixCombinations)
+      return Error{"matrix expands to more than " + std::to_string(kMaxMatrixCombinations) +
+                   " combinations", {}};
+  }
+  std::vector<Value> combos;
+  if (!axes.empty()) {
+    std::vector<size_t> index(axes.size(), 0);
+    for (size_t n = 0; n < product; ++n) {
+      Value combo = Value::object();
+      for (size_t a = 0; a < axes.size(); ++a) combo.set(axes[a].first, (*axes[a].second)[index[a]]);
+      bool excluded = false;
+      if (exclude)
+        for (const Value& pattern : exclude->as_array()) excluded = excluded || matches(pattern, combo);
+      if (!excluded) combos.push_back(std::move(combo));
+      for (size_t a = axes.size(); a-- > 0;) {
+        if (++index[a] < axes[a].second->size()) break;
+        index[a] = 0;
+      }
+    }
+  }
+
+  // include: GitHub applies each entry to every original combination whose original
+  // axis values it does not overwrite; if it applies to none, it becomes a new one.
+  if (include) {
+    size_t original = combos.size();
+    for (const Value& entry : include->as_array()) {
+      bool applied = false;
+      for (size_t c = 0; c < original; ++c) {
+        bool conflicts = false;
+        for (const auto& [key, value] : entry.as_object()) {
+          bool is_axis = false;
+          for (const auto& axis : axes) is_axis = is_axis || iequals(axis.first, key);
+          const Value* have = combos[c].find(key);
+          if (is_axis && have && !have->deep_equals(value)) conflicts = true;
+        }
+        if (conflicts) continue;
+        Value extended = copy_object(combos[c]);
+        for (const auto& [key, value] : entry.as_object()) extended.set(key, value);
+        combos[c] = extended;
+        applied = true;
+      }
+      if (!applied) combos.push_back(copy_object(entry));
+    }
+  }
+  if (combos.size() > kMaxMatrixCombinations)
+    return Error{"matrix expands to " + std::to_string(combos.size()) + " combinations; the limit is " +
+                 std::to_string(kMaxMatrixCombinations), {}};
+  return combos;
+}
+
+std::string matrix_display_suffix(const Value& combination) {
+  std::string out = "(";
+  bool first = true;
+  for (const auto& [key, value] : combination.as_object()) {
+    if (!first) out += ", ";
+    first = false;
+    out += value.is_object() || value.is_array() ? to_json(value) : value.to_string();
+  }
+  return out + ")";
+}
+
+}  // namespace sluice::plan

@@ -1,0 +1,46 @@
+// RunPlan: the job graph of one run, with reusable workflows expanded into it.
+//
+// A caller job (`uses: ./.github/workflows/x.yml`) stays in the graph as a node of its
+// own and its called workflow's jobs are added as inner jobs keyed "caller / inner".
+// The engine starts inner jobs once their caller has started (its needs are done, its
+// `if` passed and its `with:` was evaluated into their `inputs`), and finishes the caller
+// when all its inner jobs have finished. Matrix expansion is left to the engine, because
+// a matrix may depend on the outputs of needed jobs.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/diagnostic.h"
+#include "spec/workflow.h"
+
+namespace sluice::plan {
+
+constexpr int kMaxReusableDepth = 4;
+
+struct PlannedJob {
+  std::string key;     // unique in the plan: "build", "release / publish"
+  std::string job_id;  // the id within its own workflow
+  const spec::Job* job = nullptr;
+  const spec::Workflow* workflow = nullptr;  // the file that defines this job
+  std::vector<std::string> needs;            // keys of planned jobs
+  std::string caller_key;                    // "" for top-level jobs
+  std::vector<std::string> inner_keys;       // for caller jobs: their called jobs
+  bool is_caller() const { return job->uses.has_value(); }
+};
+
+struct RunPlan {
+  const spec::Workflow* workflow = nullptr;
+  std::vector<PlannedJob> jobs;  // topological order (needs before dependants)
+  std::vector<std::unique_ptr<spec::Workflow>> called_workflows;  // owned
+
+  const PlannedJob* find(const std::string& key) const;
+};
+
+// Builds the graph. Reports unknown needs, cycles, missing or invalid called workflows
+// (with positions) into `diagnostics` and returns nullptr when there are errors.
+std::unique_ptr<RunPlan> build_run_plan(const spec::Workflow& workflow, const std::string& repo_root,
+                                        Diagnostics& diagnostics);
+
+}  // namespace sluice::plan
