@@ -204,25 +204,27 @@ void Detector::detect(const Fragment& fragment, std::vector<SecretMatch>& out) {
     const int b_end = b.column + static_cast<int>(b.secret.size());
     return a.column < b_end && b.column < a_end;
   };
-  std::vector<SecretMatch> kept;
-  bool dropped = false;
+  std::vector<bool> drop(out.size() - first_new, false);
+  bool any_dropped = false;
   for (size_t i = first_new; i < out.size(); ++i) {
-    bool drop = false;
-    if (is_generic_rule(rules_.rules[out[i].rule_index].id)) {
-      for (size_t j = first_new; j < out.size() && !drop; ++j) {
-        drop = j != i && !is_generic_rule(rules_.rules[out[j].rule_index].id) &&
-               overlaps(out[i], out[j]);
+    if (!is_generic_rule(rules_.rules[out[i].rule_index].id)) continue;
+    for (size_t j = first_new; j < out.size(); ++j) {
+      if (j != i && !is_generic_rule(rules_.rules[out[j].rule_index].id) &&
+          overlaps(out[i], out[j])) {
+        drop[i - first_new] = true;
+        any_dropped = true;
+        break;
       }
     }
-    dropped = dropped || drop;
-    if (!drop) kept.push_back(std::move(out[i]));
   }
-  if (dropped) {
-    out.resize(first_new);
-    for (auto& m : kept) out.push_back(std::move(m));
-  } else {
-    for (size_t i = 0; i < kept.size(); ++i) out[first_new + i] = std::move(kept[i]);
+  if (!any_dropped) return;
+  size_t write = first_new;
+  for (size_t i = first_new; i < out.size(); ++i) {
+    if (drop[i - first_new]) continue;
+    if (write != i) out[write] = std::move(out[i]);
+    ++write;
   }
+  out.resize(write);
 }
 
 void Detector::run_rule(size_t rule_index, const Fragment& fragment, size_t begin, size_t end,
