@@ -81,10 +81,16 @@ static double parse_number_string(const std::string& raw) {
   const char* digits = p;
   if (*digits == '-' || *digits == '+') { negative = *digits == '-'; ++digits; }
   if (digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
+    // Every character must be a hex digit: strtoull would also accept a sign or leading
+    // spaces after "0x" ("0x-1", "0x 1") and saturate silently on overflow.
     if (digits[2] == '\0') return NAN;
-    unsigned long long h = std::strtoull(digits + 2, &end, 16);
-    if (*end != '\0') return NAN;
-    return negative ? -static_cast<double>(h) : static_cast<double>(h);
+    double h = 0;
+    for (const char* q = digits + 2; *q; ++q) {
+      if (!std::isxdigit(static_cast<unsigned char>(*q))) return NAN;
+      int d = std::isdigit(static_cast<unsigned char>(*q)) ? *q - '0' : (std::tolower(*q) - 'a' + 10);
+      h = h * 16 + d;
+    }
+    return negative ? -h : h;
   }
   if (s == "Infinity" || s == "+Infinity") return INFINITY;
   if (s == "-Infinity") return -INFINITY;

@@ -278,7 +278,7 @@ class Parser {
       if (info->max_args < 0) expected = "at least " + expected;
       else if (info->max_args != info->min_args) expected += " or " + std::to_string(info->max_args);
       return error_at(std::string(info->name) + "() takes " + expected + " argument" +
-                          (expected == "1" ? "" : "s") + ", got " + std::to_string(count),
+                          (info->min_args == 1 && info->max_args <= 1 ? "" : "s") + ", got " + std::to_string(count),
                       name.column);
     }
     if (info->function == Function::kCase && count % 2 == 0)

@@ -29,6 +29,18 @@ Error error_at(std::string message, int column) {
   return Error{std::move(message), SourcePos{"", 0, column}};
 }
 
+// Moves an error's column (and the "at column N" that ends its message) by `shift`.
+Error shifted(Error e, int shift) {
+  if (shift == 0 || e.pos.column <= 0) return e;
+  std::string suffix = " at column " + std::to_string(e.pos.column);
+  e.pos.column += shift;
+  if (e.message.size() >= suffix.size() &&
+      e.message.compare(e.message.size() - suffix.size(), suffix.size(), suffix) == 0)
+    e.message.replace(e.message.size() - suffix.size(), suffix.size(),
+                      " at column " + std::to_string(e.pos.column));
+  return e;
+}
+
 // Finds the `}}` closing an expression that starts at `from`, skipping string literals (a
 // `}}` inside '...' does not close). Returns npos when there is none.
 size_t find_close(std::string_view text, size_t from) {
@@ -92,18 +104,8 @@ Result<Template> parse_template(std::string_view text) {
     int inner_offset = static_cast<int>(open + 3 + (inner.empty() ? 0 : inner.data() - raw.data()));
     if (inner.empty()) return error_at("empty '${{ }}' (an expression is expected)", static_cast<int>(open) + 1);
     auto parsed = parse(inner);
-    if (!parsed) {
-      Error e = parsed.error();
-      // Re-base the column onto the template text.
-      std::string suffix = " at column " + std::to_string(e.pos.column);
-      int column = inner_offset + e.pos.column;
-      if (e.message.size() >= suffix.size() &&
-          e.message.compare(e.message.size() - suffix.size(), suffix.size(), suffix) == 0)
-        e.message.replace(e.message.size() - suffix.size(), suffix.size(),
-                          " at column " + std::to_string(column));
-      e.pos.column = column;
-      return e;
-    }
+    // Re-base error columns onto the template text.
+    if (!parsed) return shifted(parsed.error(), inner_offset);
     Template::Part part;
     part.is_expression = true;
     part.expression = std::move(parsed.value());
@@ -147,26 +149,15 @@ Result<Expression> parse_condition(std::string_view text) {
     if (parsed) parsed->uses_status_function = false;
     return parsed;
   }
+  // Columns are reported relative to `text`, which may start with blanks.
+  const int shift = static_cast<int>(body.data() - text.data());
   if (body.find("${{") == std::string_view::npos) {
     auto parsed = parse(body);
-    if (!parsed) return parsed;
+    if (!parsed) return shifted(parsed.error(), shift);
     expression = std::move(parsed.value());
   } else {
     auto tmpl = parse_template(body);
-    if (!tmpl) {
-      // Columns of the template are relative to `body`; shift them onto `text`.
-      Error e = tmpl.error();
-      int shift = static_cast<int>(body.data() - text.data());
-      if (shift > 0 && e.pos.column > 0) {
-        std::string suffix = " at column " + std::to_string(e.pos.column);
-        e.pos.column += shift;
-        if (e.message.size() >= suffix.size() &&
-            e.message.compare(e.message.size() - suffix.size(), suffix.size(), suffix) == 0)
-          e.message.replace(e.message.size() - suffix.size(), suffix.size(),
-                            " at column " + std::to_string(e.pos.column));
-      }
-      return e;
-    }
+    if (!tmpl) return shifted(tmpl.error(), shift);
     if (const Template::Part* only = single_expression(*tmpl)) {
       expression = only->expression;
     } else {
