@@ -148,8 +148,11 @@ void WorkflowCommandProcessor::process_line(std::string_view line) {
     }
     return;
   }
-  if (echo_) log(line);
-  if (!handle(command, line) && !echo_) log(line);
+  // With ::echo::on a command line is logged before it runs, as the GitHub runner does;
+  // never add-mask (the runner omits its echo too: it would show the value's length).
+  bool echoed = echo_ && command.name != "add-mask";
+  if (echoed) log(line);
+  if (!handle(command, line) && !echoed) log(line);
 }
 
 // Returns false for names that are not workflow commands: those lines are plain output.
