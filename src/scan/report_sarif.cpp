@@ -78,7 +78,7 @@ std::string write_sarif_report(const ScanResult& result) {
     res.set("level", f.compliance == Compliance::kUnknown ? "note" : sarif_level(f.level));
     std::string where = f.cdk_path.empty() ? f.resource_id : f.resource_id + " (" + f.cdk_path + ")";
     std::string message = f.compliance == Compliance::kUnknown ? f.rule_id + " could not be evaluated on " + where + ": " + f.message
-                                                               : f.message + " [" + where + "]";
+                                                               : f.message + (f.finding_id.empty() ? "" : " (" + f.finding_id + ")") + " [" + where + "]";
     res.set("message", text_object(message));
     Value artifact = Value::object();
     artifact.set("uri", file_uri(f.file));

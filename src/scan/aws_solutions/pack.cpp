@@ -74,7 +74,7 @@ std::vector<Finding> evaluate_template(const cfn::Template& tmpl, const cfn::Par
           for (std::string& id : outcome.findings) {
             Finding g = f;
             g.compliance = Compliance::kNonCompliant;
-            g.message = rule->description + " (" + id + ")";
+            g.message = rule->description;
             g.finding_id = std::move(id);
             out.push_back(std::move(g));
           }
