@@ -27,7 +27,7 @@ constexpr std::string_view kUsings[] = {"composite", "node12", "node16", "node20
 void read_inputs(YamlReader& r, const YAML::Node& node, Action& a) {
   if (node.IsNull() || !r.expect_map(node, "'inputs' of the action")) return;
   for (auto& e : r.entries(node, "'inputs' of the action", {})) {
-    ActionInput in;
+    ActionInput& in = a.inputs.emplace_back();
     in.id = e.key;
     in.pos = e.key_pos;
     const std::string where = "input '" + e.key + "' of the action";
@@ -44,7 +44,6 @@ void read_inputs(YamlReader& r, const YAML::Node& node, Action& a) {
         }
       }
     }
-    a.inputs.push_back(std::move(in));
   }
 }
 

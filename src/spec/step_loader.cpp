@@ -258,7 +258,7 @@ Step read_step(YamlReader& r, const YAML::Node& node, const std::string& where, 
       r.diagnostics().error(e.key_pos, what + " is not supported by sluice yet",
                             "run the work in the foreground, or split it into parallel jobs");
     } else if (e.key == "id") {
-      if (auto v = r.string(e.value, what)) s.id = *v;
+      if (auto v = r.string(e.value, what)) s.id = *v, s.id_pos = r.pos(e.value);
     } else if (e.key == "name") {
       s.name = r.scalar(e.value, what);
     } else if (e.key == "if") {

@@ -65,6 +65,7 @@ struct Concurrency {
 
 struct Step {
   std::string id;  // "" when not given
+  SourcePos id_pos;
   std::optional<Scalar> name;
   std::optional<Scalar> if_condition;
   std::optional<Scalar> run;
@@ -83,6 +84,9 @@ struct Environment {
   Scalar name;
   std::optional<Scalar> url;
 };
+
+// GitHub runs at most 256 jobs per matrix; so does sluice.
+constexpr size_t kMaxMatrixJobs = 256;
 
 struct Strategy {
   // The matrix as written: an object of axes (arrays of values), `include` and `exclude`
