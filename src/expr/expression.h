@@ -76,6 +76,9 @@ Result<Value> evaluate_string(std::string_view text, const EvalContext& context)
 
 // An `if:` condition: may omit `${{ }}`; when it contains no status function it is
 // evaluated as `success() && (<expr>)`. Empty text means `success()`.
+// The result's uses_status_function tells whether the user's text used a status function
+// (the implied success() does not count); its text is the condition without `${{ }}`.
+// Text mixing `${{ }}` with other text is, as on GitHub, a string (true when non-empty).
 Result<Expression> parse_condition(std::string_view text);
 Result<bool> evaluate_condition(const Expression& condition, const EvalContext& context);
 

@@ -1,5 +1,7 @@
 #include "expr/functions.h"
 
+#include <exception>
+
 #include "core/json.h"
 #include "expr/compare.h"
 
@@ -119,8 +121,20 @@ Result<Value> fn_to_json(const Value& value) {
 Result<Value> fn_from_json(const Value& text) {
   std::string s = text.to_string();
   if (s.empty()) return Error{"fromJSON(): the input is an empty string, which is not valid JSON", {}};
-  auto parsed = parse_json(s);
-  if (!parsed) return Error{"fromJSON(): " + parsed.error().message, {}};
+  // parse_json (core/json.cpp) lets nlohmann's out_of_range escape for numbers such as 1e400;
+  // untrusted text must not terminate the process, so contain it here as well.
+  Result<Value> parsed = Value();
+  try {
+    parsed = parse_json(s);
+  } catch (const std::exception&) {
+    return Error{"fromJSON(): invalid JSON (a number is out of range)", {}};
+  }
+  if (!parsed) {
+    // Drop the parser's "last read: '...'" excerpt: the input may be a secret.
+    std::string message = parsed.error().message;
+    if (size_t at = message.find("; last read:"); at != std::string::npos) message.erase(at);
+    return Error{"fromJSON(): " + message, {}};
+  }
   return parsed;
 }
 

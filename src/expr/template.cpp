@@ -42,9 +42,11 @@ Error shifted(Error e, int shift) {
 }
 
 // Finds the `}}` closing an expression that starts at `from`, skipping string literals (a
-// `}}` inside '...' does not close). Returns npos when there is none.
-size_t find_close(std::string_view text, size_t from) {
-  bool in_string = false;
+// `}}` inside '...' does not close). Returns npos when there is none; *open_string then
+// tells whether a string literal was left open (the likely cause).
+size_t find_close(std::string_view text, size_t from, bool* open_string) {
+  bool& in_string = *open_string;
+  in_string = false;
   for (size_t i = from; i < text.size(); ++i) {
     char c = text[i];
     if (in_string) {
@@ -96,9 +98,12 @@ Result<Template> parse_template(std::string_view text) {
       tmpl.parts.push_back(std::move(literal));
     }
     if (open == text.size()) break;
-    size_t close = find_close(text, open + 3);
+    bool open_string = false;
+    size_t close = find_close(text, open + 3, &open_string);
     if (close == std::string_view::npos)
-      return error_at("'${{' is not closed by '}}'", static_cast<int>(open) + 1);
+      return error_at(open_string ? "'${{' is not closed by '}}' (a string literal inside it is not closed)"
+                                  : "'${{' is not closed by '}}'",
+                      static_cast<int>(open) + 1);
     std::string_view raw = text.substr(open + 3, close - open - 3);
     std::string_view inner = trim(raw);
     int inner_offset = static_cast<int>(open + 3 + (inner.empty() ? 0 : inner.data() - raw.data()));

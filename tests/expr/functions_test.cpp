@@ -119,6 +119,9 @@ TEST(ExprFromJson, InvalidJsonIsAnErrorNamingTheExpression) {
   EXPECT_NE(e.find("in 'fromJSON('{not json}')' at column 1"), std::string::npos) << e;
   EXPECT_NE(eval_error("fromJSON('')").find("empty string"), std::string::npos);
   EXPECT_NE(eval_error("fromJSON(null)").find("empty string"), std::string::npos);
+  // Regression (found by the fuzzer): an out-of-range number used to abort the process.
+  EXPECT_NE(eval_error("fromJSON('[15e314]')").find("out of range"), std::string::npos);
+  EXPECT_NE(eval_error("fromJSON('{\"a\":-1e999}')").find("out of range"), std::string::npos);
   std::string deep(300, '[');
   EXPECT_NE(eval_error("fromJSON('" + deep + "')").find("deeper than"), std::string::npos);
 }

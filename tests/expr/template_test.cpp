@@ -91,6 +91,9 @@ TEST(ExprTemplate, Errors) {
   ASSERT_FALSE(unclosed.ok());
   EXPECT_EQ(unclosed.error().message, "'${{' is not closed by '}}' at column 6");
   EXPECT_EQ(unclosed.error().pos.column, 6);
+  auto open_string = parse_template("${{ format('{0} }}, x) }}");
+  ASSERT_FALSE(open_string.ok());
+  EXPECT_NE(open_string.error().message.find("string literal inside it is not closed"), std::string::npos);
 
   auto empty = parse_template("x ${{   }} y");
   ASSERT_FALSE(empty.ok());
