@@ -245,7 +245,8 @@ engine::ExecutionId LocalProcessExecutor::start(engine::StepRequest request,
   };
   if (request.temp_dir.empty()) return fail("internal error: the step has no temp_dir");
   auto path_it = request.env.find("PATH");
-  std::string_view path_env = path_it == request.env.end() ? "" : path_it->second;
+  std::string_view path_env;
+  if (path_it != request.env.end()) path_env = path_it->second;
   std::string prefix = request.temp_dir + "/sluice_" + std::to_string(id) + "_";
 
   ShellCommand command;
