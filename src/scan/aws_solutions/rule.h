@@ -88,6 +88,12 @@ class RuleContext {
   // undecidable intrinsic is returned as-is: present, opaque. nullptr = absent.
   const CfnNode* r(const CfnNode* base, std::string_view path) const;
   const CfnNode* prop(const Resource& res, std::string_view path) const { return r(res.properties, path); }
+  // Like prop(), for reading *other* resources during cross-resource look-ups: an
+  // undecidable value there means "no link" (nullptr) instead of making this rule UNKNOWN.
+  const CfnNode* lenient_prop(const Resource& res, std::string_view path) const;
+  // Like r(), but the leaf is returned exactly as written (for finding IDs, which must
+  // match the text of existing cdk-nag suppressions).
+  const CfnNode* raw(const CfnNode* base, std::string_view path) const;
   // Resolves one node (leaf rule of r()).
   const CfnNode* resolve(const CfnNode* node) const;
   // Like resolve(), but an undecidable intrinsic throws: for values that must be iterated.

@@ -102,6 +102,20 @@ const CfnNode* RuleContext::r(const CfnNode* base, std::string_view path) const 
   return resolve(node);
 }
 
+const CfnNode* RuleContext::lenient_prop(const Resource& res, std::string_view path) const {
+  try {
+    return prop(res, path);
+  } catch (const UnknownValue&) {
+    return nullptr;
+  }
+}
+
+const CfnNode* RuleContext::raw(const CfnNode* base, std::string_view path) const {
+  size_t dot = path.rfind('.');
+  const CfnNode* parent = dot == std::string_view::npos ? resolve_strict(base) : resolve_strict(r(base, path.substr(0, dot)));
+  return parent ? parent->get(dot == std::string_view::npos ? path : path.substr(dot + 1)) : nullptr;
+}
+
 Prim RuleContext::p(const CfnNode* node) const {
   Prim out;
   if (!node) return out;

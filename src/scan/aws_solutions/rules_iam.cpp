@@ -32,13 +32,13 @@ void wildcard_findings(const RuleContext& ctx, const CfnNode* document, std::vec
   for (const CfnNode* st : ctx.list(statements)) {
     const CfnNode* effect = ctx.r(st, "Effect");
     if (!effect || !effect->is_string() || effect->text != "Allow") continue;
-    const CfnNode* actions = ctx.r(st, "Action");
+    const CfnNode* actions = ctx.raw(st, "Action");
     if (!actions) throw UnknownValue{"Allow statement without Action"};
     for (const CfnNode* a : ctx.as_list_or_single(actions)) {
       if (!a->is_string()) throw UnknownValue{"Action is not a string"};
       if (a->text.find('*') != std::string::npos) add_unique(findings, "Action::" + a->text);
     }
-    const CfnNode* resources = ctx.r(st, "Resource");
+    const CfnNode* resources = ctx.raw(st, "Resource");
     if (!resources) continue;
     std::vector<const CfnNode*> items =
         resources->is_array() ? std::vector<const CfnNode*>{} : std::vector<const CfnNode*>{resources};

@@ -44,11 +44,11 @@ Outcome sqs3(const RuleContext& ctx, const Resource& res) {
   if (ctx.prop(res, "RedrivePolicy")) return Outcome::ok();
   const CfnNode* name = ctx.prop(res, "QueueName");
   for (const Resource* q : ctx.tmpl().of_type("AWS::SQS::Queue")) {
-    const CfnNode* t = ctx.prop(*q, "RedrivePolicy.deadLetterTargetArn");
+    const CfnNode* t = ctx.lenient_prop(*q, "RedrivePolicy.deadLetterTargetArn");
     if (t && dlq_target_matches(flatten(t), res, name)) return Outcome::ok();
   }
   for (const Resource* fn : ctx.tmpl().of_type("AWS::Lambda::Function")) {
-    const CfnNode* t = ctx.prop(*fn, "DeadLetterConfig.TargetArn");
+    const CfnNode* t = ctx.lenient_prop(*fn, "DeadLetterConfig.TargetArn");
     if (t && dlq_target_matches(flatten(t), res, name)) return Outcome::ok();
   }
   return Outcome::fail("the queue has no RedrivePolicy and is not used as a dead-letter queue");

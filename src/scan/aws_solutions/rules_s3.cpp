@@ -16,7 +16,7 @@ Outcome s1(const RuleContext& ctx, const Resource& res) {
   // A bucket that receives other buckets' access logs does not log itself.
   const CfnNode* own_name = ctx.prop(res, "BucketName");
   for (const Resource* other : ctx.tmpl().of_type("AWS::S3::Bucket")) {
-    const CfnNode* dest = ctx.prop(*other, "LoggingConfiguration.DestinationBucketName");
+    const CfnNode* dest = ctx.lenient_prop(*other, "LoggingConfiguration.DestinationBucketName");
     if (!dest) continue;
     std::string flat = flatten(dest);
     if (contains_token(flat, res.logical_id)) return Outcome::ok();
@@ -60,7 +60,7 @@ Outcome s5(const RuleContext& ctx, const Resource& res) {
       const CfnNode* aws = ctx.r(principal, "AWS");
       const CfnNode* canonical = ctx.r(principal, "CanonicalUser");
       bool oai = (aws && cfn::to_compact_json(*aws).find("CloudFront Origin Access Identity") != std::string::npos) ||
-                 (canonical && !ctx.p(canonical).falsy());
+                 (canonical && !(canonical->is_scalar() && ctx.p(canonical).falsy()));
       if (!oai) continue;
       for (const CfnNode* a : ctx.as_list_or_single(ctx.r(st, "Action"))) {
         if (!a->is_string()) throw UnknownValue{"Action is not a string"};

@@ -21,6 +21,7 @@ struct RuleSpec {
   std::vector<std::string> keywords;
   const char* path = nullptr;
   bool multiline = false;
+  HitFilter hit_filter = HitFilter::kNone;
   std::vector<std::string> allow_regexes;    // against the secret
   std::vector<std::string> allow_stopwords;  // substrings of the secret
 };

@@ -11,6 +11,8 @@ namespace sluice::scan::secrets {
 
 namespace {
 
+constexpr size_t kWindowMergeGap = 1024;
+
 std::string lowercase(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -60,6 +62,24 @@ bool allowlist_allows(const Allowlist& allow, std::string_view path, std::string
   return allow.condition_and ? held == set : held > 0;
 }
 
+bool is_identifier_byte(unsigned char c) {
+  return std::isalnum(c) || c == '_' || c == '.' || c == '-';
+}
+
+// See HitFilter: mirrors the start of the assignment rules' regexes after the keyword.
+bool passes_hit_filter(HitFilter filter, std::string_view text, size_t pos) {
+  if (filter == HitFilter::kNone) return true;
+  const size_t n = text.size();
+  while (pos < n && is_identifier_byte(static_cast<unsigned char>(text[pos]))) ++pos;
+  if (pos < n && (text[pos] == '"' || text[pos] == '\'')) ++pos;
+  while (pos < n && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
+  if (pos >= n || (text[pos] != ':' && text[pos] != '=')) return false;
+  if (filter == HitFilter::kAssignment) return true;
+  while (pos < n && (text[pos] == ':' || text[pos] == '=' || text[pos] == '>')) ++pos;
+  while (pos < n && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
+  return pos < n && (text[pos] == '"' || text[pos] == '\'');
+}
+
 }  // namespace
 
 bool is_generic_rule(std::string_view rule_id) { return rule_id.starts_with("generic"); }
@@ -87,6 +107,8 @@ Detector::Detector(RuleSet rules) : rules_(std::move(rules)) {
   }
   matcher_ = KeywordMatcher(keywords_);
   windows_.resize(rules_.rules.size());
+  stats_.resize(rules_.rules.size());
+  active_.resize(rules_.rules.size());
 }
 
 void Detector::index_lines(std::string_view text) {
@@ -161,23 +183,32 @@ void Detector::detect(const Fragment& fragment, std::vector<SecretMatch>& out) {
   if (!keywords_.empty()) {
     hits_.clear();
     matcher_.find_all(text, hits_);
-    for (auto& w : windows_) w.clear();
+    // Path filters are decided once per fragment, so hits for rules that cannot apply
+    // here (a .env rule in a .py file) cost nothing more.
+    for (size_t r = 0; r < rules_.rules.size(); ++r) {
+      windows_[r].clear();
+      active_[r] = path_applies(rules_.rules[r]);
+    }
     for (const auto& hit : hits_) {
       const size_t start = hit.end - matcher_.keyword_length(hit.keyword);
       for (size_t r : keyword_rules_[hit.keyword]) {
+        if (!active_[r]) continue;
         auto& windows = windows_[r];
         if (rules_.rules[r].multiline) {
           if (windows.empty()) windows.push_back({0, text.size()});
           continue;
         }
         if (!windows.empty() && windows.back().end >= hit.end) continue;  // same line
+        if (!passes_hit_filter(rules_.rules[r].hit_filter, text, hit.end)) continue;
         const size_t nl_before = start == 0 ? std::string_view::npos : text.rfind('\n', start - 1);
         const size_t begin = nl_before == std::string_view::npos ? 0 : nl_before + 1;
         const size_t nl_after = text.find('\n', hit.end);
         // The window keeps the newline: patterns end with "a byte outside the token's
         // alphabet, or the end of text", and RE2 sees text past endpos as context only.
         const size_t end = nl_after == std::string_view::npos ? text.size() : nl_after + 1;
-        if (!windows.empty() && windows.back().end >= begin) {
+        // Nearby windows merge: one regex call over a few extra bytes is cheaper than
+        // two calls, and keyword-dense files then cost one call per rule.
+        if (!windows.empty() && windows.back().end + kWindowMergeGap >= begin) {
           windows.back().end = std::max(windows.back().end, end);
         } else {
           windows.push_back({begin, end});
@@ -187,7 +218,6 @@ void Detector::detect(const Fragment& fragment, std::vector<SecretMatch>& out) {
     for (size_t r = 0; r < windows_.size(); ++r) {
       if (windows_[r].empty()) continue;
       const auto& rule = rules_.rules[r];
-      if (!path_applies(rule)) continue;
       if (!rule.regex) {
         out.push_back({r, 1, 1, std::string()});
         continue;
@@ -235,8 +265,10 @@ void Detector::run_rule(size_t rule_index, const Fragment& fragment, size_t begi
   const int group_count = rule.regex->NumberOfCapturingGroups() + 1;
   groups_.assign(static_cast<size_t>(group_count), re2::StringPiece());
 
+  stats_[rule_index].regex_bytes += end - begin;
   size_t pos = begin;
   while (pos <= end) {
+    ++stats_[rule_index].regex_calls;
     if (!rule.regex->Match(piece, pos, end, RE2::UNANCHORED, groups_.data(), group_count)) break;
     const re2::StringPiece match = groups_[0];
     const size_t match_begin = static_cast<size_t>(match.data() - text.data());

@@ -40,6 +40,13 @@ class Detector {
   explicit Detector(RuleSet rules);
 
   const RuleSet& rules() const { return rules_; }
+
+  // Work done per rule, for benchmarks and tuning the prefilter.
+  struct RuleStats {
+    uint64_t regex_calls = 0;
+    uint64_t regex_bytes = 0;
+  };
+  const std::vector<RuleStats>& stats() const { return stats_; }
   void detect(const Fragment& fragment, std::vector<SecretMatch>& out);
 
  private:
@@ -63,9 +70,11 @@ class Detector {
   // Scratch, reused across fragments.
   std::vector<KeywordMatcher::Hit> hits_;
   std::vector<std::vector<Window>> windows_;  // per rule
+  std::vector<char> active_;                  // per rule: its path filter admits the fragment
   std::vector<size_t> line_starts_;
   bool lines_indexed_ = false;
   std::vector<re2::StringPiece> groups_;
+  std::vector<RuleStats> stats_;
 };
 
 // True for rules that flag any random-looking assignment ("generic-secret",

@@ -1,6 +1,8 @@
 #include "scan/secrets/keyword_matcher.h"
 
+#include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <deque>
 
 namespace sluice::scan::secrets {
@@ -8,6 +10,7 @@ namespace sluice::scan::secrets {
 KeywordMatcher::KeywordMatcher(const std::vector<std::string>& keywords) {
   for (const auto& k : keywords) {
     lengths_.push_back(k.size());
+    max_length_ = std::max(max_length_, k.size());
     for (unsigned char c : k) {
       const unsigned char lower = static_cast<unsigned char>(std::tolower(c));
       // Past 255 distinct bytes the rest share class 0 ("other"): the prefilter then
@@ -64,18 +67,66 @@ KeywordMatcher::KeywordMatcher(const std::vector<std::string>& keywords) {
       }
     }
   }
+  jump_.resize(next_.size());
+  for (size_t i = 0; i < next_.size(); ++i) {
+    const auto target = static_cast<uint32_t>(next_[i]);
+    jump_[i] = (target * static_cast<uint32_t>(classes_)) << 1 | (outputs_[target].empty() ? 0u : 1u);
+  }
 }
 
 void KeywordMatcher::find_all(std::string_view text, std::vector<Hit>& hits) const {
-  const int32_t* next = next_.data();
-  const int classes = classes_;
-  int32_t state = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    state = next[state * classes + byte_class_[static_cast<unsigned char>(text[i])]];
-    if (!outputs_[state].empty()) {
-      for (uint32_t k : outputs_[state]) hits.push_back({k, i + 1});
+  // Entries of jump_ are (target_state * classes) << 1 | has_output.
+  const uint32_t* jump = jump_.data();
+  uint8_t classes_of[256];
+  std::memcpy(classes_of, byte_class_, sizeof classes_of);
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  const auto classes = static_cast<uint32_t>(classes_);
+  auto emit = [&](uint32_t offset, size_t end, std::vector<Hit>& out) {
+    for (uint32_t k : outputs_[offset / classes]) out.push_back({k, end});
+  };
+
+  constexpr size_t kStreams = 4;
+  if (n < 4096 || max_length_ == 0) {
+    uint32_t offset = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t entry = jump[offset + classes_of[bytes[i]]];
+      offset = entry >> 1;
+      if (entry & 1) [[unlikely]] emit(offset, i + 1, hits);
+    }
+    return;
+  }
+  // The automaton's loop-carried dependency (state -> table load -> state) limits one
+  // scan to ~5 cycles a byte. Four independent scans over quarters of the text, run in
+  // lockstep, overlap those latencies. Each quarter is entered max_length_ - 1 bytes early
+  // (without reporting) so that keywords straddling a boundary are found exactly once.
+  const size_t chunk = n / kStreams;
+  const size_t warmup = max_length_ - 1;
+  uint32_t state[kStreams] = {};
+  size_t begin[kStreams];
+  for (size_t k = 0; k < kStreams; ++k) {
+    begin[k] = k * chunk;
+    for (size_t i = begin[k] - std::min(begin[k], warmup); i < begin[k]; ++i) {
+      state[k] = jump[state[k] + classes_of[bytes[i]]] >> 1;
     }
   }
+  thread_local std::vector<Hit> stream_hits[kStreams - 1];
+  for (auto& v : stream_hits) v.clear();
+  std::vector<Hit>* out[kStreams] = {&hits, &stream_hits[0], &stream_hits[1], &stream_hits[2]};
+  for (size_t i = 0; i < chunk; ++i) {
+    for (size_t k = 0; k < kStreams; ++k) {
+      const size_t at = begin[k] + i;
+      const uint32_t entry = jump[state[k] + classes_of[bytes[at]]];
+      state[k] = entry >> 1;
+      if (entry & 1) [[unlikely]] emit(state[k], at + 1, *out[k]);
+    }
+  }
+  for (size_t i = kStreams * chunk; i < n; ++i) {  // the remainder belongs to the last stream
+    const uint32_t entry = jump[state[kStreams - 1] + classes_of[bytes[i]]];
+    state[kStreams - 1] = entry >> 1;
+    if (entry & 1) [[unlikely]] emit(state[kStreams - 1], i + 1, *out[kStreams - 1]);
+  }
+  for (size_t k = 1; k < kStreams; ++k) hits.insert(hits.end(), out[k]->begin(), out[k]->end());
 }
 
 }  // namespace sluice::scan::secrets

@@ -33,6 +33,10 @@ class KeywordMatcher {
   std::vector<int32_t> next_;  // state * classes_ + class -> state (a full DFA)
   std::vector<std::vector<uint32_t>> outputs_;  // keywords ending at each state
   std::vector<size_t> lengths_;
+  size_t max_length_ = 0;
+  // The scan loop's form of next_: entries are already multiplied by classes_ (no multiply
+  // in the loop-carried dependency), and bit 0 of an entry flags a state with outputs.
+  std::vector<uint32_t> jump_;
 };
 
 }  // namespace sluice::scan::secrets

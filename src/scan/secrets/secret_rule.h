@@ -34,6 +34,15 @@ struct Allowlist {
 
 // One detection rule. A rule has a content regex, a path regex, or both; a rule with
 // only a path reports files whose path matches.
+// A cheap test of the bytes after a keyword occurrence, for built-in rules whose regex
+// requires an assignment right after the keyword. A hit that fails it opens no regex
+// window; it never changes what the regex would find, only how often it runs.
+enum class HitFilter {
+  kNone,
+  kAssignment,        // [A-Za-z0-9_.-]* ["']? [ \t]* then ':' or '='
+  kQuotedAssignment,  // the same, then [:=>]* [ \t]* and a quote
+};
+
 struct SecretRule {
   std::string id;
   std::string description;
@@ -46,6 +55,7 @@ struct SecretRule {
   // A rule whose matches may span lines (a PEM block) runs over the whole fragment once
   // a keyword is seen; other rules run only over the lines that contain a keyword.
   bool multiline = false;
+  HitFilter hit_filter = HitFilter::kNone;
   std::vector<Allowlist> allowlists;
 };
 
