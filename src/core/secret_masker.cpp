@@ -31,6 +31,7 @@ void SecretMasker::add(std::string_view secret) {
                    [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
   count_.store(next->size(), std::memory_order_release);
   secrets_ = std::move(next);
+  generation_.fetch_add(1, std::memory_order_release);
 }
 
 std::shared_ptr<const SecretMasker::Secrets> SecretMasker::snapshot() const {
@@ -42,10 +43,24 @@ std::string_view SecretMasker::mask(std::string_view text, std::string& scratch)
   if (text.empty() || count_.load(std::memory_order_acquire) == 0) return text;
   std::shared_ptr<const Secrets> secrets = snapshot();
   if (!secrets) return text;
+  return mask_with(*secrets, text, scratch);
+}
 
+std::string_view SecretMasker::View::mask(std::string_view text, std::string& scratch) {
+  uint64_t generation = masker_->generation_.load(std::memory_order_acquire);
+  if (generation != generation_) {
+    secrets_ = masker_->snapshot();
+    generation_ = generation;
+  }
+  if (text.empty() || !secrets_) return text;
+  return mask_with(*secrets_, text, scratch);
+}
+
+std::string_view SecretMasker::mask_with(const Secrets& secrets, std::string_view text,
+                                         std::string& scratch) {
   // Spans [begin, end) of every occurrence, overlapping ones included.
   std::vector<std::pair<size_t, size_t>> spans;
-  for (const std::string& s : *secrets) {
+  for (const std::string& s : secrets) {
     if (s.size() > text.size()) continue;
     for (size_t pos = text.find(s); pos != std::string_view::npos; pos = text.find(s, pos + 1)) {
       spans.emplace_back(pos, pos + s.size());

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,13 +37,32 @@ class SecretMasker {
   bool empty() const;
   size_t size() const;
 
- private:
   using Secrets = std::vector<std::string>;
+
+  // A cached view for a hot loop (one step's output): mask() costs one atomic load on top
+  // of the search itself, and picks up secrets added since (e.g. by ::add-mask::) on the
+  // next call. One View per thread; the masker must outlive it.
+  class View {
+   public:
+    explicit View(const SecretMasker* masker) : masker_(masker) {}
+    std::string_view mask(std::string_view text, std::string& scratch);
+
+   private:
+    const SecretMasker* masker_;
+    uint64_t generation_ = 0;
+    std::shared_ptr<const Secrets> secrets_;
+  };
+  View view() const { return View(this); }
+
+ private:
   std::shared_ptr<const Secrets> snapshot() const;
+  static std::string_view mask_with(const Secrets& secrets, std::string_view text,
+                                    std::string& scratch);
 
   mutable std::mutex mutex_;
   std::shared_ptr<const Secrets> secrets_;  // longest first; never mutated once published
   std::atomic<size_t> count_{0};            // lets mask() skip the lock when empty
+  std::atomic<uint64_t> generation_{0};     // bumped after each change of secrets_
 };
 
 }  // namespace sluice

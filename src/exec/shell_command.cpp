@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <mutex>
+#include <unordered_map>
 
 namespace sluice::exec {
 namespace {
@@ -52,8 +54,45 @@ ShellCommand ShellSpec::command_for(const std::string& script_path) const {
   return command;
 }
 
+namespace {
+
+std::string search_path(std::string_view name, std::string_view path_env);
+
+}  // namespace
+
+// Every step resolves its shell; walking a long PATH costs a failed access() per entry.
+// Results are cached per (PATH, name) and re-checked with one access() on use.
 std::string find_executable(std::string_view name, std::string_view path_env) {
   if (name.empty()) return "";
+  // Relative entries depend on the working directory, an empty PATH on this process's.
+  bool cacheable = !path_env.empty() && path_env.front() == '/';
+  for (size_t colon = path_env.find(':'); cacheable && colon != std::string_view::npos;
+       colon = path_env.find(':', colon + 1)) {
+    cacheable = path_env.substr(colon + 1, 1) == "/";
+  }
+  if (!cacheable || name.find('/') != std::string_view::npos) return search_path(name, path_env);
+  static std::mutex mutex;
+  static std::unordered_map<std::string, std::string> cache;
+  std::string key = std::string(path_env) + '\0' + std::string(name);
+  {
+    std::lock_guard lock(mutex);
+    auto it = cache.find(key);
+    if (it != cache.end() && ::access(it->second.c_str(), X_OK) == 0) return it->second;
+  }
+  std::string found = search_path(name, path_env);
+  std::lock_guard lock(mutex);
+  if (found.empty()) {
+    cache.erase(key);
+  } else {
+    if (cache.size() > 1024) cache.clear();  // bounded: PATHs differ per job at most
+    cache[key] = found;
+  }
+  return found;
+}
+
+namespace {
+
+std::string search_path(std::string_view name, std::string_view path_env) {
   if (name.find('/') != std::string_view::npos) {
     std::string path(name);
     return ::access(path.c_str(), X_OK) == 0 ? path : "";
@@ -74,6 +113,8 @@ std::string find_executable(std::string_view name, std::string_view path_env) {
   }
   return "";
 }
+
+}  // namespace
 
 Result<ShellSpec> resolve_shell(std::string_view shell, std::string_view path_env) {
   if (shell.empty()) {

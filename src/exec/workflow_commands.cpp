@@ -100,11 +100,13 @@ bool parse_workflow_command(std::string_view line, WorkflowCommand& out) {
 WorkflowCommandProcessor::WorkflowCommandProcessor(std::shared_ptr<SecretMasker> masker,
                                                    std::shared_ptr<engine::LogWriter> log,
                                                    const re2::RE2* log_pattern, bool debug)
-    : masker_(std::move(masker)), log_(std::move(log)), log_pattern_(log_pattern), debug_(debug) {}
+    : masker_(std::move(masker)), log_(std::move(log)), log_pattern_(log_pattern), debug_(debug) {
+  if (masker_) mask_view_.emplace(masker_->view());
+}
 
 void WorkflowCommandProcessor::log(std::string_view line) {
   if (!log_) return;
-  if (masker_) line = masker_->mask(line, scratch_);
+  if (mask_view_) line = mask_view_->mask(line, scratch_);
   log_->append_line(line);
 }
 

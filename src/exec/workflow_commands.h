@@ -10,20 +10,18 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "core/secret_masker.h"
 #include "engine/log_writer.h"
 #include "engine/run_model.h"
 
 namespace re2 {
 class RE2;
-}
-
-namespace sluice {
-class SecretMasker;
 }
 
 namespace sluice::exec {
@@ -79,6 +77,7 @@ class WorkflowCommandProcessor {
   void warn(std::string message);
 
   std::shared_ptr<SecretMasker> masker_;
+  std::optional<SecretMasker::View> mask_view_;  // the per-line fast path of masker_
   std::shared_ptr<engine::LogWriter> log_;
   const re2::RE2* log_pattern_;
   bool debug_;

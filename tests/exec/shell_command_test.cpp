@@ -145,5 +145,25 @@ TEST(FindExecutable, SearchesInOrderAndSkipsNonExecutables) {
   EXPECT_EQ(find_executable(second.bin("other"), ""), second.bin("other"));
 }
 
+TEST(FindExecutable, CachedResultFollowsChanges) {
+  FakePath first{};
+  FakePath second{"tool"};
+  std::string path_env = first.path() + ":" + second.path();
+  EXPECT_EQ(find_executable("tool", path_env), second.bin("tool"));
+  ::unlink(second.bin("tool").c_str());
+  EXPECT_EQ(find_executable("tool", path_env), "");
+  std::ofstream(first.bin("tool")) << "#!/bin/sh\n";
+  ::chmod(first.bin("tool").c_str(), 0755);
+  EXPECT_EQ(find_executable("tool", path_env), first.bin("tool"));
+}
+
+TEST(FindExecutable, RelativePathEntriesAreSearched) {
+  FakePath dir{"tool"};
+  std::string cwd = std::filesystem::current_path().string();
+  std::filesystem::current_path(dir.path());
+  EXPECT_EQ(find_executable("tool", "/nonexistent:."), "./tool");
+  std::filesystem::current_path(cwd);
+}
+
 }  // namespace
 }  // namespace sluice::exec
