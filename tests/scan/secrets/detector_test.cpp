@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "scan/secrets/builtin_rules.h"
 #include "scan/secrets/entropy.h"
 #include "scan/secrets/keyword_matcher.h"
@@ -44,6 +46,36 @@ TEST(KeywordMatcher, HandlesArbitraryBytes) {
   matcher.find_all(text, hits);
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(hits[0].end, text.size());
+}
+
+TEST(KeywordMatcher, ParallelStreamsMatchNaiveSearchAcrossChunkBoundaries) {
+  const std::vector<std::string> keywords = {"token", "ghp_", "-----begin", "aws", "ab"};
+  KeywordMatcher matcher(keywords);
+  for (size_t size : {4096u, 4099u, 10000u, 65537u}) {
+    std::string text = fake("abtokenwsGHP_-", size, static_cast<uint32_t>(size));
+    // Plant keywords across each quarter boundary.
+    for (size_t q = 1; q < 4; ++q) {
+      const size_t boundary = q * (size / 4);
+      text.replace(boundary - 5, 10, "-----BEGIN");
+      text.replace(boundary + 20 - 2, 5, "TOKEN");
+    }
+    std::vector<KeywordMatcher::Hit> hits;
+    matcher.find_all(text, hits);
+    std::vector<std::pair<size_t, uint32_t>> expected, actual;
+    std::string lower = text;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (uint32_t k = 0; k < keywords.size(); ++k) {
+      for (size_t pos = lower.find(keywords[k]); pos != std::string::npos; pos = lower.find(keywords[k], pos + 1)) {
+        expected.push_back({pos + keywords[k].size(), k});
+      }
+    }
+    for (const auto& h : hits) actual.push_back({h.end, h.keyword});
+    std::sort(expected.begin(), expected.end());
+    EXPECT_TRUE(std::is_sorted(actual.begin(), actual.end(),
+                               [](const auto& a, const auto& b) { return a.first < b.first; }));
+    std::sort(actual.begin(), actual.end());
+    EXPECT_EQ(actual, expected) << size;
+  }
 }
 
 TEST(Entropy, RandomScoresHigherThanWords) {
@@ -104,6 +136,23 @@ TEST(Detector, EntropyThresholdFiltersLowRandomnessValues) {
   Detector detector(builtin_rule_set());
   EXPECT_TRUE(detect(detector, "password = \"passwordpassword\"\n").empty());
   EXPECT_EQ(detect(detector, "password = \"" + fake(kAlnum, 24) + "\"\n").size(), 1u);
+}
+
+TEST(Detector, AssignmentShapesOfTheGenericRule) {
+  Detector detector(builtin_rule_set());
+  const std::string value = fake(kAlnum, 24, 5);
+  for (const std::string& text : {
+           "password   =   \"" + value + "\"", "\"password\": \"" + value + "\"",
+           "db.password := '" + value + "'", ":client_secret => '" + value + "'",
+           "API_KEY: '" + value + "'", "export SECRET_TOKEN='" + value + "'"}) {
+    const auto matches = detect(detector, text);
+    ASSERT_EQ(matches.size(), 1u) << text;
+    EXPECT_EQ(matches[0].secret, value);
+  }
+  for (const std::string& text : {"password = " + value, "check_password(\"" + value + "\")",
+                                  "token\n= \"" + value + "\""}) {
+    EXPECT_TRUE(detect(detector, text).empty()) << text;
+  }
 }
 
 TEST(Detector, GenericRuleYieldsToSpecificRuleOnSameSecret) {
