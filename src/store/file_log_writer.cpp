@@ -29,6 +29,7 @@ struct FileLogWriter::State {
   int64_t lines = 0;
   int64_t bytes = 0;
   int64_t dropped_lines = 0;
+  int64_t buffered_lines = 0;  // lines in `buffer`, so a failed flush can count them as lost
 
   // Writes all of `parts` (retrying short writes and EINTR). Requires `mutex`.
   bool write_all_locked(iovec* parts, int count) {
@@ -57,7 +58,14 @@ struct FileLogWriter::State {
     if (buffer.empty() || !error.empty()) return error.empty();
     iovec part{buffer.data(), buffer.size()};
     bool ok = write_all_locked(&part, 1);
+    if (!ok) {
+      // lines()/bytes() describe what reached the file; a lost buffer leaves them.
+      lines -= buffered_lines;
+      bytes -= static_cast<int64_t>(buffer.size());
+      dropped_lines += buffered_lines;
+    }
     buffer.clear();  // keeps the reserved capacity
+    buffered_lines = 0;
     return ok;
   }
 
@@ -186,6 +194,7 @@ void FileLogWriter::append_line(std::string_view line) {
     if (s.buffer.empty()) s.pending_since = SteadyClock::now();
     s.buffer.append(line);
     s.buffer.push_back('\n');
+    ++s.buffered_lines;
   }
   ++s.lines;
   s.bytes += static_cast<int64_t>(need);

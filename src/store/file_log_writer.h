@@ -11,7 +11,8 @@
 // lines, though a reader racing a flush may see the tail of a line only later).
 //
 // Write errors (disk full, I/O error) are not silent: the first one is kept in
-// write_error(), and lines from then on are counted in dropped_lines() instead of lines().
+// write_error(); lines lost with the failed write and every line after it are counted in
+// dropped_lines(), and lines()/bytes() count only what reached the file.
 //
 // Threading: append_line/close from one writer thread at a time (as LogWriter requires);
 // the flusher thread synchronises with them through a per-writer mutex.

@@ -1,0 +1,49 @@
+#include "store/log_paths.h"
+
+#include <gtest/gtest.h>
+
+namespace sluice::store {
+namespace {
+
+TEST(SanitizePathComponent, KeepsSafeNamesUnchanged) {
+  EXPECT_EQ(sanitize_path_component("build"), "build");
+  EXPECT_EQ(sanitize_path_component("build-1.2_x"), "build-1.2_x");
+}
+
+TEST(SanitizePathComponent, ReplacesUnsafeCharactersAndAddsAHash) {
+  std::string matrix = sanitize_path_component("build (linux, 18)");
+  EXPECT_EQ(matrix.substr(0, 18), "build__linux__18_-");
+  EXPECT_EQ(matrix.size(), 18u + 8u);
+  // Keys that differ only in replaced characters stay apart.
+  EXPECT_NE(sanitize_path_component("a b"), sanitize_path_component("a_b"));
+  EXPECT_NE(sanitize_path_component("a b"), sanitize_path_component("a/b"));
+}
+
+TEST(SanitizePathComponent, NeverEscapesTheDirectory) {
+  for (std::string key : {"..", "../../etc", ".hidden", "a/../b", "/abs", ""}) {
+    std::string out = sanitize_path_component(key);
+    EXPECT_FALSE(out.empty()) << key;
+    EXPECT_NE(out.front(), '.') << key;
+    EXPECT_EQ(out.find('/'), std::string::npos) << key;
+    EXPECT_NE(out, "..");
+  }
+}
+
+TEST(SanitizePathComponent, BoundsTheLength) {
+  std::string out = sanitize_path_component(std::string(1000, 'j'));
+  EXPECT_LE(out.size(), 80u + 9u);
+  EXPECT_NE(sanitize_path_component(std::string(1000, 'j')), sanitize_path_component(std::string(999, 'j')));
+}
+
+TEST(AttemptLogPath, NamesRunJobStepAndAttempts) {
+  engine::AttemptRecord attempt;
+  attempt.run_id = 12;
+  attempt.job_key = "test";
+  attempt.step_index = 3;
+  attempt.job_attempt = 2;
+  attempt.attempt = 4;
+  EXPECT_EQ(attempt_log_path(attempt), "logs/12/test/3-2-4.log");
+}
+
+}  // namespace
+}  // namespace sluice::store

@@ -1,0 +1,334 @@
+// The contract of engine::Store, run against every implementation. A new backend
+// (PostgreSQL) joins by adding a factory to StoreImplementations.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "engine/memory_store.h"
+#include "record_matchers.h"
+#include "store/sqlite_store.h"
+#include "temp_dir.h"
+
+namespace sluice::store::testing {
+namespace {
+
+using engine::AttemptRecord;
+using engine::Annotation;
+using engine::AnnotationLevel;
+using engine::JobRecord;
+using engine::RunRecord;
+using engine::RunStatus;
+using engine::StepRecord;
+
+struct MemoryStoreFactory {
+  std::unique_ptr<engine::MemoryStore> store = std::make_unique<engine::MemoryStore>();
+  engine::Store& get() { return *store; }
+  std::string read_log(const AttemptRecord& attempt) { return store->log_text(attempt.log_path); }
+};
+
+struct SqliteStoreFactory {
+  TempDir dir;
+  std::unique_ptr<SqliteStore> store;
+  SqliteStoreFactory() {
+    auto opened = SqliteStore::open(dir.path() / ".sluice");
+    if (!opened) throw std::runtime_error(opened.error().message);
+    store = std::move(*opened);
+  }
+  engine::Store& get() { return *store; }
+  std::string read_log(const AttemptRecord& attempt) {
+    std::ifstream in(store->log_file(attempt.log_path), std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+};
+
+template <typename Factory>
+class StoreConformanceTest : public ::testing::Test {
+ protected:
+  engine::Store& store() { return factory_.get(); }
+  std::string read_log(const AttemptRecord& attempt) { return factory_.read_log(attempt); }
+
+  RunRecord new_run(const std::string& workflow_file = ".github/workflows/ci.yml") {
+    RunRecord run;
+    run.workflow_file = workflow_file;
+    run.workflow_name = "CI";
+    run.event = "push";
+    run.created_ms = 1000;
+    EXPECT_TRUE(store().create_run(run).ok());
+    return run;
+  }
+
+  Factory factory_;
+};
+
+using StoreImplementations = ::testing::Types<MemoryStoreFactory, SqliteStoreFactory>;
+TYPED_TEST_SUITE(StoreConformanceTest, StoreImplementations);
+
+TYPED_TEST(StoreConformanceTest, CreateRunAssignsIdsAndRunNumbersPerWorkflow) {
+  RunRecord a1 = this->new_run("a.yml");
+  RunRecord a2 = this->new_run("a.yml");
+  RunRecord b1 = this->new_run("b.yml");
+  RunRecord a3 = this->new_run("a.yml");
+  EXPECT_GT(a1.id, 0);
+  EXPECT_LT(a1.id, a2.id);
+  EXPECT_LT(a2.id, b1.id);
+  EXPECT_LT(b1.id, a3.id);
+  EXPECT_EQ(a1.run_number, 1);
+  EXPECT_EQ(a2.run_number, 2);
+  EXPECT_EQ(b1.run_number, 1);
+  EXPECT_EQ(a3.run_number, 3);
+}
+
+TYPED_TEST(StoreConformanceTest, SaveRunRoundTripsEveryField) {
+  RunRecord run = this->new_run();
+  run.workflow_name = "Monthly ETL";
+  run.run_name = "ETL for 2026-11";
+  run.event = "workflow_dispatch";
+  run.ref = "refs/heads/main";
+  run.sha = "0123456789abcdef0123456789abcdef01234567";
+  run.inputs_json = R"({"month":"2026-11","note":"quote \" and \\ and é ✓\nnewline"})";
+  run.status = RunStatus::kTimedOut;
+  run.started_ms = 1'700'000'000'123;
+  run.finished_ms = 1'700'000'360'456;
+  ASSERT_TRUE(this->store().save_run(run).ok());
+  auto loaded = this->store().load_run(run.id);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  expect_same(loaded->run, run);
+}
+
+TYPED_TEST(StoreConformanceTest, SaveRunCannotRenumberARun) {
+  RunRecord run = this->new_run();
+  RunRecord changed = run;
+  changed.run_number = 42;
+  changed.status = RunStatus::kSuccess;
+  ASSERT_TRUE(this->store().save_run(changed).ok());
+  auto loaded = this->store().load_run(run.id);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->run.run_number, run.run_number);
+  EXPECT_EQ(loaded->run.status, RunStatus::kSuccess);
+}
+
+TYPED_TEST(StoreConformanceTest, RecordsOfAnUnknownRunAreRefused) {
+  RunRecord ghost;
+  ghost.id = 9999;
+  EXPECT_FALSE(this->store().save_run(ghost).ok());
+  JobRecord job;
+  job.run_id = 9999;
+  job.key = "build";
+  EXPECT_FALSE(this->store().save_job(job).ok());
+  StepRecord step;
+  step.run_id = 9999;
+  step.job_key = "build";
+  EXPECT_FALSE(this->store().save_step(step).ok());
+  AttemptRecord attempt;
+  attempt.run_id = 9999;
+  attempt.job_key = "build";
+  EXPECT_FALSE(this->store().save_attempt(attempt).ok());
+  Annotation annotation;
+  annotation.run_id = 9999;
+  EXPECT_FALSE(this->store().add_annotation(annotation).ok());
+  auto loaded = this->store().load_run(9999);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.error().message.find("9999"), std::string::npos);
+}
+
+TYPED_TEST(StoreConformanceTest, JobsAreUpsertedByKeyAndKeepTheirFirstSaveOrder) {
+  RunRecord run = this->new_run();
+  JobRecord test_job{run.id, "test", "test", "Test", "", RunStatus::kWaiting, "", 1, "", 0, 0};
+  JobRecord build{run.id, "build (linux, 18)", "build", "Build", R"({"os":"linux","node":18})",
+                  RunStatus::kRunning, "", 1, "", 10, 0};
+  ASSERT_TRUE(this->store().save_job(test_job).ok());
+  ASSERT_TRUE(this->store().save_job(build).ok());
+  test_job.status = RunStatus::kSkipped;
+  test_job.reason = "needs build, which failed";
+  test_job.attempt = 2;
+  test_job.outputs_json = R"({"artifact":"***"})";
+  test_job.started_ms = 5;
+  test_job.finished_ms = 6;
+  ASSERT_TRUE(this->store().save_job(test_job).ok());
+  auto loaded = this->store().load_run(run.id);
+  ASSERT_TRUE(loaded.ok());
+  ASSERT_EQ(loaded->jobs.size(), 2u);
+  expect_same(loaded->jobs[0], test_job);
+  expect_same(loaded->jobs[1], build);
+}
+
+TYPED_TEST(StoreConformanceTest, StepsAreUpsertedAndOrderedByJobThenIndex) {
+  RunRecord run = this->new_run();
+  ASSERT_TRUE(this->store().save_job(JobRecord{run.id, "b", "b", "", "", RunStatus::kRunning, "", 1, "", 0, 0}).ok());
+  ASSERT_TRUE(this->store().save_job(JobRecord{run.id, "a", "a", "", "", RunStatus::kRunning, "", 1, "", 0, 0}).ok());
+  auto step = [&](const std::string& job, int index) {
+    StepRecord s;
+    s.run_id = run.id;
+    s.job_key = job;
+    s.index = index;
+    s.step_id = job + std::to_string(index);
+    s.name = "Step " + std::to_string(index);
+    s.status = RunStatus::kRunning;
+    return s;
+  };
+  for (auto [job, index] : std::vector<std::pair<std::string, int>>{{"a", 1}, {"b", 1}, {"a", 0}, {"b", 0}}) {
+    ASSERT_TRUE(this->store().save_step(step(job, index)).ok());
+  }
+  StepRecord finished = step("a", 1);
+  finished.status = RunStatus::kSuccess;
+  finished.outcome = RunStatus::kFailure;  // continue-on-error
+  finished.reason = "continue-on-error";
+  finished.attempts = 3;
+  finished.exit_code = 2;
+  finished.outputs_json = R"({"rows":"42"})";
+  finished.started_ms = 100;
+  finished.finished_ms = 250;
+  ASSERT_TRUE(this->store().save_step(finished).ok());
+
+  auto loaded = this->store().load_run(run.id);
+  ASSERT_TRUE(loaded.ok());
+  ASSERT_EQ(loaded->steps.size(), 4u);
+  std::vector<std::string> order;
+  for (const auto& s : loaded->steps) order.push_back(s.job_key + std::to_string(s.index));
+  EXPECT_EQ(order, (std::vector<std::string>{"b0", "b1", "a0", "a1"}));
+  expect_same(loaded->steps[3], finished);
+}
+
+TYPED_TEST(StoreConformanceTest, AttemptsGetDistinctLogPathsAndAreUpserted) {
+  RunRecord run = this->new_run();
+  std::set<std::string> paths;
+  std::vector<AttemptRecord> saved;
+  for (const std::string job : {"build (linux, 18)", "build (linux_ 18)", "../x", "a/b"}) {
+    for (int job_attempt = 1; job_attempt <= 2; ++job_attempt) {
+      for (int attempt = 1; attempt <= 2; ++attempt) {
+        AttemptRecord a;
+        a.run_id = run.id;
+        a.job_key = job;
+        a.step_index = 3;
+        a.job_attempt = job_attempt;
+        a.attempt = attempt;
+        ASSERT_TRUE(this->store().save_attempt(a).ok());
+        ASSERT_FALSE(a.log_path.empty());
+        EXPECT_TRUE(paths.insert(a.log_path).second) << "duplicate log path " << a.log_path;
+        saved.push_back(a);
+      }
+    }
+  }
+  AttemptRecord done = saved[1];
+  done.status = RunStatus::kFailure;
+  done.exit_code = 3;
+  done.signal = 0;
+  done.failure_class = "exit-code";
+  done.reason = "exit code 3; retrying in 2s (exit-codes: [3])";
+  done.log_lines = 12;
+  done.log_bytes = 345;
+  done.started_ms = 7;
+  done.finished_ms = 9;
+  std::string path_before = done.log_path;
+  ASSERT_TRUE(this->store().save_attempt(done).ok());
+  EXPECT_EQ(done.log_path, path_before);
+
+  auto loaded = this->store().load_run(run.id);
+  ASSERT_TRUE(loaded.ok());
+  ASSERT_EQ(loaded->attempts.size(), saved.size());
+  // No job was saved, so attempts are ordered by job key, then step, job attempt, attempt.
+  auto it = std::find_if(loaded->attempts.begin(), loaded->attempts.end(), [&](const AttemptRecord& a) {
+    return a.job_key == done.job_key && a.job_attempt == done.job_attempt && a.attempt == done.attempt;
+  });
+  ASSERT_NE(it, loaded->attempts.end());
+  expect_same(*it, done);
+}
+
+TYPED_TEST(StoreConformanceTest, AnnotationsKeepEveryFieldAndTheirOrder) {
+  RunRecord run = this->new_run();
+  Annotation first{run.id, "lint", 2, AnnotationLevel::kError, "unused variable 'x'", "Lint", "src/a.cpp", 10, 12, 5, 9};
+  Annotation second{run.id, "", -1, AnnotationLevel::kWarning, "deprecated", "", "", 0, 0, 0, 0};
+  Annotation third{run.id, "test", 0, AnnotationLevel::kNotice, "coverage 81%", "", "", 0, 0, 0, 0};
+  ASSERT_TRUE(this->store().add_annotation(first).ok());
+  ASSERT_TRUE(this->store().add_annotation(second).ok());
+  ASSERT_TRUE(this->store().add_annotation(third).ok());
+  auto loaded = this->store().load_run(run.id);
+  ASSERT_TRUE(loaded.ok());
+  ASSERT_EQ(loaded->annotations.size(), 3u);
+  expect_same(loaded->annotations[0], first);
+  expect_same(loaded->annotations[1], second);
+  expect_same(loaded->annotations[2], third);
+}
+
+TYPED_TEST(StoreConformanceTest, ListRunsIsNewestFirstAndHonoursTheLimit) {
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(this->new_run(i % 2 == 0 ? "a.yml" : "b.yml").id);
+  auto all = this->store().list_runs(0);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 5u);
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ((*all)[i].id, ids[4 - i]);
+  auto two = this->store().list_runs(2);
+  ASSERT_TRUE(two.ok());
+  ASSERT_EQ(two->size(), 2u);
+  EXPECT_EQ((*two)[0].id, ids[4]);
+  EXPECT_EQ((*two)[1].id, ids[3]);
+  EXPECT_EQ((*two)[0].workflow_file, "a.yml");
+}
+
+TYPED_TEST(StoreConformanceTest, RunsDoNotSeeEachOthersRecords) {
+  RunRecord one = this->new_run();
+  RunRecord two = this->new_run();
+  ASSERT_TRUE(this->store().save_job(JobRecord{one.id, "build", "build", "", "", RunStatus::kSuccess, "", 1, "", 0, 0}).ok());
+  StepRecord step;
+  step.run_id = two.id;
+  step.job_key = "build";
+  ASSERT_TRUE(this->store().save_step(step).ok());
+  auto first = this->store().load_run(one.id);
+  auto second = this->store().load_run(two.id);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->jobs.size(), 1u);
+  EXPECT_EQ(first->steps.size(), 0u);
+  EXPECT_EQ(second->jobs.size(), 0u);
+  EXPECT_EQ(second->steps.size(), 1u);
+}
+
+TYPED_TEST(StoreConformanceTest, LogsHoldEveryLineAsWrittenPlusNewline) {
+  RunRecord run = this->new_run();
+  AttemptRecord attempt;
+  attempt.run_id = run.id;
+  attempt.job_key = "build (linux, 18)";
+  attempt.step_index = 1;
+  auto writer = this->store().open_log(attempt);
+  ASSERT_TRUE(writer.ok()) << writer.error().message;
+  ASSERT_FALSE(attempt.log_path.empty());  // filled by open_log when the engine did not save first
+  std::string expected;
+  for (std::string line : {"hello", "", "  indented\twith tab", "ünïcödé ✓", "::error::not a command here"}) {
+    (*writer)->append_line(line);
+    expected += line + "\n";
+  }
+  std::string long_line(200'000, 'x');
+  (*writer)->append_line(long_line);
+  expected += long_line + "\n";
+  (*writer)->close();
+  (*writer)->append_line("after close: ignored");
+  (*writer)->close();  // idempotent
+  EXPECT_EQ((*writer)->lines(), 6);
+  EXPECT_EQ((*writer)->bytes(), static_cast<int64_t>(expected.size()));
+  EXPECT_EQ(this->read_log(attempt), expected);
+}
+
+TYPED_TEST(StoreConformanceTest, AttemptsOfARetriedStepHaveSeparateLogs) {
+  RunRecord run = this->new_run();
+  std::vector<AttemptRecord> attempts;
+  for (int n = 1; n <= 3; ++n) {
+    AttemptRecord attempt;
+    attempt.run_id = run.id;
+    attempt.job_key = "flaky";
+    attempt.attempt = n;
+    ASSERT_TRUE(this->store().save_attempt(attempt).ok());
+    auto writer = this->store().open_log(attempt);
+    ASSERT_TRUE(writer.ok());
+    (*writer)->append_line("attempt " + std::to_string(n));
+    (*writer)->close();
+    attempts.push_back(attempt);
+  }
+  for (int n = 1; n <= 3; ++n) EXPECT_EQ(this->read_log(attempts[n - 1]), "attempt " + std::to_string(n) + "\n");
+}
+
+}  // namespace
+}  // namespace sluice::store::testing
