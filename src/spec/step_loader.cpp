@@ -101,6 +101,7 @@ bool read_retry_class(YamlReader& r, const YAML::Node& item, RetryPolicy& p) {
         continue;
       }
       p.log_pattern = s->text;
+      p.log_pattern_pos = s->pos;
     } else {
       auto b = r.boolean(e.value, "'" + e.key + "' in retry");
       if (!b) { ok = false; continue; }

@@ -130,7 +130,7 @@ void check_retry(const std::optional<RetryPolicy>& retry, const std::string& whe
   opts.set_log_errors(false);
   RE2 re(retry->log_pattern, opts);
   if (!re.ok()) {
-    d.error(retry->pos, "invalid retry log-pattern '" + retry->log_pattern + "' in " + where + ": " +
+    d.error(retry->log_pattern_pos.line > 0 ? retry->log_pattern_pos : retry->pos, "invalid retry log-pattern '" + retry->log_pattern + "' in " + where + ": " +
                             re.error(),
             "log-pattern is an RE2 regular expression (no backreferences or lookaround)");
   }

@@ -48,6 +48,7 @@ struct RetryPolicy {
   bool on_timeout = false;
   bool on_signal = false;
   std::string log_pattern;  // RE2, matched against the attempt's output
+  SourcePos log_pattern_pos;
   bool on_any = false;
   SourcePos pos;
 };

@@ -168,9 +168,9 @@ jobs:
       - run: b
         retry: {max-attempts: 2, on: [log-pattern: '(?=lookahead)']}
 )");
-  EXPECT_DIAG(d, "invalid retry log-pattern '(unclosed' in step 1 of job 'a': missing )", 7, 16);
+  EXPECT_DIAG(d, "invalid retry log-pattern '(unclosed' in step 1 of job 'a': missing )", 7, 52);
   EXPECT_HINT(d, "invalid retry log-pattern '(unclosed'", "RE2");
-  EXPECT_DIAG(d, "invalid retry log-pattern '(?=lookahead)'", 9, 16);
+  EXPECT_DIAG(d, "invalid retry log-pattern '(?=lookahead)'", 9, 52);
 }
 
 TEST(Validator, MatrixTooLarge) {
