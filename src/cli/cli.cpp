@@ -20,7 +20,12 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = kExitOk;
   add_version_command(app, exit_code);
+  add_run_command(app, exit_code);
+  add_plan_command(app, exit_code);
   add_scan_command(app, exit_code);
+  add_history_commands(app, exit_code);
+  add_internal_commands(app, exit_code);
+  add_validate_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -41,6 +41,9 @@ struct RunOptions {
   Value secrets = Value::object();
   std::map<std::string, std::string> base_env;  // inherited process environment
   std::string runner_name = "sluice";
+  // Steps get SLUICE_ARTIFACTS_DIR=<artifacts_root>/<run id> for files kept with the run
+  // (e.g. scan reports); "" disables it.
+  std::string artifacts_root;
   std::string only_job;  // run this job and the jobs it needs; "" = every job
 };
 

@@ -40,6 +40,7 @@ std::map<std::string, std::string> default_step_env(const RunOptions& options, c
   env["RUNNER_TOOL_CACHE"] = options.temp_dir + "/tool-cache";
   env["RUNNER_WORKSPACE"] = options.workspace;
   env["SLUICE_RUN_ID"] = g("run_id");
+  if (!options.artifacts_root.empty()) env["SLUICE_ARTIFACTS_DIR"] = options.artifacts_root + "/" + g("run_id");
   return env;
 }
 

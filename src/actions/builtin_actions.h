@@ -1,0 +1,21 @@
+// sluice's built-in actions. Each is a small bash script run like a `run:` step (so it
+// gets a log, a timeout, retries and cancellation like any step) that reads its inputs
+// from INPUT_* variables; heavier ones call back into the sluice binary.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "engine/action_resolver.h"
+
+namespace sluice::actions {
+
+// `actions/checkout`: a local run's workspace is the working tree, so there is nothing to
+// fetch; with `path:` the repository's HEAD is cloned into that sub-directory.
+std::shared_ptr<engine::ResolvedAction> checkout_action(const std::string& uses);
+
+// `sluice/scan`: runs `sluice __scan-gate`, which scans, prints findings as workflow
+// annotations, writes the report and fails the step per `fail-on`.
+std::shared_ptr<engine::ResolvedAction> scan_action(const std::string& uses, const std::string& sluice_binary);
+
+}  // namespace sluice::actions

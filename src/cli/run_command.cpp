@@ -1,0 +1,284 @@
+// `sluice run`: runs a repository's workflows on this machine.
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "actions/local_action_resolver.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "cli/progress_printer.h"
+#include "cli/workflow_set.h"
+#include "core/json.h"
+#include "engine/engine.h"
+#include "engine/run_statistics.h"
+#include "exec/local_process_executor.h"
+#include "plan/inputs.h"
+#include "plan/run_plan.h"
+#include "store/sqlite_store.h"
+
+extern char** environ;
+namespace fs = std::filesystem;
+
+namespace sluice::cli {
+namespace {
+
+struct RunArgs {
+  std::string dir = ".";
+  std::string workflow;
+  std::string job;
+  std::string event = "push";
+  std::vector<std::string> inputs, secrets, vars;
+  std::string secrets_file;
+  int jobs = 0;
+  std::string data_dir;
+  std::string actions_dir;
+};
+
+// SIGINT/SIGTERM → a byte on a pipe; a watcher thread turns it into an engine event.
+int g_signal_pipe[2] = {-1, -1};
+std::atomic<int> g_interrupts{0};
+
+void on_signal(int) {
+  int n = ++g_interrupts;
+  char byte = 1;
+  if (n >= 2) _exit(kExitCancelled);  // a second Ctrl-C: stop now (children get SIGINT from the tty)
+  [[maybe_unused]] auto ignored = write(g_signal_pipe[1], &byte, 1);
+}
+
+std::string self_binary() {
+  std::error_code ec;
+  auto p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? "sluice" : p.string();
+}
+
+std::map<std::string, std::string> process_environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string kv = *e;
+    size_t eq = kv.find('=');
+    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return env;
+}
+
+Value to_object(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  Value o = Value::object();
+  for (const auto& [k, v] : pairs) o.set(k, v);
+  return o;
+}
+
+// Runs one workflow; returns the run's final status.
+engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPlan& plan, const plan::Event& event,
+                               const Value& inputs, const RunArgs& args, const Value& secrets,
+                               const std::shared_ptr<SecretMasker>& masker, store::SqliteStore& store,
+                               const fs::path& data_dir) {
+  engine::SystemClock clock;
+  engine::EventLoop loop(clock);
+  exec::LocalProcessExecutor executor;
+  actions::LocalActionResolver resolver(
+      args.actions_dir.empty() ? actions::LocalActionResolver::default_actions_dir() : args.actions_dir, self_binary());
+  ProgressPrinter printer(std::cout, isatty(STDOUT_FILENO), data_dir.string());
+
+  fs::path temp = data_dir / "tmp" / ("run-" + std::to_string(getpid()) + "-" + std::to_string(clock.now_ms()));
+  fs::create_directories(temp);
+  engine::RunContext context{executor, store, clock, loop};
+  context.resolver = &resolver;
+  context.observer = &printer;
+  context.masker = masker;
+  engine::RunOptions& o = context.options;
+  o.workspace = fs::absolute(args.dir).lexically_normal().string();
+  if (!o.workspace.empty() && o.workspace.back() == '/') o.workspace.pop_back();
+  o.temp_dir = temp.string();
+  o.max_parallel_jobs = args.jobs > 0 ? args.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  o.github = make_github_context(event, workflow, args.dir);
+  o.github.set("event_path", (temp / "event.json").string());
+  std::ofstream(temp / "event.json") << to_json(event.payload, 2);
+  o.inputs = inputs;
+  auto vars = parse_key_values(args.vars, "--var");
+  o.vars = vars.ok() ? to_object(*vars) : Value::object();
+  o.secrets = secrets;
+  o.base_env = process_environment();
+  o.only_job = args.job;
+  o.runner_name = "sluice-local";
+  o.artifacts_root = fs::absolute(data_dir / "artifacts").lexically_normal().string();
+
+  engine::Engine engine(plan, context);
+  engine::RunRecord run;
+  run.workflow_file = workflow.file;
+  run.workflow_name = workflow.display_name();
+  run.event = event.name;
+  run.ref = event.ref;
+  run.sha = event.sha;
+  run.inputs_json = masker->mask(to_json(inputs));
+  if (workflow.run_name) {
+    expr::EvalContext ctx;
+    ctx.contexts.set("github", o.github);
+    ctx.contexts.set("inputs", inputs);
+    ctx.contexts.set("vars", o.vars);
+    auto name = expr::evaluate_string(workflow.run_name->text, ctx);
+    if (name.ok()) run.run_name = name->to_string();
+  }
+  if (Status s = engine.start(run); !s.ok()) {
+    std::cerr << "sluice run: cannot record the run: " << s.error().message << "\n";
+    return engine::RunStatus::kFailure;
+  }
+
+  std::thread watcher([&] {
+    char byte;
+    while (read(g_signal_pipe[0], &byte, 1) == 1) {
+      if (byte == 0) return;  // shutdown
+      loop.post([&] {
+        std::cout << "sluice: cancelling (Ctrl-C again to stop at once)\n";
+        engine.cancel();
+      });
+    }
+  });
+  while (!engine.finished()) {
+    loop.run_ready();
+    if (!engine.finished()) loop.wait_for_work();
+  }
+  char stop = 0;
+  [[maybe_unused]] auto ignored = write(g_signal_pipe[1], &stop, 1);
+  watcher.join();
+
+  engine::RunStatistics stats = engine.statistics();
+  std::cout << "run " << engine.run().id << " summary: " << engine::format_run_statistics(stats) << "\n";
+  if (!engine.summaries().empty()) {
+    fs::path summary = data_dir / "logs" / std::to_string(engine.run().id) / "summary.md";
+    fs::create_directories(summary.parent_path());
+    std::ofstream out(summary);
+    for (const auto& [job, text] : engine.summaries()) out << "## " << job << "\n\n" << text << "\n";
+    std::cout << "step summaries: " << summary.string() << "\n";
+  }
+  std::error_code ec;
+  fs::remove_all(temp, ec);
+  return engine.run().status;
+}
+
+int run(RunArgs args) {
+  WorkflowSet set = load_workflow_set(args.dir, args.workflow);
+  if (set.diagnostics.has_errors()) {
+    std::cerr << set.diagnostics.format();
+    return kExitInvalid;
+  }
+  auto inputs_given = parse_key_values(args.inputs, "--input");
+  auto secrets_given = parse_key_values(args.secrets, "--secret");
+  for (const auto* r : {&inputs_given, &secrets_given})
+    if (!r->ok()) {
+      std::cerr << "sluice run: " << r->error().message << "\n";
+      return kExitInvalid;
+    }
+  Value secrets = Value::object();
+  auto masker = std::make_shared<SecretMasker>();
+  std::vector<std::pair<std::string, std::string>> all_secrets = *secrets_given;
+  if (!args.secrets_file.empty()) {
+    auto from_file = read_secrets_file(args.secrets_file);
+    if (!from_file.ok()) {
+      std::cerr << "sluice run: " << from_file.error().format() << "\n";
+      return kExitInvalid;
+    }
+    all_secrets.insert(all_secrets.end(), from_file->begin(), from_file->end());
+  }
+  for (const auto& [k, v] : all_secrets) {
+    secrets.set(k, v);
+    masker->add(v);
+  }
+  secrets.set("GITHUB_TOKEN", "");
+
+  GitInfo git = read_git_info(args.dir);
+  plan::Event event;
+  event.name = args.event;
+  event.ref = git.ref;
+  event.sha = git.sha;
+  event.inputs = *inputs_given;
+  event.payload.set("ref", event.ref);
+  event.payload.set("after", event.sha);
+
+  fs::path data_dir = args.data_dir.empty() ? fs::path(args.dir) / ".sluice" : fs::path(args.data_dir);
+  auto store = store::SqliteStore::open(data_dir);
+  if (!store.ok()) {
+    std::cerr << "sluice run: cannot open the store in " << data_dir.string() << ": " << store.error().message << "\n";
+    return kExitInvalid;
+  }
+
+  if (pipe(g_signal_pipe) != 0) return kExitFailure;
+  struct sigaction sa{};
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
+  int exit_code = kExitOk;
+  int started = 0;
+  for (const auto& workflow : set.workflows) {
+    if (workflow->on.workflow_call && !workflow->on.workflow_dispatch && workflow->on.events.empty() &&
+        workflow->on.schedules.empty() && args.workflow.empty())
+      continue;  // only called by other workflows
+    plan::TriggerDecision decision = plan::decide_trigger(*workflow, event);
+    if (!decision.triggered) {
+      if (!args.workflow.empty()) {
+        std::cerr << "sluice run: " << workflow->file << " is not triggered by '" << event.name << "': " << decision.reason
+                  << " (choose the event with --event)\n";
+        return kExitInvalid;
+      }
+      continue;
+    }
+    Value inputs = Value::object();
+    if (event.name == "workflow_dispatch") {
+      auto resolved = plan::resolve_dispatch_inputs(*workflow, event.inputs);
+      if (!resolved.ok()) {
+        std::cerr << workflow->file << ": " << resolved.error().message << "\n";
+        return kExitInvalid;
+      }
+      inputs = *resolved;
+      event.payload.set("inputs", inputs);
+    }
+    Diagnostics diagnostics;
+    auto plan = plan::build_run_plan(*workflow, args.dir, diagnostics);
+    if (!plan) {
+      std::cerr << diagnostics.format();
+      return kExitInvalid;
+    }
+    if (!args.job.empty() && !plan->find(args.job)) {
+      std::cerr << "sluice run: " << workflow->file << " has no job '" << args.job << "'\n";
+      return kExitInvalid;
+    }
+    ++started;
+    engine::RunStatus status =
+        run_workflow(*workflow, *plan, event, inputs, args, secrets, masker, **store, data_dir);
+    if (status == engine::RunStatus::kCancelled || g_interrupts > 0) return kExitCancelled;
+    if (status != engine::RunStatus::kSuccess) exit_code = kExitFailure;
+  }
+  if (started == 0) {
+    std::cerr << "sluice run: no workflow is triggered by '" << event.name << "' (try --event workflow_dispatch, or sluice plan)\n";
+    return kExitInvalid;
+  }
+  return exit_code;
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<RunArgs>();
+  auto* cmd = app.add_subcommand("run", "Run the repository's workflows on this machine");
+  cmd->add_option("dir", args->dir, "Repository directory (default: .)");
+  cmd->add_option("-w,--workflow", args->workflow, "Workflow file to run (default: every one the event triggers)");
+  cmd->add_option("--job", args->job, "Run only this job (and the jobs it needs)");
+  cmd->add_option("--event", args->event, "Event: push, pull_request, workflow_dispatch, schedule")
+      ->check(CLI::IsMember({"push", "pull_request", "workflow_dispatch", "schedule"}));
+  cmd->add_option("--input", args->inputs, "workflow_dispatch input KEY=VALUE (repeatable)");
+  cmd->add_option("--secret", args->secrets, "Secret KEY=VALUE (repeatable; masked in logs)");
+  cmd->add_option("--secrets-file", args->secrets_file, "File of KEY=VALUE secret lines");
+  cmd->add_option("--var", args->vars, "Configuration variable KEY=VALUE (the vars context)");
+  cmd->add_option("--jobs", args->jobs, "Jobs run in parallel (default: number of cores)")->check(CLI::Range(1, 1024));
+  cmd->add_option("--data-dir", args->data_dir, "Run history directory (default: DIR/.sluice)");
+  cmd->add_option("--actions-dir", args->actions_dir, "Where owner/repo@ref actions are looked up");
+  cmd->callback([args, &exit_code] { exit_code = run(*args); });
+}
+
+}  // namespace sluice::cli

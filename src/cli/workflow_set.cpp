@@ -1,0 +1,136 @@
+#include "cli/workflow_set.h"
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "spec/validator.h"
+#include "spec/workflow_loader.h"
+
+namespace fs = std::filesystem;
+
+namespace sluice::cli {
+namespace {
+
+// Runs a git command in `dir` and returns its first line of output ("" on failure).
+std::string git_line(const std::string& dir, const std::string& args) {
+  std::string command = "git -C '" + dir + "' " + args + " 2>/dev/null";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return "";
+  std::array<char, 512> buffer{};
+  std::string out;
+  if (fgets(buffer.data(), buffer.size(), pipe)) out = buffer.data();
+  pclose(pipe);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+std::string resolve_workflow_path(const std::string& repo_dir, const std::string& file) {
+  for (fs::path candidate : {fs::path(file), fs::path(repo_dir) / file, fs::path(repo_dir) / ".github/workflows" / file,
+                             fs::path(repo_dir) / ".sluice/workflows" / file})
+    if (fs::is_regular_file(candidate)) return candidate.string();
+  return file;
+}
+
+}  // namespace
+
+WorkflowSet load_workflow_set(const std::string& repo_dir, const std::string& file) {
+  WorkflowSet set;
+  std::vector<std::string> files;
+  if (!file.empty()) {
+    files.push_back(resolve_workflow_path(repo_dir, file));
+  } else {
+    files = spec::discover_workflow_files(repo_dir);
+    if (files.empty())
+      set.diagnostics.error({repo_dir, 0, 0}, "no workflow files found",
+                            "put workflows in .github/workflows/*.yml or .sluice/workflows/*.yml");
+  }
+  spec::ValidateOptions options;
+  options.repo_root = repo_dir;
+  for (const std::string& path : files) {
+    auto workflow = spec::load_workflow_file(path, set.diagnostics);
+    if (!workflow) continue;
+    spec::validate_workflow(*workflow, options, set.diagnostics);
+    set.workflows.push_back(std::make_unique<spec::Workflow>(std::move(*workflow)));
+  }
+  return set;
+}
+
+GitInfo read_git_info(const std::string& repo_dir) {
+  GitInfo info;
+  std::string sha = git_line(repo_dir, "rev-parse HEAD");
+  if (sha.size() == 40) {
+    info.sha = sha;
+    info.is_repository = true;
+  }
+  std::string ref = git_line(repo_dir, "symbolic-ref -q HEAD");
+  if (!ref.empty()) info.ref = ref;
+  return info;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> parse_key_values(const std::vector<std::string>& args,
+                                                                          const char* option) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const std::string& arg : args) {
+    size_t eq = arg.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return Error{std::string(option) + " '" + arg.substr(0, 40) + "' must be KEY=VALUE", {}};
+    out.emplace_back(arg.substr(0, eq), arg.substr(eq + 1));
+  }
+  return out;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> read_secrets_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error{"cannot read secrets file '" + path + "'", {}};
+  std::vector<std::pair<std::string, std::string>> out;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    size_t start = line.find_first_not_of(" \t");
+    if (start == std::string::npos || line[start] == '#') continue;
+    line = line.substr(start);
+    if (line.rfind("export ", 0) == 0) line = line.substr(7);
+    size_t eq = line.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return Error{"expected KEY=VALUE (the value is not shown)", {path, number, 1}};
+    std::string value = line.substr(eq + 1);
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front())
+      value = value.substr(1, value.size() - 2);
+    out.emplace_back(line.substr(0, eq), value);
+  }
+  return out;
+}
+
+Value make_github_context(const plan::Event& event, const spec::Workflow& workflow, const std::string& repo_dir) {
+  Value g = Value::object();
+  std::string name = fs::absolute(repo_dir).lexically_normal().filename().string();
+  if (name.empty()) name = fs::absolute(repo_dir).lexically_normal().parent_path().filename().string();
+  const char* user = std::getenv("USER");
+  g.set("event_name", event.name);
+  g.set("event", event.payload);
+  g.set("ref", event.ref);
+  bool is_tag = !event.tag().empty();
+  g.set("ref_name", is_tag ? event.tag() : event.branch());
+  g.set("ref_type", is_tag ? "tag" : "branch");
+  g.set("sha", event.sha);
+  g.set("head_ref", event.head_ref);
+  g.set("base_ref", event.base_ref);
+  g.set("repository", "local/" + name);
+  g.set("repository_owner", "local");
+  g.set("actor", user ? user : "sluice");
+  g.set("triggering_actor", user ? user : "sluice");
+  g.set("workflow", workflow.display_name());
+  g.set("workflow_ref", "local/" + name + "/" + workflow.file + "@" + event.ref);
+  g.set("run_attempt", "1");
+  g.set("server_url", "http://localhost");
+  g.set("api_url", "http://localhost/api");
+  g.set("token", "");
+  g.set("action", "");
+  return g;
+}
+
+}  // namespace sluice::cli

@@ -1,0 +1,43 @@
+// What `sluice run` and `sluice plan` share: loading and validating a repository's
+// workflows, reading git facts, building the event and the github context.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/diagnostic.h"
+#include "core/result.h"
+#include "core/value.h"
+#include "plan/event.h"
+#include "spec/workflow.h"
+
+namespace sluice::cli {
+
+struct WorkflowSet {
+  std::vector<std::unique_ptr<spec::Workflow>> workflows;
+  Diagnostics diagnostics;  // load + validation problems of every file
+};
+
+// Loads `file` (absolute, relative to `repo_dir`, or a name inside a workflows folder)
+// or, when empty, every discovered workflow file; validates each.
+WorkflowSet load_workflow_set(const std::string& repo_dir, const std::string& file);
+
+struct GitInfo {
+  std::string ref = "refs/heads/main";
+  std::string sha = "0000000000000000000000000000000000000000";
+  bool is_repository = false;
+};
+GitInfo read_git_info(const std::string& repo_dir);
+
+// "k=v" arguments → pairs; an argument without '=' is an error naming it.
+Result<std::vector<std::pair<std::string, std::string>>> parse_key_values(const std::vector<std::string>& args,
+                                                                          const char* option);
+// KEY=VALUE lines (# comments, blank lines, optional `export `, optional quotes).
+Result<std::vector<std::pair<std::string, std::string>>> read_secrets_file(const std::string& path);
+
+// The github context for a run of `workflow` triggered by `event`.
+Value make_github_context(const plan::Event& event, const spec::Workflow& workflow, const std::string& repo_dir);
+
+}  // namespace sluice::cli
