@@ -2,7 +2,9 @@
 // not (false positive). Secrets are assembled at run time from fake_secrets.h.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "scan/secrets/builtin_rules.h"
 #include "scan/secrets/detector.h"
@@ -172,6 +174,17 @@ TEST(BuiltinRules, EveryRuleHasACaseAndDocumentation) {
     EXPECT_FALSE(std::string(spec.remediation).empty()) << spec.id;
   }
   EXPECT_GE(builtin_rule_specs().size(), 30u);
+}
+
+TEST(BuiltinRules, DocumentationListsEveryRule) {
+  std::ifstream in(std::string(SLUICE_TEST_DATA) + "/../docs/secret-scanning.md");
+  ASSERT_TRUE(in) << "docs/secret-scanning.md";
+  std::stringstream doc;
+  doc << in.rdbuf();
+  for (const auto& spec : builtin_rule_specs()) {
+    EXPECT_NE(doc.str().find("| `" + std::string(spec.id) + "` |"), std::string::npos)
+        << spec.id << " is missing from the rules table";
+  }
 }
 
 TEST(BuiltinRules, AllCompileUnderRe2) {
