@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Step outputs (GITHUB_OUTPUT, multi-line name<<DELIM, SLUICE_OUTPUT alias) into job outputs
+# and needs.<job>.outputs; GITHUB_ENV (multi-line, SLUICE_ENV alias), GITHUB_PATH,
+# GITHUB_STEP_SUMMARY / SLUICE_STEP_SUMMARY; env precedence; default GITHUB_*/RUNNER_* vars.
+source "$(dirname "$0")/lib.sh"
+setup_repo outputs
+
+sluice_run --jobs 2
+check_rc 0
+check_eq "$(job_log produce)" "same job 1.2.3" "step output within the job"
+check_eq "$(job_log consume)" "version=1.2.3
+alias=sluice-alias
+notes=[line one
+line two]" "needs.produce.outputs"
+check_eq "$(db "SELECT outputs_json FROM jobs WHERE key='produce'")" \
+  '{"version":"1.2.3","notes":"line one\nline two","from-alias":"sluice-alias"}' "job outputs in the history"
+
+log=$(job_log files)
+for line in "FROM_STEP=set-by-step-1" "ALIAS_ENV=via-sluice-env" "LEVEL=job" "hello-tool on PATH" \
+  "LEVEL=step expr=set-by-step-1" "GITHUB_JOB=files GITHUB_EVENT_NAME=push" "RUNNER_TEMP is a directory"; do
+  grep -qxF -- "$line" <<<"$log" || fail "files job log lacks '$line'"
+done
+grep -qzF $'MULTI=[first\nsecond]' <<<"$log" || fail "multi-line GITHUB_ENV value"
+! grep -q MISSING <<<"$log" || fail "default variables missing: $(grep MISSING <<<"$log" | tr '\n' ' ')"
+
+# The step summary is written next to the run's logs and named in the output.
+summary=$(find "$DATA" -name 'summary.md' | head -1)
+[ -n "$summary" ] || fail "no summary.md in $DATA"
+check_file_contains "$summary" "### Build report"
+check_file_contains "$summary" "all good"
+check_contains "step summaries: "
+
+finish
