@@ -62,12 +62,10 @@ void check_reusable(const Job& job, const ValidateOptions& options, Diagnostics&
   }
   for (const auto& [key, value] : job.with) {
     if (std::find(declared.begin(), declared.end(), key) != declared.end()) continue;
+    std::string m = closest_match(key, std::span<const std::string>(declared));
     d.error(value.pos, where + " passes input '" + key + "', which '" + uses.text + "' does not declare",
-            [&] {
-              std::string m = closest_match(key, std::span<const std::string>(declared));
-              return m.empty() ? "declare it under `on: workflow_call: inputs:` of the called workflow"
-                               : "did you mean '" + m + "'?";
-            }());
+            m.empty() ? "declare it under `on: workflow_call: inputs:` of the called workflow"
+                      : "did you mean '" + m + "'?");
   }
   if (!job.secrets_inherit) {
     for (const auto& s : callee->on.call_secrets)
