@@ -1,7 +1,7 @@
 #include "exec/local_process_executor.h"
 
 #include <fcntl.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <re2/re2.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <utility>
 
@@ -210,11 +211,20 @@ engine::StepOutcome make_outcome(Execution& e) {
 
 }  // namespace
 
+// Event tags: data.u64 of each epoll registration is (key << 2) | kind, where key is the
+// execution id (output, exit) or the fd (lingering).
+namespace {
+enum Tag : uint64_t { kWakeTag = 0, kOutputTag = 1, kExitTag = 2, kLingeringTag = 3 };
+uint64_t tag(uint64_t key, Tag kind) { return (key << 2) | kind; }
+}  // namespace
+
 LocalProcessExecutor::LocalProcessExecutor() : LocalProcessExecutor(Options{}) {}
 
 LocalProcessExecutor::LocalProcessExecutor(Options options) : options_(options) {
   if (options_.max_line_bytes == 0) options_.max_line_bytes = 1;
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  watch(wake_fd_, kWakeTag);
   io_thread_ = std::thread([this] { run_io_loop(); });
 }
 
@@ -225,6 +235,7 @@ LocalProcessExecutor::~LocalProcessExecutor() {
   }
   wake();
   io_thread_.join();
+  ::close(epoll_fd_);
   ::close(wake_fd_);
 }
 
@@ -304,11 +315,16 @@ engine::ExecutionId LocalProcessExecutor::start(engine::StepRequest request,
   if (!child.ok()) return fail(child.error().message);
   e->child = *child;
   e->on_done = std::move(on_done);
+  int output_fd = e->child.output_fd;
+  int pidfd = e->child.pidfd;
   {
     std::lock_guard lock(mutex_);
     pending_.push_back(std::move(e));
   }
-  wake();
+  // No wake-up: the I/O thread adopts the execution when its first event arrives. From
+  // here on `e` may already be finished and gone.
+  watch(output_fd, tag(static_cast<uint64_t>(id), kOutputTag));
+  watch(pidfd, tag(static_cast<uint64_t>(id), kExitTag));
   return id;
 }
 
@@ -320,142 +336,157 @@ void LocalProcessExecutor::cancel(engine::ExecutionId id) {
   wake();
 }
 
+void LocalProcessExecutor::watch(int fd, uint64_t data) {
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.u64 = data;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
+}
+
 void LocalProcessExecutor::run_io_loop() {
   std::unique_ptr<char[]> buffer(new char[kReadBuffer]);
   const size_t max_line = options_.max_line_bytes;
-  std::vector<std::unique_ptr<Execution>> running;
-  std::vector<Lingering> lingering;
-  std::vector<pollfd> fds;
-  // For each pollfd after the eventfd: which execution (or lingering group) and what.
-  enum class Kind { kOutput, kExit, kLingering };
-  std::vector<std::pair<Kind, size_t>> slots;
+  std::unordered_map<engine::ExecutionId, std::unique_ptr<Execution>> running;
+  std::unordered_map<int, pid_t> lingering;  // fd -> process group
+  std::vector<Execution*> exited;
+  std::array<epoll_event, 64> events;
   bool shutdown_done = false;
 
-  for (;;) {
+  auto forget_fd = [this](int fd) {
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+    ::close(fd);
+  };
+  auto adopt = [&](bool& stopping, std::vector<engine::ExecutionId>& cancels) {
     std::vector<std::unique_ptr<Execution>> adopted;
-    std::vector<engine::ExecutionId> cancels;
-    bool stopping;
     {
       std::lock_guard lock(mutex_);
       adopted.swap(pending_);
       cancels.swap(pending_cancels_);
       stopping = stopping_;
     }
-    for (auto& e : adopted) running.push_back(std::move(e));
+    for (auto& e : adopted) running.emplace(e->id, std::move(e));
+  };
+
+  for (;;) {
+    bool stopping = false;
+    std::vector<engine::ExecutionId> cancels;
+    adopt(stopping, cancels);
     for (engine::ExecutionId id : cancels) {
-      for (auto& e : running) {
-        if (e->id != id || e->cancelled || e->exited) continue;
-        e->cancelled = true;
-        ::kill(-e->child.pid, SIGTERM);
-        e->kill_at = Clock::now() + options_.kill_grace;
-      }
+      auto it = running.find(id);
+      if (it == running.end() || it->second->cancelled || it->second->exited) continue;
+      Execution& e = *it->second;
+      e.cancelled = true;
+      ::kill(-e.child.pid, SIGTERM);
+      e.kill_at = Clock::now() + options_.kill_grace;
     }
     if (stopping && !shutdown_done) {
-      for (auto& e : running) {
+      for (auto& [id, e] : running) {
         e->cancelled = true;
         ::kill(-e->child.pid, SIGKILL);
       }
-      for (Lingering& l : lingering) {
-        ::kill(-l.pgid, SIGKILL);
-        ::close(l.fd);
+      for (auto [fd, pgid] : lingering) {
+        ::kill(-pgid, SIGKILL);
+        forget_fd(fd);
       }
       lingering.clear();
       shutdown_done = true;
     }
     if (stopping && running.empty()) break;
 
-    fds.clear();
-    slots.clear();
-    fds.push_back({wake_fd_, POLLIN, 0});
     std::optional<Clock::time_point> deadline;
-    for (size_t i = 0; i < running.size(); ++i) {
-      Execution& e = *running[i];
-      if (e.child.output_fd >= 0) {
-        fds.push_back({e.child.output_fd, POLLIN, 0});
-        slots.emplace_back(Kind::kOutput, i);
-      }
-      fds.push_back({e.child.pidfd, POLLIN, 0});
-      slots.emplace_back(Kind::kExit, i);
-      if (e.kill_at && (!deadline || *e.kill_at < *deadline)) deadline = e.kill_at;
-    }
-    for (size_t i = 0; i < lingering.size(); ++i) {
-      fds.push_back({lingering[i].fd, POLLIN, 0});
-      slots.emplace_back(Kind::kLingering, i);
+    for (auto& [id, e] : running) {
+      if (e->kill_at && (!deadline || *e->kill_at < *deadline)) deadline = e->kill_at;
     }
     int timeout = -1;
     if (deadline) {
       auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
       timeout = static_cast<int>(std::max<int64_t>(0, left.count()));
     }
-    int ready = ::poll(fds.data(), fds.size(), timeout);
-    if (ready < 0 && errno != EINTR) break;  // cannot happen with valid fds; do not spin
+    int ready = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), timeout);
+    if (ready < 0 && errno != EINTR) break;  // cannot happen with a valid epoll fd
 
-    if (fds[0].revents != 0) {
-      uint64_t count;
-      ssize_t n = ::read(wake_fd_, &count, sizeof count);
-      (void)n;
-    }
-    // Output first, so that lines are logged before the exit that follows them.
-    std::vector<bool> lingering_done(lingering.size(), false);
-    for (size_t k = 1; k < fds.size() && ready > 0; ++k) {
-      if (fds[k].revents == 0) continue;
-      auto [kind, index] = slots[k - 1];
-      if (kind == Kind::kOutput) {
-        read_output(*running[index], buffer.get(), max_line, kReadsPerWakeup, SIZE_MAX);
-      } else if (kind == Kind::kLingering) {
-        ssize_t n = ::read(lingering[index].fd, buffer.get(), kReadBuffer);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) lingering_done[index] = true;
+    // An event can name an execution that start() registered after our last adopt().
+    auto find = [&](engine::ExecutionId id) -> Execution* {
+      auto it = running.find(id);
+      if (it == running.end()) {
+        adopt(stopping, cancels);  // cancels picked up here are handled next iteration
+        std::lock_guard lock(mutex_);
+        pending_cancels_.insert(pending_cancels_.end(), cancels.begin(), cancels.end());
+        cancels.clear();
+        it = running.find(id);
       }
-    }
-    for (size_t k = 1; k < fds.size() && ready > 0; ++k) {
-      auto [kind, index] = slots[k - 1];
-      if (kind != Kind::kExit || fds[k].revents == 0) continue;
-      Execution& e = *running[index];
-      if (::waitpid(e.child.pid, &e.wait_status, WNOHANG) != e.child.pid) continue;
-      e.exited = true;
-    }
-    for (size_t i = lingering.size(); i-- > 0;) {
-      if (!lingering_done[i]) continue;
-      ::close(lingering[i].fd);
-      lingering.erase(lingering.begin() + static_cast<std::ptrdiff_t>(i));
+      return it == running.end() ? nullptr : it->second.get();
+    };
+    // Output before exits, so that lines are logged before the exit that follows them.
+    for (int pass = 0; pass < 2; ++pass) {
+      for (int k = 0; k < std::max(ready, 0); ++k) {
+        uint64_t data = events[k].data.u64;
+        Tag kind = static_cast<Tag>(data & 3);
+        uint64_t key = data >> 2;
+        if (kind == kWakeTag) {
+          if (pass == 0) {
+            uint64_t count;
+            ssize_t n = ::read(wake_fd_, &count, sizeof count);
+            (void)n;
+          }
+        } else if (kind == kLingeringTag) {
+          if (pass != 0) continue;
+          int fd = static_cast<int>(key);
+          ssize_t n = ::read(fd, buffer.get(), kReadBuffer);
+          if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+            lingering.erase(fd);
+            forget_fd(fd);
+          }
+        } else if (kind == kOutputTag && pass == 0) {
+          Execution* e = find(static_cast<engine::ExecutionId>(key));
+          if (e == nullptr || e->child.output_fd < 0) continue;
+          int fd = e->child.output_fd;
+          read_output(*e, buffer.get(), max_line, kReadsPerWakeup, SIZE_MAX);
+          if (e->child.output_fd < 0) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+        } else if (kind == kExitTag && pass == 1) {
+          Execution* e = find(static_cast<engine::ExecutionId>(key));
+          if (e == nullptr || e->exited) continue;
+          if (::waitpid(e->child.pid, &e->wait_status, WNOHANG) != e->child.pid) continue;
+          e->exited = true;
+          exited.push_back(e);
+        }
+      }
     }
 
     Clock::time_point now = Clock::now();
-    for (auto& e : running) {
+    for (auto& [id, e] : running) {
       if (!e->exited && e->kill_at && *e->kill_at <= now) {
         ::kill(-e->child.pid, SIGKILL);
         e->kill_at.reset();
       }
     }
 
-    // Finish the executions whose main process has exited.
-    for (size_t i = 0; i < running.size();) {
-      Execution& e = *running[i];
-      if (!e.exited) {
-        ++i;
-        continue;
-      }
-      ::close(e.child.pidfd);
-      if (e.cancelled) ::kill(-e.child.pid, SIGKILL);
-      if (e.child.output_fd >= 0) {
+    for (Execution* e : exited) {
+      forget_fd(e->child.pidfd);
+      if (e->cancelled) ::kill(-e->child.pid, SIGKILL);
+      if (e->child.output_fd >= 0) {
+        int fd = e->child.output_fd;
         int available = 0;
-        if (::ioctl(e.child.output_fd, FIONREAD, &available) == 0 && available > 0) {
-          read_output(e, buffer.get(), max_line, INT32_MAX, static_cast<size_t>(available));
+        if (::ioctl(fd, FIONREAD, &available) == 0 && available > 0) {
+          read_output(*e, buffer.get(), max_line, INT32_MAX, static_cast<size_t>(available));
+        }
+        ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+        if (e->child.output_fd >= 0) {
+          // Something in the group still holds the pipe: keep draining it, detached.
+          lingering.emplace(fd, e->child.pid);
+          watch(fd, tag(static_cast<uint64_t>(fd), kLingeringTag));
+          e->child.output_fd = -1;
         }
       }
-      if (e.child.output_fd >= 0) {
-        // Something in the group still holds the pipe: keep draining it, detached.
-        lingering.push_back({e.child.pid, e.child.output_fd});
-        e.child.output_fd = -1;
-      }
-      close_output(e, max_line);
-      engine::StepOutcome outcome = make_outcome(e);
-      auto on_done = std::move(e.on_done);
-      running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
+      close_output(*e, max_line);
+      engine::StepOutcome outcome = make_outcome(*e);
+      auto on_done = std::move(e->on_done);
+      running.erase(e->id);
       on_done(std::move(outcome));
     }
+    exited.clear();
   }
-  for (Lingering& l : lingering) ::close(l.fd);
+  for (auto [fd, pgid] : lingering) forget_fd(fd);
 }
 
 }  // namespace sluice::exec

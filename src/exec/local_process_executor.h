@@ -2,11 +2,13 @@
 //
 // Each execution is one process group (posix_spawn + setpgid) with stdin from /dev/null and
 // stdout+stderr merged into one pipe. One I/O thread serves every running execution with
-// poll(): it reads output in large chunks, cuts it into lines (lines longer than
+// epoll: it reads output in large chunks, cuts it into lines (lines longer than
 // Options::max_line_bytes are split), feeds them to the execution's
 // WorkflowCommandProcessor (masking, annotations, ...) and on to its LogWriter, and sees
-// exits through pidfds. There are no sleeps and no polling intervals: poll() blocks until
-// output, an exit, a start/cancel request (eventfd) or a SIGKILL deadline.
+// exits through pidfds. There are no sleeps and no polling intervals: epoll_wait() blocks
+// until output, an exit, a cancel request (eventfd) or a SIGKILL deadline. start()
+// registers the new process's fds with epoll itself, so starting a step costs the I/O
+// thread no extra wake-up.
 //
 // Lifecycle of an execution:
 //   start()  writes the script and the five command files into request.temp_dir, spawns
@@ -28,6 +30,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -62,10 +65,12 @@ class LocalProcessExecutor final : public engine::Executor {
 
  private:
   void wake();
+  void watch(int fd, uint64_t data);
   void run_io_loop();
 
   Options options_;
-  int wake_fd_ = -1;  // eventfd: new executions, cancels, shutdown
+  int wake_fd_ = -1;   // eventfd: cancels, shutdown
+  int epoll_fd_ = -1;  // start() registers a new execution's fds here directly
 
   std::mutex mutex_;  // guards the three fields below (the hand-over to the I/O thread)
   std::vector<std::unique_ptr<Execution>> pending_;
