@@ -4,6 +4,7 @@
 
 #include "core/json.h"
 #include "engine/retry.h"
+#include "engine/scalar_value.h"
 #include "engine/run_statistics.h"
 #include "engine/job_run.h"
 #include "expr/expression.h"
@@ -116,7 +117,7 @@ Status Engine::start(RunRecord run) {
   ctx.contexts.set("vars", context_.options.vars);
   ctx.contexts.set("secrets", context_.options.secrets);
   for (const auto& [k, v] : plan_.workflow->env) {
-    auto value = expr::evaluate_string(v.text, ctx);
+    auto value = evaluate_scalar(v.text, ctx);
     workflow_env_[k] = value.ok() ? value->to_string() : "";
   }
   for (auto& n : nodes_) {
@@ -262,7 +263,7 @@ void Engine::evaluate_ready(JobNode& n) {
     return;
   }
   if (job.continue_on_error) {
-    auto v = expr::evaluate_string(job.continue_on_error->text, ctx);
+    auto v = evaluate_scalar(job.continue_on_error->text, ctx);
     n.continue_on_error = v.ok() && v->truthy();
   }
   if (n.planned->is_caller()) {
@@ -276,7 +277,7 @@ void Engine::evaluate_ready(JobNode& n) {
 void Engine::start_caller(JobNode& n, expr::EvalContext& ctx) {
   const spec::Job& job = *n.planned->job;
   for (const auto& [key, scalar] : job.with) {
-    auto v = expr::evaluate_string(scalar.text, ctx);
+    auto v = evaluate_scalar(scalar.text, ctx);
     if (!v.ok()) {
       finish_node(n, RunStatus::kFailure, "with." + key + ": " + v.error().message);
       return;
@@ -301,7 +302,7 @@ void Engine::start_caller(JobNode& n, expr::EvalContext& ctx) {
     n.secrets = context_.options.secrets;
   } else {
     for (const auto& [key, scalar] : job.secrets) {
-      auto v = expr::evaluate_string(scalar.text, ctx);
+      auto v = evaluate_scalar(scalar.text, ctx);
       n.secrets.set(key, v.ok() ? *v : Value(""));
     }
   }
@@ -331,7 +332,7 @@ void Engine::finish_caller(JobNode& n) {
     ctx.contexts.set("vars", context_.options.vars);
     ctx.contexts.set("jobs", jobs);
     for (const auto& [key, scalar] : called->on.call_outputs) {
-      auto v = expr::evaluate_string(scalar.text, ctx);
+      auto v = evaluate_scalar(scalar.text, ctx);
       n.outputs.set(key, context_.masker->mask(v.ok() ? v->to_string() : ""));
     }
   }
@@ -359,11 +360,11 @@ bool Engine::expand(JobNode& n, const expr::EvalContext& ctx) {
     n.combos.push_back(Value());
   }
   if (strategy.fail_fast) {
-    auto v = expr::evaluate_string(strategy.fail_fast->text, ctx);
+    auto v = evaluate_scalar(strategy.fail_fast->text, ctx);
     n.fail_fast = !v.ok() || v->truthy();
   }
   if (strategy.max_parallel) {
-    auto v = expr::evaluate_string(strategy.max_parallel->text, ctx);
+    auto v = evaluate_scalar(strategy.max_parallel->text, ctx);
     if (v.ok() && v->to_number() >= 1) n.max_parallel = static_cast<int>(v->to_number());
   }
   size_t count = n.combos.size();
@@ -417,7 +418,7 @@ bool Engine::acquire_group(JobNode& n, size_t index) {
   if (held != held_groups_.end() && held->second != n.records[index].key) {
     bool cancel_in_progress = false;
     if (concurrency->cancel_in_progress) {
-      auto v = expr::evaluate_string(concurrency->cancel_in_progress->text, ctx);
+      auto v = evaluate_scalar(concurrency->cancel_in_progress->text, ctx);
       cancel_in_progress = v.ok() && v->truthy();
     }
     if (cancel_in_progress) {
@@ -457,7 +458,7 @@ void Engine::start_instance(JobNode& n, size_t index) {
     ctx.contexts.set("secrets", in.secrets);
     in.workflow_env.clear();
     for (const auto& [k, v] : n.planned->workflow->env) {
-      auto value = expr::evaluate_string(v.text, ctx);
+      auto value = evaluate_scalar(v.text, ctx);
       in.workflow_env[k] = value.ok() ? value->to_string() : "";
     }
   }
@@ -487,6 +488,8 @@ void Engine::on_instance_finished(JobNode& n, size_t index) {
       retry_allows(*policy, n.records[index].attempt, run.failure_class(), run.exit_code(), false)) {
     int64_t delay = retry_delay_ms(*policy, n.records[index].attempt);
     n.records[index].attempt += 1;
+    n.records[index].status = RunStatus::kWaiting;
+    n.records[index].reason = "retrying after " + run.failure_class();
     n.retired.push_back(std::move(n.runs[index]));
     n.waiting_retry[index] = true;
     JobNode* np = &n;

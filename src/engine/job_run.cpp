@@ -5,6 +5,7 @@
 
 #include "core/json.h"
 #include "engine/retry.h"
+#include "engine/scalar_value.h"
 #include "engine/step_environment.h"
 
 namespace sluice::engine {
@@ -83,7 +84,7 @@ expr::EvalContext JobRun::eval_context(const Frame& frame) const {
 }
 
 Result<Value> JobRun::eval(const spec::Scalar& scalar, const expr::EvalContext& ctx) const {
-  auto value = expr::evaluate_string(scalar.text, ctx);
+  auto value = evaluate_scalar(scalar.text, ctx);
   if (!value.ok()) {
     Error e = value.error();
     int column = e.pos.column;
@@ -331,7 +332,7 @@ void JobRun::start_attempt() {
       Item inner_item;
       inner_item.step = &inner;
       if (inner.uses) {
-        auto resolved = context_.resolver ? context_.resolver->resolve(inner.uses->text, item.action->dir)
+        auto resolved = context_.resolver ? context_.resolver->resolve(inner.uses->text, context_.options.workspace)
                                           : Result<std::shared_ptr<const ResolvedAction>>(Error{"no action resolver", {}});
         if (resolved.ok()) inner_item.action = *resolved;
         else inner_item.resolve_error = resolved.error().message;
