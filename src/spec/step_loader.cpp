@@ -252,7 +252,7 @@ Step read_step(YamlReader& r, const YAML::Node& node, const std::string& where, 
                bool& ok) {
   Step s;
   s.pos = r.pos(node);
-  std::optional<SourcePos> with_pos, shell_pos;
+  std::optional<SourcePos> with_pos, shell_pos, run_pos;
   for (auto& e : r.entries(node, where, kStepKeys)) {
     const std::string what = "'" + e.key + "' in " + where;
     if (contains(kNotYetStepKeys, e.key)) {
@@ -266,6 +266,7 @@ Step read_step(YamlReader& r, const YAML::Node& node, const std::string& where, 
       s.if_condition = r.scalar(e.value, what);
     } else if (e.key == "run") {
       s.run = r.scalar(e.value, what);
+      run_pos = e.key_pos;
     } else if (e.key == "shell") {
       s.shell = r.scalar(e.value, what);
       shell_pos = e.key_pos;
@@ -294,6 +295,9 @@ Step read_step(YamlReader& r, const YAML::Node& node, const std::string& where, 
     r.diagnostics().error(s.pos, where + " has neither 'run' nor 'uses'",
                           "add `run: <command>` or `uses: <action>`");
     ok = false;
+  }
+  if (s.run && s.run->text.find_first_not_of(" \t\n") == std::string::npos) {
+    r.diagnostics().error(*run_pos, "'run' in " + where + " is empty", "give the command to run");
   }
   if (s.run && with_pos) {
     r.diagnostics().error(*with_pos, "'with' in " + where + " is only for 'uses' steps",

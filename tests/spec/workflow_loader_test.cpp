@@ -554,12 +554,14 @@ jobs:
         shell: bash
       - run: a
         background: true
+      - run:
 )", d);
   EXPECT_DIAG(d, "step 1 of job 'a' has neither 'run' nor 'uses'", 6, 9);
   EXPECT_DIAG(d, "step 2 of job 'a' has both 'run' and 'uses'", 7, 9);
   EXPECT_DIAG(d, "'with' in step 3 of job 'a' is only for 'uses' steps", 10, 9);
   EXPECT_DIAG(d, "'shell' in step 4 of job 'a' is only for 'run' steps", 12, 9);
   EXPECT_DIAG(d, "'background' in step 5 of job 'a' is not supported by sluice yet", 14, 9);
+  EXPECT_DIAG(d, "'run' in step 6 of job 'a' is empty", 15, 9);
 }
 
 TEST(WorkflowLoader, MalformedYaml) {
