@@ -37,6 +37,10 @@ class KeywordMatcher {
   // The scan loop's form of next_: entries are already multiplied by classes_ (no multiply
   // in the loop-carried dependency), and bit 0 of an entry flags a state with outputs.
   std::vector<uint32_t> jump_;
+  std::vector<uint16_t> jump16_;  // the same when every entry fits in 16 bits
+
+  template <typename Entry>
+  void scan(const Entry* jump, std::string_view text, std::vector<Hit>& hits) const;
 };
 
 }  // namespace sluice::scan::secrets

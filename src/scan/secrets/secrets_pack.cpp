@@ -112,10 +112,15 @@ struct PackRun {
       finding.resource_id = file + ":" + std::to_string(match.line);
       finding.fingerprint = fingerprint;
       finding.redacted = match.secret.empty() ? "" : redact_secret(match.secret);
-      finding.message = (rule.description.empty() ? rule.id : rule.description);
+      // Text reports show only the message, so it carries what a reader acts on: which
+      // secret (redacted), where on the line, and the fingerprint to ignore it by.
+      finding.message = rule.description.empty() ? rule.id : rule.description;
+      if (!finding.redacted.empty()) finding.message += ": " + finding.redacted;
+      finding.message += " (column " + std::to_string(match.column);
       if (!fragment.commit.empty()) {
-        finding.message += " (added in commit " + std::string(fragment.commit.substr(0, 12)) + ")";
+        finding.message += ", added in commit " + std::string(fragment.commit.substr(0, 12));
       }
+      finding.message += "; fingerprint " + fingerprint + ")";
       result.findings.push_back(std::move(finding));
     }
   }
