@@ -152,6 +152,37 @@ TEST(ExprContexts, NamesAndMembersIgnoreCase) {
   EXPECT_EQ(eval("github['EVENT_NAME']", ctx).as_string(), "push");
 }
 
+// Every context GitHub defines reads from EvalContext::contexts with its usual paths.
+TEST(ExprContexts, EveryGitHubContext) {
+  auto ctx = context_from_json(R"({
+    "github": {"ref_name": "main", "event": {"inputs": {"level": "3"}}},
+    "env": {"CI": "true"},
+    "vars": {"REGION": "eu"},
+    "job": {"status": "success"},
+    "jobs": {"build": {"result": "failure", "outputs": {"v": "1.2"}}},
+    "steps": {"s1": {"outcome": "failure", "conclusion": "success", "outputs": {"x": "y"}}},
+    "runner": {"os": "Linux", "arch": "X64"},
+    "secrets": {"TOKEN": "t0k"},
+    "strategy": {"fail-fast": true, "job-index": 1, "job-total": 4},
+    "matrix": {"os": "ubuntu-latest", "node": 20},
+    "needs": {"setup": {"result": "success", "outputs": {"list": "[1]"}}},
+    "inputs": {"dry-run": false, "count": 2}
+  })");
+  EXPECT_EQ(eval("github.ref_name", ctx).as_string(), "main");
+  EXPECT_TRUE(eval_bool("github.event.inputs.level == 3", ctx));
+  EXPECT_TRUE(eval_bool("env.CI == 'TRUE'", ctx));
+  EXPECT_EQ(eval("vars.REGION", ctx).as_string(), "eu");
+  EXPECT_EQ(eval("job.status", ctx).as_string(), "success");
+  EXPECT_EQ(eval("jobs.build.outputs.v", ctx).as_string(), "1.2");
+  EXPECT_TRUE(eval_bool("steps.s1.outcome == 'failure' && steps.s1.conclusion == 'success'", ctx));
+  EXPECT_TRUE(eval_bool("runner.os == 'linux'", ctx));
+  EXPECT_EQ(eval("secrets.TOKEN", ctx).as_string(), "t0k");
+  EXPECT_TRUE(eval_bool("strategy.fail-fast && strategy.job-index < strategy.job-total", ctx));
+  EXPECT_TRUE(eval_bool("matrix.node >= 18 && startsWith(matrix.os, 'ubuntu')", ctx));
+  EXPECT_EQ(eval_json("fromJSON(needs.setup.outputs.list)", ctx), "[1]");
+  EXPECT_TRUE(eval_bool("!inputs.dry-run && inputs.count == '2'", ctx));
+}
+
 TEST(ExprIndex, ObjectsByStringAndArraysByNumber) {
   auto ctx = context_from_json(R"({"m":{"a b":1,"1":"one"},"arr":[10,20,30]})");
   EXPECT_EQ(eval("m['a b']", ctx).as_number(), 1);

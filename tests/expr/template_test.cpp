@@ -86,6 +86,15 @@ TEST(ExprTemplate, MixedTextConcatenatesStrings) {
   EXPECT_EQ(render("a\n${{ 1 }}\nb").as_string(), "a\n1\nb");
 }
 
+TEST(ExprTemplate, NumbersPrintLikeGitHub) {
+  EXPECT_EQ(render("v${{ 1.0 }}").as_string(), "v1");
+  EXPECT_EQ(render("v${{ 0.1 }}").as_string(), "v0.1");
+  EXPECT_EQ(render("v${{ -0 }}").as_string(), "v0");
+  EXPECT_EQ(render("v${{ 0xff }}").as_string(), "v255");
+  EXPECT_EQ(render("v${{ 1e3 }}").as_string(), "v1000");
+  EXPECT_EQ(render("v${{ 1.5e-3 }}").as_string(), "v0.0015");
+}
+
 TEST(ExprTemplate, Errors) {
   auto unclosed = parse_template("echo ${{ github.sha");
   ASSERT_FALSE(unclosed.ok());
