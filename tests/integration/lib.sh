@@ -21,9 +21,12 @@ setup_repo() {
 }
 
 # sluice_run ARGS...: `sluice run $REPO --data-dir $DATA ARGS`; sets $OUT (stdout+stderr) and $RC.
+# A run that hangs is killed after $RUN_TIMEOUT seconds and reported.
+RUN_TIMEOUT=${RUN_TIMEOUT:-60}
 sluice_run() {
   RC=0
-  OUT=$("$SLUICE" run "$REPO" --data-dir "$DATA" "$@" 2>&1) || RC=$?
+  OUT=$(timeout -k 5 "$RUN_TIMEOUT" "$SLUICE" run "$REPO" --data-dir "$DATA" "$@" 2>&1) || RC=$?
+  [ "$RC" -ne 124 ] && [ "$RC" -ne 137 ] || fail "sluice run $* hung (killed after ${RUN_TIMEOUT}s)"
 }
 
 show_out() { printf '%s\n' "--- output:" "$OUT" "---" >&2; }
