@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/progress_printer.h"
+#include "cli/workflow_lock.h"
 #include "cli/workflow_set.h"
 #include "core/json.h"
 #include "engine/engine.h"
@@ -107,6 +108,27 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
   o.only_job = args.job;
   o.runner_name = "sluice-local";
   o.artifacts_root = fs::absolute(data_dir / "artifacts").lexically_normal().string();
+
+  WorkflowLock lock;
+  if (workflow.concurrency) {
+    expr::EvalContext ctx;
+    ctx.contexts.set("github", o.github);
+    ctx.contexts.set("inputs", inputs);
+    ctx.contexts.set("vars", o.vars);
+    auto group = expr::evaluate_string(workflow.concurrency->group.text, ctx);
+    bool cancel_in_progress = false;
+    if (workflow.concurrency->cancel_in_progress) {
+      const std::string& text = workflow.concurrency->cancel_in_progress->text;
+      auto v = text == "true" || text == "false" ? Result<Value>(Value(text == "true")) : expr::evaluate_string(text, ctx);
+      cancel_in_progress = v.ok() && v->truthy();
+    }
+    std::string error;
+    if (!lock.acquire(data_dir.string(), group.ok() ? group->to_string() : workflow.concurrency->group.text,
+                      cancel_in_progress, std::cout, error)) {
+      std::cerr << "sluice run: " << error << "\n";
+      return engine::RunStatus::kFailure;
+    }
+  }
 
   engine::Engine engine(plan, context);
   engine::RunRecord run;

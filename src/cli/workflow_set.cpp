@@ -53,6 +53,10 @@ WorkflowSet load_workflow_set(const std::string& repo_dir, const std::string& fi
     auto workflow = spec::load_workflow_file(path, set.diagnostics);
     if (!workflow) continue;
     spec::validate_workflow(*workflow, options, set.diagnostics);
+    // Name workflows by their path in the repository (".github/workflows/ci.yml").
+    std::error_code ec;
+    fs::path relative = fs::relative(path, repo_dir, ec);
+    if (!ec && !relative.empty() && relative.native().rfind("..", 0) != 0) workflow->file = relative.string();
     set.workflows.push_back(std::make_unique<spec::Workflow>(std::move(*workflow)));
   }
   return set;
