@@ -128,8 +128,9 @@ void JobRun::start() {
     }
     job_env_[k] = value->to_string();
   }
-  if (job.timeout_minutes && !failed_) {
-    auto minutes = eval(*job.timeout_minutes, ctx);
+  if (!failed_) {
+    // GitHub's default job timeout is 360 minutes.
+    auto minutes = job.timeout_minutes ? eval(*job.timeout_minutes, ctx) : Result<Value>(Value(360));
     double m = minutes.ok() ? minutes->to_number() : NAN;
     if (std::isnan(m) || m <= 0) {
       failed_ = true;
@@ -402,6 +403,7 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
     env_context->set(k, value->to_string());
   }
   env["PATH"] = prepend_path(github_path_, env.count("PATH") ? env["PATH"] : "/usr/local/bin:/usr/bin:/bin");
+  if (frame.action) env["GITHUB_ACTION_PATH"] = frame.action->dir;  // steps of a composite action
 
   // Working directory: step, then job defaults, then workflow defaults; relative to the workspace.
   const spec::Job& job = *in_.planned->job;
