@@ -169,3 +169,22 @@ TEST(RuleFixtures, RegistryHas131UniqueRules) {
 
 }  // namespace
 }  // namespace sluice::scan
+
+namespace sluice::scan {
+namespace {
+
+TEST(RuleDocs, ScanRulesMarkdownHasOneRowPerRule) {
+  std::ifstream in(std::filesystem::path(SLUICE_TEST_DATA) / ".." / "docs" / "scan-rules.md");
+  ASSERT_TRUE(in) << "docs/scan-rules.md is missing";
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string doc = ss.str();
+  for (const auto& rule : aws::all_rules()) {
+    EXPECT_NE(doc.find("| " + rule.id() + " | " + (rule.level == Level::kError ? "Error" : "Warning") + " |"),
+              std::string::npos)
+        << rule.id() << " has no row in docs/scan-rules.md (regenerate the table)";
+  }
+}
+
+}  // namespace
+}  // namespace sluice::scan
