@@ -40,26 +40,32 @@ bool allowlist_allows(const Allowlist& allow, std::string_view path, std::string
   if (allow.regex_target == RegexTarget::kMatch) target = match;
   if (allow.regex_target == RegexTarget::kLine) target = line;
 
-  int set = 0, held = 0;
-  auto check = [&](bool is_set, auto&& predicate) {
-    if (!is_set) return;
-    ++set;
-    if (predicate()) ++held;
-  };
-  check(!allow.commits.empty(), [&] {
-    return !commit.empty() &&
-           std::find(allow.commits.begin(), allow.commits.end(), commit) != allow.commits.end();
-  });
-  check(!allow.paths.empty(), [&] { return any_partial_match(allow.paths, path); });
-  check(!allow.regexes.empty(), [&] { return any_partial_match(allow.regexes, target); });
-  check(!allow.stopwords.empty(), [&] {
+  // Cheapest criteria first; OR stops at the first that holds, AND at the first that fails.
+  const bool want = !allow.condition_and;
+  if (!allow.commits.empty()) {
+    const bool hit = !commit.empty() &&
+                     std::find(allow.commits.begin(), allow.commits.end(), commit) != allow.commits.end();
+    if (hit == want) return want;
+  }
+  if (!allow.stopwords.empty()) {
     const std::string lower = lowercase(secret);
+    bool hit = false;
     for (const auto& word : allow.stopwords) {
-      if (lower.find(word) != std::string::npos) return true;
+      if (lower.find(word) != std::string::npos) {
+        hit = true;
+        break;
+      }
     }
-    return false;
-  });
-  return allow.condition_and ? held == set : held > 0;
+    if (hit == want) return want;
+  }
+  if (!allow.paths.empty()) {
+    if (any_partial_match(allow.paths, path) == want) return want;
+  }
+  if (!allow.regexes.empty()) {
+    if (any_partial_match(allow.regexes, target) == want) return want;
+  }
+  // OR: nothing held. AND: nothing failed (and the allowlist is not empty).
+  return !want;
 }
 
 bool is_identifier_byte(unsigned char c) {
