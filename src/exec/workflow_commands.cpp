@@ -161,7 +161,9 @@ void WorkflowCommandProcessor::process_line(std::string_view line) {
 bool WorkflowCommandProcessor::handle(const WorkflowCommand& command, std::string_view raw) {
   const std::string& name = command.name;
   if (name == "add-mask") {
-    if (masker_ && !command.data.empty()) masker_->add(command.data);
+    if (masker_ && !command.data.empty() && !masker_->add(command.data)) {
+      warn("too many masked values in this run; an ::add-mask:: value was not registered");
+    }
   } else if (name == "group") {
     group_title_ = command.data;
     log("\xE2\x96\xB8 " + command.data);  // "▸ title"

@@ -63,6 +63,39 @@ TEST(SecretMasker, ScratchOverloadReturnsInputWhenClean) {
   EXPECT_EQ(m.mask("so dirty", scratch), "so ***");
 }
 
+TEST(SecretMasker, ManySecretsUseThePrefilterCorrectly) {
+  SecretMasker m;
+  for (int i = 0; i < 100; ++i) m.add("secret-" + std::to_string(i) + "-value");
+  m.add("Z");  // a one-byte secret
+  EXPECT_EQ(m.mask("clean line without any"), "clean line without any");
+  EXPECT_EQ(m.mask("a secret-42-value b secret-7-value"), "a *** b ***");
+  EXPECT_EQ(m.mask("xZy"), "x***y");
+  EXPECT_EQ(m.mask("secret-99-valu"), "secret-99-valu");
+  std::string scratch;
+  std::string_view clean = "nothing to see here";
+  EXPECT_EQ(m.mask(clean, scratch).data(), clean.data());
+}
+
+TEST(SecretMasker, ViewSeesLaterAdditions) {
+  SecretMasker m;
+  SecretMasker::View view = m.view();
+  std::string scratch;
+  EXPECT_EQ(view.mask("abc", scratch), "abc");
+  m.add("b");
+  EXPECT_EQ(view.mask("abc", scratch), "a***c");
+  m.add("abc");
+  EXPECT_EQ(view.mask("abc", scratch), "***");
+}
+
+TEST(SecretMasker, RegistrationIsBounded) {
+  SecretMasker m;
+  for (size_t i = 0; i < SecretMasker::kMaxSecrets; ++i) ASSERT_TRUE(m.add("v" + std::to_string(i)));
+  EXPECT_FALSE(m.add("one-too-many"));
+  EXPECT_TRUE(m.add("v1"));  // already registered: nothing to add
+  EXPECT_EQ(m.size(), SecretMasker::kMaxSecrets);
+  EXPECT_EQ(m.mask("one-too-many"), "one-too-many");
+}
+
 TEST(SecretMasker, ConcurrentAddAndMask) {
   SecretMasker m;
   m.add("base-secret");
