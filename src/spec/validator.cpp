@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 #include <set>
+#include <unordered_set>
 
 #include "spec/suggest.h"
 #include "spec/validator_parts.h"
@@ -43,6 +45,7 @@ void check_job_ids(const Workflow& wf, Diagnostics& d) {
 void check_needs(const Workflow& wf, Diagnostics& d) {
   std::vector<std::string> ids;
   for (const auto& j : wf.jobs) ids.push_back(j.id);
+  const std::unordered_set<std::string> known(ids.begin(), ids.end());
   for (const auto& job : wf.jobs) {
     std::set<std::string> seen;
     for (const auto& need : job.needs) {
@@ -51,7 +54,7 @@ void check_needs(const Workflow& wf, Diagnostics& d) {
                 "remove the duplicate");
       } else if (need.text == job.id) {
         d.error(need.pos, "job '" + job.id + "' needs itself", "remove '" + job.id + "' from its 'needs'");
-      } else if (!wf.find_job(need.text)) {
+      } else if (!known.count(need.text)) {
         std::string hint = closest_match(need.text, std::span<const std::string>(ids));
         d.error(need.pos, "job '" + job.id + "' needs unknown job '" + need.text + "'",
                 hint.empty() ? "jobs in this workflow: " + [&] {
@@ -67,7 +70,7 @@ void check_needs(const Workflow& wf, Diagnostics& d) {
 
 // Depth-first search over `needs`; every back edge closes a cycle, printed in order.
 void check_cycles(const Workflow& wf, Diagnostics& d) {
-  std::map<std::string, int> index;
+  std::unordered_map<std::string, int> index;
   for (size_t i = 0; i < wf.jobs.size(); ++i) index[wf.jobs[i].id] = static_cast<int>(i);
   enum Color { kWhite, kGray, kBlack };
   std::vector<Color> color(wf.jobs.size(), kWhite);
