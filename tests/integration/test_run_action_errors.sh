@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Actions sluice cannot run give clear errors: a missing owner/repo@ref action names the
+# action and every directory searched; Docker actions (local action.yml with
+# runs.using: docker, and docker:// images) say they need a container runtime.
+source "$(dirname "$0")/lib.sh"
+setup_repo action-errors
+mkdir -p "$WORK/actions"
+
+sluice_run -w .github/workflows/missing.yml --actions-dir "$WORK/actions"
+[ "$RC" -eq 1 ] || [ "$RC" -eq 2 ] || fail "missing action: exit $RC, expected 1 or 2"
+check_contains "acme/not-there@v3" "missing action"
+check_contains "$WORK/actions/acme/not-there/v3" "missing action: the directory searched"
+
+sluice_run -w .github/workflows/docker-local.yml --event workflow_dispatch
+[ "$RC" -eq 1 ] || [ "$RC" -eq 2 ] || fail "docker action: exit $RC, expected 1 or 2"
+check_contains "needs a container runtime" "local docker action"
+
+sluice_run -w .github/workflows/docker-image.yml --event schedule
+[ "$RC" -eq 1 ] || [ "$RC" -eq 2 ] || fail "docker:// step: exit $RC, expected 1 or 2"
+check_contains "needs a container runtime" "docker:// step"
+check_contains "docker://alpine:3.19" "docker:// step"
+
+finish

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Job concurrency groups: two jobs of one group never overlap (the second waits, both
+# succeed) while a job of another group runs freely; with cancel-in-progress a job joining
+# the group cancels the one in progress.
+source "$(dirname "$0")/lib.sh"
+setup_repo concurrency
+
+sluice_run --jobs 4 -w .github/workflows/queue.yml
+check_rc 0 "queue"
+check_eq "$(job_status deploy-a)" success "queue: deploy-a"
+check_eq "$(job_status deploy-b)" success "queue: deploy-b (would fail on overlap)"
+check_eq "$(sort "$REPO/queue.txt" | tr '\n' ' ')" "a b other " "queue: jobs that ran"
+
+start=$SECONDS
+sluice_run --jobs 4 --event workflow_dispatch -w .github/workflows/cancel-in-progress.yml
+[ $((SECONDS - start)) -lt 12 ] || fail "cancel-in-progress: the older job was not cancelled (run took $((SECONDS - start)) s)"
+check_eq "$(job_status older)" cancelled "cancel-in-progress: older job"
+check_eq "$(job_status newer)" success "cancel-in-progress: newer job"
+check_eq "$(job_log newer)" "newer-ran" "cancel-in-progress: newer job log"
+
+finish

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Masking: secrets given with --secret and --secrets-file, and values registered with
+# ::add-mask::, never appear in the live output, the step logs, `sluice logs`, or anywhere
+# in the data directory (sqlite database with outputs and annotations, WAL, log files).
+source "$(dirname "$0")/lib.sh"
+setup_repo masking
+secret="s3cr3t-Api-T0ken-4242"
+file_secret="f1le-S3cret-9x9x"
+masked="dyn4mic-Pa55-7781"
+printf 'FILE_SECRET=%s\n' "$file_secret" >"$WORK/secrets.env"
+
+sluice_run --secret "API_TOKEN=$secret" --secrets-file "$WORK/secrets.env"
+check_rc 0
+log=$(job_log mask; job_log downstream)
+# The steps did print the values (masked): the logs show *** where they were.
+grep -qxF "env token is ***" <<<"$log" || fail "masked secret in the log"$'\n'"$log"
+grep -qxF "direct *** and file ***" <<<"$log" || fail "masked secrets in the log"$'\n'"$log"
+grep -qxF "before mask: visible-value-1234" <<<"$log" || fail "text printed before ::add-mask:: is kept"$'\n'"$log"
+grep -qxF "after mask ***" <<<"$log" || fail "::add-mask:: value in the same step"$'\n'"$log"
+grep -qxF "next step ***" <<<"$log" || fail "::add-mask:: value in a later step"$'\n'"$log"
+check_lacks "::add-mask::" "live output"
+
+for value in "$secret" "$file_secret" "$masked"; do
+  check_lacks "$value" "live output"
+  ! grep -qF -- "$value" <<<"$log" || fail "'$value' in the step logs"
+  n=$( (grep -rcaF -- "$value" "$DATA" || true) | awk -F: '{s += $NF} END {print s + 0}')
+  check_eq "$n" 0 "occurrences of '$value' in the data directory (db, WAL, logs)"
+done
+# `sluice logs` (when this binary has it) shows the masked log too.
+if "$SLUICE" logs --help >/dev/null 2>&1; then
+  logs_out=$("$SLUICE" logs 1 --data-dir "$DATA" 2>&1 || true)
+  for value in "$secret" "$file_secret" "$masked"; do
+    ! grep -qF -- "$value" <<<"$logs_out" || fail "'$value' in \`sluice logs\` output"
+  done
+  grep -qF "after mask ***" <<<"$logs_out" || fail "\`sluice logs 1\` does not show the step log"$'\n'"$logs_out"
+fi
+# The annotation was stored, masked.
+check_eq "$(db "SELECT message FROM annotations WHERE level='warning'")" "annotation with ***" "masked annotation"
+
+finish
