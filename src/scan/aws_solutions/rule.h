@@ -9,6 +9,8 @@
 #pragma once
 
 #include <deque>
+#include <functional>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -113,8 +115,14 @@ class RuleContext {
   std::vector<const CfnNode*> list(const CfnNode* node) const;
   std::vector<const CfnNode*> as_list_or_single(const CfnNode* node) const;
 
+  // Per-template memo for cross-resource look-ups that every resource of a type repeats
+  // (e.g. "all access-log destinations"): computed once, keyed by the caller.
+  const std::vector<std::string>& memo(const std::string& key,
+                                       const std::function<std::vector<std::string>()>& build) const;
+
  private:
   const CfnNode* keep(CfnNode value) const;
+  mutable std::unordered_map<std::string, std::vector<std::string>> memo_;
 
   const cfn::Template& tmpl_;
   const cfn::Evaluator& eval_;

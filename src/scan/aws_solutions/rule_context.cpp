@@ -102,6 +102,13 @@ const CfnNode* RuleContext::r(const CfnNode* base, std::string_view path) const 
   return resolve(node);
 }
 
+const std::vector<std::string>& RuleContext::memo(const std::string& key,
+                                                  const std::function<std::vector<std::string>()>& build) const {
+  auto it = memo_.find(key);
+  if (it == memo_.end()) it = memo_.emplace(key, build()).first;
+  return it->second;
+}
+
 const CfnNode* RuleContext::lenient_prop(const Resource& res, std::string_view path) const {
   try {
     return prop(res, path);

@@ -43,13 +43,24 @@ bool dlq_target_matches(const std::string& target, const Resource& queue, const 
 Outcome sqs3(const RuleContext& ctx, const Resource& res) {
   if (ctx.prop(res, "RedrivePolicy")) return Outcome::ok();
   const CfnNode* name = ctx.prop(res, "QueueName");
-  for (const Resource* q : ctx.tmpl().of_type("AWS::SQS::Queue")) {
-    const CfnNode* t = ctx.lenient_prop(*q, "RedrivePolicy.deadLetterTargetArn");
-    if (t && dlq_target_matches(flatten(t), res, name)) return Outcome::ok();
-  }
-  for (const Resource* fn : ctx.tmpl().of_type("AWS::Lambda::Function")) {
-    const CfnNode* t = ctx.lenient_prop(*fn, "DeadLetterConfig.TargetArn");
-    if (t && dlq_target_matches(flatten(t), res, name)) return Outcome::ok();
+  const auto& targets = ctx.memo("SQS3.targets", [&] {
+    std::vector<std::string> out;
+    auto add = [&](const CfnNode* t) {
+      try {
+        if (t) out.push_back(flatten(t));
+      } catch (const UnknownValue&) {
+      }
+    };
+    for (const Resource* q : ctx.tmpl().of_type("AWS::SQS::Queue")) {
+      add(ctx.lenient_prop(*q, "RedrivePolicy.deadLetterTargetArn"));
+    }
+    for (const Resource* fn : ctx.tmpl().of_type("AWS::Lambda::Function")) {
+      add(ctx.lenient_prop(*fn, "DeadLetterConfig.TargetArn"));
+    }
+    return out;
+  });
+  for (const std::string& t : targets) {
+    if (dlq_target_matches(t, res, name)) return Outcome::ok();
   }
   return Outcome::fail("the queue has no RedrivePolicy and is not used as a dead-letter queue");
 }

@@ -1,6 +1,7 @@
 // S3 rules: S1 (access logs), S2 (public access block), S5 (website OAI), S10 (SSL only).
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include "scan/aws_solutions/policy.h"
 #include "scan/aws_solutions/rule.h"
@@ -15,10 +16,19 @@ Outcome s1(const RuleContext& ctx, const Resource& res) {
   }
   // A bucket that receives other buckets' access logs does not log itself.
   const CfnNode* own_name = ctx.prop(res, "BucketName");
-  for (const Resource* other : ctx.tmpl().of_type("AWS::S3::Bucket")) {
-    const CfnNode* dest = ctx.lenient_prop(*other, "LoggingConfiguration.DestinationBucketName");
-    if (!dest) continue;
-    std::string flat = flatten(dest);
+  const auto& destinations = ctx.memo("S1.destinations", [&] {
+    std::vector<std::string> out;
+    for (const Resource* other : ctx.tmpl().of_type("AWS::S3::Bucket")) {
+      const CfnNode* dest = ctx.lenient_prop(*other, "LoggingConfiguration.DestinationBucketName");
+      if (!dest) continue;
+      try {
+        out.push_back(flatten(dest));
+      } catch (const UnknownValue&) {
+      }
+    }
+    return out;
+  });
+  for (const std::string& flat : destinations) {
     if (contains_token(flat, res.logical_id)) return Outcome::ok();
     if (own_name && own_name->is_string() && flat == own_name->text) return Outcome::ok();
   }
@@ -36,18 +46,35 @@ Outcome s2(const RuleContext& ctx, const Resource& res) {
   return Outcome::when(!missing.empty(), "PublicAccessBlockConfiguration does not set " + missing + " to true");
 }
 
-bool policy_targets(const RuleContext& ctx, const Resource& policy, const Resource& bucket) {
-  auto target = ctx.link(ctx.prop(policy, "Bucket"));
-  if (!target) return false;
-  if (*target == bucket.logical_id) return true;
+// The bucket policies of the template whose Bucket (L mode) is this bucket's logical ID
+// or literal name. The links are computed once per template.
+std::vector<const Resource*> policies_of(const RuleContext& ctx, const Resource& bucket) {
+  auto policies = ctx.tmpl().of_type("AWS::S3::BucketPolicy");
+  const auto& targets = ctx.memo("S3.policy_targets", [&] {
+    std::vector<std::string> out;
+    for (const Resource* p : policies) {
+      std::optional<std::string> t;
+      try {
+        t = ctx.link(ctx.prop(*p, "Bucket"));
+      } catch (const UnknownValue&) {
+      }
+      out.push_back(t.value_or(std::string(1, '\0')));  // NUL never equals an ID or name
+    }
+    return out;
+  });
   const CfnNode* name = ctx.prop(bucket, "BucketName");
-  return name && name->is_string() && *target == name->text;
+  std::vector<const Resource*> out;
+  for (size_t i = 0; i < policies.size(); ++i) {
+    if (targets[i] == bucket.logical_id || (name && name->is_string() && targets[i] == name->text)) {
+      out.push_back(policies[i]);
+    }
+  }
+  return out;
 }
 
 Outcome s5(const RuleContext& ctx, const Resource& res) {
   if (!ctx.prop(res, "WebsiteConfiguration")) return Outcome::ok();
-  for (const Resource* policy : ctx.tmpl().of_type("AWS::S3::BucketPolicy")) {
-    if (!policy_targets(ctx, *policy, res)) continue;
+  for (const Resource* policy : policies_of(ctx, res)) {
     bool oai_ok = false, failed = false;
     for (const CfnNode* st : policy_statements(ctx, ctx.prop(*policy, "PolicyDocument"))) {
       if (statement_effect(ctx, st) != "Allow") continue;
@@ -123,8 +150,8 @@ Outcome s10(const RuleContext& ctx, const Resource& res) {
   }
   const CfnNode* name_node = ctx.prop(res, "BucketName");
   std::string name = name_node && name_node->is_string() ? name_node->text : "";
-  for (const Resource* policy : ctx.tmpl().of_type("AWS::S3::BucketPolicy")) {
-    if (policy_targets(ctx, *policy, res) && ssl_enforcing(ctx, *policy, res.logical_id, name)) return Outcome::ok();
+  for (const Resource* policy : policies_of(ctx, res)) {
+    if (ssl_enforcing(ctx, *policy, res.logical_id, name)) return Outcome::ok();
   }
   return Outcome::fail("no bucket policy denies requests without SSL (aws:SecureTransport=false)");
 }

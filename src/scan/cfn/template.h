@@ -36,6 +36,8 @@ struct Template {
   // All resources of one type, in document order.
   std::vector<const Resource*> of_type(std::string_view type) const;
   std::unordered_map<std::string, size_t> index;  // logical ID -> position in resources
+  // Type -> positions in resources, so cross-resource look-ups do not rescan the template.
+  std::unordered_map<std::string, std::vector<size_t>> by_type;
 };
 
 struct LoadLimits {

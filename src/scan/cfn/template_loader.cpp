@@ -7,6 +7,9 @@
 #include <fstream>
 #include <sstream>
 
+#include <optional>
+
+#include "scan/cfn/json_reader.h"
 #include "scan/cfn/template.h"
 
 namespace sluice::scan::cfn {
@@ -216,10 +219,23 @@ Result<CfnNode> parse_document(std::string_view text, const std::string& file,
     line_col_of(text, bad, line, col);
     return Error{"invalid UTF-8: templates must be UTF-8 text", SourcePos{file, line, col}};
   }
+  if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  size_t first = text.find_first_not_of(" \t\r\n");
+  bool json_like = first != std::string_view::npos && (text[first] == '{' || text[first] == '[');
+  std::optional<Error> json_error;
+  if (json_like) {
+    // Strict JSON first (fast, exact positions); a flow-style YAML document that is not
+    // strict JSON falls through to yaml-cpp, but a JSON error is the one reported.
+    auto json = read_json(text, file, limits);
+    if (json.ok()) return json;
+    json_error = json.error();
+    if (json_error->message.find("nesting") != std::string::npos ||
+        json_error->message.find("too many") != std::string::npos) {
+      return *json_error;
+    }
+  }
   std::string buffer(text);
-  if (buffer.size() >= 3 && buffer.compare(0, 3, "\xEF\xBB\xBF") == 0) buffer.replace(0, 3, "   ");
-  size_t first = buffer.find_first_not_of(" \t\r\n");
-  if (first != std::string::npos && (buffer[first] == '{' || buffer[first] == '[')) {
+  if (json_like) {
     // JSON allows tabs as whitespace where YAML's flow style trips on them; raw tabs
     // cannot appear inside JSON strings, so replacing them all is safe.
     for (char& c : buffer) {
@@ -231,10 +247,13 @@ Result<CfnNode> parse_document(std::string_view text, const std::string& file,
     Converter converter(limits);
     return converter.convert(doc, 0);
   } catch (const LoadFailure& f) {
+    if (json_error) return *json_error;
     return Error{f.message, SourcePos{file, f.line, f.column}};
   } catch (const YAML::Exception& e) {
+    if (json_error) return *json_error;
     return Error{"malformed template: " + e.msg, SourcePos{file, e.mark.line + 1, e.mark.column + 1}};
   } catch (const std::exception& e) {
+    if (json_error) return *json_error;
     return Error{std::string("cannot parse template: ") + e.what(), SourcePos{file, 0, 0}};
   }
 }
@@ -256,9 +275,10 @@ const Resource* Template::find(std::string_view logical_id) const {
 
 std::vector<const Resource*> Template::of_type(std::string_view type) const {
   std::vector<const Resource*> out;
-  for (const Resource& r : resources) {
-    if (r.type == type) out.push_back(&r);
-  }
+  auto it = by_type.find(std::string(type));
+  if (it == by_type.end()) return out;
+  out.reserve(it->second.size());
+  for (size_t i : it->second) out.push_back(&resources[i]);
   return out;
 }
 
@@ -305,6 +325,7 @@ Result<Template> build_template(std::shared_ptr<const CfnNode> root, std::string
     r.line = node.line;
     r.column = node.column;
     t.index.emplace(id, t.resources.size());
+    t.by_type[r.type].push_back(t.resources.size());
     t.resources.push_back(std::move(r));
   }
   return t;
