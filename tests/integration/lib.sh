@@ -71,6 +71,14 @@ job_log() {
     while IFS= read -r p; do cat "$DATA/$p" 2>/dev/null || true; done
 }
 
+# has_command NAME: true when this sluice binary has the subcommand (show/logs/runs landed later).
+has_command() { "$SLUICE" "$1" --help >/dev/null 2>&1; }
+# sluice_cmd ARGS...: any other subcommand on $DATA; sets $OUT and $RC.
+sluice_cmd() {
+  RC=0
+  OUT=$(timeout -k 5 "$RUN_TIMEOUT" "$SLUICE" "$@" --data-dir "$DATA" 2>&1) || RC=$?
+}
+
 finish() {
   if [ "$FAILURES" -gt 0 ]; then
     echo "$TEST_NAME: $FAILURES failure(s)" >&2

@@ -9,7 +9,11 @@ REPO=$WORK/etl DATA=$WORK/data
 mkdir -p "$REPO"
 (cd "$SOURCE_DIR/examples/etl" && tar --exclude=./output --exclude=./.sluice -cf - .) | tar -xf - -C "$REPO"
 
-for event in workflow_dispatch push schedule; do
+# The schedule trigger (cron '0 10 1 * *') selects it too.
+OUT=$("$SLUICE" plan "$REPO" --event schedule 2>&1) || fail "sluice plan --event schedule failed"
+check_contains "etl.yml (covid19-etl): triggered" "plan --event schedule"
+
+for event in workflow_dispatch push; do
   rm -rf "$DATA"
   sluice_run --event "$event"
   check_rc 0 "$event"

@@ -15,6 +15,13 @@ check_before "[unit] ✓ job success" "[package] started"
 check_before "[lint] ✓ job success" "[package] started"
 check_before "[package] ✓ job success" "[publish] started"
 check_contains "5 actions: 5 succeeded, 0 failed"
+if has_command show; then  # `sluice show` lists the jobs in the order they started
+  sluice_cmd show 1
+  check_rc 0 "sluice show 1"
+  check_eq "$(grep -o '^job [a-z]*' <<<"$OUT" | tr '\n' ' ')" "job setup job lint job unit job package job publish " \
+    "job order in \`sluice show\`"
+  check_contains "5 actions: 5 succeeded, 0 failed" "sluice show 1"
+fi
 
 # --job package: package and its transitive needs, not publish.
 rm -f "$REPO/order.txt"

@@ -7,6 +7,7 @@ setup_repo retry
 
 sluice_run --jobs 2
 check_rc 1
+check_contains "5 actions: 3 succeeded, 2 failed"
 check_eq "$(cat "$REPO/flaky.count")" 3 "flaky: attempts made"
 check_eq "$(step_status flaky 0)" success "flaky: step after 3 attempts"
 check_eq "$(db "SELECT attempts FROM steps WHERE job_key='flaky' AND step_index=0")" 3 "flaky: attempts recorded"
@@ -17,6 +18,12 @@ check_eq "$(step_log flaky 0 3)" "attempt 3" "flaky: log of attempt 3"
 check_eq "$(step_log flaky 1)" "after flaky outcome=success" "flaky: outcome after retries"
 check_eq "$(job_status flaky)" success "flaky: job"
 check_contains "[flaky] ↻ attempt 1: exit code 3"
+if has_command logs; then  # every attempt's log is kept and shown
+  sluice_cmd logs 1 flaky/flaky
+  check_rc 0 "sluice logs 1 flaky/flaky"
+  check_eq "$(grep -v '^==>' <<<"$OUT" | tr '\n' ' ')" "attempt 1 attempt 2 attempt 3 " "sluice logs of the 3 attempts"
+  check_contains "attempt 3 of 3 [success]" "sluice logs 1 flaky/flaky"
+fi
 
 check_eq "$(cat "$REPO/mismatch.count")" 1 "mismatch: exit 5 is not retried"
 check_eq "$(job_status mismatch)" failure "mismatch: job"
@@ -29,6 +36,5 @@ check_eq "$(job_status exhausted)" failure "exhausted: job"
 
 check_eq "$(wc -l <"$REPO/job-retry.count")" 2 "job retry: the whole job ran twice"
 check_eq "$(job_status job-retry)" success "job retry: job"
-check_contains "5 actions: 3 succeeded, 2 failed"
 
 finish

@@ -4,7 +4,7 @@
 # through `secrets:`, the called workflow's outputs read by a later job via needs.call.outputs.
 source "$(dirname "$0")/lib.sh"
 setup_repo reusable
-RUN_TIMEOUT=20
+RUN_TIMEOUT=10
 
 sluice_run --secret DEPLOY_TOKEN=abcdef123
 check_eq "$(job_log 'call / check')" "check target=staging replicas=3 dry-run=false" "inputs of the called workflow"
