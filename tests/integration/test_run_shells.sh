@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Shells: bash by default with -eo pipefail, sh, python, a custom `bash -e {0}`;
+# defaults.run.working-directory (workflow level) and step working-directory.
+source "$(dirname "$0")/lib.sh"
+setup_repo shells
+
+sluice_run
+check_rc 0
+check_eq "$(job_log shells)" "bash cwd=sub
+pipefail outcome=failure
+sh ok
+python cwd=sub
+custom script ran in sub
+marker.txt" "step logs"
+check_eq "$(step_status shells 6)" success "step working-directory"
+
+# A custom shell with a quoted argument.
+sluice_run --event workflow_dispatch -w .github/workflows/quoted-shell.yml
+# KNOWN BUG: sluice splits the custom shell on spaces, so `bash -c "echo custom-shell && . {0}"`
+# passes `"echo` as the -c script (exit 2: unexpected EOF while looking for matching `"').
+# check_rc 0 "quoted custom shell"
+# check_eq "$(job_log quoted)" "custom-shell
+# custom script ran" "quoted custom shell"
+
+finish
