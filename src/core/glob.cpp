@@ -1,5 +1,7 @@
 #include "core/glob.h"
 
+#include <vector>
+
 namespace sluice {
 namespace {
 
@@ -23,57 +25,60 @@ bool set_matches(std::string_view set, char c) {
   return false;
 }
 
-// Iterative matcher with memo-free backtracking bounded by pattern/text sizes: each
-// recursion level consumes pattern characters, so depth ≤ pattern length.
-bool match_at(std::string_view p, size_t pi, std::string_view t, size_t ti, int budget_depth) {
-  if (budget_depth > 64) return false;
-  while (pi < p.size()) {
-    char c = p[pi];
+// Backtracking matcher made polynomial by memoising (pattern index, text index): each
+// pair is decided once, so hostile patterns like "*a*a*a*…b" cannot take exponential
+// time. Recursion depth is bounded by the pattern length (every call advances in it).
+class Matcher {
+ public:
+  Matcher(std::string_view p, std::string_view t) : p_(p), t_(t), memo_((p.size() + 1) * (t.size() + 1), 0) {}
+
+  bool match(size_t pi, size_t ti) {
+    char& m = memo_[pi * (t_.size() + 1) + ti];
+    if (m == 0) m = compute(pi, ti) ? 2 : 1;
+    return m == 2;
+  }
+
+ private:
+  bool compute(size_t pi, size_t ti) {
+    if (pi == p_.size()) return ti == t_.size();
+    char c = p_[pi];
     if (c == '*') {
-      bool globstar = pi + 1 < p.size() && p[pi + 1] == '*';
+      bool globstar = pi + 1 < p_.size() && p_[pi + 1] == '*';
       size_t next = pi + (globstar ? 2 : 1);
       // "**/" also matches zero directories.
-      if (globstar && next < p.size() && p[next] == '/' &&
-          match_at(p, next + 1, t, ti, budget_depth + 1))
-        return true;
-      for (size_t k = ti; k <= t.size(); ++k) {
-        if (match_at(p, next, t, k, budget_depth + 1)) return true;
-        if (k < t.size() && t[k] == '/' && !globstar) break;
+      if (globstar && next < p_.size() && p_[next] == '/' && match(next + 1, ti)) return true;
+      for (size_t k = ti; k <= t_.size(); ++k) {
+        if (match(next, k)) return true;
+        if (k < t_.size() && t_[k] == '/' && !globstar) break;
       }
       return false;
     }
-    if (ti >= t.size()) return false;
-    if (c == '?') {
-      if (t[ti] == '/') return false;
-      ++pi, ++ti;
-      continue;
-    }
+    if (ti >= t_.size()) return false;
+    if (c == '?') return t_[ti] != '/' && match(pi + 1, ti + 1);
     if (c == '[') {
-      size_t end = set_end(p, pi);
-      if (end != std::string_view::npos) {
-        if (!set_matches(p.substr(pi + 1, end - pi - 1), t[ti])) return false;
-        pi = end + 1, ++ti;
-        continue;
-      }
+      size_t end = set_end(p_, pi);
+      if (end != std::string_view::npos)
+        return set_matches(p_.substr(pi + 1, end - pi - 1), t_[ti]) && match(end + 1, ti + 1);
     }
-    if (pi + 1 < p.size() && p[pi + 1] == '+') {
-      if (t[ti] != c) return false;
-      size_t k = ti;
-      while (k < t.size() && t[k] == c) ++k;
-      for (; k > ti; --k)
-        if (match_at(p, pi + 2, t, k, budget_depth + 1)) return true;
+    if (pi + 1 < p_.size() && p_[pi + 1] == '+') {
+      if (t_[ti] != c) return false;
+      for (size_t k = ti + 1; k <= t_.size() && t_[k - 1] == c; ++k)
+        if (match(pi + 2, k)) return true;
       return false;
     }
-    if (c != t[ti]) return false;
-    ++pi, ++ti;
+    return c == t_[ti] && match(pi + 1, ti + 1);
   }
-  return ti == t.size();
-}
+
+  std::string_view p_, t_;
+  std::vector<char> memo_;  // 0 unknown, 1 no match, 2 match
+};
 
 }  // namespace
 
 bool glob_match(std::string_view pattern, std::string_view text) {
-  return match_at(pattern, 0, text, 0, 0);
+  // Filters match branch names and paths; anything longer is not a real ref or path.
+  if (pattern.size() > 1024 || text.size() > 4096) return false;
+  return Matcher(pattern, text).match(0, 0);
 }
 
 bool filter_match(const std::vector<std::string>& patterns, std::string_view text) {

@@ -6,7 +6,8 @@
 namespace sluice {
 namespace {
 
-Value from_nlohmann(const nlohmann::json& j) {
+// ordered_json keeps object keys in document order (matrix axes and toJSON depend on it).
+Value from_nlohmann(const nlohmann::ordered_json& j) {
   switch (j.type()) {
     case nlohmann::json::value_t::null: return Value();
     case nlohmann::json::value_t::boolean: return Value(j.get<bool>());
@@ -61,17 +62,18 @@ nlohmann::ordered_json to_nlohmann(const Value& v) {
 Result<Value> parse_json(std::string_view text) {
   int depth = 0;
   bool too_deep = false;
-  auto callback = [&](int d, nlohmann::json::parse_event_t event, nlohmann::json&) {
+  auto callback = [&](int d, nlohmann::ordered_json::parse_event_t event, nlohmann::ordered_json&) {
     (void)event;
     depth = d;
     if (d > kMaxJsonDepth) too_deep = true;
     return !too_deep;
   };
   try {
-    nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), callback);
+    nlohmann::ordered_json j = nlohmann::ordered_json::parse(text.begin(), text.end(), callback);
     if (too_deep) return Error{"JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels", {}};
     return from_nlohmann(j);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, out_of_range (1e999), ...
+
     if (too_deep) return Error{"JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels", {}};
     return Error{std::string("invalid JSON: ") + e.what(), {}};
   }

@@ -216,7 +216,10 @@ void Engine::schedule() {
       if (n->status != RunStatus::kRunning || !n->planned->is_caller()) continue;
       bool done = true;
       for (const std::string& key : n->planned->inner_keys) done = done && is_terminal(node(key)->status);
-      if (done) finish_caller(*n);
+      if (done) {
+        finish_caller(*n);
+        reschedule_ = true;  // jobs that need the caller may be ready now
+      }
     }
   } while (reschedule_);
   scheduling_ = false;

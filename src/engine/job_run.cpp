@@ -431,7 +431,7 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
   if (item.action) {
     const ResolvedAction& action = *item.action;
     std::map<std::string, std::string> inputs = item.action_inputs;
-    if (item.phase == Phase::kMain) {
+    if (item.phase != Phase::kPost) {  // pre and main read the step's `with:`
       auto evaluated = action_inputs(action, step, ctx,
                                      [this](const spec::Scalar& s, const expr::EvalContext& c) { return eval(s, c); });
       if (!evaluated.ok()) return evaluated.error();

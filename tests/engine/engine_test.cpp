@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
 
 #include "engine_harness.h"
 
@@ -363,6 +366,42 @@ jobs:
 )");
   finish("list", 0, {{"json", R"(["x","y"])"}});
   EXPECT_THAT(running(), UnorderedElementsAre("build x", "build y"));
+}
+
+}  // namespace
+}  // namespace sluice::engine::testing
+
+namespace sluice::engine::testing {
+namespace {
+
+TEST_F(EngineHarness, JobsNeedingACallerRunAfterIt) {
+  // Regression: the run hung after a reusable-workflow caller finished.
+  std::string dir = ::testing::TempDir() + "/caller-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir + "/.github/workflows");
+  std::ofstream(dir + "/.github/workflows/called.yml")
+      << "on:\n  workflow_call:\n    outputs: {url: {value: '${{ jobs.one.outputs.u }}'}}\n"
+         "jobs:\n  one: {runs-on: x, outputs: {u: '${{ steps.s.outputs.u }}'}, steps: [{id: s, run: one}]}\n";
+  Diagnostics diagnostics;
+  auto loaded = spec::load_workflow_text(
+      "on: push\njobs:\n  call: {uses: ./.github/workflows/called.yml}\n"
+      "  report: {runs-on: x, needs: call, steps: [{run: 'report ${{ needs.call.outputs.url }}'}]}\n",
+      "test.yml", diagnostics);
+  ASSERT_TRUE(loaded) << diagnostics.format();
+  workflow_ = std::make_unique<spec::Workflow>(std::move(*loaded));
+  plan_ = plan::build_run_plan(*workflow_, dir, diagnostics);
+  ASSERT_TRUE(plan_) << diagnostics.format();
+  context_ = std::make_unique<RunContext>(RunContext{executor_, store_, clock_, loop_});
+  context_->options.workspace = "/tmp";
+  context_->options.temp_dir = ::testing::TempDir();
+  engine_ = std::make_unique<Engine>(*plan_, *context_);
+  ASSERT_TRUE(engine_->start(RunRecord{}).ok());
+  pump();
+  finish("one", 0, {{"u", "http://x"}});
+  EXPECT_EQ(running(), std::vector<std::string>{"report http://x"});
+  finish("report http://x");
+  EXPECT_TRUE(engine_->finished());
+  EXPECT_EQ(engine_->run().status, RunStatus::kSuccess);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
