@@ -14,8 +14,7 @@ for line in "Hello, world!" "Good morning, sluice!" "Hi, nested!" \
 done
 check_eq "$(job_log downstream)" "downstream=Good morning, sluice!" "composite output as job output"
 check_eq "$(job_status use)" success "job using the actions"
-# KNOWN BUG: $GITHUB_ACTION_PATH is empty inside composite run steps (github.action_path is set).
-# grep -qx "action path ok=yes" <<<"$log" || fail "\$GITHUB_ACTION_PATH in a composite step"
+grep -qx "action path ok=yes" <<<"$log" || fail "\$GITHUB_ACTION_PATH in a composite step"
 check_contains "2 actions: 2 succeeded, 0 failed"
 
 finish
