@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The sluice `retry` extension: a step failing with exit 3 twice then succeeding is retried
 # (3 attempts, each kept with its own log); a failure whose exit code the policy does not
-# name is not retried; log-pattern retries; attempts run out; a job-level retry reruns the job.
+# name is not retried; log-pattern, timeout and signal retries; attempts run out; a job-level
+# retry reruns the job.
 source "$(dirname "$0")/lib.sh"
 setup_repo retry
 
 sluice_run --jobs 2
 check_rc 1
-check_contains "5 actions: 3 succeeded, 2 failed"
+check_contains "7 actions: 5 succeeded, 2 failed"
 check_eq "$(cat "$REPO/flaky.count")" 3 "flaky: attempts made"
 check_eq "$(step_status flaky 0)" success "flaky: step after 3 attempts"
 check_eq "$(db "SELECT attempts FROM steps WHERE job_key='flaky' AND step_index=0")" 3 "flaky: attempts recorded"
@@ -36,5 +37,13 @@ check_eq "$(job_status exhausted)" failure "exhausted: job"
 
 check_eq "$(wc -l <"$REPO/job-retry.count")" 2 "job retry: the whole job ran twice"
 check_eq "$(job_status job-retry)" success "job retry: job"
+
+# on: [timeout] and on: [signal] (SIGKILL, as the OOM killer would).
+check_eq "$(db "SELECT group_concat(status || ':' || failure_class, ' ') FROM (SELECT * FROM attempts WHERE job_key='timeout-retry' ORDER BY attempt)")" \
+  "timed_out:timeout success:" "timeout retry: attempts"
+check_eq "$(job_status timeout-retry)" success "timeout retry: job"
+check_eq "$(db "SELECT group_concat(status || ':' || signal || ':' || failure_class, ' ') FROM (SELECT * FROM attempts WHERE job_key='signal-retry' ORDER BY attempt)")" \
+  "failure:9:signal success:0:" "signal retry: attempts"
+check_eq "$(job_status signal-retry)" success "signal retry: job"
 
 finish
