@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Ctrl-C: SIGINT to `sluice run` while a step sleeps cancels the run: exit 130, the step's
 # process group (a foreground and a background sleep) is gone, the run, job and step are
-# recorded as cancelled and the queued dependant job never runs.
+# recorded as cancelled, cancelled()/always() steps still run, the queued dependant job never runs.
 source "$(dirname "$0")/lib.sh"
 setup_repo cancel
 marker="30.$$$RANDOM"   # a unique sleep length: lets pgrep find this test's processes
@@ -34,5 +34,9 @@ case "$(job_status queued)" in  # GitHub shows never-started jobs of a cancelled
 esac
 [ -z "$(job_log queued)" ] || fail "the queued job ran"
 ! job_log long | grep -q never-after-cancel || fail "a step ran after the cancel"
+# After the cancel, cancelled() and always() steps still run; failure() steps do not.
+check_eq "$(job_log long)" "started-long
+cancelled-step-ran
+always-step-ran" "steps run after the cancel"
 
 finish
