@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Job concurrency groups: two jobs of one group never overlap (the second waits, both
 # succeed) while a job of another group runs freely; with cancel-in-progress a job joining
-# the group cancels the one in progress.
+# the group cancels the one in progress; --jobs N bounds the jobs running at once.
 source "$(dirname "$0")/lib.sh"
 setup_repo concurrency
 
@@ -17,5 +17,18 @@ sluice_run --jobs 4 --event workflow_dispatch -w .github/workflows/cancel-in-pro
 check_eq "$(job_status older)" cancelled "cancel-in-progress: older job"
 check_eq "$(job_status newer)" success "cancel-in-progress: newer job"
 check_eq "$(job_log newer)" "newer-ran" "cancel-in-progress: newer job log"
+
+# --jobs: 1 runs the three independent jobs one at a time, 3 runs them together, and with 2
+# the third cannot start while the first two wait for it (they give up after 3 s).
+sluice_run --event schedule -w .github/workflows/parallel.yml --jobs 1 --var mode=serial
+check_rc 0 "--jobs 1"
+rm -f "$REPO"/started-*
+sluice_run --event schedule -w .github/workflows/parallel.yml --jobs 3 --var mode=parallel
+check_rc 0 "--jobs 3"
+check_contains "3 actions: 3 succeeded, 0 failed" "--jobs 3"
+rm -f "$REPO"/started-*
+sluice_run --event schedule -w .github/workflows/parallel.yml --jobs 2 --var mode=parallel
+check_rc 1 "--jobs 2"
+check_contains "3 actions: 1 succeeded, 2 failed" "--jobs 2"
 
 finish
