@@ -8,6 +8,8 @@ TEST_NAME=$(basename "$0" .sh)
 FAILURES=0
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sluice-it.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
+# set -e stops a test at an unexpected failing command: say which one.
+trap 'echo "ERROR [$TEST_NAME]: line $LINENO: \`$BASH_COMMAND\` failed" >&2' ERR
 OUT="" RC=0
 
 fail() { echo "FAIL [$TEST_NAME]: $*" >&2; FAILURES=$((FAILURES + 1)); }
@@ -45,7 +47,7 @@ check_eq() {  # check_eq ACTUAL EXPECTED LABEL
 check_file_contains() {  # check_file_contains FILE TEXT
   [ -f "$1" ] && grep -qF -- "$2" "$1" || fail "file $1 lacks '$2'"
 }
-# line_of TEXT: number of the first line of $OUT containing TEXT (0 when absent).
+# line_of TEXT: number of the first line of $OUT containing TEXT (empty when absent).
 line_of() { grep -nF -- "$1" <<<"$OUT" | head -1 | cut -d: -f1 || true; }
 check_before() {  # check_before FIRST SECOND: FIRST appears on an earlier line than SECOND
   local a b
