@@ -23,6 +23,12 @@ done
 grep -qzF $'MULTI=[first\nsecond]' <<<"$log" || fail "multi-line GITHUB_ENV value"
 ! grep -q MISSING <<<"$log" || fail "default variables missing: $(grep MISSING <<<"$log" | tr '\n' ' ')"
 
+# GITHUB_ENV overrides job env, a step's env overrides GITHUB_ENV; GITHUB_PATH entries are
+# prepended, the last added first.
+check_eq "$(job_log precedence)" "plain LEVEL=from-env-file expr=from-env-file
+step LEVEL=step expr=step
+bin2 bin1 " "env precedence and PATH order"
+
 # The step summary is written next to the run's logs and named in the output.
 summary=$(find "$DATA" -name 'summary.md' | head -1)
 [ -n "$summary" ] || fail "no summary.md in $DATA"
