@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Local composite actions: a required input and one with a default, outputs mapped from
 # inner steps, an inner step reading another inner step's output, a composite action using
-# another one, outputs flowing into job outputs; github.action_path and $GITHUB_ACTION_PATH.
+# another one, outputs flowing into job outputs; github.action_path and $GITHUB_ACTION_PATH;
+# a failing inner step fails the action step and the job.
 source "$(dirname "$0")/lib.sh"
 setup_repo composite
 
@@ -16,5 +17,15 @@ check_eq "$(job_log downstream)" "downstream=Good morning, sluice!" "composite o
 check_eq "$(job_status use)" success "job using the actions"
 grep -qx "action path ok=yes" <<<"$log" || fail "\$GITHUB_ACTION_PATH in a composite step"
 check_contains "2 actions: 2 succeeded, 0 failed"
+
+# A failing inner step fails the action step and the job.
+sluice_run --event workflow_dispatch -w .github/workflows/failing.yml
+check_rc 1 "failing composite"
+log=$(job_log j)
+grep -qxF "inner-one" <<<"$log" && grep -qxF "inner-on-failure" <<<"$log" || fail "failing composite: inner steps"$'\n'"$log"
+! grep -qxE "inner-never|outer-never" <<<"$log" || fail "failing composite: a step ran after the failure"$'\n'"$log"
+grep -qxF "outer on failure, outcome=failure" <<<"$log" || fail "failing composite: outcome"$'\n'"$log"
+check_eq "$(step_status j 0)" failure "failing composite: action step"
+check_eq "$(job_status j)" failure "failing composite: job"
 
 finish
