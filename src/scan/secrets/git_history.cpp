@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -128,17 +129,21 @@ namespace {
 // status, with its first stderr line in `error`.
 int run_git(const std::string& dir, const std::vector<std::string>& args, DiffParser& parser,
             std::string& error) {
-  int out_pipe[2], err_pipe[2];
+  // stderr goes to an unlinked temporary file, not a pipe: git could otherwise block on a
+  // full stderr pipe while we block reading stdout.
+  int out_pipe[2];
   if (pipe(out_pipe) != 0) {
     error = std::strerror(errno);
     return -1;
   }
-  if (pipe(err_pipe) != 0) {
+  FILE* err_file = std::tmpfile();
+  if (!err_file) {
     error = std::strerror(errno);
     close(out_pipe[0]);
     close(out_pipe[1]);
     return -1;
   }
+  const int err_fd = fileno(err_file);
   std::vector<std::string> argv_storage = {"git", "-C", dir, "-c", "core.quotepath=off",
                                            "-c", "diff.noprefix=false", "-c", "color.ui=never"};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
@@ -149,45 +154,55 @@ int run_git(const std::string& dir, const std::vector<std::string>& args, DiffPa
   const pid_t pid = fork();
   if (pid < 0) {
     error = std::strerror(errno);
-    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) close(fd);
+    close(out_pipe[0]);
+    close(out_pipe[1]);
+    std::fclose(err_file);
     return -1;
   }
   if (pid == 0) {
     dup2(out_pipe[1], STDOUT_FILENO);
-    dup2(err_pipe[1], STDERR_FILENO);
+    dup2(err_fd, STDERR_FILENO);
     const int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, STDIN_FILENO);
-    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) close(fd);
+    close(out_pipe[0]);
+    close(out_pipe[1]);
     setenv("GIT_PAGER", "cat", 1);
     setenv("GIT_TERMINAL_PROMPT", "0", 1);
     execvp("git", argv.data());
     _exit(127);
   }
   close(out_pipe[1]);
-  close(err_pipe[1]);
-  // Git writes little to stderr; a non-blocking stderr would only matter past the pipe
-  // buffer (64 KB), which an error message does not reach.
-  FILE* out = fdopen(out_pipe[0], "r");
-  char* buffer = nullptr;
-  size_t capacity = 0;
-  ssize_t length;
-  while ((length = getline(&buffer, &capacity, out)) >= 0) {
-    std::string_view text(buffer, static_cast<size_t>(length));
-    if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
-    parser.line(text);
+  // Lines are cut at kMaxLineBytes (the rest is read and dropped; the kept prefix is still
+  // scanned) so that one enormous line in a commit cannot exhaust memory.
+  constexpr size_t kMaxLineBytes = 1 << 20;
+  std::string line;
+  char chunk_out[65536];
+  ssize_t got;
+  while ((got = read(out_pipe[0], chunk_out, sizeof chunk_out)) != 0) {
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    std::string_view data(chunk_out, static_cast<size_t>(got));
+    while (!data.empty()) {
+      const size_t nl = data.find('\n');
+      const std::string_view piece = data.substr(0, nl);
+      line.append(piece.substr(0, kMaxLineBytes - std::min(kMaxLineBytes, line.size())));
+      if (nl == std::string_view::npos) break;
+      parser.line(line);
+      line.clear();
+      data.remove_prefix(nl + 1);
+    }
   }
-  free(buffer);
-  fclose(out);
-  std::string err;
-  char chunk[4096];
-  ssize_t n;
-  while ((n = read(err_pipe[0], chunk, sizeof chunk)) > 0 && err.size() < 65536) {
-    err.append(chunk, static_cast<size_t>(n));
-  }
-  close(err_pipe[0]);
+  if (!line.empty()) parser.line(line);
+  close(out_pipe[0]);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  std::string err(4096, '\0');
+  const ssize_t n = pread(err_fd, err.data(), err.size(), 0);
+  err.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  std::fclose(err_file);
   error = err.substr(0, err.find('\n'));
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return -1;
