@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Job concurrency groups: two jobs of one group never overlap (the second waits, both
 # succeed) while a job of another group runs freely; with cancel-in-progress a job joining
-# the group cancels the one in progress; --jobs N bounds the jobs running at once.
+# the group cancels the one in progress; --jobs N bounds the jobs running at once; workflow-level
+# concurrency between two `sluice run` processes (queue and cancel-in-progress).
 source "$(dirname "$0")/lib.sh"
 setup_repo concurrency
 
@@ -30,5 +31,30 @@ rm -f "$REPO"/started-*
 sluice_run --event schedule -w .github/workflows/parallel.yml --jobs 2 --var mode=parallel
 check_rc 1 "--jobs 2"
 check_contains "3 actions: 1 succeeded, 2 failed" "--jobs 2"
+
+# Workflow-level concurrency between two `sluice run` processes sharing the data directory.
+bg_run() {  # bg_run OUTFILE ARGS...: a run in the background; its exit code goes to OUTFILE.rc
+  local out=$1
+  shift
+  ( rc=0; timeout 60 "$SLUICE" run "$REPO" --data-dir "$DATA" "$@" >"$out" 2>&1 || rc=$?; echo "$rc" >"$out.rc" ) &
+}
+bg_run "$WORK/first" --event workflow_dispatch -w .github/workflows/run-queue.yml
+sleep 0.5
+sluice_run --event workflow_dispatch -w .github/workflows/run-queue.yml
+wait
+check_rc 0 "run-level queue: second run"
+check_eq "$(cat "$WORK/first.rc")" 0 "run-level queue: first run"
+check_contains "waiting for the run in progress" "run-level queue: second run"
+check_eq "$(wc -l <"$REPO/run-queue.txt")" 2 "run-level queue: both runs finished"
+
+bg_run "$WORK/first" --event workflow_dispatch -w .github/workflows/run-cancel.yml --var t=20
+sleep 0.8
+start=$SECONDS
+sluice_run --event workflow_dispatch -w .github/workflows/run-cancel.yml --var t=0.1
+wait
+check_rc 0 "run-level cancel-in-progress: second run"
+check_eq "$(cat "$WORK/first.rc")" 130 "run-level cancel-in-progress: first run cancelled"
+[ $((SECONDS - start)) -lt 10 ] || fail "run-level cancel-in-progress: took $((SECONDS - start)) s"
+check_eq "$(job_log j)" "finished 0.1" "run-level cancel-in-progress: second run log"
 
 finish
