@@ -36,10 +36,13 @@ check_contains "3 actions: 1 succeeded, 2 failed" "--jobs 2"
 bg_run() {  # bg_run OUTFILE ARGS...: a run in the background; its exit code goes to OUTFILE.rc
   local out=$1
   shift
+  rm -f "$out" "$out.rc"
   ( rc=0; timeout 60 "$SLUICE" run "$REPO" --data-dir "$DATA" "$@" >"$out" 2>&1 || rc=$?; echo "$rc" >"$out.rc" ) &
+  # Wait (up to 10 s) until its job has started, then a little more.
+  for _ in $(seq 100); do grep -qF "[j] started" "$out" 2>/dev/null && break; sleep 0.1; done
+  sleep 0.2
 }
 bg_run "$WORK/first" --event workflow_dispatch -w .github/workflows/run-queue.yml
-sleep 0.5
 sluice_run --event workflow_dispatch -w .github/workflows/run-queue.yml
 wait
 check_rc 0 "run-level queue: second run"
@@ -48,7 +51,6 @@ check_contains "waiting for the run in progress" "run-level queue: second run"
 check_eq "$(wc -l <"$REPO/run-queue.txt")" 2 "run-level queue: both runs finished"
 
 bg_run "$WORK/first" --event workflow_dispatch -w .github/workflows/run-cancel.yml --var t=20
-sleep 0.8
 start=$SECONDS
 sluice_run --event workflow_dispatch -w .github/workflows/run-cancel.yml --var t=0.1
 wait
