@@ -104,7 +104,31 @@ void walk_files(const std::string& path, const std::string& root, Diagnostics& d
   }
   if (fs::is_directory(status)) {
     Walker walker{root, diagnostics, visit, {}};
-    walker.walk(path, "", 0);
+    // Inside the root, walk with root-relative paths so that the .gitignore files of the
+    // directories above `path` (up to the root) apply too, as they would for git.
+    std::string top = display_path(path, root);
+    if (top == ".") top.clear();
+    const bool inside = top.empty() || !(top == ".." || top.starts_with("../") || top.starts_with("/"));
+    if (!inside) {
+      walker.walk(path, "", 0);
+      return;
+    }
+    std::string prefix;
+    size_t start = 0;
+    while (!top.empty()) {
+      const fs::path gitignore = fs::path(root.empty() ? "." : root) / prefix / ".gitignore";
+      if (fs::is_regular_file(gitignore, ec) && fs::file_size(gitignore, ec) <= kMaxGitignoreBytes) {
+        std::ifstream in(gitignore, std::ios::binary);
+        std::stringstream content;
+        content << in.rdbuf();
+        walker.ignores.emplace_back(prefix, content.str());
+      }
+      const size_t slash = top.find('/', start);
+      if (slash == std::string::npos) break;  // `top` itself is loaded by walk()
+      prefix = top.substr(0, slash);
+      start = slash + 1;
+    }
+    walker.walk(path, top, 0);
   } else if (fs::is_regular_file(status)) {
     visit({path, display_path(path, root)});
   } else {

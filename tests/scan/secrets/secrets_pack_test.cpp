@@ -113,6 +113,19 @@ TEST_F(SecretsPackTest, HonoursGitignoreAndSkipsGitDirectory) {
   EXPECT_EQ(files, (std::vector<std::string>{"keep.log", "sub/secret-at-root.txt"}));
 }
 
+TEST_F(SecretsPackTest, GitignoreAboveTheScannedDirectoryApplies) {
+  write(".gitignore", "src/generated/\n");
+  write("src/.gitignore", "*.cache\n");
+  write("src/generated/out.py", "t='" + github_pat(1) + "'\n");
+  write("src/lib/x.cache", "t='" + github_pat(2) + "'\n");
+  write("src/lib/app.py", "t='" + github_pat(3) + "'\n");
+  ScanOptions options;
+  options.paths = {(root_ / "src").string()};
+  const ScanResult result = scan(options);
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_EQ(result.findings[0].file, "src/lib/app.py");
+}
+
 TEST_F(SecretsPackTest, SkipsAndCountsBinaryAndOversizedFiles) {
   std::string binary = "t='" + github_pat() + "'\n";
   binary.push_back('\0');
