@@ -7,6 +7,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "engine/run_statistics.h"
+
 namespace sluice::store {
 
 using engine::AttemptRecord;
@@ -51,6 +53,18 @@ nlohmann::json embedded_json(const std::string& text) {
   return parsed.is_discarded() ? nlohmann::json(text) : parsed;
 }
 
+// The step view of the statistics, under the actions line: "3 steps: 3 succeeded, ...".
+std::string format_step_statistics(const engine::RunStatistics& s) {
+  return fmt::format("{} step{}: {} succeeded, {} failed, {} timed out, {} cancelled, {} skipped, {} running", s.total,
+                     s.total == 1 ? "" : "s", s.succeeded, s.failed, s.timed_out, s.cancelled, s.skipped, s.running);
+}
+
+nlohmann::json statistics_json(const engine::RunStatistics& stats, const std::string& summary) {
+  return {{"total", stats.total},         {"succeeded", stats.succeeded}, {"failed", stats.failed},
+          {"timed_out", stats.timed_out}, {"cancelled", stats.cancelled}, {"skipped", stats.skipped},
+          {"running", stats.running},     {"summary", summary}};
+}
+
 std::string attempt_label(const AttemptRecord& attempt) {
   return attempt.job_attempt > 1 ? fmt::format("attempt {} (job attempt {})", attempt.attempt, attempt.job_attempt)
                                   : fmt::format("attempt {}", attempt.attempt);
@@ -90,9 +104,15 @@ std::string format_elapsed(int64_t started_ms, int64_t finished_ms, int64_t now_
 }
 
 std::string step_label(const StepRecord& step) {
-  if (!step.name.empty()) return step.name;
-  if (!step.step_id.empty()) return step.step_id;
-  return fmt::format("step {}", step.index + 1);
+  std::string label = !step.name.empty() ? step.name : step.step_id;
+  if (label.empty()) return fmt::format("step {}", step.index + 1);
+  // Default names are "Run <command>": keep tables on one line and readable.
+  constexpr size_t kMaxLabel = 60;
+  size_t newline = label.find('\n');
+  bool cut = newline != std::string::npos || label.size() > kMaxLabel;
+  if (newline != std::string::npos) label.resize(newline);
+  if (label.size() > kMaxLabel) label.resize(kMaxLabel);
+  return cut ? label + "..." : label;
 }
 
 std::string format_run_table(const std::vector<RunRecord>& runs, int64_t now_ms) {
@@ -173,7 +193,10 @@ std::string format_run_detail(const RunDetail& detail, int64_t now_ms) {
     out += table(rows, "  ");
   }
 
-  out += "\n" + engine::format_statistics(engine::compute_statistics(detail.steps)) + "\n";
+  // The actions line is the one `sluice run` prints (one action per job instance, as the
+  // data-pipeline write-up counts them); the steps line below it is the finer view.
+  out += "\n" + engine::format_run_statistics(engine::compute_job_statistics(detail.jobs)) + "\n";
+  out += format_step_statistics(engine::compute_statistics(detail.steps)) + "\n";
   if (!detail.annotations.empty()) {
     out += "\nannotations\n";
     std::vector<std::vector<std::string>> rows;
@@ -210,10 +233,10 @@ std::string format_run_detail_json(const RunDetail& detail) {
                 {"created_ms", run.created_ms},
                 {"started_ms", run.started_ms},
                 {"finished_ms", run.finished_ms}};
-  engine::RunStatistics stats = engine::compute_statistics(detail.steps);
-  out["statistics"] = {{"total", stats.total},         {"succeeded", stats.succeeded}, {"failed", stats.failed},
-                       {"timed_out", stats.timed_out}, {"cancelled", stats.cancelled}, {"skipped", stats.skipped},
-                       {"running", stats.running},     {"summary", engine::format_statistics(stats)}};
+  engine::RunStatistics actions = engine::compute_job_statistics(detail.jobs);
+  engine::RunStatistics steps = engine::compute_statistics(detail.steps);
+  out["statistics"] = statistics_json(actions, engine::format_run_statistics(actions));
+  out["step_statistics"] = statistics_json(steps, format_step_statistics(steps));
   json jobs = json::array();
   for (const auto& job : detail.jobs) {
     json steps = json::array();

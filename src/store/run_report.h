@@ -19,13 +19,16 @@ std::string format_elapsed(int64_t started_ms, int64_t finished_ms, int64_t now_
 
 // `sluice runs`: ID WORKFLOW EVENT STATUS DURATION STARTED, newest first as given.
 std::string format_run_table(const std::vector<engine::RunRecord>& runs, int64_t now_ms);
-// `sluice show`: header, jobs with their steps and attempts, statistics, annotations.
+// `sluice show`: header, jobs with their steps and attempts, the statistics line of
+// `sluice run` (actions = job instances) and a steps line, annotations.
 std::string format_run_detail(const engine::RunDetail& detail, int64_t now_ms);
-// `sluice show --json`: {"run":{..}, "statistics":{..}, "jobs":[{.., "steps":[{.., "attempts":[..]}]}],
-// "annotations":[..]}. Stored JSON fields (inputs, outputs, matrix) are embedded as JSON.
+// `sluice show --json`: {"run":{..}, "statistics":{..}, "step_statistics":{..},
+// "jobs":[{.., "steps":[{.., "attempts":[..]}]}], "annotations":[..]}. "statistics" counts
+// job instances (the line `sluice run` prints), "step_statistics" steps. Stored JSON fields (inputs, outputs, matrix) are embedded as JSON.
 std::string format_run_detail_json(const engine::RunDetail& detail);
 
-// The step's label in listings: its name, else its id, else "step N" (1-based).
+// The step's label in listings: its name, else its id, else "step N" (1-based); only
+// the first line, at most 60 characters (then "..." is appended).
 std::string step_label(const engine::StepRecord& step);
 
 }  // namespace sluice::store

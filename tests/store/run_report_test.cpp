@@ -52,7 +52,8 @@ TEST_F(RunReportTest, ShowPrintsJobsStepsAttemptsStatisticsAndAnnotations) {
             "job denormalize  success  1.2s\n"
             "  1.  Join tables  success  1.2s\n"
             "\n"
-            "3 actions: 3 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 0 running\n"
+            "2 actions: 2 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 0 running\n"
+            "3 steps: 3 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 0 running\n"
             "\n"
             "annotations\n"
             "  data/population.csv:17  warning  3 rows without population  [denormalize step 1]\n");
@@ -70,8 +71,9 @@ TEST_F(RunReportTest, ARunStillGoingShowsRunningCounts) {
   std::string text = format_run_detail(*detail, kT0 + 65'000);
   EXPECT_NE(text.find("run 2  ETL #2  running  5.0s\n"), std::string::npos) << text;
   EXPECT_NE(text.find("job crawl (icu)\n  1.  step 1  running  5.0s\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("1 action: 0 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 1 running"),
-            std::string::npos);
+  EXPECT_NE(text.find("1 step: 0 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 1 running"),
+            std::string::npos)
+      << text;
 }
 
 TEST_F(RunReportTest, JsonNestsStepsAndAttemptsAndEmbedsStoredJson) {
@@ -80,10 +82,13 @@ TEST_F(RunReportTest, JsonNestsStepsAndAttemptsAndEmbedsStoredJson) {
   auto json = nlohmann::json::parse(format_run_detail_json(*detail));
   EXPECT_EQ(json["run"]["id"], 1);
   EXPECT_EQ(json["run"]["inputs"]["month"], "2025-11");
-  EXPECT_EQ(json["statistics"]["total"], 3);
-  EXPECT_EQ(json["statistics"]["succeeded"], 3);
+  EXPECT_EQ(json["statistics"]["total"], 2);
+  EXPECT_EQ(json["statistics"]["succeeded"], 2);
   EXPECT_EQ(json["statistics"]["summary"],
-            "3 actions: 3 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 0 running");
+            "2 actions: 2 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 0 running");
+  EXPECT_EQ(json["step_statistics"]["total"], 3);
+  EXPECT_EQ(json["step_statistics"]["summary"],
+            "3 steps: 3 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 0 running");
   ASSERT_EQ(json["jobs"].size(), 2u);
   EXPECT_EQ(json["jobs"][0]["key"], "crawl (cases)");
   EXPECT_EQ(json["jobs"][0]["matrix"]["dataset"], "cases");
@@ -107,6 +112,24 @@ TEST_F(RunReportTest, JsonSurvivesInvalidUtf8AndNonJsonOutputs) {
 }
 
 TEST(FormatTimestamp, ZeroIsADash) { EXPECT_EQ(format_timestamp_ms(0), "-"); }
+
+}  // namespace
+}  // namespace sluice::store::testing
+
+namespace sluice::store::testing {
+namespace {
+
+TEST(StepLabel, NameThenIdThenNumberAndOnlyTheFirstLine) {
+  engine::StepRecord step;
+  step.index = 4;
+  EXPECT_EQ(step_label(step), "step 5");
+  step.step_id = "compile";
+  EXPECT_EQ(step_label(step), "compile");
+  step.name = "Run make\nmake install";
+  EXPECT_EQ(step_label(step), "Run make...");
+  step.name = std::string(70, 'n');
+  EXPECT_EQ(step_label(step), std::string(60, 'n') + "...");
+}
 
 }  // namespace
 }  // namespace sluice::store::testing
