@@ -32,4 +32,12 @@ check_rc 0 "tolerated job failure"
 check_contains "run 2 success" "tolerated job failure"
 check_eq "$(job_status after-flaky)" success "tolerated: dependant"
 
+# Job-level status functions and the implicit success() (which looks at every ancestor).
+sluice_run --event workflow_dispatch -w .github/workflows/chain.yml
+check_rc 1 "chain"
+check_eq "$(job_status b)" success "chain: if: !cancelled() after a failed need"
+check_eq "$(job_status c)" success "chain: if: success() || failure() after a failed need"
+check_eq "$(job_status d)" skipped "chain: if without a status function after a failed need"
+check_eq "$(job_status e)" skipped "chain: success() of a job whose ancestor failed"
+
 finish
