@@ -20,7 +20,7 @@ check_eq "$(job_status newer)" success "cancel-in-progress: newer job"
 check_eq "$(job_log newer)" "newer-ran" "cancel-in-progress: newer job log"
 
 # --jobs: 1 runs the three independent jobs one at a time, 3 runs them together, and with 2
-# the third cannot start while the first two wait for it (they give up after 4 s).
+# the third cannot start while the first two wait for it (they give up after 3 s).
 sluice_run --event schedule -w .github/workflows/parallel.yml --jobs 1 --var mode=serial
 check_rc 0 "--jobs 1"
 rm -f "$REPO"/started-*
