@@ -100,7 +100,7 @@ class Checker {
   void check_map(const ScalarMap& map, const std::string& key, const std::string& where, unsigned contexts,
                  const Job* job = nullptr, size_t visible = 0);
   void check_value(const Value& v, const SourcePos& pos, const Place& p, int budget);
-  void check_references(const expr::Expression& e, const SourcePos& pos, const Place& p);
+  void check_references(const expr::Expression& e, const Scalar& s, size_t start, const Place& p);
   void check_job(const Job& job);
 
   const Workflow& wf_;
@@ -121,7 +121,7 @@ void Checker::check(const Scalar& s, const Place& p) {
   }
   for (const auto& part : tmpl->parts) {
     if (!part.is_expression) continue;
-    check_references(part.expression, s.pos_at(static_cast<size_t>(std::max(part.column - 1, 0))), p);
+    check_references(part.expression, s, static_cast<size_t>(std::max(part.column - 1, 0)), p);
   }
 }
 
@@ -144,12 +144,21 @@ void Checker::check_condition(const std::optional<Scalar>& s, const Place& p) {
     d_.warning(s->pos, p.what + " mixes text with ${{ }}, so it is a non-empty string and always true",
                "put the whole condition inside one ${{ }}, or leave ${{ }} out");
   }
-  check_references(*e, s->pos, p);
+  check_references(*e, *s, 0, p);
 }
 
-void Checker::check_references(const expr::Expression& e, const SourcePos& pos, const Place& p) {
+// Position of `needle` (e.g. "inputs.nmae") in the scalar, searched case-insensitively from
+// `start` (the expression's `${{`); the expression's start when not found.
+SourcePos find_in(const Scalar& s, size_t start, const std::string& needle) {
+  std::string lower = to_lower(s.text);
+  size_t at = lower.find(to_lower(needle), std::min(start, lower.size()));
+  return s.pos_at(at == std::string::npos ? start : at);
+}
+
+void Checker::check_references(const expr::Expression& e, const Scalar& s, size_t start, const Place& p) {
   for (const auto& path : expr::referenced_paths(e)) {
     auto parts = split_path(path);
+    const SourcePos pos = find_in(s, start, parts.size() > 1 ? parts[0] + "." + parts[1] : parts[0]);
     std::string context = to_lower(parts[0]);
     auto it = std::find(std::begin(kContextNames), std::end(kContextNames), context);
     if (it == std::end(kContextNames)) {

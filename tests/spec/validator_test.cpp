@@ -273,9 +273,9 @@ jobs:
       - run: echo ${{ inputs.nmae }} ${{ inputs.name }}
       - run: echo ${{ inputs.other }}
 )");
-  EXPECT_DIAG(d, "'inputs.nmae' in 'run' in step 1 of job 'a' is not a declared input", 9, 19);
+  EXPECT_DIAG(d, "'inputs.nmae' in 'run' in step 1 of job 'a' is not a declared input", 9, 23);
   EXPECT_HINT(d, "'inputs.nmae'", "did you mean 'name'?");
-  EXPECT_DIAG(d, "'inputs.other' in 'run' in step 2 of job 'a' is not a declared input", 10, 19);
+  EXPECT_DIAG(d, "'inputs.other' in 'run' in step 2 of job 'a' is not a declared input", 10, 23);
   EXPECT_HINT(d, "'inputs.other'", "declare it under `on: workflow_dispatch: inputs:`");
   EXPECT_EQ(d.error_count(), 2u) << d.format();
 }
@@ -292,7 +292,7 @@ jobs:
     runs-on: x
     steps: [{run: 'echo ${{ inputs.version }}'}]
 )");
-  EXPECT_DIAG(d, "'jobs.buld' in output 'out' of workflow_call refers to an unknown job", 6, 21);
+  EXPECT_DIAG(d, "'jobs.buld' in output 'out' of workflow_call refers to an unknown job", 6, 25);
   EXPECT_HINT(d, "'jobs.buld'", "did you mean 'build'?");
   EXPECT_EQ(d.error_count(), 1u) << d.format();
 }
@@ -311,7 +311,7 @@ jobs:
 )");
   EXPECT_DIAG(d, "'needs.build' in 'if' of job 'deploy' refers to a job that job 'deploy' does not need", 7, 9);
   EXPECT_HINT(d, "'needs.build'", "add `needs: build` to job 'deploy'");
-  EXPECT_DIAG(d, "'needs.tset' in 'run' in step 1 of job 'deploy' refers to a job", 10, 19);
+  EXPECT_DIAG(d, "'needs.tset' in 'run' in step 1 of job 'deploy' refers to a job", 10, 23);
   EXPECT_HINT(d, "'needs.tset'", "did you mean 'test'?");
 }
 
@@ -330,11 +330,11 @@ jobs:
       - id: late
         run: a
 )");
-  EXPECT_DIAG(d, "'steps.late' in 'run' in step 1 of job 'a' refers to no earlier step", 10, 19);
+  EXPECT_DIAG(d, "'steps.late' in 'run' in step 1 of job 'a' refers to no earlier step", 10, 23);
   EXPECT_HINT(d, "'steps.late' in 'run'", "step 'late' runs later");
-  EXPECT_DIAG(d, "'steps.frist' in 'run' in step 2 of job 'a' refers to no earlier step", 11, 19);
+  EXPECT_DIAG(d, "'steps.frist' in 'run' in step 2 of job 'a' refers to no earlier step", 11, 23);
   EXPECT_HINT(d, "'steps.frist'", "did you mean 'first'?");
-  EXPECT_DIAG(d, "'steps.nope' in 'outputs.w' of job 'a' refers to no earlier step", 7, 10);
+  EXPECT_DIAG(d, "'steps.nope' in 'outputs.w' of job 'a' refers to no earlier step", 7, 14);
   EXPECT_EQ(d.error_count(), 3u) << d.format();  // outputs may read every step
 }
 
@@ -351,7 +351,7 @@ jobs:
 )");
   EXPECT_DIAG(d, "context 'secrets' is not available in 'if' of job 'a'", 4, 9);
   EXPECT_HINT(d, "context 'secrets' is not available in 'if' of job", "available here: github, vars, inputs, needs");
-  EXPECT_DIAG(d, "unknown context 'gihub' in 'run' in step 1 of job 'a'", 7, 19);
+  EXPECT_DIAG(d, "unknown context 'gihub' in 'run' in step 1 of job 'a'", 7, 23);
   EXPECT_HINT(d, "unknown context 'gihub'", "did you mean 'github'?");
   EXPECT_DIAG(d, "context 'secrets' is not available in 'if' in step 2 of job 'a'", 8, 13);
 }
@@ -372,7 +372,7 @@ jobs:
     strategy: {matrix: '${{ fromJSON(inputs.m) }}'}
     steps: [{run: 'echo ${{ matrix.anything }}'}]
 )");
-  EXPECT_DIAG(d, "'matrix.oss' in 'runs-on' of job 'a' is not a matrix axis of job 'a'", 4, 14);
+  EXPECT_DIAG(d, "'matrix.oss' in 'runs-on' of job 'a' is not a matrix axis of job 'a'", 4, 18);
   EXPECT_HINT(d, "'matrix.oss'", "did you mean 'os'?");
   EXPECT_DIAG(d, "'matrix.os' in 'run' in step 1 of job 'b' is not a matrix axis of job 'b'", 10, 0);
   EXPECT_HINT(d, "'matrix.os' in 'run' in step 1 of job 'b'", "job 'b' has no matrix");
