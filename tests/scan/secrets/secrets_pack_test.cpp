@@ -141,6 +141,23 @@ TEST_F(SecretsPackTest, SkipsAndCountsBinaryAndOversizedFiles) {
   EXPECT_EQ(result.findings[0].file, "small.txt");
 }
 
+TEST_F(SecretsPackTest, NonUtf8FilesAreScannedAsBytes) {
+  // Latin-1 text and stray continuation bytes around a secret; UTF-16 has NULs (binary).
+  write("latin1.txt", "caf\xe9 \x80\xff\n  t='" + github_pat() + "' \xe9\n");
+  std::string utf16;
+  for (char c : "t='" + github_pat() + "'") {
+    utf16.push_back(c);
+    utf16.push_back('\0');
+  }
+  write("utf16.txt", utf16);
+  const ScanResult result = scan();
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_EQ(result.findings[0].file, "latin1.txt");
+  EXPECT_EQ(result.findings[0].line, 2);
+  EXPECT_EQ(result.findings[0].column, 6);
+  EXPECT_EQ(result.files_skipped, 1);
+}
+
 TEST_F(SecretsPackTest, BinaryProbeOnlyLooksAtThePrefix) {
   std::string late_nul = "t='" + github_pat() + "'\n" + std::string(9000, 'x');
   late_nul.push_back('\0');
