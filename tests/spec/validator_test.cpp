@@ -407,3 +407,51 @@ jobs:
 
 }  // namespace
 }  // namespace sluice::spec
+
+#include <filesystem>
+#include <fstream>
+
+namespace sluice::spec {
+namespace {
+
+TEST(Validator, DuplicateJobIdIsADuplicateKey) {
+  Diagnostics d;
+  load_workflow_text("on: push\njobs:\n  a: {runs-on: x, steps: [{run: a}]}\n  a: {runs-on: y, steps: [{run: b}]}\n",
+                     "wf.yml", d);
+  EXPECT_DIAG(d, "duplicate key 'a' in 'jobs'", 4, 3);
+}
+
+TEST(Validator, ReusableWorkflowSecretsAndInputs) {
+  namespace fs = std::filesystem;
+  fs::path root = fs::temp_directory_path() / ("sluice-validator-" + std::to_string(::getpid()));
+  fs::create_directories(root / ".github/workflows");
+  std::ofstream(root / ".github/workflows/callee.yml") << R"(on:
+  workflow_call:
+    inputs:
+      version: {type: string, required: true}
+      mode: {type: string, required: true, default: fast}
+    secrets:
+      token: {required: true}
+jobs: {a: {runs-on: x, steps: [{run: a}]}}
+)";
+  auto d = validate(R"(on: push
+jobs:
+  no-secret:
+    uses: ./.github/workflows/callee.yml
+    with: {version: 1}
+  inherit:
+    uses: ./.github/workflows/callee.yml
+    with: {version: 1}
+    secrets: inherit
+  escape:
+    uses: ./../outside.yml
+)", root.string());
+  fs::remove_all(root);
+  EXPECT_DIAG(d, "job 'no-secret' does not pass required secret 'token' of './.github/workflows/callee.yml'", 4, 11);
+  EXPECT_HINT(d, "required secret 'token'", "secrets: inherit");
+  EXPECT_DIAG(d, "'./../outside.yml' in job 'escape' points outside the repository", 11, 11);
+  EXPECT_EQ(d.error_count(), 2u) << d.format();  // `mode` has a default; inherit passes token
+}
+
+}  // namespace
+}  // namespace sluice::spec
