@@ -314,17 +314,25 @@ engine::ExecutionId LocalProcessExecutor::start(engine::StepRequest request,
       spawn_child(command.executable, command.args, env, request.working_directory);
   if (!child.ok()) return fail(child.error().message);
   e->child = *child;
-  e->on_done = std::move(on_done);
-  int output_fd = e->child.output_fd;
-  int pidfd = e->child.pidfd;
-  {
-    std::lock_guard lock(mutex_);
-    pending_.push_back(std::move(e));
+  // No wake-up: the I/O thread adopts the execution when its first event arrives. The
+  // lock is held from registration to hand-over, so an event that arrives in between
+  // makes the I/O thread wait for the hand-over rather than miss the execution.
+  ChildProcess c = e->child;
+  std::unique_lock lock(mutex_);
+  if (!watch(c.output_fd, tag(static_cast<uint64_t>(id), kOutputTag)) ||
+      !watch(c.pidfd, tag(static_cast<uint64_t>(id), kExitTag))) {
+    int err = errno;
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.output_fd, nullptr);
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.pidfd, nullptr);
+    lock.unlock();
+    ::kill(-c.pid, SIGKILL);
+    ::waitpid(c.pid, nullptr, 0);
+    ::close(c.output_fd);
+    ::close(c.pidfd);
+    return fail(std::string("cannot watch the step's process: ") + std::strerror(err));
   }
-  // No wake-up: the I/O thread adopts the execution when its first event arrives. From
-  // here on `e` may already be finished and gone.
-  watch(output_fd, tag(static_cast<uint64_t>(id), kOutputTag));
-  watch(pidfd, tag(static_cast<uint64_t>(id), kExitTag));
+  e->on_done = std::move(on_done);
+  pending_.push_back(std::move(e));
   return id;
 }
 
@@ -336,11 +344,11 @@ void LocalProcessExecutor::cancel(engine::ExecutionId id) {
   wake();
 }
 
-void LocalProcessExecutor::watch(int fd, uint64_t data) {
+bool LocalProcessExecutor::watch(int fd, uint64_t data) {
   epoll_event event{};
   event.events = EPOLLIN;
   event.data.u64 = data;
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
+  return ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) == 0;
 }
 
 void LocalProcessExecutor::run_io_loop() {

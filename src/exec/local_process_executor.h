@@ -65,7 +65,7 @@ class LocalProcessExecutor final : public engine::Executor {
 
  private:
   void wake();
-  void watch(int fd, uint64_t data);
+  bool watch(int fd, uint64_t data);
   void run_io_loop();
 
   Options options_;
