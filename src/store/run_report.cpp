@@ -107,7 +107,7 @@ std::string step_label(const StepRecord& step) {
   std::string label = !step.name.empty() ? step.name : step.step_id;
   if (label.empty()) return fmt::format("step {}", step.index + 1);
   // Default names are "Run <command>": keep tables on one line and readable.
-  constexpr size_t kMaxLabel = 60;
+  constexpr size_t kMaxLabel = 48;
   size_t newline = label.find('\n');
   bool cut = newline != std::string::npos || label.size() > kMaxLabel;
   if (newline != std::string::npos) label.resize(newline);

@@ -28,7 +28,7 @@ std::string format_run_detail(const engine::RunDetail& detail, int64_t now_ms);
 std::string format_run_detail_json(const engine::RunDetail& detail);
 
 // The step's label in listings: its name, else its id, else "step N" (1-based); only
-// the first line, at most 60 characters (then "..." is appended).
+// the first line, at most 48 characters (then "..." is appended).
 std::string step_label(const engine::StepRecord& step);
 
 }  // namespace sluice::store

@@ -128,7 +128,7 @@ TEST(StepLabel, NameThenIdThenNumberAndOnlyTheFirstLine) {
   step.name = "Run make\nmake install";
   EXPECT_EQ(step_label(step), "Run make...");
   step.name = std::string(70, 'n');
-  EXPECT_EQ(step_label(step), std::string(60, 'n') + "...");
+  EXPECT_EQ(step_label(step), std::string(48, 'n') + "...");
 }
 
 }  // namespace
