@@ -65,6 +65,13 @@ run "$dir/no-such-file.yml"
 [ "$rc" -eq 2 ] || fail "missing path: exit $rc, expected 2"
 grep -qF "path '$dir/no-such-file.yml' does not exist" <<<"$out" || fail "missing path: message"$'\n'"$out"
 
+# A directory without workflow files: exit 2.
+empty=$(mktemp -d)
+out=$(cd "$empty" && "$SLUICE" validate 2>&1); rc=$?
+rmdir "$empty"
+[ "$rc" -eq 2 ] || fail "empty dir: exit $rc, expected 2"
+grep -qF "no workflow files in '.'" <<<"$out" || fail "empty dir: message"$'\n'"$out"
+
 if [ "$failures" -gt 0 ]; then
   echo "$failures failure(s)"
   exit 1
