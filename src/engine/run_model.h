@@ -116,6 +116,8 @@ struct RunStatistics {
 
 // Counts the steps by conclusion (StepRecord::status). Steps not finished yet (queued,
 // waiting or running) count as running, so the parts always add up to `total`.
+// (The run summary's "actions" are job instances: engine/run_statistics.h; `sluice show`
+// prints both lines.)
 RunStatistics compute_statistics(const std::vector<StepRecord>& steps);
 // "7 actions: 7 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 0 running"
 // (printed by `sluice run` at the end and by `sluice show`).
