@@ -120,7 +120,8 @@ struct RunStatistics {
 // prints both lines.)
 RunStatistics compute_statistics(const std::vector<StepRecord>& steps);
 // "7 actions: 7 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 0 running"
-// (printed by `sluice run` at the end and by `sluice show`).
+// ("1 action" in the singular). `sluice run` and `sluice show` print their actions line
+// with engine::format_run_statistics, the same format.
 std::string format_statistics(const RunStatistics& stats);
 // A duration for humans: "850ms", "12.3s", "4m 05s", "2h 03m"; "-" when negative
 // (callers pass -1 for a record that never started).
