@@ -259,6 +259,23 @@ TEST_F(ExecutorTest, MissingHeredocDelimiterIsReportedButExitStatusKept) {
   EXPECT_EQ(o.outputs, (std::vector<std::pair<std::string, std::string>>{{"a", "1"}}));
 }
 
+TEST_F(ExecutorTest, OversizedSummaryIsDroppedWithAnError) {
+  StepOutcome o = run(request("head -c 1100000 /dev/zero | tr '\\0' a > $GITHUB_STEP_SUMMARY"));
+  EXPECT_EQ(o.exit_code, 0);
+  EXPECT_EQ(o.summary, "");
+  EXPECT_NE(o.error_message.find("$GITHUB_STEP_SUMMARY"), std::string::npos) << o.error_message;
+}
+
+TEST_F(ExecutorTest, DebugLinesFollowActionsStepDebug) {
+  StepRequest quiet = request("echo '::debug::details'; echo visible");
+  EXPECT_EQ(run(quiet).exit_code, 0);
+  EXPECT_EQ(log_->all(), (std::vector<std::string>{"visible"}));
+  StepRequest verbose = request("echo '::debug::details'");
+  verbose.env["ACTIONS_STEP_DEBUG"] = "true";
+  EXPECT_EQ(run(verbose).exit_code, 0);
+  EXPECT_EQ(log_->all(), (std::vector<std::string>{"visible", "Debug: details"}));
+}
+
 TEST_F(ExecutorTest, WorkflowCommandsFromAProcess) {
   StepOutcome o = run(request(
       "echo '::group::Build'\n"
