@@ -101,8 +101,7 @@ struct Lingering {
 
 void emit_line(Execution& e, std::string_view line) { e.processor->process_line(line); }
 
-void end_line(Execution& e, size_t max_line) {
-  (void)max_line;
+void end_line(Execution& e) {
   if (e.in_fragment) {
     if (!e.partial.empty()) e.processor->process_fragment(e.partial);
   } else {
@@ -139,7 +138,7 @@ void feed(Execution& e, std::string_view data, size_t max_line) {
       emit_line(e, line);  // the common case: no copy
     } else {
       append_partial(e, line, max_line);
-      end_line(e, max_line);
+      end_line(e);
     }
     data.remove_prefix(len + 1);
   }
@@ -148,7 +147,7 @@ void feed(Execution& e, std::string_view data, size_t max_line) {
 void close_output(Execution& e, size_t max_line) {
   if (e.child.output_fd >= 0) ::close(e.child.output_fd);
   e.child.output_fd = -1;
-  if (!e.partial.empty() || e.in_fragment) end_line(e, max_line);
+  if (!e.partial.empty() || e.in_fragment) end_line(e);
 }
 
 // Reads what the pipe has now. `limit` bounds the bytes taken (the final drain after exit
