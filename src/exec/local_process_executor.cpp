@@ -144,7 +144,7 @@ void feed(Execution& e, std::string_view data, size_t max_line) {
   }
 }
 
-void close_output(Execution& e, size_t max_line) {
+void close_output(Execution& e) {
   if (e.child.output_fd >= 0) ::close(e.child.output_fd);
   e.child.output_fd = -1;
   if (!e.partial.empty() || e.in_fragment) end_line(e);
@@ -166,7 +166,7 @@ void read_output(Execution& e, char* buffer, size_t max_line, int max_reads, siz
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) return;
-    close_output(e, max_line);  // EOF (n == 0) or a read error
+    close_output(e);  // EOF (n == 0) or a read error
   }
 }
 
@@ -485,7 +485,7 @@ void LocalProcessExecutor::run_io_loop() {
           e->child.output_fd = -1;
         }
       }
-      close_output(*e, max_line);
+      close_output(*e);
       engine::StepOutcome outcome = make_outcome(*e);
       auto on_done = std::move(e->on_done);
       running.erase(e->id);
