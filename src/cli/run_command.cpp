@@ -17,7 +17,6 @@
 #include "cli/workflow_set.h"
 #include "core/json.h"
 #include "engine/engine.h"
-#include "engine/run_statistics.h"
 #include "exec/local_process_executor.h"
 #include "plan/inputs.h"
 #include "plan/run_plan.h"
@@ -170,7 +169,7 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
   watcher.join();
 
   engine::RunStatistics stats = engine.statistics();
-  std::cout << "run " << engine.run().id << " summary: " << engine::format_run_statistics(stats) << "\n";
+  std::cout << "run " << engine.run().id << " summary: " << engine::format_statistics(stats) << "\n";
   if (!engine.summaries().empty()) {
     fs::path summary = data_dir / "logs" / std::to_string(engine.run().id) / "summary.md";
     fs::create_directories(summary.parent_path());

@@ -72,7 +72,9 @@ Result<Value> parse_json(std::string_view text) {
     nlohmann::ordered_json j = nlohmann::ordered_json::parse(text.begin(), text.end(), callback);
     if (too_deep) return Error{"JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels", {}};
     return from_nlohmann(j);
-  } catch (const nlohmann::json::exception& e) {  // parse_error, out_of_range (1e999), ...
+  } catch (const nlohmann::json::out_of_range&) {  // a number like 1e999
+    return Error{"invalid JSON: number out of range", {}};
+  } catch (const nlohmann::json::exception& e) {
 
     if (too_deep) return Error{"JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels", {}};
     return Error{std::string("invalid JSON: ") + e.what(), {}};

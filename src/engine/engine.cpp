@@ -5,7 +5,6 @@
 #include "core/json.h"
 #include "engine/retry.h"
 #include "engine/scalar_value.h"
-#include "engine/run_statistics.h"
 #include "engine/job_run.h"
 #include "expr/expression.h"
 #include "plan/matrix.h"
@@ -571,13 +570,19 @@ void Engine::maybe_finish_run() {
 }
 
 RunStatistics Engine::statistics() const {
-  std::vector<JobRecord> instances;
+  std::vector<JobRecord> records;
   for (const auto& n : nodes_) {
-    if (!n->selected || n->planned->is_caller()) continue;
-    if (n->records.empty()) instances.push_back(n->record);
-    else instances.insert(instances.end(), n->records.begin(), n->records.end());
+    if (!n->selected) continue;
+    records.push_back(n->record);
+    records.insert(records.end(), n->records.begin(), n->records.end());
   }
-  return compute_job_statistics(instances);
+  // A job without a matrix has its node record and one instance record with the same
+  // key; keep the instance's.
+  std::stable_sort(records.begin(), records.end(), [](const JobRecord& a, const JobRecord& b) { return a.key < b.key; });
+  std::vector<JobRecord> unique;
+  for (auto it = records.rbegin(); it != records.rend(); ++it)
+    if (unique.empty() || unique.back().key != it->key) unique.push_back(*it);
+  return compute_action_statistics(unique);
 }
 
 }  // namespace sluice::engine

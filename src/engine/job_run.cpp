@@ -117,7 +117,7 @@ void JobRun::start() {
   expr::EvalContext ctx = eval_context(top);
   if (job.name) {
     auto name = eval(*job.name, ctx);
-    if (name.ok()) record_.name = name->to_string() + (in_.matrix.is_null() ? "" : in_.key.substr(in_.key.find(" (")));
+    if (name.ok()) record_.name = context_.masker->mask(name->to_string()) + (in_.matrix.is_null() ? "" : in_.key.substr(in_.key.find(" (")));
   }
   for (const auto& [k, v] : job.env) {
     auto value = eval(v, ctx);
@@ -212,7 +212,7 @@ std::string JobRun::step_display_name(const Item& item, const expr::EvalContext&
   }
   if (item.phase == Phase::kPre) name = "Pre " + name;
   if (item.phase == Phase::kPost) name = "Post " + name;
-  return name;
+  return context_.masker->mask(name);
 }
 
 // Runs steps until one is started (and we wait for its outcome) or the job is done.
@@ -304,7 +304,6 @@ void JobRun::start_attempt() {
 
   const Item& item = a.item;
   if (!item.resolve_error.empty()) {
-    log_line("error: " + item.resolve_error);
     StepOutcome o;
     o.error_message = item.resolve_error;
     on_outcome(std::move(o));
@@ -503,6 +502,8 @@ void JobRun::on_outcome(StepOutcome outcome) {
   if (!outcome.error_message.empty()) log_line("error: " + outcome.error_message);
 
   std::string failure = classify_failure(outcome, a.timed_out);
+  // A malformed GITHUB_OUTPUT/GITHUB_ENV fails the step, as on GitHub's runner.
+  if (failure.empty() && !outcome.error_message.empty()) failure = "file-command";
   RunStatus status = failure.empty()              ? RunStatus::kSuccess
                      : failure == "timeout"       ? RunStatus::kTimedOut
                      : failure == "cancelled"     ? RunStatus::kCancelled
@@ -513,7 +514,7 @@ void JobRun::on_outcome(StepOutcome outcome) {
   else if (failure == "signal") reason = "killed by signal " + std::to_string(outcome.signal);
   else if (failure == "timeout") reason = "timed out";
   else if (failure == "cancelled") reason = "cancelled";
-  else if (failure == "start-error") reason = outcome.error_message;
+  else if (failure == "start-error" || failure == "file-command") reason = outcome.error_message;
   a.record.exit_code = outcome.exit_code;
   a.record.signal = outcome.signal;
   a.record.reason = reason;

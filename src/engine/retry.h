@@ -11,7 +11,8 @@ namespace sluice::engine {
 
 // Why an attempt failed: "exit-code", "timeout", "signal" (killed by a signal, or an exit
 // code above 128 as a shell reports it, e.g. 137 after an OOM kill), "cancelled",
-// "start-error"; "" when it succeeded.
+// "start-error"; "" when it succeeded. (The engine adds "file-command" for a step that
+// exited 0 but wrote a malformed GITHUB_OUTPUT/GITHUB_ENV.)
 std::string classify_failure(const StepOutcome& outcome, bool timed_out);
 
 // Whether `policy` allows another attempt after attempt number `attempt` failed with

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace sluice::engine {
 
 bool is_terminal(RunStatus status) {
@@ -69,27 +71,49 @@ const char* to_string(AnnotationLevel level) {
   return "notice";
 }
 
-RunStatistics compute_statistics(const std::vector<StepRecord>& steps) {
+namespace {
+
+void count(RunStatistics& stats, RunStatus status) {
+  ++stats.total;
+  switch (status) {
+    case RunStatus::kSuccess: ++stats.succeeded; break;
+    case RunStatus::kFailure: ++stats.failed; break;
+    case RunStatus::kTimedOut: ++stats.timed_out; break;
+    case RunStatus::kCancelled: ++stats.cancelled; break;
+    case RunStatus::kSkipped: ++stats.skipped; break;
+    case RunStatus::kQueued:
+    case RunStatus::kWaiting:
+    case RunStatus::kRunning: ++stats.running; break;
+  }
+}
+
+}  // namespace
+
+RunStatistics compute_action_statistics(const std::vector<JobRecord>& jobs) {
+  // A grouping record's key K is followed, in sorted order, by keys "K (..." or "K / ..."
+  // (job ids cannot contain spaces, and ' ' sorts before every character they can hold).
+  std::vector<const JobRecord*> sorted;
+  for (const JobRecord& job : jobs) sorted.push_back(&job);
+  std::sort(sorted.begin(), sorted.end(), [](const JobRecord* a, const JobRecord* b) { return a->key < b->key; });
   RunStatistics stats;
-  for (const StepRecord& step : steps) {
-    ++stats.total;
-    switch (step.status) {
-      case RunStatus::kSuccess: ++stats.succeeded; break;
-      case RunStatus::kFailure: ++stats.failed; break;
-      case RunStatus::kTimedOut: ++stats.timed_out; break;
-      case RunStatus::kCancelled: ++stats.cancelled; break;
-      case RunStatus::kSkipped: ++stats.skipped; break;
-      case RunStatus::kQueued:
-      case RunStatus::kWaiting:
-      case RunStatus::kRunning: ++stats.running; break;
-    }
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    const std::string& key = sorted[i]->key;
+    bool groups_others = i + 1 < sorted.size() && sorted[i + 1]->key.size() > key.size() &&
+                         sorted[i + 1]->key.compare(0, key.size() + 1, key + " ") == 0;
+    if (!groups_others) count(stats, sorted[i]->status);
   }
   return stats;
 }
 
-std::string format_statistics(const RunStatistics& stats) {
-  return fmt::format("{} {}: {} succeeded, {} failed, {} timed out, {} cancelled, {} skipped, {} running",
-                     stats.total, stats.total == 1 ? "action" : "actions", stats.succeeded, stats.failed,
+RunStatistics compute_step_statistics(const std::vector<StepRecord>& steps) {
+  RunStatistics stats;
+  for (const StepRecord& step : steps) count(stats, step.status);
+  return stats;
+}
+
+std::string format_statistics(const RunStatistics& stats, const char* noun) {
+  return fmt::format("{} {}{}: {} succeeded, {} failed, {} timed out, {} cancelled, {} skipped, {} running",
+                     stats.total, noun, stats.total == 1 ? "" : "s", stats.succeeded, stats.failed,
                      stats.timed_out, stats.cancelled, stats.skipped, stats.running);
 }
 

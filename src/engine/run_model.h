@@ -102,8 +102,7 @@ struct Annotation {
   int end_column = 0;
 };
 
-// Counts shown in every run summary ("7 actions, 7 succeeded, 0 failed").
-// Actions are steps (as in the CI/CD-for-data-pipelines write-up, a step is an action).
+// Counts shown in every run summary ("7 actions: 7 succeeded, 0 failed, ...").
 struct RunStatistics {
   int total = 0;
   int succeeded = 0;
@@ -114,15 +113,17 @@ struct RunStatistics {
   int running = 0;
 };
 
-// Counts the steps by conclusion (StepRecord::status). Steps not finished yet (queued,
-// waiting or running) count as running, so the parts always add up to `total`.
-// (The run summary's "actions" are job instances: engine/run_statistics.h; `sluice show`
-// prints both lines.)
-RunStatistics compute_statistics(const std::vector<StepRecord>& steps);
-// "7 actions: 7 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 0 running"
-// ("1 action" in the singular). `sluice run` and `sluice show` print their actions line
-// with engine::format_run_statistics, the same format.
-std::string format_statistics(const RunStatistics& stats);
+// The run summary's "actions", as the scheduled data pipeline of the CI/CD-for-data-
+// pipelines write-up counts them: one per job instance. Each matrix combination counts;
+// the records that only group others (a matrix job's own record "build" next to
+// "build (linux)", a reusable-workflow caller "call" next to "call / one") do not.
+// Jobs not finished yet count as running, so the parts always add up to `total`.
+RunStatistics compute_action_statistics(const std::vector<JobRecord>& jobs);
+// The same counts over steps (StepRecord::status, the conclusion).
+RunStatistics compute_step_statistics(const std::vector<StepRecord>& steps);
+// "7 actions: 7 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 0 running";
+// `noun` is singular ("action", "step") and gets an "s" unless the total is 1.
+std::string format_statistics(const RunStatistics& stats, const char* noun = "action");
 // A duration for humans: "850ms", "12.3s", "4m 05s", "2h 03m"; "-" when negative
 // (callers pass -1 for a record that never started).
 std::string format_duration_ms(int64_t duration_ms);

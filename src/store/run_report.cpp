@@ -7,7 +7,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "engine/run_statistics.h"
 
 namespace sluice::store {
 
@@ -51,12 +50,6 @@ nlohmann::json embedded_json(const std::string& text) {
   if (text.empty()) return nullptr;
   auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   return parsed.is_discarded() ? nlohmann::json(text) : parsed;
-}
-
-// The step view of the statistics, under the actions line: "3 steps: 3 succeeded, ...".
-std::string format_step_statistics(const engine::RunStatistics& s) {
-  return fmt::format("{} step{}: {} succeeded, {} failed, {} timed out, {} cancelled, {} skipped, {} running", s.total,
-                     s.total == 1 ? "" : "s", s.succeeded, s.failed, s.timed_out, s.cancelled, s.skipped, s.running);
 }
 
 nlohmann::json statistics_json(const engine::RunStatistics& stats, const std::string& summary) {
@@ -195,8 +188,8 @@ std::string format_run_detail(const RunDetail& detail, int64_t now_ms) {
 
   // The actions line is the one `sluice run` prints (one action per job instance, as the
   // data-pipeline write-up counts them); the steps line below it is the finer view.
-  out += "\n" + engine::format_run_statistics(engine::compute_job_statistics(detail.jobs)) + "\n";
-  out += format_step_statistics(engine::compute_statistics(detail.steps)) + "\n";
+  out += "\n" + engine::format_statistics(engine::compute_action_statistics(detail.jobs)) + "\n";
+  out += engine::format_statistics(engine::compute_step_statistics(detail.steps), "step") + "\n";
   if (!detail.annotations.empty()) {
     out += "\nannotations\n";
     std::vector<std::vector<std::string>> rows;
@@ -233,10 +226,10 @@ std::string format_run_detail_json(const RunDetail& detail) {
                 {"created_ms", run.created_ms},
                 {"started_ms", run.started_ms},
                 {"finished_ms", run.finished_ms}};
-  engine::RunStatistics actions = engine::compute_job_statistics(detail.jobs);
-  engine::RunStatistics steps = engine::compute_statistics(detail.steps);
-  out["statistics"] = statistics_json(actions, engine::format_run_statistics(actions));
-  out["step_statistics"] = statistics_json(steps, format_step_statistics(steps));
+  engine::RunStatistics actions = engine::compute_action_statistics(detail.jobs);
+  engine::RunStatistics steps = engine::compute_step_statistics(detail.steps);
+  out["statistics"] = statistics_json(actions, engine::format_statistics(actions));
+  out["step_statistics"] = statistics_json(steps, engine::format_statistics(steps, "step"));
   json jobs = json::array();
   for (const auto& job : detail.jobs) {
     json steps = json::array();

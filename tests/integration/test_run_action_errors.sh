@@ -11,8 +11,7 @@ sluice_run -w .github/workflows/missing.yml --actions-dir "$WORK/actions"
 check_contains "acme/not-there@v3" "missing action"
 check_contains "$WORK/actions/acme/not-there/v3" "missing action: the directory searched"
 check_eq "$(job_status use-missing)" failure "missing action: job"
-# KNOWN BUG: the error line is written twice into the step log.
-# check_eq "$(job_log use-missing | grep -c "action 'acme/not-there@v3' not found")" 1 "missing action: error lines in the step log"
+check_eq "$(job_log use-missing | grep -c "action 'acme/not-there@v3' not found")" 1 "missing action: error lines in the step log"
 
 sluice_run -w .github/workflows/docker-local.yml --event workflow_dispatch
 [ "$RC" -eq 1 ] || [ "$RC" -eq 2 ] || fail "docker action: exit $RC, expected 1 or 2"

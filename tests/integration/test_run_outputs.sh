@@ -34,9 +34,8 @@ log=$(job_log bad-files)
 grep -qxF "eq=[b=c] empty=[]" <<<"$log" || fail "'=' in an output value, empty value"$'\n'"$log"
 grep -qF "matching delimiter 'EOF' not found" <<<"$log" || fail "unclosed delimiter not reported"$'\n'"$log"
 grep -qF "GITHUB_ENV line 1: invalid format" <<<"$log" || fail "invalid GITHUB_ENV line not reported"$'\n'"$log"
-# KNOWN BUG: the runner fails a step whose file commands cannot be processed ("Unable to process
-# file command 'output' successfully"); sluice logs the error but the step succeeds.
-# grep -qxF "unclosed=failure invalid-env=failure" <<<"$log" || fail "malformed file commands fail the step"$'\n'"$log"
+# The runner fails a step whose file commands cannot be processed.
+grep -qxF "unclosed=failure invalid-env=failure" <<<"$log" || fail "malformed file commands fail the step"$'\n'"$log"
 
 # The step summary is written next to the run's logs and named in the output.
 summary=$(find "$DATA" -name 'summary.md' | head -1)

@@ -47,7 +47,7 @@ TEST(RunStatistics, CountsEveryStepOnce) {
                            RunStatus::kQueued, RunStatus::kWaiting}) {
     steps.push_back(step_with(status));
   }
-  RunStatistics stats = compute_statistics(steps);
+  RunStatistics stats = compute_step_statistics(steps);
   EXPECT_EQ(stats.total, 10);
   EXPECT_EQ(stats.succeeded, 2);
   EXPECT_EQ(stats.failed, 1);
@@ -62,14 +62,14 @@ TEST(RunStatistics, CountsEveryStepOnce) {
 TEST(RunStatistics, UsesTheConclusionNotTheOutcome) {
   StepRecord continued = step_with(RunStatus::kSuccess);
   continued.outcome = RunStatus::kFailure;  // continue-on-error
-  EXPECT_EQ(compute_statistics({continued}).succeeded, 1);
+  EXPECT_EQ(compute_step_statistics({continued}).succeeded, 1);
 }
 
 TEST(RunStatistics, SummaryLineOfTheEtlExample) {
   std::vector<StepRecord> steps(7, step_with(RunStatus::kSuccess));
-  EXPECT_EQ(format_statistics(compute_statistics(steps)),
+  EXPECT_EQ(format_statistics(compute_step_statistics(steps)),
             "7 actions: 7 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 0 running");
-  EXPECT_EQ(format_statistics(compute_statistics({step_with(RunStatus::kSuccess)})),
+  EXPECT_EQ(format_statistics(compute_step_statistics({step_with(RunStatus::kSuccess)})),
             "1 action: 1 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 0 running");
   EXPECT_EQ(format_statistics(RunStatistics{}),
             "0 actions: 0 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 0 running");
@@ -83,6 +83,33 @@ TEST(FormatDuration, PicksAReadableUnit) {
   EXPECT_EQ(format_duration_ms(59'999), "59.9s");
   EXPECT_EQ(format_duration_ms(245'000), "4m 05s");
   EXPECT_EQ(format_duration_ms(7'380'000), "2h 03m");
+}
+
+}  // namespace
+}  // namespace sluice::engine
+
+namespace sluice::engine {
+namespace {
+
+JobRecord job(const std::string& key, RunStatus status) {
+  JobRecord j;
+  j.key = key;
+  j.status = status;
+  return j;
+}
+
+TEST(ActionStatistics, CountsJobInstancesNotTheRecordsThatGroupThem) {
+  std::vector<JobRecord> jobs = {job("crawl", RunStatus::kSuccess),         job("crawl (a)", RunStatus::kSuccess),
+                                 job("crawl (b)", RunStatus::kFailure),     job("call", RunStatus::kSuccess),
+                                 job("call / one", RunStatus::kSuccess),    job("call-2", RunStatus::kSkipped),
+                                 job("deploy", RunStatus::kRunning)};
+  RunStatistics s = compute_action_statistics(jobs);
+  EXPECT_EQ(s.total, 5);
+  EXPECT_EQ(s.succeeded, 2);
+  EXPECT_EQ(s.failed, 1);
+  EXPECT_EQ(s.skipped, 1);
+  EXPECT_EQ(s.running, 1);
+  EXPECT_EQ(format_statistics(s, "step"), "5 steps: 2 succeeded, 1 failed, 0 timed out, 0 cancelled, 1 skipped, 1 running");
 }
 
 }  // namespace

@@ -62,7 +62,7 @@ TEST(StoreCost, FiveHundredStepJobIsNotDominatedByTheStore) {
   auto detail = (*store)->load_run(run.id);
   ASSERT_TRUE(detail.ok());
   EXPECT_EQ(detail->steps.size(), static_cast<size_t>(kSteps));
-  EXPECT_EQ(engine::compute_statistics(detail->steps).succeeded, kSteps);
+  EXPECT_EQ(engine::compute_step_statistics(detail->steps).succeeded, kSteps);
 }
 
 }  // namespace
