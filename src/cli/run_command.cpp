@@ -95,6 +95,10 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
   o.workspace = fs::absolute(args.dir).lexically_normal().string();
   if (!o.workspace.empty() && o.workspace.back() == '/') o.workspace.pop_back();
   o.temp_dir = temp.string();
+  // Step command files go to tmpfs when there is one (see RunOptions::step_files_dir).
+  fs::path step_files = fs::path("/dev/shm") / ("sluice-" + std::to_string(getpid()) + "-" + std::to_string(clock.now_ms()));
+  std::error_code shm_error;
+  if (fs::create_directories(step_files, shm_error)) o.step_files_dir = step_files.string();
   o.max_parallel_jobs = args.jobs > 0 ? args.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   o.github = make_github_context(event, workflow, args.dir);
   o.github.set("event_path", (temp / "event.json").string());
@@ -179,6 +183,7 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
   }
   std::error_code ec;
   fs::remove_all(temp, ec);
+  if (!o.step_files_dir.empty()) fs::remove_all(o.step_files_dir, ec);
   return engine.run().status;
 }
 

@@ -1,5 +1,6 @@
 #include "engine/job_run.h"
 
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 
@@ -29,6 +30,9 @@ JobRun::JobRun(RunContext& context, JobRunInputs inputs, std::function<void()> o
   record_.name = in_.key;
   record_.attempt = in_.job_attempt;
   if (!in_.matrix.is_null()) record_.matrix_json = to_json(in_.matrix);
+  // One directory per job instance and attempt (matrix siblings run at the same time).
+  for (char c : in_.key) dir_name_ += std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_';
+  dir_name_ += "-" + std::to_string(in_.job_attempt);
 }
 
 JobRun::~JobRun() {
@@ -420,8 +424,9 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
   if (!std::filesystem::is_directory(request.working_directory))
     return Error{"working-directory '" + request.working_directory + "' does not exist", dir ? dir->pos : step.pos};
 
-  std::filesystem::path temp = std::filesystem::path(options.temp_dir) / in_.planned->job_id /
-                               std::to_string(++step_counter_);
+  std::filesystem::path temp = std::filesystem::path(options.step_files_dir.empty() ? options.temp_dir
+                                                                                  : options.step_files_dir) /
+                               dir_name_ / std::to_string(++step_counter_);
   std::error_code ec;
   std::filesystem::create_directories(temp, ec);
   if (ec) return Error{"cannot create " + temp.string() + ": " + ec.message(), {}};

@@ -139,6 +139,7 @@ class JobRun {
   bool finished_ = false;
   bool posts_added_ = false;
   std::map<std::string, std::string> last_action_inputs_;  // of the action step just built
+  std::string dir_name_;  // of this instance's step directories
   int step_counter_ = 0;  // for per-step temp directories
 };
 
