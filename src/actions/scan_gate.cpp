@@ -100,7 +100,12 @@ int run_scan_gate(std::ostream& out, std::ostream& err) {
 
   std::string report = scan::write_report(result, *format);
   std::vector<fs::path> targets;
-  if (!input("OUTPUT").empty()) targets.push_back(workspace / input("OUTPUT"));
+  if (std::string output = input("OUTPUT"); !output.empty()) {
+    // A directory (existing, or written with a trailing '/') gets the format's file name.
+    fs::path target = workspace / output;
+    if (output.back() == '/' || fs::is_directory(target)) target /= scan::report_file_name(*format);
+    targets.push_back(target);
+  }
   if (const char* artifacts = std::getenv("SLUICE_ARTIFACTS_DIR"); artifacts && *artifacts)
     targets.push_back(fs::path(artifacts) / scan::report_file_name(*format));
   for (const fs::path& target : targets) {
