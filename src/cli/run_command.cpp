@@ -17,6 +17,7 @@
 #include "cli/workflow_set.h"
 #include "core/json.h"
 #include "engine/engine.h"
+#include "engine/scalar_value.h"
 #include "exec/local_process_executor.h"
 #include "plan/inputs.h"
 #include "plan/run_plan.h"
@@ -121,8 +122,7 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
     auto group = expr::evaluate_string(workflow.concurrency->group.text, ctx);
     bool cancel_in_progress = false;
     if (workflow.concurrency->cancel_in_progress) {
-      const std::string& text = workflow.concurrency->cancel_in_progress->text;
-      auto v = text == "true" || text == "false" ? Result<Value>(Value(text == "true")) : expr::evaluate_string(text, ctx);
+      auto v = engine::evaluate_scalar(workflow.concurrency->cancel_in_progress->text, ctx);
       cancel_in_progress = v.ok() && v->truthy();
     }
     std::string error;

@@ -35,35 +35,6 @@ namespace {
 
 bool failed(RunStatus s) { return s == RunStatus::kFailure || s == RunStatus::kTimedOut; }
 
-// Evaluates every string holding `${{` inside a matrix as written.
-Result<Value> evaluate_matrix(const Value& raw, const expr::EvalContext& ctx, int depth = 0) {
-  if (depth > 32) return Error{"matrix nested too deeply", {}};
-  if (raw.is_string()) {
-    if (raw.as_string().find("${{") == std::string::npos) return raw;
-    return expr::evaluate_string(raw.as_string(), ctx);
-  }
-  if (raw.is_array()) {
-    Value::Array out;
-    for (const Value& v : raw.as_array()) {
-      auto e = evaluate_matrix(v, ctx, depth + 1);
-      if (!e.ok()) return e;
-      // An expression yielding a list inside an axis list is spliced, as GitHub does.
-      out.push_back(*e);
-    }
-    return Value::array(std::move(out));
-  }
-  if (raw.is_object()) {
-    Value out = Value::object();
-    for (const auto& [k, v] : raw.as_object()) {
-      auto e = evaluate_matrix(v, ctx, depth + 1);
-      if (!e.ok()) return e;
-      out.set(k, *e);
-    }
-    return out;
-  }
-  return raw;
-}
-
 }  // namespace
 
 Engine::Engine(const plan::RunPlan& plan, RunContext& context) : plan_(plan), context_(context) {
@@ -346,7 +317,7 @@ bool Engine::expand(JobNode& n, const expr::EvalContext& ctx) {
   const spec::Strategy& strategy = n.planned->job->strategy;
   n.combos.clear();
   if (strategy.matrix) {
-    auto evaluated = evaluate_matrix(*strategy.matrix, ctx);
+    auto evaluated = plan::evaluate_matrix(*strategy.matrix, ctx);
     Result<std::vector<Value>> combos =
         evaluated.ok() ? plan::expand_matrix(*evaluated) : Result<std::vector<Value>>(evaluated.error());
     if (!combos.ok()) {

@@ -26,32 +26,6 @@ bool matrix_reads_needs(const Value& v) {
   return false;
 }
 
-Result<Value> evaluate_strings(const Value& raw, const expr::EvalContext& ctx) {
-  if (raw.is_string()) {
-    if (raw.as_string().find("${{") == std::string::npos) return raw;
-    return expr::evaluate_string(raw.as_string(), ctx);
-  }
-  if (raw.is_array()) {
-    Value::Array out;
-    for (const Value& e : raw.as_array()) {
-      auto v = evaluate_strings(e, ctx);
-      if (!v.ok()) return v;
-      out.push_back(*v);
-    }
-    return Value::array(std::move(out));
-  }
-  if (raw.is_object()) {
-    Value out = Value::object();
-    for (const auto& [k, e] : raw.as_object()) {
-      auto v = evaluate_strings(e, ctx);
-      if (!v.ok()) return v;
-      out.set(k, *v);
-    }
-    return out;
-  }
-  return raw;
-}
-
 }  // namespace
 
 WorkflowForecast forecast(const spec::Workflow& workflow, const RunPlan* plan, const TriggerDecision& trigger,
@@ -114,7 +88,7 @@ WorkflowForecast forecast(const spec::Workflow& workflow, const RunPlan* plan, c
       if (matrix_reads_needs(*job.job->strategy.matrix)) {
         f.matrix_dynamic = true;
       } else {
-        auto evaluated = evaluate_strings(*job.job->strategy.matrix, ctx);
+        auto evaluated = evaluate_matrix(*job.job->strategy.matrix, ctx);
         auto combos = evaluated.ok() ? expand_matrix(*evaluated) : Result<std::vector<Value>>(evaluated.error());
         if (combos.ok()) {
           f.matrix = std::move(*combos);

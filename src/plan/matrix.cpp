@@ -98,6 +98,35 @@ Result<std::vector<Value>> expand_matrix(const Value& matrix) {
   return combos;
 }
 
+static Result<Value> evaluate_matrix_at(const Value& raw, const expr::EvalContext& ctx, int depth) {
+  if (depth > 32) return Error{"matrix nested too deeply", {}};
+  if (raw.is_string()) {
+    if (raw.as_string().find("${{") == std::string::npos) return raw;
+    return expr::evaluate_string(raw.as_string(), ctx);
+  }
+  if (raw.is_array()) {
+    Value::Array out;
+    for (const Value& v : raw.as_array()) {
+      auto e = evaluate_matrix_at(v, ctx, depth + 1);
+      if (!e.ok()) return e;
+      out.push_back(*e);
+    }
+    return Value::array(std::move(out));
+  }
+  if (raw.is_object()) {
+    Value out = Value::object();
+    for (const auto& [k, v] : raw.as_object()) {
+      auto e = evaluate_matrix_at(v, ctx, depth + 1);
+      if (!e.ok()) return e;
+      out.set(k, *e);
+    }
+    return out;
+  }
+  return raw;
+}
+
+Result<Value> evaluate_matrix(const Value& raw, const expr::EvalContext& ctx) { return evaluate_matrix_at(raw, ctx, 0); }
+
 std::string matrix_display_suffix(const Value& combination) {
   std::string out = "(";
   bool first = true;

@@ -6,6 +6,7 @@
 
 #include "core/result.h"
 #include "core/value.h"
+#include "expr/expression.h"
 
 namespace sluice::plan {
 
@@ -17,6 +18,10 @@ constexpr size_t kMaxMatrixCombinations = 256;  // per job, as on GitHub
 // entry either extends every matching combination (when none of its original-axis values
 // conflict) or is appended as a new combination.
 Result<std::vector<Value>> expand_matrix(const Value& matrix);
+
+// Evaluates every string holding `${{` inside a matrix as written (the whole matrix may
+// be one such string, e.g. `${{ fromJSON(needs.setup.outputs.matrix) }}`).
+Result<Value> evaluate_matrix(const Value& raw, const expr::EvalContext& ctx);
 
 // The suffix GitHub shows after a matrix job's name: "(ubuntu, 18)" — the values of
 // the combination in order, objects shown as JSON-ish text.
