@@ -272,7 +272,6 @@ void JobRun::begin_item(Frame& frame, Item item, int record_index) {
   Attempt attempt;
   attempt.record_index = record_index;
   attempt.item = std::move(item);
-  attempt.frame_depth = static_cast<int>(frames_.size());
   attempt.owns_attempt = frames_.size() == 1;
   current_ = std::move(attempt);
   start_attempt();

@@ -54,7 +54,6 @@ class JobRun {
   const std::string& failure_class() const { return failure_class_; }
   int exit_code() const { return exit_code_; }  // of the step that failed the job
   const std::string& summary() const { return summary_; }
-  std::vector<StepRecord> step_records() const { return steps_; }
 
  private:
   enum class Phase { kMain, kPre, kPost };
@@ -76,12 +75,10 @@ class JobRun {
     std::shared_ptr<const ResolvedAction> action;  // composite being run; null for the job
     int record_index = -1;  // nested frames log into the composite step's record
     bool failed = false;
-    int first_record = 0;  // top frame: record index of items[0]
   };
   struct Attempt {
     int record_index = -1;
     Item item;
-    int frame_depth = 0;
     int number = 1;
     ExecutionId execution = 0;
     EventLoop::TimerId timer = 0;
