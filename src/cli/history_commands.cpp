@@ -3,6 +3,7 @@
 //
 // Exit codes: 0 on success; 2 for an unknown run, job or step, or a data dir without
 // history (for `runs`, an empty history is not an error).
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include <charconv>
@@ -136,7 +137,7 @@ void add_show_command(CLI::App& app, int& exit_code) {
 // run reaches a terminal status. A header goes before each attempt's text, and again
 // whenever the output switches between attempts (parallel jobs interleave).
 int print_logs(store::SqliteStore& history, engine::RunDetail detail, const std::string& selector, bool follow) {
-  std::map<std::string, store::LogTail> tails;  // by log path
+  std::map<std::string, store::LogTail> tails;  // by attempt
   std::string last_printed;
   while (true) {
     auto selected = store::select_attempts(detail, selector);
@@ -147,7 +148,12 @@ int print_logs(store::SqliteStore& history, engine::RunDetail detail, const std:
     bool finished = !follow || engine::is_terminal(detail.run.status);
     for (const auto& attempt : *selected) {
       if (attempt.log_path.empty()) continue;
-      auto it = tails.try_emplace(attempt.log_path, history.log_file(attempt.log_path)).first;
+      std::string id = fmt::format("{}/{}/{}/{}", attempt.job_key, attempt.step_index, attempt.job_attempt,
+                                   attempt.attempt);
+      auto it = tails.try_emplace(id, store::LogTail::of(history.log_file(attempt.log_path), attempt)).first;
+      if (engine::is_terminal(attempt.status)) {
+        it->second.set_end(static_cast<uint64_t>(attempt.log_offset + attempt.log_bytes));
+      }
       if (!follow) {
         // Streamed straight to stdout: a log of any size prints in bounded memory.
         std::cout << store::attempt_header(detail, attempt) << "\n";
@@ -159,9 +165,9 @@ int print_logs(store::SqliteStore& history, engine::RunDetail detail, const std:
       it->second.copy_new(text, finished || engine::is_terminal(attempt.status));
       const std::string chunk = text.str();
       if (chunk.empty()) continue;
-      if (last_printed != attempt.log_path) {
+      if (last_printed != id) {
         std::cout << store::attempt_header(detail, attempt) << "\n";
-        last_printed = attempt.log_path;
+        last_printed = id;
       }
       std::cout << chunk;
     }

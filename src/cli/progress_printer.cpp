@@ -121,7 +121,7 @@ void ProgressPrinter::on_step(const engine::StepRecord& step) {
 }
 
 void ProgressPrinter::on_attempt(const engine::AttemptRecord& attempt) {
-  last_log_[attempt.job_key + "/" + std::to_string(attempt.step_index)] = attempt.log_path;
+  last_log_[attempt.job_key + "/" + std::to_string(attempt.step_index)] = attempt;
   if (engine::is_terminal(attempt.status) && !attempt.reason.empty() && attempt.reason.find("retrying") != std::string::npos)
     print("[" + attempt.job_key + "] ↻ attempt " + std::to_string(attempt.attempt) + ": " + attempt.reason, kYellow);
 }
@@ -134,12 +134,16 @@ void ProgressPrinter::on_annotation(const engine::Annotation& a) {
 
 void ProgressPrinter::on_error(const std::string& message) { print("sluice: error: " + message, kRed); }
 
-void ProgressPrinter::print_log_tail(const std::string& path, int lines) {
-  std::ifstream in(path.empty() || path[0] == '/' ? path : log_root_ + "/" + path);
-  if (!in) return;
+void ProgressPrinter::print_log_tail(const engine::AttemptRecord& attempt, int lines) {
+  const std::string& path = attempt.log_path;
+  if (path.empty()) return;
+  std::ifstream in(path[0] == '/' ? path : log_root_ + "/" + path, std::ios::binary);
+  if (!in || !in.seekg(attempt.log_offset)) return;
+  int64_t left = attempt.log_bytes;
   std::deque<std::string> tail;
   std::string line;
-  while (std::getline(in, line)) {
+  while (left > 0 && std::getline(in, line)) {
+    left -= static_cast<int64_t>(line.size()) + 1;
     tail.push_back(line);
     if (static_cast<int>(tail.size()) > lines) tail.pop_front();
   }

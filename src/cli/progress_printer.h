@@ -30,14 +30,15 @@ class ProgressPrinter : public engine::RunObserver {
  private:
   void print(const std::string& line, const char* colour = nullptr);
   void redraw_status();
-  void print_log_tail(const std::string& path, int lines);
+  // The last `lines` lines of a finished attempt's slice of its log.
+  void print_log_tail(const engine::AttemptRecord& attempt, int lines);
 
   std::ostream& out_;
   bool terminal_;
   std::string log_root_;
   std::map<std::string, engine::RunStatus> jobs_;   // key -> last status printed
   std::map<std::string, std::string> running_;      // "job/step" -> step name
-  std::map<std::string, std::string> last_log_;     // "job/step-index" -> log path of last attempt
+  std::map<std::string, engine::AttemptRecord> last_log_;  // "job/step-index" -> its last attempt
   int64_t run_started_ms_ = 0;
 };
 

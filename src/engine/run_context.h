@@ -59,7 +59,7 @@ struct RunContext {
   ActionResolver* resolver = nullptr;  // nullptr: `uses:` steps fail with an error
   RunObserver* observer = nullptr;
   std::shared_ptr<SecretMasker> masker = std::make_shared<SecretMasker>();
-  RunOptions options;
+  RunOptions options{};
 
   // Saves through the store and reports failures to the observer.
   void report_error(const std::string& message) const {

@@ -78,7 +78,9 @@ struct AttemptRecord {
   int signal = 0;
   std::string failure_class;  // "exit-code", "timeout", "signal", "log-pattern", "cancelled", "start-error"
   std::string reason;         // human text, e.g. "exit code 3; retrying in 2s (exit-codes: [3])"
-  std::string log_path;       // set by the Store
+  std::string log_path;       // set by Store::open_log; empty when the attempt has no log
+  int64_t log_offset = 0;     // where the attempt's text starts in log_path (a job's
+                              // step attempts share one file, one after another)
   int64_t log_lines = 0;
   int64_t log_bytes = 0;
   int64_t started_ms = 0;

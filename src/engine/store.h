@@ -42,6 +42,11 @@ class Store {
   // Opens the log of one attempt for appending; `attempt.log_path` tells where it is.
   virtual Result<std::shared_ptr<LogWriter>> open_log(AttemptRecord& attempt) = 0;
 
+  // A store may commit saves in the background (SqliteStore does); then a save's error is
+  // returned by a later call. flush() waits until every save so far is committed and
+  // returns such an error if no call has returned it yet.
+  virtual Status flush() { return Status::Ok(); }
+
   // Queries (newest first).
   virtual Result<std::vector<RunRecord>> list_runs(int limit) = 0;
   virtual Result<RunDetail> load_run(int64_t run_id) = 0;

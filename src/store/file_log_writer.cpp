@@ -200,6 +200,11 @@ void FileLogWriter::append_line(std::string_view line) {
   s.bytes += static_cast<int64_t>(need);
 }
 
+void FileLogWriter::flush() {
+  std::lock_guard lock(state_->mutex);
+  state_->flush_locked();
+}
+
 void FileLogWriter::close() {
   std::lock_guard lock(state_->mutex);
   state_->close_locked();

@@ -44,6 +44,8 @@ class FileLogWriter : public engine::LogWriter {
 
   void append_line(std::string_view line) override;
   void close() override;
+  // Writes out the buffer now.
+  void flush();
   int64_t lines() const override;
   int64_t bytes() const override;
 

@@ -42,9 +42,8 @@ std::string sanitize_path_component(std::string_view text) {
   return out;
 }
 
-std::string attempt_log_path(const engine::AttemptRecord& attempt) {
-  return fmt::format("logs/{}/{}/{}-{}-{}.log", attempt.run_id, sanitize_path_component(attempt.job_key),
-                     attempt.step_index, attempt.job_attempt, attempt.attempt);
+std::string job_log_path(int64_t run_id, std::string_view job_key, int job_attempt) {
+  return fmt::format("logs/{}/{}-{}.log", run_id, sanitize_path_component(job_key), job_attempt);
 }
 
 }  // namespace sluice::store

@@ -1,5 +1,7 @@
-// Where an attempt's log lives inside the data dir:
-//   logs/<run id>/<job key, sanitised>/<step index>-<job attempt>-<attempt>.log
+// Where a job attempt's log lives inside the data dir:
+//   logs/<run id>/<job key, sanitised>-<job attempt>.log
+// Its step attempts are slices of it (attempts.log_offset, log_bytes). Runs recorded
+// before schema version 4 have one file per step attempt, at offset 0.
 // Paths are relative to the data dir so that the directory can be moved or backed up
 // as a whole.
 #pragma once
@@ -18,6 +20,6 @@ namespace sluice::store {
 // ("a b", "a_b") never share a directory.
 std::string sanitize_path_component(std::string_view text);
 
-std::string attempt_log_path(const engine::AttemptRecord& attempt);
+std::string job_log_path(int64_t run_id, std::string_view job_key, int job_attempt);
 
 }  // namespace sluice::store

@@ -118,22 +118,33 @@ std::string attempt_header(const RunDetail& detail, const AttemptRecord& attempt
   return fmt::format("==> {} / {} / {} [{}] <==", attempt.job_key, step, which, engine::to_string(attempt.status));
 }
 
+LogTail LogTail::of(const std::filesystem::path& file, const engine::AttemptRecord& attempt) {
+  LogTail tail(file, static_cast<uint64_t>(attempt.log_offset));
+  if (engine::is_terminal(attempt.status)) tail.set_end(static_cast<uint64_t>(attempt.log_offset + attempt.log_bytes));
+  return tail;
+}
+
 uint64_t LogTail::copy_new(std::ostream& out, bool final) {
+  if (offset_ >= end_) return 0;
   std::ifstream in(path_, std::ios::binary);
   if (!in) return 0;
   in.seekg(static_cast<std::streamoff>(offset_));
+  uint64_t left = end_ - offset_;
   uint64_t copied = 0;
   std::string pending;  // bytes after the last newline seen, not yet copied
   char chunk[65536];
-  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
-    pending.append(chunk, static_cast<size_t>(in.gcount()));
+  while (left > 0 && (in.read(chunk, static_cast<std::streamsize>(std::min<uint64_t>(sizeof chunk, left))) ||
+                      in.gcount() > 0)) {
+    auto got = static_cast<size_t>(in.gcount());
+    left -= got;
+    pending.append(chunk, got);
     size_t end = pending.rfind('\n');
     if (end == std::string::npos) continue;
     out.write(pending.data(), static_cast<std::streamsize>(end + 1));
     copied += end + 1;
     pending.erase(0, end + 1);
   }
-  if (final && !pending.empty()) {
+  if ((final || left == 0) && !pending.empty()) {  // the end of a finished slice is whole
     out.write(pending.data(), static_cast<std::streamsize>(pending.size()));
     copied += pending.size();
   }

@@ -23,12 +23,17 @@ Result<std::vector<engine::AttemptRecord>> select_attempts(const engine::RunDeta
 // "==> build (linux, 18) / 2. compile / attempt 1 of 2 [failure] <=="
 std::string attempt_header(const engine::RunDetail& detail, const engine::AttemptRecord& attempt);
 
-// Reads a log file incrementally, in 64 KiB chunks (memory does not grow with the log).
-// Only whole lines are copied until `final` is set, so that a follower never prints
-// half a line that is still being written.
+// Reads one attempt's slice of a log file incrementally, in 64 KiB chunks (memory does
+// not grow with the log). Until the attempt has finished, its slice runs to the end of
+// the file (the job's next step attempt has not started writing yet); set_end() bounds
+// it once its size is known. Only whole lines are copied until `final` is set, so that a
+// follower never prints half a line that is still being written.
 class LogTail {
  public:
-  explicit LogTail(std::filesystem::path path) : path_(std::move(path)) {}
+  LogTail(std::filesystem::path path, uint64_t begin = 0) : path_(std::move(path)), offset_(begin) {}
+  // For an attempt: its slice of its log file, bounded when the attempt has finished.
+  static LogTail of(const std::filesystem::path& file, const engine::AttemptRecord& attempt);
+  void set_end(uint64_t end) { end_ = end; }
   // Copies the text added since the last call to `out`; returns the bytes copied.
   // A missing file reads as empty.
   uint64_t copy_new(std::ostream& out, bool final = false);
@@ -37,6 +42,7 @@ class LogTail {
  private:
   std::filesystem::path path_;
   uint64_t offset_ = 0;
+  uint64_t end_ = UINT64_MAX;
 };
 
 }  // namespace sluice::store

@@ -241,7 +241,7 @@ std::string format_run_detail_json(const RunDetail& detail) {
         attempts.push_back({{"job_attempt", a.job_attempt}, {"attempt", a.attempt},
                             {"status", engine::to_string(a.status)}, {"exit_code", a.exit_code},
                             {"signal", a.signal}, {"failure_class", a.failure_class}, {"reason", a.reason},
-                            {"log_path", a.log_path}, {"log_lines", a.log_lines}, {"log_bytes", a.log_bytes},
+                            {"log_path", a.log_path}, {"log_offset", a.log_offset}, {"log_lines", a.log_lines}, {"log_bytes", a.log_bytes},
                             {"started_ms", a.started_ms}, {"finished_ms", a.finished_ms}});
       }
       steps.push_back({{"number", step.index + 1}, {"index", step.index}, {"id", step.step_id},

@@ -5,6 +5,7 @@
 #include <system_error>
 #include <thread>
 
+#include "store/job_log.h"
 #include "store/log_paths.h"
 #include "store/sqlite/migrations.h"
 
@@ -94,6 +95,7 @@ AttemptRecord read_attempt(const Statement& row) {
   attempt.log_bytes = row.column_int64(12);
   attempt.started_ms = row.column_int64(13);
   attempt.finished_ms = row.column_int64(14);
+  attempt.log_offset = row.column_int64(15);
   return attempt;
 }
 
@@ -176,6 +178,14 @@ Result<std::unique_ptr<Database>> open_connection(const std::string& path, sqlit
   return std::move(*db);
 }
 
+// Identifies a record for coalescing: a queued save is replaced by a newer copy.
+template <typename... Parts>
+std::string record_key(const Parts&... parts) {
+  std::string key;
+  ((key += fmt::format("{}", parts), key.push_back('\0')), ...);
+  return key;
+}
+
 Status with_context(Status status, const std::string& what) {
   if (status) return status;
   return Error{what + ": " + status.error().message, {}};
@@ -185,9 +195,19 @@ Status with_context(Status status, const std::string& what) {
 
 SqliteStore::SqliteStore(std::filesystem::path data_dir, SqliteStoreOptions options,
                          std::unique_ptr<Database> writer, std::unique_ptr<Database> reader)
-    : data_dir_(std::move(data_dir)), options_(options), writer_(std::move(writer)), reader_(std::move(reader)) {}
+    : data_dir_(std::move(data_dir)), options_(options), writer_(std::move(writer)), reader_(std::move(reader)) {
+  writer_thread_ = std::thread([this] { run_writer(); });
+}
 
-SqliteStore::~SqliteStore() = default;
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    stopping_ = true;
+  }
+  queue_filled_.notify_one();
+  writer_thread_.join();  // commits what is still queued first
+  for (auto& [path, job] : job_logs_) job->close();
+}
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::path& data_dir,
                                                        SqliteStoreOptions options) {
@@ -215,9 +235,94 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::pa
       new SqliteStore(data_dir, options, std::move(*writer), std::move(*reader)));
 }
 
-Status SqliteStore::write(const char* what, const std::function<Status(Database&)>& body) {
+Status SqliteStore::write(const char* what, std::string key, std::function<Status(Database&)> body, bool wait) {
+  std::unique_lock lock(queue_mutex_);
+  queue_space_.wait(lock, [&] { return queued_.size() < kMaxQueuedWrites; });
+  auto same = key.empty() ? coalesce_.end() : coalesce_.find(key);
+  if (same != coalesce_.end()) {
+    queued_[same->second].body = std::move(body);  // a newer copy of the same record
+  } else {
+    if (!key.empty()) coalesce_.emplace(std::move(key), queued_.size());
+    queued_.push_back(QueuedWrite{what, std::move(body)});
+  }
+  uint64_t ticket = ++queued_count_;
+  if (wait) {
+    flush_requested_ = true;
+    queue_filled_.notify_one();
+    batch_committed_.wait(lock, [&] { return committed_count_ >= ticket; });
+  } else if (queued_.size() == 1) {
+    queue_filled_.notify_one();
+  }
+  return take_error_locked();
+}
+
+Status SqliteStore::flush() {
+  std::unique_lock lock(queue_mutex_);
+  uint64_t ticket = queued_count_;
+  if (committed_count_ < ticket) {
+    flush_requested_ = true;
+    queue_filled_.notify_one();
+    batch_committed_.wait(lock, [&] { return committed_count_ >= ticket; });
+  }
+  return take_error_locked();
+}
+
+Status SqliteStore::take_error_locked() {
+  if (!failure_) return Status::Ok();
+  Status error = std::move(*failure_);
+  failure_.reset();
+  return error;
+}
+
+void SqliteStore::run_writer() {
+  std::unique_lock lock(queue_mutex_);
+  while (true) {
+    queue_filled_.wait(lock, [&] { return !queued_.empty() || stopping_; });
+    if (queued_.empty()) return;  // stopping, and everything is committed
+    // Let writes gather for a moment, unless somebody waits for them.
+    queue_filled_.wait_until(lock, last_commit_ + options_.commit_interval,
+                             [&] { return flush_requested_ || stopping_ || queued_.size() >= kMaxQueuedWrites; });
+    std::vector<QueuedWrite> batch;
+    batch.swap(queued_);
+    coalesce_.clear();
+    flush_requested_ = false;
+    uint64_t ticket = queued_count_;
+    queue_space_.notify_all();
+    lock.unlock();
+    Status status = commit(batch);
+    lock.lock();
+    last_commit_ = std::chrono::steady_clock::now();
+    if (!status && !failure_) failure_ = std::move(status);
+    committed_count_ = ticket;
+    batch_committed_.notify_all();
+  }
+}
+
+Status SqliteStore::commit(std::vector<QueuedWrite>& batch) {
+  // A write the database refuses (a record of an unknown run, say) must not take the rest
+  // of its batch down with it: it is reported, and the batch committed without it.
   std::lock_guard lock(write_mutex_);
-  return with_context(writer_->transaction(Database::Mode::kWrite, [&] { return body(*writer_); }), what);
+  Status first_error = Status::Ok();
+  while (!batch.empty()) {
+    size_t failed = batch.size();
+    Status status = writer_->transaction(Database::Mode::kWrite, [&]() -> Status {
+      for (size_t i = 0; i < batch.size(); ++i) {
+        Status s = batch[i].body(*writer_);
+        if (!s) {
+          failed = i;
+          return s;
+        }
+      }
+      failed = batch.size();
+      return Status::Ok();
+    });
+    if (status) break;
+    bool one_write_refused = failed < batch.size() && !writer_->gave_up_on_lock();
+    if (first_error.ok()) first_error = with_context(status, one_write_refused ? batch[failed].what : "commit");
+    if (!one_write_refused) break;  // a lock or a failed COMMIT: the whole batch is lost
+    batch.erase(batch.begin() + static_cast<std::ptrdiff_t>(failed));
+  }
+  return first_error;
 }
 
 int64_t SqliteStore::busy_retries() const {
@@ -238,7 +343,7 @@ std::filesystem::path SqliteStore::log_file(const std::string& log_path) const {
 Status SqliteStore::create_run(RunRecord& run) {
   int64_t id = 0;
   int64_t number = 0;
-  Status status = write("create_run", [&](Database& db) -> Status {
+  Status status = write("create_run", "", [&](Database& db) -> Status {
     Result<Statement*> next = db.cached("SELECT COALESCE(MAX(run_number), 0) + 1 FROM runs WHERE workflow_file = ?");
     if (!next) return next.error();
     Status bound = (*next)->bind(1, run.workflow_file);
@@ -256,7 +361,7 @@ Status SqliteStore::create_run(RunRecord& run) {
     if (!inserted) return inserted;
     id = db.last_insert_rowid();
     return Status::Ok();
-  });
+  }, true);
   if (!status) return status;
   run.id = id;
   run.run_number = number;
@@ -264,7 +369,8 @@ Status SqliteStore::create_run(RunRecord& run) {
 }
 
 Status SqliteStore::save_run(const RunRecord& run) {
-  return write("save_run", [&](Database& db) -> Status {
+  if (engine::is_terminal(run.status)) close_job_logs(run.id, nullptr);
+  return write("save_run", "", [&](Database& db) -> Status {
     Status updated = run_cached(db,
                                 "UPDATE runs SET workflow_file = ?, workflow_name = ?, run_name = ?, event = ?, "
                                 "ref = ?, sha = ?, inputs_json = ?, status = ?, created_ms = ?, started_ms = ?, "
@@ -275,11 +381,13 @@ Status SqliteStore::save_run(const RunRecord& run) {
     if (!updated) return updated;
     if (db.changes() == 0) return Error{fmt::format("run {} does not exist", run.id), {}};
     return Status::Ok();
-  });
+  }, true);
 }
 
 Status SqliteStore::save_job(const JobRecord& job) {
-  return write("save_job", [&](Database& db) {
+  if (engine::is_terminal(job.status)) close_job_logs(job.run_id, &job);
+  std::string key = record_key("job", job.run_id, job.key);
+  return write("save_job", std::move(key), [job](Database& db) {
     return run_cached(db,
                       "INSERT INTO jobs (run_id, key, job_id, name, matrix_json, status, reason, attempt, "
                       "outputs_json, started_ms, finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -293,7 +401,8 @@ Status SqliteStore::save_job(const JobRecord& job) {
 }
 
 Status SqliteStore::save_step(const StepRecord& step) {
-  return write("save_step", [&](Database& db) {
+  std::string key = record_key("step", step.run_id, step.job_key, step.index);
+  return write("save_step", std::move(key), [step](Database& db) {
     return run_cached(db,
                       "INSERT INTO steps (run_id, job_key, step_index, step_id, name, status, outcome, reason, "
                       "attempts, exit_code, outputs_json, started_ms, finished_ms) "
@@ -310,29 +419,28 @@ Status SqliteStore::save_step(const StepRecord& step) {
 }
 
 Status SqliteStore::save_attempt(AttemptRecord& attempt) {
-  std::string log_path = attempt.log_path.empty() ? attempt_log_path(attempt) : attempt.log_path;
-  Status status = write("save_attempt", [&](Database& db) {
+  std::string key = record_key("attempt", attempt.run_id, attempt.job_key, attempt.step_index,
+                               attempt.job_attempt, attempt.attempt);
+  return write("save_attempt", std::move(key), [attempt](Database& db) {
     return run_cached(db,
                       "INSERT INTO attempts (run_id, job_key, step_index, job_attempt, attempt, status, exit_code, "
-                      "signal, failure_class, reason, log_path, log_lines, log_bytes, started_ms, finished_ms) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                      "signal, failure_class, reason, log_path, log_offset, log_lines, log_bytes, started_ms, "
+                      "finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                       "ON CONFLICT (run_id, job_key, step_index, job_attempt, attempt) DO UPDATE SET "
                       "status = excluded.status, exit_code = excluded.exit_code, signal = excluded.signal, "
                       "failure_class = excluded.failure_class, reason = excluded.reason, "
-                      "log_path = excluded.log_path, log_lines = excluded.log_lines, "
-                      "log_bytes = excluded.log_bytes, started_ms = excluded.started_ms, "
-                      "finished_ms = excluded.finished_ms",
+                      "log_path = excluded.log_path, log_offset = excluded.log_offset, "
+                      "log_lines = excluded.log_lines, log_bytes = excluded.log_bytes, "
+                      "started_ms = excluded.started_ms, finished_ms = excluded.finished_ms",
                       attempt.run_id, attempt.job_key, attempt.step_index, attempt.job_attempt, attempt.attempt,
                       engine::to_string(attempt.status), attempt.exit_code, attempt.signal, attempt.failure_class,
-                      attempt.reason, log_path, attempt.log_lines, attempt.log_bytes, attempt.started_ms,
-                      attempt.finished_ms);
+                      attempt.reason, attempt.log_path, attempt.log_offset, attempt.log_lines, attempt.log_bytes,
+                      attempt.started_ms, attempt.finished_ms);
   });
-  if (status) attempt.log_path = std::move(log_path);
-  return status;
 }
 
 Status SqliteStore::add_annotation(const Annotation& annotation) {
-  return write("add_annotation", [&](Database& db) {
+  return write("add_annotation", "", [annotation](Database& db) {
     return run_cached(db,
                       "INSERT INTO annotations (run_id, job_key, step_index, level, message, title, file, line, "
                       "end_line, col, end_col) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -343,20 +451,33 @@ Status SqliteStore::add_annotation(const Annotation& annotation) {
 }
 
 Result<std::shared_ptr<engine::LogWriter>> SqliteStore::open_log(AttemptRecord& attempt) {
-  if (attempt.log_path.empty()) {
-    Status saved = save_attempt(attempt);
-    if (!saved) return saved.error();
+  std::string path = job_log_path(attempt.run_id, attempt.job_key, attempt.job_attempt);
+  std::lock_guard lock(job_logs_mutex_);
+  std::shared_ptr<JobLog>& job = job_logs_[path];
+  if (!job) job = std::make_shared<JobLog>(log_file(path), options_.log);
+  attempt.log_path = std::move(path);
+  return job->open_attempt(&attempt.log_offset);
+}
+
+void SqliteStore::close_job_logs(int64_t run_id, const JobRecord* job) {
+  std::lock_guard lock(job_logs_mutex_);
+  auto close = [&](std::map<std::string, std::shared_ptr<JobLog>>::iterator it) {
+    it->second->close();
+    return job_logs_.erase(it);
+  };
+  if (job != nullptr) {  // this job attempt and the earlier ones
+    for (int attempt = 1; attempt <= job->attempt; ++attempt) {
+      auto it = job_logs_.find(job_log_path(run_id, job->key, attempt));
+      if (it != job_logs_.end()) close(it);
+    }
+    return;
   }
-  std::filesystem::path path = log_file(attempt.log_path);
-  std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
-  if (ec) return Error{fmt::format("cannot create log directory {}: {}", path.parent_path().string(), ec.message()), {}};
-  auto writer = FileLogWriter::open(path, options_.log);
-  if (!writer) return writer.error();
-  return std::shared_ptr<engine::LogWriter>(std::move(*writer));
+  std::string prefix = fmt::format("logs/{}/", run_id);
+  for (auto it = job_logs_.lower_bound(prefix); it != job_logs_.end() && it->first.starts_with(prefix);) it = close(it);
 }
 
 Result<std::vector<RunRecord>> SqliteStore::list_runs(int limit) {
+  if (Status flushed = flush(); !flushed) return flushed.error();  // read our own writes
   std::lock_guard lock(read_mutex_);
   std::vector<RunRecord> runs;
   Status status = reader_->transaction(Database::Mode::kRead, [&] {
@@ -370,6 +491,7 @@ Result<std::vector<RunRecord>> SqliteStore::list_runs(int limit) {
 }
 
 Result<RunDetail> SqliteStore::load_run(int64_t run_id) {
+  if (Status flushed = flush(); !flushed) return flushed.error();  // read our own writes
   std::lock_guard lock(read_mutex_);
   RunDetail detail;
   bool found = false;
@@ -403,7 +525,7 @@ Result<RunDetail> SqliteStore::load_run(int64_t run_id) {
     s = for_each_row(db,
                      fmt::format("SELECT run_id, job_key, step_index, job_attempt, attempt, status, exit_code, "
                                  "signal, failure_class, reason, log_path, log_lines, log_bytes, started_ms, "
-                                 "finished_ms FROM attempts t WHERE run_id = ? "
+                                 "finished_ms, log_offset FROM attempts t WHERE run_id = ? "
                                  "ORDER BY {}, job_key, step_index, job_attempt, attempt",
                                  kJobOrder),
                      [&](const Statement& row) { detail.attempts.push_back(read_attempt(row)); }, run_id);

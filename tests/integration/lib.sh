@@ -60,17 +60,19 @@ db() { sqlite3 "$DATA/sluice.db" "$@"; }
 last_run() { db "SELECT max(id) FROM runs"; }
 job_status() { db "SELECT status FROM jobs WHERE run_id=$(last_run) AND key='$1'"; }
 step_status() { db "SELECT status FROM steps WHERE run_id=$(last_run) AND job_key='$1' AND step_index=$2"; }
+# slice PATH OFFSET BYTES: one step attempt's part of its job's log file.
+slice() { [ -f "$DATA/$1" ] && tail -c +"$(($2 + 1))" "$DATA/$1" | head -c "$3" || true; }
 # step_log JOB STEP_INDEX [ATTEMPT]: the log of one step attempt of the last run.
 step_log() {
-  local p
-  p=$(db "SELECT log_path FROM attempts WHERE run_id=$(last_run) AND job_key='$1' AND step_index=$2 AND attempt=${3:-1} ORDER BY job_attempt DESC LIMIT 1")
-  [ -n "$p" ] && cat "$DATA/$p" 2>/dev/null || true
+  local row
+  row=$(db -separator ' ' "SELECT log_path, log_offset, log_bytes FROM attempts WHERE run_id=$(last_run) AND job_key='$1' AND step_index=$2 AND attempt=${3:-1} AND log_path<>'' ORDER BY job_attempt DESC LIMIT 1")
+  [ -n "$row" ] && slice $row
 }
 # job_log JOB: every step log of the job in the last run, in step and attempt order.
 job_log() {
-  local p
-  db "SELECT log_path FROM attempts WHERE run_id=$(last_run) AND job_key='$1' AND log_path<>'' ORDER BY job_attempt, step_index, attempt" |
-    while IFS= read -r p; do cat "$DATA/$p" 2>/dev/null || true; done
+  local p o b
+  db -separator ' ' "SELECT log_path, log_offset, log_bytes FROM attempts WHERE run_id=$(last_run) AND job_key='$1' AND log_path<>'' ORDER BY job_attempt, step_index, attempt" |
+    while read -r p o b; do slice "$p" "$o" "$b"; done
 }
 
 # has_command NAME: true when this sluice binary has the subcommand (show/logs/runs landed later).

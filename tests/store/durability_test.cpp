@@ -22,6 +22,7 @@
 
 #include "store/sqlite/database.h"
 #include "store/sqlite_store.h"
+#include "log_slice.h"
 #include "temp_dir.h"
 
 extern char** environ;
@@ -78,7 +79,7 @@ std::string check_finished_run(SqliteStore& store, const engine::RunDetail& deta
     RunStatus want = attempt.step_index == 1 && attempt.attempt == 1 ? RunStatus::kFailure : RunStatus::kSuccess;
     if (attempt.status != want) return fmt::format("run {}: attempt status {}", run.id, engine::to_string(attempt.status));
     if (attempt.log_lines != kLinesPerAttempt) return fmt::format("run {}: log_lines {}", run.id, attempt.log_lines);
-    std::string text = read_file(store.log_file(attempt.log_path));
+    std::string text = testing::read_log_slice(store, attempt);
     if (text != expected_log(run.id, attempt.step_index, attempt.attempt)) {
       return fmt::format("run {}: log {} has {} bytes, expected {}", run.id, attempt.log_path, text.size(),
                          expected_log(run.id, attempt.step_index, attempt.attempt).size());

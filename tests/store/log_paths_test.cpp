@@ -35,14 +35,9 @@ TEST(SanitizePathComponent, BoundsTheLength) {
   EXPECT_NE(sanitize_path_component(std::string(1000, 'j')), sanitize_path_component(std::string(999, 'j')));
 }
 
-TEST(AttemptLogPath, NamesRunJobStepAndAttempts) {
-  engine::AttemptRecord attempt;
-  attempt.run_id = 12;
-  attempt.job_key = "test";
-  attempt.step_index = 3;
-  attempt.job_attempt = 2;
-  attempt.attempt = 4;
-  EXPECT_EQ(attempt_log_path(attempt), "logs/12/test/3-2-4.log");
+TEST(JobLogPath, NamesRunJobAndJobAttempt) {
+  EXPECT_EQ(job_log_path(12, "test", 2), "logs/12/test-2.log");
+  EXPECT_EQ(job_log_path(12, "../x", 1), "logs/12/" + sanitize_path_component("../x") + "-1.log");
 }
 
 }  // namespace

@@ -2,8 +2,11 @@
 // (PostgreSQL) joins by adding a factory to StoreImplementations.
 #include <gtest/gtest.h>
 
+#include "log_slice.h"
+
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -38,12 +41,7 @@ struct SqliteStoreFactory {
     store = std::move(*opened);
   }
   engine::Store& get() { return *store; }
-  std::string read_log(const AttemptRecord& attempt) {
-    std::ifstream in(store->log_file(attempt.log_path), std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
+  std::string read_log(const AttemptRecord& attempt) { return read_log_slice(*store, attempt); }
 };
 
 template <typename Factory>
@@ -112,6 +110,14 @@ TYPED_TEST(StoreConformanceTest, SaveRunCannotRenumberARun) {
   EXPECT_EQ(loaded->run.status, RunStatus::kSuccess);
 }
 
+// A store that commits in the background reports a refused save from a later call or
+// flush(); either way the error reaches the engine.
+template <typename Store>
+bool refused(Store& store, Status saved) {
+  Status flushed = store.flush();
+  return !saved.ok() || !flushed.ok();
+}
+
 TYPED_TEST(StoreConformanceTest, RecordsOfAnUnknownRunAreRefused) {
   RunRecord ghost;
   ghost.id = 9999;
@@ -119,21 +125,45 @@ TYPED_TEST(StoreConformanceTest, RecordsOfAnUnknownRunAreRefused) {
   JobRecord job;
   job.run_id = 9999;
   job.key = "build";
-  EXPECT_FALSE(this->store().save_job(job).ok());
+  EXPECT_TRUE(refused(this->store(), this->store().save_job(job)));
   StepRecord step;
   step.run_id = 9999;
   step.job_key = "build";
-  EXPECT_FALSE(this->store().save_step(step).ok());
+  EXPECT_TRUE(refused(this->store(), this->store().save_step(step)));
   AttemptRecord attempt;
   attempt.run_id = 9999;
   attempt.job_key = "build";
-  EXPECT_FALSE(this->store().save_attempt(attempt).ok());
+  EXPECT_TRUE(refused(this->store(), this->store().save_attempt(attempt)));
   Annotation annotation;
   annotation.run_id = 9999;
-  EXPECT_FALSE(this->store().add_annotation(annotation).ok());
+  EXPECT_TRUE(refused(this->store(), this->store().add_annotation(annotation)));
+  EXPECT_TRUE(this->store().flush().ok());  // each error is reported once
   auto loaded = this->store().load_run(9999);
   ASSERT_FALSE(loaded.ok());
   EXPECT_NE(loaded.error().message.find("9999"), std::string::npos);
+}
+
+TYPED_TEST(StoreConformanceTest, ARefusedSaveDoesNotTakeOtherSavesWithIt) {
+  RunRecord run = this->new_run();
+  JobRecord good;
+  good.run_id = run.id;
+  good.key = "good";
+  JobRecord ghost;
+  ghost.run_id = 9999;
+  ghost.key = "ghost";
+  JobRecord later = good;
+  later.key = "later";
+  Status s1 = this->store().save_job(good);
+  Status s2 = this->store().save_job(ghost);
+  Status s3 = this->store().save_job(later);
+  Status flushed = this->store().flush();
+  EXPECT_TRUE(!s2.ok() || !s3.ok() || !flushed.ok());
+  auto loaded = this->store().load_run(run.id);
+  ASSERT_TRUE(loaded.ok());
+  ASSERT_EQ(loaded->jobs.size(), 2u);
+  EXPECT_EQ(loaded->jobs[0].key, "good");
+  EXPECT_EQ(loaded->jobs[1].key, "later");
+  EXPECT_TRUE(s1.ok());
 }
 
 TYPED_TEST(StoreConformanceTest, JobsAreUpsertedByKeyAndKeepTheirFirstSaveOrder) {
@@ -194,9 +224,9 @@ TYPED_TEST(StoreConformanceTest, StepsAreUpsertedAndOrderedByJobThenIndex) {
   expect_same(loaded->steps[3], finished);
 }
 
-TYPED_TEST(StoreConformanceTest, AttemptsGetDistinctLogPathsAndAreUpserted) {
+TYPED_TEST(StoreConformanceTest, AttemptsGetTheirOwnLogsAndAreUpserted) {
   RunRecord run = this->new_run();
-  std::set<std::string> paths;
+  std::map<std::string, std::string> path_of;  // "job/job attempt" -> log path
   std::vector<AttemptRecord> saved;
   for (const std::string job : {"build (linux, 18)", "build (linux_ 18)", "../x", "a/b"}) {
     for (int job_attempt = 1; job_attempt <= 2; ++job_attempt) {
@@ -207,12 +237,26 @@ TYPED_TEST(StoreConformanceTest, AttemptsGetDistinctLogPathsAndAreUpserted) {
         a.step_index = 3;
         a.job_attempt = job_attempt;
         a.attempt = attempt;
-        ASSERT_TRUE(this->store().save_attempt(a).ok());
+        auto writer = this->store().open_log(a);
+        ASSERT_TRUE(writer.ok());
         ASSERT_FALSE(a.log_path.empty());
-        EXPECT_TRUE(paths.insert(a.log_path).second) << "duplicate log path " << a.log_path;
+        (*writer)->append_line(job + " " + std::to_string(job_attempt) + " " + std::to_string(attempt));
+        (*writer)->close();
+        a.log_bytes = (*writer)->bytes();
+        ASSERT_TRUE(this->store().save_attempt(a).ok());
         saved.push_back(a);
+        std::string& path = path_of[job + "/" + std::to_string(job_attempt)];
+        if (attempt == 1) {
+          for (const auto& [other, other_path] : path_of) {
+            EXPECT_TRUE(other_path != a.log_path) << "two job attempts share " << a.log_path;
+          }
+          path = a.log_path;
+        }
       }
     }
+  }
+  for (const AttemptRecord& a : saved) {
+    EXPECT_EQ(this->read_log(a), a.job_key + " " + std::to_string(a.job_attempt) + " " + std::to_string(a.attempt) + "\n");
   }
   AttemptRecord done = saved[1];
   done.status = RunStatus::kFailure;
@@ -309,6 +353,7 @@ TYPED_TEST(StoreConformanceTest, LogsHoldEveryLineAsWrittenPlusNewline) {
   (*writer)->close();  // idempotent
   EXPECT_EQ((*writer)->lines(), 6);
   EXPECT_EQ((*writer)->bytes(), static_cast<int64_t>(expected.size()));
+  attempt.log_bytes = (*writer)->bytes();
   EXPECT_EQ(this->read_log(attempt), expected);
 }
 
@@ -325,6 +370,7 @@ TYPED_TEST(StoreConformanceTest, AttemptsOfARetriedStepHaveSeparateLogs) {
     ASSERT_TRUE(writer.ok());
     (*writer)->append_line("attempt " + std::to_string(n));
     (*writer)->close();
+    attempt.log_bytes = (*writer)->bytes();
     attempts.push_back(attempt);
   }
   for (int n = 1; n <= 3; ++n) EXPECT_EQ(this->read_log(attempts[n - 1]), "attempt " + std::to_string(n) + "\n");

@@ -119,6 +119,8 @@ class Database {
   int64_t changes() const;
   // How many times transaction() had to retry since open: for tests and diagnostics.
   int64_t busy_retries() const { return busy_retries_; }
+  // Whether the last failed transaction failed because the database stayed locked.
+  bool gave_up_on_lock() const { return busy_seen_; }
   const std::string& path() const { return path_; }
   sqlite3* handle() const { return db_; }
 

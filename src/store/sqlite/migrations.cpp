@@ -102,6 +102,11 @@ constexpr const char* kRunIndexes = R"sql(
 CREATE INDEX runs_by_status ON runs(status, id);
 )sql";
 
+// Version 4: one log file per job attempt; each step attempt is a slice of it.
+constexpr const char* kLogOffsets = R"sql(
+ALTER TABLE attempts ADD COLUMN log_offset INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& schema_migrations() {
@@ -109,6 +114,7 @@ const std::vector<Migration>& schema_migrations() {
       {1, "runs, jobs, steps, attempts", kRunHistory},
       {2, "log index on attempts; annotations", kLogIndexAndAnnotations},
       {3, "index runs by status", kRunIndexes},
+      {4, "log offsets: one log file per job attempt", kLogOffsets},
   };
   return kMigrations;
 }

@@ -1,0 +1,86 @@
+#include "store/job_log.h"
+
+#include <fmt/format.h>
+
+#include <system_error>
+
+namespace sluice::store {
+namespace {
+
+// One step attempt's slice of a JobLog: counts its own lines and bytes.
+class AttemptLog : public engine::LogWriter {
+ public:
+  explicit AttemptLog(std::shared_ptr<JobLog> job) : job_(std::move(job)) {}
+  ~AttemptLog() override { close(); }
+
+  void append_line(std::string_view line) override {
+    if (closed_ || !job_->append(line)) return;
+    ++lines_;
+    bytes_ += static_cast<int64_t>(line.size()) + 1;
+  }
+  // A finished attempt's text is on disk: `sluice logs` may read it at once.
+  void close() override {
+    if (closed_) return;
+    closed_ = true;
+    job_->flush();
+  }
+  int64_t lines() const override { return lines_; }
+  int64_t bytes() const override { return bytes_; }
+
+ private:
+  std::shared_ptr<JobLog> job_;
+  bool closed_ = false;
+  int64_t lines_ = 0;
+  int64_t bytes_ = 0;
+};
+
+}  // namespace
+
+std::shared_ptr<engine::LogWriter> JobLog::open_attempt(int64_t* offset) {
+  {
+    std::lock_guard lock(mutex_);
+    *offset = writer_ ? writer_->bytes() : 0;
+  }
+  return std::make_shared<AttemptLog>(shared_from_this());
+}
+
+bool JobLog::append(std::string_view line) {
+  std::lock_guard lock(mutex_);
+  if (closed_ || !open_error_.empty()) return false;
+  if (!writer_) {
+    std::error_code ec;
+    std::filesystem::create_directories(file_.parent_path(), ec);
+    if (ec) {
+      open_error_ = fmt::format("cannot create log directory {}: {}", file_.parent_path().string(), ec.message());
+      return false;
+    }
+    auto opened = FileLogWriter::open(file_, options_);
+    if (!opened) {
+      open_error_ = opened.error().message;
+      return false;
+    }
+    writer_ = std::move(*opened);
+  }
+  int64_t dropped = writer_->dropped_lines();
+  writer_->append_line(line);
+  return writer_->dropped_lines() == dropped;
+}
+
+void JobLog::flush() {
+  std::lock_guard lock(mutex_);
+  if (writer_) writer_->flush();
+}
+
+void JobLog::close() {
+  std::lock_guard lock(mutex_);
+  closed_ = true;
+  if (writer_) writer_->close();
+}
+
+std::string JobLog::error() const {
+  std::lock_guard lock(mutex_);
+  if (!open_error_.empty()) return open_error_;
+  return writer_ ? writer_->write_error() : "";
+}
+
+}  // namespace sluice::store
