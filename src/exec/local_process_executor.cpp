@@ -144,15 +144,20 @@ void feed(Execution& e, std::string_view data, size_t max_line) {
   }
 }
 
-void close_output(Execution& e) {
-  if (e.child.output_fd >= 0) ::close(e.child.output_fd);
+// Unregisters before closing: once closed, the fd number may be reused at once by another
+// thread's pipe or pidfd, and a late EPOLL_CTL_DEL would unregister that one instead.
+void close_output(Execution& e, int epoll_fd) {
+  if (e.child.output_fd >= 0) {
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, e.child.output_fd, nullptr);
+    ::close(e.child.output_fd);
+  }
   e.child.output_fd = -1;
   if (!e.partial.empty() || e.in_fragment) end_line(e);
 }
 
 // Reads what the pipe has now. `limit` bounds the bytes taken (the final drain after exit
 // reads only what was already written, so a background writer cannot keep us here).
-void read_output(Execution& e, char* buffer, size_t max_line, int max_reads, size_t limit) {
+void read_output(Execution& e, int epoll_fd, char* buffer, size_t max_line, int max_reads, size_t limit) {
   for (int i = 0; i < max_reads && limit > 0 && e.child.output_fd >= 0; ++i) {
     ssize_t n = ::read(e.child.output_fd, buffer, std::min(kReadBuffer, limit));
     if (n > 0) {
@@ -166,7 +171,7 @@ void read_output(Execution& e, char* buffer, size_t max_line, int max_reads, siz
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) return;
-    close_output(e);  // EOF (n == 0) or a read error
+    close_output(e, epoll_fd);  // EOF (n == 0) or a read error
   }
 }
 
@@ -447,9 +452,7 @@ void LocalProcessExecutor::run_io_loop() {
         } else if (kind == kOutputTag && pass == 0) {
           Execution* e = find(static_cast<engine::ExecutionId>(key));
           if (e == nullptr || e->child.output_fd < 0) continue;
-          int fd = e->child.output_fd;
-          read_output(*e, buffer.get(), max_line, kReadsPerWakeup, SIZE_MAX);
-          if (e->child.output_fd < 0) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+          read_output(*e, epoll_fd_, buffer.get(), max_line, kReadsPerWakeup, SIZE_MAX);
         } else if (kind == kExitTag && pass == 1) {
           Execution* e = find(static_cast<engine::ExecutionId>(key));
           if (e == nullptr || e->exited) continue;
@@ -475,17 +478,19 @@ void LocalProcessExecutor::run_io_loop() {
         int fd = e->child.output_fd;
         int available = 0;
         if (::ioctl(fd, FIONREAD, &available) == 0 && available > 0) {
-          read_output(*e, buffer.get(), max_line, INT32_MAX, static_cast<size_t>(available));
+          read_output(*e, epoll_fd_, buffer.get(), max_line, INT32_MAX, static_cast<size_t>(available));
         }
-        ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
         if (e->child.output_fd >= 0) {
           // Something in the group still holds the pipe: keep draining it, detached.
+          epoll_event event{};
+          event.events = EPOLLIN;
+          event.data.u64 = tag(static_cast<uint64_t>(fd), kLingeringTag);
+          ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event);
           lingering.emplace(fd, e->child.pid);
-          watch(fd, tag(static_cast<uint64_t>(fd), kLingeringTag));
           e->child.output_fd = -1;
         }
       }
-      close_output(*e);
+      close_output(*e, epoll_fd_);
       engine::StepOutcome outcome = make_outcome(*e);
       auto on_done = std::move(e->on_done);
       running.erase(e->id);

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <deque>
 #include <future>
 #include <thread>
 
@@ -437,6 +438,26 @@ TEST_F(ExecutorTest, FiftyConcurrentExecutions) {
     EXPECT_EQ(o.exit_code, i % 7) << i;
     EXPECT_EQ(o.outputs, (std::vector<std::pair<std::string, std::string>>{{"out", std::to_string(i)}}));
     EXPECT_EQ(logs[i]->all(), (std::vector<std::string>{"step " + std::to_string(i)}));
+  }
+}
+
+// Steps that end while others start: the I/O thread closes a finished step's pipe while
+// the starting thread creates pipes and pidfds that may get the same fd numbers. A step
+// whose registration was lost to such a reuse would never finish (wait() aborts).
+TEST_F(ExecutorTest, StepsStartingWhileOthersFinishAreAllSeenToExit) {
+  constexpr int kSteps = 400;
+  constexpr size_t kInFlight = 3;
+  std::deque<Started> running;
+  for (int i = 0; i < kSteps; ++i) {
+    if (running.size() == kInFlight) {
+      EXPECT_EQ(wait(running.front()).exit_code, 0);
+      running.pop_front();
+    }
+    running.push_back(start(executor_, request(i % 2 == 0 ? "true" : "echo x")));
+  }
+  while (!running.empty()) {
+    EXPECT_EQ(wait(running.front()).exit_code, 0);
+    running.pop_front();
   }
 }
 
