@@ -393,6 +393,7 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
   StepRequest request;
 
   std::string action_name = step.id.empty() ? "__run_" + std::to_string(step_counter_) : step.id;
+  ++step_counter_;
   std::map<std::string, std::string> env = options.base_env;
   for (auto& [k, v] : default_step_env(options, ctx.contexts.get("github"), in_.planned->job_id, action_name))
     env[k] = v;
@@ -423,9 +424,11 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
   if (!std::filesystem::is_directory(request.working_directory))
     return Error{"working-directory '" + request.working_directory + "' does not exist", dir ? dir->pos : step.pos};
 
+  // One directory per job instance and attempt; the executor names each step's files
+  // uniquely inside it and removes them once read.
   std::filesystem::path temp = std::filesystem::path(options.step_files_dir.empty() ? options.temp_dir
                                                                                   : options.step_files_dir) /
-                               dir_name_ / std::to_string(++step_counter_);
+                               dir_name_;
   std::error_code ec;
   std::filesystem::create_directories(temp, ec);
   if (ec) return Error{"cannot create " + temp.string() + ": " + ec.message(), {}};

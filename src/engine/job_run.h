@@ -137,7 +137,7 @@ class JobRun {
   bool posts_added_ = false;
   std::map<std::string, std::string> last_action_inputs_;  // of the action step just built
   std::string dir_name_;  // of this instance's step directories
-  int step_counter_ = 0;  // for per-step temp directories
+  int step_counter_ = 0;  // steps started: names GITHUB_ACTION of steps without an id
 };
 
 }  // namespace sluice::engine

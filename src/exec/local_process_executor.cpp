@@ -78,6 +78,7 @@ struct LocalProcessExecutor::Execution {
   std::unique_ptr<re2::RE2> pattern;  // outlives processor, which points at it
   std::unique_ptr<WorkflowCommandProcessor> processor;
   std::array<std::string, kFileNames.size()> files;
+  std::string script_file;  // empty for node steps, which run the action's own file
 
   std::string partial;      // an incomplete line carried over between reads
   bool in_fragment = false; // part of the current line was already emitted (over-long)
@@ -210,6 +211,9 @@ engine::StepOutcome make_outcome(Execution& e) {
     if (!out.error_message.empty()) out.error_message += "; ";
     out.error_message += std::move(error);
   }
+  // Read; a run of thousands of steps must not pile up files in (memory-backed) tmpfs.
+  for (const std::string& file : e.files) ::unlink(file.c_str());
+  if (!e.script_file.empty()) ::unlink(e.script_file.c_str());
   return out;
 }
 
@@ -265,6 +269,7 @@ engine::ExecutionId LocalProcessExecutor::start(engine::StepRequest request,
   std::string prefix = request.temp_dir + "/sluice_" + std::to_string(id) + "_";
 
   ShellCommand command;
+  std::string script_file;
   if (request.kind == engine::StepRequest::Kind::kNode) {
     Result<ShellCommand> node = resolve_node(request.script_path, path_env);
     if (!node.ok()) return fail(node.error().message);
@@ -277,10 +282,12 @@ engine::ExecutionId LocalProcessExecutor::start(engine::StepRequest request,
                                    shell->script_suffix, 0755);
     if (!error.empty()) return fail(error);
     command = shell->command_for(script_path);
+    script_file = std::move(script_path);
   }
 
   auto e = std::make_unique<Execution>();
   e->id = id;
+  e->script_file = std::move(script_file);
   if (!request.log_pattern.empty()) {
     RE2::Options re_options;
     re_options.set_log_errors(false);
