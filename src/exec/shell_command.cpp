@@ -9,15 +9,43 @@
 namespace sluice::exec {
 namespace {
 
-std::vector<std::string> split_whitespace(std::string_view text) {
+// Splits a custom shell template into words the way a POSIX shell would, without
+// expansions: blanks separate words, '...' is literal, "..." keeps blanks and lets a
+// backslash escape " and \, and a backslash outside quotes escapes the next character.
+// So `perl -e 'print 1' {0}` or `"/opt/my tools/run" {0}` keep their words whole.
+Result<std::vector<std::string>> split_words(std::string_view text) {
   std::vector<std::string> words;
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n')) ++i;
-    size_t start = i;
-    while (i < text.size() && text[i] != ' ' && text[i] != '\t' && text[i] != '\n') ++i;
-    if (i > start) words.emplace_back(text.substr(start, i - start));
+  std::string word;
+  bool in_word = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == ' ' || c == '\t' || c == '\n') {
+      if (in_word) words.push_back(std::move(word));
+      word.clear();
+      in_word = false;
+      continue;
+    }
+    in_word = true;
+    if (c == '\\' && i + 1 < text.size()) {
+      word.push_back(text[++i]);
+    } else if (c == '\'' || c == '"') {
+      size_t close = i + 1;
+      for (; close < text.size() && text[close] != c; ++close) {
+        if (c == '"' && text[close] == '\\' && close + 1 < text.size() &&
+            (text[close + 1] == '"' || text[close + 1] == '\\')) {
+          ++close;
+        }
+        word.push_back(text[close]);
+      }
+      if (close >= text.size()) {
+        return Error{"custom shell '" + std::string(text) + "': unterminated " + (c == '"' ? "\"" : "'"), {}};
+      }
+      i = close;
+    } else {
+      word.push_back(c);
+    }
   }
+  if (in_word) words.push_back(std::move(word));
   return words;
 }
 
@@ -157,7 +185,9 @@ Result<ShellSpec> resolve_shell(std::string_view shell, std::string_view path_en
                      "(the script path), e.g. 'perl {0}'",
                  {}};
   }
-  std::vector<std::string> words = split_whitespace(shell);
+  Result<std::vector<std::string>> split = split_words(shell);
+  if (!split.ok()) return split.error();
+  std::vector<std::string>& words = *split;
   if (words.empty() || words[0].find("{0}") != std::string::npos) {
     return Error{"custom shell '" + std::string(shell) +
                      "' must start with a program, e.g. 'perl {0}'",

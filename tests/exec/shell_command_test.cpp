@@ -105,8 +105,11 @@ TEST(ResolveShell, CustomTemplate) {
   FakePath path{"perl"};
   EXPECT_EQ(args_of("perl  -w {0}  --x", path),
             (std::vector<std::string>{path.bin("perl"), "perl", "-w", "/tmp/s.x", "--x"}));
+  // Quotes keep words whole, as a shell would (no expansions).
   EXPECT_EQ(args_of("perl -e 'do \"{0}\"'", path),
-            (std::vector<std::string>{path.bin("perl"), "perl", "-e", "'do", "\"/tmp/s.x\"'"}));
+            (std::vector<std::string>{path.bin("perl"), "perl", "-e", "do \"/tmp/s.x\""}));
+  EXPECT_EQ(args_of("perl \"-Mlib=a b\" x\\ y \"q\\\"\" {0}", path),
+            (std::vector<std::string>{path.bin("perl"), "perl", "-Mlib=a b", "x y", "q\"", "/tmp/s.x"}));
 }
 
 TEST(ResolveShell, CustomTemplateErrors) {
@@ -118,6 +121,9 @@ TEST(ResolveShell, CustomTemplateErrors) {
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().message.find("'ruby' not found"), std::string::npos);
   EXPECT_FALSE(resolve_shell("{0}", path.path()).ok());
+  Result<ShellSpec> unterminated = resolve_shell("perl -e 'oops {0}", path.path());
+  ASSERT_FALSE(unterminated.ok());
+  EXPECT_NE(unterminated.error().message.find("unterminated '"), std::string::npos);
 }
 
 TEST(ResolveNode, FoundAndMissing) {
