@@ -113,26 +113,6 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
   o.runner_name = "sluice-local";
   o.artifacts_root = fs::absolute(data_dir / "artifacts").lexically_normal().string();
 
-  WorkflowLock lock;
-  if (workflow.concurrency) {
-    expr::EvalContext ctx;
-    ctx.contexts.set("github", o.github);
-    ctx.contexts.set("inputs", inputs);
-    ctx.contexts.set("vars", o.vars);
-    auto group = expr::evaluate_string(workflow.concurrency->group.text, ctx);
-    bool cancel_in_progress = false;
-    if (workflow.concurrency->cancel_in_progress) {
-      auto v = engine::evaluate_scalar(workflow.concurrency->cancel_in_progress->text, ctx);
-      cancel_in_progress = v.ok() && v->truthy();
-    }
-    std::string error;
-    if (!lock.acquire(data_dir.string(), group.ok() ? group->to_string() : workflow.concurrency->group.text,
-                      cancel_in_progress, std::cout, error)) {
-      std::cerr << "sluice run: " << error << "\n";
-      return engine::RunStatus::kFailure;
-    }
-  }
-
   engine::Engine engine(plan, context);
   engine::RunRecord run;
   run.workflow_file = workflow.file;
@@ -149,6 +129,38 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
     auto name = expr::evaluate_string(workflow.run_name->text, ctx);
     if (name.ok()) run.run_name = name->to_string();
   }
+
+  WorkflowLock lock;
+  if (workflow.concurrency) {
+    expr::EvalContext ctx;
+    ctx.contexts.set("github", o.github);
+    ctx.contexts.set("inputs", inputs);
+    ctx.contexts.set("vars", o.vars);
+    auto group = expr::evaluate_string(workflow.concurrency->group.text, ctx);
+    bool cancel_in_progress = false;
+    if (workflow.concurrency->cancel_in_progress) {
+      auto v = engine::evaluate_scalar(workflow.concurrency->cancel_in_progress->text, ctx);
+      cancel_in_progress = v.ok() && v->truthy();
+    }
+    std::string name = group.ok() ? group->to_string() : workflow.concurrency->group.text;
+    std::string error;
+    switch (lock.acquire(data_dir.string(), name, cancel_in_progress, g_interrupts, std::cout, error)) {
+      case WorkflowLock::Outcome::kAcquired:
+        break;
+      case WorkflowLock::Outcome::kFailed:
+        std::cerr << "sluice run: " << error << "\n";
+        return engine::RunStatus::kFailure;
+      case WorkflowLock::Outcome::kCancelled: {
+        // Recorded like GitHub's cancelled pending run: in the history, with no jobs.
+        run.status = engine::RunStatus::kCancelled;
+        run.created_ms = run.started_ms = run.finished_ms = clock.now_ms();
+        if (Status s = store.create_run(run); !s.ok()) std::cerr << "sluice run: " << s.error().message << "\n";
+        std::cout << "run " << run.id << " cancelled while waiting for concurrency group '" << name << "'\n";
+        return engine::RunStatus::kCancelled;
+      }
+    }
+  }
+
   if (Status s = engine.start(run); !s.ok()) {
     std::cerr << "sluice run: cannot record the run: " << s.error().message << "\n";
     return engine::RunStatus::kFailure;

@@ -378,8 +378,9 @@ void Engine::start_instances() {
   }
 }
 
-// Job-level `concurrency`: one instance per group at a time; with cancel-in-progress a
-// newcomer cancels the holder.
+// Job-level `concurrency`, as GitHub does it: one instance per group runs and one waits;
+// an instance that joins the group while another waits cancels the waiting one, and with
+// cancel-in-progress it also cancels the one running.
 bool Engine::acquire_group(JobNode& n, size_t index) {
   const auto& concurrency = n.planned->job->concurrency;
   if (!concurrency) return true;
@@ -399,8 +400,20 @@ bool Engine::acquire_group(JobNode& n, size_t index) {
         for (auto& r : other->runs)
           if (r && !r->finished() && r->record().key == held->second) r->cancel(false);
     }
+    auto [pending, added] = pending_groups_.try_emplace(name, &n, index);
+    if (!added && pending->second != std::pair(&n, index)) {
+      auto [waiting, waiting_index] = pending->second;
+      JobRecord& superseded = waiting->records[waiting_index];
+      superseded.status = RunStatus::kCancelled;
+      superseded.reason = "a newer job of concurrency group '" + name + "' is waiting";
+      superseded.finished_ms = context_.clock.now_ms();
+      save_job(superseded);
+      node_instance_done(*waiting);
+      pending->second = {&n, index};
+    }
     return false;
   }
+  pending_groups_.erase(name);
   held_groups_[name] = n.records[index].key;
   n.groups[index] = name;
   return true;

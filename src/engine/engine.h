@@ -71,6 +71,8 @@ class Engine {
   RunRecord run_;
   std::vector<std::unique_ptr<JobNode>> nodes_;  // plan order
   std::map<std::string, std::string> held_groups_;  // concurrency group -> instance key
+  // The one instance waiting for each held group (GitHub keeps one pending per group).
+  std::map<std::string, std::pair<JobNode*, size_t>> pending_groups_;
   int running_instances_ = 0;
   bool cancelled_ = false;
   bool finished_ = false;

@@ -325,6 +325,29 @@ jobs:
   EXPECT_THAT(running(), ElementsAre("b"));
 }
 
+TEST_F(EngineTest, ConcurrencyKeepsOnlyTheNewestPendingJob) {
+  start(R"(
+on: push
+jobs:
+  a: {runs-on: x, concurrency: deploy, steps: [{run: a}]}
+  b: {runs-on: x, concurrency: deploy, steps: [{run: b}]}
+  c: {runs-on: x, needs: go, concurrency: deploy, steps: [{run: c}]}
+  go: {runs-on: x, steps: [{run: go}]}
+)");
+  EXPECT_THAT(running(), ElementsAre("a", "go"));
+  EXPECT_EQ(job("b").status, RunStatus::kQueued);  // pending: waits for a
+  finish("go");  // c joins the group while b waits: b gives way
+  EXPECT_EQ(job("b").status, RunStatus::kCancelled);
+  EXPECT_NE(job("b").reason.find("newer job of concurrency group 'deploy'"), std::string::npos) << job("b").reason;
+  EXPECT_THAT(running(), ElementsAre("a"));
+  finish("a");
+  EXPECT_THAT(running(), ElementsAre("c"));
+  finish("c");
+  EXPECT_TRUE(engine_->finished());
+  EXPECT_EQ(job("a").status, RunStatus::kSuccess);
+  EXPECT_EQ(job("c").status, RunStatus::kSuccess);
+}
+
 TEST_F(EngineTest, ConcurrencyCancelInProgressCancelsTheHolder) {
   start(R"(
 on: push

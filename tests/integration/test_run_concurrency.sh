@@ -32,17 +32,26 @@ sluice_run --event schedule -w .github/workflows/parallel.yml --jobs 2 --var mod
 check_rc 1 "--jobs 2"
 check_contains "3 actions: 1 succeeded, 2 failed" "--jobs 2"
 
+# One pending job per group: the newest waiting job cancels the one that waited before it.
+sluice_run --jobs 4 -w .github/workflows/pending.yml
+check_rc 0 "pending"
+check_eq "$(job_status first)" success "pending: first"
+check_eq "$(job_status second)" cancelled "pending: second, superseded while it waited"
+check_eq "$(job_status third)" success "pending: third"
+check_eq "$(tr '\n' ' ' <"$REPO/pending.txt")" "first third " "pending: jobs that ran, in order"
+
 # Workflow-level concurrency between two `sluice run` processes sharing the data directory.
-bg_run() {  # bg_run OUTFILE ARGS...: a run in the background; its exit code goes to OUTFILE.rc
-  local out=$1
-  shift
+# bg_run OUTFILE TEXT ARGS...: a run in the background; its exit code goes to OUTFILE.rc.
+# Returns once its output shows TEXT (at most 10 s), and a little later.
+bg_run() {
+  local out=$1 text=$2
+  shift 2
   rm -f "$out" "$out.rc"
   ( rc=0; timeout 60 "$SLUICE" run "$REPO" --data-dir "$DATA" "$@" >"$out" 2>&1 || rc=$?; echo "$rc" >"$out.rc" ) &
-  # Wait (up to 10 s) until its job has started, then a little more.
-  for _ in $(seq 100); do grep -qF "[j] started" "$out" 2>/dev/null && break; sleep 0.1; done
+  for _ in $(seq 100); do grep -qF "$text" "$out" 2>/dev/null && break; sleep 0.1; done
   sleep 0.2
 }
-bg_run "$WORK/first" --event workflow_dispatch -w .github/workflows/run-queue.yml
+bg_run "$WORK/first" "[j] started" --event workflow_dispatch -w .github/workflows/run-queue.yml
 sluice_run --event workflow_dispatch -w .github/workflows/run-queue.yml
 wait
 check_rc 0 "run-level queue: second run"
@@ -50,7 +59,24 @@ check_eq "$(cat "$WORK/first.rc")" 0 "run-level queue: first run"
 check_contains "waiting for the run in progress" "run-level queue: second run"
 check_eq "$(wc -l <"$REPO/run-queue.txt")" 2 "run-level queue: both runs finished"
 
-bg_run "$WORK/first" --event workflow_dispatch -w .github/workflows/run-cancel.yml --var t=20
+# Three runs of one group: the second waits; the third takes its place (the second is
+# cancelled and recorded as such) and runs after the first.
+rm -f "$REPO/run-queue.txt"
+bg_run "$WORK/first" "[j] started" --event workflow_dispatch -w .github/workflows/run-queue.yml --var t=3
+bg_run "$WORK/second" "waiting for the run in progress" --event workflow_dispatch -w .github/workflows/run-queue.yml
+sluice_run --event workflow_dispatch -w .github/workflows/run-queue.yml
+wait
+check_rc 0 "run-level pending: third run"
+check_contains "cancelling the pending run" "run-level pending: third run"
+check_eq "$(cat "$WORK/first.rc")" 0 "run-level pending: first run"
+check_eq "$(cat "$WORK/second.rc")" 130 "run-level pending: second run cancelled"
+grep -q "cancelled while waiting for concurrency group 'run-level-queue'" "$WORK/second" ||
+  fail "run-level pending: second run's message: $(cat "$WORK/second")"
+check_eq "$(wc -l <"$REPO/run-queue.txt")" 2 "run-level pending: two runs ran"
+check_eq "$(db "SELECT count(*) FROM runs WHERE status='cancelled' AND workflow_name='run-queue'")" 1 \
+  "run-level pending: the cancelled run is in the history"
+
+bg_run "$WORK/first" "[j] started" --event workflow_dispatch -w .github/workflows/run-cancel.yml --var t=20
 start=$SECONDS
 sluice_run --event workflow_dispatch -w .github/workflows/run-cancel.yml --var t=0.1
 wait
