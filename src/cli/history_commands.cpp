@@ -150,8 +150,9 @@ int print_logs(store::SqliteStore& history, engine::RunDetail detail, const std:
       if (attempt.log_path.empty()) continue;
       std::string id = fmt::format("{}/{}/{}/{}", attempt.job_key, attempt.step_index, attempt.job_attempt,
                                    attempt.attempt);
-      auto it = tails.try_emplace(id, store::LogTail::of(history.log_file(attempt.log_path), attempt)).first;
-      if (engine::is_terminal(attempt.status)) {
+      auto it = tails.try_emplace(id, history.log_file(attempt.log_path), static_cast<uint64_t>(attempt.log_offset))
+                    .first;
+      if (engine::is_terminal(attempt.status)) {  // its slice is complete: bound it
         it->second.set_end(static_cast<uint64_t>(attempt.log_offset + attempt.log_bytes));
       }
       if (!follow) {

@@ -404,11 +404,13 @@ bool Engine::acquire_group(JobNode& n, size_t index) {
     if (!added && pending->second != std::pair(&n, index)) {
       auto [waiting, waiting_index] = pending->second;
       JobRecord& superseded = waiting->records[waiting_index];
-      superseded.status = RunStatus::kCancelled;
-      superseded.reason = "a newer job of concurrency group '" + name + "' is waiting";
-      superseded.finished_ms = context_.clock.now_ms();
-      save_job(superseded);
-      node_instance_done(*waiting);
+      if (!is_terminal(superseded.status) && !waiting->runs[waiting_index]) {  // not cancelled meanwhile
+        superseded.status = RunStatus::kCancelled;
+        superseded.reason = "a newer job of concurrency group '" + name + "' is waiting";
+        superseded.finished_ms = context_.clock.now_ms();
+        save_job(superseded);
+        node_instance_done(*waiting);
+      }
       pending->second = {&n, index};
     }
     return false;

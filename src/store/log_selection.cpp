@@ -118,12 +118,6 @@ std::string attempt_header(const RunDetail& detail, const AttemptRecord& attempt
   return fmt::format("==> {} / {} / {} [{}] <==", attempt.job_key, step, which, engine::to_string(attempt.status));
 }
 
-LogTail LogTail::of(const std::filesystem::path& file, const engine::AttemptRecord& attempt) {
-  LogTail tail(file, static_cast<uint64_t>(attempt.log_offset));
-  if (engine::is_terminal(attempt.status)) tail.set_end(static_cast<uint64_t>(attempt.log_offset + attempt.log_bytes));
-  return tail;
-}
-
 uint64_t LogTail::copy_new(std::ostream& out, bool final) {
   if (offset_ >= end_) return 0;
   std::ifstream in(path_, std::ios::binary);

@@ -31,8 +31,6 @@ std::string attempt_header(const engine::RunDetail& detail, const engine::Attemp
 class LogTail {
  public:
   LogTail(std::filesystem::path path, uint64_t begin = 0) : path_(std::move(path)), offset_(begin) {}
-  // For an attempt: its slice of its log file, bounded when the attempt has finished.
-  static LogTail of(const std::filesystem::path& file, const engine::AttemptRecord& attempt);
   void set_end(uint64_t end) { end_ = end; }
   // Copies the text added since the last call to `out`; returns the bytes copied.
   // A missing file reads as empty.
