@@ -1,6 +1,6 @@
 // libFuzzer target: everything that parses what a step prints or writes — workflow
 // command lines (through the full processor, with masking and a log pattern) and the
-// GITHUB_OUTPUT/ENV/STATE and GITHUB_PATH file formats.
+// GITHUB_OUTPUT/ENV/STATE and GITHUB_PATH file formats — plus custom `shell:` templates.
 // Build: cmake -DSLUICE_FUZZ=ON with clang; run: build/fuzz/step_output_fuzz -max_total_time=60
 #include <re2/re2.h>
 
@@ -11,6 +11,7 @@
 
 #include "core/secret_masker.h"
 #include "exec/file_commands.h"
+#include "exec/shell_command.h"
 #include "exec/workflow_commands.h"
 
 namespace {
@@ -48,5 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   exec::KeyValues values;
   (void)exec::parse_key_value_file(text, "$GITHUB_OUTPUT", values);
   (void)exec::parse_path_file(text);
+  // A PATH where no program is found: the template is only parsed.
+  (void)exec::resolve_shell(std::string(text) + " {0}", "/nonexistent-sluice-fuzz");
   return 0;
 }
