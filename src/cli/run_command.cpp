@@ -144,7 +144,8 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
     }
     std::string name = group.ok() ? group->to_string() : workflow.concurrency->group.text;
     std::string error;
-    switch (lock.acquire(data_dir.string(), name, cancel_in_progress, g_interrupts, std::cout, error)) {
+    switch (lock.acquire(data_dir.string(), name, cancel_in_progress, workflow.concurrency->queue_all, g_interrupts,
+                         std::cout, error)) {
       case WorkflowLock::Outcome::kAcquired:
         break;
       case WorkflowLock::Outcome::kFailed:

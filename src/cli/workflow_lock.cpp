@@ -15,45 +15,55 @@
 namespace sluice::cli {
 namespace {
 
-struct flock whole_file(short type) {
+// A write lock on bytes [start, start + length) of the file; length 0 is "to the end",
+// so the default is the whole file.
+struct flock range(short type, off_t start = 0, off_t length = 0) {
   struct flock lock {};
   lock.l_type = type;
-  lock.l_whence = SEEK_SET;  // l_start = l_len = 0: the whole file
+  lock.l_whence = SEEK_SET;
+  lock.l_start = start;
+  lock.l_len = length;
   return lock;
 }
 
-bool try_lock(int fd) {
-  struct flock lock = whole_file(F_WRLCK);
+bool try_lock(int fd, off_t start = 0, off_t length = 0) {
+  struct flock lock = range(F_WRLCK, start, length);
   return fcntl(fd, F_SETLK, &lock) == 0;
 }
 
 // The process holding the lock on `fd`, or 0 when nobody does.
-pid_t holder_of(int fd) {
-  struct flock lock = whole_file(F_WRLCK);
+pid_t holder_of(int fd, off_t start = 0, off_t length = 0) {
+  struct flock lock = range(F_WRLCK, start, length);
   if (fcntl(fd, F_GETLK, &lock) != 0 || lock.l_type == F_UNLCK) return 0;
   return lock.l_pid;
 }
 
 // Waits for the lock; false when a signal raised `interrupts` meanwhile.
-bool wait_lock(int fd, const std::atomic<int>& interrupts) {
-  struct flock lock = whole_file(F_WRLCK);
+bool wait_lock(int fd, const std::atomic<int>& interrupts, off_t start = 0, off_t length = 0) {
+  struct flock lock = range(F_WRLCK, start, length);
   while (fcntl(fd, F_SETLKW, &lock) != 0) {
     if (errno != EINTR || interrupts > 0) return false;
   }
   return interrupts == 0;
 }
 
+void unlock(int fd, off_t start, off_t length) {
+  struct flock lock = range(F_UNLCK, start, length);
+  fcntl(fd, F_SETLK, &lock);
+}
+
 }  // namespace
 
 WorkflowLock::~WorkflowLock() {
-  for (int fd : {pending_fd_, run_fd_}) {
+  for (int fd : {pending_fd_, queue_fd_, run_fd_}) {
     if (fd >= 0) close(fd);  // releases the lock
   }
 }
 
 WorkflowLock::Outcome WorkflowLock::acquire(const std::string& data_dir, const std::string& group,
-                                            bool cancel_in_progress, const std::atomic<int>& interrupts,
-                                            std::ostream& progress, std::string& error) {
+                                            bool cancel_in_progress, bool queue_all,
+                                            const std::atomic<int>& interrupts, std::ostream& progress,
+                                            std::string& error) {
   std::string key = to_lower(group);  // group names are case-insensitive
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
@@ -68,11 +78,24 @@ WorkflowLock::Outcome WorkflowLock::acquire(const std::string& data_dir, const s
     if (fd < 0) error = "cannot open " + path + ": " + std::strerror(errno);
     return fd >= 0;
   };
-  if (!open_lock(".lock", run_fd_)) return Outcome::kFailed;
+  if (!open_lock(".lock", run_fd_) || !open_lock(".pending", pending_fd_)) return Outcome::kFailed;
+  if (queue_all) {
+    if (!open_lock(".queue", queue_fd_)) return Outcome::kFailed;
+    Outcome turn = wait_turn(interrupts, progress, group);
+    if (turn == Outcome::kFailed) error = "cannot take a place in the queue of concurrency group '" + group + "'";
+    if (turn != Outcome::kAcquired) return turn;
+    // Our predecessor has finished; a run of the group without `queue: max` may hold it.
+    if (!try_lock(run_fd_)) {
+      progress << "concurrency group '" << group << "': waiting for the run in progress (pid "
+               << holder_of(run_fd_) << ")\n";
+      progress.flush();
+      if (!wait_lock(run_fd_, interrupts)) return Outcome::kCancelled;
+    }
+    return Outcome::kAcquired;
+  }
   if (try_lock(run_fd_)) return Outcome::kAcquired;
 
   // Take the pending slot; whoever held it gives way (GitHub keeps only the newest).
-  if (!open_lock(".pending", pending_fd_)) return Outcome::kFailed;
   if (!try_lock(pending_fd_)) {
     if (pid_t waiting = holder_of(pending_fd_); waiting > 0) {
       progress << "concurrency group '" << group << "': cancelling the pending run (pid " << waiting
@@ -93,6 +116,29 @@ WorkflowLock::Outcome WorkflowLock::acquire(const std::string& data_dir, const s
   if (!wait_lock(run_fd_, interrupts)) return Outcome::kCancelled;
   close(pending_fd_);  // the slot is free for the next run to wait in
   pending_fd_ = -1;
+  return Outcome::kAcquired;
+}
+
+WorkflowLock::Outcome WorkflowLock::wait_turn(const std::atomic<int>& interrupts, std::ostream& progress,
+                                              const std::string& group) {
+  // Take a ticket: the counter is read and bumped under the .pending lock.
+  if (!wait_lock(pending_fd_, interrupts)) return Outcome::kCancelled;
+  int64_t ticket = 0;
+  if (pread(queue_fd_, &ticket, sizeof ticket, 0) != static_cast<ssize_t>(sizeof ticket)) ticket = 0;
+  int64_t next = ticket + 1;
+  bool written = pwrite(queue_fd_, &next, sizeof next, 0) == static_cast<ssize_t>(sizeof next);
+  // Byte 8 + N stands for ticket N, held until this run ends (the fd closes).
+  bool held = written && try_lock(queue_fd_, static_cast<off_t>(8 + ticket), 1);
+  unlock(pending_fd_, 0, 0);
+  if (!held) return Outcome::kFailed;
+  if (ticket == 0) return Outcome::kAcquired;
+  off_t previous = static_cast<off_t>(8 + ticket - 1);
+  if (pid_t ahead = holder_of(queue_fd_, previous, 1); ahead > 0) {
+    progress << "concurrency group '" << group << "': queued behind the run of pid " << ahead << "\n";
+    progress.flush();
+  }
+  if (!wait_lock(queue_fd_, interrupts, previous, 1)) return Outcome::kCancelled;
+  unlock(queue_fd_, previous, 1);
   return Outcome::kAcquired;
 }
 

@@ -1,13 +1,17 @@
 // Workflow-level `concurrency:` between `sluice run` processes that share a data dir,
-// with GitHub's rules: at most one run of a group in progress and one pending; a run
-// that joins the group while one is pending cancels the pending one; with
-// `cancel-in-progress: true` it also cancels the run in progress.
+// with GitHub's rules: one run of a group in progress at a time. With `queue: single`
+// (the default) one more run waits, and a run that joins the group while one waits
+// cancels the waiting one; with `queue: max` every run waits its turn, first come first
+// served. With `cancel-in-progress: true` a newcomer also cancels the run in progress.
 //
-// Two lock files per group, <data-dir>/locks/<sha256(group)>.lock (held by the run in
-// progress for its whole run) and .pending (held by the run waiting for it). They are
-// POSIX record locks (fcntl), because F_GETLK names the process holding a lock, so the
-// run to cancel (with SIGINT, as Ctrl-C would) is always the holder, never a stale pid.
-// The kernel drops the locks when a process dies, so a crashed run never blocks a group.
+// Lock files per group, in <data-dir>/locks/<sha256(group)>: `.lock`, held by the run in
+// progress for its whole run; `.pending`, held by the run waiting (queue: single) or
+// briefly by a run taking a ticket (queue: max); `.queue`, a ticket counter whose byte N
+// is locked by ticket N's run while it waits and runs, so that ticket N + 1 waits for
+// exactly that. They are POSIX record locks (fcntl): F_GETLK names the process holding a
+// lock, so the run to cancel (with SIGINT, as Ctrl-C would) is always the holder, never a
+// stale pid. The kernel drops the locks when a process dies, so a crashed run never
+// blocks a group.
 #pragma once
 
 #include <atomic>
@@ -30,11 +34,16 @@ class WorkflowLock {
   };
   // Blocks until the group is ours or `interrupts` is raised (by the SIGINT handler).
   Outcome acquire(const std::string& data_dir, const std::string& group, bool cancel_in_progress,
-                  const std::atomic<int>& interrupts, std::ostream& progress, std::string& error);
+                  bool queue_all, const std::atomic<int>& interrupts, std::ostream& progress,
+                  std::string& error);
 
  private:
+  // queue: max — waits for the run that took the previous ticket.
+  Outcome wait_turn(const std::atomic<int>& interrupts, std::ostream& progress, const std::string& group);
+
   int run_fd_ = -1;
   int pending_fd_ = -1;
+  int queue_fd_ = -1;
 };
 
 }  // namespace sluice::cli

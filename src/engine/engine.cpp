@@ -378,9 +378,10 @@ void Engine::start_instances() {
   }
 }
 
-// Job-level `concurrency`, as GitHub does it: one instance per group runs and one waits;
-// an instance that joins the group while another waits cancels the waiting one, and with
-// cancel-in-progress it also cancels the one running.
+// Job-level `concurrency`, as GitHub does it: one instance of a group runs at a time.
+// With `queue: single` (the default) one more waits, and an instance that joins the group
+// while another waits cancels the waiting one; with `queue: max` all wait, first come first
+// served. With cancel-in-progress a newcomer also cancels the instance running.
 bool Engine::acquire_group(JobNode& n, size_t index) {
   const auto& concurrency = n.planned->job->concurrency;
   if (!concurrency) return true;
@@ -388,36 +389,46 @@ bool Engine::acquire_group(JobNode& n, size_t index) {
   ctx.contexts.set("matrix", n.combos[index].is_null() ? Value::object() : n.combos[index]);
   auto group = expr::evaluate_string(concurrency->group.text, ctx);
   std::string name = to_lower(group.ok() ? group->to_string() : concurrency->group.text);
+  const std::pair<JobNode*, size_t> me(&n, index);
+
+  auto& waiting = waiting_groups_[name];
+  // Waiters cancelled meanwhile (the run, fail-fast) leave the line.
+  std::erase_if(waiting, [](const auto& w) { return is_terminal(w.first->records[w.second].status); });
   auto held = held_groups_.find(name);
-  if (held != held_groups_.end() && held->second != n.records[index].key) {
-    bool cancel_in_progress = false;
-    if (concurrency->cancel_in_progress) {
+  bool free = held == held_groups_.end();
+  if (std::find(waiting.begin(), waiting.end(), me) == waiting.end()) {
+    if (free && waiting.empty()) return hold_group(n, index, name);
+    if (!free && concurrency->cancel_in_progress) {
       auto v = evaluate_scalar(concurrency->cancel_in_progress->text, ctx);
-      cancel_in_progress = v.ok() && v->truthy();
+      if (v.ok() && v->truthy()) {
+        for (auto& other : nodes_)
+          for (auto& r : other->runs)
+            if (r && !r->finished() && r->record().key == held->second) r->cancel(false);
+      }
     }
-    if (cancel_in_progress) {
-      for (auto& other : nodes_)
-        for (auto& r : other->runs)
-          if (r && !r->finished() && r->record().key == held->second) r->cancel(false);
-    }
-    auto [pending, added] = pending_groups_.try_emplace(name, &n, index);
-    if (!added && pending->second != std::pair(&n, index)) {
-      auto [waiting, waiting_index] = pending->second;
-      JobRecord& superseded = waiting->records[waiting_index];
-      if (!is_terminal(superseded.status) && !waiting->runs[waiting_index]) {  // not cancelled meanwhile
+    // While the group is free, whoever waits is about to take it (later in this pass, or
+    // once its own limits allow): only a held group has a pending job to replace.
+    if (!free && !concurrency->queue_all) {
+      for (auto [node, i] : waiting) {
+        JobRecord& superseded = node->records[i];
         superseded.status = RunStatus::kCancelled;
         superseded.reason = "a newer job of concurrency group '" + name + "' is waiting";
         superseded.finished_ms = context_.clock.now_ms();
         save_job(superseded);
-        node_instance_done(*waiting);
+        node_instance_done(*node);
       }
-      pending->second = {&n, index};
+      waiting.clear();
     }
-    return false;
+    waiting.push_back(me);
   }
-  pending_groups_.erase(name);
-  held_groups_[name] = n.records[index].key;
-  n.groups[index] = name;
+  if (!free || waiting.front() != me) return false;
+  waiting.pop_front();
+  return hold_group(n, index, name);
+}
+
+bool Engine::hold_group(JobNode& n, size_t index, const std::string& group) {
+  held_groups_[group] = n.records[index].key;
+  n.groups[index] = group;
   return true;
 }
 

@@ -10,6 +10,7 @@
 // EventLoop and ActionResolver, and every method runs on the loop's thread.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -53,6 +54,7 @@ class Engine {
   bool expand(JobNode& node, const expr::EvalContext& ctx);
   void start_instances();
   bool acquire_group(JobNode& node, size_t index);
+  bool hold_group(JobNode& node, size_t index, const std::string& group);
   void start_instance(JobNode& node, size_t index);
   void on_instance_finished(JobNode& node, size_t index);
   void node_instance_done(JobNode& node);
@@ -71,8 +73,9 @@ class Engine {
   RunRecord run_;
   std::vector<std::unique_ptr<JobNode>> nodes_;  // plan order
   std::map<std::string, std::string> held_groups_;  // concurrency group -> instance key
-  // The one instance waiting for each held group (GitHub keeps one pending per group).
-  std::map<std::string, std::pair<JobNode*, size_t>> pending_groups_;
+  // Instances waiting for each group, first come first: one with `queue: single` (the
+  // default), any number with `queue: max`.
+  std::map<std::string, std::deque<std::pair<JobNode*, size_t>>> waiting_groups_;
   int running_instances_ = 0;
   bool cancelled_ = false;
   bool finished_ = false;

@@ -225,13 +225,22 @@ std::optional<Concurrency> read_concurrency(YamlReader& r, const YAML::Node& nod
     } else if (e.key == "cancel-in-progress") {
       c.cancel_in_progress = r.bool_or_expr(e.value, "'cancel-in-progress'");
     } else {
-      r.diagnostics().warning(e.key_pos, "'queue' in concurrency is not supported yet and is ignored",
-                              "pending runs wait one at a time, as with `queue: single`");
+      auto queue = r.scalar(e.value, "'queue' in " + what);
+      if (queue && (queue->text == "single" || queue->text == "max")) {
+        c.queue_all = queue->text == "max";
+      } else if (queue) {
+        r.diagnostics().error(queue->pos, "'queue' in " + what + " must be 'single' or 'max', not '" + queue->text + "'",
+                              "single: one waits and a newer one replaces it; max: all wait, first come first served");
+      }
     }
   }
   if (!has_group) {
     r.diagnostics().error(c.pos, what + " has no 'group'", "add `group: <name>`");
     return std::nullopt;
+  }
+  if (c.queue_all && c.cancel_in_progress && c.cancel_in_progress->text == "true") {
+    r.diagnostics().error(c.pos, what + ": 'queue: max' cannot be combined with 'cancel-in-progress: true'",
+                          "a run that cancels the one in progress leaves nothing to queue behind");
   }
   return c;
 }

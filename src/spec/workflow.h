@@ -61,6 +61,9 @@ struct Defaults {
 struct Concurrency {
   Scalar group;
   std::optional<Scalar> cancel_in_progress;  // bool or expression
+  // `queue: max`: every waiting run/job queues, served first come first served. Default
+  // (`single`): one waits, and a newer one cancels it.
+  bool queue_all = false;
   SourcePos pos;
 };
 

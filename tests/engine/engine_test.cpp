@@ -348,6 +348,27 @@ jobs:
   EXPECT_EQ(job("c").status, RunStatus::kSuccess);
 }
 
+TEST_F(EngineTest, ConcurrencyQueueMaxServesEveryWaitingJobInArrivalOrder) {
+  start(R"(
+on: push
+jobs:
+  a: {runs-on: x, concurrency: {group: deploy, queue: max}, steps: [{run: a}]}
+  c: {runs-on: x, needs: go, concurrency: {group: deploy, queue: max}, steps: [{run: c}]}
+  b: {runs-on: x, concurrency: {group: deploy, queue: max}, steps: [{run: b}]}
+  go: {runs-on: x, steps: [{run: go}]}
+)");
+  EXPECT_THAT(running(), ElementsAre("a", "go"));
+  finish("go");  // c arrives after b: both wait
+  EXPECT_THAT(running(), ElementsAre("a"));
+  finish("a");
+  EXPECT_THAT(running(), ElementsAre("b"));
+  finish("b");
+  EXPECT_THAT(running(), ElementsAre("c"));
+  finish("c");
+  EXPECT_TRUE(engine_->finished());
+  for (const char* key : {"a", "b", "c"}) EXPECT_EQ(job(key).status, RunStatus::kSuccess) << key;
+}
+
 TEST_F(EngineTest, ConcurrencyCancelInProgressCancelsTheHolder) {
   start(R"(
 on: push

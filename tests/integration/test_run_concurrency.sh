@@ -76,6 +76,16 @@ check_eq "$(wc -l <"$REPO/run-queue.txt")" 2 "run-level pending: two runs ran"
 check_eq "$(db "SELECT count(*) FROM runs WHERE status='cancelled' AND workflow_name='run-queue'")" 1 \
   "run-level pending: the cancelled run is in the history"
 
+# queue: max: all three runs wait their turn and run in arrival order.
+rm -f "$REPO/fifo.txt"
+bg_run "$WORK/first" "[j] started" --event workflow_dispatch -w .github/workflows/run-fifo.yml --var t=2 --var label=first
+bg_run "$WORK/second" "queued behind" --event workflow_dispatch -w .github/workflows/run-fifo.yml --var label=second
+sluice_run --event workflow_dispatch -w .github/workflows/run-fifo.yml --var label=third
+wait
+check_rc 0 "queue: max: third run"
+check_eq "$(cat "$WORK/first.rc") $(cat "$WORK/second.rc")" "0 0" "queue: max: first and second runs"
+check_eq "$(tr '\n' ' ' <"$REPO/fifo.txt")" "first second third " "queue: max: runs in arrival order"
+
 bg_run "$WORK/first" "[j] started" --event workflow_dispatch -w .github/workflows/run-cancel.yml --var t=20
 start=$SECONDS
 sluice_run --event workflow_dispatch -w .github/workflows/run-cancel.yml --var t=0.1

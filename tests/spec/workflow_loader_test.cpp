@@ -393,6 +393,39 @@ jobs:
   EXPECT_HINT(d, "unknown key 'max-atempts'", "did you mean 'max-attempts'?");
 }
 
+TEST(WorkflowLoader, ConcurrencyQueue) {
+  Diagnostics d;
+  auto wf = load(R"(on: push
+concurrency: {group: ci, queue: max}
+jobs:
+  a:
+    runs-on: x
+    concurrency: {group: deploy, queue: single}
+    steps: [{run: a}]
+  b:
+    runs-on: x
+    concurrency: {group: deploy, queue: all}
+    steps: [{run: b}]
+  c:
+    runs-on: x
+    concurrency: {group: deploy, queue: max, cancel-in-progress: true}
+    steps: [{run: c}]
+)", d);
+  EXPECT_DIAG(d, "'queue' in 'concurrency' in job 'b' must be 'single' or 'max', not 'all'", 10, 41);
+  EXPECT_DIAG(d, "'queue: max' cannot be combined with 'cancel-in-progress: true'", 14, 18);
+
+  Diagnostics valid;
+  wf = load(R"(on: push
+concurrency: {group: ci, queue: max}
+jobs:
+  a: {runs-on: x, concurrency: {group: deploy, queue: single}, steps: [{run: a}]}
+)", valid);
+  ASSERT_TRUE(wf);
+  EXPECT_TRUE(valid.empty()) << valid.format();  // no "not supported" warning either
+  EXPECT_TRUE(wf->concurrency->queue_all);
+  EXPECT_FALSE(wf->jobs[0].concurrency->queue_all);
+}
+
 TEST(WorkflowLoader, UnknownKeyWithSuggestion) {
   Diagnostics d;
   auto wf = load(R"(on: push
