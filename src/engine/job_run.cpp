@@ -561,6 +561,7 @@ void JobRun::complete_attempt(Attempt& a, RunStatus status, const std::string& f
     a.log->close();
     a.record.log_lines = a.log->lines();
     a.record.log_bytes = a.log->bytes();
+    if (std::string error = a.log->error(); !error.empty()) context_.report_error("step log: " + error);
   }
   save_attempt(a.record);
 }

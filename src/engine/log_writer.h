@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace sluice::engine {
@@ -17,6 +18,9 @@ class LogWriter {
   virtual void close() = 0;
   virtual int64_t lines() const = 0;
   virtual int64_t bytes() const = 0;
+  // Why lines were lost (the file could not be created or written); empty while every
+  // line was stored. Lost lines are not counted in lines()/bytes().
+  virtual std::string error() const { return ""; }
 };
 
 }  // namespace sluice::engine

@@ -51,6 +51,7 @@ class FileLogWriter : public engine::LogWriter {
 
   // Empty while every write succeeded.
   std::string write_error() const;
+  std::string error() const override { return write_error(); }
   int64_t dropped_lines() const;
   // Bytes currently held in memory, never more than the buffer size: for tests.
   size_t buffered_bytes() const;

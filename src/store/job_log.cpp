@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <system_error>
 
 namespace sluice::store {
 namespace {
 
-// One step attempt's slice of a JobLog: counts its own lines and bytes.
+// One step attempt's slice of a JobLog: counts its own lines and bytes. Appends come from
+// the executor's I/O thread while the step runs and from the engine thread around it.
 class AttemptLog : public engine::LogWriter {
  public:
   explicit AttemptLog(std::shared_ptr<JobLog> job) : job_(std::move(job)) {}
@@ -20,18 +22,18 @@ class AttemptLog : public engine::LogWriter {
   }
   // A finished attempt's text is on disk: `sluice logs` may read it at once.
   void close() override {
-    if (closed_) return;
-    closed_ = true;
+    if (closed_.exchange(true)) return;
     job_->flush();
   }
   int64_t lines() const override { return lines_; }
   int64_t bytes() const override { return bytes_; }
+  std::string error() const override { return job_->error(); }
 
  private:
   std::shared_ptr<JobLog> job_;
-  bool closed_ = false;
-  int64_t lines_ = 0;
-  int64_t bytes_ = 0;
+  std::atomic<bool> closed_ = false;
+  std::atomic<int64_t> lines_ = 0;
+  std::atomic<int64_t> bytes_ = 0;
 };
 
 }  // namespace
