@@ -4,6 +4,7 @@
 #include <openssl/sha.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -14,6 +15,8 @@
 
 namespace sluice::cli {
 namespace {
+
+constexpr int kMaxPending = 100;  // runs waiting with `queue: max`, as on GitHub
 
 // A write lock on bytes [start, start + length) of the file; length 0 is "to the end",
 // so the default is the whole file.
@@ -132,6 +135,17 @@ WorkflowLock::Outcome WorkflowLock::wait_turn(const std::atomic<int>& interrupts
   unlock(pending_fd_, 0, 0);
   if (!held) return Outcome::kFailed;
   if (ticket == 0) return Outcome::kAcquired;
+  // GitHub's queue holds 100 runs besides the one in progress; a newcomer beyond that is
+  // cancelled. Runs still holding their ticket are the ones waiting or running.
+  int ahead_of_us = 0;
+  for (int64_t t = std::max<int64_t>(0, ticket - kMaxPending - 1); t < ticket; ++t) {
+    if (holder_of(queue_fd_, static_cast<off_t>(8 + t), 1) > 0) ++ahead_of_us;
+  }
+  if (ahead_of_us > kMaxPending) {
+    progress << "concurrency group '" << group << "': " << kMaxPending << " runs are already waiting\n";
+    progress.flush();
+    return Outcome::kCancelled;
+  }
   off_t previous = static_cast<off_t>(8 + ticket - 1);
   if (pid_t ahead = holder_of(queue_fd_, previous, 1); ahead > 0) {
     progress << "concurrency group '" << group << "': queued behind the run of pid " << ahead << "\n";

@@ -409,21 +409,28 @@ bool Engine::acquire_group(JobNode& n, size_t index) {
     // While the group is free, whoever waits is about to take it (later in this pass, or
     // once its own limits allow): only a held group has a pending job to replace.
     if (!free && !concurrency->queue_all) {
-      for (auto [node, i] : waiting) {
-        JobRecord& superseded = node->records[i];
-        superseded.status = RunStatus::kCancelled;
-        superseded.reason = "a newer job of concurrency group '" + name + "' is waiting";
-        superseded.finished_ms = context_.clock.now_ms();
-        save_job(superseded);
-        node_instance_done(*node);
-      }
+      for (auto [node, i] : waiting) cancel_waiting(*node, i, "a newer job of concurrency group '" + name + "' is waiting");
       waiting.clear();
+    }
+    if (waiting.size() >= kMaxPendingPerGroup) {  // GitHub's queue: max holds 100
+      cancel_waiting(n, index, "the queue of concurrency group '" + name + "' is full");
+      return false;
     }
     waiting.push_back(me);
   }
   if (!free || waiting.front() != me) return false;
   waiting.pop_front();
   return hold_group(n, index, name);
+}
+
+// An instance that never started ends cancelled.
+void Engine::cancel_waiting(JobNode& n, size_t index, const std::string& reason) {
+  JobRecord& record = n.records[index];
+  record.status = RunStatus::kCancelled;
+  record.reason = reason;
+  record.finished_ms = context_.clock.now_ms();
+  save_job(record);
+  node_instance_done(n);
 }
 
 bool Engine::hold_group(JobNode& n, size_t index, const std::string& group) {

@@ -55,6 +55,7 @@ class Engine {
   void start_instances();
   bool acquire_group(JobNode& node, size_t index);
   bool hold_group(JobNode& node, size_t index, const std::string& group);
+  void cancel_waiting(JobNode& node, size_t index, const std::string& reason);
   void start_instance(JobNode& node, size_t index);
   void on_instance_finished(JobNode& node, size_t index);
   void node_instance_done(JobNode& node);
@@ -74,7 +75,8 @@ class Engine {
   std::vector<std::unique_ptr<JobNode>> nodes_;  // plan order
   std::map<std::string, std::string> held_groups_;  // concurrency group -> instance key
   // Instances waiting for each group, first come first: one with `queue: single` (the
-  // default), any number with `queue: max`.
+  // default), up to 100 with `queue: max` (then newcomers are cancelled, as on GitHub).
+  static constexpr size_t kMaxPendingPerGroup = 100;
   std::map<std::string, std::deque<std::pair<JobNode*, size_t>>> waiting_groups_;
   int running_instances_ = 0;
   bool cancelled_ = false;

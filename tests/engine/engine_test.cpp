@@ -369,6 +369,32 @@ jobs:
   for (const char* key : {"a", "b", "c"}) EXPECT_EQ(job(key).status, RunStatus::kSuccess) << key;
 }
 
+TEST_F(EngineTest, ConcurrencyQueueMaxHoldsAHundredWaitingJobs) {
+  std::string values;
+  for (int i = 1; i <= 103; ++i) values += (i > 1 ? ", " : "") + std::to_string(i);
+  start(R"(
+on: push
+jobs:
+  m:
+    runs-on: x
+    strategy: {matrix: {n: [)" + values + R"(]}}
+    concurrency: {group: deploy, queue: max}
+    steps: [{run: 'step ${{ matrix.n }}'}]
+)", 200);
+  EXPECT_THAT(running(), ElementsAre("step 1"));  // 100 wait behind it; 2 more do not fit
+  auto detail = store_.load_run(engine_->run().id);
+  ASSERT_TRUE(detail.ok());
+  int cancelled = 0;
+  for (const JobRecord& j : detail->jobs) {
+    if (j.status != RunStatus::kCancelled) continue;
+    ++cancelled;
+    EXPECT_EQ(j.reason, "the queue of concurrency group 'deploy' is full");
+  }
+  EXPECT_EQ(cancelled, 2);
+  for (int i = 1; i <= 101; ++i) finish("step " + std::to_string(i));
+  EXPECT_TRUE(engine_->finished());
+}
+
 TEST_F(EngineTest, ConcurrencyCancelInProgressCancelsTheHolder) {
   start(R"(
 on: push
