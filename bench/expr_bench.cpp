@@ -31,7 +31,8 @@ EvalContext make_context() {
 }
 
 const char* const kCondition = "github.event_name == 'push' && contains(matrix.os, 'ubuntu')";
-const char* const kFormat = "format('{0}-{1}-{2}', github.repository, matrix.os, github.run_number)";
+const char* const kFormat =
+    "format('{0}-{1}-{2}', github.repository, matrix.os, github.run_number)";
 const char* const kFromJson = "fromJSON(needs.setup.outputs.matrix).include[1].os";
 const char* const kFilter = "contains(github.event.pull_request.labels.*.name, 'deploy')";
 
@@ -59,18 +60,35 @@ void evaluate_only(benchmark::State& state, const char* text) {
   state.SetItemsProcessed(state.iterations());
 }
 
-void BM_ParseEvaluate_Condition(benchmark::State& s) { parse_evaluate(s, kCondition); }
-void BM_ParseEvaluate_Format(benchmark::State& s) { parse_evaluate(s, kFormat); }
-void BM_ParseEvaluate_FromJson(benchmark::State& s) { parse_evaluate(s, kFromJson); }
-void BM_ParseEvaluate_Filter(benchmark::State& s) { parse_evaluate(s, kFilter); }
-void BM_Evaluate_Condition(benchmark::State& s) { evaluate_only(s, kCondition); }
-void BM_Evaluate_Format(benchmark::State& s) { evaluate_only(s, kFormat); }
-void BM_Evaluate_FromJson(benchmark::State& s) { evaluate_only(s, kFromJson); }
-void BM_Evaluate_Filter(benchmark::State& s) { evaluate_only(s, kFilter); }
+void BM_ParseEvaluate_Condition(benchmark::State& s) {
+  parse_evaluate(s, kCondition);
+}
+void BM_ParseEvaluate_Format(benchmark::State& s) {
+  parse_evaluate(s, kFormat);
+}
+void BM_ParseEvaluate_FromJson(benchmark::State& s) {
+  parse_evaluate(s, kFromJson);
+}
+void BM_ParseEvaluate_Filter(benchmark::State& s) {
+  parse_evaluate(s, kFilter);
+}
+void BM_Evaluate_Condition(benchmark::State& s) {
+  evaluate_only(s, kCondition);
+}
+void BM_Evaluate_Format(benchmark::State& s) {
+  evaluate_only(s, kFormat);
+}
+void BM_Evaluate_FromJson(benchmark::State& s) {
+  evaluate_only(s, kFromJson);
+}
+void BM_Evaluate_Filter(benchmark::State& s) {
+  evaluate_only(s, kFilter);
+}
 
 void BM_Template(benchmark::State& state) {
   EvalContext ctx = make_context();
-  auto tmpl = parse_template("echo building ${{ github.sha }} on ${{ matrix.os }} (node ${{ matrix.node }})");
+  auto tmpl = parse_template(
+      "echo building ${{ github.sha }} on ${{ matrix.os }} (node ${{ matrix.node }})");
   for (auto _ : state) {
     auto value = evaluate_template(*tmpl, ctx);
     benchmark::DoNotOptimize(value);
@@ -80,7 +98,8 @@ void BM_Template(benchmark::State& state) {
 
 void BM_Condition_IfWithoutBraces(benchmark::State& state) {
   EvalContext ctx = make_context();
-  auto condition = parse_condition("github.ref == 'refs/heads/main' && needs.setup.result == 'success'");
+  auto condition =
+      parse_condition("github.ref == 'refs/heads/main' && needs.setup.result == 'success'");
   for (auto _ : state) {
     auto value = evaluate_condition(*condition, ctx);
     benchmark::DoNotOptimize(value);

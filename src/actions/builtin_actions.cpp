@@ -23,7 +23,7 @@ std::shared_ptr<engine::ResolvedAction> checkout_action(const std::string& uses)
   a->kind = engine::ResolvedAction::Kind::kBuiltin;
   a->uses = uses;
   a->action.name = "checkout (built-in)";
-  a->action.inputs = {input("path", ""), input("ref", ""), input("fetch-depth", "1"),
+  a->action.inputs = {input("path", ""),       input("ref", ""),   input("fetch-depth", "1"),
                       input("repository", ""), input("token", ""), input("submodules", "false")};
   a->builtin_script = R"SH(
 if [ -z "$INPUT_PATH" ] || [ "$INPUT_PATH" = "." ]; then
@@ -42,15 +42,16 @@ echo "checkout: cloned $(git -C "$target" rev-parse HEAD) into $target"
   return a;
 }
 
-std::shared_ptr<engine::ResolvedAction> scan_action(const std::string& uses, const std::string& sluice_binary) {
+std::shared_ptr<engine::ResolvedAction> scan_action(const std::string& uses,
+                                                    const std::string& sluice_binary) {
   auto a = std::make_shared<engine::ResolvedAction>();
   a->kind = engine::ResolvedAction::Kind::kBuiltin;
   a->uses = uses;
   a->action.name = "scan (built-in)";
-  a->action.inputs = {input("paths", "."),          input("packs", "aws-solutions,secrets"),
-                      input("fail-on", "error"),    input("format", "sarif"),
-                      input("output", ""),          input("suppressions", ""),
-                      input("parameters", ""),      input("config", ""),
+  a->action.inputs = {input("paths", "."),       input("packs", "aws-solutions,secrets"),
+                      input("fail-on", "error"), input("format", "sarif"),
+                      input("output", ""),       input("suppressions", ""),
+                      input("parameters", ""),   input("config", ""),
                       input("since", "")};
   a->builtin_script = "exec " + shell_quote(sluice_binary) + " __scan-gate\n";
   return a;

@@ -16,6 +16,7 @@ std::shared_ptr<engine::ResolvedAction> checkout_action(const std::string& uses)
 
 // `sluice/scan`: runs `sluice __scan-gate`, which scans, prints findings as workflow
 // annotations, writes the report and fails the step per `fail-on`.
-std::shared_ptr<engine::ResolvedAction> scan_action(const std::string& uses, const std::string& sluice_binary);
+std::shared_ptr<engine::ResolvedAction> scan_action(const std::string& uses,
+                                                    const std::string& sluice_binary);
 
 }  // namespace sluice::actions

@@ -14,15 +14,18 @@ LocalActionResolver::LocalActionResolver(std::string actions_dir, std::string sl
     : actions_dir_(std::move(actions_dir)), sluice_binary_(std::move(sluice_binary)) {}
 
 std::string LocalActionResolver::default_actions_dir() {
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::string(xdg) + "/sluice/actions";
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+    return std::string(xdg) + "/sluice/actions";
   const char* home = std::getenv("HOME");
   return std::string(home && *home ? home : "/tmp") + "/.cache/sluice/actions";
 }
 
-Result<std::shared_ptr<const engine::ResolvedAction>> LocalActionResolver::resolve(const std::string& uses,
-                                                                                   const std::string& workspace) {
+Result<std::shared_ptr<const engine::ResolvedAction>> LocalActionResolver::resolve(
+    const std::string& uses, const std::string& workspace) {
   if (uses.rfind("docker://", 0) == 0)
-    return Error{"action '" + uses + "' is a Docker image: it needs a container runtime, which sluice does not use", {}};
+    return Error{"action '" + uses +
+                     "' is a Docker image: it needs a container runtime, which sluice does not use",
+                 {}};
   if (uses.rfind("./", 0) == 0 || uses == ".") {
     fs::path dir = (fs::path(workspace) / uses).lexically_normal();
     return load(uses, dir.string(), dir.string());
@@ -33,25 +36,26 @@ Result<std::shared_ptr<const engine::ResolvedAction>> LocalActionResolver::resol
   std::string name = uses.substr(0, at);
   std::string ref = uses.substr(at + 1);
   std::string lower = to_lower(name);
-  if (lower == "actions/checkout") return std::shared_ptr<const engine::ResolvedAction>(checkout_action(uses));
-  if (lower == "sluice/scan") return std::shared_ptr<const engine::ResolvedAction>(scan_action(uses, sluice_binary_));
+  if (lower == "actions/checkout")
+    return std::shared_ptr<const engine::ResolvedAction>(checkout_action(uses));
+  if (lower == "sluice/scan")
+    return std::shared_ptr<const engine::ResolvedAction>(scan_action(uses, sluice_binary_));
   size_t slash = name.find('/');
   if (slash == std::string::npos)
     return Error{"action '" + uses + "' must be 'owner/repo[/path]@ref'", {}};
   size_t second = name.find('/', slash + 1);
   std::string repo = name.substr(0, second);
   std::string sub = second == std::string::npos ? "" : name.substr(second + 1);
-  if (repo.find("..") != std::string::npos || sub.find("..") != std::string::npos || ref.find("..") != std::string::npos ||
-      ref.find('/') != std::string::npos)
+  if (repo.find("..") != std::string::npos || sub.find("..") != std::string::npos ||
+      ref.find("..") != std::string::npos || ref.find('/') != std::string::npos)
     return Error{"action '" + uses + "' has an invalid name", {}};
   fs::path dir = fs::path(actions_dir_) / repo / ref;
   if (!sub.empty()) dir /= sub;
   return load(uses, dir.string(), dir.string());
 }
 
-Result<std::shared_ptr<const engine::ResolvedAction>> LocalActionResolver::load(const std::string& uses,
-                                                                                const std::string& dir,
-                                                                                const std::string& searched) {
+Result<std::shared_ptr<const engine::ResolvedAction>> LocalActionResolver::load(
+    const std::string& uses, const std::string& dir, const std::string& searched) {
   if (!fs::exists(fs::path(dir) / "action.yml") && !fs::exists(fs::path(dir) / "action.yaml"))
     return Error{"action '" + uses + "' not found: no action.yml in " + searched +
                      " (sluice downloads nothing: put the action there, or pass --actions-dir)",
@@ -72,9 +76,12 @@ Result<std::shared_ptr<const engine::ResolvedAction>> LocalActionResolver::load(
   } else if (using_.rfind("node", 0) == 0) {
     resolved->kind = engine::ResolvedAction::Kind::kNode;
     if (!fs::exists(fs::path(dir) / action->main))
-      return Error{"action '" + uses + "': runs.main '" + action->main + "' does not exist in " + dir, {}};
+      return Error{
+          "action '" + uses + "': runs.main '" + action->main + "' does not exist in " + dir, {}};
   } else if (using_ == "docker") {
-    return Error{"action '" + uses + "' runs in Docker: it needs a container runtime, which sluice does not use", {}};
+    return Error{"action '" + uses +
+                     "' runs in Docker: it needs a container runtime, which sluice does not use",
+                 {}};
   } else {
     return Error{"action '" + uses + "': unsupported runs.using '" + using_ + "'", {}};
   }

@@ -19,14 +19,15 @@ class LocalActionResolver : public engine::ActionResolver {
   // `sluice_binary`: absolute path of the running sluice (built-ins call it back).
   LocalActionResolver(std::string actions_dir, std::string sluice_binary);
 
-  Result<std::shared_ptr<const engine::ResolvedAction>> resolve(const std::string& uses,
-                                                                const std::string& workspace) override;
+  Result<std::shared_ptr<const engine::ResolvedAction>> resolve(
+      const std::string& uses, const std::string& workspace) override;
 
   // ~/.cache/sluice/actions (or $XDG_CACHE_HOME/sluice/actions).
   static std::string default_actions_dir();
 
  private:
-  Result<std::shared_ptr<const engine::ResolvedAction>> load(const std::string& uses, const std::string& dir,
+  Result<std::shared_ptr<const engine::ResolvedAction>> load(const std::string& uses,
+                                                             const std::string& dir,
                                                              const std::string& searched);
   std::string actions_dir_;
   std::string sluice_binary_;

@@ -37,10 +37,14 @@ std::vector<std::string> split_list(const std::string& s) {
 std::string escape_data(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '%') out += "%25";
-    else if (c == '\r') out += "%0D";
-    else if (c == '\n') out += "%0A";
-    else out += c;
+    if (c == '%')
+      out += "%25";
+    else if (c == '\r')
+      out += "%0D";
+    else if (c == '\n')
+      out += "%0A";
+    else
+      out += c;
   }
   return out;
 }
@@ -48,9 +52,12 @@ std::string escape_data(const std::string& s) {
 std::string escape_property(const std::string& s) {
   std::string out;
   for (char c : escape_data(s)) {
-    if (c == ':') out += "%3A";
-    else if (c == ',') out += "%2C";
-    else out += c;
+    if (c == ':')
+      out += "%3A";
+    else if (c == ',')
+      out += "%2C";
+    else
+      out += c;
   }
   return out;
 }
@@ -70,10 +77,13 @@ int run_scan_gate(std::ostream& out, std::ostream& err) {
   fs::path workspace = ws && *ws ? ws : fs::current_path();
   scan::ScanOptions options;
   options.root = workspace.string();
-  for (const std::string& p : split_list(input("PATHS"))) options.paths.push_back((workspace / p).lexically_normal().string());
+  for (const std::string& p : split_list(input("PATHS")))
+    options.paths.push_back((workspace / p).lexically_normal().string());
   if (options.paths.empty()) options.paths.push_back(workspace.string());
   if (auto packs = split_list(input("PACKS")); !packs.empty()) options.packs = packs;
-  auto relative = [&](const std::string& p) { return p.empty() ? p : (workspace / p).lexically_normal().string(); };
+  auto relative = [&](const std::string& p) {
+    return p.empty() ? p : (workspace / p).lexically_normal().string();
+  };
   options.suppressions_file = relative(input("SUPPRESSIONS"));
   options.parameters_file = relative(input("PARAMETERS"));
   options.secrets_config_file = relative(input("CONFIG"));
@@ -82,7 +92,8 @@ int run_scan_gate(std::ostream& out, std::ostream& err) {
   auto fail_on = scan::parse_fail_on(input("FAIL-ON").empty() ? "error" : input("FAIL-ON"));
   auto format = scan::parse_report_format(input("FORMAT").empty() ? "sarif" : input("FORMAT"));
   if (!fail_on || !format) {
-    err << "::error::sluice/scan: invalid input: fail-on must be error|warning|none, format text|json|csv|sarif|junit\n";
+    err << "::error::sluice/scan: invalid input: fail-on must be error|warning|none, format "
+           "text|json|csv|sarif|junit\n";
     return 2;
   }
 
@@ -93,9 +104,11 @@ int run_scan_gate(std::ostream& out, std::ostream& err) {
         << "::" << escape_data(d.message) << "\n";
   }
   for (const scan::ScanAnnotation& a : scan::scan_annotations(result)) {
-    const char* command = a.level == scan::Level::kError ? "error" : a.level == scan::Level::kWarning ? "warning" : "notice";
-    out << "::" << command << " file=" << escape_property(a.file) << ",line=" << a.line << "::" << escape_data(a.message)
-        << "\n";
+    const char* command = a.level == scan::Level::kError     ? "error"
+                          : a.level == scan::Level::kWarning ? "warning"
+                                                             : "notice";
+    out << "::" << command << " file=" << escape_property(a.file) << ",line=" << a.line
+        << "::" << escape_data(a.message) << "\n";
   }
 
   std::string report = scan::write_report(result, *format);
@@ -120,8 +133,10 @@ int run_scan_gate(std::ostream& out, std::ostream& err) {
     non_compliant += f.compliance == scan::Compliance::kNonCompliant;
     suppressed += f.compliance == scan::Compliance::kSuppressed;
   }
-  out << "scan: " << result.files_scanned << " files, " << non_compliant << " non-compliant findings, " << suppressed
-      << " suppressed (fail-on: " << (input("FAIL-ON").empty() ? "error" : input("FAIL-ON")) << ")\n";
+  out << "scan: " << result.files_scanned << " files, " << non_compliant
+      << " non-compliant findings, " << suppressed
+      << " suppressed (fail-on: " << (input("FAIL-ON").empty() ? "error" : input("FAIL-ON"))
+      << ")\n";
   return scan::scan_exit_code(result, *fail_on);
 }
 

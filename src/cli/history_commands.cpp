@@ -4,8 +4,8 @@
 // Exit codes: 0 on success; 2 for an unknown run, job or step, or a data dir without
 // history (for `runs`, an empty history is not an error).
 #include <fmt/format.h>
-#include <CLI/CLI.hpp>
 
+#include <CLI/CLI.hpp>
 #include <charconv>
 #include <chrono>
 #include <filesystem>
@@ -28,7 +28,8 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -56,7 +57,8 @@ Result<int64_t> resolve_run(store::SqliteStore& history, const std::string& text
 }
 
 // Opens the history and loads RUN, printing the error for `command` when that fails.
-Result<engine::RunDetail> load(const char* command, const std::string& data_dir, const std::string& run_text,
+Result<engine::RunDetail> load(const char* command, const std::string& data_dir,
+                               const std::string& run_text,
                                std::unique_ptr<store::SqliteStore>& history) {
   auto opened = open_history(data_dir);
   if (!opened) {
@@ -82,7 +84,9 @@ void add_runs_command(CLI::App& app, int& exit_code) {
   auto data_dir = std::make_shared<std::string>(".sluice");
   auto limit = std::make_shared<int>(20);
   cmd->add_option("--data-dir", *data_dir, "Run history directory")->capture_default_str();
-  cmd->add_option("--limit,-n", *limit, "How many runs to list (0: all)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--limit,-n", *limit, "How many runs to list (0: all)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->callback([&exit_code, data_dir, limit] {
     if (!fs::exists(fs::path(*data_dir) / store::SqliteStore::kDatabaseFile)) {
       std::cout << "no runs yet in " << *data_dir << "\n";
@@ -111,7 +115,8 @@ void add_runs_command(CLI::App& app, int& exit_code) {
 }
 
 void add_show_command(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("show", "Show one run: jobs, steps, attempts, statistics, annotations");
+  auto* cmd =
+      app.add_subcommand("show", "Show one run: jobs, steps, attempts, statistics, annotations");
   struct Args {
     std::string run;
     std::string data_dir = ".sluice";
@@ -128,7 +133,8 @@ void add_show_command(CLI::App& app, int& exit_code) {
       exit_code = kExitInvalid;
       return;
     }
-    std::cout << (args->json ? store::format_run_detail_json(*detail) : store::format_run_detail(*detail, now_ms()));
+    std::cout << (args->json ? store::format_run_detail_json(*detail)
+                             : store::format_run_detail(*detail, now_ms()));
     exit_code = kExitOk;
   });
 }
@@ -136,7 +142,8 @@ void add_show_command(CLI::App& app, int& exit_code) {
 // Prints the selected logs; with `follow`, keeps printing what is appended until the
 // run reaches a terminal status. A header goes before each attempt's text, and again
 // whenever the output switches between attempts (parallel jobs interleave).
-int print_logs(store::SqliteStore& history, engine::RunDetail detail, const std::string& selector, bool follow) {
+int print_logs(store::SqliteStore& history, engine::RunDetail detail, const std::string& selector,
+               bool follow) {
   std::map<std::string, store::LogTail> tails;  // by attempt
   std::string last_printed;
   while (true) {
@@ -148,9 +155,11 @@ int print_logs(store::SqliteStore& history, engine::RunDetail detail, const std:
     bool finished = !follow || engine::is_terminal(detail.run.status);
     for (const auto& attempt : *selected) {
       if (attempt.log_path.empty()) continue;
-      std::string id = fmt::format("{}/{}/{}/{}", attempt.job_key, attempt.step_index, attempt.job_attempt,
-                                   attempt.attempt);
-      auto it = tails.try_emplace(id, history.log_file(attempt.log_path), static_cast<uint64_t>(attempt.log_offset))
+      std::string id = fmt::format("{}/{}/{}/{}", attempt.job_key, attempt.step_index,
+                                   attempt.job_attempt, attempt.attempt);
+      auto it = tails
+                    .try_emplace(id, history.log_file(attempt.log_path),
+                                 static_cast<uint64_t>(attempt.log_offset))
                     .first;
       if (engine::is_terminal(attempt.status)) {  // its slice is complete: bound it
         it->second.set_end(static_cast<uint64_t>(attempt.log_offset + attempt.log_bytes));

@@ -1,6 +1,5 @@
 // Hidden subcommands that sluice runs itself (built-in actions call back into the binary).
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "actions/scan_gate.h"

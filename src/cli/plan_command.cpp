@@ -1,6 +1,5 @@
 // `sluice plan`: what would run for an event, without running anything.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "cli/cli.h"
@@ -30,20 +29,27 @@ void print_text(const plan::WorkflowForecast& f) {
     std::cout << "- " << f.file << " (" << f.name << "): not triggered: " << f.reason << "\n";
     return;
   }
-  std::cout << "+ " << f.file << " (" << f.name << "): triggered" << (f.reason.empty() ? "" : " (" + f.reason + ")")
-            << "\n";
+  std::cout << "+ " << f.file << " (" << f.name << "): triggered"
+            << (f.reason.empty() ? "" : " (" + f.reason + ")") << "\n";
   for (const plan::JobForecast& j : f.jobs) {
-    std::cout << "    " << (j.decision == "run" ? "run    " : j.decision == "skip" ? "skip   " : "runtime") << " " << j.key;
+    std::cout << "    "
+              << (j.decision == "run"    ? "run    "
+                  : j.decision == "skip" ? "skip   "
+                                         : "runtime")
+              << " " << j.key;
     if (!j.needs.empty()) {
       std::cout << "  needs:";
       for (const auto& n : j.needs) std::cout << " " << n;
     }
-    if (j.matrix_dynamic) std::cout << "  matrix: from needed jobs' outputs";
-    else if (!j.matrix.empty()) std::cout << "  matrix: " << j.matrix.size() << " instances";
+    if (j.matrix_dynamic)
+      std::cout << "  matrix: from needed jobs' outputs";
+    else if (!j.matrix.empty())
+      std::cout << "  matrix: " << j.matrix.size() << " instances";
     if (!j.reason.empty()) std::cout << "  — " << j.reason;
     std::cout << "\n";
     if (j.matrix.size() <= 16)
-      for (const Value& combo : j.matrix) std::cout << "              " << plan::matrix_display_suffix(combo) << "\n";
+      for (const Value& combo : j.matrix)
+        std::cout << "              " << plan::matrix_display_suffix(combo) << "\n";
   }
 }
 
@@ -56,13 +62,16 @@ int run(const PlanArgs& args) {
   auto inputs = parse_key_values(args.inputs, "--input");
   auto vars = parse_key_values(args.vars, "--var");
   if (!inputs.ok() || !vars.ok()) {
-    std::cerr << "sluice plan: " << (!inputs.ok() ? inputs.error().message : vars.error().message) << "\n";
+    std::cerr << "sluice plan: " << (!inputs.ok() ? inputs.error().message : vars.error().message)
+              << "\n";
     return kExitInvalid;
   }
   GitInfo git = read_git_info(args.dir);
   plan::Event event;
   event.name = args.event;
-  event.ref = !args.tag.empty() ? "refs/tags/" + args.tag : !args.branch.empty() ? "refs/heads/" + args.branch : git.ref;
+  event.ref = !args.tag.empty()      ? "refs/tags/" + args.tag
+              : !args.branch.empty() ? "refs/heads/" + args.branch
+                                     : git.ref;
   event.sha = git.sha;
   if (!args.changed.empty()) event.changed_paths = args.changed;
   if (event.name == "pull_request") event.base_ref = event.branch();
@@ -86,14 +95,17 @@ int run(const PlanArgs& args) {
     contexts.set("inputs", input_values);
     contexts.set("vars", vars_object);
     Diagnostics diagnostics;
-    auto run_plan = trigger.triggered ? plan::build_run_plan(*workflow, args.dir, diagnostics) : nullptr;
+    auto run_plan =
+        trigger.triggered ? plan::build_run_plan(*workflow, args.dir, diagnostics) : nullptr;
     if (diagnostics.has_errors()) {
       std::cerr << diagnostics.format();
       return kExitInvalid;
     }
     plan::WorkflowForecast f = plan::forecast(*workflow, run_plan.get(), trigger, contexts);
-    if (args.json) all.push_back(plan::forecast_to_value(f));
-    else print_text(f);
+    if (args.json)
+      all.push_back(plan::forecast_to_value(f));
+    else
+      print_text(f);
   }
   if (args.json) {
     Value out = Value::object();
@@ -114,11 +126,13 @@ int run(const PlanArgs& args) {
 
 void add_plan_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<PlanArgs>();
-  auto* cmd = app.add_subcommand("plan", "Show which workflows and jobs an event would run (nothing is run)");
+  auto* cmd = app.add_subcommand(
+      "plan", "Show which workflows and jobs an event would run (nothing is run)");
   cmd->add_option("dir", args->dir, "Repository directory (default: .)");
   cmd->add_option("--event", args->event, "Event: push, pull_request, schedule, workflow_dispatch")
       ->check(CLI::IsMember({"push", "pull_request", "workflow_dispatch", "schedule"}));
-  cmd->add_option("--branch", args->branch, "Branch of the event (default: the checked-out branch)");
+  cmd->add_option("--branch", args->branch,
+                  "Branch of the event (default: the checked-out branch)");
   cmd->add_option("--tag", args->tag, "Tag pushed (push events)");
   cmd->add_option("--changed", args->changed, "Changed file paths, for paths filters");
   cmd->add_option("--input", args->inputs, "workflow_dispatch input KEY=VALUE");

@@ -14,22 +14,32 @@ constexpr const char* kDim = "\033[2m";
 
 const char* mark(engine::RunStatus s) {
   switch (s) {
-    case engine::RunStatus::kSuccess: return "✓";
-    case engine::RunStatus::kFailure: return "✗";
-    case engine::RunStatus::kTimedOut: return "⏱";
-    case engine::RunStatus::kCancelled: return "⊘";
-    case engine::RunStatus::kSkipped: return "−";
-    default: return "▶";
+    case engine::RunStatus::kSuccess:
+      return "✓";
+    case engine::RunStatus::kFailure:
+      return "✗";
+    case engine::RunStatus::kTimedOut:
+      return "⏱";
+    case engine::RunStatus::kCancelled:
+      return "⊘";
+    case engine::RunStatus::kSkipped:
+      return "−";
+    default:
+      return "▶";
   }
 }
 
 const char* colour_of(engine::RunStatus s) {
   switch (s) {
-    case engine::RunStatus::kSuccess: return kGreen;
+    case engine::RunStatus::kSuccess:
+      return kGreen;
     case engine::RunStatus::kFailure:
-    case engine::RunStatus::kTimedOut: return kRed;
-    case engine::RunStatus::kCancelled: return kYellow;
-    default: return kDim;
+    case engine::RunStatus::kTimedOut:
+      return kRed;
+    case engine::RunStatus::kCancelled:
+      return kYellow;
+    default:
+      return kDim;
   }
 }
 
@@ -38,15 +48,20 @@ const char* colour_of(engine::RunStatus s) {
 std::string format_duration_ms(int64_t ms) {
   if (ms < 0) ms = 0;
   char buf[32];
-  if (ms < 60000) std::snprintf(buf, sizeof buf, "%.2fs", ms / 1000.0);
-  else std::snprintf(buf, sizeof buf, "%lldm%02llds", static_cast<long long>(ms / 60000), static_cast<long long>(ms / 1000 % 60));
+  if (ms < 60000)
+    std::snprintf(buf, sizeof buf, "%.2fs", ms / 1000.0);
+  else
+    std::snprintf(buf, sizeof buf, "%lldm%02llds", static_cast<long long>(ms / 60000),
+                  static_cast<long long>(ms / 1000 % 60));
   return buf;
 }
 
 void ProgressPrinter::print(const std::string& line, const char* colour) {
   if (terminal_) out_ << "\r\033[K";
-  if (terminal_ && colour) out_ << colour << line << "\033[0m\n";
-  else out_ << line << "\n";
+  if (terminal_ && colour)
+    out_ << colour << line << "\033[0m\n";
+  else
+    out_ << line << "\n";
   redraw_status();
 }
 
@@ -74,7 +89,8 @@ void ProgressPrinter::redraw_status() {
 void ProgressPrinter::on_run(const engine::RunRecord& run) {
   if (run.status == engine::RunStatus::kRunning) {
     run_started_ms_ = run.started_ms;
-    print("run " + std::to_string(run.id) + ": " + run.workflow_name + " (" + run.event + ", " + run.workflow_file + ")");
+    print("run " + std::to_string(run.id) + ": " + run.workflow_name + " (" + run.event + ", " +
+          run.workflow_file + ")");
     return;
   }
   running_.clear();
@@ -92,8 +108,10 @@ void ProgressPrinter::on_job(const engine::JobRecord& job) {
     print("[" + job.key + "] started");
     return;
   }
-  std::string line = "[" + job.key + "] " + mark(job.status) + " job " + engine::to_string(job.status);
-  if (job.started_ms && job.finished_ms) line += " (" + format_duration_ms(job.finished_ms - job.started_ms) + ")";
+  std::string line =
+      "[" + job.key + "] " + mark(job.status) + " job " + engine::to_string(job.status);
+  if (job.started_ms && job.finished_ms)
+    line += " (" + format_duration_ms(job.finished_ms - job.started_ms) + ")";
   if (!job.reason.empty()) line += ": " + job.reason;
   print(line, colour_of(job.status));
 }
@@ -110,9 +128,12 @@ void ProgressPrinter::on_step(const engine::StepRecord& step) {
   }
   running_.erase(key);
   std::string line = "[" + step.job_key + "] " + mark(step.status) + " " + step.name;
-  if (step.started_ms && step.finished_ms) line += " (" + format_duration_ms(step.finished_ms - step.started_ms) + ")";
-  if (step.status != engine::RunStatus::kSuccess && !step.reason.empty()) line += ": " + step.reason;
-  if (step.outcome != step.status && step.outcome == engine::RunStatus::kFailure) line += " (continue-on-error)";
+  if (step.started_ms && step.finished_ms)
+    line += " (" + format_duration_ms(step.finished_ms - step.started_ms) + ")";
+  if (step.status != engine::RunStatus::kSuccess && !step.reason.empty())
+    line += ": " + step.reason;
+  if (step.outcome != step.status && step.outcome == engine::RunStatus::kFailure)
+    line += " (continue-on-error)";
   print(line, step.status == engine::RunStatus::kSkipped ? kDim : colour_of(step.status));
   if (step.outcome == engine::RunStatus::kFailure || step.outcome == engine::RunStatus::kTimedOut) {
     auto it = last_log_.find(step.job_key + "/" + std::to_string(step.index));
@@ -122,17 +143,23 @@ void ProgressPrinter::on_step(const engine::StepRecord& step) {
 
 void ProgressPrinter::on_attempt(const engine::AttemptRecord& attempt) {
   last_log_[attempt.job_key + "/" + std::to_string(attempt.step_index)] = attempt;
-  if (engine::is_terminal(attempt.status) && !attempt.reason.empty() && attempt.reason.find("retrying") != std::string::npos)
-    print("[" + attempt.job_key + "] ↻ attempt " + std::to_string(attempt.attempt) + ": " + attempt.reason, kYellow);
+  if (engine::is_terminal(attempt.status) && !attempt.reason.empty() &&
+      attempt.reason.find("retrying") != std::string::npos)
+    print("[" + attempt.job_key + "] ↻ attempt " + std::to_string(attempt.attempt) + ": " +
+              attempt.reason,
+          kYellow);
 }
 
 void ProgressPrinter::on_annotation(const engine::Annotation& a) {
-  std::string where = a.file.empty() ? "" : a.file + (a.line ? ":" + std::to_string(a.line) : "") + ": ";
+  std::string where =
+      a.file.empty() ? "" : a.file + (a.line ? ":" + std::to_string(a.line) : "") + ": ";
   print("[" + a.job_key + "] " + engine::to_string(a.level) + ": " + where + a.message,
         a.level == engine::AnnotationLevel::kError ? kRed : kYellow);
 }
 
-void ProgressPrinter::on_error(const std::string& message) { print("sluice: error: " + message, kRed); }
+void ProgressPrinter::on_error(const std::string& message) {
+  print("sluice: error: " + message, kRed);
+}
 
 void ProgressPrinter::print_log_tail(const engine::AttemptRecord& attempt, int lines) {
   const std::string& path = attempt.log_path;

@@ -1,7 +1,7 @@
 // `sluice run`: runs a repository's workflows on this machine.
-#include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
 #include <filesystem>
@@ -48,7 +48,8 @@ std::atomic<int> g_interrupts{0};
 void on_signal(int) {
   int n = ++g_interrupts;
   char byte = 1;
-  if (n >= 2) _exit(kExitCancelled);  // a second Ctrl-C: stop now (children get SIGINT from the tty)
+  if (n >= 2)
+    _exit(kExitCancelled);  // a second Ctrl-C: stop now (children get SIGINT from the tty)
   [[maybe_unused]] auto ignored = write(g_signal_pipe[1], &byte, 1);
 }
 
@@ -75,18 +76,21 @@ Value to_object(const std::vector<std::pair<std::string, std::string>>& pairs) {
 }
 
 // Runs one workflow; returns the run's final status.
-engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPlan& plan, const plan::Event& event,
-                               const Value& inputs, const RunArgs& args, const Value& secrets,
-                               const std::shared_ptr<SecretMasker>& masker, store::SqliteStore& store,
-                               const fs::path& data_dir) {
+engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPlan& plan,
+                               const plan::Event& event, const Value& inputs, const RunArgs& args,
+                               const Value& secrets, const std::shared_ptr<SecretMasker>& masker,
+                               store::SqliteStore& store, const fs::path& data_dir) {
   engine::SystemClock clock;
   engine::EventLoop loop(clock);
   exec::LocalProcessExecutor executor;
-  actions::LocalActionResolver resolver(
-      args.actions_dir.empty() ? actions::LocalActionResolver::default_actions_dir() : args.actions_dir, self_binary());
+  actions::LocalActionResolver resolver(args.actions_dir.empty()
+                                            ? actions::LocalActionResolver::default_actions_dir()
+                                            : args.actions_dir,
+                                        self_binary());
   ProgressPrinter printer(std::cout, isatty(STDOUT_FILENO), data_dir.string());
 
-  fs::path temp = data_dir / "tmp" / ("run-" + std::to_string(getpid()) + "-" + std::to_string(clock.now_ms()));
+  fs::path temp =
+      data_dir / "tmp" / ("run-" + std::to_string(getpid()) + "-" + std::to_string(clock.now_ms()));
   fs::create_directories(temp);
   engine::RunContext context{executor, store, clock, loop};
   context.resolver = &resolver;
@@ -97,10 +101,13 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
   if (!o.workspace.empty() && o.workspace.back() == '/') o.workspace.pop_back();
   o.temp_dir = temp.string();
   // Step command files go to tmpfs when there is one (see RunOptions::step_files_dir).
-  fs::path step_files = fs::path("/dev/shm") / ("sluice-" + std::to_string(getpid()) + "-" + std::to_string(clock.now_ms()));
+  fs::path step_files = fs::path("/dev/shm") / ("sluice-" + std::to_string(getpid()) + "-" +
+                                                std::to_string(clock.now_ms()));
   std::error_code shm_error;
   if (fs::create_directories(step_files, shm_error)) o.step_files_dir = step_files.string();
-  o.max_parallel_jobs = args.jobs > 0 ? args.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  o.max_parallel_jobs = args.jobs > 0
+                            ? args.jobs
+                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   o.github = make_github_context(event, workflow, args.dir);
   o.github.set("event_path", (temp / "event.json").string());
   std::ofstream(temp / "event.json") << to_json(event.payload, 2);
@@ -144,8 +151,8 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
     }
     std::string name = group.ok() ? group->to_string() : workflow.concurrency->group.text;
     std::string error;
-    switch (lock.acquire(data_dir.string(), name, cancel_in_progress, workflow.concurrency->queue_all, g_interrupts,
-                         std::cout, error)) {
+    switch (lock.acquire(data_dir.string(), name, cancel_in_progress,
+                         workflow.concurrency->queue_all, g_interrupts, std::cout, error)) {
       case WorkflowLock::Outcome::kAcquired:
         break;
       case WorkflowLock::Outcome::kFailed:
@@ -155,8 +162,10 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
         // Recorded like GitHub's cancelled pending run: in the history, with no jobs.
         run.status = engine::RunStatus::kCancelled;
         run.created_ms = run.started_ms = run.finished_ms = clock.now_ms();
-        if (Status s = store.create_run(run); !s.ok()) std::cerr << "sluice run: " << s.error().message << "\n";
-        std::cout << "run " << run.id << " cancelled while waiting for concurrency group '" << name << "'\n";
+        if (Status s = store.create_run(run); !s.ok())
+          std::cerr << "sluice run: " << s.error().message << "\n";
+        std::cout << "run " << run.id << " cancelled while waiting for concurrency group '" << name
+                  << "'\n";
         return engine::RunStatus::kCancelled;
       }
     }
@@ -186,12 +195,14 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
   watcher.join();
 
   engine::RunStatistics stats = engine.statistics();
-  std::cout << "run " << engine.run().id << " summary: " << engine::format_statistics(stats) << "\n";
+  std::cout << "run " << engine.run().id << " summary: " << engine::format_statistics(stats)
+            << "\n";
   if (!engine.summaries().empty()) {
     fs::path summary = data_dir / "logs" / std::to_string(engine.run().id) / "summary.md";
     fs::create_directories(summary.parent_path());
     std::ofstream out(summary);
-    for (const auto& [job, text] : engine.summaries()) out << "## " << job << "\n\n" << text << "\n";
+    for (const auto& [job, text] : engine.summaries())
+      out << "## " << job << "\n\n" << text << "\n";
     std::cout << "step summaries: " << summary.string() << "\n";
   }
   std::error_code ec;
@@ -239,15 +250,17 @@ int run(RunArgs args) {
   event.payload.set("ref", event.ref);
   event.payload.set("after", event.sha);
 
-  fs::path data_dir = args.data_dir.empty() ? fs::path(args.dir) / ".sluice" : fs::path(args.data_dir);
+  fs::path data_dir =
+      args.data_dir.empty() ? fs::path(args.dir) / ".sluice" : fs::path(args.data_dir);
   auto store = store::SqliteStore::open(data_dir);
   if (!store.ok()) {
-    std::cerr << "sluice run: cannot open the store in " << data_dir.string() << ": " << store.error().message << "\n";
+    std::cerr << "sluice run: cannot open the store in " << data_dir.string() << ": "
+              << store.error().message << "\n";
     return kExitInvalid;
   }
 
   if (pipe(g_signal_pipe) != 0) return kExitFailure;
-  struct sigaction sa{};
+  struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
@@ -255,14 +268,14 @@ int run(RunArgs args) {
   int exit_code = kExitOk;
   int started = 0;
   for (const auto& workflow : set.workflows) {
-    if (workflow->on.workflow_call && !workflow->on.workflow_dispatch && workflow->on.events.empty() &&
-        workflow->on.schedules.empty() && args.workflow.empty())
+    if (workflow->on.workflow_call && !workflow->on.workflow_dispatch &&
+        workflow->on.events.empty() && workflow->on.schedules.empty() && args.workflow.empty())
       continue;  // only called by other workflows
     plan::TriggerDecision decision = plan::decide_trigger(*workflow, event);
     if (!decision.triggered) {
       if (!args.workflow.empty()) {
-        std::cerr << "sluice run: " << workflow->file << " is not triggered by '" << event.name << "': " << decision.reason
-                  << " (choose the event with --event)\n";
+        std::cerr << "sluice run: " << workflow->file << " is not triggered by '" << event.name
+                  << "': " << decision.reason << " (choose the event with --event)\n";
         return kExitInvalid;
       }
       continue;
@@ -294,7 +307,8 @@ int run(RunArgs args) {
     if (status != engine::RunStatus::kSuccess) exit_code = kExitFailure;
   }
   if (started == 0) {
-    std::cerr << "sluice run: no workflow is triggered by '" << event.name << "' (try --event workflow_dispatch, or sluice plan)\n";
+    std::cerr << "sluice run: no workflow is triggered by '" << event.name
+              << "' (try --event workflow_dispatch, or sluice plan)\n";
     return kExitInvalid;
   }
   return exit_code;
@@ -306,7 +320,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<RunArgs>();
   auto* cmd = app.add_subcommand("run", "Run the repository's workflows on this machine");
   cmd->add_option("dir", args->dir, "Repository directory (default: .)");
-  cmd->add_option("-w,--workflow", args->workflow, "Workflow file to run (default: every one the event triggers)");
+  cmd->add_option("-w,--workflow", args->workflow,
+                  "Workflow file to run (default: every one the event triggers)");
   cmd->add_option("--job", args->job, "Run only this job (and the jobs it needs)");
   cmd->add_option("--event", args->event, "Event: push, pull_request, workflow_dispatch, schedule")
       ->check(CLI::IsMember({"push", "pull_request", "workflow_dispatch", "schedule"}));
@@ -314,7 +329,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--secret", args->secrets, "Secret KEY=VALUE (repeatable; masked in logs)");
   cmd->add_option("--secrets-file", args->secrets_file, "File of KEY=VALUE secret lines");
   cmd->add_option("--var", args->vars, "Configuration variable KEY=VALUE (the vars context)");
-  cmd->add_option("--jobs", args->jobs, "Jobs run in parallel (default: number of cores)")->check(CLI::Range(1, 1024));
+  cmd->add_option("--jobs", args->jobs, "Jobs run in parallel (default: number of cores)")
+      ->check(CLI::Range(1, 1024));
   cmd->add_option("--data-dir", args->data_dir, "Run history directory (default: DIR/.sluice)");
   cmd->add_option("--actions-dir", args->actions_dir, "Where owner/repo@ref actions are looked up");
   cmd->callback([args, &exit_code] { exit_code = run(*args); });

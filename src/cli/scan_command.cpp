@@ -1,6 +1,5 @@
 // `sluice scan`: parses options, calls scan::run_scan, writes the report(s).
 #include <CLI/CLI.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -49,19 +48,21 @@ int run(const ScanArgs& args) {
   for (const std::string& f : split_list(args.formats)) {
     auto parsed = scan::parse_report_format(f);
     if (!parsed) {
-      std::cerr << "sluice scan: unknown --format '" << f << "' (use text, json, csv, sarif or junit)\n";
+      std::cerr << "sluice scan: unknown --format '" << f
+                << "' (use text, json, csv, sarif or junit)\n";
       return kExitInvalid;
     }
     formats.push_back(*parsed);
   }
   auto fail_on = scan::parse_fail_on(args.fail_on);
   if (!fail_on) {
-    std::cerr << "sluice scan: unknown --fail-on '" << args.fail_on << "' (use error, warning or none)\n";
+    std::cerr << "sluice scan: unknown --fail-on '" << args.fail_on
+              << "' (use error, warning or none)\n";
     return kExitInvalid;
   }
   std::filesystem::path output(args.output);
-  bool output_is_dir = !args.output.empty() &&
-                       (std::filesystem::is_directory(output) || args.output.back() == '/' || formats.size() > 1);
+  bool output_is_dir = !args.output.empty() && (std::filesystem::is_directory(output) ||
+                                                args.output.back() == '/' || formats.size() > 1);
   if (formats.size() > 1 && args.output.empty()) {
     std::cerr << "sluice scan: several formats need --output DIR\n";
     return kExitInvalid;
@@ -93,7 +94,8 @@ int run(const ScanArgs& args) {
     }
   }
   // Problems with the input always reach the terminal, even when the report goes to a file.
-  if (!text_on_stdout && !result.diagnostics.empty()) std::cerr << result.diagnostics.format() << "\n";
+  if (!text_on_stdout && !result.diagnostics.empty())
+    std::cerr << result.diagnostics.format() << "\n";
   if (!args.output.empty()) {
     int bad = 0;
     for (const auto& f : result.findings) bad += f.compliance == scan::Compliance::kNonCompliant;
@@ -107,20 +109,27 @@ int run(const ScanArgs& args) {
 
 void add_scan_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ScanArgs>();
-  auto* cmd = app.add_subcommand("scan", "Scan CloudFormation templates (and cdk.out) and files for policy "
-                                         "violations and leaked secrets");
-  cmd->add_option("paths", args->paths, "Template files, directories or cdk.out directories (default: .)");
+  auto* cmd = app.add_subcommand("scan",
+                                 "Scan CloudFormation templates (and cdk.out) and files for policy "
+                                 "violations and leaked secrets");
+  cmd->add_option("paths", args->paths,
+                  "Template files, directories or cdk.out directories (default: .)");
   cmd->add_option("--pack", args->packs, "Rule packs, comma-separated: aws-solutions, secrets")
       ->capture_default_str();
-  cmd->add_option("--format", args->formats, "Report format(s): text, json, csv, sarif, junit")->capture_default_str();
-  cmd->add_option("--output,-o", args->output, "Report file, or directory for one file per format");
-  cmd->add_option("--fail-on", args->fail_on, "Exit 1 on unsuppressed findings at or above: error, warning, none")
+  cmd->add_option("--format", args->formats, "Report format(s): text, json, csv, sarif, junit")
       ->capture_default_str();
-  cmd->add_option("--suppressions", args->suppressions, "Suppressions file (default: .sluice/suppressions.yml)");
-  cmd->add_option("--parameters", args->parameters, "CloudFormation parameter values, JSON {\"Name\": \"value\"}");
+  cmd->add_option("--output,-o", args->output, "Report file, or directory for one file per format");
+  cmd->add_option("--fail-on", args->fail_on,
+                  "Exit 1 on unsuppressed findings at or above: error, warning, none")
+      ->capture_default_str();
+  cmd->add_option("--suppressions", args->suppressions,
+                  "Suppressions file (default: .sluice/suppressions.yml)");
+  cmd->add_option("--parameters", args->parameters,
+                  "CloudFormation parameter values, JSON {\"Name\": \"value\"}");
   cmd->add_option("--since", args->since, "Secrets: scan only lines added by commits since REV");
   cmd->add_option("--config", args->config, "Secrets: gitleaks-compatible TOML rule configuration");
-  cmd->add_option("--root", args->root, "Directory report paths are relative to")->capture_default_str();
+  cmd->add_option("--root", args->root, "Directory report paths are relative to")
+      ->capture_default_str();
   cmd->callback([args, &exit_code] { exit_code = run(*args); });
 }
 

@@ -3,7 +3,6 @@
 // Exit codes: 0 when every file is valid (warnings allowed), 1 when any error was found,
 // 2 when a path does not exist or a directory holds no workflow files.
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
@@ -107,8 +106,9 @@ int run_validate(const std::vector<std::string>& paths) {
 void add_validate_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("validate", "Check workflow files and report every problem");
   auto paths = std::make_shared<std::vector<std::string>>();
-  cmd->add_option("paths", *paths,
-                  "Workflow files, or repositories/folders to search (default: the current directory)");
+  cmd->add_option(
+      "paths", *paths,
+      "Workflow files, or repositories/folders to search (default: the current directory)");
   cmd->callback([paths, &exit_code] {
     if (paths->empty()) paths->push_back(".");
     exit_code = run_validate(*paths);

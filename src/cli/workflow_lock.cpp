@@ -65,8 +65,8 @@ WorkflowLock::~WorkflowLock() {
 
 WorkflowLock::Outcome WorkflowLock::acquire(const std::string& data_dir, const std::string& group,
                                             bool cancel_in_progress, bool queue_all,
-                                            const std::atomic<int>& interrupts, std::ostream& progress,
-                                            std::string& error) {
+                                            const std::atomic<int>& interrupts,
+                                            std::ostream& progress, std::string& error) {
   std::string key = to_lower(group);  // group names are case-insensitive
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
@@ -85,7 +85,8 @@ WorkflowLock::Outcome WorkflowLock::acquire(const std::string& data_dir, const s
   if (queue_all) {
     if (!open_lock(".queue", queue_fd_)) return Outcome::kFailed;
     Outcome turn = wait_turn(interrupts, progress, group);
-    if (turn == Outcome::kFailed) error = "cannot take a place in the queue of concurrency group '" + group + "'";
+    if (turn == Outcome::kFailed)
+      error = "cannot take a place in the queue of concurrency group '" + group + "'";
     if (turn != Outcome::kAcquired) return turn;
     // Our predecessor has finished; a run of the group without `queue: max` may hold it.
     if (!try_lock(run_fd_)) {
@@ -110,10 +111,12 @@ WorkflowLock::Outcome WorkflowLock::acquire(const std::string& data_dir, const s
   }
   pid_t holder = holder_of(run_fd_);
   if (cancel_in_progress && holder > 0) {
-    progress << "concurrency group '" << group << "': cancelling the run in progress (pid " << holder << ")\n";
+    progress << "concurrency group '" << group << "': cancelling the run in progress (pid "
+             << holder << ")\n";
     kill(holder, SIGINT);
   } else {
-    progress << "concurrency group '" << group << "': waiting for the run in progress (pid " << holder << ")\n";
+    progress << "concurrency group '" << group << "': waiting for the run in progress (pid "
+             << holder << ")\n";
   }
   progress.flush();
   if (!wait_lock(run_fd_, interrupts)) return Outcome::kCancelled;
@@ -122,12 +125,13 @@ WorkflowLock::Outcome WorkflowLock::acquire(const std::string& data_dir, const s
   return Outcome::kAcquired;
 }
 
-WorkflowLock::Outcome WorkflowLock::wait_turn(const std::atomic<int>& interrupts, std::ostream& progress,
-                                              const std::string& group) {
+WorkflowLock::Outcome WorkflowLock::wait_turn(const std::atomic<int>& interrupts,
+                                              std::ostream& progress, const std::string& group) {
   // Take a ticket: the counter is read and bumped under the .pending lock.
   if (!wait_lock(pending_fd_, interrupts)) return Outcome::kCancelled;
   int64_t ticket = 0;
-  if (pread(queue_fd_, &ticket, sizeof ticket, 0) != static_cast<ssize_t>(sizeof ticket)) ticket = 0;
+  if (pread(queue_fd_, &ticket, sizeof ticket, 0) != static_cast<ssize_t>(sizeof ticket))
+    ticket = 0;
   int64_t next = ticket + 1;
   bool written = pwrite(queue_fd_, &next, sizeof next, 0) == static_cast<ssize_t>(sizeof next);
   // Byte 8 + N stands for ticket N, held until this run ends (the fd closes).
@@ -142,13 +146,15 @@ WorkflowLock::Outcome WorkflowLock::wait_turn(const std::atomic<int>& interrupts
     if (holder_of(queue_fd_, static_cast<off_t>(8 + t), 1) > 0) ++ahead_of_us;
   }
   if (ahead_of_us > kMaxPending) {
-    progress << "concurrency group '" << group << "': " << kMaxPending << " runs are already waiting\n";
+    progress << "concurrency group '" << group << "': " << kMaxPending
+             << " runs are already waiting\n";
     progress.flush();
     return Outcome::kCancelled;
   }
   off_t previous = static_cast<off_t>(8 + ticket - 1);
   if (pid_t ahead = holder_of(queue_fd_, previous, 1); ahead > 0) {
-    progress << "concurrency group '" << group << "': queued behind the run of pid " << ahead << "\n";
+    progress << "concurrency group '" << group << "': queued behind the run of pid " << ahead
+             << "\n";
     progress.flush();
   }
   if (!wait_lock(queue_fd_, interrupts, previous, 1)) return Outcome::kCancelled;

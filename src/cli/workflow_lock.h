@@ -39,7 +39,8 @@ class WorkflowLock {
 
  private:
   // queue: max — waits for the run that took the previous ticket.
-  Outcome wait_turn(const std::atomic<int>& interrupts, std::ostream& progress, const std::string& group);
+  Outcome wait_turn(const std::atomic<int>& interrupts, std::ostream& progress,
+                    const std::string& group);
 
   int run_fd_ = -1;
   int pending_fd_ = -1;

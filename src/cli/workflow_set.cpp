@@ -28,8 +28,9 @@ std::string git_line(const std::string& dir, const std::string& args) {
 }
 
 std::string resolve_workflow_path(const std::string& repo_dir, const std::string& file) {
-  for (fs::path candidate : {fs::path(file), fs::path(repo_dir) / file, fs::path(repo_dir) / ".github/workflows" / file,
-                             fs::path(repo_dir) / ".sluice/workflows" / file})
+  for (fs::path candidate :
+       {fs::path(file), fs::path(repo_dir) / file, fs::path(repo_dir) / ".github/workflows" / file,
+        fs::path(repo_dir) / ".sluice/workflows" / file})
     if (fs::is_regular_file(candidate)) return candidate.string();
   return file;
 }
@@ -56,7 +57,8 @@ WorkflowSet load_workflow_set(const std::string& repo_dir, const std::string& fi
     // Name workflows by their path in the repository (".github/workflows/ci.yml").
     std::error_code ec;
     fs::path relative = fs::relative(path, repo_dir, ec);
-    if (!ec && !relative.empty() && relative.native().rfind("..", 0) != 0) workflow->file = relative.string();
+    if (!ec && !relative.empty() && relative.native().rfind("..", 0) != 0)
+      workflow->file = relative.string();
     set.workflows.push_back(std::make_unique<spec::Workflow>(std::move(*workflow)));
   }
   return set;
@@ -74,8 +76,8 @@ GitInfo read_git_info(const std::string& repo_dir) {
   return info;
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> parse_key_values(const std::vector<std::string>& args,
-                                                                          const char* option) {
+Result<std::vector<std::pair<std::string, std::string>>> parse_key_values(
+    const std::vector<std::string>& args, const char* option) {
   std::vector<std::pair<std::string, std::string>> out;
   for (const std::string& arg : args) {
     size_t eq = arg.find('=');
@@ -86,7 +88,8 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_key_values(const 
   return out;
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> read_secrets_file(const std::string& path) {
+Result<std::vector<std::pair<std::string, std::string>>> read_secrets_file(
+    const std::string& path) {
   std::ifstream in(path);
   if (!in) return Error{"cannot read secrets file '" + path + "'", {}};
   std::vector<std::pair<std::string, std::string>> out;
@@ -102,17 +105,20 @@ Result<std::vector<std::pair<std::string, std::string>>> read_secrets_file(const
     if (eq == std::string::npos || eq == 0)
       return Error{"expected KEY=VALUE (the value is not shown)", {path, number, 1}};
     std::string value = line.substr(eq + 1);
-    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front())
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front())
       value = value.substr(1, value.size() - 2);
     out.emplace_back(line.substr(0, eq), value);
   }
   return out;
 }
 
-Value make_github_context(const plan::Event& event, const spec::Workflow& workflow, const std::string& repo_dir) {
+Value make_github_context(const plan::Event& event, const spec::Workflow& workflow,
+                          const std::string& repo_dir) {
   Value g = Value::object();
   std::string name = fs::absolute(repo_dir).lexically_normal().filename().string();
-  if (name.empty()) name = fs::absolute(repo_dir).lexically_normal().parent_path().filename().string();
+  if (name.empty())
+    name = fs::absolute(repo_dir).lexically_normal().parent_path().filename().string();
   const char* user = std::getenv("USER");
   g.set("event_name", event.name);
   g.set("event", event.payload);

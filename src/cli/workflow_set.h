@@ -32,12 +32,13 @@ struct GitInfo {
 GitInfo read_git_info(const std::string& repo_dir);
 
 // "k=v" arguments → pairs; an argument without '=' is an error naming it.
-Result<std::vector<std::pair<std::string, std::string>>> parse_key_values(const std::vector<std::string>& args,
-                                                                          const char* option);
+Result<std::vector<std::pair<std::string, std::string>>> parse_key_values(
+    const std::vector<std::string>& args, const char* option);
 // KEY=VALUE lines (# comments, blank lines, optional `export `, optional quotes).
 Result<std::vector<std::pair<std::string, std::string>>> read_secrets_file(const std::string& path);
 
 // The github context for a run of `workflow` triggered by `event`.
-Value make_github_context(const plan::Event& event, const spec::Workflow& workflow, const std::string& repo_dir);
+Value make_github_context(const plan::Event& event, const spec::Workflow& workflow,
+                          const std::string& repo_dir);
 
 }  // namespace sluice::cli

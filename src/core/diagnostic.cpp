@@ -15,9 +15,15 @@ std::string Diagnostic::format() const {
   std::string out = pos.to_string();
   if (!out.empty()) out += ": ";
   switch (severity) {
-    case Severity::kError: out += "error: "; break;
-    case Severity::kWarning: out += "warning: "; break;
-    case Severity::kNote: out += "note: "; break;
+    case Severity::kError:
+      out += "error: ";
+      break;
+    case Severity::kWarning:
+      out += "warning: ";
+      break;
+    case Severity::kNote:
+      out += "note: ";
+      break;
   }
   out += message;
   if (!hint.empty()) out += "\n  hint: " + hint;
@@ -36,7 +42,9 @@ void Diagnostics::append(const Diagnostics& other) {
   items_.insert(items_.end(), other.items_.begin(), other.items_.end());
 }
 
-bool Diagnostics::has_errors() const { return error_count() > 0; }
+bool Diagnostics::has_errors() const {
+  return error_count() > 0;
+}
 
 size_t Diagnostics::error_count() const {
   size_t n = 0;

@@ -30,7 +30,8 @@ bool set_matches(std::string_view set, char c) {
 // time. Recursion depth is bounded by the pattern length (every call advances in it).
 class Matcher {
  public:
-  Matcher(std::string_view p, std::string_view t) : p_(p), t_(t), memo_((p.size() + 1) * (t.size() + 1), 0) {}
+  Matcher(std::string_view p, std::string_view t)
+      : p_(p), t_(t), memo_((p.size() + 1) * (t.size() + 1), 0) {}
 
   bool match(size_t pi, size_t ti) {
     char& m = memo_[pi * (t_.size() + 1) + ti];

@@ -9,13 +9,18 @@ namespace {
 // ordered_json keeps object keys in document order (matrix axes and toJSON depend on it).
 Value from_nlohmann(const nlohmann::ordered_json& j) {
   switch (j.type()) {
-    case nlohmann::json::value_t::null: return Value();
-    case nlohmann::json::value_t::boolean: return Value(j.get<bool>());
-    case nlohmann::json::value_t::number_integer: return Value(static_cast<double>(j.get<long long>()));
+    case nlohmann::json::value_t::null:
+      return Value();
+    case nlohmann::json::value_t::boolean:
+      return Value(j.get<bool>());
+    case nlohmann::json::value_t::number_integer:
+      return Value(static_cast<double>(j.get<long long>()));
     case nlohmann::json::value_t::number_unsigned:
       return Value(static_cast<double>(j.get<unsigned long long>()));
-    case nlohmann::json::value_t::number_float: return Value(j.get<double>());
-    case nlohmann::json::value_t::string: return Value(j.get<std::string>());
+    case nlohmann::json::value_t::number_float:
+      return Value(j.get<double>());
+    case nlohmann::json::value_t::string:
+      return Value(j.get<std::string>());
     case nlohmann::json::value_t::array: {
       Value::Array items;
       items.reserve(j.size());
@@ -25,24 +30,30 @@ Value from_nlohmann(const nlohmann::ordered_json& j) {
     case nlohmann::json::value_t::object: {
       Value::Object members;
       members.reserve(j.size());
-      for (auto it = j.begin(); it != j.end(); ++it) members.emplace_back(it.key(), from_nlohmann(it.value()));
+      for (auto it = j.begin(); it != j.end(); ++it)
+        members.emplace_back(it.key(), from_nlohmann(it.value()));
       return Value::object(std::move(members));
     }
-    default: return Value();
+    default:
+      return Value();
   }
 }
 
 nlohmann::ordered_json to_nlohmann(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::kNull: return nullptr;
-    case Value::Kind::kBool: return v.as_bool();
+    case Value::Kind::kNull:
+      return nullptr;
+    case Value::Kind::kBool:
+      return v.as_bool();
     case Value::Kind::kNumber: {
       double n = v.as_number();
-      if (std::isfinite(n) && n == std::floor(n) && std::fabs(n) < 9e15) return static_cast<long long>(n);
+      if (std::isfinite(n) && n == std::floor(n) && std::fabs(n) < 9e15)
+        return static_cast<long long>(n);
       if (!std::isfinite(n)) return nullptr;
       return n;
     }
-    case Value::Kind::kString: return v.as_string();
+    case Value::Kind::kString:
+      return v.as_string();
     case Value::Kind::kArray: {
       auto arr = nlohmann::ordered_json::array();
       for (const auto& e : v.as_array()) arr.push_back(to_nlohmann(e));
@@ -70,13 +81,14 @@ Result<Value> parse_json(std::string_view text) {
   };
   try {
     nlohmann::ordered_json j = nlohmann::ordered_json::parse(text.begin(), text.end(), callback);
-    if (too_deep) return Error{"JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels", {}};
+    if (too_deep)
+      return Error{"JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels", {}};
     return from_nlohmann(j);
   } catch (const nlohmann::json::out_of_range&) {  // a number like 1e999
     return Error{"invalid JSON: number out of range", {}};
   } catch (const nlohmann::json::exception& e) {
-
-    if (too_deep) return Error{"JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels", {}};
+    if (too_deep)
+      return Error{"JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels", {}};
     return Error{std::string("invalid JSON: ") + e.what(), {}};
   }
 }

@@ -137,8 +137,12 @@ std::string SecretMasker::mask(std::string_view text) const {
   return std::string(masked);
 }
 
-bool SecretMasker::empty() const { return count_.load(std::memory_order_acquire) == 0; }
+bool SecretMasker::empty() const {
+  return count_.load(std::memory_order_acquire) == 0;
+}
 
-size_t SecretMasker::size() const { return count_.load(std::memory_order_acquire); }
+size_t SecretMasker::size() const {
+  return count_.load(std::memory_order_acquire);
+}
 
 }  // namespace sluice

@@ -67,11 +67,11 @@ class SecretMasker {
   std::shared_ptr<const Compiled> snapshot() const;
 
   mutable std::mutex mutex_;
-  std::vector<std::string> values_;           // insertion order
-  std::unordered_set<std::string> seen_;      // for de-duplication
+  std::vector<std::string> values_;                   // insertion order
+  std::unordered_set<std::string> seen_;              // for de-duplication
   mutable std::shared_ptr<const Compiled> compiled_;  // null when stale
-  std::atomic<size_t> count_{0};              // lets mask() skip the lock when empty
-  std::atomic<uint64_t> generation_{0};       // bumped after each change of values_
+  std::atomic<size_t> count_{0};                      // lets mask() skip the lock when empty
+  std::atomic<uint64_t> generation_{0};               // bumped after each change of values_
 };
 
 }  // namespace sluice

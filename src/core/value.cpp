@@ -22,13 +22,34 @@ Value Value::object(Object members) {
   return v;
 }
 
-bool Value::as_bool() const { assert(is_bool()); return number_ != 0; }
-double Value::as_number() const { assert(is_number()); return number_; }
-const std::string& Value::as_string() const { assert(is_string()); return *string_; }
-const Value::Array& Value::as_array() const { assert(is_array()); return *array_; }
-Value::Array& Value::as_array() { assert(is_array()); return *array_; }
-const Value::Object& Value::as_object() const { assert(is_object()); return *object_; }
-Value::Object& Value::as_object() { assert(is_object()); return *object_; }
+bool Value::as_bool() const {
+  assert(is_bool());
+  return number_ != 0;
+}
+double Value::as_number() const {
+  assert(is_number());
+  return number_;
+}
+const std::string& Value::as_string() const {
+  assert(is_string());
+  return *string_;
+}
+const Value::Array& Value::as_array() const {
+  assert(is_array());
+  return *array_;
+}
+Value::Array& Value::as_array() {
+  assert(is_array());
+  return *array_;
+}
+const Value::Object& Value::as_object() const {
+  assert(is_object());
+  return *object_;
+}
+Value::Object& Value::as_object() {
+  assert(is_object());
+  return *object_;
+}
 
 const Value* Value::find(std::string_view key) const {
   if (!is_object()) return nullptr;
@@ -58,12 +79,17 @@ Value& Value::set(std::string_view key, Value value) {
 
 bool Value::truthy() const {
   switch (kind_) {
-    case Kind::kNull: return false;
-    case Kind::kBool: return number_ != 0;
-    case Kind::kNumber: return number_ != 0 && !std::isnan(number_);
-    case Kind::kString: return !string_->empty();
+    case Kind::kNull:
+      return false;
+    case Kind::kBool:
+      return number_ != 0;
+    case Kind::kNumber:
+      return number_ != 0 && !std::isnan(number_);
+    case Kind::kString:
+      return !string_->empty();
     case Kind::kArray:
-    case Kind::kObject: return true;
+    case Kind::kObject:
+      return true;
   }
   return false;
 }
@@ -79,7 +105,10 @@ static double parse_number_string(const std::string& raw) {
   char* end = nullptr;
   bool negative = false;
   const char* digits = p;
-  if (*digits == '-' || *digits == '+') { negative = *digits == '-'; ++digits; }
+  if (*digits == '-' || *digits == '+') {
+    negative = *digits == '-';
+    ++digits;
+  }
   if (digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
     // Every character must be a hex digit: strtoull would also accept a sign or leading
     // spaces after "0x" ("0x-1", "0x 1") and saturate silently on overflow.
@@ -87,7 +116,8 @@ static double parse_number_string(const std::string& raw) {
     double h = 0;
     for (const char* q = digits + 2; *q; ++q) {
       if (!std::isxdigit(static_cast<unsigned char>(*q))) return NAN;
-      int d = std::isdigit(static_cast<unsigned char>(*q)) ? *q - '0' : (std::tolower(*q) - 'a' + 10);
+      int d =
+          std::isdigit(static_cast<unsigned char>(*q)) ? *q - '0' : (std::tolower(*q) - 'a' + 10);
       h = h * 16 + d;
     }
     return negative ? -h : h;
@@ -105,12 +135,16 @@ static double parse_number_string(const std::string& raw) {
 
 double Value::to_number() const {
   switch (kind_) {
-    case Kind::kNull: return 0;
+    case Kind::kNull:
+      return 0;
     case Kind::kBool:
-    case Kind::kNumber: return number_;
-    case Kind::kString: return parse_number_string(*string_);
+    case Kind::kNumber:
+      return number_;
+    case Kind::kString:
+      return parse_number_string(*string_);
     case Kind::kArray:
-    case Kind::kObject: return NAN;
+    case Kind::kObject:
+      return NAN;
   }
   return NAN;
 }
@@ -131,12 +165,18 @@ std::string format_number(double n) {
 
 std::string Value::to_string() const {
   switch (kind_) {
-    case Kind::kNull: return "";
-    case Kind::kBool: return number_ != 0 ? "true" : "false";
-    case Kind::kNumber: return format_number(number_);
-    case Kind::kString: return *string_;
-    case Kind::kArray: return "Array";
-    case Kind::kObject: return "Object";
+    case Kind::kNull:
+      return "";
+    case Kind::kBool:
+      return number_ != 0 ? "true" : "false";
+    case Kind::kNumber:
+      return format_number(number_);
+    case Kind::kString:
+      return *string_;
+    case Kind::kArray:
+      return "Array";
+    case Kind::kObject:
+      return "Object";
   }
   return "";
 }
@@ -144,12 +184,17 @@ std::string Value::to_string() const {
 bool Value::same(const Value& other) const {
   if (kind_ != other.kind_) return false;
   switch (kind_) {
-    case Kind::kNull: return true;
+    case Kind::kNull:
+      return true;
     case Kind::kBool:
-    case Kind::kNumber: return number_ == other.number_;
-    case Kind::kString: return *string_ == *other.string_;
-    case Kind::kArray: return array_ == other.array_;
-    case Kind::kObject: return object_ == other.object_;
+    case Kind::kNumber:
+      return number_ == other.number_;
+    case Kind::kString:
+      return *string_ == *other.string_;
+    case Kind::kArray:
+      return array_ == other.array_;
+    case Kind::kObject:
+      return object_ == other.object_;
   }
   return false;
 }
@@ -175,12 +220,18 @@ bool Value::deep_equals(const Value& other) const {
 
 const char* Value::kind_name() const {
   switch (kind_) {
-    case Kind::kNull: return "null";
-    case Kind::kBool: return "boolean";
-    case Kind::kNumber: return "number";
-    case Kind::kString: return "string";
-    case Kind::kArray: return "array";
-    case Kind::kObject: return "object";
+    case Kind::kNull:
+      return "null";
+    case Kind::kBool:
+      return "boolean";
+    case Kind::kNumber:
+      return "number";
+    case Kind::kString:
+      return "string";
+    case Kind::kArray:
+      return "array";
+    case Kind::kObject:
+      return "object";
   }
   return "?";
 }

@@ -29,7 +29,8 @@ class Value {
   Value(int n) : kind_(Kind::kNumber), number_(n) {}
   Value(long n) : kind_(Kind::kNumber), number_(static_cast<double>(n)) {}
   Value(long long n) : kind_(Kind::kNumber), number_(static_cast<double>(n)) {}
-  Value(std::string s) : kind_(Kind::kString), string_(std::make_shared<std::string>(std::move(s))) {}
+  Value(std::string s)
+      : kind_(Kind::kString), string_(std::make_shared<std::string>(std::move(s))) {}
   Value(std::string_view s) : Value(std::string(s)) {}
   Value(const char* s) : Value(std::string(s)) {}
 
@@ -61,9 +62,10 @@ class Value {
   Value& set(std::string_view key, Value value);
 
   // GitHub coercions.
-  bool truthy() const;           // false, 0, -0, NaN, "", null are falsy
-  double to_number() const;      // null→0, bool→0/1, "" →0, string→JSON number or NaN, else NaN
-  std::string to_string() const; // null→"", bool→"true"/"false", numbers like GitHub, "Array"/"Object"
+  bool truthy() const;       // false, 0, -0, NaN, "", null are falsy
+  double to_number() const;  // null→0, bool→0/1, "" →0, string→JSON number or NaN, else NaN
+  std::string to_string()
+      const;  // null→"", bool→"true"/"false", numbers like GitHub, "Array"/"Object"
 
   // Identity for arrays/objects, value equality for scalars (strings case-sensitive).
   bool same(const Value& other) const;

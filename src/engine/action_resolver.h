@@ -17,10 +17,10 @@ struct ResolvedAction {
     kBuiltin,    // a bash script provided by sluice (checkout, scan, ...), run like `run:`
   };
   Kind kind = Kind::kComposite;
-  std::string uses;  // as written
-  std::string dir;   // the action's directory (GITHUB_ACTION_PATH); "" for built-ins
-  spec::Action action;          // inputs (with defaults) and outputs for every kind
-  std::string builtin_script;   // kBuiltin only; reads its inputs from INPUT_* variables
+  std::string uses;            // as written
+  std::string dir;             // the action's directory (GITHUB_ACTION_PATH); "" for built-ins
+  spec::Action action;         // inputs (with defaults) and outputs for every kind
+  std::string builtin_script;  // kBuiltin only; reads its inputs from INPUT_* variables
 };
 
 class ActionResolver {

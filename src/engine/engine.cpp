@@ -3,9 +3,9 @@
 #include <set>
 
 #include "core/json.h"
+#include "engine/job_run.h"
 #include "engine/retry.h"
 #include "engine/scalar_value.h"
-#include "engine/job_run.h"
 #include "expr/expression.h"
 #include "plan/matrix.h"
 
@@ -14,17 +14,17 @@ namespace sluice::engine {
 struct Engine::JobNode {
   const plan::PlannedJob* planned = nullptr;
   RunStatus status = RunStatus::kQueued;
-  bool selected = true;          // --job: false for jobs outside the selection
+  bool selected = true;  // --job: false for jobs outside the selection
   bool continue_on_error = false;
   bool fail_fast = true;
-  int max_parallel = 0;          // 0: unlimited
+  int max_parallel = 0;  // 0: unlimited
   int running = 0;
-  std::vector<Value> combos;     // one null Value for a job without a matrix
-  std::vector<JobRecord> records;               // per combination
-  std::vector<std::unique_ptr<JobRun>> runs;    // per combination; null until started
-  std::vector<std::unique_ptr<JobRun>> retired; // earlier attempts, kept for their records
+  std::vector<Value> combos;                     // one null Value for a job without a matrix
+  std::vector<JobRecord> records;                // per combination
+  std::vector<std::unique_ptr<JobRun>> runs;     // per combination; null until started
+  std::vector<std::unique_ptr<JobRun>> retired;  // earlier attempts, kept for their records
   std::vector<bool> waiting_retry;
-  std::vector<std::string> groups;              // concurrency group per combination
+  std::vector<std::string> groups;  // concurrency group per combination
   Value outputs = Value::object();
   Value inputs = Value::object();   // caller jobs: `with:` evaluated, the inputs of inner jobs
   Value secrets = Value::object();  // caller jobs: the secrets inner jobs see
@@ -33,7 +33,9 @@ struct Engine::JobNode {
 
 namespace {
 
-bool failed(RunStatus s) { return s == RunStatus::kFailure || s == RunStatus::kTimedOut; }
+bool failed(RunStatus s) {
+  return s == RunStatus::kFailure || s == RunStatus::kTimedOut;
+}
 
 }  // namespace
 
@@ -127,7 +129,8 @@ bool Engine::any_ancestor_failed(const JobNode& n) const {
   for (const std::string& key : n.planned->needs) {
     const JobNode* need = node(key);
     if (!need) continue;
-    if ((failed(need->status) && !need->continue_on_error) || any_ancestor_failed(*need)) return true;
+    if ((failed(need->status) && !need->continue_on_error) || any_ancestor_failed(*need))
+      return true;
   }
   return false;
 }
@@ -173,8 +176,10 @@ void Engine::schedule() {
         JobNode* caller = node(n->planned->caller_key);
         if (caller && caller->status == RunStatus::kQueued) continue;
         if (caller && caller->status != RunStatus::kRunning) {
-          finish_node(*n, caller->status == RunStatus::kCancelled ? RunStatus::kCancelled : RunStatus::kSkipped,
-                      "the calling job did not run");
+          finish_node(
+              *n,
+              caller->status == RunStatus::kCancelled ? RunStatus::kCancelled : RunStatus::kSkipped,
+              "the calling job did not run");
           continue;
         }
       }
@@ -185,7 +190,8 @@ void Engine::schedule() {
     for (auto& n : nodes_) {
       if (n->status != RunStatus::kRunning || !n->planned->is_caller()) continue;
       bool done = true;
-      for (const std::string& key : n->planned->inner_keys) done = done && is_terminal(node(key)->status);
+      for (const std::string& key : n->planned->inner_keys)
+        done = done && is_terminal(node(key)->status);
       if (done) {
         finish_caller(*n);
         reschedule_ = true;  // jobs that need the caller may be ready now
@@ -221,7 +227,8 @@ void Engine::evaluate_ready(JobNode& n) {
     // Default success(): every needed job must have succeeded.
     for (const std::string& key : n.planned->needs) {
       const JobNode* need = node(key);
-      bool ok = need->status == RunStatus::kSuccess || (failed(need->status) && need->continue_on_error);
+      bool ok =
+          need->status == RunStatus::kSuccess || (failed(need->status) && need->continue_on_error);
       if (!ok) {
         finish_node(n, cancelled_ ? RunStatus::kCancelled : RunStatus::kSkipped,
                     "needed job '" + need->planned->job_id + "' " + github_result(need->status));
@@ -232,7 +239,8 @@ void Engine::evaluate_ready(JobNode& n) {
   auto run = expr::evaluate_condition(*parsed, ctx);
   if (!run.ok() || !*run) {
     finish_node(n, cancelled_ ? RunStatus::kCancelled : RunStatus::kSkipped,
-                run.ok() ? (cancelled_ ? "run cancelled" : "if: condition was false") : run.error().message);
+                run.ok() ? (cancelled_ ? "run cancelled" : "if: condition was false")
+                         : run.error().message);
     return;
   }
   if (job.continue_on_error) {
@@ -259,7 +267,8 @@ void Engine::start_caller(JobNode& n, expr::EvalContext& ctx) {
   }
   // Called workflows see their declared inputs: given values, else defaults.
   const spec::Workflow* called = nullptr;
-  if (!n.planned->inner_keys.empty()) called = node(n.planned->inner_keys.front())->planned->workflow;
+  if (!n.planned->inner_keys.empty())
+    called = node(n.planned->inner_keys.front())->planned->workflow;
   if (called) {
     for (const spec::InputSpec& input : called->on.call_inputs) {
       if (n.inputs.find(input.id)) continue;
@@ -290,8 +299,10 @@ void Engine::finish_caller(JobNode& n) {
   Value jobs = Value::object();
   for (const std::string& key : n.planned->inner_keys) {
     const JobNode* inner = node(key);
-    if (failed(inner->status) && !inner->continue_on_error) status = RunStatus::kFailure;
-    else if (inner->status == RunStatus::kCancelled && status == RunStatus::kSuccess) status = RunStatus::kCancelled;
+    if (failed(inner->status) && !inner->continue_on_error)
+      status = RunStatus::kFailure;
+    else if (inner->status == RunStatus::kCancelled && status == RunStatus::kSuccess)
+      status = RunStatus::kCancelled;
     Value entry = Value::object();
     entry.set("result", github_result(inner->status));
     entry.set("outputs", inner->outputs);
@@ -318,8 +329,9 @@ bool Engine::expand(JobNode& n, const expr::EvalContext& ctx) {
   n.combos.clear();
   if (strategy.matrix) {
     auto evaluated = plan::evaluate_matrix(*strategy.matrix, ctx);
-    Result<std::vector<Value>> combos =
-        evaluated.ok() ? plan::expand_matrix(*evaluated) : Result<std::vector<Value>>(evaluated.error());
+    Result<std::vector<Value>> combos = evaluated.ok()
+                                            ? plan::expand_matrix(*evaluated)
+                                            : Result<std::vector<Value>>(evaluated.error());
     if (!combos.ok()) {
       finish_node(n, RunStatus::kFailure, "strategy.matrix: " + combos.error().message);
       return false;
@@ -349,7 +361,8 @@ bool Engine::expand(JobNode& n, const expr::EvalContext& ctx) {
     JobRecord r;
     r.run_id = run_.id;
     r.job_id = n.planned->job_id;
-    r.key = n.combos[i].is_null() ? n.planned->key : n.planned->key + " " + plan::matrix_display_suffix(n.combos[i]);
+    r.key = n.combos[i].is_null() ? n.planned->key
+                                  : n.planned->key + " " + plan::matrix_display_suffix(n.combos[i]);
     r.name = r.key;
     if (!n.combos[i].is_null()) r.matrix_json = to_json(n.combos[i]);
     n.records.push_back(r);
@@ -357,8 +370,9 @@ bool Engine::expand(JobNode& n, const expr::EvalContext& ctx) {
   }
   if (n.combos.size() > 1 || !n.combos[0].is_null()) {
     // The node's own key is not an instance: the matrix combinations are.
-    if (auto s = context_.store.save_job(JobRecord{n.record.run_id, n.record.key, n.record.job_id, n.record.name, "",
-                                                   RunStatus::kRunning, "matrix", 1, "", context_.clock.now_ms(), 0});
+    if (auto s = context_.store.save_job(JobRecord{n.record.run_id, n.record.key, n.record.job_id,
+                                                   n.record.name, "", RunStatus::kRunning, "matrix",
+                                                   1, "", context_.clock.now_ms(), 0});
         !s.ok())
       context_.report_error(s.error().message);
   }
@@ -393,7 +407,8 @@ bool Engine::acquire_group(JobNode& n, size_t index) {
 
   auto& waiting = waiting_groups_[name];
   // Waiters cancelled meanwhile (the run, fail-fast) leave the line.
-  std::erase_if(waiting, [](const auto& w) { return is_terminal(w.first->records[w.second].status); });
+  std::erase_if(waiting,
+                [](const auto& w) { return is_terminal(w.first->records[w.second].status); });
   auto held = held_groups_.find(name);
   bool free = held == held_groups_.end();
   if (std::find(waiting.begin(), waiting.end(), me) == waiting.end()) {
@@ -409,7 +424,8 @@ bool Engine::acquire_group(JobNode& n, size_t index) {
     // While the group is free, whoever waits is about to take it (later in this pass, or
     // once its own limits allow): only a held group has a pending job to replace.
     if (!free && !concurrency->queue_all) {
-      for (auto [node, i] : waiting) cancel_waiting(*node, i, "a newer job of concurrency group '" + name + "' is waiting");
+      for (auto [node, i] : waiting)
+        cancel_waiting(*node, i, "a newer job of concurrency group '" + name + "' is waiting");
       waiting.clear();
     }
     if (waiting.size() >= kMaxPendingPerGroup) {  // GitHub's queue: max holds 100
@@ -449,7 +465,8 @@ void Engine::start_instance(JobNode& n, size_t index) {
   in.strategy.set("fail-fast", n.fail_fast);
   in.strategy.set("job-index", static_cast<int>(index));
   in.strategy.set("job-total", static_cast<int>(n.combos.size()));
-  in.strategy.set("max-parallel", n.max_parallel > 0 ? n.max_parallel : static_cast<int>(n.combos.size()));
+  in.strategy.set("max-parallel",
+                  n.max_parallel > 0 ? n.max_parallel : static_cast<int>(n.combos.size()));
   in.needs = needs_context(n);
   in.inputs = inputs_for(n);
   in.secrets = context_.options.secrets;
@@ -471,7 +488,8 @@ void Engine::start_instance(JobNode& n, size_t index) {
   ++running_instances_;
   ++n.running;
   JobNode* np = &n;
-  n.runs[index] = std::make_unique<JobRun>(context_, std::move(in), [this, np, index] { on_instance_finished(*np, index); });
+  n.runs[index] = std::make_unique<JobRun>(context_, std::move(in),
+                                           [this, np, index] { on_instance_finished(*np, index); });
   n.runs[index]->start();
 }
 
@@ -491,7 +509,8 @@ void Engine::on_instance_finished(JobNode& n, size_t index) {
   const auto& policy = n.planned->job->retry;
   RunStatus status = run.status();
   if (failed(status) && policy && !cancelled_ &&
-      retry_allows(*policy, n.records[index].attempt, run.failure_class(), run.exit_code(), false)) {
+      retry_allows(*policy, n.records[index].attempt, run.failure_class(), run.exit_code(),
+                   false)) {
     int64_t delay = retry_delay_ms(*policy, n.records[index].attempt);
     n.records[index].attempt += 1;
     n.records[index].status = RunStatus::kWaiting;
@@ -534,8 +553,10 @@ void Engine::node_instance_done(JobNode& n) {
   for (size_t i = 0; i < n.records.size(); ++i) {
     RunStatus s = n.records[i].status;
     if (!is_terminal(s) || n.waiting_retry[i]) return;
-    if (failed(s)) status = status == RunStatus::kTimedOut ? status : s;
-    else if (s == RunStatus::kCancelled && !failed(status)) status = RunStatus::kCancelled;
+    if (failed(s))
+      status = status == RunStatus::kTimedOut ? status : s;
+    else if (s == RunStatus::kCancelled && !failed(status))
+      status = RunStatus::kCancelled;
   }
   if (n.combos.size() == 1 && n.combos[0].is_null()) {
     n.status = status;  // its one record was saved by its JobRun
@@ -549,7 +570,8 @@ void Engine::finish_node(JobNode& n, RunStatus status, const std::string& reason
   if (!n.records.empty() && n.combos.size() == 1 && n.combos[0].is_null()) return;
   n.record.status = status;
   n.record.reason = reason;
-  if (n.record.started_ms == 0 && status != RunStatus::kSkipped) n.record.started_ms = context_.clock.now_ms();
+  if (n.record.started_ms == 0 && status != RunStatus::kSkipped)
+    n.record.started_ms = context_.clock.now_ms();
   n.record.finished_ms = context_.clock.now_ms();
   if (n.records.empty() && !reason.empty()) n.record.reason = reason;
   if (n.selected) save_job(n.record);
@@ -582,7 +604,8 @@ RunStatistics Engine::statistics() const {
   }
   // A job without a matrix has its node record and one instance record with the same
   // key; keep the instance's.
-  std::stable_sort(records.begin(), records.end(), [](const JobRecord& a, const JobRecord& b) { return a.key < b.key; });
+  std::stable_sort(records.begin(), records.end(),
+                   [](const JobRecord& a, const JobRecord& b) { return a.key < b.key; });
   std::vector<JobRecord> unique;
   for (auto it = records.rbegin(); it != records.rend(); ++it)
     if (unique.empty() || unique.back().key != it->key) unique.push_back(*it);

@@ -72,7 +72,7 @@ class Engine {
   const plan::RunPlan& plan_;
   RunContext& context_;
   RunRecord run_;
-  std::vector<std::unique_ptr<JobNode>> nodes_;  // plan order
+  std::vector<std::unique_ptr<JobNode>> nodes_;     // plan order
   std::map<std::string, std::string> held_groups_;  // concurrency group -> instance key
   // Instances waiting for each group, first come first: one with `queue: single` (the
   // default), up to 100 with `queue: max` (then newcomers are cancelled, as on GitHub).

@@ -27,7 +27,9 @@ void EventLoop::cancel_timer(TimerId id) {
   timer_due_.erase(it);
 }
 
-int64_t EventLoop::next_timer_ms() const { return timers_.empty() ? -1 : timers_.begin()->first.first; }
+int64_t EventLoop::next_timer_ms() const {
+  return timers_.empty() ? -1 : timers_.begin()->first.first;
+}
 
 bool EventLoop::run_ready() {
   bool ran = false;
@@ -54,7 +56,8 @@ bool EventLoop::run_ready() {
 
 void EventLoop::wait_for_work(int64_t max_wait_ms) {
   int64_t wait = max_wait_ms;
-  if (!timers_.empty()) wait = std::min(wait, std::max<int64_t>(0, next_timer_ms() - clock_.now_ms()));
+  if (!timers_.empty())
+    wait = std::min(wait, std::max<int64_t>(0, next_timer_ms() - clock_.now_ms()));
   std::unique_lock lock(mutex_);
   wake_.wait_for(lock, std::chrono::milliseconds(wait), [this] { return !events_.empty(); });
 }

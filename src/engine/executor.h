@@ -57,11 +57,11 @@ struct StepRequest {
 };
 
 struct StepOutcome {
-  bool started = false;      // false: could not start (error_message says why)
+  bool started = false;  // false: could not start (error_message says why)
   std::string error_message;
-  int exit_code = -1;        // when exited normally
-  int signal = 0;            // when killed by a signal (e.g. 9 after SIGKILL)
-  bool cancelled = false;    // ended because cancel() was called
+  int exit_code = -1;      // when exited normally
+  int signal = 0;          // when killed by a signal (e.g. 9 after SIGKILL)
+  bool cancelled = false;  // ended because cancel() was called
   bool log_pattern_matched = false;
 
   std::vector<std::pair<std::string, std::string>> outputs;  // GITHUB_OUTPUT + ::set-output

@@ -12,7 +12,9 @@
 namespace sluice::engine {
 namespace {
 
-std::string scalar_text(const std::optional<spec::Scalar>& s) { return s ? s->text : ""; }
+std::string scalar_text(const std::optional<spec::Scalar>& s) {
+  return s ? s->text : "";
+}
 
 Value outputs_object(const std::vector<std::pair<std::string, std::string>>& outputs) {
   Value o = Value::object();
@@ -31,7 +33,8 @@ JobRun::JobRun(RunContext& context, JobRunInputs inputs, std::function<void()> o
   record_.attempt = in_.job_attempt;
   if (!in_.matrix.is_null()) record_.matrix_json = to_json(in_.matrix);
   // One directory per job instance and attempt (matrix siblings run at the same time).
-  for (char c : in_.key) dir_name_ += std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_';
+  for (char c : in_.key)
+    dir_name_ += std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_';
   dir_name_ += "-" + std::to_string(in_.job_attempt);
 }
 
@@ -102,7 +105,8 @@ Result<Value> JobRun::eval(const spec::Scalar& scalar, const expr::EvalContext& 
 Result<bool> JobRun::eval_if(const std::string& condition, const spec::Scalar* where,
                              const expr::EvalContext& ctx) const {
   auto parsed = expr::parse_condition(condition);
-  Result<bool> result = parsed.ok() ? expr::evaluate_condition(*parsed, ctx) : Result<bool>(parsed.error());
+  Result<bool> result =
+      parsed.ok() ? expr::evaluate_condition(*parsed, ctx) : Result<bool>(parsed.error());
   if (!result.ok() && where) {
     Error e = result.error();
     e.pos = where->pos;
@@ -121,7 +125,9 @@ void JobRun::start() {
   expr::EvalContext ctx = eval_context(top);
   if (job.name) {
     auto name = eval(*job.name, ctx);
-    if (name.ok()) record_.name = context_.masker->mask(name->to_string()) + (in_.matrix.is_null() ? "" : in_.key.substr(in_.key.find(" (")));
+    if (name.ok())
+      record_.name = context_.masker->mask(name->to_string()) +
+                     (in_.matrix.is_null() ? "" : in_.key.substr(in_.key.find(" (")));
   }
   for (const auto& [k, v] : job.env) {
     auto value = eval(v, ctx);
@@ -134,7 +140,8 @@ void JobRun::start() {
   }
   if (!failed_) {
     // GitHub's default job timeout is 360 minutes.
-    auto minutes = job.timeout_minutes ? eval(*job.timeout_minutes, ctx) : Result<Value>(Value(360));
+    auto minutes =
+        job.timeout_minutes ? eval(*job.timeout_minutes, ctx) : Result<Value>(Value(360));
     double m = minutes.ok() ? minutes->to_number() : NAN;
     if (std::isnan(m) || m <= 0) {
       failed_ = true;
@@ -156,10 +163,13 @@ void JobRun::start() {
         item.resolve_error = "cannot run action '" + step.uses->text + "': no action resolver";
       } else {
         auto resolved = context_.resolver->resolve(step.uses->text, context_.options.workspace);
-        if (resolved.ok()) item.action = *resolved;
-        else item.resolve_error = resolved.error().message;
+        if (resolved.ok())
+          item.action = *resolved;
+        else
+          item.resolve_error = resolved.error().message;
       }
-      if (item.action && item.action->kind == ResolvedAction::Kind::kNode && !item.action->action.pre.empty()) {
+      if (item.action && item.action->kind == ResolvedAction::Kind::kNode &&
+          !item.action->action.pre.empty()) {
         Item pre = item;
         pre.phase = Phase::kPre;
         pres.push_back(pre);
@@ -255,13 +265,17 @@ void JobRun::advance() {
 void JobRun::begin_item(Frame& frame, Item item, int record_index) {
   const spec::Step& step = *item.step;
   expr::EvalContext ctx = eval_context(frame);
-  std::string condition = item.phase == Phase::kPost ? (item.post_if.empty() ? "always()" : item.post_if)
-                                                     : scalar_text(step.if_condition);
+  std::string condition = item.phase == Phase::kPost
+                              ? (item.post_if.empty() ? "always()" : item.post_if)
+                              : scalar_text(step.if_condition);
   if (item.phase == Phase::kPre && item.action && item.action->action.pre_if)
     condition = item.action->action.pre_if->text;
-  auto run = eval_if(condition, item.phase == Phase::kMain && step.if_condition ? &*step.if_condition : nullptr, ctx);
+  auto run =
+      eval_if(condition,
+              item.phase == Phase::kMain && step.if_condition ? &*step.if_condition : nullptr, ctx);
   if (!run.ok()) {
-    finish_step(record_index, frame, item, RunStatus::kFailure, run.error().format(), "start-error", {});
+    finish_step(record_index, frame, item, RunStatus::kFailure, run.error().format(), "start-error",
+                {});
     return;
   }
   if (!*run) {
@@ -312,13 +326,16 @@ void JobRun::start_attempt() {
     on_outcome(std::move(o));
     return;
   }
-  if (item.action && item.action->kind == ResolvedAction::Kind::kComposite && item.phase == Phase::kMain) {
+  if (item.action && item.action->kind == ResolvedAction::Kind::kComposite &&
+      item.phase == Phase::kMain) {
     // A composite action: run its steps in a nested frame that logs into this step.
     expr::EvalContext ctx = eval_context(frame);
     Frame nested;
     nested.action = item.action;
     nested.record_index = a.record_index;
-    auto inputs = action_inputs(*item.action, *item.step, ctx, [this](const spec::Scalar& s, const expr::EvalContext& c) { return eval(s, c); });
+    auto inputs = action_inputs(
+        *item.action, *item.step, ctx,
+        [this](const spec::Scalar& s, const expr::EvalContext& c) { return eval(s, c); });
     if (!inputs.ok()) {
       log_line("error: " + inputs.error().format());
       StepOutcome o;
@@ -335,10 +352,14 @@ void JobRun::start_attempt() {
       Item inner_item;
       inner_item.step = &inner;
       if (inner.uses) {
-        auto resolved = context_.resolver ? context_.resolver->resolve(inner.uses->text, context_.options.workspace)
-                                          : Result<std::shared_ptr<const ResolvedAction>>(Error{"no action resolver", {}});
-        if (resolved.ok()) inner_item.action = *resolved;
-        else inner_item.resolve_error = resolved.error().message;
+        auto resolved =
+            context_.resolver
+                ? context_.resolver->resolve(inner.uses->text, context_.options.workspace)
+                : Result<std::shared_ptr<const ResolvedAction>>(Error{"no action resolver", {}});
+        if (resolved.ok())
+          inner_item.action = *resolved;
+        else
+          inner_item.resolve_error = resolved.error().message;
       }
       nested.items.push_back(std::move(inner_item));
     }
@@ -379,11 +400,12 @@ void JobRun::start_attempt() {
   request->masker = context_.masker;
   auto* loop = &context_.loop;
   auto alive = alive_;
-  a.execution = context_.executor.start(std::move(*request), [loop, alive, this](StepOutcome outcome) {
-    loop->post([alive, this, outcome = std::move(outcome)]() mutable {
-      if (*alive) on_outcome(std::move(outcome));
-    });
-  });
+  a.execution =
+      context_.executor.start(std::move(*request), [loop, alive, this](StepOutcome outcome) {
+        loop->post([alive, this, outcome = std::move(outcome)]() mutable {
+          if (*alive) on_outcome(std::move(outcome));
+        });
+      });
 }
 
 Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) {
@@ -395,7 +417,8 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
   std::string action_name = step.id.empty() ? "__run_" + std::to_string(step_counter_) : step.id;
   ++step_counter_;
   std::map<std::string, std::string> env = options.base_env;
-  for (auto& [k, v] : default_step_env(options, ctx.contexts.get("github"), in_.planned->job_id, action_name))
+  for (auto& [k, v] :
+       default_step_env(options, ctx.contexts.get("github"), in_.planned->job_id, action_name))
     env[k] = v;
   for (auto& [k, v] : context_env(frame)) env[k] = v;
   Value* env_context = ctx.contexts.find("env");
@@ -405,15 +428,17 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
     env[k] = value->to_string();
     env_context->set(k, value->to_string());
   }
-  env["PATH"] = prepend_path(github_path_, env.count("PATH") ? env["PATH"] : "/usr/local/bin:/usr/bin:/bin");
+  env["PATH"] =
+      prepend_path(github_path_, env.count("PATH") ? env["PATH"] : "/usr/local/bin:/usr/bin:/bin");
   if (frame.action) env["GITHUB_ACTION_PATH"] = frame.action->dir;  // steps of a composite action
 
   // Working directory: step, then job defaults, then workflow defaults; relative to the workspace.
   const spec::Job& job = *in_.planned->job;
   const spec::Workflow& workflow = *in_.planned->workflow;
   std::optional<spec::Scalar> dir = step.working_directory;
-  if (!dir && !frame.action) dir = job.defaults.working_directory ? job.defaults.working_directory
-                                                                  : workflow.defaults.working_directory;
+  if (!dir && !frame.action)
+    dir = job.defaults.working_directory ? job.defaults.working_directory
+                                         : workflow.defaults.working_directory;
   std::filesystem::path cwd = options.workspace;
   if (dir) {
     auto value = eval(*dir, ctx);
@@ -422,13 +447,15 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
   }
   request.working_directory = cwd.lexically_normal().string();
   if (!std::filesystem::is_directory(request.working_directory))
-    return Error{"working-directory '" + request.working_directory + "' does not exist", dir ? dir->pos : step.pos};
+    return Error{"working-directory '" + request.working_directory + "' does not exist",
+                 dir ? dir->pos : step.pos};
 
   // One directory per job instance and attempt; the executor names each step's files
   // uniquely inside it and removes them once read.
-  std::filesystem::path temp = std::filesystem::path(options.step_files_dir.empty() ? options.temp_dir
-                                                                                  : options.step_files_dir) /
-                               dir_name_;
+  std::filesystem::path temp =
+      std::filesystem::path(options.step_files_dir.empty() ? options.temp_dir
+                                                           : options.step_files_dir) /
+      dir_name_;
   std::error_code ec;
   std::filesystem::create_directories(temp, ec);
   if (ec) return Error{"cannot create " + temp.string() + ": " + ec.message(), {}};
@@ -438,8 +465,9 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
     const ResolvedAction& action = *item.action;
     std::map<std::string, std::string> inputs = item.action_inputs;
     if (item.phase != Phase::kPost) {  // pre and main read the step's `with:`
-      auto evaluated = action_inputs(action, step, ctx,
-                                     [this](const spec::Scalar& s, const expr::EvalContext& c) { return eval(s, c); });
+      auto evaluated = action_inputs(
+          action, step, ctx,
+          [this](const spec::Scalar& s, const expr::EvalContext& c) { return eval(s, c); });
       if (!evaluated.ok()) return evaluated.error();
       inputs = *evaluated;
       last_action_inputs_ = inputs;
@@ -464,7 +492,8 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
     if (!script.ok()) return script.error();
     request.script = script->to_string();
     std::optional<spec::Scalar> shell = step.shell;
-    if (!shell && !frame.action) shell = job.defaults.shell ? job.defaults.shell : workflow.defaults.shell;
+    if (!shell && !frame.action)
+      shell = job.defaults.shell ? job.defaults.shell : workflow.defaults.shell;
     if (shell) {
       auto value = eval(*shell, ctx);
       if (!value.ok()) return value.error();
@@ -491,14 +520,15 @@ void JobRun::on_outcome(StepOutcome outcome) {
     annotation.job_key = in_.key;
     annotation.step_index = a.record_index;
     annotation.message = context_.masker->mask(annotation.message);
-    if (auto s = context_.store.add_annotation(annotation); !s.ok()) context_.report_error(s.error().message);
+    if (auto s = context_.store.add_annotation(annotation); !s.ok())
+      context_.report_error(s.error().message);
     if (context_.observer) context_.observer->on_annotation(annotation);
   }
   summary_ += outcome.summary;
   for (const auto& [k, v] : outcome.env) github_env_[k] = v;
   for (const auto& p : outcome.path) github_path_.push_back(p);
-  if (item.action && item.action->kind == ResolvedAction::Kind::kNode && item.phase == Phase::kMain &&
-      !item.action->action.post.empty() && outcome.started) {
+  if (item.action && item.action->kind == ResolvedAction::Kind::kNode &&
+      item.phase == Phase::kMain && !item.action->action.post.empty() && outcome.started) {
     Item post = item;
     post.phase = Phase::kPost;
     post.post_if = item.action->action.post_if ? item.action->action.post_if->text : "always()";
@@ -511,17 +541,21 @@ void JobRun::on_outcome(StepOutcome outcome) {
   std::string failure = classify_failure(outcome, a.timed_out);
   // A malformed GITHUB_OUTPUT/GITHUB_ENV fails the step, as on GitHub's runner.
   if (failure.empty() && !outcome.error_message.empty()) failure = "file-command";
-  RunStatus status = failure.empty()              ? RunStatus::kSuccess
-                     : failure == "timeout"       ? RunStatus::kTimedOut
-                     : failure == "cancelled"     ? RunStatus::kCancelled
-                                                  : RunStatus::kFailure;
+  RunStatus status = failure.empty()          ? RunStatus::kSuccess
+                     : failure == "timeout"   ? RunStatus::kTimedOut
+                     : failure == "cancelled" ? RunStatus::kCancelled
+                                              : RunStatus::kFailure;
   std::string reason;
   if (failure == "exit-code" || (failure == "signal" && outcome.signal == 0))
     reason = "exit code " + std::to_string(outcome.exit_code);
-  else if (failure == "signal") reason = "killed by signal " + std::to_string(outcome.signal);
-  else if (failure == "timeout") reason = "timed out";
-  else if (failure == "cancelled") reason = "cancelled";
-  else if (failure == "start-error" || failure == "file-command") reason = outcome.error_message;
+  else if (failure == "signal")
+    reason = "killed by signal " + std::to_string(outcome.signal);
+  else if (failure == "timeout")
+    reason = "timed out";
+  else if (failure == "cancelled")
+    reason = "cancelled";
+  else if (failure == "start-error" || failure == "file-command")
+    reason = outcome.error_message;
   a.record.exit_code = outcome.exit_code;
   a.record.signal = outcome.signal;
   a.record.reason = reason;
@@ -561,7 +595,8 @@ void JobRun::complete_attempt(Attempt& a, RunStatus status, const std::string& f
     a.log->close();
     a.record.log_lines = a.log->lines();
     a.record.log_bytes = a.log->bytes();
-    if (std::string error = a.log->error(); !error.empty()) context_.report_error("step log: " + error);
+    if (std::string error = a.log->error(); !error.empty())
+      context_.report_error("step log: " + error);
   }
   save_attempt(a.record);
 }
@@ -597,8 +632,8 @@ void JobRun::finish_step(int record_index, Frame& frame, const Item& item, RunSt
     }
   }
   if (frame.action) {  // inside a composite: its record belongs to the composite step
-    log_line("sluice: step '" + step_display_name(item, eval_context(frame)) + "' " + to_string(conclusion) +
-             (reason.empty() ? "" : " (" + reason + ")"));
+    log_line("sluice: step '" + step_display_name(item, eval_context(frame)) + "' " +
+             to_string(conclusion) + (reason.empty() ? "" : " (" + reason + ")"));
     return;
   }
   StepRecord& rec = steps_[record_index];
@@ -623,7 +658,9 @@ void JobRun::finish_frame() {
     auto value = eval(scalar, ctx);
     outputs.emplace_back(key, context_.masker->mask(value.ok() ? value->to_string() : ""));
   }
-  RunStatus status = nested.failed ? RunStatus::kFailure : cancelled_ ? RunStatus::kCancelled : RunStatus::kSuccess;
+  RunStatus status = nested.failed ? RunStatus::kFailure
+                     : cancelled_  ? RunStatus::kCancelled
+                                   : RunStatus::kSuccess;
   std::string failure = nested.failed ? "exit-code" : cancelled_ ? "cancelled" : "";
   a.record.reason = nested.failed ? "a step of the composite action failed" : "";
   current_ = std::move(a);  // so that log_line() and complete_attempt() see it
@@ -631,8 +668,8 @@ void JobRun::finish_frame() {
   Item item = std::move(current_->item);
   int record_index = current_->record_index;
   current_.reset();
-  finish_step(record_index, frames_.back(), item, status, status == RunStatus::kFailure ? "composite step failed" : "",
-              failure, outputs);
+  finish_step(record_index, frames_.back(), item, status,
+              status == RunStatus::kFailure ? "composite step failed" : "", failure, outputs);
 }
 
 void JobRun::finish_job() {
@@ -645,7 +682,7 @@ void JobRun::finish_job() {
     auto value = eval(scalar, ctx);
     outputs_.set(key, context_.masker->mask(value.ok() ? value->to_string() : ""));
   }
-  record_.status = timed_out_ ? RunStatus::kTimedOut
+  record_.status = timed_out_   ? RunStatus::kTimedOut
                    : cancelled_ ? RunStatus::kCancelled
                    : failed_    ? RunStatus::kFailure
                                 : RunStatus::kSuccess;
@@ -673,7 +710,8 @@ void JobRun::save_step(const StepRecord& record) {
 }
 
 void JobRun::save_attempt(AttemptRecord& record) {
-  if (auto s = context_.store.save_attempt(record); !s.ok()) context_.report_error(s.error().message);
+  if (auto s = context_.store.save_attempt(record); !s.ok())
+    context_.report_error(s.error().message);
   if (context_.observer) context_.observer->on_attempt(record);
 }
 

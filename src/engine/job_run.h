@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "core/value.h"
-#include "expr/expression.h"
 #include "engine/run_context.h"
+#include "expr/expression.h"
 #include "plan/run_plan.h"
 
 namespace sluice::engine {
@@ -29,8 +29,8 @@ struct JobRunInputs {
   const plan::PlannedJob* planned = nullptr;
   int64_t run_id = 0;
   int job_attempt = 1;
-  Value matrix;                     // null when not a matrix job
-  Value strategy = Value::object(); // fail-fast, job-index, job-total, max-parallel
+  Value matrix;                      // null when not a matrix job
+  Value strategy = Value::object();  // fail-fast, job-index, job-total, max-parallel
   Value needs = Value::object();
   Value inputs = Value::object();
   Value secrets = Value::object();
@@ -62,16 +62,16 @@ class JobRun {
     Phase phase = Phase::kMain;
     std::shared_ptr<const ResolvedAction> action;  // for `uses:` steps
     std::string resolve_error;
-    std::string post_if;  // kPost: the action's post-if
-    std::map<std::string, std::string> saved_state;  // kPost: STATE_* from the main step
+    std::string post_if;                               // kPost: the action's post-if
+    std::map<std::string, std::string> saved_state;    // kPost: STATE_* from the main step
     std::map<std::string, std::string> action_inputs;  // kPre/kPost: inputs of the main step
   };
   struct Frame {
     std::vector<Item> items;
     size_t next = 0;
-    Value steps = Value::object();  // the `steps` context of this frame
-    Value inputs = Value::object(); // composite: the action's inputs
-    std::map<std::string, std::string> env;  // composite: the calling step's env
+    Value steps = Value::object();                 // the `steps` context of this frame
+    Value inputs = Value::object();                // composite: the action's inputs
+    std::map<std::string, std::string> env;        // composite: the calling step's env
     std::shared_ptr<const ResolvedAction> action;  // composite being run; null for the job
     int record_index = -1;  // nested frames log into the composite step's record
     bool failed = false;
@@ -119,11 +119,11 @@ class JobRun {
   std::vector<StepRecord> steps_;
   std::vector<Frame> frames_;
   std::vector<Item> posts_;
-  std::optional<Attempt> current_;        // the leaf step being executed
+  std::optional<Attempt> current_;           // the leaf step being executed
   std::vector<Attempt> composite_attempts_;  // composite steps in progress, outermost first
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards executor callbacks
-  std::map<std::string, std::string> github_env_;  // from GITHUB_ENV
-  std::vector<std::string> github_path_;          // from GITHUB_PATH, newest last
+  std::map<std::string, std::string> github_env_;               // from GITHUB_ENV
+  std::vector<std::string> github_path_;                        // from GITHUB_PATH, newest last
   std::map<std::string, std::string> job_env_;
   Value outputs_ = Value::object();
   std::string failure_class_;
@@ -136,7 +136,7 @@ class JobRun {
   bool finished_ = false;
   bool posts_added_ = false;
   std::map<std::string, std::string> last_action_inputs_;  // of the action step just built
-  std::string dir_name_;  // of this instance's step directories
+  std::string dir_name_;                                   // of this instance's step directories
   int step_counter_ = 0;  // steps started: names GITHUB_ACTION of steps without an id
 };
 

@@ -1,8 +1,9 @@
 #include "engine/memory_store.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdint>
-#include <fmt/format.h>
 
 namespace sluice::engine {
 
@@ -17,7 +18,8 @@ namespace {
 
 class MemoryLogWriter : public LogWriter {
  public:
-  explicit MemoryLogWriter(std::shared_ptr<MemoryStore::LogBuffer> buffer) : buffer_(std::move(buffer)) {}
+  explicit MemoryLogWriter(std::shared_ptr<MemoryStore::LogBuffer> buffer)
+      : buffer_(std::move(buffer)) {}
   void append_line(std::string_view line) override {
     if (closed_) return;
     std::lock_guard lock(buffer_->mutex);
@@ -37,20 +39,25 @@ class MemoryLogWriter : public LogWriter {
   int64_t bytes_ = 0;
 };
 
-Error unknown_run(int64_t run_id) { return Error{fmt::format("run {} does not exist", run_id), {}}; }
+Error unknown_run(int64_t run_id) {
+  return Error{fmt::format("run {} does not exist", run_id), {}};
+}
 
 }  // namespace
 
 MemoryStore::MemoryStore() = default;
 MemoryStore::~MemoryStore() = default;
 
-bool MemoryStore::has_run_locked(int64_t run_id) const { return runs_.count(run_id) != 0; }
+bool MemoryStore::has_run_locked(int64_t run_id) const {
+  return runs_.count(run_id) != 0;
+}
 
 Status MemoryStore::create_run(RunRecord& run) {
   std::lock_guard lock(mutex_);
   int64_t highest = 0;
   for (const auto& [id, existing] : runs_) {
-    if (existing.workflow_file == run.workflow_file) highest = std::max(highest, existing.run_number);
+    if (existing.workflow_file == run.workflow_file)
+      highest = std::max(highest, existing.run_number);
   }
   run.id = next_run_id_++;
   run.run_number = highest + 1;
@@ -122,7 +129,8 @@ Result<std::shared_ptr<LogWriter>> MemoryStore::open_log(AttemptRecord& attempt)
 Result<std::vector<RunRecord>> MemoryStore::list_runs(int limit) {
   std::lock_guard lock(mutex_);
   std::vector<RunRecord> out;
-  for (auto it = runs_.rbegin(); it != runs_.rend() && (limit <= 0 || static_cast<int>(out.size()) < limit); ++it) {
+  for (auto it = runs_.rbegin();
+       it != runs_.rend() && (limit <= 0 || static_cast<int>(out.size()) < limit); ++it) {
     out.push_back(it->second);
   }
   return out;
@@ -141,7 +149,8 @@ Result<RunDetail> MemoryStore::load_run(int64_t run_id) {
     jobs.push_back(entry);
     job_seq[key.second] = entry.first;
   }
-  std::sort(jobs.begin(), jobs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(jobs.begin(), jobs.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
   for (auto& [seq, job] : jobs) detail.jobs.push_back(std::move(job));
 
   // Steps and attempts of jobs never saved sort after the saved ones, by key.
@@ -152,16 +161,21 @@ Result<RunDetail> MemoryStore::load_run(int64_t run_id) {
   for (const auto& [key, step] : steps_) {
     if (std::get<0>(key) == run_id) detail.steps.push_back(step);
   }
-  std::stable_sort(detail.steps.begin(), detail.steps.end(), [&](const StepRecord& a, const StepRecord& b) {
-    return std::make_tuple(seq_of(a.job_key), a.job_key, a.index) < std::make_tuple(seq_of(b.job_key), b.job_key, b.index);
-  });
+  std::stable_sort(detail.steps.begin(), detail.steps.end(),
+                   [&](const StepRecord& a, const StepRecord& b) {
+                     return std::make_tuple(seq_of(a.job_key), a.job_key, a.index) <
+                            std::make_tuple(seq_of(b.job_key), b.job_key, b.index);
+                   });
   for (const auto& [key, attempt] : attempts_) {
     if (std::get<0>(key) == run_id) detail.attempts.push_back(attempt);
   }
-  std::stable_sort(detail.attempts.begin(), detail.attempts.end(), [&](const AttemptRecord& a, const AttemptRecord& b) {
-    return std::make_tuple(seq_of(a.job_key), a.job_key, a.step_index, a.job_attempt, a.attempt) <
-           std::make_tuple(seq_of(b.job_key), b.job_key, b.step_index, b.job_attempt, b.attempt);
-  });
+  std::stable_sort(detail.attempts.begin(), detail.attempts.end(),
+                   [&](const AttemptRecord& a, const AttemptRecord& b) {
+                     return std::make_tuple(seq_of(a.job_key), a.job_key, a.step_index,
+                                            a.job_attempt, a.attempt) <
+                            std::make_tuple(seq_of(b.job_key), b.job_key, b.step_index,
+                                            b.job_attempt, b.attempt);
+                   });
   for (const Annotation& annotation : annotations_) {
     if (annotation.run_id == run_id) detail.annotations.push_back(annotation);
   }

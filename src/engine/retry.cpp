@@ -24,7 +24,8 @@ bool retry_allows(const spec::RetryPolicy& policy, int attempt, const std::strin
   if (failure_class == "timeout" && policy.on_timeout) return true;
   if (failure_class == "signal" && policy.on_signal) return true;
   if ((failure_class == "exit-code" || failure_class == "signal") &&
-      std::find(policy.exit_codes.begin(), policy.exit_codes.end(), exit_code) != policy.exit_codes.end())
+      std::find(policy.exit_codes.begin(), policy.exit_codes.end(), exit_code) !=
+          policy.exit_codes.end())
     return true;
   return !policy.log_pattern.empty() && log_pattern_matched;
 }

@@ -39,8 +39,8 @@ struct RunOptions {
   // a disk file system. Empty: under temp_dir.
   std::string step_files_dir;
   int max_parallel_jobs = 2;
-  Value github = Value::object();   // github context: event_name, event, ref, sha, ...
-  Value inputs = Value::object();   // typed workflow_dispatch inputs
+  Value github = Value::object();  // github context: event_name, event, ref, sha, ...
+  Value inputs = Value::object();  // typed workflow_dispatch inputs
   Value vars = Value::object();
   Value secrets = Value::object();
   std::map<std::string, std::string> base_env;  // inherited process environment

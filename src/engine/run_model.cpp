@@ -24,14 +24,22 @@ bool is_terminal(RunStatus status) {
 
 const char* to_string(RunStatus status) {
   switch (status) {
-    case RunStatus::kQueued: return "queued";
-    case RunStatus::kWaiting: return "waiting";
-    case RunStatus::kRunning: return "running";
-    case RunStatus::kSuccess: return "success";
-    case RunStatus::kFailure: return "failure";
-    case RunStatus::kTimedOut: return "timed_out";
-    case RunStatus::kCancelled: return "cancelled";
-    case RunStatus::kSkipped: return "skipped";
+    case RunStatus::kQueued:
+      return "queued";
+    case RunStatus::kWaiting:
+      return "waiting";
+    case RunStatus::kRunning:
+      return "running";
+    case RunStatus::kSuccess:
+      return "success";
+    case RunStatus::kFailure:
+      return "failure";
+    case RunStatus::kTimedOut:
+      return "timed_out";
+    case RunStatus::kCancelled:
+      return "cancelled";
+    case RunStatus::kSkipped:
+      return "skipped";
   }
   return "unknown";
 }
@@ -39,9 +47,9 @@ const char* to_string(RunStatus status) {
 // Unknown text maps to kQueued: a store written by a newer sluice with a new status must
 // still load, and "not started" is the least misleading reading of it.
 RunStatus run_status_from_string(const std::string& text) {
-  static constexpr RunStatus kAll[] = {RunStatus::kQueued,  RunStatus::kWaiting,  RunStatus::kRunning,
-                                       RunStatus::kSuccess, RunStatus::kFailure,  RunStatus::kTimedOut,
-                                       RunStatus::kCancelled, RunStatus::kSkipped};
+  static constexpr RunStatus kAll[] = {
+      RunStatus::kQueued,  RunStatus::kWaiting,  RunStatus::kRunning,   RunStatus::kSuccess,
+      RunStatus::kFailure, RunStatus::kTimedOut, RunStatus::kCancelled, RunStatus::kSkipped};
   for (RunStatus status : kAll) {
     if (text == to_string(status)) return status;
   }
@@ -50,23 +58,31 @@ RunStatus run_status_from_string(const std::string& text) {
 
 const char* github_result(RunStatus status) {
   switch (status) {
-    case RunStatus::kSuccess: return "success";
+    case RunStatus::kSuccess:
+      return "success";
     case RunStatus::kFailure:
-    case RunStatus::kTimedOut: return "failure";
-    case RunStatus::kCancelled: return "cancelled";
-    case RunStatus::kSkipped: return "skipped";
+    case RunStatus::kTimedOut:
+      return "failure";
+    case RunStatus::kCancelled:
+      return "cancelled";
+    case RunStatus::kSkipped:
+      return "skipped";
     case RunStatus::kQueued:
     case RunStatus::kWaiting:
-    case RunStatus::kRunning: return "";
+    case RunStatus::kRunning:
+      return "";
   }
   return "";
 }
 
 const char* to_string(AnnotationLevel level) {
   switch (level) {
-    case AnnotationLevel::kError: return "error";
-    case AnnotationLevel::kWarning: return "warning";
-    case AnnotationLevel::kNotice: return "notice";
+    case AnnotationLevel::kError:
+      return "error";
+    case AnnotationLevel::kWarning:
+      return "warning";
+    case AnnotationLevel::kNotice:
+      return "notice";
   }
   return "notice";
 }
@@ -76,14 +92,26 @@ namespace {
 void count(RunStatistics& stats, RunStatus status) {
   ++stats.total;
   switch (status) {
-    case RunStatus::kSuccess: ++stats.succeeded; break;
-    case RunStatus::kFailure: ++stats.failed; break;
-    case RunStatus::kTimedOut: ++stats.timed_out; break;
-    case RunStatus::kCancelled: ++stats.cancelled; break;
-    case RunStatus::kSkipped: ++stats.skipped; break;
+    case RunStatus::kSuccess:
+      ++stats.succeeded;
+      break;
+    case RunStatus::kFailure:
+      ++stats.failed;
+      break;
+    case RunStatus::kTimedOut:
+      ++stats.timed_out;
+      break;
+    case RunStatus::kCancelled:
+      ++stats.cancelled;
+      break;
+    case RunStatus::kSkipped:
+      ++stats.skipped;
+      break;
     case RunStatus::kQueued:
     case RunStatus::kWaiting:
-    case RunStatus::kRunning: ++stats.running; break;
+    case RunStatus::kRunning:
+      ++stats.running;
+      break;
   }
 }
 
@@ -94,7 +122,8 @@ RunStatistics compute_action_statistics(const std::vector<JobRecord>& jobs) {
   // (job ids cannot contain spaces, and ' ' sorts before every character they can hold).
   std::vector<const JobRecord*> sorted;
   for (const JobRecord& job : jobs) sorted.push_back(&job);
-  std::sort(sorted.begin(), sorted.end(), [](const JobRecord* a, const JobRecord* b) { return a->key < b->key; });
+  std::sort(sorted.begin(), sorted.end(),
+            [](const JobRecord* a, const JobRecord* b) { return a->key < b->key; });
   RunStatistics stats;
   for (size_t i = 0; i < sorted.size(); ++i) {
     const std::string& key = sorted[i]->key;
@@ -112,16 +141,18 @@ RunStatistics compute_step_statistics(const std::vector<StepRecord>& steps) {
 }
 
 std::string format_statistics(const RunStatistics& stats, const char* noun) {
-  return fmt::format("{} {}{}: {} succeeded, {} failed, {} timed out, {} cancelled, {} skipped, {} running",
-                     stats.total, noun, stats.total == 1 ? "" : "s", stats.succeeded, stats.failed,
-                     stats.timed_out, stats.cancelled, stats.skipped, stats.running);
+  return fmt::format(
+      "{} {}{}: {} succeeded, {} failed, {} timed out, {} cancelled, {} skipped, {} running",
+      stats.total, noun, stats.total == 1 ? "" : "s", stats.succeeded, stats.failed,
+      stats.timed_out, stats.cancelled, stats.skipped, stats.running);
 }
 
 std::string format_duration_ms(int64_t duration_ms) {
   if (duration_ms < 0) return "-";
   if (duration_ms < 1000) return fmt::format("{}ms", duration_ms);
   // Truncated, not rounded, so that 59999ms never prints as "60.0s".
-  if (duration_ms < 60'000) return fmt::format("{}.{}s", duration_ms / 1000, (duration_ms % 1000) / 100);
+  if (duration_ms < 60'000)
+    return fmt::format("{}.{}s", duration_ms / 1000, (duration_ms % 1000) / 100);
   int64_t seconds = duration_ms / 1000;
   if (seconds < 3600) return fmt::format("{}m {:02}s", seconds / 60, seconds % 60);
   return fmt::format("{}h {:02}m", seconds / 3600, (seconds % 3600) / 60);

@@ -11,7 +11,16 @@ namespace sluice::engine {
 // Every job, step and attempt moves forward through these states only:
 //   kQueued -> kWaiting (blocked on needs/concurrency) -> kRunning -> one terminal state.
 // A node that never runs goes straight from kQueued/kWaiting to kSkipped or kCancelled.
-enum class RunStatus { kQueued, kWaiting, kRunning, kSuccess, kFailure, kTimedOut, kCancelled, kSkipped };
+enum class RunStatus {
+  kQueued,
+  kWaiting,
+  kRunning,
+  kSuccess,
+  kFailure,
+  kTimedOut,
+  kCancelled,
+  kSkipped
+};
 
 bool is_terminal(RunStatus status);
 const char* to_string(RunStatus status);  // "queued", "success", "timed_out", ...
@@ -43,7 +52,7 @@ struct JobRecord {
   std::string name;
   std::string matrix_json;  // "" when not a matrix job
   RunStatus status = RunStatus::kQueued;
-  std::string reason;       // why skipped / failed / cancelled, for humans
+  std::string reason;  // why skipped / failed / cancelled, for humans
   int attempt = 1;
   std::string outputs_json;  // masked
   int64_t started_ms = 0;
@@ -76,11 +85,12 @@ struct AttemptRecord {
   RunStatus status = RunStatus::kRunning;
   int exit_code = -1;
   int signal = 0;
-  std::string failure_class;  // "exit-code", "timeout", "signal", "log-pattern", "cancelled", "start-error"
-  std::string reason;         // human text, e.g. "exit code 3; retrying in 2s (exit-codes: [3])"
-  std::string log_path;       // set by Store::open_log; empty when the attempt has no log
-  int64_t log_offset = 0;     // where the attempt's text starts in log_path (a job's
-                              // step attempts share one file, one after another)
+  std::string
+      failure_class;  // "exit-code", "timeout", "signal", "log-pattern", "cancelled", "start-error"
+  std::string reason;      // human text, e.g. "exit code 3; retrying in 2s (exit-codes: [3])"
+  std::string log_path;    // set by Store::open_log; empty when the attempt has no log
+  int64_t log_offset = 0;  // where the attempt's text starts in log_path (a job's
+                           // step attempts share one file, one after another)
   int64_t log_lines = 0;
   int64_t log_bytes = 0;
   int64_t started_ms = 0;

@@ -5,7 +5,8 @@
 namespace sluice::engine {
 
 std::map<std::string, std::string> default_step_env(const RunOptions& options, const Value& github,
-                                                    const std::string& job_id, const std::string& action) {
+                                                    const std::string& job_id,
+                                                    const std::string& action) {
   std::map<std::string, std::string> env;
   auto g = [&](const char* key) { return github.get(key).to_string(); };
   env["CI"] = "true";
@@ -40,13 +41,15 @@ std::map<std::string, std::string> default_step_env(const RunOptions& options, c
   env["RUNNER_TOOL_CACHE"] = options.temp_dir + "/tool-cache";
   env["RUNNER_WORKSPACE"] = options.workspace;
   env["SLUICE_RUN_ID"] = g("run_id");
-  if (!options.artifacts_root.empty()) env["SLUICE_ARTIFACTS_DIR"] = options.artifacts_root + "/" + g("run_id");
+  if (!options.artifacts_root.empty())
+    env["SLUICE_ARTIFACTS_DIR"] = options.artifacts_root + "/" + g("run_id");
   return env;
 }
 
 std::string input_env_name(const std::string& input) {
   std::string name = "INPUT_";
-  for (char c : input) name += c == ' ' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char c : input)
+    name += c == ' ' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return name;
 }
 

@@ -17,7 +17,8 @@ namespace sluice::engine {
 // Default GITHUB_* / RUNNER_* variables of a step (GitHub's "default environment
 // variables"), from the github context and the run options.
 std::map<std::string, std::string> default_step_env(const RunOptions& options, const Value& github,
-                                                    const std::string& job_id, const std::string& action);
+                                                    const std::string& job_id,
+                                                    const std::string& action);
 
 // INPUT_<NAME> as the runner names it: upper case, spaces replaced by '_'.
 std::string input_env_name(const std::string& input);

@@ -34,8 +34,8 @@ class Store {
   // Assigns run.id and run.run_number (1 + the workflow's highest).
   virtual Status create_run(RunRecord& run) = 0;
   virtual Status save_run(const RunRecord& run) = 0;
-  virtual Status save_job(const JobRecord& job) = 0;      // key: (run_id, key)
-  virtual Status save_step(const StepRecord& step) = 0;   // key: (run_id, job_key, index)
+  virtual Status save_job(const JobRecord& job) = 0;     // key: (run_id, key)
+  virtual Status save_step(const StepRecord& step) = 0;  // key: (run_id, job_key, index)
   // key: (run_id, job_key, step_index, job_attempt, attempt). Fills log_path when empty.
   virtual Status save_attempt(AttemptRecord& attempt) = 0;
   virtual Status add_annotation(const Annotation& annotation) = 0;

@@ -94,9 +94,9 @@ Result<ChildProcess> spawn_child(const std::string& executable,
     ::kill(-pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
     ::close(pipe_fds[0]);
-    return Error{std::string("pidfd_open failed (Linux 5.3 or later is required): ") +
-                     std::strerror(err),
-                 {}};
+    return Error{
+        std::string("pidfd_open failed (Linux 5.3 or later is required): ") + std::strerror(err),
+        {}};
   }
   ::fcntl(pidfd, F_SETFD, FD_CLOEXEC);
   ::fcntl(pipe_fds[0], F_SETFL, ::fcntl(pipe_fds[0], F_GETFL) | O_NONBLOCK);

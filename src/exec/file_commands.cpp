@@ -39,8 +39,7 @@ std::string where(std::string_view label, int line) {
 
 }  // namespace
 
-std::string parse_key_value_file(std::string_view content, std::string_view label,
-                                 KeyValues& out) {
+std::string parse_key_value_file(std::string_view content, std::string_view label, KeyValues& out) {
   LineReader reader(content);
   std::string_view line;
   while (reader.next(line)) {

@@ -23,8 +23,7 @@ constexpr size_t kMaxCommandFileBytes = 16 * 1024 * 1024;
 // first of '=' and '<<' decides the form, a heredoc's value is its lines joined by "\n",
 // CRLF line ends are accepted. Entries before an error are kept in `out`; the error text
 // (empty when none) names `label` and the line, never a value (values may be secrets).
-std::string parse_key_value_file(std::string_view content, std::string_view label,
-                                 KeyValues& out);
+std::string parse_key_value_file(std::string_view content, std::string_view label, KeyValues& out);
 
 // GITHUB_PATH: one directory per line, blanks skipped, surrounding whitespace trimmed.
 std::vector<std::string> parse_path_file(std::string_view content);

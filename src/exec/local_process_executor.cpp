@@ -1,9 +1,9 @@
 #include "exec/local_process_executor.h"
 
 #include <fcntl.h>
-#include <sys/epoll.h>
 #include <re2/re2.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -15,8 +15,8 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 #include "exec/child_process.h"
@@ -80,8 +80,8 @@ struct LocalProcessExecutor::Execution {
   std::array<std::string, kFileNames.size()> files;
   std::string script_file;  // empty for node steps, which run the action's own file
 
-  std::string partial;      // an incomplete line carried over between reads
-  bool in_fragment = false; // part of the current line was already emitted (over-long)
+  std::string partial;       // an incomplete line carried over between reads
+  bool in_fragment = false;  // part of the current line was already emitted (over-long)
   bool pipe_grown = false;
 
   bool exited = false;
@@ -100,7 +100,9 @@ struct Lingering {
   int fd;
 };
 
-void emit_line(Execution& e, std::string_view line) { e.processor->process_line(line); }
+void emit_line(Execution& e, std::string_view line) {
+  e.processor->process_line(line);
+}
 
 void end_line(Execution& e) {
   if (e.in_fragment) {
@@ -158,7 +160,8 @@ void close_output(Execution& e, int epoll_fd) {
 
 // Reads what the pipe has now. `limit` bounds the bytes taken (the final drain after exit
 // reads only what was already written, so a background writer cannot keep us here).
-void read_output(Execution& e, int epoll_fd, char* buffer, size_t max_line, int max_reads, size_t limit) {
+void read_output(Execution& e, int epoll_fd, char* buffer, size_t max_line, int max_reads,
+                 size_t limit) {
   for (int i = 0; i < max_reads && limit > 0 && e.child.output_fd >= 0; ++i) {
     ssize_t n = ::read(e.child.output_fd, buffer, std::min(kReadBuffer, limit));
     if (n > 0) {
@@ -223,7 +226,9 @@ engine::StepOutcome make_outcome(Execution& e) {
 // execution id (output, exit) or the fd (lingering).
 namespace {
 enum Tag : uint64_t { kWakeTag = 0, kOutputTag = 1, kExitTag = 2, kLingeringTag = 3 };
-uint64_t tag(uint64_t key, Tag kind) { return (key << 2) | kind; }
+uint64_t tag(uint64_t key, Tag kind) {
+  return (key << 2) | kind;
+}
 }  // namespace
 
 LocalProcessExecutor::LocalProcessExecutor() : LocalProcessExecutor(Options{}) {}
@@ -278,8 +283,8 @@ engine::ExecutionId LocalProcessExecutor::start(engine::StepRequest request,
     Result<ShellSpec> shell = resolve_shell(request.shell, path_env);
     if (!shell.ok()) return fail(shell.error().message);
     std::string script_path = prefix + "step" + shell->extension;
-    std::string error = write_file(script_path, shell->script_prefix, request.script,
-                                   shell->script_suffix, 0755);
+    std::string error =
+        write_file(script_path, shell->script_prefix, request.script, shell->script_suffix, 0755);
     if (!error.empty()) return fail(error);
     command = shell->command_for(script_path);
     script_file = std::move(script_path);
@@ -317,8 +322,8 @@ engine::ExecutionId LocalProcessExecutor::start(engine::StepRequest request,
     if (!ours) env.push_back(key + "=" + value);
   }
 
-  bool debug = env_is(request.env, "ACTIONS_STEP_DEBUG", "true") ||
-               env_is(request.env, "RUNNER_DEBUG", "1");
+  bool debug =
+      env_is(request.env, "ACTIONS_STEP_DEBUG", "true") || env_is(request.env, "RUNNER_DEBUG", "1");
   e->processor = std::make_unique<WorkflowCommandProcessor>(request.masker, request.log,
                                                             e->pattern.get(), debug);
   Result<ChildProcess> child =
@@ -485,7 +490,8 @@ void LocalProcessExecutor::run_io_loop() {
         int fd = e->child.output_fd;
         int available = 0;
         if (::ioctl(fd, FIONREAD, &available) == 0 && available > 0) {
-          read_output(*e, epoll_fd_, buffer.get(), max_line, INT32_MAX, static_cast<size_t>(available));
+          read_output(*e, epoll_fd_, buffer.get(), max_line, INT32_MAX,
+                      static_cast<size_t>(available));
         }
         if (e->child.output_fd >= 0) {
           // Something in the group still holds the pipe: keep draining it, detached.

@@ -38,7 +38,9 @@ Result<std::vector<std::string>> split_words(std::string_view text) {
         word.push_back(text[close]);
       }
       if (close >= text.size()) {
-        return Error{"custom shell '" + std::string(text) + "': unterminated " + (c == '"' ? "\"" : "'"), {}};
+        return Error{
+            "custom shell '" + std::string(text) + "': unterminated " + (c == '"' ? "\"" : "'"),
+            {}};
       }
       i = close;
     } else {
@@ -53,8 +55,8 @@ Error missing(std::string_view program, std::string_view why) {
   return Error{"shell '" + std::string(program) + "' not found in PATH" + std::string(why), {}};
 }
 
-Result<ShellSpec> builtin(std::string program, std::vector<std::string> args,
-                          std::string extension, std::string_view path_env) {
+Result<ShellSpec> builtin(std::string program, std::vector<std::string> args, std::string extension,
+                          std::string_view path_env) {
   ShellSpec spec;
   spec.executable = find_executable(program, path_env);
   if (spec.executable.empty()) return missing(program, "");
@@ -166,8 +168,7 @@ Result<ShellSpec> resolve_shell(std::string_view shell, std::string_view path_en
     return Error{"shell 'python' not found: neither python3 nor python is in PATH", {}};
   }
   if (shell == "pwsh" || shell == "powershell") {
-    Result<ShellSpec> spec =
-        builtin(std::string(shell), {"-command", ". '{0}'"}, ".ps1", path_env);
+    Result<ShellSpec> spec = builtin(std::string(shell), {"-command", ". '{0}'"}, ".ps1", path_env);
     if (!spec.ok()) {
       return missing(shell, "; install PowerShell (https://aka.ms/powershell) or use bash");
     }
@@ -189,16 +190,15 @@ Result<ShellSpec> resolve_shell(std::string_view shell, std::string_view path_en
   if (!split.ok()) return split.error();
   std::vector<std::string>& words = *split;
   if (words.empty() || words[0].find("{0}") != std::string::npos) {
-    return Error{"custom shell '" + std::string(shell) +
-                     "' must start with a program, e.g. 'perl {0}'",
-                 {}};
+    return Error{
+        "custom shell '" + std::string(shell) + "' must start with a program, e.g. 'perl {0}'", {}};
   }
   ShellSpec spec;
   spec.executable = find_executable(words[0], path_env);
   if (spec.executable.empty()) {
-    return Error{"custom shell '" + std::string(shell) + "': program '" + words[0] +
-                     "' not found in PATH",
-                 {}};
+    return Error{
+        "custom shell '" + std::string(shell) + "': program '" + words[0] + "' not found in PATH",
+        {}};
   }
   spec.program = words[0];
   spec.arg_templates.assign(words.begin() + 1, words.end());

@@ -1,9 +1,9 @@
 #include "exec/workflow_commands.h"
 
 #include <re2/re2.h>
+#include <strings.h>
 
 #include <charconv>
-#include <strings.h>
 
 #include "core/secret_masker.h"
 
@@ -19,11 +19,16 @@ std::string unescape(std::string_view text, bool property) {
     if (text[i] == '%' && i + 2 < text.size()) {
       std::string_view code = text.substr(i + 1, 2);
       char replacement = 0;
-      if (code == "25") replacement = '%';
-      else if (code == "0D") replacement = '\r';
-      else if (code == "0A") replacement = '\n';
-      else if (property && code == "3A") replacement = ':';
-      else if (property && code == "2C") replacement = ',';
+      if (code == "25")
+        replacement = '%';
+      else if (code == "0D")
+        replacement = '\r';
+      else if (code == "0A")
+        replacement = '\n';
+      else if (property && code == "3A")
+        replacement = ':';
+      else if (property && code == "2C")
+        replacement = ',';
       if (replacement != 0) {
         out.push_back(replacement);
         i += 2;
@@ -50,17 +55,24 @@ std::string_view trim(std::string_view s) {
 
 const char* level_label(engine::AnnotationLevel level) {
   switch (level) {
-    case engine::AnnotationLevel::kError: return "Error";
-    case engine::AnnotationLevel::kWarning: return "Warning";
-    case engine::AnnotationLevel::kNotice: return "Notice";
+    case engine::AnnotationLevel::kError:
+      return "Error";
+    case engine::AnnotationLevel::kWarning:
+      return "Warning";
+    case engine::AnnotationLevel::kNotice:
+      return "Notice";
   }
   return "Notice";
 }
 
 }  // namespace
 
-std::string unescape_command_data(std::string_view text) { return unescape(text, false); }
-std::string unescape_command_property(std::string_view text) { return unescape(text, true); }
+std::string unescape_command_data(std::string_view text) {
+  return unescape(text, false);
+}
+std::string unescape_command_property(std::string_view text) {
+  return unescape(text, true);
+}
 
 const std::string* WorkflowCommand::property(std::string_view key) const {
   for (const auto& [k, v] : properties) {
@@ -263,8 +275,7 @@ void WorkflowCommandProcessor::store_value(std::vector<std::pair<std::string, st
   }
   bytes += name->size() + command.data.size();
   if (bytes > kMaxValueBytes) {
-    warn(std::string("::") + what + ":: values exceed 1 MiB in this step; '" + *name +
-         "' dropped");
+    warn(std::string("::") + what + ":: values exceed 1 MiB in this step; '" + *name + "' dropped");
     return;
   }
   into.emplace_back(*name, command.data);

@@ -52,8 +52,8 @@ class WorkflowCommandProcessor {
 
   // `log_pattern` may be null. `debug` shows ::debug:: lines (ACTIONS_STEP_DEBUG).
   WorkflowCommandProcessor(std::shared_ptr<SecretMasker> masker,
-                           std::shared_ptr<engine::LogWriter> log,
-                           const re2::RE2* log_pattern, bool debug);
+                           std::shared_ptr<engine::LogWriter> log, const re2::RE2* log_pattern,
+                           bool debug);
 
   // One complete output line, without its newline (a trailing '\r' is dropped).
   void process_line(std::string_view line);

@@ -52,10 +52,10 @@ enum class Function {
 class Node {
  public:
   NodeKind kind = NodeKind::kLiteral;
-  int column = 0;      // 1-based column in Expression::text of the token that starts the node
-  int height = 1;      // 1 + the largest child height
-  Value literal;       // kLiteral
-  std::string name;    // kContext: context name as written; kCall: function name as written
+  int column = 0;    // 1-based column in Expression::text of the token that starts the node
+  int height = 1;    // 1 + the largest child height
+  Value literal;     // kLiteral
+  std::string name;  // kContext: context name as written; kCall: function name as written
   Function function = Function::kContains;  // kCall
   bool wildcard = false;                    // kIndex: `.*` or `[*]`
   bool member = false;                      // kIndex: written `.name` (child 1 is the name)

@@ -7,7 +7,9 @@
 namespace sluice::expr {
 namespace {
 
-bool is_primitive(const Value& v) { return !v.is_array() && !v.is_object(); }
+bool is_primitive(const Value& v) {
+  return !v.is_array() && !v.is_object();
+}
 
 unsigned char upper(char c) {
   unsigned char u = static_cast<unsigned char>(c);
@@ -36,7 +38,8 @@ int order(const Value& a, const Value& b) {
     return x < y ? -1 : (x > y ? 1 : 0);
   }
   switch (a.kind()) {
-    case Value::Kind::kNull: return 0;
+    case Value::Kind::kNull:
+      return 0;
     case Value::Kind::kBool: {
       int x = a.as_bool(), y = b.as_bool();
       return x < y ? -1 : (x > y ? 1 : 0);
@@ -46,9 +49,11 @@ int order(const Value& a, const Value& b) {
       if (std::isnan(x) || std::isnan(y)) return 2;
       return x < y ? -1 : (x > y ? 1 : 0);
     }
-    case Value::Kind::kString: return compare_ignore_case(a.as_string(), b.as_string());
+    case Value::Kind::kString:
+      return compare_ignore_case(a.as_string(), b.as_string());
     case Value::Kind::kArray:
-    case Value::Kind::kObject: return 2;
+    case Value::Kind::kObject:
+      return 2;
   }
   return 2;
 }
@@ -60,8 +65,12 @@ bool loose_equals(const Value& a, const Value& b) {
   return order(a, b) == 0;
 }
 
-bool loose_less(const Value& a, const Value& b) { return order(a, b) == -1; }
-bool loose_greater(const Value& a, const Value& b) { return order(a, b) == 1; }
+bool loose_less(const Value& a, const Value& b) {
+  return order(a, b) == -1;
+}
+bool loose_greater(const Value& a, const Value& b) {
+  return order(a, b) == 1;
+}
 
 bool icontains(std::string_view haystack, std::string_view needle) {
   if (needle.size() > haystack.size()) return false;
@@ -74,7 +83,8 @@ bool icontains(std::string_view haystack, std::string_view needle) {
 }
 
 bool istarts_with(std::string_view text, std::string_view prefix) {
-  return prefix.size() <= text.size() && compare_ignore_case(text.substr(0, prefix.size()), prefix) == 0;
+  return prefix.size() <= text.size() &&
+         compare_ignore_case(text.substr(0, prefix.size()), prefix) == 0;
 }
 
 bool iends_with(std::string_view text, std::string_view suffix) {

@@ -35,7 +35,9 @@ bool array_position(const Value& index, size_t size, size_t* position) {
   return true;
 }
 
-bool is_primitive(const Value& v) { return !v.is_array() && !v.is_object(); }
+bool is_primitive(const Value& v) {
+  return !v.is_array() && !v.is_object();
+}
 
 void append_all_children(const Value& collection, Value::Array& out) {
   if (collection.is_array()) {
@@ -52,9 +54,12 @@ class Evaluator {
 
   Result<Evaluated> eval(const Node& node) {
     switch (node.kind) {
-      case NodeKind::kLiteral: return Evaluated{node.literal};
-      case NodeKind::kContext: return Evaluated{context_.contexts.get(node.name)};
-      case NodeKind::kIndex: return eval_index(node);
+      case NodeKind::kLiteral:
+        return Evaluated{node.literal};
+      case NodeKind::kContext:
+        return Evaluated{context_.contexts.get(node.name)};
+      case NodeKind::kIndex:
+        return eval_index(node);
       case NodeKind::kNot: {
         auto v = eval(*node.children[0]);
         if (!v) return v;
@@ -76,8 +81,10 @@ class Evaluator {
       case NodeKind::kLess:
       case NodeKind::kLessEqual:
       case NodeKind::kGreater:
-      case NodeKind::kGreaterEqual: return eval_comparison(node);
-      case NodeKind::kCall: return eval_call(node);
+      case NodeKind::kGreaterEqual:
+        return eval_comparison(node);
+      case NodeKind::kCall:
+        return eval_call(node);
       case NodeKind::kTemplate: {
         std::string out;
         for (const auto& child : node.children) {
@@ -109,13 +116,26 @@ class Evaluator {
     const Value& b = rhs->value;
     bool result = false;
     switch (node.kind) {
-      case NodeKind::kEqual: result = loose_equals(a, b); break;
-      case NodeKind::kNotEqual: result = !loose_equals(a, b); break;
-      case NodeKind::kLess: result = loose_less(a, b); break;
-      case NodeKind::kLessEqual: result = loose_less(a, b) || loose_equals(a, b); break;
-      case NodeKind::kGreater: result = loose_greater(a, b); break;
-      case NodeKind::kGreaterEqual: result = loose_greater(a, b) || loose_equals(a, b); break;
-      default: break;
+      case NodeKind::kEqual:
+        result = loose_equals(a, b);
+        break;
+      case NodeKind::kNotEqual:
+        result = !loose_equals(a, b);
+        break;
+      case NodeKind::kLess:
+        result = loose_less(a, b);
+        break;
+      case NodeKind::kLessEqual:
+        result = loose_less(a, b) || loose_equals(a, b);
+        break;
+      case NodeKind::kGreater:
+        result = loose_greater(a, b);
+        break;
+      case NodeKind::kGreaterEqual:
+        result = loose_greater(a, b) || loose_equals(a, b);
+        break;
+      default:
+        break;
     }
     return Evaluated{Value(result)};
   }
@@ -173,10 +193,14 @@ class Evaluator {
         return Evaluated{Value(!context_.status.failed && !context_.status.cancelled)};
       case Function::kFailure:
         return Evaluated{Value(context_.status.failed && !context_.status.cancelled)};
-      case Function::kCancelled: return Evaluated{Value(context_.status.cancelled)};
-      case Function::kAlways: return Evaluated{Value(true)};
-      case Function::kCase: return eval_case(node);
-      default: break;
+      case Function::kCancelled:
+        return Evaluated{Value(context_.status.cancelled)};
+      case Function::kAlways:
+        return Evaluated{Value(true)};
+      case Function::kCase:
+        return eval_case(node);
+      default:
+        break;
     }
     std::vector<Value> args;
     args.reserve(node.children.size());
@@ -187,15 +211,32 @@ class Evaluator {
     }
     Result<Value> result = Value();
     switch (node.function) {
-      case Function::kContains: result = Value(fn_contains(args[0], args[1])); break;
-      case Function::kStartsWith: result = Value(fn_starts_with(args[0], args[1])); break;
-      case Function::kEndsWith: result = Value(fn_ends_with(args[0], args[1])); break;
-      case Function::kFormat: result = fn_format(args); break;
-      case Function::kJoin: result = fn_join(args[0], args.size() > 1 ? &args[1] : nullptr); break;
-      case Function::kToJson: result = fn_to_json(args[0]); break;
-      case Function::kFromJson: result = fn_from_json(args[0]); break;
-      case Function::kHashFiles: result = eval_hash_files(args); break;
-      default: break;
+      case Function::kContains:
+        result = Value(fn_contains(args[0], args[1]));
+        break;
+      case Function::kStartsWith:
+        result = Value(fn_starts_with(args[0], args[1]));
+        break;
+      case Function::kEndsWith:
+        result = Value(fn_ends_with(args[0], args[1]));
+        break;
+      case Function::kFormat:
+        result = fn_format(args);
+        break;
+      case Function::kJoin:
+        result = fn_join(args[0], args.size() > 1 ? &args[1] : nullptr);
+        break;
+      case Function::kToJson:
+        result = fn_to_json(args[0]);
+        break;
+      case Function::kFromJson:
+        result = fn_from_json(args[0]);
+        break;
+      case Function::kHashFiles:
+        result = eval_hash_files(args);
+        break;
+      default:
+        break;
     }
     if (!result) return error(node, result.error().message);
     return Evaluated{std::move(result.value())};
@@ -203,7 +244,8 @@ class Evaluator {
 
   Result<Value> eval_hash_files(const std::vector<Value>& args) {
     if (context_.workspace.empty())
-      return Error{"hashFiles() is not available here (only in steps, where a workspace exists)", {}};
+      return Error{"hashFiles() is not available here (only in steps, where a workspace exists)",
+                   {}};
     std::vector<std::string> patterns;
     for (const Value& a : args) patterns.push_back(a.to_string());
     auto digest = hash_files(context_.workspace, patterns);

@@ -8,7 +8,9 @@
 namespace sluice::expr {
 namespace {
 
-bool is_primitive(const Value& v) { return !v.is_array() && !v.is_object(); }
+bool is_primitive(const Value& v) {
+  return !v.is_array() && !v.is_object();
+}
 
 // Format strings quoted in errors are shortened: they may be long or come from a context.
 std::string excerpt(const std::string& s) {
@@ -66,8 +68,10 @@ Result<Value> fn_format(const std::vector<Value>& args) {
       size_t index = 0;
       bool overflow = false;
       while (j < format.size() && format[j] >= '0' && format[j] <= '9') {
-        if (index > 100000000) overflow = true;
-        else index = index * 10 + static_cast<size_t>(format[j] - '0');
+        if (index > 100000000)
+          overflow = true;
+        else
+          index = index * 10 + static_cast<size_t>(format[j] - '0');
         ++j;
       }
       if (j == i + 1 || j >= format.size() || format[j] != '}') return invalid();
@@ -120,7 +124,8 @@ Result<Value> fn_to_json(const Value& value) {
 
 Result<Value> fn_from_json(const Value& text) {
   std::string s = text.to_string();
-  if (s.empty()) return Error{"fromJSON(): the input is an empty string, which is not valid JSON", {}};
+  if (s.empty())
+    return Error{"fromJSON(): the input is an empty string, which is not valid JSON", {}};
   // parse_json (core/json.cpp) lets nlohmann's out_of_range escape for numbers such as 1e400;
   // untrusted text must not terminate the process, so contain it here as well.
   Result<Value> parsed = Value();

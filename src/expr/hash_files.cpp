@@ -48,7 +48,8 @@ bool normalize(std::string_view line, const std::string& workspace, Pattern* out
   }
   if (!line.empty() && line[0] == '/') {
     std::string_view ws = workspace;
-    if (line == ws) line = "";
+    if (line == ws)
+      line = "";
     else if (line.size() > ws.size() && line.substr(0, ws.size()) == ws && line[ws.size()] == '/')
       line.remove_prefix(ws.size() + 1);
     else
@@ -83,7 +84,8 @@ bool segment_match(std::string_view pattern, std::string_view name) {
         continue;
       }
       if (c == '?') {
-        ++p; ++n;
+        ++p;
+        ++n;
         advanced = true;
       } else if (c == '[') {
         size_t q = p + 1;
@@ -92,28 +94,44 @@ bool segment_match(std::string_view pattern, std::string_view name) {
         bool matched = false, closed = false;
         size_t first = q;
         while (q < pattern.size()) {
-          if (pattern[q] == ']' && q > first) { closed = true; break; }
+          if (pattern[q] == ']' && q > first) {
+            closed = true;
+            break;
+          }
           char lo = pattern[q];
           if (lo == '\\' && q + 1 < pattern.size()) lo = pattern[++q];
           char hi = lo;
           if (q + 2 < pattern.size() && pattern[q + 1] == '-' && pattern[q + 2] != ']') {
             hi = pattern[q + 2];
-            if (hi == '\\' && q + 3 < pattern.size()) { hi = pattern[q + 3]; ++q; }
+            if (hi == '\\' && q + 3 < pattern.size()) {
+              hi = pattern[q + 3];
+              ++q;
+            }
             q += 2;
           }
           unsigned char ch = static_cast<unsigned char>(name[n]);
-          if (ch >= static_cast<unsigned char>(lo) && ch <= static_cast<unsigned char>(hi)) matched = true;
+          if (ch >= static_cast<unsigned char>(lo) && ch <= static_cast<unsigned char>(hi))
+            matched = true;
           ++q;
         }
         if (closed) {
-          if (matched != negate) { p = q + 1; ++n; advanced = true; }
+          if (matched != negate) {
+            p = q + 1;
+            ++n;
+            advanced = true;
+          }
         } else if (name[n] == '[') {  // an unclosed '[' is literal
-          ++p; ++n;
+          ++p;
+          ++n;
           advanced = true;
         }
       } else {
         if (c == '\\' && p + 1 < pattern.size()) c = pattern[++p];
-        if (c == name[n]) { ++p; ++n; advanced = true; }
+        if (c == name[n]) {
+          ++p;
+          ++n;
+          advanced = true;
+        }
       }
     }
     if (advanced) continue;
@@ -129,7 +147,8 @@ bool segment_match(std::string_view pattern, std::string_view name) {
 // more segments. Linear in segments x pattern length, whatever the number of `**`.
 class SegmentNfa {
  public:
-  explicit SegmentNfa(const std::vector<std::string>& pattern) : pattern_(pattern), active_(pattern.size() + 1) {
+  explicit SegmentNfa(const std::vector<std::string>& pattern)
+      : pattern_(pattern), active_(pattern.size() + 1) {
     active_[0] = 1;
     close(active_);
   }
@@ -137,8 +156,10 @@ class SegmentNfa {
     std::vector<char> next(active_.size());
     for (size_t i = 0; i < pattern_.size(); ++i) {
       if (!active_[i]) continue;
-      if (pattern_[i] == "**") next[i] = 1;
-      else if (segment_match(pattern_[i], segment)) next[i + 1] = 1;
+      if (pattern_[i] == "**")
+        next[i] = 1;
+      else if (segment_match(pattern_[i], segment))
+        next[i + 1] = 1;
     }
     close(next);
     active_.swap(next);
@@ -253,7 +274,8 @@ class Walker {
     DigestContext ctx = new_sha256();
     std::vector<unsigned char> buffer(64 * 1024);
     size_t n;
-    while ((n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0) EVP_DigestUpdate(ctx.get(), buffer.data(), n);
+    while ((n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0)
+      EVP_DigestUpdate(ctx.get(), buffer.data(), n);
     bool failed = std::ferror(f);
     std::fclose(f);
     if (failed) return Error{"hashFiles(): error reading '" + relative() + "'", {}};
@@ -274,7 +296,8 @@ class Walker {
 
 }  // namespace
 
-bool glob_match_path(const std::vector<std::string>& pattern, const std::vector<std::string>& path) {
+bool glob_match_path(const std::vector<std::string>& pattern,
+                     const std::vector<std::string>& path) {
   SegmentNfa nfa(pattern);
   for (const auto& s : path) {
     nfa.step(s);
@@ -283,7 +306,8 @@ bool glob_match_path(const std::vector<std::string>& pattern, const std::vector<
   return nfa.matched();
 }
 
-Result<std::string> hash_files(const std::string& workspace, const std::vector<std::string>& patterns) {
+Result<std::string> hash_files(const std::string& workspace,
+                               const std::vector<std::string>& patterns) {
   std::string root = fs::path(workspace).lexically_normal().string();
   while (root.size() > 1 && root.back() == '/') root.pop_back();
   std::vector<Pattern> compiled;

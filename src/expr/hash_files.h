@@ -19,7 +19,8 @@ namespace sluice::expr {
 // Upper bound on directory entries one call may visit (a hostile glob over a huge tree must end).
 constexpr size_t kMaxHashFilesEntries = 1'000'000;
 
-Result<std::string> hash_files(const std::string& workspace, const std::vector<std::string>& patterns);
+Result<std::string> hash_files(const std::string& workspace,
+                               const std::vector<std::string>& patterns);
 
 // Exposed for tests: does `pattern` (already split on '/') match the relative path `path`?
 bool glob_match_path(const std::vector<std::string>& pattern, const std::vector<std::string>& path);

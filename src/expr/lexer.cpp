@@ -8,20 +8,36 @@
 namespace sluice::expr {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
 
 bool is_boundary(char c) {
   switch (c) {
-    case '(': case ')': case '[': case ']': case ',': case '.':
-    case '!': case '<': case '>': case '=': case '&': case '|':
+    case '(':
+    case ')':
+    case '[':
+    case ']':
+    case ',':
+    case '.':
+    case '!':
+    case '<':
+    case '>':
+    case '=':
+    case '&':
+    case '|':
       return true;
     default:
       return is_space(c);
   }
 }
 
-bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_letter(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 bool is_legal_identifier(std::string_view s) {
   if (s.empty() || !(is_letter(s[0]) || s[0] == '_')) return false;
@@ -49,7 +65,10 @@ class Lexer {
   Result<std::vector<Token>> run() {
     while (pos_ < text_.size()) {
       char c = text_[pos_];
-      if (is_space(c)) { ++pos_; continue; }
+      if (is_space(c)) {
+        ++pos_;
+        continue;
+      }
       start_ = pos_;
       if (auto error = lex_one(c); !error.message.empty()) return error;
     }
@@ -64,12 +83,18 @@ class Lexer {
   // Returns an Error with an empty message on success (keeps the loop simple).
   Error lex_one(char c) {
     switch (c) {
-      case '(': return single(TokenKind::kLeftParen);
-      case ')': return single(TokenKind::kRightParen);
-      case '[': return single(TokenKind::kLeftBracket);
-      case ']': return single(TokenKind::kRightBracket);
-      case ',': return single(TokenKind::kComma);
-      case '*': return single(TokenKind::kStar);
+      case '(':
+        return single(TokenKind::kLeftParen);
+      case ')':
+        return single(TokenKind::kRightParen);
+      case '[':
+        return single(TokenKind::kLeftBracket);
+      case ']':
+        return single(TokenKind::kRightBracket);
+      case ',':
+        return single(TokenKind::kComma);
+      case '*':
+        return single(TokenKind::kStar);
       case '.': {
         TokenKind prev = tokens_.empty() ? TokenKind::kEnd : tokens_.back().kind;
         if (prev == TokenKind::kIdentifier || prev == TokenKind::kRightBracket ||
@@ -77,9 +102,12 @@ class Lexer {
           return single(TokenKind::kDot);
         return number();
       }
-      case '!': return pair('=', TokenKind::kNotEqual, TokenKind::kNot);
-      case '<': return pair('=', TokenKind::kLessEqual, TokenKind::kLess);
-      case '>': return pair('=', TokenKind::kGreaterEqual, TokenKind::kGreater);
+      case '!':
+        return pair('=', TokenKind::kNotEqual, TokenKind::kNot);
+      case '<':
+        return pair('=', TokenKind::kLessEqual, TokenKind::kLess);
+      case '>':
+        return pair('=', TokenKind::kGreaterEqual, TokenKind::kGreater);
       case '=':
         if (peek(1) == '=') return emit(TokenKind::kEqual, 2);
         return error_at("unexpected '=' (did you mean '=='?)", column());
@@ -89,19 +117,19 @@ class Lexer {
       case '|':
         if (peek(1) == '|') return emit(TokenKind::kOr, 2);
         return error_at("unexpected '|' (did you mean '||'?)", column());
-      case '\'': return string();
+      case '\'':
+        return string();
       case '"':
-        return error_at("double-quoted string; strings use single quotes ('text', with '' for a quote)",
-                        column());
+        return error_at(
+            "double-quoted string; strings use single quotes ('text', with '' for a quote)",
+            column());
       default:
         if (is_digit(c) || c == '-' || c == '+') return number();
         return word();
     }
   }
 
-  char peek(size_t ahead) const {
-    return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0';
-  }
+  char peek(size_t ahead) const { return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0'; }
   int column() const { return static_cast<int>(start_) + 1; }
 
   Error single(TokenKind kind) { return emit(kind, 1); }
@@ -138,8 +166,7 @@ class Lexer {
     std::string value;
     size_t i = pos_ + 1;
     for (;;) {
-      if (i >= text_.size())
-        return error_at("unterminated string (add a closing ')", column());
+      if (i >= text_.size()) return error_at("unterminated string (add a closing ')", column());
       char c = text_[i];
       if (c == '\'') {
         if (i + 1 < text_.size() && text_[i + 1] == '\'') {
@@ -173,11 +200,19 @@ class Lexer {
     bool after_dot = !tokens_.empty() && tokens_.back().kind == TokenKind::kDot;
     // Keywords are case-sensitive, as in GitHub; after '.' they are plain member names.
     if (!after_dot) {
-      if (lexeme == "true") t.kind = TokenKind::kTrue;
-      else if (lexeme == "false") t.kind = TokenKind::kFalse;
-      else if (lexeme == "null") t.kind = TokenKind::kNull;
-      else if (lexeme == "NaN") { t.kind = TokenKind::kNumber; t.number = std::numeric_limits<double>::quiet_NaN(); }
-      else if (lexeme == "Infinity") { t.kind = TokenKind::kNumber; t.number = std::numeric_limits<double>::infinity(); }
+      if (lexeme == "true")
+        t.kind = TokenKind::kTrue;
+      else if (lexeme == "false")
+        t.kind = TokenKind::kFalse;
+      else if (lexeme == "null")
+        t.kind = TokenKind::kNull;
+      else if (lexeme == "NaN") {
+        t.kind = TokenKind::kNumber;
+        t.number = std::numeric_limits<double>::quiet_NaN();
+      } else if (lexeme == "Infinity") {
+        t.kind = TokenKind::kNumber;
+        t.number = std::numeric_limits<double>::infinity();
+      }
     }
     if (t.kind == TokenKind::kIdentifier && !is_legal_identifier(lexeme))
       return error_at("unexpected symbol '" + excerpt(lexeme) + "'", column());
@@ -194,7 +229,9 @@ class Lexer {
 
 }  // namespace
 
-Result<std::vector<Token>> tokenize(std::string_view text) { return Lexer(text).run(); }
+Result<std::vector<Token>> tokenize(std::string_view text) {
+  return Lexer(text).run();
+}
 
 std::string describe(const Token& token) {
   if (token.kind == TokenKind::kEnd) return "end of expression";

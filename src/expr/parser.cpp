@@ -127,11 +127,20 @@ class Parser {
     while (lhs) {
       NodeKind kind;
       switch (peek().kind) {
-        case TokenKind::kLess: kind = NodeKind::kLess; break;
-        case TokenKind::kLessEqual: kind = NodeKind::kLessEqual; break;
-        case TokenKind::kGreater: kind = NodeKind::kGreater; break;
-        case TokenKind::kGreaterEqual: kind = NodeKind::kGreaterEqual; break;
-        default: return lhs;
+        case TokenKind::kLess:
+          kind = NodeKind::kLess;
+          break;
+        case TokenKind::kLessEqual:
+          kind = NodeKind::kLessEqual;
+          break;
+        case TokenKind::kGreater:
+          kind = NodeKind::kGreater;
+          break;
+        case TokenKind::kGreaterEqual:
+          kind = NodeKind::kGreaterEqual;
+          break;
+        default:
+          return lhs;
       }
       next();
       auto rhs = parse_unary();
@@ -206,7 +215,8 @@ class Parser {
   Result<NodePtr> parse_primary() {
     const Token& t = next();
     switch (t.kind) {
-      case TokenKind::kNull: return make(NodeKind::kLiteral, t.column);
+      case TokenKind::kNull:
+        return make(NodeKind::kLiteral, t.column);
       case TokenKind::kTrue:
       case TokenKind::kFalse: {
         auto n = make(NodeKind::kLiteral, t.column);
@@ -275,16 +285,21 @@ class Parser {
     int count = static_cast<int>(node->children.size());
     if (count < info->min_args || (info->max_args >= 0 && count > info->max_args)) {
       std::string expected = std::to_string(info->min_args);
-      if (info->max_args < 0) expected = "at least " + expected;
-      else if (info->max_args != info->min_args) expected += " or " + std::to_string(info->max_args);
+      if (info->max_args < 0)
+        expected = "at least " + expected;
+      else if (info->max_args != info->min_args)
+        expected += " or " + std::to_string(info->max_args);
       return error_at(std::string(info->name) + "() takes " + expected + " argument" +
-                          (info->min_args == 1 && info->max_args <= 1 ? "" : "s") + ", got " + std::to_string(count),
+                          (info->min_args == 1 && info->max_args <= 1 ? "" : "s") + ", got " +
+                          std::to_string(count),
                       name.column);
     }
     if (info->function == Function::kCase && count % 2 == 0)
-      return error_at("case() takes pairs of predicate and value followed by a default value "
-                      "(an odd number of arguments), got " + std::to_string(count),
-                      name.column);
+      return error_at(
+          "case() takes pairs of predicate and value followed by a default value "
+          "(an odd number of arguments), got " +
+              std::to_string(count),
+          name.column);
     return finish(std::move(node));
   }
 
@@ -298,8 +313,8 @@ class Parser {
 
 Result<Expression> parse(std::string_view text) {
   if (text.size() > kMaxExpressionLength)
-    return Error{"expression is " + std::to_string(text.size()) + " characters long (the limit is " +
-                     std::to_string(kMaxExpressionLength) + ")",
+    return Error{"expression is " + std::to_string(text.size()) +
+                     " characters long (the limit is " + std::to_string(kMaxExpressionLength) + ")",
                  SourcePos{"", 0, 1}};
   auto tokens = tokenize(text);
   if (!tokens) return tokens.error();

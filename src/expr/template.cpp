@@ -20,7 +20,8 @@ bool is_blank(std::string_view s) {
 std::string_view trim(std::string_view s) {
   size_t b = 0, e = s.size();
   while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r' || s[b] == '\n')) ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n')) --e;
+  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n'))
+    --e;
   return s.substr(b, e - b);
 }
 
@@ -51,8 +52,10 @@ size_t find_close(std::string_view text, size_t from, bool* open_string) {
     char c = text[i];
     if (in_string) {
       if (c == '\'') {
-        if (i + 1 < text.size() && text[i + 1] == '\'') ++i;
-        else in_string = false;
+        if (i + 1 < text.size() && text[i + 1] == '\'')
+          ++i;
+        else
+          in_string = false;
       }
     } else if (c == '\'') {
       in_string = true;
@@ -101,13 +104,15 @@ Result<Template> parse_template(std::string_view text) {
     bool open_string = false;
     size_t close = find_close(text, open + 3, &open_string);
     if (close == std::string_view::npos)
-      return error_at(open_string ? "'${{' is not closed by '}}' (a string literal inside it is not closed)"
-                                  : "'${{' is not closed by '}}'",
+      return error_at(open_string
+                          ? "'${{' is not closed by '}}' (a string literal inside it is not closed)"
+                          : "'${{' is not closed by '}}'",
                       static_cast<int>(open) + 1);
     std::string_view raw = text.substr(open + 3, close - open - 3);
     std::string_view inner = trim(raw);
     int inner_offset = static_cast<int>(open + 3 + (inner.empty() ? 0 : inner.data() - raw.data()));
-    if (inner.empty()) return error_at("empty '${{ }}' (an expression is expected)", static_cast<int>(open) + 1);
+    if (inner.empty())
+      return error_at("empty '${{ }}' (an expression is expected)", static_cast<int>(open) + 1);
     auto parsed = parse(inner);
     // Re-base error columns onto the template text.
     if (!parsed) return shifted(parsed.error(), inner_offset);

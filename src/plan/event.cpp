@@ -40,8 +40,12 @@ TriggerDecision check_paths(const spec::EventFilter& filter, const Event& event)
 
 }  // namespace
 
-std::string Event::branch() const { return strip_prefix(ref, "refs/heads/"); }
-std::string Event::tag() const { return strip_prefix(ref, "refs/tags/"); }
+std::string Event::branch() const {
+  return strip_prefix(ref, "refs/heads/");
+}
+std::string Event::tag() const {
+  return strip_prefix(ref, "refs/tags/");
+}
 
 TriggerDecision decide_trigger(const spec::Workflow& workflow, const Event& event) {
   const spec::Triggers& on = workflow.on;
@@ -71,7 +75,8 @@ TriggerDecision decide_trigger(const spec::Workflow& workflow, const Event& even
       if (!d.triggered) return d;
     } else {
       if (has_tag_filter && !has_branch_filter) return {false, "branch push, but only tag filters"};
-      TriggerDecision d = check_pair(filter->branches, filter->branches_ignore, event.branch(), "branches");
+      TriggerDecision d =
+          check_pair(filter->branches, filter->branches_ignore, event.branch(), "branches");
       if (!d.triggered) return d;
     }
   } else if (event.name == "pull_request" || event.name == "pull_request_target") {

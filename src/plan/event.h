@@ -14,8 +14,8 @@ struct Event {
   std::string name = "push";  // push | pull_request | schedule | workflow_dispatch | ...
   std::string ref;            // refs/heads/main, refs/tags/v1
   std::string sha;
-  std::string base_ref;       // pull_request: target branch
-  std::string head_ref;       // pull_request: source branch
+  std::string base_ref;  // pull_request: target branch
+  std::string head_ref;  // pull_request: source branch
   // Files changed by the event; nullopt when unknown (path filters then pass, with a note).
   std::optional<std::vector<std::string>> changed_paths;
   std::vector<std::pair<std::string, std::string>> inputs;  // workflow_dispatch --input k=v

@@ -10,7 +10,8 @@ namespace {
 
 bool reads_runtime_state(const std::vector<std::string>& paths) {
   for (const std::string& p : paths)
-    for (const char* prefix : {"needs", "steps", "job", "jobs", "matrix", "strategy", "env", "secrets", "runner"})
+    for (const char* prefix :
+         {"needs", "steps", "job", "jobs", "matrix", "strategy", "env", "secrets", "runner"})
       if (p == prefix || p.rfind(std::string(prefix) + ".", 0) == 0) return true;
   return false;
 }
@@ -28,8 +29,8 @@ bool matrix_reads_needs(const Value& v) {
 
 }  // namespace
 
-WorkflowForecast forecast(const spec::Workflow& workflow, const RunPlan* plan, const TriggerDecision& trigger,
-                          const Value& contexts) {
+WorkflowForecast forecast(const spec::Workflow& workflow, const RunPlan* plan,
+                          const TriggerDecision& trigger, const Value& contexts) {
   WorkflowForecast out;
   out.file = workflow.file;
   out.name = workflow.display_name();
@@ -66,7 +67,8 @@ WorkflowForecast forecast(const spec::Workflow& workflow, const RunPlan* plan, c
       auto caller = by_key.find(job.caller_key);
       if (caller != by_key.end() && caller->second->decision != "run" && f.decision == "run") {
         f.decision = caller->second->decision;
-        f.reason = "its calling job '" + caller->second->id + "' " + (f.decision == "skip" ? "is skipped" : "is decided at run time");
+        f.reason = "its calling job '" + caller->second->id + "' " +
+                   (f.decision == "skip" ? "is skipped" : "is decided at run time");
       }
     }
     if (f.decision == "run" && !condition.empty()) {
@@ -89,7 +91,8 @@ WorkflowForecast forecast(const spec::Workflow& workflow, const RunPlan* plan, c
         f.matrix_dynamic = true;
       } else {
         auto evaluated = evaluate_matrix(*job.job->strategy.matrix, ctx);
-        auto combos = evaluated.ok() ? expand_matrix(*evaluated) : Result<std::vector<Value>>(evaluated.error());
+        auto combos = evaluated.ok() ? expand_matrix(*evaluated)
+                                     : Result<std::vector<Value>>(evaluated.error());
         if (combos.ok()) {
           f.matrix = std::move(*combos);
         } else {
@@ -120,7 +123,9 @@ Value forecast_to_value(const WorkflowForecast& f) {
     job.set("needs", Value::array(std::move(needs)));
     job.set("matrix", j.matrix.empty() ? Value() : Value::array(j.matrix));
     job.set("matrix_dynamic", j.matrix_dynamic);
-    job.set("instances", j.matrix_dynamic ? Value() : Value(static_cast<int>(j.matrix.empty() ? 1 : j.matrix.size())));
+    job.set("instances", j.matrix_dynamic
+                             ? Value()
+                             : Value(static_cast<int>(j.matrix.empty() ? 1 : j.matrix.size())));
     job.set("decision", j.decision);
     job.set("reason", j.reason);
     jobs.push_back(job);

@@ -17,9 +17,9 @@ struct JobForecast {
   std::string id;
   std::string name;
   std::vector<std::string> needs;
-  std::vector<Value> matrix;     // expanded combinations (empty: no matrix or dynamic)
-  bool matrix_dynamic = false;   // the matrix depends on needed jobs' outputs
-  std::string decision;          // "run" | "skip" | "runtime" (decided when the run gets there)
+  std::vector<Value> matrix;    // expanded combinations (empty: no matrix or dynamic)
+  bool matrix_dynamic = false;  // the matrix depends on needed jobs' outputs
+  std::string decision;         // "run" | "skip" | "runtime" (decided when the run gets there)
   std::string reason;
 };
 
@@ -33,8 +33,8 @@ struct WorkflowForecast {
 
 // `plan` may be null when the workflow is not triggered (jobs are then not listed).
 // `contexts`: github, inputs and vars, as the run would see them.
-WorkflowForecast forecast(const spec::Workflow& workflow, const RunPlan* plan, const TriggerDecision& trigger,
-                          const Value& contexts);
+WorkflowForecast forecast(const spec::Workflow& workflow, const RunPlan* plan,
+                          const TriggerDecision& trigger, const Value& contexts);
 
 // The stable JSON shape documented in docs/cli.md:
 // {"file","name","triggered","reason","jobs":[{"key","id","name","needs":[],"matrix":[..]|null,

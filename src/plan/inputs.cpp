@@ -4,19 +4,24 @@
 
 namespace sluice::plan {
 
-Result<Value> resolve_dispatch_inputs(const spec::Workflow& workflow,
-                                      const std::vector<std::pair<std::string, std::string>>& given) {
+Result<Value> resolve_dispatch_inputs(
+    const spec::Workflow& workflow, const std::vector<std::pair<std::string, std::string>>& given) {
   Value inputs = Value::object();
   std::string problems;
-  auto problem = [&](const std::string& text) { problems += (problems.empty() ? "" : "\n") + text; };
+  auto problem = [&](const std::string& text) {
+    problems += (problems.empty() ? "" : "\n") + text;
+  };
   for (const auto& [key, value] : given) {
     const spec::InputSpec* spec = nullptr;
     for (const auto& input : workflow.on.dispatch_inputs)
       if (iequals(input.id, key)) spec = &input;
     if (!spec) {
       std::string known;
-      for (const auto& input : workflow.on.dispatch_inputs) known += (known.empty() ? "" : ", ") + input.id;
-      problem("unknown input '" + key + "'" + (known.empty() ? " (the workflow declares no inputs)" : " (declared: " + known + ")"));
+      for (const auto& input : workflow.on.dispatch_inputs)
+        known += (known.empty() ? "" : ", ") + input.id;
+      problem(
+          "unknown input '" + key + "'" +
+          (known.empty() ? " (the workflow declares no inputs)" : " (declared: " + known + ")"));
       continue;
     }
     if (spec->type == "boolean") {

@@ -15,7 +15,9 @@ bool matches(const Value& pattern, const Value& combination) {
   return true;
 }
 
-Value copy_object(const Value& v) { return Value::object(v.as_object()); }
+Value copy_object(const Value& v) {
+  return Value::object(v.as_object());
+}
 
 }  // namespace
 
@@ -31,9 +33,9 @@ Result<std::vector<Value>> expand_matrix(const Value& matrix) {
       exclude = &value;
     } else {
       if (!value.is_array())
-        return Error{"matrix axis '" + key + "' must be a list of values, got " + value.kind_name(), {}};
-      if (value.as_array().empty())
-        return Error{"matrix axis '" + key + "' is empty", {}};
+        return Error{"matrix axis '" + key + "' must be a list of values, got " + value.kind_name(),
+                     {}};
+      if (value.as_array().empty()) return Error{"matrix axis '" + key + "' is empty", {}};
       axes.emplace_back(key, &value.as_array());
     }
   }
@@ -49,18 +51,21 @@ Result<std::vector<Value>> expand_matrix(const Value& matrix) {
   for (const auto& axis : axes) {
     product *= axis.second->size();
     if (product > 100 * kMaxMatrixCombinations)
-      return Error{"matrix expands to more than " + std::to_string(kMaxMatrixCombinations) +
-                   " combinations", {}};
+      return Error{
+          "matrix expands to more than " + std::to_string(kMaxMatrixCombinations) + " combinations",
+          {}};
   }
   std::vector<Value> combos;
   if (!axes.empty()) {
     std::vector<size_t> index(axes.size(), 0);
     for (size_t n = 0; n < product; ++n) {
       Value combo = Value::object();
-      for (size_t a = 0; a < axes.size(); ++a) combo.set(axes[a].first, (*axes[a].second)[index[a]]);
+      for (size_t a = 0; a < axes.size(); ++a)
+        combo.set(axes[a].first, (*axes[a].second)[index[a]]);
       bool excluded = false;
       if (exclude)
-        for (const Value& pattern : exclude->as_array()) excluded = excluded || matches(pattern, combo);
+        for (const Value& pattern : exclude->as_array())
+          excluded = excluded || matches(pattern, combo);
       if (!excluded) combos.push_back(std::move(combo));
       for (size_t a = axes.size(); a-- > 0;) {
         if (++index[a] < axes[a].second->size()) break;
@@ -93,8 +98,9 @@ Result<std::vector<Value>> expand_matrix(const Value& matrix) {
     }
   }
   if (combos.size() > kMaxMatrixCombinations)
-    return Error{"matrix expands to " + std::to_string(combos.size()) + " combinations; the limit is " +
-                 std::to_string(kMaxMatrixCombinations), {}};
+    return Error{"matrix expands to " + std::to_string(combos.size()) +
+                     " combinations; the limit is " + std::to_string(kMaxMatrixCombinations),
+                 {}};
   return combos;
 }
 
@@ -125,7 +131,9 @@ static Result<Value> evaluate_matrix_at(const Value& raw, const expr::EvalContex
   return raw;
 }
 
-Result<Value> evaluate_matrix(const Value& raw, const expr::EvalContext& ctx) { return evaluate_matrix_at(raw, ctx, 0); }
+Result<Value> evaluate_matrix(const Value& raw, const expr::EvalContext& ctx) {
+  return evaluate_matrix_at(raw, ctx, 0);
+}
 
 std::string matrix_display_suffix(const Value& combination) {
   std::string out = "(";

@@ -74,27 +74,34 @@ class PlanBuilder {
     const spec::Job& job = *unordered_[caller_index].job;
     const spec::Scalar& uses = *job.uses;
     if (uses.text.rfind("./", 0) != 0) {
-      diagnostics_.error(uses.pos, "reusable workflow '" + uses.text + "' is not in this repository",
-                         "sluice runs reusable workflows from the same repository: uses: ./.github/workflows/<file>.yml");
+      diagnostics_.error(uses.pos,
+                         "reusable workflow '" + uses.text + "' is not in this repository",
+                         "sluice runs reusable workflows from the same repository: uses: "
+                         "./.github/workflows/<file>.yml");
       return;
     }
     if (depth >= kMaxReusableDepth) {
-      diagnostics_.error(uses.pos, "reusable workflows nested deeper than " + std::to_string(kMaxReusableDepth) + " levels",
-                         "flatten the chain of workflow calls");
+      diagnostics_.error(
+          uses.pos,
+          "reusable workflows nested deeper than " + std::to_string(kMaxReusableDepth) + " levels",
+          "flatten the chain of workflow calls");
       return;
     }
-    std::string path = (std::filesystem::path(repo_root_) / uses.text.substr(2)).lexically_normal().string();
+    std::string path =
+        (std::filesystem::path(repo_root_) / uses.text.substr(2)).lexically_normal().string();
     Diagnostics called_diagnostics;
     auto called = spec::load_workflow_file(path, called_diagnostics);
     diagnostics_.append(called_diagnostics);
     if (!called) {
       if (!called_diagnostics.has_errors())
-        diagnostics_.error(uses.pos, "cannot load reusable workflow '" + uses.text + "'", "check the path");
+        diagnostics_.error(uses.pos, "cannot load reusable workflow '" + uses.text + "'",
+                           "check the path");
       return;
     }
     if (!called->on.workflow_call) {
-      diagnostics_.error(uses.pos, "workflow '" + uses.text + "' cannot be called: it has no 'on: workflow_call'",
-                         "add 'on: workflow_call' to the called workflow");
+      diagnostics_.error(
+          uses.pos, "workflow '" + uses.text + "' cannot be called: it has no 'on: workflow_call'",
+          "add 'on: workflow_call' to the called workflow");
       return;
     }
     plan_.called_workflows.push_back(std::make_unique<spec::Workflow>(std::move(*called)));
@@ -104,7 +111,8 @@ class PlanBuilder {
     add_workflow(workflow, caller_key + " / ", caller_key, depth + 1);
     // unordered_ may have grown: look the caller up by index, not by reference.
     for (size_t i = first; i < unordered_.size(); ++i)
-      if (unordered_[i].caller_key == caller_key) unordered_[caller_index].inner_keys.push_back(unordered_[i].key);
+      if (unordered_[i].caller_key == caller_key)
+        unordered_[caller_index].inner_keys.push_back(unordered_[i].key);
   }
 
   RunPlan& plan_;
@@ -121,8 +129,8 @@ const PlannedJob* RunPlan::find(const std::string& key) const {
   return nullptr;
 }
 
-std::unique_ptr<RunPlan> build_run_plan(const spec::Workflow& workflow, const std::string& repo_root,
-                                        Diagnostics& diagnostics) {
+std::unique_ptr<RunPlan> build_run_plan(const spec::Workflow& workflow,
+                                        const std::string& repo_root, Diagnostics& diagnostics) {
   auto plan = std::make_unique<RunPlan>();
   plan->workflow = &workflow;
   size_t errors_before = diagnostics.error_count();

@@ -40,7 +40,7 @@ struct RunPlan {
 
 // Builds the graph. Reports unknown needs, cycles, missing or invalid called workflows
 // (with positions) into `diagnostics` and returns nullptr when there are errors.
-std::unique_ptr<RunPlan> build_run_plan(const spec::Workflow& workflow, const std::string& repo_root,
-                                        Diagnostics& diagnostics);
+std::unique_ptr<RunPlan> build_run_plan(const spec::Workflow& workflow,
+                                        const std::string& repo_root, Diagnostics& diagnostics);
 
 }  // namespace sluice::plan

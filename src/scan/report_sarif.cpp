@@ -13,9 +13,12 @@ namespace {
 
 const char* sarif_level(Level l) {
   switch (l) {
-    case Level::kError: return "error";
-    case Level::kWarning: return "warning";
-    case Level::kInfo: return "note";
+    case Level::kError:
+      return "error";
+    case Level::kWarning:
+      return "warning";
+    case Level::kInfo:
+      return "note";
   }
   return "note";
 }
@@ -73,12 +76,17 @@ std::string write_sarif_report(const ScanResult& result) {
     if (f.compliance == Compliance::kCompliant) continue;
     Value res = Value::object();
     res.set("ruleId", f.rule_id);
-    if (auto it = rule_index.find(f.rule_id); it != rule_index.end()) res.set("ruleIndex", it->second);
+    if (auto it = rule_index.find(f.rule_id); it != rule_index.end())
+      res.set("ruleIndex", it->second);
     // UNKNOWN rows are informational: the rule could not decide.
     res.set("level", f.compliance == Compliance::kUnknown ? "note" : sarif_level(f.level));
-    std::string where = f.cdk_path.empty() ? f.resource_id : f.resource_id + " (" + f.cdk_path + ")";
-    std::string message = f.compliance == Compliance::kUnknown ? f.rule_id + " could not be evaluated on " + where + ": " + f.message
-                                                               : f.message + (f.finding_id.empty() ? "" : " (" + f.finding_id + ")") + " [" + where + "]";
+    std::string where =
+        f.cdk_path.empty() ? f.resource_id : f.resource_id + " (" + f.cdk_path + ")";
+    std::string message = f.compliance == Compliance::kUnknown
+                              ? f.rule_id + " could not be evaluated on " + where + ": " + f.message
+                              : f.message +
+                                    (f.finding_id.empty() ? "" : " (" + f.finding_id + ")") + " [" +
+                                    where + "]";
     res.set("message", text_object(message));
     Value artifact = Value::object();
     artifact.set("uri", file_uri(f.file));
@@ -102,9 +110,9 @@ std::string write_sarif_report(const ScanResult& result) {
     }
     res.set("locations", Value::array({location}));
     Value fingerprints = Value::object();
-    fingerprints.set("sluice/v1", f.fingerprint.empty()
-                                      ? f.rule_id + "|" + f.file + "|" + f.resource_id + "|" + f.finding_id
-                                      : f.fingerprint);
+    fingerprints.set("sluice/v1", f.fingerprint.empty() ? f.rule_id + "|" + f.file + "|" +
+                                                              f.resource_id + "|" + f.finding_id
+                                                        : f.fingerprint);
     res.set("partialFingerprints", fingerprints);
     if (f.compliance == Compliance::kSuppressed) {
       Value s = Value::object();

@@ -20,7 +20,8 @@ std::string write_text_report(const ScanResult& result) {
     if (f.compliance != Compliance::kNonCompliant && f.compliance != Compliance::kUnknown) continue;
     auto& resources = files[f.file];
     std::string key = f.resource_id;
-    auto it = std::find_if(resources.begin(), resources.end(), [&](const auto& p) { return p.first == key; });
+    auto it = std::find_if(resources.begin(), resources.end(),
+                           [&](const auto& p) { return p.first == key; });
     if (it == resources.end()) {
       resources.emplace_back(key, std::vector<const Finding*>{});
       it = resources.end() - 1;
@@ -36,14 +37,17 @@ std::string write_text_report(const ScanResult& result) {
       if (!first.cdk_path.empty()) out += "  (" + first.cdk_path + ")";
       out += "  " + file + ":" + std::to_string(first.line) + "\n";
       for (const Finding* f : list) {
-        std::string level = f->compliance == Compliance::kUnknown ? "unknown" : f->level == Level::kError ? "error" : "warning";
+        std::string level = f->compliance == Compliance::kUnknown ? "unknown"
+                            : f->level == Level::kError           ? "error"
+                                                                  : "warning";
         level.resize(8, ' ');
         out += "    " + level + f->rule_id;
         if (!f->finding_id.empty()) out += "[" + f->finding_id + "]";
         if (f->line != first.line) out += "  line " + std::to_string(f->line);
         out += ": " + f->message + "\n";
         auto r = rules.find(f->rule_id);
-        if (r != rules.end() && f->compliance == Compliance::kNonCompliant && !r->second->remediation.empty()) {
+        if (r != rules.end() && f->compliance == Compliance::kNonCompliant &&
+            !r->second->remediation.empty()) {
           out += "            fix: " + r->second->remediation + "\n";
         }
       }

@@ -21,11 +21,21 @@ std::string xml_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         // XML 1.0 forbids most control characters even when escaped.
         if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') {
@@ -49,25 +59,34 @@ std::string rule_info_text(const std::map<std::string, const RuleInfo*>& rules, 
   return it == rules.end() ? f.message : it->second->description;
 }
 
-std::string resource_column(const Finding& f) { return f.cdk_path.empty() ? f.resource_id : f.cdk_path; }
+std::string resource_column(const Finding& f) {
+  return f.cdk_path.empty() ? f.resource_id : f.cdk_path;
+}
 
 }  // namespace
 
 const char* compliance_name(Compliance c) {
   switch (c) {
-    case Compliance::kCompliant: return "Compliant";
-    case Compliance::kNonCompliant: return "Non-Compliant";
-    case Compliance::kSuppressed: return "Suppressed";
-    case Compliance::kUnknown: return "UNKNOWN";
+    case Compliance::kCompliant:
+      return "Compliant";
+    case Compliance::kNonCompliant:
+      return "Non-Compliant";
+    case Compliance::kSuppressed:
+      return "Suppressed";
+    case Compliance::kUnknown:
+      return "UNKNOWN";
   }
   return "UNKNOWN";
 }
 
 const char* level_name(Level l) {
   switch (l) {
-    case Level::kError: return "Error";
-    case Level::kWarning: return "Warning";
-    case Level::kInfo: return "Info";
+    case Level::kError:
+      return "Error";
+    case Level::kWarning:
+      return "Warning";
+    case Level::kInfo:
+      return "Info";
   }
   return "Info";
 }
@@ -83,11 +102,16 @@ std::optional<ReportFormat> parse_report_format(std::string_view name) {
 
 const char* report_file_name(ReportFormat format) {
   switch (format) {
-    case ReportFormat::kText: return "sluice-scan.txt";
-    case ReportFormat::kJson: return "sluice-scan.json";
-    case ReportFormat::kCsv: return "sluice-scan.csv";
-    case ReportFormat::kSarif: return "sluice-scan.sarif";
-    case ReportFormat::kJunit: return "sluice-scan.junit.xml";
+    case ReportFormat::kText:
+      return "sluice-scan.txt";
+    case ReportFormat::kJson:
+      return "sluice-scan.json";
+    case ReportFormat::kCsv:
+      return "sluice-scan.csv";
+    case ReportFormat::kSarif:
+      return "sluice-scan.sarif";
+    case ReportFormat::kJunit:
+      return "sluice-scan.junit.xml";
   }
   return "sluice-scan.txt";
 }
@@ -96,8 +120,9 @@ std::string write_csv_report(const ScanResult& result) {
   auto rules = rule_index(result);
   std::string out = "Rule ID,Resource ID,Compliance,Exception Reason,Rule Level,Rule Info\n";
   for (const Finding& f : result.findings) {
-    out += csv_field(f.rule_id) + ',' + csv_field(resource_column(f)) + ',' + csv_field(compliance_name(f.compliance)) +
-           ',' + csv_field(f.compliance == Compliance::kSuppressed ? f.exception_reason : "N/A") + ',' +
+    out += csv_field(f.rule_id) + ',' + csv_field(resource_column(f)) + ',' +
+           csv_field(compliance_name(f.compliance)) + ',' +
+           csv_field(f.compliance == Compliance::kSuppressed ? f.exception_reason : "N/A") + ',' +
            csv_field(level_name(f.level)) + ',' + csv_field(rule_info_text(rules, f)) + '\n';
   }
   return out;
@@ -114,7 +139,8 @@ std::string write_json_report(const ScanResult& result) {
     line.set("ruleId", f.rule_id);
     line.set("resourceId", resource_column(f));
     line.set("compliance", compliance_name(f.compliance));
-    line.set("exceptionReason", f.compliance == Compliance::kSuppressed ? f.exception_reason : "N/A");
+    line.set("exceptionReason",
+             f.compliance == Compliance::kSuppressed ? f.exception_reason : "N/A");
     line.set("ruleLevel", level_name(f.level));
     line.set("ruleInfo", rule_info_text(rules, f));
     lines.as_array().push_back(line);
@@ -140,7 +166,9 @@ std::string write_json_report(const ScanResult& result) {
   Value diagnostics = Value::array();
   for (const Diagnostic& d : result.diagnostics.items()) {
     Value v = Value::object();
-    v.set("severity", d.severity == Severity::kError ? "error" : d.severity == Severity::kWarning ? "warning" : "note");
+    v.set("severity", d.severity == Severity::kError     ? "error"
+                      : d.severity == Severity::kWarning ? "warning"
+                                                         : "note");
     v.set("file", d.pos.file);
     v.set("line", d.pos.line);
     v.set("column", d.pos.column);
@@ -177,8 +205,10 @@ std::string write_junit_report(const ScanResult& result) {
     int fails = 0, skips = 0;
     std::string cases;
     for (const Finding* f : list) {
-      std::string name = f->rule_id + " " + resource_column(*f) + (f->finding_id.empty() ? "" : "[" + f->finding_id + "]");
-      cases += "    <testcase classname=\"" + xml_escape(file) + "\" name=\"" + xml_escape(name) + "\"";
+      std::string name = f->rule_id + " " + resource_column(*f) +
+                         (f->finding_id.empty() ? "" : "[" + f->finding_id + "]");
+      cases +=
+          "    <testcase classname=\"" + xml_escape(file) + "\" name=\"" + xml_escape(name) + "\"";
       if (f->compliance == Compliance::kCompliant) {
         cases += "/>\n";
         continue;
@@ -187,14 +217,16 @@ std::string write_junit_report(const ScanResult& result) {
       if (f->compliance == Compliance::kNonCompliant) {
         ++fails;
         auto it = rules.find(f->rule_id);
-        cases += "      <failure type=\"" + std::string(level_name(f->level)) + "\" message=\"" + xml_escape(f->message) +
-                 "\">" + xml_escape(f->file + ":" + std::to_string(f->line) + ": " + f->message +
-                                    (it == rules.end() ? "" : "\nfix: " + it->second->remediation)) +
+        cases += "      <failure type=\"" + std::string(level_name(f->level)) + "\" message=\"" +
+                 xml_escape(f->message) + "\">" +
+                 xml_escape(f->file + ":" + std::to_string(f->line) + ": " + f->message +
+                            (it == rules.end() ? "" : "\nfix: " + it->second->remediation)) +
                  "</failure>\n";
       } else {
         ++skips;
-        std::string why = f->compliance == Compliance::kSuppressed ? "suppressed: " + f->exception_reason
-                                                                   : "unknown: " + f->message;
+        std::string why = f->compliance == Compliance::kSuppressed
+                              ? "suppressed: " + f->exception_reason
+                              : "unknown: " + f->message;
         cases += "      <skipped message=\"" + xml_escape(why) + "\"/>\n";
       }
       cases += "    </testcase>\n";
@@ -202,22 +234,29 @@ std::string write_junit_report(const ScanResult& result) {
     total += static_cast<int>(list.size());
     failures += fails;
     skipped += skips;
-    suites += "  <testsuite name=\"" + xml_escape(file) + "\" tests=\"" + std::to_string(list.size()) + "\" failures=\"" +
-              std::to_string(fails) + "\" errors=\"0\" skipped=\"" + std::to_string(skips) + "\">\n" + cases +
+    suites += "  <testsuite name=\"" + xml_escape(file) + "\" tests=\"" +
+              std::to_string(list.size()) + "\" failures=\"" + std::to_string(fails) +
+              "\" errors=\"0\" skipped=\"" + std::to_string(skips) + "\">\n" + cases +
               "  </testsuite>\n";
   }
-  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"sluice scan\" tests=\"" + std::to_string(total) +
-         "\" failures=\"" + std::to_string(failures) + "\" errors=\"0\" skipped=\"" + std::to_string(skipped) + "\">\n" +
-         suites + "</testsuites>\n";
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"sluice scan\" tests=\"" +
+         std::to_string(total) + "\" failures=\"" + std::to_string(failures) +
+         "\" errors=\"0\" skipped=\"" + std::to_string(skipped) + "\">\n" + suites +
+         "</testsuites>\n";
 }
 
 std::string write_report(const ScanResult& result, ReportFormat format) {
   switch (format) {
-    case ReportFormat::kText: return write_text_report(result);
-    case ReportFormat::kJson: return write_json_report(result);
-    case ReportFormat::kCsv: return write_csv_report(result);
-    case ReportFormat::kSarif: return write_sarif_report(result);
-    case ReportFormat::kJunit: return write_junit_report(result);
+    case ReportFormat::kText:
+      return write_text_report(result);
+    case ReportFormat::kJson:
+      return write_json_report(result);
+    case ReportFormat::kCsv:
+      return write_csv_report(result);
+    case ReportFormat::kSarif:
+      return write_sarif_report(result);
+    case ReportFormat::kJunit:
+      return write_junit_report(result);
   }
   return "";
 }

@@ -32,7 +32,8 @@ void run_aws_solutions(const ScanOptions& options, ScanResult& result) {
   if (!options.parameters_file.empty()) {
     auto loaded = cfn::load_parameter_file(options.parameters_file);
     if (!loaded) {
-      result.diagnostics.error(loaded.error().pos, loaded.error().message, "write {\"ParamName\": \"value\"}");
+      result.diagnostics.error(loaded.error().pos, loaded.error().message,
+                               "write {\"ParamName\": \"value\"}");
     } else {
       parameters = std::move(*loaded);
     }
@@ -41,7 +42,8 @@ void run_aws_solutions(const ScanOptions& options, ScanResult& result) {
   std::vector<Suppression> file_suppressions;
   std::string supp_path = options.suppressions_file;
   if (supp_path.empty()) {
-    fs::path def = fs::path(options.root.empty() ? "." : options.root) / ".sluice" / "suppressions.yml";
+    fs::path def =
+        fs::path(options.root.empty() ? "." : options.root) / ".sluice" / "suppressions.yml";
     std::error_code ec;
     if (fs::exists(def, ec)) supp_path = def.string();
   }
@@ -53,13 +55,15 @@ void run_aws_solutions(const ScanOptions& options, ScanResult& result) {
       file_suppressions = std::move(*loaded);
     }
   }
-  for (const TemplateCandidate& c : discover_templates(options.paths, options.root, result.diagnostics)) {
+  for (const TemplateCandidate& c :
+       discover_templates(options.paths, options.root, result.diagnostics)) {
     bool is_template = false;
     auto tmpl = cfn::load_template_file(c.path, c.display_name, result.diagnostics, is_template);
     if (!tmpl) {
       if (c.explicit_path || probably_template(c.path)) {
-        result.diagnostics.error(tmpl.error().pos, tmpl.error().message,
-                                 "fix the template syntax (valid JSON or YAML, UTF-8, under 50 MB)");
+        result.diagnostics.error(
+            tmpl.error().pos, tmpl.error().message,
+            "fix the template syntax (valid JSON or YAML, UTF-8, under 50 MB)");
       }
       continue;
     }
@@ -89,7 +93,8 @@ ScanResult run_scan(const ScanOptions& options) {
   ScanResult result;
   for (const std::string& pack : options.packs) {
     if (pack != aws::kPackName && pack != "secrets") {
-      result.diagnostics.error(SourcePos{}, "unknown rule pack '" + pack + "'", "use aws-solutions or secrets");
+      result.diagnostics.error(SourcePos{}, "unknown rule pack '" + pack + "'",
+                               "use aws-solutions or secrets");
     }
   }
   auto wants = [&](std::string_view pack) {
@@ -105,7 +110,8 @@ int scan_exit_code(const ScanResult& result, FailOn fail_on) {
   if (fail_on == FailOn::kNone) return 0;
   for (const Finding& f : result.findings) {
     if (f.compliance != Compliance::kNonCompliant) continue;
-    if (f.level == Level::kError || (fail_on == FailOn::kWarning && f.level == Level::kWarning)) return 1;
+    if (f.level == Level::kError || (fail_on == FailOn::kWarning && f.level == Level::kWarning))
+      return 1;
   }
   return 0;
 }
@@ -119,7 +125,8 @@ std::vector<ScanAnnotation> scan_annotations(const ScanResult& result) {
     std::string msg = f.rule_id + (f.finding_id.empty() ? "" : "[" + f.finding_id + "]") + " " +
                       (f.resource_id.empty() ? "" : f.resource_id + ": ") + f.message;
     auto it = rules.find(f.rule_id);
-    if (it != rules.end() && !it->second->remediation.empty()) msg += " (fix: " + it->second->remediation + ")";
+    if (it != rules.end() && !it->second->remediation.empty())
+      msg += " (fix: " + it->second->remediation + ")";
     out.push_back({f.file, f.line, f.level, msg});
   }
   return out;

@@ -29,8 +29,8 @@ std::string display(const fs::path& p, const std::string& root) {
 }
 
 // Adds the stack templates listed by a cloud assembly manifest (and nested assemblies).
-bool add_cdk_assembly(const fs::path& dir, const std::string& root, std::vector<TemplateCandidate>& out,
-                      Diagnostics& diagnostics, int depth) {
+bool add_cdk_assembly(const fs::path& dir, const std::string& root,
+                      std::vector<TemplateCandidate>& out, Diagnostics& diagnostics, int depth) {
   fs::path manifest = dir / "manifest.json";
   std::ifstream in(manifest);
   if (!in || depth > 8) return false;
@@ -38,8 +38,8 @@ bool add_cdk_assembly(const fs::path& dir, const std::string& root, std::vector<
   ss << in.rdbuf();
   auto doc = parse_json(ss.str());
   if (!doc || !doc->is_object()) {
-    diagnostics.error(SourcePos{display(manifest, root), 0, 0}, "cdk.out manifest.json is not valid JSON",
-                      "re-run `cdk synth`");
+    diagnostics.error(SourcePos{display(manifest, root), 0, 0},
+                      "cdk.out manifest.json is not valid JSON", "re-run `cdk synth`");
     return true;
   }
   const Value* artifacts = doc->find("artifacts");
@@ -50,10 +50,13 @@ bool add_cdk_assembly(const fs::path& dir, const std::string& root, std::vector<
     if (!type || !type->is_string() || !props) continue;
     if (type->as_string() == "aws:cloudformation:stack") {
       const Value* file = props->find("templateFile");
-      if (file && file->is_string()) out.push_back({(dir / file->as_string()).string(), display(dir / file->as_string(), root), true});
+      if (file && file->is_string())
+        out.push_back(
+            {(dir / file->as_string()).string(), display(dir / file->as_string(), root), true});
     } else if (type->as_string() == "cdk:cloud-assembly") {
       const Value* sub = props->find("directoryName");
-      if (sub && sub->is_string()) add_cdk_assembly(dir / sub->as_string(), root, out, diagnostics, depth + 1);
+      if (sub && sub->is_string())
+        add_cdk_assembly(dir / sub->as_string(), root, out, diagnostics, depth + 1);
     }
   }
   return true;
@@ -69,7 +72,8 @@ void walk(const fs::path& dir, const fs::path& top, const std::string& root, Git
   }
   std::error_code ec;
   std::vector<fs::directory_entry> entries;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) entries.push_back(*it);
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    entries.push_back(*it);
   std::sort(entries.begin(), entries.end());
   for (const auto& e : entries) {
     std::string name = e.path().filename().string();
@@ -129,7 +133,8 @@ bool GitIgnore::ignored(const std::string& path, bool is_dir) const {
     bool match;
     if (p.anchored) {
       match = fnmatch(p.glob.c_str(), rel.c_str(), FNM_PATHNAME) == 0;
-      if (!match && p.glob.find("**") != std::string::npos) match = fnmatch(p.glob.c_str(), rel.c_str(), 0) == 0;
+      if (!match && p.glob.find("**") != std::string::npos)
+        match = fnmatch(p.glob.c_str(), rel.c_str(), 0) == 0;
     } else {
       size_t slash = rel.rfind('/');
       std::string base = slash == std::string::npos ? rel : rel.substr(slash + 1);
@@ -140,19 +145,22 @@ bool GitIgnore::ignored(const std::string& path, bool is_dir) const {
   return result;
 }
 
-std::vector<TemplateCandidate> discover_templates(const std::vector<std::string>& paths, const std::string& root,
+std::vector<TemplateCandidate> discover_templates(const std::vector<std::string>& paths,
+                                                  const std::string& root,
                                                   Diagnostics& diagnostics) {
   std::vector<TemplateCandidate> out;
   for (const std::string& p : paths) {
     std::error_code ec;
     fs::path path(p);
     if (fs::is_directory(path, ec)) {
-      if (fs::exists(path / "manifest.json") && add_cdk_assembly(path, root, out, diagnostics, 0)) continue;
+      if (fs::exists(path / "manifest.json") && add_cdk_assembly(path, root, out, diagnostics, 0))
+        continue;
       walk(path, path, root, GitIgnore{}, out, diagnostics, 0);
     } else if (fs::exists(path, ec)) {
       out.push_back({p, display(path, root), true});
     } else {
-      diagnostics.error(SourcePos{p, 0, 0}, "no such file or directory", "check the path given to sluice scan");
+      diagnostics.error(SourcePos{p, 0, 0}, "no such file or directory",
+                        "check the path given to sluice scan");
     }
   }
   std::set<std::string> seen;

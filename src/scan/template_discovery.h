@@ -11,13 +11,14 @@
 namespace sluice::scan {
 
 struct TemplateCandidate {
-  std::string path;          // filesystem path to open
-  std::string display_name;  // relative to the scan root, for reports
+  std::string path;            // filesystem path to open
+  std::string display_name;    // relative to the scan root, for reports
   bool explicit_path = false;  // named on the command line: parse errors always reported
 };
 
 // Candidates in a stable (sorted) order, without duplicates. Missing paths are errors.
-std::vector<TemplateCandidate> discover_templates(const std::vector<std::string>& paths, const std::string& root,
+std::vector<TemplateCandidate> discover_templates(const std::vector<std::string>& paths,
+                                                  const std::string& root,
                                                   Diagnostics& diagnostics);
 
 // Simple .gitignore matching: `name`, `*.ext`, `dir/`, `/anchored`, `a/**/b`; `!negation`

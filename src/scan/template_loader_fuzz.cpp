@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto doc = cfn::parse_document(text, "fuzz");
   if (!doc || !cfn::looks_like_cloudformation(*doc)) return 0;
   sluice::Diagnostics diagnostics;
-  auto tmpl = cfn::build_template(std::make_shared<const cfn::CfnNode>(std::move(*doc)), "fuzz", diagnostics);
+  auto tmpl = cfn::build_template(std::make_shared<const cfn::CfnNode>(std::move(*doc)), "fuzz",
+                                  diagnostics);
   if (!tmpl) return 0;
   (void)aws::evaluate_template(*tmpl, {});
   return 0;

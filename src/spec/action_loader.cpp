@@ -18,11 +18,11 @@ constexpr std::string_view kActionKeys[] = {"name",    "author", "description", 
 constexpr std::string_view kInputKeys[] = {"description", "required", "default",
                                            "deprecationMessage"};
 constexpr std::string_view kOutputKeys[] = {"description", "value"};
-constexpr std::string_view kRunsKeys[] = {"using", "main", "pre", "post", "pre-if", "post-if",
-                                          "steps", "image", "entrypoint", "args", "env",
-                                          "pre-entrypoint", "post-entrypoint"};
-constexpr std::string_view kUsings[] = {"composite", "node12", "node16", "node20", "node24",
-                                        "docker"};
+constexpr std::string_view kRunsKeys[] = {
+    "using", "main",       "pre",  "post", "pre-if",         "post-if",        "steps",
+    "image", "entrypoint", "args", "env",  "pre-entrypoint", "post-entrypoint"};
+constexpr std::string_view kUsings[] = {"composite", "node12", "node16",
+                                        "node20",    "node24", "docker"};
 
 void read_inputs(YamlReader& r, const YAML::Node& node, Action& a) {
   if (node.IsNull() || !r.expect_map(node, "'inputs' of the action")) return;
@@ -77,9 +77,10 @@ void read_runs(YamlReader& r, const YAML::Node& node, Action& a) {
     return;
   }
   if (a.using_ == "docker") {
-    r.diagnostics().error(using_pos,
-                          "Docker action '" + a.file + "' needs a container runtime, which sluice does not use",
-                          "use a composite or JavaScript action, or a `run:` step with the tool installed");
+    r.diagnostics().error(
+        using_pos,
+        "Docker action '" + a.file + "' needs a container runtime, which sluice does not use",
+        "use a composite or JavaScript action, or a `run:` step with the tool installed");
     return;
   }
   if (std::find(std::begin(kUsings), std::end(kUsings), a.using_) == std::end(kUsings)) {
@@ -107,7 +108,8 @@ void read_runs(YamlReader& r, const YAML::Node& node, Action& a) {
     }
   }
   if (composite && !has_steps)
-    r.diagnostics().error(r.pos(node), "composite action has no 'steps'", "add `steps:` under `runs:`");
+    r.diagnostics().error(r.pos(node), "composite action has no 'steps'",
+                          "add `steps:` under `runs:`");
   if (!composite && a.main.empty())
     r.diagnostics().error(r.pos(node), "JavaScript action has no 'main'",
                           "add `main: dist/index.js` under `runs:`");
@@ -135,8 +137,8 @@ std::optional<Action> load_action_file(const std::string& path, Diagnostics& dia
   }
   auto size = fs::file_size(file, ec);
   if (ec || size > kMaxWorkflowFileBytes) {
-    diagnostics.error({file, 0, 0}, ec ? "cannot read action file: " + ec.message()
-                                       : "action file is too large",
+    diagnostics.error({file, 0, 0},
+                      ec ? "cannot read action file: " + ec.message() : "action file is too large",
                       "check the path given to `uses:`");
     return std::nullopt;
   }
@@ -151,7 +153,8 @@ std::optional<Action> load_action_file(const std::string& path, Diagnostics& dia
   Action a;
   a.file = file;
   a.pos = SourcePos{file, 1, 1};
-  if (root && r.expect_map(*root, "the action", "an action file is a mapping with `name:` and `runs:`")) {
+  if (root &&
+      r.expect_map(*root, "the action", "an action file is a mapping with `name:` and `runs:`")) {
     bool has_runs = false;
     for (auto& e : r.entries(*root, "the action", kActionKeys)) {
       if (e.key == "name") {

@@ -36,7 +36,8 @@ void check_reusable(const Job& job, const ValidateOptions& options, Diagnostics&
   if (path.empty()) return;
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) {
-    d.error(uses.pos, "reusable workflow '" + uses.text + "' called by " + where + " does not exist",
+    d.error(uses.pos,
+            "reusable workflow '" + uses.text + "' called by " + where + " does not exist",
             "paths are relative to the repository root (" + options.repo_root + ")");
     return;
   }
@@ -48,8 +49,9 @@ void check_reusable(const Job& job, const ValidateOptions& options, Diagnostics&
     return;
   }
   if (!callee->on.workflow_call) {
-    d.error(uses.pos, "reusable workflow '" + uses.text + "' called by " + where +
-                          " does not have `on: workflow_call`",
+    d.error(uses.pos,
+            "reusable workflow '" + uses.text + "' called by " + where +
+                " does not have `on: workflow_call`",
             "add `workflow_call:` to the `on:` of " + uses.text);
     return;
   }
@@ -57,20 +59,23 @@ void check_reusable(const Job& job, const ValidateOptions& options, Diagnostics&
   for (const auto& in : callee->on.call_inputs) {
     declared.push_back(in.id);
     if (in.required && !in.default_value && !has_key(job.with, in.id))
-      d.error(uses.pos, where + " does not pass required input '" + in.id + "' of '" + uses.text + "'",
+      d.error(uses.pos,
+              where + " does not pass required input '" + in.id + "' of '" + uses.text + "'",
               "add `with: {" + in.id + ": <value>}`");
   }
   for (const auto& [key, value] : job.with) {
     if (std::find(declared.begin(), declared.end(), key) != declared.end()) continue;
     std::string m = closest_match(key, std::span<const std::string>(declared));
-    d.error(value.pos, where + " passes input '" + key + "', which '" + uses.text + "' does not declare",
+    d.error(value.pos,
+            where + " passes input '" + key + "', which '" + uses.text + "' does not declare",
             m.empty() ? "declare it under `on: workflow_call: inputs:` of the called workflow"
                       : "did you mean '" + m + "'?");
   }
   if (!job.secrets_inherit) {
     for (const auto& s : callee->on.call_secrets)
       if (s.required && !has_key(job.secrets, s.id))
-        d.error(uses.pos, where + " does not pass required secret '" + s.id + "' of '" + uses.text + "'",
+        d.error(uses.pos,
+                where + " does not pass required secret '" + s.id + "' of '" + uses.text + "'",
                 "add `secrets: {" + s.id + ": ${{ secrets." + s.id + " }}}` or `secrets: inherit`");
   }
 }
@@ -102,7 +107,8 @@ void check_local_action(const Step& step, const std::string& where, const Valida
   }
   for (const auto& in : action->inputs)
     if (in.required && !in.default_value && !has_key(step.with, in.id))
-      d.error(uses.pos, where + " does not pass required input '" + in.id + "' of action '" + uses.text + "'",
+      d.error(uses.pos,
+              where + " does not pass required input '" + in.id + "' of action '" + uses.text + "'",
               "add `with: {" + in.id + ": <value>}`");
 }
 

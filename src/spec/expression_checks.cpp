@@ -12,13 +12,22 @@ namespace sluice::spec::detail {
 namespace {
 
 enum Context : unsigned {
-  kGithub = 1 << 0, kEnv = 1 << 1, kVars = 1 << 2, kSecrets = 1 << 3, kInputs = 1 << 4,
-  kNeeds = 1 << 5, kMatrix = 1 << 6, kStrategy = 1 << 7, kSteps = 1 << 8, kJob = 1 << 9,
-  kJobs = 1 << 10, kRunner = 1 << 11,
+  kGithub = 1 << 0,
+  kEnv = 1 << 1,
+  kVars = 1 << 2,
+  kSecrets = 1 << 3,
+  kInputs = 1 << 4,
+  kNeeds = 1 << 5,
+  kMatrix = 1 << 6,
+  kStrategy = 1 << 7,
+  kSteps = 1 << 8,
+  kJob = 1 << 9,
+  kJobs = 1 << 10,
+  kRunner = 1 << 11,
 };
-constexpr std::string_view kContextNames[] = {"github", "env",   "vars",     "secrets",
-                                              "inputs", "needs", "matrix",   "strategy",
-                                              "steps",  "job",   "jobs",     "runner"};
+constexpr std::string_view kContextNames[] = {"github", "env",   "vars",   "secrets",
+                                              "inputs", "needs", "matrix", "strategy",
+                                              "steps",  "job",   "jobs",   "runner"};
 
 // The allowed contexts of each place (../shared/reference/github-actions-syntax.md §3.5).
 constexpr unsigned kRunName = kGithub | kInputs | kVars;
@@ -71,7 +80,8 @@ std::vector<std::string> split_path(const std::string& path) {
 }
 
 bool contains_ci(const std::vector<std::string>& names, const std::string& name) {
-  return std::any_of(names.begin(), names.end(), [&](const std::string& n) { return iequals(n, name); });
+  return std::any_of(names.begin(), names.end(),
+                     [&](const std::string& n) { return iequals(n, name); });
 }
 
 std::string suggestion(const std::string& word, const std::vector<std::string>& names,
@@ -97,8 +107,8 @@ class Checker {
   }
   void check(const Scalar& s, const Place& p);
   void check_condition(const std::optional<Scalar>& s, const Place& p);
-  void check_map(const ScalarMap& map, const std::string& key, const std::string& where, unsigned contexts,
-                 const Job* job = nullptr, size_t visible = 0);
+  void check_map(const ScalarMap& map, const std::string& key, const std::string& where,
+                 unsigned contexts, const Job* job = nullptr, size_t visible = 0);
   void check_value(const Value& v, const SourcePos& pos, const Place& p, int budget);
   void check_references(const expr::Expression& e, const Scalar& s, size_t start, const Place& p);
   void check_job(const Job& job);
@@ -130,9 +140,10 @@ void Checker::check_condition(const std::optional<Scalar>& s, const Place& p) {
   auto e = expr::parse_condition(s->text);
   if (!e.ok()) {
     int col = e.error().pos.column;
-    d_.error(col > 0 ? s->pos_at(static_cast<size_t>(col - 1)) : s->pos,
-             "invalid expression in " + p.what + ": " + strip_column(e.error().message),
-             "write a condition such as `github.ref == 'refs/heads/main'` (${{ }} is optional in 'if')");
+    d_.error(
+        col > 0 ? s->pos_at(static_cast<size_t>(col - 1)) : s->pos,
+        "invalid expression in " + p.what + ": " + strip_column(e.error().message),
+        "write a condition such as `github.ref == 'refs/heads/main'` (${{ }} is optional in 'if')");
     return;
   }
   // `if: ${{ a }} || ${{ b }}` is text around expressions: a non-empty string, always true.
@@ -141,7 +152,8 @@ void Checker::check_condition(const std::optional<Scalar>& s, const Place& p) {
   while (!t.empty() && (t.back() == ' ' || t.back() == '\n')) t.remove_suffix(1);
   if (t.find("${{") != std::string_view::npos &&
       (!t.starts_with("${{") || !t.ends_with("}}") || t.find("${{", 3) != std::string_view::npos)) {
-    d_.warning(s->pos, p.what + " mixes text with ${{ }}, so it is a non-empty string and always true",
+    d_.warning(s->pos,
+               p.what + " mixes text with ${{ }}, so it is a non-empty string and always true",
                "put the whole condition inside one ${{ }}, or leave ${{ }} out");
   }
   check_references(*e, *s, 0, p);
@@ -155,15 +167,18 @@ SourcePos find_in(const Scalar& s, size_t start, const std::string& needle) {
   return s.pos_at(at == std::string::npos ? start : at);
 }
 
-void Checker::check_references(const expr::Expression& e, const Scalar& s, size_t start, const Place& p) {
+void Checker::check_references(const expr::Expression& e, const Scalar& s, size_t start,
+                               const Place& p) {
   for (const auto& path : expr::referenced_paths(e)) {
     auto parts = split_path(path);
-    const SourcePos pos = find_in(s, start, parts.size() > 1 ? parts[0] + "." + parts[1] : parts[0]);
+    const SourcePos pos =
+        find_in(s, start, parts.size() > 1 ? parts[0] + "." + parts[1] : parts[0]);
     std::string context = to_lower(parts[0]);
     auto it = std::find(std::begin(kContextNames), std::end(kContextNames), context);
     if (it == std::end(kContextNames)) {
       d_.error(pos, "unknown context '" + parts[0] + "' in " + p.what,
-               did_you_mean(context, kContextNames, "contexts available here: " + list_contexts(p.contexts)));
+               did_you_mean(context, kContextNames,
+                            "contexts available here: " + list_contexts(p.contexts)));
       continue;
     }
     unsigned bit = 1u << (it - std::begin(kContextNames));
@@ -175,9 +190,11 @@ void Checker::check_references(const expr::Expression& e, const Scalar& s, size_
     if (parts.size() < 2) continue;
     const std::string& name = parts[1];
     if (bit == kInputs && !contains_ci(inputs_, name)) {
-      d_.error(pos, "'inputs." + name + "' in " + p.what + " is not a declared input",
-               suggestion(name, inputs_,
-                          "declare it under `on: workflow_dispatch: inputs:` or `on: workflow_call: inputs:`"));
+      d_.error(
+          pos, "'inputs." + name + "' in " + p.what + " is not a declared input",
+          suggestion(
+              name, inputs_,
+              "declare it under `on: workflow_dispatch: inputs:` or `on: workflow_call: inputs:`"));
     } else if (bit == kNeeds && p.job) {
       std::vector<std::string> needs;
       for (const auto& n : p.job->needs) needs.push_back(n.text);
@@ -190,8 +207,9 @@ void Checker::check_references(const expr::Expression& e, const Scalar& s, size_
                                         for (auto& n : needs) s += (s.empty() ? "" : ", ") + n;
                                         return s.empty() ? std::string("nothing") : s;
                                       }();
-        d_.error(pos, "'needs." + name + "' in " + p.what + " refers to a job that job '" + p.job->id +
-                          "' does not need",
+        d_.error(pos,
+                 "'needs." + name + "' in " + p.what + " refers to a job that job '" + p.job->id +
+                     "' does not need",
                  hint);
       }
     } else if (bit == kSteps && p.job) {
@@ -209,14 +227,16 @@ void Checker::check_references(const expr::Expression& e, const Scalar& s, size_
       std::vector<std::string> keys;
       if (!static_matrix_keys(*p.job, keys)) continue;
       if (!contains_ci(keys, name)) {
-        d_.error(pos, "'matrix." + name + "' in " + p.what + " is not a matrix axis of job '" +
-                          p.job->id + "'",
+        d_.error(pos,
+                 "'matrix." + name + "' in " + p.what + " is not a matrix axis of job '" +
+                     p.job->id + "'",
                  keys.empty() ? "job '" + p.job->id + "' has no matrix; add `strategy: matrix:`"
-                              : suggestion(name, keys, "axes: " + [&] {
-                                  std::string s;
-                                  for (auto& k : keys) s += (s.empty() ? "" : ", ") + k;
-                                  return s;
-                                }()));
+                              : suggestion(
+                                    name, keys, "axes: " + [&] {
+                                      std::string s;
+                                      for (auto& k : keys) s += (s.empty() ? "" : ", ") + k;
+                                      return s;
+                                    }()));
       }
     } else if (bit == kJobs && !contains_ci(jobs_, name)) {
       d_.error(pos, "'jobs." + name + "' in " + p.what + " refers to an unknown job",
@@ -265,7 +285,8 @@ void Checker::check_job(const Job& job) {
   check(job.defaults.working_directory, at("defaults.run.working-directory", kJobDefaults));
   check(job.timeout_minutes, at("timeout-minutes", kJobGeneral));
   check(job.continue_on_error, at("continue-on-error", kJobGeneral));
-  if (job.strategy.matrix) check_value(*job.strategy.matrix, job.strategy.matrix_pos, at("strategy", kJobStrategy), 256);
+  if (job.strategy.matrix)
+    check_value(*job.strategy.matrix, job.strategy.matrix_pos, at("strategy", kJobStrategy), 256);
   check(job.strategy.fail_fast, at("strategy", kJobStrategy));
   check(job.strategy.max_parallel, at("strategy", kJobStrategy));
   check_map(job.with, "with", where, kJobGeneral, &job);

@@ -14,7 +14,9 @@ namespace {
 // unless `exclude` removes almost everything, which is then not checked).
 constexpr size_t kMaxEnumerated = 65536;
 
-bool is_axis(const std::string& key) { return key != "include" && key != "exclude"; }
+bool is_axis(const std::string& key) {
+  return key != "include" && key != "exclude";
+}
 
 bool matches(const Value& entry, const std::vector<std::string>& axes,
              const std::vector<const Value*>& combo) {
@@ -59,8 +61,10 @@ void check_matrix(const Job& job, Diagnostics& d) {
   for (const auto& [key, value] : m.as_object()) {
     if (!is_axis(key)) continue;
     axes.push_back(key);
-    if (value.is_array()) values.push_back(&value.as_array());
-    else countable = false;  // an expression: known at run time
+    if (value.is_array())
+      values.push_back(&value.as_array());
+    else
+      countable = false;  // an expression: known at run time
   }
   const Value* exclude = m.find("exclude");
   const Value* include = m.find("include");
@@ -74,7 +78,8 @@ void check_matrix(const Job& job, Diagnostics& d) {
         if (std::find(axes.begin(), axes.end(), key) != axes.end()) continue;
         std::string hint = closest_match(key, std::span<const std::string>(axes));
         d.error(pos, "matrix exclude key '" + key + "' of " + where + " is not a matrix axis",
-                hint.empty() ? "exclude entries name axes of the matrix" : "did you mean '" + hint + "'?");
+                hint.empty() ? "exclude entries name axes of the matrix"
+                             : "did you mean '" + hint + "'?");
       }
     }
   } else if (exclude) {
@@ -119,10 +124,11 @@ void check_matrix(const Job& job, Diagnostics& d) {
     }
   }
   if (count > kMaxMatrixJobs) {
-    d.error(pos, "matrix of " + where + " expands to " +
-                     (count > kMaxEnumerated ? "more than " + std::to_string(kMaxEnumerated)
-                                             : std::to_string(count)) +
-                     " jobs; the limit is " + std::to_string(kMaxMatrixJobs),
+    d.error(pos,
+            "matrix of " + where + " expands to " +
+                (count > kMaxEnumerated ? "more than " + std::to_string(kMaxEnumerated)
+                                        : std::to_string(count)) +
+                " jobs; the limit is " + std::to_string(kMaxMatrixJobs),
             "remove axis values, exclude combinations, or split the job");
   } else if (count == 0) {
     d.error(pos, "matrix of " + where + " expands to no jobs: every combination is excluded",

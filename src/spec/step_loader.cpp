@@ -10,10 +10,23 @@ namespace sluice::spec::detail {
 
 namespace {
 
-constexpr std::string_view kStepKeys[] = {
-    "id",   "name", "if",   "run",       "shell", "working-directory", "env", "continue-on-error",
-    "timeout-minutes",  "uses",  "with",  "retry", "background", "wait", "wait-all", "cancel",
-    "parallel"};
+constexpr std::string_view kStepKeys[] = {"id",
+                                          "name",
+                                          "if",
+                                          "run",
+                                          "shell",
+                                          "working-directory",
+                                          "env",
+                                          "continue-on-error",
+                                          "timeout-minutes",
+                                          "uses",
+                                          "with",
+                                          "retry",
+                                          "background",
+                                          "wait",
+                                          "wait-all",
+                                          "cancel",
+                                          "parallel"};
 constexpr std::string_view kNotYetStepKeys[] = {"background", "wait", "wait-all", "cancel",
                                                 "parallel"};
 constexpr std::string_view kRetryKeys[] = {"max-attempts", "backoff", "on"};
@@ -60,25 +73,30 @@ bool read_retry_class(YamlReader& r, const YAML::Node& item, RetryPolicy& p) {
   const std::string where = "retry 'on'";
   if (item.IsScalar()) {
     const std::string& c = item.Scalar();
-    if (c == "timeout") p.on_timeout = true;
-    else if (c == "signal") p.on_signal = true;
-    else if (c == "any") p.on_any = true;
+    if (c == "timeout")
+      p.on_timeout = true;
+    else if (c == "signal")
+      p.on_signal = true;
+    else if (c == "any")
+      p.on_any = true;
     else {
       std::string hint = did_you_mean(c, kRetryClasses);
       if (c == "exit-codes" || c == "log-pattern")
-        hint = "'" + c + "' takes a value: `- " + c + (c == "exit-codes" ? ": [1, 137]`" : ": 'regex'`");
-      r.diagnostics().error(r.pos(item), "unknown retry failure class '" + c + "'",
-                            hint.empty() ? "use exit-codes, timeout, signal, log-pattern or any"
-                                         : hint);
+        hint = "'" + c + "' takes a value: `- " + c +
+               (c == "exit-codes" ? ": [1, 137]`" : ": 'regex'`");
+      r.diagnostics().error(
+          r.pos(item), "unknown retry failure class '" + c + "'",
+          hint.empty() ? "use exit-codes, timeout, signal, log-pattern or any" : hint);
       return false;
     }
     return true;
   }
   if (!item.IsMap()) {
-    r.diagnostics().error(r.pos(item), "expected a failure class in retry 'on', got " +
-                                           std::string(YamlReader::kind(item)),
-                          "write `- timeout`, `- signal`, `- any`, `- exit-codes: [1]` or "
-                          "`- log-pattern: 'regex'`");
+    r.diagnostics().error(
+        r.pos(item),
+        "expected a failure class in retry 'on', got " + std::string(YamlReader::kind(item)),
+        "write `- timeout`, `- signal`, `- any`, `- exit-codes: [1]` or "
+        "`- log-pattern: 'regex'`");
     return false;
   }
   bool ok = true;
@@ -87,7 +105,10 @@ bool read_retry_class(YamlReader& r, const YAML::Node& item, RetryPolicy& p) {
       ok = read_exit_codes(r, e.value, p) && ok;
     } else if (e.key == "log-pattern") {
       auto s = r.scalar(e.value, "'log-pattern' in retry");
-      if (!s) { ok = false; continue; }
+      if (!s) {
+        ok = false;
+        continue;
+      }
       if (!p.log_pattern.empty()) {
         r.diagnostics().error(e.key_pos, "retry has more than one 'log-pattern'",
                               "combine them into one regular expression with |");
@@ -104,7 +125,10 @@ bool read_retry_class(YamlReader& r, const YAML::Node& item, RetryPolicy& p) {
       p.log_pattern_pos = s->pos;
     } else {
       auto b = r.boolean(e.value, "'" + e.key + "' in retry");
-      if (!b) { ok = false; continue; }
+      if (!b) {
+        ok = false;
+        continue;
+      }
       (e.key == "timeout" ? p.on_timeout : e.key == "signal" ? p.on_signal : p.on_any) = *b;
     }
   }
@@ -140,9 +164,9 @@ std::optional<RetryPolicy> read_retry(YamlReader& r, const YAML::Node& node,
     return p;
   }
   if (!node.IsMap()) {
-    r.diagnostics().error(p.pos, "expected a number or a mapping for " + what + ", got " +
-                                     YamlReader::kind(node),
-                          "write `retry: 3` or `retry: {max-attempts: 3, on: [timeout]}`");
+    r.diagnostics().error(
+        p.pos, "expected a number or a mapping for " + what + ", got " + YamlReader::kind(node),
+        "write `retry: 3` or `retry: {max-attempts: 3, on: [timeout]}`");
     return std::nullopt;
   }
   bool ok = true;
@@ -157,18 +181,25 @@ std::optional<RetryPolicy> read_retry(YamlReader& r, const YAML::Node& node,
         ok = ok && d;
         continue;
       }
-      if (!r.expect_map(e.value, "retry backoff", "write `backoff: {delay: 2s, factor: 2, max: 1m}`")) {
+      if (!r.expect_map(e.value, "retry backoff",
+                        "write `backoff: {delay: 2s, factor: 2, max: 1m}`")) {
         ok = false;
         continue;
       }
       for (auto& b : r.entries(e.value, "retry backoff", kBackoffKeys)) {
         auto d = read_duration(r, b.value, "retry backoff '" + b.key + "'");
-        if (!d) { ok = false; continue; }
-        if (b.key == "delay") p.delay_seconds = *d;
-        else if (b.key == "max") p.max_delay_seconds = *d;
+        if (!d) {
+          ok = false;
+          continue;
+        }
+        if (b.key == "delay")
+          p.delay_seconds = *d;
+        else if (b.key == "max")
+          p.max_delay_seconds = *d;
         else if (*d < 1 || b.value.Scalar().find_first_not_of("0123456789.") != std::string::npos) {
-          r.diagnostics().error(r.pos(b.value), "invalid retry backoff factor '" + b.value.Scalar() + "'",
-                                "the factor multiplies the delay after each attempt: a number >= 1");
+          r.diagnostics().error(
+              r.pos(b.value), "invalid retry backoff factor '" + b.value.Scalar() + "'",
+              "the factor multiplies the delay after each attempt: a number >= 1");
           ok = false;
         } else {
           p.factor = *d;
@@ -229,8 +260,11 @@ std::optional<Concurrency> read_concurrency(YamlReader& r, const YAML::Node& nod
       if (queue && (queue->text == "single" || queue->text == "max")) {
         c.queue_all = queue->text == "max";
       } else if (queue) {
-        r.diagnostics().error(queue->pos, "'queue' in " + what + " must be 'single' or 'max', not '" + queue->text + "'",
-                              "single: one waits and a newer one replaces it; max: all wait, first come first served");
+        r.diagnostics().error(
+            queue->pos,
+            "'queue' in " + what + " must be 'single' or 'max', not '" + queue->text + "'",
+            "single: one waits and a newer one replaces it; max: all wait, first come first "
+            "served");
       }
     }
   }
@@ -239,19 +273,22 @@ std::optional<Concurrency> read_concurrency(YamlReader& r, const YAML::Node& nod
     return std::nullopt;
   }
   if (c.queue_all && c.cancel_in_progress && c.cancel_in_progress->text == "true") {
-    r.diagnostics().error(c.pos, what + ": 'queue: max' cannot be combined with 'cancel-in-progress: true'",
-                          "a run that cancels the one in progress leaves nothing to queue behind");
+    r.diagnostics().error(
+        c.pos, what + ": 'queue: max' cannot be combined with 'cancel-in-progress: true'",
+        "a run that cancels the one in progress leaves nothing to queue behind");
   }
   return c;
 }
 
 void report_container_key(YamlReader& r, std::string_view key, const SourcePos& pos,
                           std::string_view where) {
-  std::string hint = key == "services"
-                         ? "run the service on the machine (or start it in a step) and connect to localhost"
-                         : "remove it and install the tools the job needs on the runner machine";
-  r.diagnostics().error(pos, "'" + std::string(key) + "' in " + std::string(where) +
-                                 " needs a container runtime, which sluice does not use",
+  std::string hint =
+      key == "services"
+          ? "run the service on the machine (or start it in a step) and connect to localhost"
+          : "remove it and install the tools the job needs on the runner machine";
+  r.diagnostics().error(pos,
+                        "'" + std::string(key) + "' in " + std::string(where) +
+                            " needs a container runtime, which sluice does not use",
                         hint);
 }
 
@@ -297,8 +334,9 @@ Step read_step(YamlReader& r, const YAML::Node& node, const std::string& where, 
     }
   }
   if (s.run && s.uses) {
-    r.diagnostics().error(s.pos, where + " has both 'run' and 'uses'",
-                          "a step either runs a command or uses an action: split it into two steps");
+    r.diagnostics().error(
+        s.pos, where + " has both 'run' and 'uses'",
+        "a step either runs a command or uses an action: split it into two steps");
     ok = false;
   } else if (!s.run && !s.uses) {
     r.diagnostics().error(s.pos, where + " has neither 'run' nor 'uses'",
@@ -317,14 +355,16 @@ Step read_step(YamlReader& r, const YAML::Node& node, const std::string& where, 
                           "remove 'shell'; the action decides how it runs");
   }
   if (composite && s.run && !s.shell) {
-    r.diagnostics().error(s.pos, where + " has 'run' but no 'shell'",
-                          "composite actions must name the shell of each run step: add `shell: bash`");
+    r.diagnostics().error(
+        s.pos, where + " has 'run' but no 'shell'",
+        "composite actions must name the shell of each run step: add `shell: bash`");
   }
   if (s.uses && s.uses->text.starts_with("docker://")) {
-    r.diagnostics().error(s.uses->pos,
-                          "Docker action '" + s.uses->text + "' in " + where +
-                              " needs a container runtime, which sluice does not use",
-                          "replace it with a `run:` step that calls the tool installed on the machine");
+    r.diagnostics().error(
+        s.uses->pos,
+        "Docker action '" + s.uses->text + "' in " + where +
+            " needs a container runtime, which sluice does not use",
+        "replace it with a `run:` step that calls the tool installed on the machine");
   }
   return s;
 }

@@ -8,19 +8,48 @@ namespace sluice::spec::detail {
 
 namespace {
 
-constexpr std::string_view kEvents[] = {
-    "branch_protection_rule", "check_run", "check_suite", "create", "delete", "deployment",
-    "deployment_status", "discussion", "discussion_comment", "fork", "gollum", "image_version",
-    "issue_comment", "issues", "label", "merge_group", "milestone", "page_build", "project",
-    "project_card", "project_column", "public", "pull_request", "pull_request_comment",
-    "pull_request_review", "pull_request_review_comment", "pull_request_target", "push",
-    "registry_package", "release", "repository_dispatch", "schedule", "status", "watch",
-    "workflow_call", "workflow_dispatch", "workflow_run"};
+constexpr std::string_view kEvents[] = {"branch_protection_rule",
+                                        "check_run",
+                                        "check_suite",
+                                        "create",
+                                        "delete",
+                                        "deployment",
+                                        "deployment_status",
+                                        "discussion",
+                                        "discussion_comment",
+                                        "fork",
+                                        "gollum",
+                                        "image_version",
+                                        "issue_comment",
+                                        "issues",
+                                        "label",
+                                        "merge_group",
+                                        "milestone",
+                                        "page_build",
+                                        "project",
+                                        "project_card",
+                                        "project_column",
+                                        "public",
+                                        "pull_request",
+                                        "pull_request_comment",
+                                        "pull_request_review",
+                                        "pull_request_review_comment",
+                                        "pull_request_target",
+                                        "push",
+                                        "registry_package",
+                                        "release",
+                                        "repository_dispatch",
+                                        "schedule",
+                                        "status",
+                                        "watch",
+                                        "workflow_call",
+                                        "workflow_dispatch",
+                                        "workflow_run"};
 
-constexpr std::string_view kPushKeys[] = {"branches", "branches-ignore", "tags",
-                                          "tags-ignore", "paths", "paths-ignore"};
-constexpr std::string_view kPullRequestKeys[] = {"types", "branches", "branches-ignore",
-                                                 "paths", "paths-ignore"};
+constexpr std::string_view kPushKeys[] = {"branches",    "branches-ignore", "tags",
+                                          "tags-ignore", "paths",           "paths-ignore"};
+constexpr std::string_view kPullRequestKeys[] = {"types", "branches", "branches-ignore", "paths",
+                                                 "paths-ignore"};
 constexpr std::string_view kMergeGroupKeys[] = {"types", "branches", "branches-ignore"};
 constexpr std::string_view kWorkflowRunKeys[] = {"types", "workflows", "branches",
                                                  "branches-ignore"};
@@ -58,25 +87,32 @@ std::vector<std::string> texts(const std::vector<Scalar>& scalars) {
 void read_filters(YamlReader& r, const YAML::Node& node, EventFilter& f) {
   const std::string where = "event '" + f.event + "'";
   if (!r.expect_map(node, where, "write filters such as `branches: [main]`")) return;
-  bool branches = false, branches_ignore = false, paths = false, paths_ignore = false,
-       tags = false, tags_ignore = false;
+  bool branches = false, branches_ignore = false, paths = false, paths_ignore = false, tags = false,
+       tags_ignore = false;
   for (auto& e : r.entries(node, where, filter_keys(f.event))) {
     auto values = texts(r.string_or_list(e.value, "'" + e.key + "' in " + where));
-    if (e.key == "branches") f.branches = values, branches = true;
-    else if (e.key == "branches-ignore") f.branches_ignore = values, branches_ignore = true;
-    else if (e.key == "tags") f.tags = values, tags = true;
-    else if (e.key == "tags-ignore") f.tags_ignore = values, tags_ignore = true;
-    else if (e.key == "paths") f.paths = values, paths = true;
-    else if (e.key == "paths-ignore") f.paths_ignore = values, paths_ignore = true;
-    else if (e.key == "types") f.types = values;
-    else if (e.key == "workflows") f.workflows = values;
+    if (e.key == "branches")
+      f.branches = values, branches = true;
+    else if (e.key == "branches-ignore")
+      f.branches_ignore = values, branches_ignore = true;
+    else if (e.key == "tags")
+      f.tags = values, tags = true;
+    else if (e.key == "tags-ignore")
+      f.tags_ignore = values, tags_ignore = true;
+    else if (e.key == "paths")
+      f.paths = values, paths = true;
+    else if (e.key == "paths-ignore")
+      f.paths_ignore = values, paths_ignore = true;
+    else if (e.key == "types")
+      f.types = values;
+    else if (e.key == "workflows")
+      f.workflows = values;
   }
   auto both = [&](bool a, bool b, const char* key) {
     if (a && b)
-      r.diagnostics().error(f.pos, where + " has both '" + std::string(key) + "' and '" + key +
-                                       "-ignore'",
-                            std::string("use one of them; negate patterns in '") + key +
-                                "' with a leading '!'");
+      r.diagnostics().error(
+          f.pos, where + " has both '" + std::string(key) + "' and '" + key + "-ignore'",
+          std::string("use one of them; negate patterns in '") + key + "' with a leading '!'");
   };
   both(branches, branches_ignore, "branches");
   both(paths, paths_ignore, "paths");
@@ -92,12 +128,14 @@ void read_schedule(YamlReader& r, const YAML::Node& node, Triggers& out) {
       if (e.key == "cron") {
         if (auto s = r.scalar(e.value, "'cron'")) out.schedules.push_back(*s), has_cron = true;
       } else {
-        r.diagnostics().warning(e.key_pos, "'timezone' in schedule is not supported yet and is ignored",
+        r.diagnostics().warning(e.key_pos,
+                                "'timezone' in schedule is not supported yet and is ignored",
                                 "sluice evaluates cron expressions in UTC");
       }
     }
     if (!has_cron)
-      r.diagnostics().error(r.pos(item), "schedule entry has no 'cron'", "add `cron: '<m> <h> <dom> <mon> <dow>'`");
+      r.diagnostics().error(r.pos(item), "schedule entry has no 'cron'",
+                            "add `cron: '<m> <h> <dom> <mon> <dow>'`");
   }
 }
 
@@ -108,9 +146,10 @@ std::optional<Value> typed_default(YamlReader& r, const YAML::Node& node, const 
   if (in.type == "boolean") {
     Value v = r.to_value(node);
     if (!v.is_bool()) {
-      r.diagnostics().error(s->pos, "default of boolean input '" + in.id + "' is '" + s->text +
-                                        "', not true or false",
-                            "write `default: true` or `default: false`");
+      r.diagnostics().error(
+          s->pos,
+          "default of boolean input '" + in.id + "' is '" + s->text + "', not true or false",
+          "write `default: true` or `default: false`");
       return std::nullopt;
     }
     return v;
@@ -118,9 +157,9 @@ std::optional<Value> typed_default(YamlReader& r, const YAML::Node& node, const 
   if (in.type == "number") {
     Value v = r.to_value(node);
     if (!v.is_number()) {
-      r.diagnostics().error(s->pos, "default of number input '" + in.id + "' is '" + s->text +
-                                        "', not a number",
-                            "write a number such as `default: 3`");
+      r.diagnostics().error(
+          s->pos, "default of number input '" + in.id + "' is '" + s->text + "', not a number",
+          "write a number such as `default: 3`");
       return std::nullopt;
     }
     return v;
@@ -147,8 +186,9 @@ void read_inputs(YamlReader& r, const YAML::Node& node, bool dispatch,
     }
     if (!r.expect_map(e.value, where, "write `type:`, `required:`, `default:` under the input"))
       continue;
-    auto entries = r.entries(e.value, where, dispatch ? std::span<const std::string_view>(kDispatchInputKeys)
-                                                      : std::span<const std::string_view>(kCallInputKeys));
+    auto entries = r.entries(e.value, where,
+                             dispatch ? std::span<const std::string_view>(kDispatchInputKeys)
+                                      : std::span<const std::string_view>(kCallInputKeys));
     bool has_type = false;
     for (auto& k : entries) {  // type first: the default is read according to it
       if (k.key != "type") continue;
@@ -189,15 +229,17 @@ void read_inputs(YamlReader& r, const YAML::Node& node, bool dispatch,
         r.diagnostics().error(in.pos, "choice " + where + " has no 'options'",
                               "list the allowed values: `options: [a, b]`");
       } else if (in.default_value && in.default_value->is_string() &&
-                 std::find(in.options.begin(), in.options.end(),
-                           in.default_value->as_string()) == in.options.end()) {
-        r.diagnostics().error(*default_pos, "default '" + in.default_value->as_string() +
-                                                "' of choice " + where + " is not one of its options",
-                              "use one of: " + [&] {
-                                std::string s;
-                                for (auto& o : in.options) s += (s.empty() ? "" : ", ") + o;
-                                return s;
-                              }());
+                 std::find(in.options.begin(), in.options.end(), in.default_value->as_string()) ==
+                     in.options.end()) {
+        r.diagnostics().error(
+            *default_pos,
+            "default '" + in.default_value->as_string() + "' of choice " + where +
+                " is not one of its options",
+            "use one of: " + [&] {
+              std::string s;
+              for (auto& o : in.options) s += (s.empty() ? "" : ", ") + o;
+              return s;
+            }());
       }
     } else if (!in.options.empty()) {
       r.diagnostics().error(in.pos, "'options' of " + where + " is only for `type: choice`",
@@ -217,7 +259,8 @@ void read_call(YamlReader& r, const YAML::Node& node, Triggers& out) {
       if (e.value.IsNull() || !r.expect_map(e.value, "'outputs' of workflow_call")) continue;
       for (auto& o : r.entries(e.value, "'outputs' of workflow_call", {})) {
         const std::string where = "output '" + o.key + "' of workflow_call";
-        if (!r.expect_map(o.value, where, "write `value: ${{ jobs.<job>.outputs.<name> }}`")) continue;
+        if (!r.expect_map(o.value, where, "write `value: ${{ jobs.<job>.outputs.<name> }}`"))
+          continue;
         std::optional<Scalar> value;
         for (auto& k : r.entries(o.value, where, kCallOutputKeys))
           if (k.key == "value") value = r.scalar(k.value, "'value' of " + where);
@@ -244,12 +287,12 @@ void read_call(YamlReader& r, const YAML::Node& node, Triggers& out) {
   }
 }
 
-void add_event(YamlReader& r, const std::string& name, const SourcePos& pos,
-               const YAML::Node* body, Triggers& out) {
+void add_event(YamlReader& r, const std::string& name, const SourcePos& pos, const YAML::Node* body,
+               Triggers& out) {
   if (!is_known_event(name)) {
-    r.diagnostics().error(pos, "unknown event '" + name + "'",
-                          did_you_mean(name, kEvents,
-                                       "see the list of events in docs/workflow-syntax.md"));
+    r.diagnostics().error(
+        pos, "unknown event '" + name + "'",
+        did_you_mean(name, kEvents, "see the list of events in docs/workflow-syntax.md"));
     return;
   }
   if (out.find(name)) {

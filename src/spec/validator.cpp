@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <map>
-#include <unordered_map>
 #include <set>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "spec/suggest.h"
@@ -22,9 +22,8 @@ bool is_valid_id(std::string_view id) {
   if (id.empty()) return false;
   auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
   if (!alpha(id[0])) return false;
-  return std::all_of(id.begin(), id.end(), [&](char c) {
-    return alpha(c) || (c >= '0' && c <= '9') || c == '-';
-  });
+  return std::all_of(id.begin(), id.end(),
+                     [&](char c) { return alpha(c) || (c >= '0' && c <= '9') || c == '-'; });
 }
 
 }  // namespace detail
@@ -33,7 +32,8 @@ namespace {
 
 constexpr size_t kMaxLogPatternLength = 4096;
 constexpr std::string_view kShells[] = {"bash", "sh", "python", "pwsh", "powershell", "cmd"};
-const char* kIdRule = "ids start with a letter or '_' and contain only letters, digits, '-' and '_'";
+const char* kIdRule =
+    "ids start with a letter or '_' and contain only letters, digits, '-' and '_'";
 
 void check_job_ids(const Workflow& wf, Diagnostics& d) {
   for (const auto& job : wf.jobs) {
@@ -53,15 +53,17 @@ void check_needs(const Workflow& wf, Diagnostics& d) {
         d.error(need.pos, "job '" + job.id + "' lists '" + need.text + "' twice in 'needs'",
                 "remove the duplicate");
       } else if (need.text == job.id) {
-        d.error(need.pos, "job '" + job.id + "' needs itself", "remove '" + job.id + "' from its 'needs'");
+        d.error(need.pos, "job '" + job.id + "' needs itself",
+                "remove '" + job.id + "' from its 'needs'");
       } else if (!known.count(need.text)) {
         std::string hint = closest_match(need.text, std::span<const std::string>(ids));
         d.error(need.pos, "job '" + job.id + "' needs unknown job '" + need.text + "'",
-                hint.empty() ? "jobs in this workflow: " + [&] {
-                  std::string s;
-                  for (auto& i : ids) s += (s.empty() ? "" : ", ") + i;
-                  return s;
-                }()
+                hint.empty() ? "jobs in this workflow: " +
+                                   [&] {
+                                     std::string s;
+                                     for (auto& i : ids) s += (s.empty() ? "" : ", ") + i;
+                                     return s;
+                                   }()
                              : "did you mean '" + hint + "'?");
       }
     }
@@ -121,11 +123,13 @@ void check_shell(const std::optional<Scalar>& shell, const std::string& where, D
           close.empty() ? "use bash, sh, python or pwsh; " + other : close + " " + other);
 }
 
-void check_retry(const std::optional<RetryPolicy>& retry, const std::string& where, Diagnostics& d) {
+void check_retry(const std::optional<RetryPolicy>& retry, const std::string& where,
+                 Diagnostics& d) {
   if (!retry || retry->log_pattern.empty()) return;
   if (retry->log_pattern.size() > kMaxLogPatternLength) {
-    d.error(retry->pos, "retry log-pattern in " + where + " is longer than " +
-                            std::to_string(kMaxLogPatternLength) + " characters",
+    d.error(retry->pos,
+            "retry log-pattern in " + where + " is longer than " +
+                std::to_string(kMaxLogPatternLength) + " characters",
             "match a shorter, distinctive part of the failure's output");
     return;
   }
@@ -133,9 +137,10 @@ void check_retry(const std::optional<RetryPolicy>& retry, const std::string& whe
   opts.set_log_errors(false);
   RE2 re(retry->log_pattern, opts);
   if (!re.ok()) {
-    d.error(retry->log_pattern_pos.line > 0 ? retry->log_pattern_pos : retry->pos, "invalid retry log-pattern '" + retry->log_pattern + "' in " + where + ": " +
-                            re.error(),
-            "log-pattern is an RE2 regular expression (no backreferences or lookaround)");
+    d.error(
+        retry->log_pattern_pos.line > 0 ? retry->log_pattern_pos : retry->pos,
+        "invalid retry log-pattern '" + retry->log_pattern + "' in " + where + ": " + re.error(),
+        "log-pattern is an RE2 regular expression (no backreferences or lookaround)");
   }
 }
 

@@ -108,14 +108,14 @@ struct Job {
   std::optional<Scalar> name;
   std::vector<Scalar> needs;  // job ids
   std::optional<Scalar> if_condition;
-  std::vector<Scalar> runs_on;             // labels
-  std::optional<Scalar> runs_on_group;     // `runs-on: {group: ...}`
+  std::vector<Scalar> runs_on;          // labels
+  std::optional<Scalar> runs_on_group;  // `runs-on: {group: ...}`
   std::optional<Environment> environment;
   std::optional<Concurrency> concurrency;
   ScalarMap outputs;
   ScalarMap env;
   Defaults defaults;
-  std::optional<Scalar> timeout_minutes;    // default 360
+  std::optional<Scalar> timeout_minutes;  // default 360
   std::optional<Scalar> continue_on_error;
   Strategy strategy;
   std::vector<Step> steps;
@@ -131,8 +131,7 @@ struct Job {
 // Filters of push / pull_request (and similar) events.
 struct EventFilter {
   std::string event;  // "push", "pull_request", ...
-  std::vector<std::string> branches, branches_ignore, tags, tags_ignore, paths, paths_ignore,
-      types;
+  std::vector<std::string> branches, branches_ignore, tags, tags_ignore, paths, paths_ignore, types;
   std::vector<std::string> workflows;  // workflow_run
   SourcePos pos;
 };

@@ -16,19 +16,33 @@ namespace {
 
 using detail::YamlReader;
 
-constexpr std::string_view kRootKeys[] = {"name",        "description", "run-name", "on",
-                                          "env",         "defaults",    "permissions",
-                                          "concurrency", "jobs"};
-constexpr std::string_view kJobKeys[] = {
-    "name",        "needs",       "if",       "runs-on",        "permissions",
-    "environment", "concurrency", "outputs",  "env",            "defaults",
-    "timeout-minutes", "cancel-timeout-minutes", "strategy", "continue-on-error",
-    "container",   "services",    "steps",    "snapshot",       "uses",
-    "with",        "secrets",     "retry"};
+constexpr std::string_view kRootKeys[] = {"name",     "description", "run-name",    "on",  "env",
+                                          "defaults", "permissions", "concurrency", "jobs"};
+constexpr std::string_view kJobKeys[] = {"name",
+                                         "needs",
+                                         "if",
+                                         "runs-on",
+                                         "permissions",
+                                         "environment",
+                                         "concurrency",
+                                         "outputs",
+                                         "env",
+                                         "defaults",
+                                         "timeout-minutes",
+                                         "cancel-timeout-minutes",
+                                         "strategy",
+                                         "continue-on-error",
+                                         "container",
+                                         "services",
+                                         "steps",
+                                         "snapshot",
+                                         "uses",
+                                         "with",
+                                         "secrets",
+                                         "retry"};
 // Keys a reusable-workflow caller job may have (GitHub's `workflow-job`).
-constexpr std::string_view kCallerJobKeys[] = {"name", "uses",        "with",     "secrets",
-                                               "needs", "if",         "permissions",
-                                               "concurrency", "strategy"};
+constexpr std::string_view kCallerJobKeys[] = {
+    "name", "uses", "with", "secrets", "needs", "if", "permissions", "concurrency", "strategy"};
 constexpr std::string_view kStrategyKeys[] = {"matrix", "fail-fast", "max-parallel"};
 constexpr std::string_view kEnvironmentKeys[] = {"name", "url", "deployment"};
 constexpr std::string_view kRunsOnKeys[] = {"group", "labels"};
@@ -56,9 +70,8 @@ void read_permissions(YamlReader& r, const YAML::Node& node, std::string_view wh
 }
 
 void read_matrix_axis(YamlReader& r, const std::string& key, const YAML::Node& value) {
-  const std::string what = key == "include" || key == "exclude"
-                               ? "matrix '" + key + "'"
-                               : "matrix axis '" + key + "'";
+  const std::string what =
+      key == "include" || key == "exclude" ? "matrix '" + key + "'" : "matrix axis '" + key + "'";
   if (value.IsScalar() && detail::has_expression(value.Scalar())) return;
   if (!r.expect_seq(value, what,
                     key == "include" || key == "exclude"
@@ -112,8 +125,10 @@ void read_runs_on(YamlReader& r, const YAML::Node& node, const std::string& wher
   const std::string what = "'runs-on' in " + where;
   if (node.IsMap()) {
     for (auto& e : r.entries(node, what, kRunsOnKeys)) {
-      if (e.key == "group") job.runs_on_group = r.scalar(e.value, "'group' in " + what);
-      else job.runs_on = r.string_or_list(e.value, "'labels' in " + what);
+      if (e.key == "group")
+        job.runs_on_group = r.scalar(e.value, "'group' in " + what);
+      else
+        job.runs_on = r.string_or_list(e.value, "'labels' in " + what);
     }
   } else {
     job.runs_on = r.string_or_list(node, what);
@@ -154,7 +169,8 @@ void read_job_secrets(YamlReader& r, const YAML::Node& node, const std::string& 
     return;
   }
   if (node.IsScalar()) {
-    r.diagnostics().error(r.pos(node), "invalid 'secrets' in " + where + ": '" + node.Scalar() + "'",
+    r.diagnostics().error(r.pos(node),
+                          "invalid 'secrets' in " + where + ": '" + node.Scalar() + "'",
                           "write `secrets: inherit` or a mapping of secret names to values");
     return;
   }
@@ -173,15 +189,16 @@ Job read_job(YamlReader& r, const std::string& id, const SourcePos& pos, const Y
   for (auto& e : r.entries(node, where, kJobKeys)) {
     const std::string what = "'" + e.key + "' in " + where;
     if (caller && !is_one_of(kCallerJobKeys, e.key)) {
-      r.diagnostics().error(e.key_pos,
-                            "job '" + id + "' calls a reusable workflow with 'uses' and cannot have '" +
-                                e.key + "'",
-                            "move '" + e.key + "' into the called workflow, or remove 'uses'");
+      r.diagnostics().error(
+          e.key_pos,
+          "job '" + id + "' calls a reusable workflow with 'uses' and cannot have '" + e.key + "'",
+          "move '" + e.key + "' into the called workflow, or remove 'uses'");
       continue;
     }
     if (!caller && (e.key == "with" || e.key == "secrets")) {
-      r.diagnostics().error(e.key_pos, what + " is only for jobs that call a reusable workflow",
-                            "add `uses: ./.github/workflows/<file>.yml`, or pass values with 'env'");
+      r.diagnostics().error(
+          e.key_pos, what + " is only for jobs that call a reusable workflow",
+          "add `uses: ./.github/workflows/<file>.yml`, or pass values with 'env'");
       continue;
     }
     if (e.key == "container" || e.key == "services" || e.key == "snapshot") {
@@ -253,7 +270,8 @@ Job read_job(YamlReader& r, const std::string& id, const SourcePos& pos, const Y
   return job;
 }
 
-std::optional<Workflow> read_workflow(YamlReader& r, const YAML::Node& root, const std::string& file) {
+std::optional<Workflow> read_workflow(YamlReader& r, const YAML::Node& root,
+                                      const std::string& file) {
   Workflow wf;
   wf.file = file;
   if (root.IsNull()) {
@@ -286,9 +304,11 @@ std::optional<Workflow> read_workflow(YamlReader& r, const YAML::Node& root, con
       wf.concurrency = detail::read_concurrency(r, e.value, "the workflow");
     } else if (e.key == "jobs") {
       has_jobs = true;
-      if (!r.expect_map(e.value, "'jobs'", "write each job as `<id>:` with its keys indented under it"))
+      if (!r.expect_map(e.value, "'jobs'",
+                        "write each job as `<id>:` with its keys indented under it"))
         continue;
-      for (auto& j : r.entries(e.value, "'jobs'", {})) wf.jobs.push_back(read_job(r, j.key, j.key_pos, j.value));
+      for (auto& j : r.entries(e.value, "'jobs'", {}))
+        wf.jobs.push_back(read_job(r, j.key, j.key_pos, j.value));
       if (wf.jobs.empty())
         r.diagnostics().error(r.pos(e.value), "'jobs' is empty", "add at least one job");
     }

@@ -1,7 +1,7 @@
 // libFuzzer target: the workflow loader and validator on arbitrary bytes.
-// Built with -DSLUICE_FUZZ=ON (clang); run e.g. `build-fuzz/fuzz/workflow_loader_fuzz -max_total_time=60`.
-// Any crash, sanitizer report, hang or out-of-memory is a bug: untrusted workflow files must
-// only ever produce diagnostics.
+// Built with -DSLUICE_FUZZ=ON (clang); run e.g. `build-fuzz/fuzz/workflow_loader_fuzz
+// -max_total_time=60`. Any crash, sanitizer report, hang or out-of-memory is a bug: untrusted
+// workflow files must only ever produce diagnostics.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

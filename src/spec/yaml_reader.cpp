@@ -11,9 +11,13 @@ namespace sluice::spec::detail {
 
 namespace {
 
-bool is_plain(const YAML::Node& node) { return node.Tag() == "?"; }
+bool is_plain(const YAML::Node& node) {
+  return node.Tag() == "?";
+}
 
-std::string quote(std::string_view s) { return "'" + std::string(s) + "'"; }
+std::string quote(std::string_view s) {
+  return "'" + std::string(s) + "'";
+}
 
 std::optional<bool> read_bool(std::string_view s) {
   if (s == "true" || s == "True" || s == "TRUE") return true;
@@ -60,7 +64,9 @@ std::optional<double> read_number(std::string_view s) {
 
 }  // namespace
 
-bool has_expression(std::string_view text) { return text.find("${{") != std::string_view::npos; }
+bool has_expression(std::string_view text) {
+  return text.find("${{") != std::string_view::npos;
+}
 
 std::optional<double> parse_duration_seconds(std::string_view text) {
   double scale = 1;
@@ -112,10 +118,10 @@ bool YamlReader::check_limits(const YAML::Node& node, int depth, size_t& visited
   }
   if (node.IsMap() || node.IsSequence()) {
     if (depth > kMaxYamlDepth) {
-      diagnostics_.error(pos(node),
-                         "document nested too deeply (more than " +
-                             std::to_string(kMaxYamlDepth) + " levels)",
-                         "flatten the structure; workflows need only a few levels");
+      diagnostics_.error(
+          pos(node),
+          "document nested too deeply (more than " + std::to_string(kMaxYamlDepth) + " levels)",
+          "flatten the structure; workflows need only a few levels");
       return false;
     }
     const bool map = node.IsMap();
@@ -139,10 +145,14 @@ SourcePos YamlReader::pos(const YAML::Node& node) const {
 
 const char* YamlReader::kind(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Sequence: return "a sequence";
-    case YAML::NodeType::Scalar: return "a string";
-    default: return "null";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Sequence:
+      return "a sequence";
+    case YAML::NodeType::Scalar:
+      return "a string";
+    default:
+      return "null";
   }
 }
 
@@ -196,9 +206,9 @@ void YamlReader::fill_columns(const YAML::Node& node, Scalar& scalar) const {
 std::optional<Scalar> YamlReader::scalar(const YAML::Node& node, std::string_view what) {
   if (node.IsNull()) return Scalar{"", pos(node)};
   if (!node.IsScalar()) {
-    diagnostics_.error(pos(node),
-                       "expected a string for " + std::string(what) + ", got " + kind(node),
-                       "write a single value; quote it if it contains ': ' or starts with '{' or '['");
+    diagnostics_.error(
+        pos(node), "expected a string for " + std::string(what) + ", got " + kind(node),
+        "write a single value; quote it if it contains ': ' or starts with '{' or '['");
     return std::nullopt;
   }
   Scalar s{node.Scalar(), pos(node)};
@@ -217,9 +227,9 @@ std::optional<bool> YamlReader::boolean(const YAML::Node& node, std::string_view
   if (!s) return std::nullopt;
   auto b = read_bool(s->text);
   if (!b) {
-    diagnostics_.error(s->pos, "expected true or false for " + std::string(what) + ", got " +
-                                   quote(s->text),
-                       "write true or false");
+    diagnostics_.error(
+        s->pos, "expected true or false for " + std::string(what) + ", got " + quote(s->text),
+        "write true or false");
   }
   return b;
 }
@@ -228,10 +238,10 @@ std::optional<Scalar> YamlReader::bool_or_expr(const YAML::Node& node, std::stri
   auto s = scalar(node, what);
   if (!s) return std::nullopt;
   if (read_bool(s->text) || has_expression(s->text)) return s;
-  diagnostics_.error(s->pos,
-                     "expected true, false or an expression for " + std::string(what) + ", got " +
-                         quote(s->text),
-                     "write true, false or ${{ <expression> }}");
+  diagnostics_.error(
+      s->pos,
+      "expected true, false or an expression for " + std::string(what) + ", got " + quote(s->text),
+      "write true, false or ${{ <expression> }}");
   return std::nullopt;
 }
 
@@ -279,8 +289,8 @@ std::vector<YamlReader::Entry> YamlReader::entries(const YAML::Node& map, std::s
   for (const auto& item : map) {
     const YAML::Node& key = item.first;
     if (!key.IsScalar()) {
-      diagnostics_.error(pos(key), "keys must be strings in " + std::string(where) + ", got " +
-                                       kind(key),
+      diagnostics_.error(pos(key),
+                         "keys must be strings in " + std::string(where) + ", got " + kind(key),
                          "write `name: value`");
       continue;
     }

@@ -1,6 +1,7 @@
 #include "store/file_log_writer.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -8,7 +9,6 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
-#include <fmt/format.h>
 #include <thread>
 #include <vector>
 
@@ -129,7 +129,8 @@ class LogFlusher {
       auto now = SteadyClock::now();
       for (auto& state : live) {
         std::lock_guard state_lock(state->mutex);
-        if (!state->closed && !state->buffer.empty() && now - state->pending_since >= state->flush_interval) {
+        if (!state->closed && !state->buffer.empty() &&
+            now - state->pending_since >= state->flush_interval) {
           state->flush_locked();
         }
       }
@@ -157,7 +158,8 @@ class LogFlusher {
 Result<std::shared_ptr<FileLogWriter>> FileLogWriter::open(const std::filesystem::path& path,
                                                            FileLogWriterOptions options) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (fd < 0) return Error{fmt::format("cannot open log {}: {}", path.string(), std::strerror(errno)), {}};
+  if (fd < 0)
+    return Error{fmt::format("cannot open log {}: {}", path.string(), std::strerror(errno)), {}};
   auto state = std::make_shared<State>();
   state->fd = fd;
   state->path = path.string();
@@ -168,7 +170,9 @@ Result<std::shared_ptr<FileLogWriter>> FileLogWriter::open(const std::filesystem
   return std::shared_ptr<FileLogWriter>(new FileLogWriter(std::move(state)));
 }
 
-FileLogWriter::~FileLogWriter() { close(); }
+FileLogWriter::~FileLogWriter() {
+  close();
+}
 
 void FileLogWriter::append_line(std::string_view line) {
   State& s = *state_;
@@ -235,6 +239,8 @@ size_t FileLogWriter::buffered_bytes() const {
   return state_->buffer.size();
 }
 
-size_t FileLogWriter::buffer_capacity() const { return state_->capacity; }
+size_t FileLogWriter::buffer_capacity() const {
+  return state_->capacity;
+}
 
 }  // namespace sluice::store

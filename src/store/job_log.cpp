@@ -53,7 +53,8 @@ bool JobLog::append(std::string_view line) {
     std::error_code ec;
     std::filesystem::create_directories(file_.parent_path(), ec);
     if (ec) {
-      open_error_ = fmt::format("cannot create log directory {}: {}", file_.parent_path().string(), ec.message());
+      open_error_ = fmt::format("cannot create log directory {}: {}", file_.parent_path().string(),
+                                ec.message());
       return false;
     }
     auto opened = FileLogWriter::open(file_, options_);

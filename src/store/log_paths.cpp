@@ -1,7 +1,8 @@
 #include "store/log_paths.h"
 
-#include <cstdint>
 #include <fmt/format.h>
+
+#include <cstdint>
 
 namespace sluice::store {
 
@@ -19,8 +20,8 @@ uint32_t fnv1a(std::string_view text) {
 }
 
 bool is_safe(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-         c == '.';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.';
 }
 
 }  // namespace

@@ -58,7 +58,8 @@ std::string join(const std::vector<std::string>& items) {
 
 }  // namespace
 
-Result<std::vector<AttemptRecord>> select_attempts(const RunDetail& detail, std::string_view selector) {
+Result<std::vector<AttemptRecord>> select_attempts(const RunDetail& detail,
+                                                   std::string_view selector) {
   if (selector.empty()) return detail.attempts;
   // The whole selector may itself be a job key containing '/'; try that first.
   std::vector<std::string> jobs = match_jobs(detail, selector);
@@ -85,8 +86,8 @@ Result<std::vector<AttemptRecord>> select_attempts(const RunDetail& detail, std:
       known.push_back(fmt::format("{} {}", step.index + 1, step_label(step)));
     }
     if (steps.empty()) {
-      return Error{fmt::format("job '{}' of run {} has no step '{}' (steps: {})", jobs.front(), detail.run.id,
-                               step_name, join(known)),
+      return Error{fmt::format("job '{}' of run {} has no step '{}' (steps: {})", jobs.front(),
+                               detail.run.id, step_name, join(known)),
                    {}};
     }
   }
@@ -115,7 +116,8 @@ std::string attempt_header(const RunDetail& detail, const AttemptRecord& attempt
   }
   std::string which = fmt::format("attempt {} of {}", attempt.attempt, of);
   if (attempt.job_attempt > 1) which += fmt::format(", job attempt {}", attempt.job_attempt);
-  return fmt::format("==> {} / {} / {} [{}] <==", attempt.job_key, step, which, engine::to_string(attempt.status));
+  return fmt::format("==> {} / {} / {} [{}] <==", attempt.job_key, step, which,
+                     engine::to_string(attempt.status));
 }
 
 uint64_t LogTail::copy_new(std::ostream& out, bool final) {
@@ -127,8 +129,9 @@ uint64_t LogTail::copy_new(std::ostream& out, bool final) {
   uint64_t copied = 0;
   std::string pending;  // bytes after the last newline seen, not yet copied
   char chunk[65536];
-  while (left > 0 && (in.read(chunk, static_cast<std::streamsize>(std::min<uint64_t>(sizeof chunk, left))) ||
-                      in.gcount() > 0)) {
+  while (left > 0 &&
+         (in.read(chunk, static_cast<std::streamsize>(std::min<uint64_t>(sizeof chunk, left))) ||
+          in.gcount() > 0)) {
     auto got = static_cast<size_t>(in.gcount());
     left -= got;
     pending.append(chunk, got);

@@ -30,7 +30,8 @@ std::string attempt_header(const engine::RunDetail& detail, const engine::Attemp
 // follower never prints half a line that is still being written.
 class LogTail {
  public:
-  LogTail(std::filesystem::path path, uint64_t begin = 0) : path_(std::move(path)), offset_(begin) {}
+  LogTail(std::filesystem::path path, uint64_t begin = 0)
+      : path_(std::move(path)), offset_(begin) {}
   void set_end(uint64_t end) { end_ = end; }
   // Copies the text added since the last call to `out`; returns the bytes copied.
   // A missing file reads as empty.

@@ -7,7 +7,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-
 namespace sluice::store {
 
 using engine::AttemptRecord;
@@ -30,7 +29,8 @@ std::string workflow_label(const RunRecord& run) {
 
 // Lays out rows as space-separated columns, each as wide as its widest cell; the last
 // column is not padded so lines carry no trailing blanks.
-std::string table(const std::vector<std::vector<std::string>>& rows, const std::string& indent = "") {
+std::string table(const std::vector<std::vector<std::string>>& rows,
+                  const std::string& indent = "") {
   std::vector<size_t> widths;
   for (const auto& row : rows) {
     if (widths.size() < row.size()) widths.resize(row.size(), 0);
@@ -39,7 +39,8 @@ std::string table(const std::vector<std::vector<std::string>>& rows, const std::
   std::string out;
   for (const auto& row : rows) {
     std::string line = indent;
-    for (size_t i = 0; i < row.size(); ++i) line += i + 1 == row.size() ? row[i] : pad(row[i], widths[i]) + "  ";
+    for (size_t i = 0; i < row.size(); ++i)
+      line += i + 1 == row.size() ? row[i] : pad(row[i], widths[i]) + "  ";
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line + "\n";
   }
@@ -53,14 +54,16 @@ nlohmann::json embedded_json(const std::string& text) {
 }
 
 nlohmann::json statistics_json(const engine::RunStatistics& stats, const std::string& summary) {
-  return {{"total", stats.total},         {"succeeded", stats.succeeded}, {"failed", stats.failed},
-          {"timed_out", stats.timed_out}, {"cancelled", stats.cancelled}, {"skipped", stats.skipped},
+  return {{"total", stats.total},         {"succeeded", stats.succeeded},
+          {"failed", stats.failed},       {"timed_out", stats.timed_out},
+          {"cancelled", stats.cancelled}, {"skipped", stats.skipped},
           {"running", stats.running},     {"summary", summary}};
 }
 
 std::string attempt_label(const AttemptRecord& attempt) {
-  return attempt.job_attempt > 1 ? fmt::format("attempt {} (job attempt {})", attempt.attempt, attempt.job_attempt)
-                                  : fmt::format("attempt {}", attempt.attempt);
+  return attempt.job_attempt > 1
+             ? fmt::format("attempt {} (job attempt {})", attempt.attempt, attempt.job_attempt)
+             : fmt::format("attempt {}", attempt.attempt);
 }
 
 std::string attempt_detail(const AttemptRecord& attempt) {
@@ -70,7 +73,8 @@ std::string attempt_detail(const AttemptRecord& attempt) {
   if (!attempt.reason.empty()) {
     parts.push_back(attempt.reason);
   } else {
-    if (attempt.exit_code >= 0 && attempt.status != RunStatus::kSuccess) parts.push_back(fmt::format("exit {}", attempt.exit_code));
+    if (attempt.exit_code >= 0 && attempt.status != RunStatus::kSuccess)
+      parts.push_back(fmt::format("exit {}", attempt.exit_code));
     if (attempt.signal != 0) parts.push_back(fmt::format("signal {}", attempt.signal));
   }
   std::string out;
@@ -109,10 +113,12 @@ std::string step_label(const StepRecord& step) {
 }
 
 std::string format_run_table(const std::vector<RunRecord>& runs, int64_t now_ms) {
-  std::vector<std::vector<std::string>> rows = {{"ID", "WORKFLOW", "EVENT", "STATUS", "DURATION", "STARTED"}};
+  std::vector<std::vector<std::string>> rows = {
+      {"ID", "WORKFLOW", "EVENT", "STATUS", "DURATION", "STARTED"}};
   for (const RunRecord& run : runs) {
-    rows.push_back({std::to_string(run.id), workflow_label(run), run.event.empty() ? "-" : run.event,
-                    engine::to_string(run.status), format_elapsed(run.started_ms, run.finished_ms, now_ms),
+    rows.push_back({std::to_string(run.id), workflow_label(run),
+                    run.event.empty() ? "-" : run.event, engine::to_string(run.status),
+                    format_elapsed(run.started_ms, run.finished_ms, now_ms),
                     format_timestamp_ms(run.started_ms > 0 ? run.started_ms : run.created_ms)});
   }
   return table(rows);
@@ -120,7 +126,8 @@ std::string format_run_table(const std::vector<RunRecord>& runs, int64_t now_ms)
 
 std::string format_run_detail(const RunDetail& detail, int64_t now_ms) {
   const RunRecord& run = detail.run;
-  std::string out = fmt::format("run {}  {}  {}  {}\n", run.id, workflow_label(run), engine::to_string(run.status),
+  std::string out = fmt::format("run {}  {}  {}  {}\n", run.id, workflow_label(run),
+                                engine::to_string(run.status),
                                 format_elapsed(run.started_ms, run.finished_ms, now_ms));
   std::vector<std::vector<std::string>> header;
   if (!run.run_name.empty()) header.push_back({"name", run.run_name});
@@ -131,7 +138,8 @@ std::string format_run_detail(const RunDetail& detail, int64_t now_ms) {
   header.push_back({"event", event});
   header.push_back({"started", format_timestamp_ms(run.started_ms)});
   if (run.finished_ms > 0) header.push_back({"finished", format_timestamp_ms(run.finished_ms)});
-  if (!run.inputs_json.empty() && run.inputs_json != "{}") header.push_back({"inputs", run.inputs_json});
+  if (!run.inputs_json.empty() && run.inputs_json != "{}")
+    header.push_back({"inputs", run.inputs_json});
   out += table(header, "  ");
 
   // Steps and attempts of jobs that were never saved still show, under their key.
@@ -155,7 +163,8 @@ std::string format_run_detail(const RunDetail& detail, int64_t now_ms) {
       if (job.attempt > 1) out += fmt::format("  (job attempt {})", job.attempt);
       if (!job.reason.empty()) out += "  " + job.reason;
       out += "\n";
-      if (!job.outputs_json.empty() && job.outputs_json != "{}") out += "  outputs " + job.outputs_json + "\n";
+      if (!job.outputs_json.empty() && job.outputs_json != "{}")
+        out += "  outputs " + job.outputs_json + "\n";
     } else {
       out += fmt::format("job {}\n", key);
     }
@@ -164,23 +173,29 @@ std::string format_run_detail(const RunDetail& detail, int64_t now_ms) {
       if (step.job_key != key) continue;
       std::vector<const AttemptRecord*> attempts;
       for (const auto& attempt : detail.attempts) {
-        if (attempt.job_key == key && attempt.step_index == step.index) attempts.push_back(&attempt);
+        if (attempt.job_key == key && attempt.step_index == step.index)
+          attempts.push_back(&attempt);
       }
       std::string note = step.reason;
-      if (attempts.size() > 1) note = fmt::format("{} attempts", attempts.size()) + (note.empty() ? "" : "; " + note);
+      if (attempts.size() > 1)
+        note = fmt::format("{} attempts", attempts.size()) + (note.empty() ? "" : "; " + note);
       if (step.outcome != step.status && engine::is_terminal(step.outcome)) {
-        note += (note.empty() ? "" : "; ") + std::string("outcome ") + engine::to_string(step.outcome);
+        note +=
+            (note.empty() ? "" : "; ") + std::string("outcome ") + engine::to_string(step.outcome);
       }
-      rows.push_back({fmt::format("{}.", step.index + 1), step_label(step), engine::to_string(step.status),
+      rows.push_back({fmt::format("{}.", step.index + 1), step_label(step),
+                      engine::to_string(step.status),
                       format_elapsed(step.started_ms, step.finished_ms, now_ms), note});
       // Attempts are listed when there is more than one or the only one failed: that is
       // where the reasons (exit code, timeout, retry decision) live.
       bool show = attempts.size() > 1 ||
-                  (attempts.size() == 1 && attempts[0]->status != RunStatus::kSuccess && !attempts[0]->reason.empty());
+                  (attempts.size() == 1 && attempts[0]->status != RunStatus::kSuccess &&
+                   !attempts[0]->reason.empty());
       if (!show) continue;
       for (const AttemptRecord* attempt : attempts) {
         rows.push_back({"", "  " + attempt_label(*attempt), engine::to_string(attempt->status),
-                        format_elapsed(attempt->started_ms, attempt->finished_ms, now_ms), attempt_detail(*attempt)});
+                        format_elapsed(attempt->started_ms, attempt->finished_ms, now_ms),
+                        attempt_detail(*attempt)});
       }
     }
     out += table(rows, "  ");
@@ -196,11 +211,13 @@ std::string format_run_detail(const RunDetail& detail, int64_t now_ms) {
     for (const auto& note : detail.annotations) {
       std::string where = note.file.empty() ? "-" : note.file;
       if (!note.file.empty() && note.line > 0) where += fmt::format(":{}", note.line);
-      if (!note.file.empty() && note.line > 0 && note.column > 0) where += fmt::format(":{}", note.column);
+      if (!note.file.empty() && note.line > 0 && note.column > 0)
+        where += fmt::format(":{}", note.column);
       std::string message = note.title.empty() ? note.message : note.title + ": " + note.message;
       if (!note.job_key.empty()) {
-        message += note.step_index >= 0 ? fmt::format("  [{} step {}]", note.job_key, note.step_index + 1)
-                                         : fmt::format("  [{}]", note.job_key);
+        message += note.step_index >= 0
+                       ? fmt::format("  [{} step {}]", note.job_key, note.step_index + 1)
+                       : fmt::format("  [{}]", note.job_key);
       }
       rows.push_back({where, engine::to_string(note.level), message});
     }
@@ -238,30 +255,58 @@ std::string format_run_detail_json(const RunDetail& detail) {
       json attempts = json::array();
       for (const auto& a : detail.attempts) {
         if (a.job_key != job.key || a.step_index != step.index) continue;
-        attempts.push_back({{"job_attempt", a.job_attempt}, {"attempt", a.attempt},
-                            {"status", engine::to_string(a.status)}, {"exit_code", a.exit_code},
-                            {"signal", a.signal}, {"failure_class", a.failure_class}, {"reason", a.reason},
-                            {"log_path", a.log_path}, {"log_offset", a.log_offset}, {"log_lines", a.log_lines}, {"log_bytes", a.log_bytes},
-                            {"started_ms", a.started_ms}, {"finished_ms", a.finished_ms}});
+        attempts.push_back({{"job_attempt", a.job_attempt},
+                            {"attempt", a.attempt},
+                            {"status", engine::to_string(a.status)},
+                            {"exit_code", a.exit_code},
+                            {"signal", a.signal},
+                            {"failure_class", a.failure_class},
+                            {"reason", a.reason},
+                            {"log_path", a.log_path},
+                            {"log_offset", a.log_offset},
+                            {"log_lines", a.log_lines},
+                            {"log_bytes", a.log_bytes},
+                            {"started_ms", a.started_ms},
+                            {"finished_ms", a.finished_ms}});
       }
-      steps.push_back({{"number", step.index + 1}, {"index", step.index}, {"id", step.step_id},
-                       {"name", step.name}, {"status", engine::to_string(step.status)},
-                       {"outcome", engine::to_string(step.outcome)}, {"reason", step.reason},
-                       {"exit_code", step.exit_code}, {"outputs", embedded_json(step.outputs_json)},
-                       {"started_ms", step.started_ms}, {"finished_ms", step.finished_ms},
+      steps.push_back({{"number", step.index + 1},
+                       {"index", step.index},
+                       {"id", step.step_id},
+                       {"name", step.name},
+                       {"status", engine::to_string(step.status)},
+                       {"outcome", engine::to_string(step.outcome)},
+                       {"reason", step.reason},
+                       {"exit_code", step.exit_code},
+                       {"outputs", embedded_json(step.outputs_json)},
+                       {"started_ms", step.started_ms},
+                       {"finished_ms", step.finished_ms},
                        {"attempts", std::move(attempts)}});
     }
-    jobs.push_back({{"key", job.key}, {"id", job.job_id}, {"name", job.name},
-                    {"matrix", embedded_json(job.matrix_json)}, {"status", engine::to_string(job.status)},
-                    {"reason", job.reason}, {"attempt", job.attempt}, {"outputs", embedded_json(job.outputs_json)},
-                    {"started_ms", job.started_ms}, {"finished_ms", job.finished_ms}, {"steps", std::move(steps)}});
+    jobs.push_back({{"key", job.key},
+                    {"id", job.job_id},
+                    {"name", job.name},
+                    {"matrix", embedded_json(job.matrix_json)},
+                    {"status", engine::to_string(job.status)},
+                    {"reason", job.reason},
+                    {"attempt", job.attempt},
+                    {"outputs", embedded_json(job.outputs_json)},
+                    {"started_ms", job.started_ms},
+                    {"finished_ms", job.finished_ms},
+                    {"steps", std::move(steps)}});
   }
   out["jobs"] = std::move(jobs);
   json annotations = json::array();
   for (const auto& n : detail.annotations) {
-    annotations.push_back({{"level", engine::to_string(n.level)}, {"message", n.message}, {"title", n.title},
-                           {"file", n.file}, {"line", n.line}, {"end_line", n.end_line}, {"column", n.column},
-                           {"end_column", n.end_column}, {"job_key", n.job_key}, {"step_index", n.step_index}});
+    annotations.push_back({{"level", engine::to_string(n.level)},
+                           {"message", n.message},
+                           {"title", n.title},
+                           {"file", n.file},
+                           {"line", n.line},
+                           {"end_line", n.end_line},
+                           {"column", n.column},
+                           {"end_column", n.end_column},
+                           {"job_key", n.job_key},
+                           {"step_index", n.step_index}});
   }
   out["annotations"] = std::move(annotations);
   // Logs and outputs may hold invalid UTF-8; replace it rather than throw.

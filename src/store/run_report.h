@@ -24,7 +24,8 @@ std::string format_run_table(const std::vector<engine::RunRecord>& runs, int64_t
 std::string format_run_detail(const engine::RunDetail& detail, int64_t now_ms);
 // `sluice show --json`: {"run":{..}, "statistics":{..}, "step_statistics":{..},
 // "jobs":[{.., "steps":[{.., "attempts":[..]}]}], "annotations":[..]}. "statistics" counts
-// job instances (the line `sluice run` prints), "step_statistics" steps. Stored JSON fields (inputs, outputs, matrix) are embedded as JSON.
+// job instances (the line `sluice run` prints), "step_statistics" steps. Stored JSON fields
+// (inputs, outputs, matrix) are embedded as JSON.
 std::string format_run_detail_json(const engine::RunDetail& detail);
 
 // The step's label in listings: its name, else its id, else "step N" (1-based); only

@@ -11,8 +11,8 @@
 
 namespace sluice::store {
 
-using engine::AttemptRecord;
 using engine::Annotation;
+using engine::AttemptRecord;
 using engine::JobRecord;
 using engine::RunDetail;
 using engine::RunRecord;
@@ -160,14 +160,16 @@ Status enable_wal(Database& db, std::chrono::milliseconds deadline) {
     }
     if (mode == "wal") return Status::Ok();
     if (std::chrono::steady_clock::now() > give_up) {
-      return Error{fmt::format("cannot switch {} to WAL mode (journal mode is '{}')", db.path(), mode), {}};
+      return Error{
+          fmt::format("cannot switch {} to WAL mode (journal mode is '{}')", db.path(), mode), {}};
     }
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(200));
   }
 }
 
-Result<std::unique_ptr<Database>> open_connection(const std::string& path, sqlite::DatabaseOptions options) {
+Result<std::unique_ptr<Database>> open_connection(const std::string& path,
+                                                  sqlite::DatabaseOptions options) {
   auto db = Database::open(path, options);
   if (!db) return db.error();
   // Per-connection settings; foreign keys keep records from pointing at missing runs.
@@ -195,7 +197,10 @@ Status with_context(Status status, const std::string& what) {
 
 SqliteStore::SqliteStore(std::filesystem::path data_dir, SqliteStoreOptions options,
                          std::unique_ptr<Database> writer, std::unique_ptr<Database> reader)
-    : data_dir_(std::move(data_dir)), options_(options), writer_(std::move(writer)), reader_(std::move(reader)) {
+    : data_dir_(std::move(data_dir)),
+      options_(options),
+      writer_(std::move(writer)),
+      reader_(std::move(reader)) {
   writer_thread_ = std::thread([this] { run_writer(); });
 }
 
@@ -215,11 +220,15 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::pa
   std::error_code ec;
   if (!options.create_if_missing) {
     if (!std::filesystem::exists(db_path, ec)) {
-      return Error{fmt::format("no sluice history in {} ({} not found)", data_dir.string(), kDatabaseFile), {}};
+      return Error{
+          fmt::format("no sluice history in {} ({} not found)", data_dir.string(), kDatabaseFile),
+          {}};
     }
   } else {
     std::filesystem::create_directories(data_dir / "logs", ec);
-    if (ec) return Error{fmt::format("cannot create data dir {}: {}", data_dir.string(), ec.message()), {}};
+    if (ec)
+      return Error{fmt::format("cannot create data dir {}: {}", data_dir.string(), ec.message()),
+                   {}};
   }
   sqlite::DatabaseOptions db_options = options.database;
   db_options.create_if_missing = options.create_if_missing;
@@ -235,7 +244,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::pa
       new SqliteStore(data_dir, options, std::move(*writer), std::move(*reader)));
 }
 
-Status SqliteStore::write(const char* what, std::string key, std::function<Status(Database&)> body, bool wait) {
+Status SqliteStore::write(const char* what, std::string key, std::function<Status(Database&)> body,
+                          bool wait) {
   std::unique_lock lock(queue_mutex_);
   queue_space_.wait(lock, [&] { return queued_.size() < kMaxQueuedWrites; });
   auto same = key.empty() ? coalesce_.end() : coalesce_.find(key);
@@ -280,8 +290,9 @@ void SqliteStore::run_writer() {
     queue_filled_.wait(lock, [&] { return !queued_.empty() || stopping_; });
     if (queued_.empty()) return;  // stopping, and everything is committed
     // Let writes gather for a moment, unless somebody waits for them.
-    queue_filled_.wait_until(lock, last_commit_ + options_.commit_interval,
-                             [&] { return flush_requested_ || stopping_ || queued_.size() >= kMaxQueuedWrites; });
+    queue_filled_.wait_until(lock, last_commit_ + options_.commit_interval, [&] {
+      return flush_requested_ || stopping_ || queued_.size() >= kMaxQueuedWrites;
+    });
     std::vector<QueuedWrite> batch;
     batch.swap(queued_);
     coalesce_.clear();
@@ -318,7 +329,8 @@ Status SqliteStore::commit(std::vector<QueuedWrite>& batch) {
     });
     if (status) break;
     bool one_write_refused = failed < batch.size() && !writer_->gave_up_on_lock();
-    if (first_error.ok()) first_error = with_context(status, one_write_refused ? batch[failed].what : "commit");
+    if (first_error.ok())
+      first_error = with_context(status, one_write_refused ? batch[failed].what : "commit");
     if (!one_write_refused) break;  // a lock or a failed COMMIT: the whole batch is lost
     batch.erase(batch.begin() + static_cast<std::ptrdiff_t>(failed));
   }
@@ -343,25 +355,30 @@ std::filesystem::path SqliteStore::log_file(const std::string& log_path) const {
 Status SqliteStore::create_run(RunRecord& run) {
   int64_t id = 0;
   int64_t number = 0;
-  Status status = write("create_run", "", [&](Database& db) -> Status {
-    Result<Statement*> next = db.cached("SELECT COALESCE(MAX(run_number), 0) + 1 FROM runs WHERE workflow_file = ?");
-    if (!next) return next.error();
-    Status bound = (*next)->bind(1, run.workflow_file);
-    if (!bound) return bound;
-    Result<bool> row = (*next)->step();
-    if (!row) return row.error();
-    number = (*next)->column_int64(0);
-    Status inserted = run_cached(db,
-                                 "INSERT INTO runs (run_number, workflow_file, workflow_name, run_name, event, ref, "
-                                 "sha, inputs_json, status, created_ms, started_ms, finished_ms) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                 number, run.workflow_file, run.workflow_name, run.run_name, run.event, run.ref,
-                                 run.sha, run.inputs_json, engine::to_string(run.status), run.created_ms,
-                                 run.started_ms, run.finished_ms);
-    if (!inserted) return inserted;
-    id = db.last_insert_rowid();
-    return Status::Ok();
-  }, true);
+  Status status = write(
+      "create_run", "",
+      [&](Database& db) -> Status {
+        Result<Statement*> next =
+            db.cached("SELECT COALESCE(MAX(run_number), 0) + 1 FROM runs WHERE workflow_file = ?");
+        if (!next) return next.error();
+        Status bound = (*next)->bind(1, run.workflow_file);
+        if (!bound) return bound;
+        Result<bool> row = (*next)->step();
+        if (!row) return row.error();
+        number = (*next)->column_int64(0);
+        Status inserted = run_cached(
+            db,
+            "INSERT INTO runs (run_number, workflow_file, workflow_name, run_name, event, ref, "
+            "sha, inputs_json, status, created_ms, started_ms, finished_ms) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            number, run.workflow_file, run.workflow_name, run.run_name, run.event, run.ref, run.sha,
+            run.inputs_json, engine::to_string(run.status), run.created_ms, run.started_ms,
+            run.finished_ms);
+        if (!inserted) return inserted;
+        id = db.last_insert_rowid();
+        return Status::Ok();
+      },
+      true);
   if (!status) return status;
   run.id = id;
   run.run_number = number;
@@ -370,51 +387,57 @@ Status SqliteStore::create_run(RunRecord& run) {
 
 Status SqliteStore::save_run(const RunRecord& run) {
   if (engine::is_terminal(run.status)) close_job_logs(run.id, nullptr);
-  return write("save_run", "", [&](Database& db) -> Status {
-    Status updated = run_cached(db,
-                                "UPDATE runs SET workflow_file = ?, workflow_name = ?, run_name = ?, event = ?, "
-                                "ref = ?, sha = ?, inputs_json = ?, status = ?, created_ms = ?, started_ms = ?, "
-                                "finished_ms = ? WHERE id = ?",
-                                run.workflow_file, run.workflow_name, run.run_name, run.event, run.ref, run.sha,
-                                run.inputs_json, engine::to_string(run.status), run.created_ms, run.started_ms,
-                                run.finished_ms, run.id);
-    if (!updated) return updated;
-    if (db.changes() == 0) return Error{fmt::format("run {} does not exist", run.id), {}};
-    return Status::Ok();
-  }, true);
+  return write(
+      "save_run", "",
+      [&](Database& db) -> Status {
+        Status updated = run_cached(
+            db,
+            "UPDATE runs SET workflow_file = ?, workflow_name = ?, run_name = ?, event = ?, "
+            "ref = ?, sha = ?, inputs_json = ?, status = ?, created_ms = ?, started_ms = ?, "
+            "finished_ms = ? WHERE id = ?",
+            run.workflow_file, run.workflow_name, run.run_name, run.event, run.ref, run.sha,
+            run.inputs_json, engine::to_string(run.status), run.created_ms, run.started_ms,
+            run.finished_ms, run.id);
+        if (!updated) return updated;
+        if (db.changes() == 0) return Error{fmt::format("run {} does not exist", run.id), {}};
+        return Status::Ok();
+      },
+      true);
 }
 
 Status SqliteStore::save_job(const JobRecord& job) {
   if (engine::is_terminal(job.status)) close_job_logs(job.run_id, &job);
   std::string key = record_key("job", job.run_id, job.key);
   return write("save_job", std::move(key), [job](Database& db) {
-    return run_cached(db,
-                      "INSERT INTO jobs (run_id, key, job_id, name, matrix_json, status, reason, attempt, "
-                      "outputs_json, started_ms, finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                      "ON CONFLICT (run_id, key) DO UPDATE SET job_id = excluded.job_id, name = excluded.name, "
-                      "matrix_json = excluded.matrix_json, status = excluded.status, reason = excluded.reason, "
-                      "attempt = excluded.attempt, outputs_json = excluded.outputs_json, "
-                      "started_ms = excluded.started_ms, finished_ms = excluded.finished_ms",
-                      job.run_id, job.key, job.job_id, job.name, job.matrix_json, engine::to_string(job.status),
-                      job.reason, job.attempt, job.outputs_json, job.started_ms, job.finished_ms);
+    return run_cached(
+        db,
+        "INSERT INTO jobs (run_id, key, job_id, name, matrix_json, status, reason, attempt, "
+        "outputs_json, started_ms, finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (run_id, key) DO UPDATE SET job_id = excluded.job_id, name = excluded.name, "
+        "matrix_json = excluded.matrix_json, status = excluded.status, reason = excluded.reason, "
+        "attempt = excluded.attempt, outputs_json = excluded.outputs_json, "
+        "started_ms = excluded.started_ms, finished_ms = excluded.finished_ms",
+        job.run_id, job.key, job.job_id, job.name, job.matrix_json, engine::to_string(job.status),
+        job.reason, job.attempt, job.outputs_json, job.started_ms, job.finished_ms);
   });
 }
 
 Status SqliteStore::save_step(const StepRecord& step) {
   std::string key = record_key("step", step.run_id, step.job_key, step.index);
   return write("save_step", std::move(key), [step](Database& db) {
-    return run_cached(db,
-                      "INSERT INTO steps (run_id, job_key, step_index, step_id, name, status, outcome, reason, "
-                      "attempts, exit_code, outputs_json, started_ms, finished_ms) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                      "ON CONFLICT (run_id, job_key, step_index) DO UPDATE SET step_id = excluded.step_id, "
-                      "name = excluded.name, status = excluded.status, outcome = excluded.outcome, "
-                      "reason = excluded.reason, attempts = excluded.attempts, exit_code = excluded.exit_code, "
-                      "outputs_json = excluded.outputs_json, started_ms = excluded.started_ms, "
-                      "finished_ms = excluded.finished_ms",
-                      step.run_id, step.job_key, step.index, step.step_id, step.name, engine::to_string(step.status),
-                      engine::to_string(step.outcome), step.reason, step.attempts, step.exit_code,
-                      step.outputs_json, step.started_ms, step.finished_ms);
+    return run_cached(
+        db,
+        "INSERT INTO steps (run_id, job_key, step_index, step_id, name, status, outcome, reason, "
+        "attempts, exit_code, outputs_json, started_ms, finished_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (run_id, job_key, step_index) DO UPDATE SET step_id = excluded.step_id, "
+        "name = excluded.name, status = excluded.status, outcome = excluded.outcome, "
+        "reason = excluded.reason, attempts = excluded.attempts, exit_code = excluded.exit_code, "
+        "outputs_json = excluded.outputs_json, started_ms = excluded.started_ms, "
+        "finished_ms = excluded.finished_ms",
+        step.run_id, step.job_key, step.index, step.step_id, step.name,
+        engine::to_string(step.status), engine::to_string(step.outcome), step.reason, step.attempts,
+        step.exit_code, step.outputs_json, step.started_ms, step.finished_ms);
   });
 }
 
@@ -422,31 +445,34 @@ Status SqliteStore::save_attempt(AttemptRecord& attempt) {
   std::string key = record_key("attempt", attempt.run_id, attempt.job_key, attempt.step_index,
                                attempt.job_attempt, attempt.attempt);
   return write("save_attempt", std::move(key), [attempt](Database& db) {
-    return run_cached(db,
-                      "INSERT INTO attempts (run_id, job_key, step_index, job_attempt, attempt, status, exit_code, "
-                      "signal, failure_class, reason, log_path, log_offset, log_lines, log_bytes, started_ms, "
-                      "finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                      "ON CONFLICT (run_id, job_key, step_index, job_attempt, attempt) DO UPDATE SET "
-                      "status = excluded.status, exit_code = excluded.exit_code, signal = excluded.signal, "
-                      "failure_class = excluded.failure_class, reason = excluded.reason, "
-                      "log_path = excluded.log_path, log_offset = excluded.log_offset, "
-                      "log_lines = excluded.log_lines, log_bytes = excluded.log_bytes, "
-                      "started_ms = excluded.started_ms, finished_ms = excluded.finished_ms",
-                      attempt.run_id, attempt.job_key, attempt.step_index, attempt.job_attempt, attempt.attempt,
-                      engine::to_string(attempt.status), attempt.exit_code, attempt.signal, attempt.failure_class,
-                      attempt.reason, attempt.log_path, attempt.log_offset, attempt.log_lines, attempt.log_bytes,
-                      attempt.started_ms, attempt.finished_ms);
+    return run_cached(
+        db,
+        "INSERT INTO attempts (run_id, job_key, step_index, job_attempt, attempt, status, "
+        "exit_code, "
+        "signal, failure_class, reason, log_path, log_offset, log_lines, log_bytes, started_ms, "
+        "finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (run_id, job_key, step_index, job_attempt, attempt) DO UPDATE SET "
+        "status = excluded.status, exit_code = excluded.exit_code, signal = excluded.signal, "
+        "failure_class = excluded.failure_class, reason = excluded.reason, "
+        "log_path = excluded.log_path, log_offset = excluded.log_offset, "
+        "log_lines = excluded.log_lines, log_bytes = excluded.log_bytes, "
+        "started_ms = excluded.started_ms, finished_ms = excluded.finished_ms",
+        attempt.run_id, attempt.job_key, attempt.step_index, attempt.job_attempt, attempt.attempt,
+        engine::to_string(attempt.status), attempt.exit_code, attempt.signal, attempt.failure_class,
+        attempt.reason, attempt.log_path, attempt.log_offset, attempt.log_lines, attempt.log_bytes,
+        attempt.started_ms, attempt.finished_ms);
   });
 }
 
 Status SqliteStore::add_annotation(const Annotation& annotation) {
   return write("add_annotation", "", [annotation](Database& db) {
-    return run_cached(db,
-                      "INSERT INTO annotations (run_id, job_key, step_index, level, message, title, file, line, "
-                      "end_line, col, end_col) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      annotation.run_id, annotation.job_key, annotation.step_index,
-                      engine::to_string(annotation.level), annotation.message, annotation.title, annotation.file,
-                      annotation.line, annotation.end_line, annotation.column, annotation.end_column);
+    return run_cached(
+        db,
+        "INSERT INTO annotations (run_id, job_key, step_index, level, message, title, file, line, "
+        "end_line, col, end_col) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        annotation.run_id, annotation.job_key, annotation.step_index,
+        engine::to_string(annotation.level), annotation.message, annotation.title, annotation.file,
+        annotation.line, annotation.end_line, annotation.column, annotation.end_column);
   });
 }
 
@@ -473,7 +499,9 @@ void SqliteStore::close_job_logs(int64_t run_id, const JobRecord* job) {
     return;
   }
   std::string prefix = fmt::format("logs/{}/", run_id);
-  for (auto it = job_logs_.lower_bound(prefix); it != job_logs_.end() && it->first.starts_with(prefix);) it = close(it);
+  for (auto it = job_logs_.lower_bound(prefix);
+       it != job_logs_.end() && it->first.starts_with(prefix);)
+    it = close(it);
 }
 
 Result<std::vector<RunRecord>> SqliteStore::list_runs(int limit) {
@@ -482,9 +510,10 @@ Result<std::vector<RunRecord>> SqliteStore::list_runs(int limit) {
   std::vector<RunRecord> runs;
   Status status = reader_->transaction(Database::Mode::kRead, [&] {
     runs.clear();  // a retried transaction starts over
-    return for_each_row(*reader_, fmt::format("SELECT {} FROM runs ORDER BY id DESC LIMIT ?", kRunColumns),
-                        [&](const Statement& row) { runs.push_back(read_run(row)); },
-                        static_cast<int64_t>(limit > 0 ? limit : -1));
+    return for_each_row(
+        *reader_, fmt::format("SELECT {} FROM runs ORDER BY id DESC LIMIT ?", kRunColumns),
+        [&](const Statement& row) { runs.push_back(read_run(row)); },
+        static_cast<int64_t>(limit > 0 ? limit : -1));
   });
   if (!status) return with_context(status, "list_runs").error();
   return runs;
@@ -500,40 +529,46 @@ Result<RunDetail> SqliteStore::load_run(int64_t run_id) {
     detail = RunDetail{};
     found = false;
     Database& db = *reader_;
-    Status s = for_each_row(db, fmt::format("SELECT {} FROM runs WHERE id = ?", kRunColumns),
-                            [&](const Statement& row) {
-                              detail.run = read_run(row);
-                              found = true;
-                            },
-                            run_id);
+    Status s = for_each_row(
+        db, fmt::format("SELECT {} FROM runs WHERE id = ?", kRunColumns),
+        [&](const Statement& row) {
+          detail.run = read_run(row);
+          found = true;
+        },
+        run_id);
     if (!s || !found) return s;
-    s = for_each_row(db,
-                     "SELECT run_id, key, job_id, name, matrix_json, status, reason, attempt, outputs_json, "
-                     "started_ms, finished_ms FROM jobs WHERE run_id = ? ORDER BY id",
-                     [&](const Statement& row) { detail.jobs.push_back(read_job(row)); }, run_id);
+    s = for_each_row(
+        db,
+        "SELECT run_id, key, job_id, name, matrix_json, status, reason, attempt, outputs_json, "
+        "started_ms, finished_ms FROM jobs WHERE run_id = ? ORDER BY id",
+        [&](const Statement& row) { detail.jobs.push_back(read_job(row)); }, run_id);
     if (!s) return s;
     // Steps and attempts follow their jobs' order; those of a job never saved come last.
     constexpr const char* kJobOrder =
-        "COALESCE((SELECT j.id FROM jobs j WHERE j.run_id = t.run_id AND j.key = t.job_key), 9223372036854775807)";
-    s = for_each_row(db,
-                     fmt::format("SELECT run_id, job_key, step_index, step_id, name, status, outcome, reason, "
-                                 "attempts, exit_code, outputs_json, started_ms, finished_ms FROM steps t "
-                                 "WHERE run_id = ? ORDER BY {}, job_key, step_index",
-                                 kJobOrder),
-                     [&](const Statement& row) { detail.steps.push_back(read_step(row)); }, run_id);
+        "COALESCE((SELECT j.id FROM jobs j WHERE j.run_id = t.run_id AND j.key = t.job_key), "
+        "9223372036854775807)";
+    s = for_each_row(
+        db,
+        fmt::format("SELECT run_id, job_key, step_index, step_id, name, status, outcome, reason, "
+                    "attempts, exit_code, outputs_json, started_ms, finished_ms FROM steps t "
+                    "WHERE run_id = ? ORDER BY {}, job_key, step_index",
+                    kJobOrder),
+        [&](const Statement& row) { detail.steps.push_back(read_step(row)); }, run_id);
     if (!s) return s;
-    s = for_each_row(db,
-                     fmt::format("SELECT run_id, job_key, step_index, job_attempt, attempt, status, exit_code, "
-                                 "signal, failure_class, reason, log_path, log_lines, log_bytes, started_ms, "
-                                 "finished_ms, log_offset FROM attempts t WHERE run_id = ? "
-                                 "ORDER BY {}, job_key, step_index, job_attempt, attempt",
-                                 kJobOrder),
-                     [&](const Statement& row) { detail.attempts.push_back(read_attempt(row)); }, run_id);
+    s = for_each_row(
+        db,
+        fmt::format("SELECT run_id, job_key, step_index, job_attempt, attempt, status, exit_code, "
+                    "signal, failure_class, reason, log_path, log_lines, log_bytes, started_ms, "
+                    "finished_ms, log_offset FROM attempts t WHERE run_id = ? "
+                    "ORDER BY {}, job_key, step_index, job_attempt, attempt",
+                    kJobOrder),
+        [&](const Statement& row) { detail.attempts.push_back(read_attempt(row)); }, run_id);
     if (!s) return s;
-    return for_each_row(db,
-                        "SELECT run_id, job_key, step_index, level, message, title, file, line, end_line, col, "
-                        "end_col FROM annotations WHERE run_id = ? ORDER BY id",
-                        [&](const Statement& row) { detail.annotations.push_back(read_annotation(row)); }, run_id);
+    return for_each_row(
+        db,
+        "SELECT run_id, job_key, step_index, level, message, title, file, line, end_line, col, "
+        "end_col FROM annotations WHERE run_id = ? ORDER BY id",
+        [&](const Statement& row) { detail.annotations.push_back(read_annotation(row)); }, run_id);
   });
   if (!status) return with_context(status, "load_run").error();
   if (!found) return Error{fmt::format("run {} does not exist", run_id), {}};

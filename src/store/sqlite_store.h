@@ -80,8 +80,8 @@ class SqliteStore : public engine::Store {
   static constexpr const char* kDatabaseFile = "sluice.db";
 
  private:
-  SqliteStore(std::filesystem::path data_dir, SqliteStoreOptions options, std::unique_ptr<sqlite::Database> writer,
-              std::unique_ptr<sqlite::Database> reader);
+  SqliteStore(std::filesystem::path data_dir, SqliteStoreOptions options,
+              std::unique_ptr<sqlite::Database> writer, std::unique_ptr<sqlite::Database> reader);
   struct QueuedWrite {
     const char* what;
     std::function<Status(sqlite::Database&)> body;  // repeatable: a busy transaction reruns it

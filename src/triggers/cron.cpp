@@ -19,10 +19,8 @@ constexpr const char* kMonthNames[] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
 constexpr const char* kDayNames[] = {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"};
 
 constexpr FieldSpec kFields[] = {
-    {"minute", 0, 59, nullptr},
-    {"hour", 0, 23, nullptr},
-    {"day-of-month", 1, 31, nullptr},
-    {"month", 1, 12, kMonthNames},
+    {"minute", 0, 59, nullptr},       {"hour", 0, 23, nullptr},
+    {"day-of-month", 1, 31, nullptr}, {"month", 1, 12, kMonthNames},
     {"day-of-week", 0, 7, kDayNames},  // 7 = Sunday, folded into 0
 };
 
@@ -54,11 +52,13 @@ std::optional<int> read_value(std::string_view s, const FieldSpec& spec) {
 // Parses one field into `bits` (index = value); returns an error message or "".
 std::string parse_field(std::string_view field, const FieldSpec& spec, std::vector<bool>& bits) {
   bits.assign(spec.max + 1, false);
-  const std::string where = std::string("invalid ") + spec.name + " field '" + std::string(field) + "': ";
+  const std::string where =
+      std::string("invalid ") + spec.name + " field '" + std::string(field) + "': ";
   size_t start = 0;
   while (true) {
     size_t comma = field.find(',', start);
-    std::string_view part = field.substr(start, comma == std::string_view::npos ? field.npos : comma - start);
+    std::string_view part =
+        field.substr(start, comma == std::string_view::npos ? field.npos : comma - start);
     if (part.empty()) return where + "empty list item";
     int step = 1;
     size_t slash = part.find('/');
@@ -69,7 +69,8 @@ std::string parse_field(std::string_view field, const FieldSpec& spec, std::vect
       auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
       if (s.empty() || ec != std::errc() || p != s.data() + s.size() || v < 1)
         return where + "step '" + std::string(s) + "' must be a positive number";
-      if (v > spec.max) return where + "step " + std::to_string(v) + " is larger than the field's range";
+      if (v > spec.max)
+        return where + "step " + std::to_string(v) + " is larger than the field's range";
       step = v;
     }
     int lo, hi;
@@ -79,13 +80,15 @@ std::string parse_field(std::string_view field, const FieldSpec& spec, std::vect
     } else {
       size_t dash = range.find('-');
       auto a = read_value(range.substr(0, dash), spec);
-      if (!a) return where + "'" + std::string(range.substr(0, dash)) + "' is not a " +
-                     (spec.names ? "number or name" : "number");
+      if (!a)
+        return where + "'" + std::string(range.substr(0, dash)) + "' is not a " +
+               (spec.names ? "number or name" : "number");
       lo = *a;
       if (dash != std::string_view::npos) {
         auto b = read_value(range.substr(dash + 1), spec);
-        if (!b) return where + "'" + std::string(range.substr(dash + 1)) + "' is not a " +
-                       (spec.names ? "number or name" : "number");
+        if (!b)
+          return where + "'" + std::string(range.substr(dash + 1)) + "' is not a " +
+                 (spec.names ? "number or name" : "number");
         hi = *b;
       } else {
         hi = slash != std::string_view::npos ? spec.max : lo;  // `a/n` runs to the maximum
@@ -94,7 +97,8 @@ std::string parse_field(std::string_view field, const FieldSpec& spec, std::vect
         if (v < spec.min || v > spec.max)
           return where + std::to_string(v) + " is out of range " + std::to_string(spec.min) + "-" +
                  std::to_string(spec.max);
-      if (lo > hi) return where + "range " + std::to_string(lo) + "-" + std::to_string(hi) + " is backwards";
+      if (lo > hi)
+        return where + "range " + std::to_string(lo) + "-" + std::to_string(hi) + " is backwards";
     }
     for (int v = lo; v <= hi; v += step) bits[v] = true;
     if (comma == std::string_view::npos) break;
@@ -116,7 +120,9 @@ void civil_from_days(long z, long& y, int& m, int& d) {
   y = yoe + era * 400 + (m <= 2);
 }
 
-int weekday_of(long days) { return static_cast<int>(((days % 7) + 7 + 4) % 7); }  // 1970-01-01 was a Thursday
+int weekday_of(long days) {
+  return static_cast<int>(((days % 7) + 7 + 4) % 7);
+}  // 1970-01-01 was a Thursday
 
 }  // namespace
 
@@ -134,7 +140,8 @@ Result<CronSchedule> CronSchedule::parse(std::string_view text) {
     i = j;
   }
   if (fields.size() != 5) {
-    return Error{"cron expression '" + std::string(text) + "' has " + std::to_string(fields.size()) +
+    return Error{"cron expression '" + std::string(text) + "' has " +
+                     std::to_string(fields.size()) +
                      " fields, expected 5 (minute hour day-of-month month day-of-week)",
                  SourcePos{"", 0, 1}};
   }
@@ -147,11 +154,21 @@ Result<CronSchedule> CronSchedule::parse(std::string_view text) {
     for (size_t v = 0; v < bits.size(); ++v) {
       if (!bits[v]) continue;
       switch (f) {
-        case 0: c.minutes_.set(v); break;
-        case 1: c.hours_.set(v); break;
-        case 2: c.days_.set(v); break;
-        case 3: c.months_.set(v); break;
-        case 4: c.weekdays_.set(v % 7); break;
+        case 0:
+          c.minutes_.set(v);
+          break;
+        case 1:
+          c.hours_.set(v);
+          break;
+        case 2:
+          c.days_.set(v);
+          break;
+        case 3:
+          c.months_.set(v);
+          break;
+        case 4:
+          c.weekdays_.set(v % 7);
+          break;
       }
     }
   }

@@ -89,7 +89,8 @@ TEST(SecretMasker, ViewSeesLaterAdditions) {
 
 TEST(SecretMasker, RegistrationIsBounded) {
   SecretMasker m;
-  for (size_t i = 0; i < SecretMasker::kMaxSecrets; ++i) ASSERT_TRUE(m.add("v" + std::to_string(i)));
+  for (size_t i = 0; i < SecretMasker::kMaxSecrets; ++i)
+    ASSERT_TRUE(m.add("v" + std::to_string(i)));
   EXPECT_FALSE(m.add("one-too-many"));
   EXPECT_TRUE(m.add("v1"));  // already registered: nothing to add
   EXPECT_EQ(m.size(), SecretMasker::kMaxSecrets);

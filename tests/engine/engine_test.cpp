@@ -2,19 +2,19 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "engine_harness.h"
 
 namespace sluice::engine::testing {
 namespace {
 
-using ::testing::UnorderedElementsAre;
 using ::testing::ElementsAre;
+using ::testing::UnorderedElementsAre;
 
 using EngineTest = EngineHarness;
 
@@ -46,7 +46,8 @@ jobs:
   a: {runs-on: x, steps: [{run: a}]}
   b: {runs-on: x, steps: [{run: b}]}
   c: {runs-on: x, steps: [{run: c}]}
-)", /*max_parallel_jobs=*/2);
+)",
+        /*max_parallel_jobs=*/2);
   EXPECT_EQ(running().size(), 2u);
   finish(running()[0]);
   EXPECT_EQ(running().size(), 2u);
@@ -336,9 +337,10 @@ jobs:
 )");
   EXPECT_THAT(running(), ElementsAre("a", "go"));
   EXPECT_EQ(job("b").status, RunStatus::kQueued);  // pending: waits for a
-  finish("go");  // c joins the group while b waits: b gives way
+  finish("go");                                    // c joins the group while b waits: b gives way
   EXPECT_EQ(job("b").status, RunStatus::kCancelled);
-  EXPECT_NE(job("b").reason.find("newer job of concurrency group 'deploy'"), std::string::npos) << job("b").reason;
+  EXPECT_NE(job("b").reason.find("newer job of concurrency group 'deploy'"), std::string::npos)
+      << job("b").reason;
   EXPECT_THAT(running(), ElementsAre("a"));
   finish("a");
   EXPECT_THAT(running(), ElementsAre("c"));
@@ -377,10 +379,12 @@ on: push
 jobs:
   m:
     runs-on: x
-    strategy: {matrix: {n: [)" + values + R"(]}}
+    strategy: {matrix: {n: [)" +
+            values + R"(]}}
     concurrency: {group: deploy, queue: max}
     steps: [{run: 'step ${{ matrix.n }}'}]
-)", 200);
+)",
+        200);
   EXPECT_THAT(running(), ElementsAre("step 1"));  // 100 wait behind it; 2 more do not fit
   auto detail = store_.load_run(engine_->run().id);
   ASSERT_TRUE(detail.ok());
@@ -450,11 +454,13 @@ TEST_F(EngineHarness, JobsNeedingACallerRunAfterIt) {
   std::filesystem::create_directories(dir + "/.github/workflows");
   std::ofstream(dir + "/.github/workflows/called.yml")
       << "on:\n  workflow_call:\n    outputs: {url: {value: '${{ jobs.one.outputs.u }}'}}\n"
-         "jobs:\n  one: {runs-on: x, outputs: {u: '${{ steps.s.outputs.u }}'}, steps: [{id: s, run: one}]}\n";
+         "jobs:\n  one: {runs-on: x, outputs: {u: '${{ steps.s.outputs.u }}'}, steps: [{id: s, "
+         "run: one}]}\n";
   Diagnostics diagnostics;
   auto loaded = spec::load_workflow_text(
       "on: push\njobs:\n  call: {uses: ./.github/workflows/called.yml}\n"
-      "  report: {runs-on: x, needs: call, steps: [{run: 'report ${{ needs.call.outputs.url }}'}]}\n",
+      "  report: {runs-on: x, needs: call, steps: [{run: 'report ${{ needs.call.outputs.url "
+      "}}'}]}\n",
       "test.yml", diagnostics);
   ASSERT_TRUE(loaded) << diagnostics.format();
   workflow_ = std::make_unique<spec::Workflow>(std::move(*loaded));

@@ -48,8 +48,10 @@ TEST(KeyValueFile, ErrorsNameTheLineNotTheValue) {
             "$GITHUB_ENV line 1: a name is required before '='");
   EXPECT_EQ(parse_key_value_file("a=1\njust-a-secret\n", "$GITHUB_ENV", out),
             "$GITHUB_ENV line 2: invalid format: expected 'name=value' or 'name<<DELIMITER'");
-  EXPECT_EQ(parse_key_value_file("x<<\n", "f", out), "f line 1: a delimiter is required after 'x<<'");
-  EXPECT_EQ(parse_key_value_file("<<EOF\nEOF\n", "f", out), "f line 1: a name is required before '<<'");
+  EXPECT_EQ(parse_key_value_file("x<<\n", "f", out),
+            "f line 1: a delimiter is required after 'x<<'");
+  EXPECT_EQ(parse_key_value_file("<<EOF\nEOF\n", "f", out),
+            "f line 1: a name is required before '<<'");
 }
 
 TEST(PathFile, TrimsAndSkipsBlanks) {

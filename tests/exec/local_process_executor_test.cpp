@@ -8,9 +8,9 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <fstream>
-#include <deque>
 #include <future>
 #include <thread>
 
@@ -74,7 +74,8 @@ class ExecutorTest : public ::testing::Test {
   Started start(engine::Executor& executor, StepRequest r) {
     auto promise = std::make_shared<std::promise<StepOutcome>>();
     Started s{0, promise->get_future()};
-    s.id = executor.start(std::move(r), [promise](StepOutcome o) { promise->set_value(std::move(o)); });
+    s.id = executor.start(std::move(r),
+                          [promise](StepOutcome o) { promise->set_value(std::move(o)); });
     return s;
   }
   StepOutcome wait(Started& s) {
@@ -127,16 +128,17 @@ TEST_F(ExecutorTest, DefaultShellHasNoPipefailButBashHas) {
 }
 
 TEST_F(ExecutorTest, ShShell) {
-  StepOutcome o = run(request("echo \"$0\" | grep -q '\\.sh$' && echo sh-ok; false; echo no", "sh"));
+  StepOutcome o =
+      run(request("echo \"$0\" | grep -q '\\.sh$' && echo sh-ok; false; echo no", "sh"));
   EXPECT_EQ(o.exit_code, 1);
   EXPECT_EQ(log_->all(), (std::vector<std::string>{"sh-ok"}));
 }
 
 TEST_F(ExecutorTest, PythonShell) {
-  StepOutcome o = run(request(
-      "import os, sys\nprint('py', sys.version_info[0])\n"
-      "open(os.environ['GITHUB_OUTPUT'], 'a').write('k=v\\n')\nsys.exit(4)\n",
-      "python"));
+  StepOutcome o =
+      run(request("import os, sys\nprint('py', sys.version_info[0])\n"
+                  "open(os.environ['GITHUB_OUTPUT'], 'a').write('k=v\\n')\nsys.exit(4)\n",
+                  "python"));
   EXPECT_EQ(o.exit_code, 4);
   EXPECT_EQ(log_->all(), (std::vector<std::string>{"py 3"}));
   EXPECT_EQ(o.outputs, (std::vector<std::pair<std::string, std::string>>{{"k", "v"}}));
@@ -196,7 +198,7 @@ TEST_F(ExecutorTest, NodeScript) {
   EXPECT_EQ(o.exit_code, 5);
   EXPECT_EQ(log_->all(), (std::vector<std::string>{"input world"}));
   EXPECT_EQ(o.outputs, (std::vector<std::pair<std::string, std::string>>{{"legacy", "yes"},
-                                                                       {"from", "file"}}));
+                                                                         {"from", "file"}}));
 }
 
 TEST_F(ExecutorTest, MissingNodeNamesNode) {
@@ -214,7 +216,8 @@ TEST_F(ExecutorTest, EnvironmentIsExactlyTheRequestPlusCommandFiles) {
   StepRequest r = request(
       "echo \"$FOO\"; echo \"${SLUICE_TEST_LEAK:-unset}\"\n"
       "for n in OUTPUT ENV PATH STEP_SUMMARY STATE; do\n"
-      "  g=GITHUB_$n; s=SLUICE_$n; [ -f \"${!g}\" ] && [ ! -s \"${!g}\" ] && [ \"${!g}\" = \"${!s}\" ] "
+      "  g=GITHUB_$n; s=SLUICE_$n; [ -f \"${!g}\" ] && [ ! -s \"${!g}\" ] && [ \"${!g}\" = "
+      "\"${!s}\" ] "
       "&& echo \"$n ok\"\n"
       "done\n");
   r.env["FOO"] = "bar baz";
@@ -236,13 +239,13 @@ TEST_F(ExecutorTest, WorkingDirectoryAndStdin) {
 }
 
 TEST_F(ExecutorTest, CommandFilesAreParsed) {
-  StepOutcome o = run(request(
-      "echo 'version=1.2.3' >> $GITHUB_OUTPUT\n"
-      "printf 'notes<<EOF\\nline 1\\nline 2\\nEOF\\n' >> $SLUICE_OUTPUT\n"
-      "echo 'MODE=fast' >> $GITHUB_ENV\n"
-      "echo '/opt/tool/bin' >> $GITHUB_PATH; echo '/opt/other' >> $GITHUB_PATH\n"
-      "echo '# Report' >> $GITHUB_STEP_SUMMARY; echo '- ok' >> $GITHUB_STEP_SUMMARY\n"
-      "echo 'cleanup=yes' >> $GITHUB_STATE\n"));
+  StepOutcome o =
+      run(request("echo 'version=1.2.3' >> $GITHUB_OUTPUT\n"
+                  "printf 'notes<<EOF\\nline 1\\nline 2\\nEOF\\n' >> $SLUICE_OUTPUT\n"
+                  "echo 'MODE=fast' >> $GITHUB_ENV\n"
+                  "echo '/opt/tool/bin' >> $GITHUB_PATH; echo '/opt/other' >> $GITHUB_PATH\n"
+                  "echo '# Report' >> $GITHUB_STEP_SUMMARY; echo '- ok' >> $GITHUB_STEP_SUMMARY\n"
+                  "echo 'cleanup=yes' >> $GITHUB_STATE\n"));
   EXPECT_EQ(o.exit_code, 0);
   EXPECT_TRUE(o.error_message.empty()) << o.error_message;
   using KV = std::vector<std::pair<std::string, std::string>>;
@@ -278,13 +281,13 @@ TEST_F(ExecutorTest, DebugLinesFollowActionsStepDebug) {
 }
 
 TEST_F(ExecutorTest, WorkflowCommandsFromAProcess) {
-  StepOutcome o = run(request(
-      "echo '::group::Build'\n"
-      "echo '::error file=main.c,line=4::broken'\n"
-      "echo '::warning::hmm'\n"
-      "echo '::set-output name=x::1'\n"
-      "echo '::save-state name=s::2'\n"
-      "echo '::endgroup::'\n"));
+  StepOutcome o =
+      run(request("echo '::group::Build'\n"
+                  "echo '::error file=main.c,line=4::broken'\n"
+                  "echo '::warning::hmm'\n"
+                  "echo '::set-output name=x::1'\n"
+                  "echo '::save-state name=s::2'\n"
+                  "echo '::endgroup::'\n"));
   EXPECT_EQ(o.exit_code, 0);
   ASSERT_EQ(o.annotations.size(), 2u);
   EXPECT_EQ(o.annotations[0].level, engine::AnnotationLevel::kError);
@@ -298,14 +301,14 @@ TEST_F(ExecutorTest, WorkflowCommandsFromAProcess) {
 
 TEST_F(ExecutorTest, SecretsAndAddMaskAreMasked) {
   masker_->add("topsecret");
-  StepOutcome o = run(request(
-      "echo 'a topsecret b'\n"
-      "echo '::add-mask::dynamic-42'\n"
-      "echo 'x dynamic-42 y'\n"
-      "echo '::stop-commands::tok'\n"
-      "echo '::add-mask::ignored'\n"
-      "echo '::tok::'\n"
-      "echo ignored\n"));
+  StepOutcome o =
+      run(request("echo 'a topsecret b'\n"
+                  "echo '::add-mask::dynamic-42'\n"
+                  "echo 'x dynamic-42 y'\n"
+                  "echo '::stop-commands::tok'\n"
+                  "echo '::add-mask::ignored'\n"
+                  "echo '::tok::'\n"
+                  "echo ignored\n"));
   EXPECT_EQ(o.exit_code, 0);
   EXPECT_EQ(log_->all(),
             (std::vector<std::string>{"a *** b", "x *** y", "::add-mask::ignored", "ignored"}));
@@ -321,7 +324,8 @@ TEST_F(ExecutorTest, LogPattern) {
 }
 
 TEST_F(ExecutorTest, LongLinesAreSplitAndPartialLastLineKept) {
-  StepOutcome o = run(request("head -c 200000 /dev/zero | tr '\\0' a; echo; echo end; printf tail"));
+  StepOutcome o =
+      run(request("head -c 200000 /dev/zero | tr '\\0' a; echo; echo end; printf tail"));
   EXPECT_EQ(o.exit_code, 0);
   std::vector<std::string> lines = log_->all();
   ASSERT_EQ(lines.size(), 6u);
@@ -356,8 +360,9 @@ TEST_F(ExecutorTest, CancelKillsTheWholeProcessGroup) {
 
 TEST_F(ExecutorTest, CancelEscalatesToSigkillAfterGrace) {
   auto begin = std::chrono::steady_clock::now();
-  Started s = start(executor_, request(
-      "trap 'echo got TERM' TERM; echo ready; while :; do sleep 0.05 || :; done", "bash"));
+  Started s = start(
+      executor_,
+      request("trap 'echo got TERM' TERM; echo ready; while :; do sleep 0.05 || :; done", "bash"));
   ASSERT_TRUE(log_->wait_for("ready"));
   executor_.cancel(s.id);
   StepOutcome o = wait(s);
@@ -386,7 +391,8 @@ TEST_F(ExecutorTest, BackgroundProcessHoldingOutputDoesNotDelayTheStep) {
 }
 
 TEST(ExecutorLifetime, DestructionCancelsRunningAndLingeringProcesses) {
-  fs::path dir = fs::path(::testing::TempDir()) / ("sluice_exec_life_" + std::to_string(::getpid()));
+  fs::path dir =
+      fs::path(::testing::TempDir()) / ("sluice_exec_life_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   std::promise<StepOutcome> running;
   std::promise<StepOutcome> finished;
@@ -428,7 +434,8 @@ TEST_F(ExecutorTest, FiftyConcurrentExecutions) {
   std::vector<Started> started;
   for (int i = 0; i < kCount; ++i) {
     logs.push_back(std::make_shared<MemoryLog>());
-    StepRequest r = request("echo \"step $N\"; sleep 0.2; echo \"out=$N\" >> $GITHUB_OUTPUT; exit $((N % 7))");
+    StepRequest r =
+        request("echo \"step $N\"; sleep 0.2; echo \"out=$N\" >> $GITHUB_OUTPUT; exit $((N % 7))");
     r.env["N"] = std::to_string(i);
     r.log = logs.back();
     started.push_back(start(executor_, std::move(r)));
@@ -436,7 +443,8 @@ TEST_F(ExecutorTest, FiftyConcurrentExecutions) {
   for (int i = 0; i < kCount; ++i) {
     StepOutcome o = wait(started[i]);
     EXPECT_EQ(o.exit_code, i % 7) << i;
-    EXPECT_EQ(o.outputs, (std::vector<std::pair<std::string, std::string>>{{"out", std::to_string(i)}}));
+    EXPECT_EQ(o.outputs,
+              (std::vector<std::pair<std::string, std::string>>{{"out", std::to_string(i)}}));
     EXPECT_EQ(logs[i]->all(), (std::vector<std::string>{"step " + std::to_string(i)}));
   }
 }

@@ -44,7 +44,8 @@ class MemoryLog : public engine::LogWriter {
     return out;
   }
   // Waits until some line equals `line`; false after `timeout`.
-  bool wait_for(std::string_view line, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  bool wait_for(std::string_view line,
+                std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     std::unique_lock lock(mutex_);
     return changed_.wait_for(lock, timeout, [&] {
       for (const std::string& l : lines_) {

@@ -16,8 +16,8 @@ namespace fs = std::filesystem;
 class FakePath {
  public:
   explicit FakePath(std::initializer_list<const char*> programs) {
-    dir_ = fs::path(::testing::TempDir()) / ("sluice_fake_path_" + std::to_string(::getpid()) +
-                                             "_" + std::to_string(counter_++));
+    dir_ = fs::path(::testing::TempDir()) /
+           ("sluice_fake_path_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++));
     fs::create_directories(dir_);
     for (const char* program : programs) {
       fs::path file = dir_ / program;
@@ -46,7 +46,8 @@ std::vector<std::string> args_of(std::string_view shell, const FakePath& path) {
 
 TEST(ResolveShell, DefaultIsBashDashE) {
   FakePath path{"bash", "sh"};
-  EXPECT_EQ(args_of("", path), (std::vector<std::string>{path.bin("bash"), "bash", "-e", "/tmp/s.x"}));
+  EXPECT_EQ(args_of("", path),
+            (std::vector<std::string>{path.bin("bash"), "bash", "-e", "/tmp/s.x"}));
   EXPECT_EQ(resolve_shell("", path.path())->extension, ".sh");
 }
 
@@ -64,12 +65,14 @@ TEST(ResolveShell, ExplicitBashIsStrict) {
 
 TEST(ResolveShell, Sh) {
   FakePath path{"sh"};
-  EXPECT_EQ(args_of("sh", path), (std::vector<std::string>{path.bin("sh"), "sh", "-e", "/tmp/s.x"}));
+  EXPECT_EQ(args_of("sh", path),
+            (std::vector<std::string>{path.bin("sh"), "sh", "-e", "/tmp/s.x"}));
 }
 
 TEST(ResolveShell, PythonPrefersPython3) {
   FakePath both{"python3", "python"};
-  EXPECT_EQ(args_of("python", both), (std::vector<std::string>{both.bin("python3"), "python3", "/tmp/s.x"}));
+  EXPECT_EQ(args_of("python", both),
+            (std::vector<std::string>{both.bin("python3"), "python3", "/tmp/s.x"}));
   EXPECT_EQ(resolve_shell("python", both.path())->extension, ".py");
   FakePath only_python{"python"};
   EXPECT_EQ(args_of("python", only_python),
@@ -95,7 +98,8 @@ TEST(ResolveShell, MissingShellsNameThemselves) {
               std::string::npos)
         << spec.error().message;
   }
-  EXPECT_NE(resolve_shell("python", empty.path()).error().message.find("python3"), std::string::npos);
+  EXPECT_NE(resolve_shell("python", empty.path()).error().message.find("python3"),
+            std::string::npos);
   EXPECT_NE(resolve_shell("", empty.path()).error().message.find("neither bash nor sh"),
             std::string::npos);
   EXPECT_NE(resolve_shell("cmd", empty.path()).error().message.find("Windows"), std::string::npos);
@@ -108,8 +112,9 @@ TEST(ResolveShell, CustomTemplate) {
   // Quotes keep words whole, as a shell would (no expansions).
   EXPECT_EQ(args_of("perl -e 'do \"{0}\"'", path),
             (std::vector<std::string>{path.bin("perl"), "perl", "-e", "do \"/tmp/s.x\""}));
-  EXPECT_EQ(args_of("perl \"-Mlib=a b\" x\\ y \"q\\\"\" {0}", path),
-            (std::vector<std::string>{path.bin("perl"), "perl", "-Mlib=a b", "x y", "q\"", "/tmp/s.x"}));
+  EXPECT_EQ(
+      args_of("perl \"-Mlib=a b\" x\\ y \"q\\\"\" {0}", path),
+      (std::vector<std::string>{path.bin("perl"), "perl", "-Mlib=a b", "x y", "q\"", "/tmp/s.x"}));
 }
 
 TEST(ResolveShell, CustomTemplateErrors) {

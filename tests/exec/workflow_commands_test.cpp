@@ -139,7 +139,8 @@ TEST_F(WorkflowCommandsTest, AnnotationsPerLevelAreCapped) {
   make();
   for (int i = 0; i < 60; ++i) processor_->process_line("::warning::w" + std::to_string(i));
   processor_->process_line("::error::still kept");
-  EXPECT_EQ(processor_->annotations().size(), WorkflowCommandProcessor::kMaxAnnotationsPerLevel + 1);
+  EXPECT_EQ(processor_->annotations().size(),
+            WorkflowCommandProcessor::kMaxAnnotationsPerLevel + 1);
   EXPECT_EQ(processor_->warnings().size(), 1u);
 }
 
@@ -174,9 +175,9 @@ TEST_F(WorkflowCommandsTest, StopCommandsLogsCommandsVerbatimUntilToken) {
   processor_->process_line("::error::real");
   processor_->process_line("notmasked");
   EXPECT_EQ(processor_->annotations().size(), 1u);
-  EXPECT_EQ(lines(), (std::vector<std::string>{"::error::not an annotation",
-                                               "::add-mask::notmasked", "Error: real",
-                                               "notmasked"}));
+  EXPECT_EQ(lines(),
+            (std::vector<std::string>{"::error::not an annotation", "::add-mask::notmasked",
+                                      "Error: real", "notmasked"}));
 }
 
 TEST_F(WorkflowCommandsTest, EchoOnLogsCommandLines) {

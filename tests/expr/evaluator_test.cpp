@@ -189,8 +189,8 @@ TEST(ExprIndex, ObjectsByStringAndArraysByNumber) {
   EXPECT_EQ(eval("m[1]", ctx).as_string(), "one");  // number index converted to a string key
   EXPECT_EQ(eval("arr[0]", ctx).as_number(), 10);
   EXPECT_EQ(eval("arr[2]", ctx).as_number(), 30);
-  EXPECT_EQ(eval("arr['1']", ctx).as_number(), 20);  // string index converted to a number
-  EXPECT_EQ(eval("arr[1.9]", ctx).as_number(), 20);  // floored
+  EXPECT_EQ(eval("arr['1']", ctx).as_number(), 20);       // string index converted to a number
+  EXPECT_EQ(eval("arr[1.9]", ctx).as_number(), 20);       // floored
   EXPECT_EQ(eval("arr[m['a b']]", ctx).as_number(), 20);  // computed index
 }
 
@@ -217,8 +217,8 @@ TEST(ExprFilter, MapsOverArrayElements) {
 }
 
 TEST(ExprFilter, MapsOverObjectValues) {
-  auto ctx = context_from_json(
-      R"({"needs":{"build":{"result":"success"},"test":{"result":"failure"}}})");
+  auto ctx =
+      context_from_json(R"({"needs":{"build":{"result":"success"},"test":{"result":"failure"}}})");
   EXPECT_EQ(eval_json("needs.*.result", ctx), R"(["success","failure"])");
   EXPECT_TRUE(eval_bool("contains(needs.*.result, 'failure')", ctx));
 }
@@ -226,12 +226,12 @@ TEST(ExprFilter, MapsOverObjectValues) {
 TEST(ExprFilter, ChainedFiltersAndIndexes) {
   auto ctx = context_from_json(R"({"a":[{"b":[1,2]},{"b":[3]},{"c":1}],"s":"x"})");
   EXPECT_EQ(eval_json("a.*.b", ctx), "[[1,2],[3]]");
-  EXPECT_EQ(eval_json("a.*.b.*", ctx), "[1,2,3]");       // flattens one level
-  EXPECT_EQ(eval_json("a.*.b[1]", ctx), "[2]");          // index applied to each element
+  EXPECT_EQ(eval_json("a.*.b.*", ctx), "[1,2,3]");  // flattens one level
+  EXPECT_EQ(eval_json("a.*.b[1]", ctx), "[2]");     // index applied to each element
   EXPECT_EQ(eval_json("a.*.b[0]", ctx), "[1,3]");
-  EXPECT_EQ(eval_json("(a.*).b", ctx), "[[1,2],[3]]");   // the filter survives parentheses
+  EXPECT_EQ(eval_json("(a.*).b", ctx), "[[1,2],[3]]");  // the filter survives parentheses
   EXPECT_EQ(eval_json("a.*.nothing", ctx), "[]");
-  EXPECT_EQ(eval_json("s.*", ctx), "[]");                // filtering a non-collection
+  EXPECT_EQ(eval_json("s.*", ctx), "[]");  // filtering a non-collection
   EXPECT_EQ(eval_json("missing.*.x", ctx), "[]");
 }
 
@@ -248,7 +248,8 @@ TEST(ExprEvaluate, ErrorsNameExpressionAndColumn) {
   ASSERT_FALSE(v.ok());
   EXPECT_EQ(v.error().pos.column, 13);
   EXPECT_NE(v.error().message.find("fromJSON()"), std::string::npos) << v.error().message;
-  EXPECT_NE(v.error().message.find("in 'inputs.x || fromJSON('{oops')' at column 13"), std::string::npos)
+  EXPECT_NE(v.error().message.find("in 'inputs.x || fromJSON('{oops')' at column 13"),
+            std::string::npos)
       << v.error().message;
 }
 

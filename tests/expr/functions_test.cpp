@@ -20,7 +20,7 @@ TEST(ExprContains, StringSubstringIgnoringCase) {
   EXPECT_TRUE(eval_bool("contains('Hello world', 'WORLD')"));
   EXPECT_FALSE(eval_bool("contains('Hello', 'x')"));
   EXPECT_TRUE(eval_bool("contains('abc', '')"));
-  EXPECT_TRUE(eval_bool("contains(12345, 34)"));   // primitives converted to strings
+  EXPECT_TRUE(eval_bool("contains(12345, 34)"));  // primitives converted to strings
   EXPECT_TRUE(eval_bool("contains(true, 'RU')"));
   EXPECT_FALSE(eval_bool("contains(null, 'x')"));
 }
@@ -31,10 +31,10 @@ TEST(ExprContains, ArrayElementLooseEquality) {
   EXPECT_TRUE(eval_bool("contains(a, 'pull_request')", ctx));  // case-insensitive
   EXPECT_TRUE(eval_bool("contains(a, '1')", ctx));             // loose: '1' == 1
   EXPECT_TRUE(eval_bool("contains(a, null)", ctx));
-  EXPECT_FALSE(eval_bool("contains(a, 'pus')", ctx));           // elements, not substrings
+  EXPECT_FALSE(eval_bool("contains(a, 'pus')", ctx));  // elements, not substrings
   EXPECT_TRUE(eval_bool("contains(fromJSON('[\"a\",\"b\"]'), 'B')"));
-  EXPECT_FALSE(eval_bool("contains(o, 'k')", ctx));             // objects: never
-  EXPECT_FALSE(eval_bool("contains('Array', a)", ctx));          // non-primitive item
+  EXPECT_FALSE(eval_bool("contains(o, 'k')", ctx));      // objects: never
+  EXPECT_FALSE(eval_bool("contains('Array', a)", ctx));  // non-primitive item
 }
 
 TEST(ExprStartsEndsWith, IgnoreCase) {
@@ -74,7 +74,8 @@ TEST(ExprFormat, InvalidFormatStrings) {
 TEST(ExprFormat, ReferencesMissingArgument) {
   std::string e = eval_error("format('{0} {1}', 'a')");
   EXPECT_NE(e.find("references argument {1} but only 1 were supplied"), std::string::npos) << e;
-  EXPECT_NE(eval_error("format('{99999999999999}', 'a')").find("references argument"), std::string::npos);
+  EXPECT_NE(eval_error("format('{99999999999999}', 'a')").find("references argument"),
+            std::string::npos);
 }
 
 TEST(ExprJoin, ArraysWithDefaultAndCustomSeparator) {
@@ -90,7 +91,8 @@ TEST(ExprJoin, PrimitivesAndOthers) {
   EXPECT_EQ(eval("join('abc')").as_string(), "abc");
   EXPECT_EQ(eval("join(1.5, ';')").as_string(), "1.5");
   EXPECT_EQ(eval("join(fromJSON('{\"a\":1}'))").as_string(), "");
-  EXPECT_EQ(eval("join(fromJSON('[1,2]'), fromJSON('[]'))").as_string(), "1,2");  // bad separator: default
+  EXPECT_EQ(eval("join(fromJSON('[1,2]'), fromJSON('[]'))").as_string(),
+            "1,2");  // bad separator: default
 }
 
 TEST(ExprToJson, PrettyWithTwoSpaces) {
@@ -152,8 +154,10 @@ TEST(ExprStatusFunctions, ReadTheStatus) {
 
 TEST(ExprCase, FirstTruePredicateWins) {
   auto ctx = context_from_json(R"({"github":{"ref":"refs/heads/main"}})");
-  EXPECT_EQ(eval("case(github.ref == 'refs/heads/main', 'prod', github.ref == 'refs/heads/dev', 'dev', 'test')",
-                 ctx).as_string(),
+  EXPECT_EQ(eval("case(github.ref == 'refs/heads/main', 'prod', github.ref == 'refs/heads/dev', "
+                 "'dev', 'test')",
+                 ctx)
+                .as_string(),
             "prod");
   EXPECT_EQ(eval("case(false, 1, true, 2, 3)").as_number(), 2);
   EXPECT_EQ(eval("case(false, 1, 3)").as_number(), 3);

@@ -1,6 +1,8 @@
 // hashFiles(): globbing in a temporary workspace and GitHub's digest-of-digests.
 // Expected digests were computed independently:
 //   sha256(concat(sha256(file) for each matched file in walk order)).hexdigest()
+#include "expr/hash_files.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -10,7 +12,6 @@
 #include <vector>
 
 #include "expr/expression.h"
-#include "expr/hash_files.h"
 #include "expr_test_util.h"
 
 namespace sluice::expr {
@@ -18,18 +19,23 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kLockOnly = "558f08ab17103e4aa60b92475675ae7a1eb9e3d1c0c5d7941649ae6b58583991";
-constexpr const char* kSrcJs = "2143e8af34b7d34c7a3f068fa648c9b1004791bdf7725aa24c7437f5ae8cb79f";  // a, c
+constexpr const char* kLockOnly =
+    "558f08ab17103e4aa60b92475675ae7a1eb9e3d1c0c5d7941649ae6b58583991";
+constexpr const char* kSrcJs =
+    "2143e8af34b7d34c7a3f068fa648c9b1004791bdf7725aa24c7437f5ae8cb79f";  // a, c
 constexpr const char* kJsWithoutNodeModules =
     "c082f4adce4f93297b6d4d72557acd640e5d73fcf7d222fb78eda1dee39ea606";  // d, a, c
-constexpr const char* kSrcDir = "90c87aee0ef226d25ce1607d8e265918b4462436bc9367610c539414e97e2720";  // a, b, c
-constexpr const char* kHiddenAndSub = "663234d46e106231b5b8553e40b0df29816644434a6d0d861992d277806d9005";  // d, c
+constexpr const char* kSrcDir =
+    "90c87aee0ef226d25ce1607d8e265918b4462436bc9367610c539414e97e2720";  // a, b, c
+constexpr const char* kHiddenAndSub =
+    "663234d46e106231b5b8553e40b0df29816644434a6d0d861992d277806d9005";  // d, c
 
 class HashFilesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("sluice-hashfiles-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    root_ = fs::temp_directory_path() /
+            ("sluice-hashfiles-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(root_);
     write("package-lock.json", "lock\n");
     write("src/a.js", "a\n");
@@ -70,7 +76,8 @@ TEST_F(HashFilesTest, DoubleStarMatchesZeroOrMoreDirectories) {
 TEST_F(HashFilesTest, ExclusionsAndDotFiles) {
   // `*` matches dot files and directories (.hidden/d.js is included), `!` excludes.
   EXPECT_EQ(hash("'**/*.js', '!node_modules/**'"), kJsWithoutNodeModules);
-  EXPECT_EQ(hash("'**/*.js', '!**/node_modules'"), kJsWithoutNodeModules);  // a directory excludes its contents
+  EXPECT_EQ(hash("'**/*.js', '!**/node_modules'"),
+            kJsWithoutNodeModules);  // a directory excludes its contents
 }
 
 TEST_F(HashFilesTest, LaterPatternsWin) {
@@ -84,7 +91,7 @@ TEST_F(HashFilesTest, DirectoryPatternIncludesDescendants) {
 
 TEST_F(HashFilesTest, OrderFollowsTheTreeNotTheArguments) {
   EXPECT_EQ(hash("'src/sub/c.js', 'src/a.js'"), kSrcJs);
-  EXPECT_EQ(hash("'src/a.js\nsrc/sub/c.js'"), kSrcJs);  // one pattern per line
+  EXPECT_EQ(hash("'src/a.js\nsrc/sub/c.js'"), kSrcJs);             // one pattern per line
   EXPECT_EQ(hash("'src/a.js', 'src/a.js', 'src/sub/*'"), kSrcJs);  // each file once
 }
 

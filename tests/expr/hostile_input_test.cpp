@@ -23,7 +23,9 @@ void run_all(const std::string& text) {
 TEST(ExprHostileInput, FuzzerFindingsAndEdgeCases) {
   std::vector<std::string> inputs = {
       // fuzzer: fromJSON with a number overflowing a double aborted the process
-      std::string("format('{;z0}\0{{x}}\xff\xff\xff\xff\xff\xff\xff\xff', fromJSON('15e314e3,a}]')[1].atrue)", 64),
+      std::string("format('{;z0}\0{{x}}\xff\xff\xff\xff\xff\xff\xff\xff', "
+                  "fromJSON('15e314e3,a}]')[1].atrue)",
+                  64),
       "fromJSON('1e400')",
       "${{",
       "}}${{}}${{ }}",
@@ -34,9 +36,10 @@ TEST(ExprHostileInput, FuzzerFindingsAndEdgeCases) {
       "join(fromJSON('[[[[]]]]'), fromJSON('{}'))",
       "toJSON(fromJSON('{\"a\":[1,{\"b\":null}]}'))",
       "case(true, case(false, 1, 2), 3)",
-      "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!x",
+      "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+      "!!!!!!!!!!x",
       std::string(1000, '[') + std::string(1000, ']'),
-      std::string(3000, '(') ,
+      std::string(3000, '('),
       "0x" + std::string(500, 'f'),
       std::string(5000, '9'),
       std::string("\0\0\0", 3),

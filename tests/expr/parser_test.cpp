@@ -77,14 +77,19 @@ TEST(ExprParser, ErrorsCarryOneBasedColumn) {
 TEST(ExprParser, SyntaxErrors) {
   EXPECT_EQ(parse_error(""), "empty expression at column 1");
   EXPECT_EQ(parse_error("   "), "empty expression at column 1");
-  EXPECT_EQ(parse_error("a &&"), "unexpected end of expression (an operand is missing) at column 5");
+  EXPECT_EQ(parse_error("a &&"),
+            "unexpected end of expression (an operand is missing) at column 5");
   EXPECT_EQ(parse_error("a = b"), "unexpected '=' (did you mean '=='?) at column 3");
   EXPECT_EQ(parse_error("a & b"), "unexpected '&' (did you mean '&&'?) at column 3");
   EXPECT_EQ(parse_error("a | b"), "unexpected '|' (did you mean '||'?) at column 3");
-  EXPECT_EQ(parse_error("(a"), "expected ')' to close '(' from column 1, found end of expression at column 3");
-  EXPECT_EQ(parse_error("a[0"), "expected ']' to close '[' from column 2, found end of expression at column 4");
-  EXPECT_EQ(parse_error("a."), "expected a property name or '*' after '.', found end of expression at column 3");
-  EXPECT_EQ(parse_error("a.1"), "expected a property name or '*' after '.', found token '1' at column 3");
+  EXPECT_EQ(parse_error("(a"),
+            "expected ')' to close '(' from column 1, found end of expression at column 3");
+  EXPECT_EQ(parse_error("a[0"),
+            "expected ']' to close '[' from column 2, found end of expression at column 4");
+  EXPECT_EQ(parse_error("a."),
+            "expected a property name or '*' after '.', found end of expression at column 3");
+  EXPECT_EQ(parse_error("a.1"),
+            "expected a property name or '*' after '.', found token '1' at column 3");
   EXPECT_EQ(parse_error("a b"), "unexpected token 'b' at column 3");
   EXPECT_EQ(parse_error("$x"), "unexpected symbol '$x' at column 1");
   EXPECT_EQ(parse_error("*"), "unexpected token '*' at column 1");
@@ -122,13 +127,15 @@ TEST(ExprParser, UnknownFunction) {
 
 TEST(ExprParser, ArityIsCheckedAtParseTime) {
   EXPECT_EQ(parse_error("contains('a')"), "contains() takes 2 arguments, got 1 at column 1");
-  EXPECT_EQ(parse_error("x || startsWith('a', 'b', 'c')"), "startsWith() takes 2 arguments, got 3 at column 6");
+  EXPECT_EQ(parse_error("x || startsWith('a', 'b', 'c')"),
+            "startsWith() takes 2 arguments, got 3 at column 6");
   EXPECT_EQ(parse_error("join()"), "join() takes 1 or 2 arguments, got 0 at column 1");
   EXPECT_EQ(parse_error("format()"), "format() takes at least 1 argument, got 0 at column 1");
   EXPECT_EQ(parse_error("success(1)"), "success() takes 0 arguments, got 1 at column 1");
   EXPECT_EQ(parse_error("toJSON()"), "toJSON() takes 1 argument, got 0 at column 1");
   EXPECT_EQ(parse_error("hashFiles()"), "hashFiles() takes at least 1 argument, got 0 at column 1");
-  EXPECT_NE(parse_error("case(true, 1, false, 2)").find("odd number of arguments"), std::string::npos);
+  EXPECT_NE(parse_error("case(true, 1, false, 2)").find("odd number of arguments"),
+            std::string::npos);
 }
 
 TEST(ExprParser, StatusFunctionUseIsRecorded) {
@@ -140,8 +147,8 @@ TEST(ExprParser, StatusFunctionUseIsRecorded) {
 
 TEST(ExprParser, PrecedenceFollowsGitHub) {
   // ! binds tighter than comparison, comparison tighter than ==, == tighter than &&, && than ||.
-  EXPECT_EQ(eval_json("!false == true"), "true");       // (!false) == true
-  EXPECT_EQ(eval_json("1 < 2 == true"), "true");        // (1 < 2) == true
+  EXPECT_EQ(eval_json("!false == true"), "true");  // (!false) == true
+  EXPECT_EQ(eval_json("1 < 2 == true"), "true");   // (1 < 2) == true
   EXPECT_EQ(eval_json("true || false && false"), "true");
   EXPECT_EQ(eval_json("(true || false) && false"), "false");
   EXPECT_EQ(eval_json("false && true || 'x'"), "\"x\"");
@@ -169,9 +176,11 @@ TEST(ExprLimits, TooLong) {
 }
 
 TEST(ExprLimits, TooDeepParentheses) {
-  std::string ok = std::string(kMaxExpressionDepth - 1, '(') + "1" + std::string(kMaxExpressionDepth - 1, ')');
+  std::string ok =
+      std::string(kMaxExpressionDepth - 1, '(') + "1" + std::string(kMaxExpressionDepth - 1, ')');
   EXPECT_TRUE(parse(ok).ok());
-  std::string deep = std::string(kMaxExpressionDepth + 1, '(') + "1" + std::string(kMaxExpressionDepth + 1, ')');
+  std::string deep =
+      std::string(kMaxExpressionDepth + 1, '(') + "1" + std::string(kMaxExpressionDepth + 1, ')');
   std::string e = parse_error(deep);
   EXPECT_NE(e.find("nested too deeply"), std::string::npos) << e;
 }

@@ -82,7 +82,8 @@ TEST(ExprTemplate, MixedTextConcatenatesStrings) {
   auto ctx = context_from_json(R"({"inputs":{"n":30,"o":{}},"matrix":{"v":1.5}})");
   EXPECT_EQ(render("timeout ${{ inputs.n }}m", ctx).as_string(), "timeout 30m");
   EXPECT_EQ(render("${{ inputs.n }}${{ matrix.v }}", ctx).as_string(), "301.5");
-  EXPECT_EQ(render("[${{ null }}] [${{ true }}] [${{ inputs.o }}]", ctx).as_string(), "[] [true] [Object]");
+  EXPECT_EQ(render("[${{ null }}] [${{ true }}] [${{ inputs.o }}]", ctx).as_string(),
+            "[] [true] [Object]");
   EXPECT_EQ(render("a\n${{ 1 }}\nb").as_string(), "a\n1\nb");
 }
 
@@ -102,7 +103,8 @@ TEST(ExprTemplate, Errors) {
   EXPECT_EQ(unclosed.error().pos.column, 6);
   auto open_string = parse_template("${{ format('{0} }}, x) }}");
   ASSERT_FALSE(open_string.ok());
-  EXPECT_NE(open_string.error().message.find("string literal inside it is not closed"), std::string::npos);
+  EXPECT_NE(open_string.error().message.find("string literal inside it is not closed"),
+            std::string::npos);
 
   auto empty = parse_template("x ${{   }} y");
   ASSERT_FALSE(empty.ok());
@@ -111,7 +113,8 @@ TEST(ExprTemplate, Errors) {
   // Columns of errors inside an expression are re-based on the whole string.
   auto bad = parse_template("run: ${{ a == }}");
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error().message, "unexpected end of expression (an operand is missing) at column 14");
+  EXPECT_EQ(bad.error().message,
+            "unexpected end of expression (an operand is missing) at column 14");
   EXPECT_EQ(bad.error().pos.column, 14);
 
   auto eval_error = evaluate_string("v=${{ fromJSON('x') }}", EvalContext{});
@@ -138,7 +141,7 @@ TEST(ExprCondition, EmptyMeansSuccess) {
 TEST(ExprCondition, WithoutStatusFunctionImpliesSuccess) {
   EvalContext failed;
   failed.status.failed = true;
-  EXPECT_FALSE(condition("true", failed));          // success() && (true)
+  EXPECT_FALSE(condition("true", failed));  // success() && (true)
   EXPECT_FALSE(condition("${{ true }}", failed));
   EXPECT_TRUE(condition("true", EvalContext{}));
   EXPECT_FALSE(condition("false", EvalContext{}));
@@ -177,11 +180,13 @@ TEST(ExprCondition, SyntaxErrorsHaveColumns) {
   EXPECT_EQ(parsed.error().pos.column, 14);
   auto indented = parse_condition("   a ==");
   ASSERT_FALSE(indented.ok());
-  EXPECT_EQ(indented.error().message, "unexpected end of expression (an operand is missing) at column 8");
+  EXPECT_EQ(indented.error().message,
+            "unexpected end of expression (an operand is missing) at column 8");
   auto braced = parse_condition("  ${{ a == }}");
   ASSERT_FALSE(braced.ok());
   EXPECT_EQ(braced.error().pos.column, 11);
-  EXPECT_NE(braced.error().message.find("at column 11"), std::string::npos) << braced.error().message;
+  EXPECT_NE(braced.error().message.find("at column 11"), std::string::npos)
+      << braced.error().message;
 }
 
 std::vector<std::string> paths(const std::string& text) {

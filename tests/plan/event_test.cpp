@@ -32,7 +32,9 @@ TEST(Trigger, EventMustBeListed) {
 }
 
 TEST(Trigger, BranchFiltersWithGlobsAndNegation) {
-  auto w = load(std::string("on:\n  push:\n    branches: ['main', 'release/**', '!release/**-alpha']") + kJobs);
+  auto w =
+      load(std::string("on:\n  push:\n    branches: ['main', 'release/**', '!release/**-alpha']") +
+           kJobs);
   EXPECT_TRUE(decide_trigger(w, push("refs/heads/main")).triggered);
   EXPECT_TRUE(decide_trigger(w, push("refs/heads/release/v1/x")).triggered);
   EXPECT_FALSE(decide_trigger(w, push("refs/heads/release/v1-alpha")).triggered);
@@ -57,15 +59,22 @@ TEST(Trigger, TagsAndBranchesAreSeparate) {
 
 TEST(Trigger, PathFilters) {
   auto w = load(std::string("on:\n  push:\n    paths: ['src/**', '!src/**/*.md']") + kJobs);
-  EXPECT_TRUE(decide_trigger(w, push("refs/heads/main", std::vector<std::string>{"src/a/b.c"})).triggered);
-  EXPECT_FALSE(decide_trigger(w, push("refs/heads/main", std::vector<std::string>{"src/a/readme.md"})).triggered);
-  EXPECT_FALSE(decide_trigger(w, push("refs/heads/main", std::vector<std::string>{"docs/x"})).triggered);
+  EXPECT_TRUE(
+      decide_trigger(w, push("refs/heads/main", std::vector<std::string>{"src/a/b.c"})).triggered);
+  EXPECT_FALSE(
+      decide_trigger(w, push("refs/heads/main", std::vector<std::string>{"src/a/readme.md"}))
+          .triggered);
+  EXPECT_FALSE(
+      decide_trigger(w, push("refs/heads/main", std::vector<std::string>{"docs/x"})).triggered);
   auto unknown = decide_trigger(w, push("refs/heads/main"));
   EXPECT_TRUE(unknown.triggered);
   EXPECT_NE(unknown.reason.find("not checked"), std::string::npos);
   auto ignore = load(std::string("on:\n  push:\n    paths-ignore: ['docs/**']") + kJobs);
-  EXPECT_FALSE(decide_trigger(ignore, push("refs/heads/main", std::vector<std::string>{"docs/a"})).triggered);
-  EXPECT_TRUE(decide_trigger(ignore, push("refs/heads/main", std::vector<std::string>{"docs/a", "src/b"})).triggered);
+  EXPECT_FALSE(decide_trigger(ignore, push("refs/heads/main", std::vector<std::string>{"docs/a"}))
+                   .triggered);
+  EXPECT_TRUE(
+      decide_trigger(ignore, push("refs/heads/main", std::vector<std::string>{"docs/a", "src/b"}))
+          .triggered);
 }
 
 TEST(Trigger, PullRequestMatchesTheBaseBranch) {
@@ -79,7 +88,8 @@ TEST(Trigger, PullRequestMatchesTheBaseBranch) {
 }
 
 TEST(Trigger, ScheduleAndDispatch) {
-  auto w = load(std::string("on:\n  schedule:\n    - cron: '0 10 1 * *'\n  workflow_dispatch:") + kJobs);
+  auto w =
+      load(std::string("on:\n  schedule:\n    - cron: '0 10 1 * *'\n  workflow_dispatch:") + kJobs);
   Event e;
   e.name = "schedule";
   EXPECT_TRUE(decide_trigger(w, e).triggered);

@@ -46,8 +46,7 @@ TEST(Matrix, IncludeFollowsGitHubsRules) {
                      R"({"fruit":"apple","animal":"cat","color":"pink","shape":"circle"})",
                      R"({"fruit":"apple","animal":"dog","color":"green","shape":"circle"})",
                      R"({"fruit":"pear","animal":"cat","color":"pink"})",
-                     R"({"fruit":"pear","animal":"dog","color":"green"})",
-                     R"({"fruit":"banana"})",
+                     R"({"fruit":"pear","animal":"dog","color":"green"})", R"({"fruit":"banana"})",
                      R"({"fruit":"banana","animal":"cat"})"}));
 }
 
@@ -57,7 +56,8 @@ TEST(Matrix, IncludeOnly) {
 }
 
 TEST(Matrix, RejectsMoreThan256Combinations) {
-  auto m = parse_json(R"({"a":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17],"b":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16]})");
+  auto m = parse_json(
+      R"({"a":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17],"b":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16]})");
   auto combos = expand_matrix(*m);
   ASSERT_FALSE(combos.ok());
   EXPECT_NE(combos.error().message.find("256"), std::string::npos);
@@ -65,7 +65,8 @@ TEST(Matrix, RejectsMoreThan256Combinations) {
 
 TEST(Matrix, RejectsHugeProductsBeforeMaterialising) {
   std::string axis = "[1,2,3,4,5,6,7,8,9,10]";
-  auto m = parse_json("{\"a\":" + axis + ",\"b\":" + axis + ",\"c\":" + axis + ",\"d\":" + axis + ",\"e\":" + axis + "}");
+  auto m = parse_json("{\"a\":" + axis + ",\"b\":" + axis + ",\"c\":" + axis + ",\"d\":" + axis +
+                      ",\"e\":" + axis + "}");
   EXPECT_FALSE(expand_matrix(*m).ok());
 }
 

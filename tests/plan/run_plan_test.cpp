@@ -18,12 +18,15 @@ namespace {
 class RunPlanTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::path(::testing::TempDir()) / ("plan-" + std::to_string(::getpid()) + "-" +
-                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    root_ = fs::path(::testing::TempDir()) /
+            ("plan-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(root_ / ".github/workflows");
   }
   void TearDown() override { fs::remove_all(root_); }
-  void write(const std::string& path, const std::string& text) { std::ofstream(root_ / path) << text; }
+  void write(const std::string& path, const std::string& text) {
+    std::ofstream(root_ / path) << text;
+  }
   spec::Workflow load(const std::string& yaml) {
     Diagnostics d;
     auto w = spec::load_workflow_text(yaml, "w.yml", d);
@@ -34,8 +37,9 @@ class RunPlanTest : public ::testing::Test {
 };
 
 TEST_F(RunPlanTest, OrdersJobsTopologically) {
-  auto w = load("on: push\njobs:\n  c: {runs-on: x, needs: [a, b], steps: [{run: c}]}\n"
-                "  b: {runs-on: x, needs: a, steps: [{run: b}]}\n  a: {runs-on: x, steps: [{run: a}]}\n");
+  auto w = load(
+      "on: push\njobs:\n  c: {runs-on: x, needs: [a, b], steps: [{run: c}]}\n"
+      "  b: {runs-on: x, needs: a, steps: [{run: b}]}\n  a: {runs-on: x, steps: [{run: a}]}\n");
   Diagnostics d;
   auto plan = build_run_plan(w, root_.string(), d);
   ASSERT_TRUE(plan) << d.format();
@@ -46,8 +50,9 @@ TEST_F(RunPlanTest, OrdersJobsTopologically) {
 }
 
 TEST_F(RunPlanTest, ReportsCyclesWithThePath) {
-  auto w = load("on: push\njobs:\n  a: {runs-on: x, needs: b, steps: [{run: a}]}\n"
-                "  b: {runs-on: x, needs: a, steps: [{run: b}]}\n");
+  auto w = load(
+      "on: push\njobs:\n  a: {runs-on: x, needs: b, steps: [{run: a}]}\n"
+      "  b: {runs-on: x, needs: a, steps: [{run: b}]}\n");
   Diagnostics d;
   EXPECT_FALSE(build_run_plan(w, root_.string(), d));
   EXPECT_NE(d.format().find("cycle in needs: a -> b -> a"), std::string::npos) << d.format();
@@ -56,9 +61,11 @@ TEST_F(RunPlanTest, ReportsCyclesWithThePath) {
 TEST_F(RunPlanTest, ExpandsReusableWorkflows) {
   write(".github/workflows/called.yml",
         "on:\n  workflow_call:\n    inputs: {who: {type: string, required: true}}\n"
-        "jobs:\n  one: {runs-on: x, steps: [{run: one}]}\n  two: {runs-on: x, needs: one, steps: [{run: two}]}\n");
-  auto w = load("on: push\njobs:\n  build: {runs-on: x, steps: [{run: b}]}\n"
-                "  call: {needs: build, uses: ./.github/workflows/called.yml, with: {who: me}}\n");
+        "jobs:\n  one: {runs-on: x, steps: [{run: one}]}\n  two: {runs-on: x, needs: one, steps: "
+        "[{run: two}]}\n");
+  auto w = load(
+      "on: push\njobs:\n  build: {runs-on: x, steps: [{run: b}]}\n"
+      "  call: {needs: build, uses: ./.github/workflows/called.yml, with: {who: me}}\n");
   Diagnostics d;
   auto plan = build_run_plan(w, root_.string(), d);
   ASSERT_TRUE(plan) << d.format();
@@ -73,7 +80,8 @@ TEST_F(RunPlanTest, ExpandsReusableWorkflows) {
 }
 
 TEST_F(RunPlanTest, RejectsCalledWorkflowsWithoutWorkflowCall) {
-  write(".github/workflows/plain.yml", "on: push\njobs:\n  one: {runs-on: x, steps: [{run: one}]}\n");
+  write(".github/workflows/plain.yml",
+        "on: push\njobs:\n  one: {runs-on: x, steps: [{run: one}]}\n");
   auto w = load("on: push\njobs:\n  call: {uses: ./.github/workflows/plain.yml}\n");
   Diagnostics d;
   EXPECT_FALSE(build_run_plan(w, root_.string(), d));
@@ -81,11 +89,12 @@ TEST_F(RunPlanTest, RejectsCalledWorkflowsWithoutWorkflowCall) {
 }
 
 TEST_F(RunPlanTest, ForecastDecidesStaticConditions) {
-  auto w = load("on: push\njobs:\n"
-                "  a: {runs-on: x, if: \"github.event_name == 'schedule'\", steps: [{run: a}]}\n"
-                "  b: {runs-on: x, needs: a, steps: [{run: b}]}\n"
-                "  c: {runs-on: x, needs: a, if: always(), steps: [{run: c}]}\n"
-                "  d: {runs-on: x, strategy: {matrix: {n: [1, 2, 3]}}, steps: [{run: d}]}\n");
+  auto w = load(
+      "on: push\njobs:\n"
+      "  a: {runs-on: x, if: \"github.event_name == 'schedule'\", steps: [{run: a}]}\n"
+      "  b: {runs-on: x, needs: a, steps: [{run: b}]}\n"
+      "  c: {runs-on: x, needs: a, if: always(), steps: [{run: c}]}\n"
+      "  d: {runs-on: x, strategy: {matrix: {n: [1, 2, 3]}}, steps: [{run: d}]}\n");
   Diagnostics d;
   auto plan = build_run_plan(w, root_.string(), d);
   ASSERT_TRUE(plan);
@@ -104,11 +113,12 @@ TEST_F(RunPlanTest, ForecastDecidesStaticConditions) {
 }
 
 TEST_F(RunPlanTest, DispatchInputsAreTyped) {
-  auto w = load("on:\n  workflow_dispatch:\n    inputs:\n"
-                "      dry: {type: boolean, default: true}\n"
-                "      level: {type: choice, options: [low, high], required: true}\n"
-                "      count: {type: number}\n"
-                "jobs:\n  a: {runs-on: x, steps: [{run: a}]}\n");
+  auto w = load(
+      "on:\n  workflow_dispatch:\n    inputs:\n"
+      "      dry: {type: boolean, default: true}\n"
+      "      level: {type: choice, options: [low, high], required: true}\n"
+      "      count: {type: number}\n"
+      "jobs:\n  a: {runs-on: x, steps: [{run: a}]}\n");
   auto inputs = resolve_dispatch_inputs(w, {{"level", "high"}, {"count", "3"}});
   ASSERT_TRUE(inputs.ok()) << inputs.error().message;
   EXPECT_TRUE(inputs->get("dry").is_bool());

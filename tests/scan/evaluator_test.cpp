@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "scan/cfn/evaluator.h"
+
+#include <gtest/gtest.h>
 
 namespace sluice::scan::cfn {
 namespace {
@@ -118,7 +118,7 @@ TEST_F(EvaluatorTest, ConditionsDecidableAndUndecidable) {
   EXPECT_TRUE(eval_prop("IfNoValue").absent());
   EXPECT_EQ(eval_prop("AndShortCircuit").value.text, "b");  // false && unknown = false
   EXPECT_TRUE(eval_prop("AndUnknown").unknown());
-  EXPECT_TRUE(eval_prop("Loop").unknown());                 // cycles do not hang
+  EXPECT_TRUE(eval_prop("Loop").unknown());  // cycles do not hang
   Evaluator e(tmpl_, values_);
   EXPECT_EQ(e.condition("IsProd"), std::optional<bool>(true));
   EXPECT_EQ(e.condition("IsDev"), std::optional<bool>(false));

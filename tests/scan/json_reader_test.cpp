@@ -1,6 +1,7 @@
+#include "scan/cfn/json_reader.h"
+
 #include <gtest/gtest.h>
 
-#include "scan/cfn/json_reader.h"
 #include "scan/cfn/template.h"
 
 namespace sluice::scan::cfn {
@@ -8,7 +9,10 @@ namespace {
 
 TEST(JsonReader, ValuesAndPositions) {
   LoadLimits limits;
-  auto doc = read_json("{\n  \"a\": [1, -2.5e3, true, false, null],\n  \"s\": \"x\\n\\u00e9\\ud83d\\ude00\\/\",\n  \"o\": {}\n}", "t.json", limits);
+  auto doc = read_json(
+      "{\n  \"a\": [1, -2.5e3, true, false, null],\n  \"s\": \"x\\n\\u00e9\\ud83d\\ude00\\/\",\n  "
+      "\"o\": {}\n}",
+      "t.json", limits);
   ASSERT_TRUE(doc.ok()) << doc.error().format();
   const CfnNode* a = doc->get("a");
   ASSERT_TRUE(a && a->is_array());
@@ -28,14 +32,10 @@ TEST(JsonReader, ErrorsHaveLineAndColumn) {
     const char* text;
     int line, column;
   } cases[] = {
-      {"{\"a\": 1,, }", 1, 9},
-      {"{\n  \"a\": tru }", 2, 8},
-      {"[1, 2", 1, 6},
-      {"{\"a\" 1}", 1, 6},
-      {"\"unterminated", 1, 14},
-      {"{\"a\": \"bad \\q escape\"}", 1, 12},
-      {"{} {}", 1, 4},
-      {"[01.]", 1, 5},
+      {"{\"a\": 1,, }", 1, 9},   {"{\n  \"a\": tru }", 2, 8},
+      {"[1, 2", 1, 6},           {"{\"a\" 1}", 1, 6},
+      {"\"unterminated", 1, 14}, {"{\"a\": \"bad \\q escape\"}", 1, 12},
+      {"{} {}", 1, 4},           {"[01.]", 1, 5},
   };
   for (const Case& c : cases) {
     auto doc = read_json(c.text, "e.json", limits);

@@ -1,9 +1,10 @@
+#include "scan/report.h"
+
 #include <gtest/gtest.h>
 
 #include "core/json.h"
 #include "scan/aws_solutions/pack.h"
 #include "scan/cfn/template.h"
-#include "scan/report.h"
 #include "scan/suppressions.h"
 
 namespace sluice::scan {
@@ -28,10 +29,12 @@ Resources:
   Sg:
     Type: AWS::EC2::SecurityGroup
     Properties: {GroupDescription: sg, SecurityGroupIngress: [{CidrIp: !Ref Cidr, IpProtocol: tcp}]}
-)", "infra/app stack.yaml");
+)",
+                                 "infra/app stack.yaml");
   EXPECT_TRUE(doc.ok());
   Diagnostics d;
-  auto t = cfn::build_template(std::make_shared<const cfn::CfnNode>(std::move(*doc)), "infra/app stack.yaml", d);
+  auto t = cfn::build_template(std::make_shared<const cfn::CfnNode>(std::move(*doc)),
+                               "infra/app stack.yaml", d);
   ScanResult r;
   r.findings = aws::evaluate_template(*t, {});
   std::vector<Suppression> none;
@@ -43,13 +46,20 @@ Resources:
 
 TEST(Reports, CsvIsCdkNagFormat) {
   std::string csv = write_csv_report(sample());
-  EXPECT_EQ(csv.substr(0, csv.find('\n')), "Rule ID,Resource ID,Compliance,Exception Reason,Rule Level,Rule Info");
-  EXPECT_NE(csv.find("\"AwsSolutions-S1\",\"App/Bucket/Resource\",\"Compliant\",\"N/A\",\"Error\","), std::string::npos);
-  EXPECT_NE(csv.find("\"AwsSolutions-S10\",\"App/Bucket/Resource\",\"Non-Compliant\",\"N/A\",\"Error\","), std::string::npos);
-  EXPECT_NE(csv.find("\"AwsSolutions-IAM5\",\"Role\",\"Suppressed\",\"[Action::s3:*] Needs \"\"all\"\" actions, by design.\""),
+  EXPECT_EQ(csv.substr(0, csv.find('\n')),
+            "Rule ID,Resource ID,Compliance,Exception Reason,Rule Level,Rule Info");
+  EXPECT_NE(
+      csv.find("\"AwsSolutions-S1\",\"App/Bucket/Resource\",\"Compliant\",\"N/A\",\"Error\","),
+      std::string::npos);
+  EXPECT_NE(
+      csv.find("\"AwsSolutions-S10\",\"App/Bucket/Resource\",\"Non-Compliant\",\"N/A\",\"Error\","),
+      std::string::npos);
+  EXPECT_NE(csv.find("\"AwsSolutions-IAM5\",\"Role\",\"Suppressed\",\"[Action::s3:*] Needs "
+                     "\"\"all\"\" actions, by design.\""),
             std::string::npos);
   EXPECT_NE(csv.find("\"AwsSolutions-EC23\",\"Sg\",\"UNKNOWN\",\"N/A\""), std::string::npos);
-  // Every field of every line is quoted: 6 fields = 12 quotes at least, and lines start with a quote.
+  // Every field of every line is quoted: 6 fields = 12 quotes at least, and lines start with a
+  // quote.
   size_t pos = csv.find('\n') + 1;
   while (pos < csv.size()) {
     EXPECT_EQ(csv[pos], '"');
@@ -63,10 +73,12 @@ TEST(Reports, JsonHasLinesAndSluiceSection) {
   const Value* lines = parsed->find("lines");
   ASSERT_TRUE(lines && lines->is_array());
   const Value& first = lines->as_array()[0];
-  for (const char* k : {"ruleId", "resourceId", "compliance", "exceptionReason", "ruleLevel", "ruleInfo"}) {
+  for (const char* k :
+       {"ruleId", "resourceId", "compliance", "exceptionReason", "ruleLevel", "ruleInfo"}) {
     EXPECT_NE(first.find(k), nullptr) << k;
   }
-  const Value* findings = parsed->find("sluice") ? parsed->find("sluice")->find("findings") : nullptr;
+  const Value* findings =
+      parsed->find("sluice") ? parsed->find("sluice")->find("findings") : nullptr;
   ASSERT_TRUE(findings && findings->is_array());
   bool granular = false;
   for (const Value& f : findings->as_array()) {
@@ -128,13 +140,15 @@ TEST(Reports, JunitHasOneTestcasePerRow) {
   while ((pos = xml.find("<testcase ", pos)) != std::string::npos) ++cases, ++pos;
   EXPECT_EQ(cases, r.findings.size());
   EXPECT_NE(xml.find("<failure"), std::string::npos);
-  EXPECT_NE(xml.find("<skipped message=\"suppressed: [Action::s3:*] Needs &quot;all&quot;"), std::string::npos);
+  EXPECT_NE(xml.find("<skipped message=\"suppressed: [Action::s3:*] Needs &quot;all&quot;"),
+            std::string::npos);
 }
 
 TEST(Reports, TextGroupsByFileAndResourceWithFix) {
   std::string text = write_text_report(sample());
   EXPECT_EQ(text.rfind("infra/app stack.yaml\n", 0), 0u);
-  EXPECT_NE(text.find("  Bucket  (App/Bucket/Resource)  infra/app stack.yaml:3"), std::string::npos);
+  EXPECT_NE(text.find("  Bucket  (App/Bucket/Resource)  infra/app stack.yaml:3"),
+            std::string::npos);
   EXPECT_NE(text.find("error   AwsSolutions-S10"), std::string::npos);
   EXPECT_NE(text.find("fix: "), std::string::npos);
   EXPECT_NE(text.find("unknown AwsSolutions-EC23"), std::string::npos);

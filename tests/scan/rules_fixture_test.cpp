@@ -7,9 +7,9 @@
 // pack, at least one compliant and one non-compliant expectation.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <algorithm>
 #include <map>
 #include <set>
 #include <sstream>
@@ -58,7 +58,8 @@ const Fixtures& fixtures() {
       out.docs.push_back(shared);
       for (const CfnNode& c : shared->items) {
         const CfnNode* rule = c.get("rule");
-        out.cases.push_back({p.filename().string(), c.line, rule ? rule->text : "", c.get("expect"), c.get("template")});
+        out.cases.push_back({p.filename().string(), c.line, rule ? rule->text : "", c.get("expect"),
+                             c.get("template")});
       }
     }
     return out;
@@ -79,7 +80,8 @@ std::vector<Finding> run(const CfnNode& tmpl_node, const std::string& name) {
 std::string describe(const std::vector<const Finding*>& rows) {
   std::string s;
   for (const Finding* f : rows) {
-    s += std::string(compliance_name(f->compliance)) + (f->finding_id.empty() ? "" : "[" + f->finding_id + "]") +
+    s += std::string(compliance_name(f->compliance)) +
+         (f->finding_id.empty() ? "" : "[" + f->finding_id + "]") +
          (f->message.empty() ? "" : " (" + f->message + ")") + "; ";
   }
   return s.empty() ? "no rows (N/A)" : s;
@@ -94,7 +96,8 @@ void check(const Case& c, const std::vector<Finding>& findings, const std::strin
     for (const Finding& f : findings) {
       if (f.rule_id == rule_id && f.resource_id == resource) rows.push_back(&f);
     }
-    std::string where = c.file + ":" + std::to_string(c.line) + " " + c.rule + " " + resource + " (" + variant + ")";
+    std::string where = c.file + ":" + std::to_string(c.line) + " " + c.rule + " " + resource +
+                        " (" + variant + ")";
     if (want.is_array() && want.items.empty()) {  // granular rule without findings
       ASSERT_EQ(rows.size(), 1u) << where << ": " << describe(rows);
       EXPECT_EQ(rows[0]->compliance, Compliance::kCompliant) << where << ": " << describe(rows);
@@ -140,7 +143,8 @@ TEST(RuleFixtures, EveryRuleHasCompliantAndNonCompliantCases) {
   for (const Case& c : fixtures().cases) {
     for (const CfnNode& want : c.expect->items) {
       if (want.is_array() ? want.items.empty() : want.text == "Compliant") compliant.insert(c.rule);
-      if (want.is_array() ? !want.items.empty() : want.text == "Non-Compliant") non_compliant.insert(c.rule);
+      if (want.is_array() ? !want.items.empty() : want.text == "Non-Compliant")
+        non_compliant.insert(c.rule);
     }
   }
   compliant.insert("VPC3");  // by design never compliant: any NACL is the finding
@@ -180,7 +184,8 @@ TEST(RuleDocs, ScanRulesMarkdownHasOneRowPerRule) {
   ss << in.rdbuf();
   std::string doc = ss.str();
   for (const auto& rule : aws::all_rules()) {
-    EXPECT_NE(doc.find("| " + rule.id() + " | " + (rule.level == Level::kError ? "Error" : "Warning") + " |"),
+    EXPECT_NE(doc.find("| " + rule.id() + " | " +
+                       (rule.level == Level::kError ? "Error" : "Warning") + " |"),
               std::string::npos)
         << rule.id() << " has no row in docs/scan-rules.md (regenerate the table)";
   }

@@ -1,3 +1,5 @@
+#include "scan/scan_runner.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -6,7 +8,6 @@
 #include <set>
 
 #include "core/json.h"
-#include "scan/scan_runner.h"
 #include "scan/template_discovery.h"
 
 namespace sluice::scan {
@@ -17,8 +18,9 @@ namespace fs = std::filesystem;
 class ScanRunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("sluice-scan-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("sluice-scan-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -44,7 +46,9 @@ constexpr const char* kOpenBucket = R"({
   }
 })";
 
-constexpr const char* kQueue = "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: {RedrivePolicy: {deadLetterTargetArn: x}}\n";
+constexpr const char* kQueue =
+    "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: {RedrivePolicy: "
+    "{deadLetterTargetArn: x}}\n";
 
 TEST_F(ScanRunnerTest, WalksDirectoriesHonouringGitignoreAndSkipsNonTemplates) {
   write("infra/app.template.json", kOpenBucket);
@@ -83,7 +87,9 @@ TEST_F(ScanRunnerTest, ExitCodes) {
   ScanResult r = run({bucket});
   EXPECT_EQ(scan_exit_code(r, FailOn::kError), 1);
   EXPECT_EQ(scan_exit_code(r, FailOn::kNone), 0);
-  std::string key = write("k.yaml", "Resources:\n  K:\n    Type: AWS::KMS::Key\n    Properties: {EnableKeyRotation: true}\n");
+  std::string key = write(
+      "k.yaml",
+      "Resources:\n  K:\n    Type: AWS::KMS::Key\n    Properties: {EnableKeyRotation: true}\n");
   ScanResult clean = run({key});
   EXPECT_EQ(scan_exit_code(clean, FailOn::kError), 0);
   std::string table = write("t.yaml", "Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n");
@@ -93,7 +99,8 @@ TEST_F(ScanRunnerTest, ExitCodes) {
 }
 
 TEST_F(ScanRunnerTest, MalformedOrMissingInputIsExit2WithPosition) {
-  std::string bad = write("bad.json", "{\n  \"Resources\": {\n    \"B\": {\"Type\": \"AWS::S3::Bucket\"\n}\n");
+  std::string bad =
+      write("bad.json", "{\n  \"Resources\": {\n    \"B\": {\"Type\": \"AWS::S3::Bucket\"\n}\n");
   ScanResult r = run({bad});
   ASSERT_TRUE(r.diagnostics.has_errors());
   EXPECT_EQ(r.diagnostics.items()[0].pos.file, "bad.json");
@@ -101,7 +108,9 @@ TEST_F(ScanRunnerTest, MalformedOrMissingInputIsExit2WithPosition) {
   EXPECT_EQ(scan_exit_code(r, FailOn::kError), 2);
   ScanResult missing = run({(dir_ / "nope.json").string()});
   EXPECT_EQ(scan_exit_code(missing, FailOn::kError), 2);
-  std::string binary = write("bin.yaml", std::string("\x7f" "ELF\0\0\0", 7));
+  std::string binary = write("bin.yaml", std::string("\x7f"
+                                                     "ELF\0\0\0",
+                                                     7));
   EXPECT_EQ(scan_exit_code(run({binary}), FailOn::kError), 2);
 }
 
@@ -122,7 +131,8 @@ Resources:
   ScanOptions o;
   o.parameters_file = write("params.json", R"({"Cidr": "0.0.0.0/0"})");
   EXPECT_EQ(ec23(run({t}, o)), Compliance::kNonCompliant);
-  o.parameters_file = write("params2.json", R"([{"ParameterKey": "Cidr", "ParameterValue": "10.0.0.0/8"}])");
+  o.parameters_file =
+      write("params2.json", R"([{"ParameterKey": "Cidr", "ParameterValue": "10.0.0.0/8"}])");
   EXPECT_EQ(ec23(run({t}, o)), Compliance::kCompliant);
 }
 
@@ -135,7 +145,8 @@ TEST_F(ScanRunnerTest, DefaultSuppressionsFileIsPickedUpFromRoot) {
   std::string b = write("b.json", kOpenBucket);
   ScanResult r = run({b});
   bool suppressed = false;
-  for (const auto& f : r.findings) suppressed |= f.rule_id == "AwsSolutions-S1" && f.compliance == Compliance::kSuppressed;
+  for (const auto& f : r.findings)
+    suppressed |= f.rule_id == "AwsSolutions-S1" && f.compliance == Compliance::kSuppressed;
   EXPECT_TRUE(suppressed);
 }
 

@@ -1,12 +1,13 @@
+#include "scan/suppressions.h"
+
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "scan/aws_solutions/pack.h"
 #include "scan/cfn/template.h"
-#include "scan/suppressions.h"
 
 namespace sluice::scan {
 namespace {
@@ -17,15 +18,18 @@ cfn::Template load(const std::string& yaml) {
   auto doc = cfn::parse_document(yaml, "stack.yaml");
   EXPECT_TRUE(doc.ok()) << doc.error().format();
   Diagnostics d;
-  auto t = cfn::build_template(std::make_shared<const cfn::CfnNode>(std::move(*doc)), "stack.yaml", d);
+  auto t =
+      cfn::build_template(std::make_shared<const cfn::CfnNode>(std::move(*doc)), "stack.yaml", d);
   EXPECT_TRUE(t.ok());
   return std::move(*t);
 }
 
-const Finding* find(const std::vector<Finding>& fs, const std::string& rule, const std::string& resource,
-                    const std::string& finding_id = "") {
+const Finding* find(const std::vector<Finding>& fs, const std::string& rule,
+                    const std::string& resource, const std::string& finding_id = "") {
   for (const Finding& f : fs) {
-    if (f.rule_id == "AwsSolutions-" + rule && f.resource_id == resource && f.finding_id == finding_id) return &f;
+    if (f.rule_id == "AwsSolutions-" + rule && f.resource_id == resource &&
+        f.finding_id == finding_id)
+      return &f;
   }
   return nullptr;
 }
@@ -95,7 +99,8 @@ TEST(Suppressions, GranularAppliesToExactAndRegex) {
   const Finding* kms = find(s.findings, "IAM5", "Role", "Action::kms:*");
   ASSERT_TRUE(action && resource && kms);
   EXPECT_EQ(action->compliance, Compliance::kSuppressed);
-  EXPECT_EQ(action->exception_reason, "[Action::s3:*] Objects are written under a per-run prefix only.");
+  EXPECT_EQ(action->exception_reason,
+            "[Action::s3:*] Objects are written under a per-run prefix only.");
   EXPECT_EQ(resource->compliance, Compliance::kSuppressed);
   EXPECT_EQ(kms->compliance, Compliance::kNonCompliant);
   EXPECT_EQ(find(s.findings, "IAM5", "Role", "Resource::*")->compliance, Compliance::kNonCompliant);
@@ -114,7 +119,8 @@ Resources:
   B: {Type: AWS::S3::Bucket}
 )");
   EXPECT_EQ(find(s.findings, "S1", "A")->compliance, Compliance::kSuppressed);
-  EXPECT_EQ(find(s.findings, "S1", "B")->exception_reason, "Buckets in this stack are scratch space");
+  EXPECT_EQ(find(s.findings, "S1", "B")->exception_reason,
+            "Buckets in this stack are scratch space");
 }
 
 TEST(Suppressions, CfnNagAndCheckovAreMapped) {
@@ -141,7 +147,8 @@ TEST(Suppressions, CfnNagAndCheckovAreMapped) {
 )");
   EXPECT_EQ(find(s.findings, "S1", "A")->compliance, Compliance::kSuppressed);
   EXPECT_EQ(find(s.findings, "EC23", "B")->compliance, Compliance::kSuppressed);
-  EXPECT_EQ(find(s.findings, "EC23", "B")->exception_reason, "Public web server behind a WAF-protected endpoint.");
+  EXPECT_EQ(find(s.findings, "EC23", "B")->exception_reason,
+            "Public web server behind a WAF-protected endpoint.");
   EXPECT_EQ(checkov_to_rule("CKV_AWS_18"), "AwsSolutions-S1");
   EXPECT_EQ(cfn_nag_to_rule("W2"), "AwsSolutions-EC23");
   EXPECT_EQ(checkov_to_rule("CKV_NOPE"), "");
@@ -245,7 +252,8 @@ TEST_F(SuppressionsFile, MatchesLogicalIdAndCdkPathGlobWithExpiry) {
     reason: This one matches nothing at all.
   - rule: AwsSolutions-S1
     reason: no resource given here
-)"), "2026-06-01", d);
+)"),
+                                       "2026-06-01", d);
   ASSERT_TRUE(loaded.ok()) << loaded.error().format();
   EXPECT_EQ(loaded->size(), 4u);
   EXPECT_EQ(d.error_count(), 1u);  // the entry without resource
@@ -258,7 +266,8 @@ TEST_F(SuppressionsFile, MatchesLogicalIdAndCdkPathGlobWithExpiry) {
     Type: AWS::IAM::Role
     Properties:
       Policies: [{PolicyName: p, PolicyDocument: {Statement: [{Effect: Allow, Action: "s3:*", Resource: "*"}]}}]
-)", *loaded);
+)",
+                *loaded);
   EXPECT_EQ(find(s.findings, "S1", "Logs")->compliance, Compliance::kSuppressed);
   EXPECT_EQ(find(s.findings, "S1", "Data")->compliance, Compliance::kNonCompliant);
   EXPECT_EQ(find(s.findings, "S10", "Data")->compliance, Compliance::kNonCompliant);  // expired
@@ -269,7 +278,8 @@ TEST_F(SuppressionsFile, MatchesLogicalIdAndCdkPathGlobWithExpiry) {
   ASSERT_EQ(stale.items().size(), 1u);
   EXPECT_NE(stale.items()[0].message.find("Nothing"), std::string::npos);
   bool expired_warned = false;
-  for (const auto& item : d.items()) expired_warned |= item.message.find("expired") != std::string::npos;
+  for (const auto& item : d.items())
+    expired_warned |= item.message.find("expired") != std::string::npos;
   EXPECT_TRUE(expired_warned);
 }
 

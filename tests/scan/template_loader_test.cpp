@@ -8,7 +8,10 @@ namespace sluice::scan::cfn {
 namespace {
 
 TEST(TemplateLoader, ParsesJsonWithPositions) {
-  auto doc = parse_document("{\n  \"Resources\": {\n    \"B\": {\"Type\": \"AWS::S3::Bucket\",\n \"Properties\": {\"Port\": 3306, \"Name\": \"3306\", \"On\": true}}\n  }\n}\n", "t.json");
+  auto doc = parse_document(
+      "{\n  \"Resources\": {\n    \"B\": {\"Type\": \"AWS::S3::Bucket\",\n \"Properties\": "
+      "{\"Port\": 3306, \"Name\": \"3306\", \"On\": true}}\n  }\n}\n",
+      "t.json");
   ASSERT_TRUE(doc.ok()) << doc.error().format();
   const CfnNode* b = doc->path("Resources.B");
   ASSERT_NE(b, nullptr);
@@ -22,7 +25,8 @@ TEST(TemplateLoader, ParsesJsonWithPositions) {
 }
 
 TEST(TemplateLoader, JsonWithTabsParses) {
-  auto doc = parse_document("{\n\t\"Resources\": {\n\t\t\"B\": {\"Type\": \"AWS::S3::Bucket\"}\n\t}\n}\n", "t.json");
+  auto doc = parse_document(
+      "{\n\t\"Resources\": {\n\t\t\"B\": {\"Type\": \"AWS::S3::Bucket\"}\n\t}\n}\n", "t.json");
   ASSERT_TRUE(doc.ok()) << doc.error().format();
   EXPECT_TRUE(looks_like_cloudformation(*doc));
 }
@@ -81,7 +85,8 @@ TEST(TemplateLoader, UnknownTagIsAnErrorWithPosition) {
 }
 
 TEST(TemplateLoader, MalformedJsonReportsLineAndColumn) {
-  auto doc = parse_document("{\n  \"Resources\": {\n    \"B\": {\"Type\": \"AWS::S3::Bucket\",,}\n}\n", "bad.json");
+  auto doc = parse_document(
+      "{\n  \"Resources\": {\n    \"B\": {\"Type\": \"AWS::S3::Bucket\",,}\n}\n", "bad.json");
   ASSERT_FALSE(doc.ok());
   EXPECT_EQ(doc.error().pos.file, "bad.json");
   EXPECT_GE(doc.error().pos.line, 3);
@@ -96,7 +101,10 @@ TEST(TemplateLoader, MalformedYamlReportsPosition) {
 }
 
 TEST(TemplateLoader, BinaryInputIsRejected) {
-  std::string data("\x7f" "ELF\x02\x01\x01\0\0\0garbage", 16);
+  std::string data(
+      "\x7f"
+      "ELF\x02\x01\x01\0\0\0garbage",
+      16);
   auto doc = parse_document(data, "a.out");
   ASSERT_FALSE(doc.ok());
   EXPECT_NE(doc.error().message.find("binary"), std::string::npos);
@@ -146,7 +154,9 @@ TEST(TemplateLoader, OversizedInputIsRejected) {
 
 TEST(TemplateLoader, TooManyResourcesIsAnError) {
   std::string json = "{\"Resources\":{";
-  for (int i = 0; i < 10001; ++i) json += (i ? "," : "") + std::string("\"R") + std::to_string(i) + "\":{\"Type\":\"AWS::SNS::Topic\"}";
+  for (int i = 0; i < 10001; ++i)
+    json += (i ? "," : "") + std::string("\"R") + std::to_string(i) +
+            "\":{\"Type\":\"AWS::SNS::Topic\"}";
   json += "}}";
   auto doc = parse_document(json, "many.json");
   ASSERT_TRUE(doc.ok());
@@ -164,7 +174,8 @@ TEST(TemplateLoader, IndexesResourcesAndCdkPaths) {
       aws:cdk:path: Stack/Bucket/Resource
   NoType:
     Properties: {}
-)", "t.yaml");
+)",
+                            "t.yaml");
   ASSERT_TRUE(doc.ok());
   Diagnostics d;
   auto t = build_template(std::make_shared<const CfnNode>(std::move(*doc)), "t.yaml", d);
@@ -185,8 +196,22 @@ TEST(TemplateLoader, NonTemplatesAreRecognised) {
 }
 
 TEST(TemplateLoader, GarbageNeverCrashes) {
-  const char* inputs[] = {"", "{", "}", "[", "\"", "!Ref", "- - - -", ":", "{\"a\":}", "a: b: c", "%YAML 9.9\n---\n",
-                          "&a *a", "Resources: !Ref", "? [a]\n: b\n", "\xef\xbb\xbf{}", "{\"Resources\": []}"};
+  const char* inputs[] = {"",
+                          "{",
+                          "}",
+                          "[",
+                          "\"",
+                          "!Ref",
+                          "- - - -",
+                          ":",
+                          "{\"a\":}",
+                          "a: b: c",
+                          "%YAML 9.9\n---\n",
+                          "&a *a",
+                          "Resources: !Ref",
+                          "? [a]\n: b\n",
+                          "\xef\xbb\xbf{}",
+                          "{\"Resources\": []}"};
   for (const char* in : inputs) {
     auto doc = parse_document(in, "g");
     if (doc.ok()) {

@@ -15,7 +15,8 @@ namespace {
 
 std::vector<std::string> fixture_texts() {
   std::vector<std::string> out;
-  std::filesystem::path root = std::filesystem::path(SLUICE_TEST_DATA) / "integration/fixtures/validate";
+  std::filesystem::path root =
+      std::filesystem::path(SLUICE_TEST_DATA) / "integration/fixtures/validate";
   for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
     if (e.path().extension() != ".yml" && e.path().extension() != ".yaml") continue;
     std::ifstream in(e.path());
@@ -44,9 +45,15 @@ TEST(LoaderRobustness, MutatedFixturesOnlyProduceDiagnostics) {
     for (int e = 0; e < edits && !t.empty(); ++e) {
       size_t at = rng() % t.size();
       switch (rng() % 3) {
-        case 0: t[at] = alphabet[rng() % alphabet.size()]; break;
-        case 1: t.erase(at, 1 + rng() % 8); break;
-        default: t.insert(at, std::string(1, alphabet[rng() % alphabet.size()])); break;
+        case 0:
+          t[at] = alphabet[rng() % alphabet.size()];
+          break;
+        case 1:
+          t.erase(at, 1 + rng() % 8);
+          break;
+        default:
+          t.insert(at, std::string(1, alphabet[rng() % alphabet.size()]));
+          break;
       }
     }
     load_and_validate(t);
@@ -57,7 +64,8 @@ TEST(LoaderRobustness, PathologicalShapes) {
   load_and_validate(std::string(50000, '-'));
   load_and_validate(std::string(50000, '{'));
   load_and_validate("on: push\njobs:\n" + std::string(20000, ' ') + "a: 1\n");
-  load_and_validate("on: push\njobs: {a: {runs-on: x, steps: [{run: '" + std::string(100000, '$') + "{{'}]}}\n");
+  load_and_validate("on: push\njobs: {a: {runs-on: x, steps: [{run: '" + std::string(100000, '$') +
+                    "{{'}]}}\n");
   std::string many = "on: push\njobs:\n";
   for (int i = 0; i < 2000; ++i)
     many += "  j" + std::to_string(i) + ": {runs-on: x, needs: j" + std::to_string((i + 1) % 2000) +

@@ -132,7 +132,9 @@ TEST(Validator, InvalidCronPointsAtTheField) {
     - cron: '* * *'
 jobs: {a: {runs-on: x, steps: [{run: a}]}}
 )");
-  EXPECT_DIAG(d, "invalid cron expression '0 25 * * *': invalid hour field '25': 25 is out of range 0-23", 3, 16);
+  EXPECT_DIAG(
+      d, "invalid cron expression '0 25 * * *': invalid hour field '25': 25 is out of range 0-23",
+      3, 16);
   EXPECT_HINT(d, "invalid hour field", "minute hour day-of-month month day-of-week");
   EXPECT_DIAG(d, "invalid cron expression '* * *': cron expression '* * *' has 3 fields", 4, 14);
 }
@@ -224,9 +226,10 @@ jobs:
 TEST(Validator, MatrixIncludeAddsCombinations) {
   // 16*16 = 256 plus one include that extends nothing = 257.
   std::string values = "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]";
-  auto d = validate("on: push\njobs:\n  a:\n    runs-on: x\n    strategy:\n      matrix:\n        a: " +
-                    values + "\n        b: " + values +
-                    "\n        include: [{a: 99, extra: 1}, {a: 1, extra: 2}]\n    steps: [{run: a}]\n");
+  auto d = validate(
+      "on: push\njobs:\n  a:\n    runs-on: x\n    strategy:\n      matrix:\n        a: " + values +
+      "\n        b: " + values +
+      "\n        include: [{a: 99, extra: 1}, {a: 1, extra: 2}]\n    steps: [{run: a}]\n");
   EXPECT_DIAG(d, "matrix of job 'a' expands to 257 jobs; the limit is 256", 7, 9);
 }
 
@@ -309,7 +312,9 @@ jobs:
     steps:
       - run: echo ${{ needs.tset.outputs.x }}
 )");
-  EXPECT_DIAG(d, "'needs.build' in 'if' of job 'deploy' refers to a job that job 'deploy' does not need", 7, 9);
+  EXPECT_DIAG(
+      d, "'needs.build' in 'if' of job 'deploy' refers to a job that job 'deploy' does not need", 7,
+      9);
   EXPECT_HINT(d, "'needs.build'", "add `needs: build` to job 'deploy'");
   EXPECT_DIAG(d, "'needs.tset' in 'run' in step 1 of job 'deploy' refers to a job", 10, 23);
   EXPECT_HINT(d, "'needs.tset'", "did you mean 'test'?");
@@ -350,7 +355,8 @@ jobs:
         run: a
 )");
   EXPECT_DIAG(d, "context 'secrets' is not available in 'if' of job 'a'", 4, 9);
-  EXPECT_HINT(d, "context 'secrets' is not available in 'if' of job", "available here: github, vars, inputs, needs");
+  EXPECT_HINT(d, "context 'secrets' is not available in 'if' of job",
+              "available here: github, vars, inputs, needs");
   EXPECT_DIAG(d, "unknown context 'gihub' in 'run' in step 1 of job 'a'", 7, 23);
   EXPECT_HINT(d, "unknown context 'gihub'", "did you mean 'github'?");
   EXPECT_DIAG(d, "context 'secrets' is not available in 'if' in step 2 of job 'a'", 8, 13);
@@ -374,7 +380,8 @@ jobs:
 )");
   EXPECT_DIAG(d, "'matrix.oss' in 'runs-on' of job 'a' is not a matrix axis of job 'a'", 4, 18);
   EXPECT_HINT(d, "'matrix.oss'", "did you mean 'os'?");
-  EXPECT_DIAG(d, "'matrix.os' in 'run' in step 1 of job 'b' is not a matrix axis of job 'b'", 10, 0);
+  EXPECT_DIAG(d, "'matrix.os' in 'run' in step 1 of job 'b' is not a matrix axis of job 'b'", 10,
+              0);
   EXPECT_HINT(d, "'matrix.os' in 'run' in step 1 of job 'b'", "job 'b' has no matrix");
   // c's axes are only known at run time; its inputs.m reference is reported once.
   EXPECT_DIAG(d, "'inputs.m' in 'strategy' of job 'c' is not a declared input", 13, 24);
@@ -400,7 +407,10 @@ jobs:
       - if: ${{ github.ref == 'a' }} || ${{ github.ref == 'b' }}
         run: a
 )");
-  EXPECT_DIAG(d, "'if' in step 1 of job 'a' mixes text with ${{ }}, so it is a non-empty string and always true", 6, 13);
+  EXPECT_DIAG(d,
+              "'if' in step 1 of job 'a' mixes text with ${{ }}, so it is a non-empty string and "
+              "always true",
+              6, 13);
   EXPECT_EQ(d.error_count(), 0u);
   EXPECT_EQ(d.items()[0].severity, Severity::kWarning);
 }
@@ -416,8 +426,10 @@ namespace {
 
 TEST(Validator, DuplicateJobIdIsADuplicateKey) {
   Diagnostics d;
-  load_workflow_text("on: push\njobs:\n  a: {runs-on: x, steps: [{run: a}]}\n  a: {runs-on: y, steps: [{run: b}]}\n",
-                     "wf.yml", d);
+  load_workflow_text(
+      "on: push\njobs:\n  a: {runs-on: x, steps: [{run: a}]}\n  a: {runs-on: y, steps: [{run: "
+      "b}]}\n",
+      "wf.yml", d);
   EXPECT_DIAG(d, "duplicate key 'a' in 'jobs'", 4, 3);
 }
 
@@ -445,9 +457,13 @@ jobs:
     secrets: inherit
   escape:
     uses: ./../outside.yml
-)", root.string());
+)",
+                    root.string());
   fs::remove_all(root);
-  EXPECT_DIAG(d, "job 'no-secret' does not pass required secret 'token' of './.github/workflows/callee.yml'", 4, 11);
+  EXPECT_DIAG(
+      d,
+      "job 'no-secret' does not pass required secret 'token' of './.github/workflows/callee.yml'",
+      4, 11);
   EXPECT_HINT(d, "required secret 'token'", "secrets: inherit");
   EXPECT_DIAG(d, "'./../outside.yml' in job 'escape' points outside the repository", 11, 11);
   EXPECT_EQ(d.error_count(), 2u) << d.format();  // `mode` has a default; inherit passes token

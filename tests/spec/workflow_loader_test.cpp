@@ -20,7 +20,8 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - run: echo hi
-)", d);
+)",
+                 d);
   ASSERT_TRUE(wf) << d.format();
   EXPECT_TRUE(d.empty()) << d.format();
   EXPECT_EQ(wf->display_name(), "CI");
@@ -51,7 +52,8 @@ TEST(WorkflowLoader, OnAsListAndMapWithFilters) {
   Diagnostics d;
   auto wf = load(R"(on: [push, workflow_dispatch]
 jobs: {a: {runs-on: x, steps: [{run: a}]}}
-)", d);
+)",
+                 d);
   ASSERT_TRUE(wf) << d.format();
   EXPECT_EQ(wf->on.events.size(), 2u);
   EXPECT_TRUE(wf->on.workflow_dispatch);
@@ -69,7 +71,8 @@ jobs: {a: {runs-on: x, steps: [{run: a}]}}
     - cron: '0 10 1 * *'
     - cron: '*/15 * * * *'
 jobs: {a: {runs-on: x, steps: [{run: a}]}}
-)", d2);
+)",
+                  d2);
   ASSERT_TRUE(wf2) << d2.format();
   const EventFilter* push = wf2->on.find("push");
   ASSERT_NE(push, nullptr);
@@ -96,7 +99,8 @@ TEST(WorkflowLoader, DispatchInputsTyped) {
       count: {type: number, default: 3}
       where: {type: environment}
 jobs: {a: {runs-on: x, steps: [{run: a}]}}
-)", d);
+)",
+                 d);
   ASSERT_TRUE(wf) << d.format();
   const auto& in = wf->on.dispatch_inputs;
   ASSERT_EQ(in.size(), 5u);
@@ -121,7 +125,8 @@ TEST(WorkflowLoader, ChoiceInputErrors) {
       flag: {type: boolean, default: maybe}
       kind: {type: strng}
 jobs: {a: {runs-on: x, steps: [{run: a}]}}
-)", d);
+)",
+       d);
   EXPECT_DIAG(d, "default 'medium' of choice input 'level' is not one of its options", 4, 60);
   EXPECT_DIAG(d, "choice input 'mode' has no 'options'", 5, 7);
   EXPECT_DIAG(d, "default of boolean input 'flag' is 'maybe', not true or false", 6, 38);
@@ -149,7 +154,8 @@ TEST(WorkflowLoader, WorkflowCall) {
     secrets:
       token: {required: true}
       optional:
-)") + kJobs, d);
+)") + kJobs,
+                 d);
   ASSERT_TRUE(wf) << d.format();
   EXPECT_TRUE(wf->on.workflow_call);
   ASSERT_EQ(wf->on.call_inputs.size(), 2u);
@@ -237,7 +243,8 @@ jobs:
     environment: staging
     runs-on: x
     steps: [{uses: actions/checkout@v4}]
-)", d);
+)",
+                 d);
   ASSERT_TRUE(wf) << d.format();
   EXPECT_TRUE(wf->has_permissions);
   EXPECT_EQ(wf->env[0].first, "A");
@@ -303,9 +310,11 @@ jobs:
       matrix:
         v: ['1.10', '${{ inputs.x }}', null]
     steps: [{run: a}]
-)", d);
+)",
+                 d);
   ASSERT_TRUE(wf) << d.format();
-  EXPECT_EQ(wf->jobs[0].strategy.matrix->as_string(), "${{ fromJSON(needs.setup.outputs.matrix) }}");
+  EXPECT_EQ(wf->jobs[0].strategy.matrix->as_string(),
+            "${{ fromJSON(needs.setup.outputs.matrix) }}");
   const auto& v = wf->jobs[1].strategy.matrix->get("v").as_array();
   EXPECT_EQ(v[0].as_string(), "1.10");
   EXPECT_EQ(v[1].as_string(), "${{ inputs.x }}");
@@ -324,7 +333,8 @@ jobs:
         empty: []
         include: [linux]
     steps: [{run: a}]
-)", d);
+)",
+       d);
   EXPECT_DIAG(d, "expected a sequence for matrix axis 'os', got a string", 7, 13);
   EXPECT_DIAG(d, "matrix axis 'empty' has no values", 8, 16);
   EXPECT_DIAG(d, "expected a mapping for an entry of matrix 'include', got a string", 9, 19);
@@ -349,7 +359,8 @@ jobs:
             - log-pattern: 'connection (reset|refused)'
       - run: ./other
         retry: {max-attempts: 2, backoff: 500ms, on: any}
-)", d);
+)",
+                 d);
   ASSERT_TRUE(wf) << d.format();
   const Job& j = wf->jobs[0];
   ASSERT_TRUE(j.retry);
@@ -383,7 +394,8 @@ jobs:
         retry: {max-attempts: 2, backoff: {delay: soon}, on: [timeoutt, exit-codes: [300]]}
       - run: b
         retry: {max-atempts: 2}
-)", d);
+)",
+       d);
   EXPECT_DIAG(d, "invalid retry max-attempts '0'", 5, 12);
   EXPECT_DIAG(d, "invalid duration 'soon' for retry backoff 'delay'", 8, 51);
   EXPECT_DIAG(d, "unknown retry failure class 'timeoutt'", 8, 63);
@@ -410,8 +422,10 @@ jobs:
     runs-on: x
     concurrency: {group: deploy, queue: max, cancel-in-progress: true}
     steps: [{run: c}]
-)", d);
-  EXPECT_DIAG(d, "'queue' in 'concurrency' in job 'b' must be 'single' or 'max', not 'all'", 10, 41);
+)",
+                 d);
+  EXPECT_DIAG(d, "'queue' in 'concurrency' in job 'b' must be 'single' or 'max', not 'all'", 10,
+              41);
   EXPECT_DIAG(d, "'queue: max' cannot be combined with 'cancel-in-progress: true'", 14, 18);
 
   Diagnostics valid;
@@ -419,7 +433,8 @@ jobs:
 concurrency: {group: ci, queue: max}
 jobs:
   a: {runs-on: x, concurrency: {group: deploy, queue: single}, steps: [{run: a}]}
-)", valid);
+)",
+            valid);
   ASSERT_TRUE(wf);
   EXPECT_TRUE(valid.empty()) << valid.format();  // no "not supported" warning either
   EXPECT_TRUE(wf->concurrency->queue_all);
@@ -434,7 +449,8 @@ jobs:
     runs-on: x
     stpes:
       - run: a
-)", d);
+)",
+                 d);
   EXPECT_FALSE(wf);
   EXPECT_DIAG(d, "unknown key 'stpes' in job 'build'", 5, 5);
   EXPECT_HINT(d, "unknown key 'stpes'", "did you mean 'steps'?");
@@ -453,7 +469,8 @@ jobs:
         shel: bash
       - run: b
         xyzzy: 1
-)", d);
+)",
+       d);
   EXPECT_DIAG(d, "unknown key 'nmae' in the workflow", 2, 1);
   EXPECT_HINT(d, "unknown key 'nmae'", "did you mean 'name'?");
   EXPECT_DIAG(d, "unknown key 'shel' in step 1 of job 'a'", 8, 9);
@@ -473,7 +490,8 @@ jobs:
     needs: {b: 1}
     steps: {run: a}
   b: [1]
-)", d);
+)",
+       d);
   EXPECT_DIAG(d, "expected a mapping for 'env' of the workflow, got a sequence", 2, 6);
   EXPECT_DIAG(d, "expected a string for 'name' in job 'a', got a mapping", 6, 11);
   EXPECT_DIAG(d, "expected a string for 'needs' in job 'a', got a mapping", 7, 12);
@@ -496,7 +514,8 @@ jobs:
   b:
     runs-on: x
     steps: []
-)", d);
+)",
+       d);
   EXPECT_DIAG(d, "job 'a' has no 'runs-on'", 3, 3);
   EXPECT_HINT(d, "job 'a' has no 'runs-on'", "runs-on: ubuntu-latest");
   EXPECT_DIAG(d, "job 'a' has no 'steps'", 3, 3);
@@ -524,7 +543,8 @@ jobs:
   call2:
     uses: ./.github/workflows/build.yml
     secrets: {token: '${{ secrets.T }}'}
-)", d);
+)",
+                 d);
   ASSERT_TRUE(wf) << d.format();
   EXPECT_EQ(wf->jobs[0].uses->text, "./.github/workflows/build.yml");
   EXPECT_EQ(wf->jobs[0].with[0].second.text, "1.2");
@@ -546,10 +566,15 @@ jobs:
     runs-on: x
     with: {a: 1}
     steps: [{run: a}]
-)", d);
-  EXPECT_DIAG(d, "job 'call' calls a reusable workflow with 'uses' and cannot have 'runs-on'", 5, 5);
+)",
+       d);
+  EXPECT_DIAG(d, "job 'call' calls a reusable workflow with 'uses' and cannot have 'runs-on'", 5,
+              5);
   EXPECT_DIAG(d, "job 'call' calls a reusable workflow with 'uses' and cannot have 'steps'", 6, 5);
-  EXPECT_DIAG(d, "reusable workflow 'octo/repo/.github/workflows/x.yml@v1' in job 'remote' is not in this repository", 8, 11);
+  EXPECT_DIAG(d,
+              "reusable workflow 'octo/repo/.github/workflows/x.yml@v1' in job 'remote' is not in "
+              "this repository",
+              8, 11);
   EXPECT_DIAG(d, "'with' in job 'plain' is only for jobs that call a reusable workflow", 11, 5);
 }
 
@@ -564,11 +589,15 @@ jobs:
       db: {image: postgres}
     steps:
       - uses: docker://alpine:3
-)", d);
-  EXPECT_DIAG(d, "'container' in job 'a' needs a container runtime, which sluice does not use", 5, 5);
-  EXPECT_DIAG(d, "'services' in job 'a' needs a container runtime, which sluice does not use", 6, 5);
+)",
+       d);
+  EXPECT_DIAG(d, "'container' in job 'a' needs a container runtime, which sluice does not use", 5,
+              5);
+  EXPECT_DIAG(d, "'services' in job 'a' needs a container runtime, which sluice does not use", 6,
+              5);
   EXPECT_HINT(d, "'services' in job 'a'", "localhost");
-  EXPECT_DIAG(d, "Docker action 'docker://alpine:3' in step 1 of job 'a' needs a container runtime", 9, 15);
+  EXPECT_DIAG(d, "Docker action 'docker://alpine:3' in step 1 of job 'a' needs a container runtime",
+              9, 15);
 }
 
 TEST(WorkflowLoader, StepNeedsExactlyOneOfRunAndUses) {
@@ -588,7 +617,8 @@ jobs:
       - run: a
         background: true
       - run:
-)", d);
+)",
+       d);
   EXPECT_DIAG(d, "step 1 of job 'a' has neither 'run' nor 'uses'", 6, 9);
   EXPECT_DIAG(d, "step 2 of job 'a' has both 'run' and 'uses'", 7, 9);
   EXPECT_DIAG(d, "'with' in step 3 of job 'a' is only for 'uses' steps", 10, 9);
@@ -647,7 +677,9 @@ TEST(WorkflowLoader, AliasBombIsBounded) {
     for (int k = 0; k < 10; ++k) text += (k ? ", " : "") + prev;
     text += "]\n";
   }
-  text += "on: push\njobs:\n  a:\n    runs-on: x\n    strategy: {matrix: {v: *a9}}\n    steps: [{run: a}]\n";
+  text +=
+      "on: push\njobs:\n  a:\n    runs-on: x\n    strategy: {matrix: {v: *a9}}\n    steps: [{run: "
+      "a}]\n";
   Diagnostics d;
   EXPECT_FALSE(load(text, d));
   EXPECT_DIAG(d, "document too large: more than 1000000 YAML nodes", 0, 0);
@@ -672,7 +704,8 @@ jobs:
       - run: |
           echo one
             echo ${{ two }}
-)", d);
+)",
+                 d);
   ASSERT_TRUE(wf) << d.format();
   const auto& s = wf->jobs[0].steps;
   EXPECT_EQ(s[0].run->text_column, 14);

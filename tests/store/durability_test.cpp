@@ -6,8 +6,9 @@
 // The reader is this same test binary, started again with --gtest_filter on the
 // DurabilityReader test and SLUICE_DURABILITY_DIR set (a fresh process, not a fork of a
 // process that already has threads).
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,14 +16,13 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
-#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
+#include "log_slice.h"
 #include "store/sqlite/database.h"
 #include "store/sqlite_store.h"
-#include "log_slice.h"
 #include "temp_dir.h"
 
 extern char** environ;
@@ -38,7 +38,9 @@ constexpr int kSteps = 3;
 constexpr int kLinesPerAttempt = 20;
 constexpr const char* kDirVariable = "SLUICE_DURABILITY_DIR";
 
-int attempts_of_step(int step) { return step == 1 ? 2 : 1; }  // step 1 is retried once
+int attempts_of_step(int step) {
+  return step == 1 ? 2 : 1;
+}  // step 1 is retried once
 
 std::string log_line(int64_t run_id, int step, int attempt, int line) {
   return fmt::format("run {} step {} attempt {} line {}: some output", run_id, step, attempt, line);
@@ -46,7 +48,8 @@ std::string log_line(int64_t run_id, int step, int attempt, int line) {
 
 std::string expected_log(int64_t run_id, int step, int attempt) {
   std::string text;
-  for (int line = 0; line < kLinesPerAttempt; ++line) text += log_line(run_id, step, attempt, line) + "\n";
+  for (int line = 0; line < kLinesPerAttempt; ++line)
+    text += log_line(run_id, step, attempt, line) + "\n";
   return text;
 }
 
@@ -61,30 +64,39 @@ std::string read_file(const std::filesystem::path& path) {
 std::string check_finished_run(SqliteStore& store, const engine::RunDetail& detail) {
   const auto& run = detail.run;
   if (detail.jobs.size() != 1) return fmt::format("run {}: {} jobs", run.id, detail.jobs.size());
-  if (detail.jobs[0].status != RunStatus::kSuccess) return fmt::format("run {}: job not success", run.id);
+  if (detail.jobs[0].status != RunStatus::kSuccess)
+    return fmt::format("run {}: job not success", run.id);
   if (detail.jobs[0].outputs_json != fmt::format(R"({{"run":"{}"}})", run.id)) {
     return fmt::format("run {}: job outputs {}", run.id, detail.jobs[0].outputs_json);
   }
-  if (detail.steps.size() != kSteps) return fmt::format("run {}: {} steps", run.id, detail.steps.size());
+  if (detail.steps.size() != kSteps)
+    return fmt::format("run {}: {} steps", run.id, detail.steps.size());
   for (int step = 0; step < kSteps; ++step) {
     const auto& record = detail.steps[step];
-    if (record.index != step || record.status != RunStatus::kSuccess || record.attempts != attempts_of_step(step) ||
-        record.exit_code != 0 || record.outputs_json != fmt::format(R"({{"step":"{}"}})", step)) {
-      return fmt::format("run {}: step {} wrong (status {}, attempts {})", run.id, step, engine::to_string(record.status),
-                         record.attempts);
+    if (record.index != step || record.status != RunStatus::kSuccess ||
+        record.attempts != attempts_of_step(step) || record.exit_code != 0 ||
+        record.outputs_json != fmt::format(R"({{"step":"{}"}})", step)) {
+      return fmt::format("run {}: step {} wrong (status {}, attempts {})", run.id, step,
+                         engine::to_string(record.status), record.attempts);
     }
   }
-  if (detail.attempts.size() != 4) return fmt::format("run {}: {} attempts", run.id, detail.attempts.size());
+  if (detail.attempts.size() != 4)
+    return fmt::format("run {}: {} attempts", run.id, detail.attempts.size());
   for (const auto& attempt : detail.attempts) {
-    RunStatus want = attempt.step_index == 1 && attempt.attempt == 1 ? RunStatus::kFailure : RunStatus::kSuccess;
-    if (attempt.status != want) return fmt::format("run {}: attempt status {}", run.id, engine::to_string(attempt.status));
-    if (attempt.log_lines != kLinesPerAttempt) return fmt::format("run {}: log_lines {}", run.id, attempt.log_lines);
+    RunStatus want =
+        attempt.step_index == 1 && attempt.attempt == 1 ? RunStatus::kFailure : RunStatus::kSuccess;
+    if (attempt.status != want)
+      return fmt::format("run {}: attempt status {}", run.id, engine::to_string(attempt.status));
+    if (attempt.log_lines != kLinesPerAttempt)
+      return fmt::format("run {}: log_lines {}", run.id, attempt.log_lines);
     std::string text = testing::read_log_slice(store, attempt);
     if (text != expected_log(run.id, attempt.step_index, attempt.attempt)) {
-      return fmt::format("run {}: log {} has {} bytes, expected {}", run.id, attempt.log_path, text.size(),
+      return fmt::format("run {}: log {} has {} bytes, expected {}", run.id, attempt.log_path,
+                         text.size(),
                          expected_log(run.id, attempt.step_index, attempt.attempt).size());
     }
-    if (static_cast<int64_t>(text.size()) != attempt.log_bytes) return fmt::format("run {}: log_bytes", run.id);
+    if (static_cast<int64_t>(text.size()) != attempt.log_bytes)
+      return fmt::format("run {}: log_bytes", run.id);
   }
   if (detail.annotations.size() != 1 || detail.annotations[0].line != static_cast<int>(run.id)) {
     return fmt::format("run {}: {} annotations", run.id, detail.annotations.size());
@@ -103,7 +115,8 @@ Status write_one_run(SqliteStore& store, int64_t now_ms) {
   run.status = RunStatus::kRunning;
   run.started_ms = now_ms;
   if (!(s = store.save_run(run))) return s;
-  engine::JobRecord job{run.id, "build", "build", "Build", "", RunStatus::kRunning, "", 1, "", now_ms, 0};
+  engine::JobRecord job{run.id, "build", "build", "Build", "", RunStatus::kRunning,
+                        "",     1,       "",      now_ms,  0};
   if (!(s = store.save_job(job))) return s;
   for (int step = 0; step < kSteps; ++step) {
     engine::StepRecord record;
@@ -122,7 +135,8 @@ Status write_one_run(SqliteStore& store, int64_t now_ms) {
       if (!(s = store.save_attempt(attempt))) return s;
       auto log = store.open_log(attempt);
       if (!log) return log.error();
-      for (int line = 0; line < kLinesPerAttempt; ++line) (*log)->append_line(log_line(run.id, step, n, line));
+      for (int line = 0; line < kLinesPerAttempt; ++line)
+        (*log)->append_line(log_line(run.id, step, n, line));
       (*log)->close();
       bool fails = step == 1 && n == 1;
       attempt.status = fails ? RunStatus::kFailure : RunStatus::kSuccess;
@@ -207,7 +221,8 @@ TEST(Durability, FiveHundredRunsWhileAnotherProcessReadsLoseNothing) {
   std::string reader_output = (dir.path() / "reader-output").string();
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, reader_output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, reader_output.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
   pid_t reader = 0;
   int spawned = posix_spawn(&reader, self.c_str(), &actions, nullptr, argv, env.data());
   posix_spawn_file_actions_destroy(&actions);
@@ -216,7 +231,8 @@ TEST(Durability, FiveHundredRunsWhileAnotherProcessReadsLoseNothing) {
 
   // Start writing once the reader is looping, so that the two really overlap.
   auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (!std::filesystem::exists(dir.path() / "reader-ready") && std::chrono::steady_clock::now() < deadline) {
+  while (!std::filesystem::exists(dir.path() / "reader-ready") &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(5ms);
   }
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "reader-ready"));
@@ -226,10 +242,12 @@ TEST(Durability, FiveHundredRunsWhileAnotherProcessReadsLoseNothing) {
     Status written = write_one_run(**store, 1'700'000'000'000 + i);
     ASSERT_TRUE(written.ok()) << "run " << i << ": " << written.error().message;
   }
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   int wait_status = reader_process.finish();
   std::string report = read_file(dir.path() / "reader-report");
-  std::cout << fmt::format("[ writer   ] {} runs in {:.2f}s, {} busy retries\n", kRuns, seconds, (*store)->busy_retries());
+  std::cout << fmt::format("[ writer   ] {} runs in {:.2f}s, {} busy retries\n", kRuns, seconds,
+                           (*store)->busy_retries());
   std::cout << "[ reader   ] " << report;
   ASSERT_TRUE(WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0)
       << "reader process failed: " << report << read_file(reader_output);
@@ -305,8 +323,9 @@ TEST(DurabilityReader, ReadsInALoopAndTakesTheWriteLockNowAndThen) {
     }
   }
   std::ofstream report(dir / "reader-report");
-  report << fmt::format("{} iterations, {} finished runs checked, write lock taken {} times, {} problems\n",
-                        iterations, runs_checked, locks_held, problems.size());
+  report << fmt::format(
+      "{} iterations, {} finished runs checked, write lock taken {} times, {} problems\n",
+      iterations, runs_checked, locks_held, problems.size());
   for (const auto& problem : problems) report << "  " << problem << "\n";
   EXPECT_TRUE(problems.empty());
   EXPECT_GT(runs_checked, 0);

@@ -123,7 +123,8 @@ TEST(FileLogWriter, ALargeLogKeepsMemoryBounded) {
   EXPECT_EQ((*writer)->bytes(), int64_t{kLines} * 128);
   EXPECT_EQ(std::filesystem::file_size(dir.path() / "big.log"), uint64_t{kLines} * 128);
   ASSERT_GT(rss_before, 0);
-  EXPECT_LT(rss_after - rss_before, 8 * 1024) << "RSS grew from " << rss_before << " KiB to " << rss_after;
+  EXPECT_LT(rss_after - rss_before, 8 * 1024)
+      << "RSS grew from " << rss_before << " KiB to " << rss_after;
 }
 
 TEST(FileLogWriter, AWriteErrorIsReportedNotSwallowed) {
@@ -135,7 +136,8 @@ TEST(FileLogWriter, AWriteErrorIsReportedNotSwallowed) {
   (*writer)->append_line("0123456789");
   (*writer)->append_line("0123456789");  // forces the first flush, which fails (ENOSPC)
   (*writer)->append_line("more");
-  EXPECT_NE((*writer)->write_error().find("/dev/full"), std::string::npos) << (*writer)->write_error();
+  EXPECT_NE((*writer)->write_error().find("/dev/full"), std::string::npos)
+      << (*writer)->write_error();
   EXPECT_EQ((*writer)->dropped_lines(), 3);
   EXPECT_EQ((*writer)->lines(), 0);
   EXPECT_EQ((*writer)->bytes(), 0);

@@ -12,7 +12,8 @@ namespace sluice::store::testing {
 
 constexpr int64_t kT0 = 1'764'444'600'000;  // 2025-11-29 19:30:00 UTC
 
-inline Status write_log(engine::Store& store, engine::AttemptRecord& attempt, const std::vector<std::string>& lines) {
+inline Status write_log(engine::Store& store, engine::AttemptRecord& attempt,
+                        const std::vector<std::string>& lines) {
   auto log = store.open_log(attempt);
   if (!log) return log.error();
   for (const auto& line : lines) (*log)->append_line(line);
@@ -39,15 +40,25 @@ inline Status seed_history(engine::Store& store) {
   run.finished_ms = kT0 + 4200;
   if (!(s = store.save_run(run))) return s;
 
-  engine::JobRecord crawl{run.id, "crawl (cases)", "crawl", "Crawl", R"({"dataset":"cases"})",
-                          RunStatus::kSuccess, "", 1, R"({"rows":"120"})", kT0, kT0 + 3000};
-  engine::JobRecord denormalize{run.id, "denormalize", "denormalize", "Denormalize", "", RunStatus::kSuccess,
-                                "", 1, "", kT0 + 3000, kT0 + 4200};
+  engine::JobRecord crawl{run.id,
+                          "crawl (cases)",
+                          "crawl",
+                          "Crawl",
+                          R"({"dataset":"cases"})",
+                          RunStatus::kSuccess,
+                          "",
+                          1,
+                          R"({"rows":"120"})",
+                          kT0,
+                          kT0 + 3000};
+  engine::JobRecord denormalize{
+      run.id, "denormalize", "denormalize", "Denormalize", "", RunStatus::kSuccess, "", 1,
+      "",     kT0 + 3000,    kT0 + 4200};
   if (!(s = store.save_job(crawl))) return s;
   if (!(s = store.save_job(denormalize))) return s;
 
-  auto step = [&](const std::string& job, int index, const std::string& id, const std::string& name, int attempts,
-                  int64_t start, int64_t end) {
+  auto step = [&](const std::string& job, int index, const std::string& id, const std::string& name,
+                  int attempts, int64_t start, int64_t end) {
     engine::StepRecord r;
     r.run_id = run.id;
     r.job_key = job;
@@ -61,8 +72,9 @@ inline Status seed_history(engine::Store& store) {
     r.finished_ms = end;
     return store.save_step(r);
   };
-  auto attempt = [&](const std::string& job, int index, int n, RunStatus status, const std::string& reason,
-                     int64_t start, int64_t end, const std::vector<std::string>& lines) {
+  auto attempt = [&](const std::string& job, int index, int n, RunStatus status,
+                     const std::string& reason, int64_t start, int64_t end,
+                     const std::vector<std::string>& lines) {
     engine::AttemptRecord a;
     a.run_id = run.id;
     a.job_key = job;
@@ -78,18 +90,32 @@ inline Status seed_history(engine::Store& store) {
     return saved ? write_log(store, a, lines) : saved;
   };
   if (!(s = step("crawl (cases)", 0, "fetch", "Fetch cases", 1, kT0, kT0 + 850))) return s;
-  if (!(s = attempt("crawl (cases)", 0, 1, RunStatus::kSuccess, "", kT0, kT0 + 850, {"fetching cases.csv", "120 rows"})))
+  if (!(s = attempt("crawl (cases)", 0, 1, RunStatus::kSuccess, "", kT0, kT0 + 850,
+                    {"fetching cases.csv", "120 rows"})))
     return s;
   if (!(s = step("crawl (cases)", 1, "validate", "", 2, kT0 + 850, kT0 + 3000))) return s;
-  if (!(s = attempt("crawl (cases)", 1, 1, RunStatus::kFailure, "exit code 1; retrying in 1s (exit-codes: [1])",
-                    kT0 + 850, kT0 + 1900, {"schema check", "flaky network"})))
+  if (!(s = attempt("crawl (cases)", 1, 1, RunStatus::kFailure,
+                    "exit code 1; retrying in 1s (exit-codes: [1])", kT0 + 850, kT0 + 1900,
+                    {"schema check", "flaky network"})))
     return s;
-  if (!(s = attempt("crawl (cases)", 1, 2, RunStatus::kSuccess, "", kT0 + 1900, kT0 + 3000, {"schema ok"}))) return s;
+  if (!(s = attempt("crawl (cases)", 1, 2, RunStatus::kSuccess, "", kT0 + 1900, kT0 + 3000,
+                    {"schema ok"})))
+    return s;
   if (!(s = step("denormalize", 0, "", "Join tables", 1, kT0 + 3000, kT0 + 4200))) return s;
-  if (!(s = attempt("denormalize", 0, 1, RunStatus::kSuccess, "", kT0 + 3000, kT0 + 4200, {"joined 4 tables"})))
+  if (!(s = attempt("denormalize", 0, 1, RunStatus::kSuccess, "", kT0 + 3000, kT0 + 4200,
+                    {"joined 4 tables"})))
     return s;
-  engine::Annotation note{run.id, "denormalize", 0, engine::AnnotationLevel::kWarning, "3 rows without population",
-                          "", "data/population.csv", 17, 17, 0, 0};
+  engine::Annotation note{run.id,
+                          "denormalize",
+                          0,
+                          engine::AnnotationLevel::kWarning,
+                          "3 rows without population",
+                          "",
+                          "data/population.csv",
+                          17,
+                          17,
+                          0,
+                          0};
   if (!(s = store.add_annotation(note))) return s;
 
   engine::RunRecord running;

@@ -32,7 +32,8 @@ TEST(SanitizePathComponent, NeverEscapesTheDirectory) {
 TEST(SanitizePathComponent, BoundsTheLength) {
   std::string out = sanitize_path_component(std::string(1000, 'j'));
   EXPECT_LE(out.size(), 80u + 9u);
-  EXPECT_NE(sanitize_path_component(std::string(1000, 'j')), sanitize_path_component(std::string(999, 'j')));
+  EXPECT_NE(sanitize_path_component(std::string(1000, 'j')),
+            sanitize_path_component(std::string(999, 'j')));
 }
 
 TEST(JobLogPath, NamesRunJobAndJobAttempt) {

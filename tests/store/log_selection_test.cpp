@@ -1,8 +1,8 @@
 #include "store/log_selection.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
 
@@ -26,7 +26,8 @@ class LogSelectionTest : public ::testing::Test {
     EXPECT_TRUE(selected.ok()) << selected.error().message;
     std::vector<std::string> out;
     if (!selected) return out;
-    for (const auto& a : *selected) out.push_back(fmt::format("{}/{}#{}", a.job_key, a.step_index + 1, a.attempt));
+    for (const auto& a : *selected)
+      out.push_back(fmt::format("{}/{}#{}", a.job_key, a.step_index + 1, a.attempt));
     return out;
   }
   engine::MemoryStore store_;
@@ -34,8 +35,8 @@ class LogSelectionTest : public ::testing::Test {
 };
 
 TEST_F(LogSelectionTest, EmptySelectsEverythingInRunOrder) {
-  EXPECT_EQ(select(""), (std::vector<std::string>{"crawl (cases)/1#1", "crawl (cases)/2#1", "crawl (cases)/2#2",
-                                                  "denormalize/1#1"}));
+  EXPECT_EQ(select(""), (std::vector<std::string>{"crawl (cases)/1#1", "crawl (cases)/2#1",
+                                                  "crawl (cases)/2#2", "denormalize/1#1"}));
 }
 
 TEST_F(LogSelectionTest, JobsByKeyIdOrName) {
@@ -66,7 +67,8 @@ TEST_F(LogSelectionTest, UnknownJobOrStepListsWhatExists) {
 TEST_F(LogSelectionTest, HeadersNameJobStepAndAttempt) {
   EXPECT_EQ(attempt_header(detail_, detail_.attempts[1]),
             "==> crawl (cases) / 2. validate / attempt 1 of 2 [failure] <==");
-  EXPECT_EQ(attempt_header(detail_, detail_.attempts[3]), "==> denormalize / 1. Join tables / attempt 1 of 1 [success] <==");
+  EXPECT_EQ(attempt_header(detail_, detail_.attempts[3]),
+            "==> denormalize / 1. Join tables / attempt 1 of 1 [success] <==");
 }
 
 TEST(LogTail, CopiesOnlyWholeLinesUntilFinal) {

@@ -34,29 +34,30 @@ TEST_F(RunReportTest, RunTableListsNewestFirstWithDurations) {
 TEST_F(RunReportTest, ShowPrintsJobsStepsAttemptsStatisticsAndAnnotations) {
   auto detail = store_.load_run(1);
   ASSERT_TRUE(detail.ok());
-  EXPECT_EQ(format_run_detail(*detail, kT0 + 75'000),
-            "run 1  ETL #1  success  4.2s\n"
-            "  workflow  .github/workflows/etl.yml\n"
-            "  event     workflow_dispatch  refs/heads/main  0123456789ab\n"
-            "  started   2025-11-29 19:30:00\n"
-            "  finished  2025-11-29 19:30:04\n"
-            "  inputs    {\"month\":\"2025-11\"}\n"
-            "\n"
-            "job crawl (cases)  success  3.0s\n"
-            "  outputs {\"rows\":\"120\"}\n"
-            "  1.  Fetch cases  success  850ms\n"
-            "  2.  validate     success  2.1s   2 attempts\n"
-            "        attempt 1  failure  1.0s   2 lines; exit code 1; retrying in 1s (exit-codes: [1])\n"
-            "        attempt 2  success  1.1s   1 line\n"
-            "\n"
-            "job denormalize  success  1.2s\n"
-            "  1.  Join tables  success  1.2s\n"
-            "\n"
-            "2 actions: 2 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 0 running\n"
-            "3 steps: 3 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 0 running\n"
-            "\n"
-            "annotations\n"
-            "  data/population.csv:17  warning  3 rows without population  [denormalize step 1]\n");
+  EXPECT_EQ(
+      format_run_detail(*detail, kT0 + 75'000),
+      "run 1  ETL #1  success  4.2s\n"
+      "  workflow  .github/workflows/etl.yml\n"
+      "  event     workflow_dispatch  refs/heads/main  0123456789ab\n"
+      "  started   2025-11-29 19:30:00\n"
+      "  finished  2025-11-29 19:30:04\n"
+      "  inputs    {\"month\":\"2025-11\"}\n"
+      "\n"
+      "job crawl (cases)  success  3.0s\n"
+      "  outputs {\"rows\":\"120\"}\n"
+      "  1.  Fetch cases  success  850ms\n"
+      "  2.  validate     success  2.1s   2 attempts\n"
+      "        attempt 1  failure  1.0s   2 lines; exit code 1; retrying in 1s (exit-codes: [1])\n"
+      "        attempt 2  success  1.1s   1 line\n"
+      "\n"
+      "job denormalize  success  1.2s\n"
+      "  1.  Join tables  success  1.2s\n"
+      "\n"
+      "2 actions: 2 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 0 running\n"
+      "3 steps: 3 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 0 running\n"
+      "\n"
+      "annotations\n"
+      "  data/population.csv:17  warning  3 rows without population  [denormalize step 1]\n");
 }
 
 TEST_F(RunReportTest, ARunStillGoingShowsRunningCounts) {
@@ -71,8 +72,9 @@ TEST_F(RunReportTest, ARunStillGoingShowsRunningCounts) {
   std::string text = format_run_detail(*detail, kT0 + 65'000);
   EXPECT_NE(text.find("run 2  ETL #2  running  5.0s\n"), std::string::npos) << text;
   EXPECT_NE(text.find("job crawl (icu)\n  1.  step 1  running  5.0s\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("1 step: 0 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 1 running"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("1 step: 0 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 1 running"),
+      std::string::npos)
       << text;
 }
 
@@ -111,7 +113,9 @@ TEST_F(RunReportTest, JsonSurvivesInvalidUtf8AndNonJsonOutputs) {
   EXPECT_EQ(json["jobs"][0]["outputs"], "not json");
 }
 
-TEST(FormatTimestamp, ZeroIsADash) { EXPECT_EQ(format_timestamp_ms(0), "-"); }
+TEST(FormatTimestamp, ZeroIsADash) {
+  EXPECT_EQ(format_timestamp_ms(0), "-");
+}
 
 }  // namespace
 }  // namespace sluice::store::testing

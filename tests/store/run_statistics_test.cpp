@@ -13,8 +13,9 @@ StepRecord step_with(RunStatus status) {
 }
 
 TEST(RunStatus, NamesRoundTrip) {
-  for (RunStatus status : {RunStatus::kQueued, RunStatus::kWaiting, RunStatus::kRunning, RunStatus::kSuccess,
-                           RunStatus::kFailure, RunStatus::kTimedOut, RunStatus::kCancelled, RunStatus::kSkipped}) {
+  for (RunStatus status :
+       {RunStatus::kQueued, RunStatus::kWaiting, RunStatus::kRunning, RunStatus::kSuccess,
+        RunStatus::kFailure, RunStatus::kTimedOut, RunStatus::kCancelled, RunStatus::kSkipped}) {
     EXPECT_EQ(run_status_from_string(to_string(status)), status) << to_string(status);
   }
   EXPECT_STREQ(to_string(RunStatus::kTimedOut), "timed_out");
@@ -42,9 +43,10 @@ TEST(RunStatus, GithubResultCountsTimeoutAsFailure) {
 
 TEST(RunStatistics, CountsEveryStepOnce) {
   std::vector<StepRecord> steps;
-  for (RunStatus status : {RunStatus::kSuccess, RunStatus::kSuccess, RunStatus::kFailure, RunStatus::kTimedOut,
-                           RunStatus::kCancelled, RunStatus::kSkipped, RunStatus::kSkipped, RunStatus::kRunning,
-                           RunStatus::kQueued, RunStatus::kWaiting}) {
+  for (RunStatus status :
+       {RunStatus::kSuccess, RunStatus::kSuccess, RunStatus::kFailure, RunStatus::kTimedOut,
+        RunStatus::kCancelled, RunStatus::kSkipped, RunStatus::kSkipped, RunStatus::kRunning,
+        RunStatus::kQueued, RunStatus::kWaiting}) {
     steps.push_back(step_with(status));
   }
   RunStatistics stats = compute_step_statistics(steps);
@@ -99,17 +101,19 @@ JobRecord job(const std::string& key, RunStatus status) {
 }
 
 TEST(ActionStatistics, CountsJobInstancesNotTheRecordsThatGroupThem) {
-  std::vector<JobRecord> jobs = {job("crawl", RunStatus::kSuccess),         job("crawl (a)", RunStatus::kSuccess),
-                                 job("crawl (b)", RunStatus::kFailure),     job("call", RunStatus::kSuccess),
-                                 job("call / one", RunStatus::kSuccess),    job("call-2", RunStatus::kSkipped),
-                                 job("deploy", RunStatus::kRunning)};
+  std::vector<JobRecord> jobs = {
+      job("crawl", RunStatus::kSuccess),      job("crawl (a)", RunStatus::kSuccess),
+      job("crawl (b)", RunStatus::kFailure),  job("call", RunStatus::kSuccess),
+      job("call / one", RunStatus::kSuccess), job("call-2", RunStatus::kSkipped),
+      job("deploy", RunStatus::kRunning)};
   RunStatistics s = compute_action_statistics(jobs);
   EXPECT_EQ(s.total, 5);
   EXPECT_EQ(s.succeeded, 2);
   EXPECT_EQ(s.failed, 1);
   EXPECT_EQ(s.skipped, 1);
   EXPECT_EQ(s.running, 1);
-  EXPECT_EQ(format_statistics(s, "step"), "5 steps: 2 succeeded, 1 failed, 0 timed out, 0 cancelled, 1 skipped, 1 running");
+  EXPECT_EQ(format_statistics(s, "step"),
+            "5 steps: 2 succeeded, 1 failed, 0 timed out, 0 cancelled, 1 skipped, 1 running");
 }
 
 }  // namespace

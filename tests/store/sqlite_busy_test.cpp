@@ -137,7 +137,8 @@ TEST(SqliteDatabase, ErrorsNameTheStatement) {
   EXPECT_NE(bad.error().message.find("SELEC nonsense"), std::string::npos) << bad.error().message;
   ASSERT_TRUE((*db)->exec("CREATE TABLE t (x INTEGER NOT NULL UNIQUE)").ok());
   ASSERT_TRUE((*db)->exec("INSERT INTO t VALUES (1)").ok());
-  Status dup = (*db)->transaction(sqlite::Database::Mode::kWrite, [&] { return (*db)->exec("INSERT INTO t VALUES (1)"); });
+  Status dup = (*db)->transaction(sqlite::Database::Mode::kWrite,
+                                  [&] { return (*db)->exec("INSERT INTO t VALUES (1)"); });
   ASSERT_FALSE(dup.ok());
   EXPECT_NE(dup.error().message.find("UNIQUE"), std::string::npos) << dup.error().message;
   EXPECT_EQ((*db)->busy_retries(), 0);  // a constraint error is not retried

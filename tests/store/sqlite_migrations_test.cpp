@@ -12,7 +12,8 @@ using testing::TempDir;
 
 TEST(SqliteMigrations, VersionsAreConsecutiveFromOne) {
   int expected = 1;
-  for (const auto& migration : sqlite::schema_migrations()) EXPECT_EQ(migration.version, expected++);
+  for (const auto& migration : sqlite::schema_migrations())
+    EXPECT_EQ(migration.version, expected++);
   EXPECT_EQ(sqlite::latest_schema_version(), expected - 1);
 }
 
@@ -39,14 +40,17 @@ TEST(SqliteMigrations, AVersionOneDatabaseIsMigratedWithItsHistory) {
     ASSERT_TRUE(db.ok());
     ASSERT_TRUE(sqlite::migrate(**db, 1).ok());
     EXPECT_EQ(*sqlite::schema_version(**db), 1);
-    ASSERT_TRUE((*db)->exec("INSERT INTO runs (id, workflow_file, run_number, workflow_name, status) "
-                            "VALUES (7, 'ci.yml', 3, 'CI', 'success');"
-                            "INSERT INTO jobs (run_id, key, status) VALUES (7, 'build', 'success');"
-                            "INSERT INTO steps (run_id, job_key, step_index, status, outcome) "
-                            "VALUES (7, 'build', 0, 'success', 'success');"
-                            "INSERT INTO attempts (run_id, job_key, step_index, job_attempt, attempt, status) "
-                            "VALUES (7, 'build', 0, 1, 1, 'success');")
-                    .ok());
+    ASSERT_TRUE(
+        (*db)
+            ->exec(
+                "INSERT INTO runs (id, workflow_file, run_number, workflow_name, status) "
+                "VALUES (7, 'ci.yml', 3, 'CI', 'success');"
+                "INSERT INTO jobs (run_id, key, status) VALUES (7, 'build', 'success');"
+                "INSERT INTO steps (run_id, job_key, step_index, status, outcome) "
+                "VALUES (7, 'build', 0, 'success', 'success');"
+                "INSERT INTO attempts (run_id, job_key, step_index, job_attempt, attempt, status) "
+                "VALUES (7, 'build', 0, 1, 1, 'success');")
+            .ok());
     // Version 1 has no annotations table: proves the test really starts from the old schema.
     EXPECT_FALSE((*db)->exec("SELECT * FROM annotations").ok());
   }
@@ -91,7 +95,8 @@ TEST(SqliteMigrations, ADatabaseFromANewerSluiceIsRefused) {
   }
   auto store = SqliteStore::open(dir.path());
   ASSERT_FALSE(store.ok());
-  EXPECT_NE(store.error().message.find("schema version 99"), std::string::npos) << store.error().message;
+  EXPECT_NE(store.error().message.find("schema version 99"), std::string::npos)
+      << store.error().message;
   EXPECT_NE(store.error().message.find("upgrade sluice"), std::string::npos);
 }
 
@@ -105,7 +110,8 @@ TEST(SqliteMigrations, AFailingMigrationLeavesTheVersionUnchanged) {
   ASSERT_TRUE((*db)->exec("CREATE TABLE annotations (x INTEGER)").ok());
   Status migrated = sqlite::migrate(**db);
   ASSERT_FALSE(migrated.ok());
-  EXPECT_NE(migrated.error().message.find("version 2"), std::string::npos) << migrated.error().message;
+  EXPECT_NE(migrated.error().message.find("version 2"), std::string::npos)
+      << migrated.error().message;
   EXPECT_EQ(*sqlite::schema_version(**db), 1);
   EXPECT_FALSE((*db)->exec("SELECT log_path FROM attempts").ok());
 }

@@ -2,8 +2,6 @@
 // (PostgreSQL) joins by adding a factory to StoreImplementations.
 #include <gtest/gtest.h>
 
-#include "log_slice.h"
-
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -11,6 +9,7 @@
 #include <sstream>
 
 #include "engine/memory_store.h"
+#include "log_slice.h"
 #include "record_matchers.h"
 #include "store/sqlite_store.h"
 #include "temp_dir.h"
@@ -18,9 +17,9 @@
 namespace sluice::store::testing {
 namespace {
 
-using engine::AttemptRecord;
 using engine::Annotation;
 using engine::AnnotationLevel;
+using engine::AttemptRecord;
 using engine::JobRecord;
 using engine::RunRecord;
 using engine::RunStatus;
@@ -169,8 +168,17 @@ TYPED_TEST(StoreConformanceTest, ARefusedSaveDoesNotTakeOtherSavesWithIt) {
 TYPED_TEST(StoreConformanceTest, JobsAreUpsertedByKeyAndKeepTheirFirstSaveOrder) {
   RunRecord run = this->new_run();
   JobRecord test_job{run.id, "test", "test", "Test", "", RunStatus::kWaiting, "", 1, "", 0, 0};
-  JobRecord build{run.id, "build (linux, 18)", "build", "Build", R"({"os":"linux","node":18})",
-                  RunStatus::kRunning, "", 1, "", 10, 0};
+  JobRecord build{run.id,
+                  "build (linux, 18)",
+                  "build",
+                  "Build",
+                  R"({"os":"linux","node":18})",
+                  RunStatus::kRunning,
+                  "",
+                  1,
+                  "",
+                  10,
+                  0};
   ASSERT_TRUE(this->store().save_job(test_job).ok());
   ASSERT_TRUE(this->store().save_job(build).ok());
   test_job.status = RunStatus::kSkipped;
@@ -189,8 +197,14 @@ TYPED_TEST(StoreConformanceTest, JobsAreUpsertedByKeyAndKeepTheirFirstSaveOrder)
 
 TYPED_TEST(StoreConformanceTest, StepsAreUpsertedAndOrderedByJobThenIndex) {
   RunRecord run = this->new_run();
-  ASSERT_TRUE(this->store().save_job(JobRecord{run.id, "b", "b", "", "", RunStatus::kRunning, "", 1, "", 0, 0}).ok());
-  ASSERT_TRUE(this->store().save_job(JobRecord{run.id, "a", "a", "", "", RunStatus::kRunning, "", 1, "", 0, 0}).ok());
+  ASSERT_TRUE(
+      this->store()
+          .save_job(JobRecord{run.id, "b", "b", "", "", RunStatus::kRunning, "", 1, "", 0, 0})
+          .ok());
+  ASSERT_TRUE(
+      this->store()
+          .save_job(JobRecord{run.id, "a", "a", "", "", RunStatus::kRunning, "", 1, "", 0, 0})
+          .ok());
   auto step = [&](const std::string& job, int index) {
     StepRecord s;
     s.run_id = run.id;
@@ -201,7 +215,8 @@ TYPED_TEST(StoreConformanceTest, StepsAreUpsertedAndOrderedByJobThenIndex) {
     s.status = RunStatus::kRunning;
     return s;
   };
-  for (auto [job, index] : std::vector<std::pair<std::string, int>>{{"a", 1}, {"b", 1}, {"a", 0}, {"b", 0}}) {
+  for (auto [job, index] :
+       std::vector<std::pair<std::string, int>>{{"a", 1}, {"b", 1}, {"a", 0}, {"b", 0}}) {
     ASSERT_TRUE(this->store().save_step(step(job, index)).ok());
   }
   StepRecord finished = step("a", 1);
@@ -240,7 +255,8 @@ TYPED_TEST(StoreConformanceTest, AttemptsGetTheirOwnLogsAndAreUpserted) {
         auto writer = this->store().open_log(a);
         ASSERT_TRUE(writer.ok());
         ASSERT_FALSE(a.log_path.empty());
-        (*writer)->append_line(job + " " + std::to_string(job_attempt) + " " + std::to_string(attempt));
+        (*writer)->append_line(job + " " + std::to_string(job_attempt) + " " +
+                               std::to_string(attempt));
         (*writer)->close();
         a.log_bytes = (*writer)->bytes();
         ASSERT_TRUE(this->store().save_attempt(a).ok());
@@ -256,7 +272,8 @@ TYPED_TEST(StoreConformanceTest, AttemptsGetTheirOwnLogsAndAreUpserted) {
     }
   }
   for (const AttemptRecord& a : saved) {
-    EXPECT_EQ(this->read_log(a), a.job_key + " " + std::to_string(a.job_attempt) + " " + std::to_string(a.attempt) + "\n");
+    EXPECT_EQ(this->read_log(a), a.job_key + " " + std::to_string(a.job_attempt) + " " +
+                                     std::to_string(a.attempt) + "\n");
   }
   AttemptRecord done = saved[1];
   done.status = RunStatus::kFailure;
@@ -276,16 +293,20 @@ TYPED_TEST(StoreConformanceTest, AttemptsGetTheirOwnLogsAndAreUpserted) {
   ASSERT_TRUE(loaded.ok());
   ASSERT_EQ(loaded->attempts.size(), saved.size());
   // No job was saved, so attempts are ordered by job key, then step, job attempt, attempt.
-  auto it = std::find_if(loaded->attempts.begin(), loaded->attempts.end(), [&](const AttemptRecord& a) {
-    return a.job_key == done.job_key && a.job_attempt == done.job_attempt && a.attempt == done.attempt;
-  });
+  auto it =
+      std::find_if(loaded->attempts.begin(), loaded->attempts.end(), [&](const AttemptRecord& a) {
+        return a.job_key == done.job_key && a.job_attempt == done.job_attempt &&
+               a.attempt == done.attempt;
+      });
   ASSERT_NE(it, loaded->attempts.end());
   expect_same(*it, done);
 }
 
 TYPED_TEST(StoreConformanceTest, AnnotationsKeepEveryFieldAndTheirOrder) {
   RunRecord run = this->new_run();
-  Annotation first{run.id, "lint", 2, AnnotationLevel::kError, "unused variable 'x'", "Lint", "src/a.cpp", 10, 12, 5, 9};
+  Annotation first{
+      run.id, "lint", 2, AnnotationLevel::kError, "unused variable 'x'", "Lint", "src/a.cpp", 10,
+      12,     5,      9};
   Annotation second{run.id, "", -1, AnnotationLevel::kWarning, "deprecated", "", "", 0, 0, 0, 0};
   Annotation third{run.id, "test", 0, AnnotationLevel::kNotice, "coverage 81%", "", "", 0, 0, 0, 0};
   ASSERT_TRUE(this->store().add_annotation(first).ok());
@@ -317,7 +338,10 @@ TYPED_TEST(StoreConformanceTest, ListRunsIsNewestFirstAndHonoursTheLimit) {
 TYPED_TEST(StoreConformanceTest, RunsDoNotSeeEachOthersRecords) {
   RunRecord one = this->new_run();
   RunRecord two = this->new_run();
-  ASSERT_TRUE(this->store().save_job(JobRecord{one.id, "build", "build", "", "", RunStatus::kSuccess, "", 1, "", 0, 0}).ok());
+  ASSERT_TRUE(this->store()
+                  .save_job(JobRecord{one.id, "build", "build", "", "", RunStatus::kSuccess, "", 1,
+                                      "", 0, 0})
+                  .ok());
   StepRecord step;
   step.run_id = two.id;
   step.job_key = "build";
@@ -341,7 +365,8 @@ TYPED_TEST(StoreConformanceTest, LogsHoldEveryLineAsWrittenPlusNewline) {
   ASSERT_TRUE(writer.ok()) << writer.error().message;
   ASSERT_FALSE(attempt.log_path.empty());  // filled by open_log when the engine did not save first
   std::string expected;
-  for (std::string line : {"hello", "", "  indented\twith tab", "ünïcödé ✓", "::error::not a command here"}) {
+  for (std::string line :
+       {"hello", "", "  indented\twith tab", "ünïcödé ✓", "::error::not a command here"}) {
     (*writer)->append_line(line);
     expected += line + "\n";
   }
@@ -373,7 +398,8 @@ TYPED_TEST(StoreConformanceTest, AttemptsOfARetriedStepHaveSeparateLogs) {
     attempt.log_bytes = (*writer)->bytes();
     attempts.push_back(attempt);
   }
-  for (int n = 1; n <= 3; ++n) EXPECT_EQ(this->read_log(attempts[n - 1]), "attempt " + std::to_string(n) + "\n");
+  for (int n = 1; n <= 3; ++n)
+    EXPECT_EQ(this->read_log(attempts[n - 1]), "attempt " + std::to_string(n) + "\n");
 }
 
 }  // namespace

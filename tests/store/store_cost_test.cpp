@@ -2,10 +2,10 @@
 // engine records them (step running, attempt running, log open/append/close, attempt
 // finished, step finished). The figure is printed; the bound is loose on purpose (timing
 // goals live in bench/), it only catches a store that would dominate a ~1 ms step.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <fmt/format.h>
 
 #include "store/sqlite_store.h"
 #include "temp_dir.h"
@@ -53,11 +53,13 @@ TEST(StoreCost, FiveHundredStepJobIsNotDominatedByTheStore) {
     step.exit_code = 0;
     ASSERT_TRUE((*store)->save_step(step).ok());
   }
-  double total_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  double total_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   double per_step_us = total_ms * 1000.0 / kSteps;
-  std::cout << fmt::format("[ cost     ] {} steps in {:.1f} ms: {:.0f} us per step (4 writes + 1 log file), "
-                           "{:.0f} us per write\n",
-                           kSteps, total_ms, per_step_us, per_step_us / 5.0);
+  std::cout << fmt::format(
+      "[ cost     ] {} steps in {:.1f} ms: {:.0f} us per step (4 writes + 1 log file), "
+      "{:.0f} us per write\n",
+      kSteps, total_ms, per_step_us, per_step_us / 5.0);
   EXPECT_LT(per_step_us, 5000.0);
   auto detail = (*store)->load_run(run.id);
   ASSERT_TRUE(detail.ok());

@@ -113,13 +113,16 @@ TEST(Cron, ErrorsNameTheFieldAndColumn) {
   EXPECT_EQ(col, 1);
   EXPECT_EQ(parse_error("0 25 * * *", &col), "invalid hour field '25': 25 is out of range 0-23");
   EXPECT_EQ(col, 3);
-  EXPECT_EQ(parse_error("0 0 0 * *", &col), "invalid day-of-month field '0': 0 is out of range 1-31");
+  EXPECT_EQ(parse_error("0 0 0 * *", &col),
+            "invalid day-of-month field '0': 0 is out of range 1-31");
   EXPECT_EQ(col, 5);
-  EXPECT_EQ(parse_error("0 0 * FOO *", &col), "invalid month field 'FOO': 'FOO' is not a number or name");
+  EXPECT_EQ(parse_error("0 0 * FOO *", &col),
+            "invalid month field 'FOO': 'FOO' is not a number or name");
   EXPECT_EQ(col, 7);
   EXPECT_EQ(parse_error("0 0 * * 8", &col), "invalid day-of-week field '8': 8 is out of range 0-7");
   EXPECT_EQ(col, 9);
-  EXPECT_EQ(parse_error("*/0 * * * *"), "invalid minute field '*/0': step '0' must be a positive number");
+  EXPECT_EQ(parse_error("*/0 * * * *"),
+            "invalid minute field '*/0': step '0' must be a positive number");
   EXPECT_EQ(parse_error("5-1 * * * *"), "invalid minute field '5-1': range 5-1 is backwards");
   EXPECT_EQ(parse_error("1,,2 * * * *"), "invalid minute field '1,,2': empty list item");
   EXPECT_EQ(parse_error("a * * * *"), "invalid minute field 'a': 'a' is not a number");

@@ -35,7 +35,8 @@ Finding base_finding(const RuleDef& rule, const cfn::Template& tmpl, const Resou
 
 }  // namespace
 
-std::vector<Finding> evaluate_template(const cfn::Template& tmpl, const cfn::ParameterValues& values) {
+std::vector<Finding> evaluate_template(const cfn::Template& tmpl,
+                                       const cfn::ParameterValues& values) {
   std::vector<Finding> out;
   cfn::Evaluator evaluator(tmpl, values);
   RuleContext ctx(tmpl, evaluator);

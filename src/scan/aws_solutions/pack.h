@@ -13,7 +13,8 @@ inline constexpr const char* kPackName = "aws-solutions";
 
 // One Finding per applicable rule x resource (per finding ID for granular rules), in
 // resource order then rule order. Compliant rows are included (the CSV report lists them).
-std::vector<Finding> evaluate_template(const cfn::Template& tmpl, const cfn::ParameterValues& values);
+std::vector<Finding> evaluate_template(const cfn::Template& tmpl,
+                                       const cfn::ParameterValues& values);
 
 // RuleInfo for every rule of the pack (for SARIF's rule list and the docs).
 std::vector<RuleInfo> pack_rule_infos();

@@ -39,7 +39,8 @@ bool secure_transport_false(const RuleContext& ctx, const CfnNode* statement) {
   return (v->is_string() && v->text == "false") || (v->is_bool() && !v->boolean);
 }
 
-bool action_in(const RuleContext& ctx, const CfnNode* statement, std::initializer_list<std::string_view> actions) {
+bool action_in(const RuleContext& ctx, const CfnNode* statement,
+               std::initializer_list<std::string_view> actions) {
   const CfnNode* a = ctx.r(statement, "Action");
   if (!a) throw UnknownValue{"statement has no Action"};
   for (const CfnNode* item : ctx.as_list_or_single(a)) {

@@ -24,7 +24,8 @@ bool secure_transport_false(const RuleContext& ctx, const CfnNode* statement);
 
 // Some Action (string or list) lower-cases to one of `actions`; throws for a missing or
 // non-string action.
-bool action_in(const RuleContext& ctx, const CfnNode* statement, std::initializer_list<std::string_view> actions);
+bool action_in(const RuleContext& ctx, const CfnNode* statement,
+               std::initializer_list<std::string_view> actions);
 
 // Deny + action + principal everyone + SecureTransport false, in cdk-nag's order.
 bool is_ssl_only_deny(const RuleContext& ctx, const CfnNode* statement,

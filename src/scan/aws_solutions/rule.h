@@ -10,10 +10,10 @@
 
 #include <deque>
 #include <functional>
-#include <unordered_map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "scan/cfn/evaluator.h"
@@ -33,12 +33,16 @@ struct Outcome {
   enum class Kind { kNotApplicable, kCompliant, kNonCompliant, kFindings };
   Kind kind = Kind::kCompliant;
   std::vector<std::string> findings;  // kFindings: granular finding IDs (empty = compliant)
-  std::string detail;                 // kNonCompliant: what is wrong here, when more precise than the rule text
+  std::string detail;  // kNonCompliant: what is wrong here, when more precise than the rule text
 
   static Outcome na() { return {Kind::kNotApplicable, {}, ""}; }
   static Outcome ok() { return {Kind::kCompliant, {}, ""}; }
-  static Outcome fail(std::string detail = "") { return {Kind::kNonCompliant, {}, std::move(detail)}; }
-  static Outcome granular(std::vector<std::string> ids) { return {Kind::kFindings, std::move(ids), ""}; }
+  static Outcome fail(std::string detail = "") {
+    return {Kind::kNonCompliant, {}, std::move(detail)};
+  }
+  static Outcome granular(std::vector<std::string> ids) {
+    return {Kind::kFindings, std::move(ids), ""};
+  }
   static Outcome when(bool non_compliant, std::string detail = "") {
     return non_compliant ? fail(std::move(detail)) : ok();
   }
@@ -66,13 +70,13 @@ struct Prim {
   CfnNode value;
 
   bool absent() const { return !present; }
-  bool is_true() const;          // exactly true (the strings "true"/"false" count as booleans)
-  bool loose_false() const;      // JavaScript `== false`: false, 0, "0", ""
-  bool falsy() const;            // absent, null, false, 0, "", NaN
-  bool eq(std::string_view s) const;   // string equality (numbers compared by text)
-  bool eq_num(double n) const;         // JavaScript loose `== n`
-  double num() const;                  // NaN when not numeric
-  std::string str() const;             // String(value); "" when absent
+  bool is_true() const;               // exactly true (the strings "true"/"false" count as booleans)
+  bool loose_false() const;           // JavaScript `== false`: false, 0, "0", ""
+  bool falsy() const;                 // absent, null, false, 0, "", NaN
+  bool eq(std::string_view s) const;  // string equality (numbers compared by text)
+  bool eq_num(double n) const;        // JavaScript loose `== n`
+  double num() const;                 // NaN when not numeric
+  std::string str() const;            // String(value); "" when absent
   std::string lower() const;
 };
 
@@ -89,7 +93,9 @@ class RuleContext {
   // improvement over cdk-nag, which reads them as "not configured"). At the leaf an
   // undecidable intrinsic is returned as-is: present, opaque. nullptr = absent.
   const CfnNode* r(const CfnNode* base, std::string_view path) const;
-  const CfnNode* prop(const Resource& res, std::string_view path) const { return r(res.properties, path); }
+  const CfnNode* prop(const Resource& res, std::string_view path) const {
+    return r(res.properties, path);
+  }
   // Like prop(), for reading *other* resources during cross-resource look-ups: an
   // undecidable value there means "no link" (nullptr) instead of making this rule UNKNOWN.
   const CfnNode* lenient_prop(const Resource& res, std::string_view path) const;
@@ -117,8 +123,8 @@ class RuleContext {
 
   // Per-template memo for cross-resource look-ups that every resource of a type repeats
   // (e.g. "all access-log destinations"): computed once, keyed by the caller.
-  const std::vector<std::string>& memo(const std::string& key,
-                                       const std::function<std::vector<std::string>()>& build) const;
+  const std::vector<std::string>& memo(
+      const std::string& key, const std::function<std::vector<std::string>()>& build) const;
 
  private:
   const CfnNode* keep(CfnNode value) const;
@@ -147,11 +153,12 @@ void add_s3_rules(std::vector<RuleDef>& rules);
 void add_iam_rules(std::vector<RuleDef>& rules);
 void add_ec2_rules(std::vector<RuleDef>& rules);
 void add_rds_rules(std::vector<RuleDef>& rules);
-void add_messaging_rules(std::vector<RuleDef>& rules);   // DynamoDB, SQS, SNS, KMS, SMG
-void add_compute_rules(std::vector<RuleDef>& rules);     // Lambda, ECS, EKS, ECR, AutoScaling
-void add_apigw_rules(std::vector<RuleDef>& rules);       // API Gateway, Cognito, AppSync
+void add_messaging_rules(std::vector<RuleDef>& rules);  // DynamoDB, SQS, SNS, KMS, SMG
+void add_compute_rules(std::vector<RuleDef>& rules);    // Lambda, ECS, EKS, ECR, AutoScaling
+void add_apigw_rules(std::vector<RuleDef>& rules);      // API Gateway, Cognito, AppSync
 void add_cloudfront_elb_rules(std::vector<RuleDef>& rules);
-void add_data_rules(std::vector<RuleDef>& rules);        // EFS, ElastiCache, Neptune, Redshift, DocDB, OpenSearch
-void add_other_rules(std::vector<RuleDef>& rules);       // everything else
+void add_data_rules(
+    std::vector<RuleDef>& rules);  // EFS, ElastiCache, Neptune, Redshift, DocDB, OpenSearch
+void add_other_rules(std::vector<RuleDef>& rules);  // everything else
 
 }  // namespace sluice::scan::aws

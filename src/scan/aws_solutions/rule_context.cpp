@@ -24,25 +24,36 @@ bool Prim::is_true() const {
 bool Prim::loose_false() const {
   if (!present) return false;
   switch (value.kind) {
-    case CfnNode::Kind::kBool: return !value.boolean;
-    case CfnNode::Kind::kNumber: return value.number == 0;
-    case CfnNode::Kind::kString: return value.text == "false" || value.text.empty() || num() == 0;
-    default: return false;
+    case CfnNode::Kind::kBool:
+      return !value.boolean;
+    case CfnNode::Kind::kNumber:
+      return value.number == 0;
+    case CfnNode::Kind::kString:
+      return value.text == "false" || value.text.empty() || num() == 0;
+    default:
+      return false;
   }
 }
 
 bool Prim::falsy() const {
   if (!present) return true;
   switch (value.kind) {
-    case CfnNode::Kind::kNull: return true;
-    case CfnNode::Kind::kBool: return !value.boolean;
-    case CfnNode::Kind::kNumber: return value.number == 0 || std::isnan(value.number);
-    case CfnNode::Kind::kString: return value.text.empty() || value.text == "false";
-    default: return false;
+    case CfnNode::Kind::kNull:
+      return true;
+    case CfnNode::Kind::kBool:
+      return !value.boolean;
+    case CfnNode::Kind::kNumber:
+      return value.number == 0 || std::isnan(value.number);
+    case CfnNode::Kind::kString:
+      return value.text.empty() || value.text == "false";
+    default:
+      return false;
   }
 }
 
-bool Prim::eq(std::string_view s) const { return present && !value.is_null() && str() == s; }
+bool Prim::eq(std::string_view s) const {
+  return present && !value.is_null() && str() == s;
+}
 
 double Prim::num() const {
   if (!present) return NAN;
@@ -60,11 +71,17 @@ double Prim::num() const {
   return NAN;
 }
 
-bool Prim::eq_num(double n) const { return present && !value.is_null() && num() == n; }
+bool Prim::eq_num(double n) const {
+  return present && !value.is_null() && num() == n;
+}
 
-std::string Prim::str() const { return present ? cfn::scalar_to_string(value) : ""; }
+std::string Prim::str() const {
+  return present ? cfn::scalar_to_string(value) : "";
+}
 
-std::string Prim::lower() const { return aws::lower(str()); }
+std::string Prim::lower() const {
+  return aws::lower(str());
+}
 
 // --- RuleContext -----------------------------------------------------------------
 
@@ -102,8 +119,8 @@ const CfnNode* RuleContext::r(const CfnNode* base, std::string_view path) const 
   return resolve(node);
 }
 
-const std::vector<std::string>& RuleContext::memo(const std::string& key,
-                                                  const std::function<std::vector<std::string>()>& build) const {
+const std::vector<std::string>& RuleContext::memo(
+    const std::string& key, const std::function<std::vector<std::string>()>& build) const {
   auto it = memo_.find(key);
   if (it == memo_.end()) it = memo_.emplace(key, build()).first;
   return it->second;
@@ -119,8 +136,11 @@ const CfnNode* RuleContext::lenient_prop(const Resource& res, std::string_view p
 
 const CfnNode* RuleContext::raw(const CfnNode* base, std::string_view path) const {
   size_t dot = path.rfind('.');
-  const CfnNode* parent = dot == std::string_view::npos ? resolve_strict(base) : resolve_strict(r(base, path.substr(0, dot)));
-  return parent ? parent->get(dot == std::string_view::npos ? path : path.substr(dot + 1)) : nullptr;
+  const CfnNode* parent = dot == std::string_view::npos
+                              ? resolve_strict(base)
+                              : resolve_strict(r(base, path.substr(0, dot)));
+  return parent ? parent->get(dot == std::string_view::npos ? path : path.substr(dot + 1))
+                : nullptr;
 }
 
 Prim RuleContext::p(const CfnNode* node) const {

@@ -7,22 +7,24 @@
 namespace sluice::scan::aws {
 namespace {
 
-
 Outcome cfr1(const RuleContext& ctx, const Resource& res) {
   const CfnNode* r = ctx.prop(res, "DistributionConfig.Restrictions");
   if (!r) return Outcome::fail("DistributionConfig.Restrictions is not set");
   const CfnNode* geo = ctx.r(r, "GeoRestriction");
   if (!geo) throw UnknownValue{"Restrictions without GeoRestriction"};
-  return Outcome::when(ctx.p(ctx.r(geo, "RestrictionType")).eq("none"), "GeoRestriction.RestrictionType is none");
+  return Outcome::when(ctx.p(ctx.r(geo, "RestrictionType")).eq("none"),
+                       "GeoRestriction.RestrictionType is none");
 }
 
 Outcome cfr2(const RuleContext& ctx, const Resource& res) {
-  return Outcome::when(!ctx.prop(res, "DistributionConfig.WebACLId"), "DistributionConfig.WebACLId is not set");
+  return Outcome::when(!ctx.prop(res, "DistributionConfig.WebACLId"),
+                       "DistributionConfig.WebACLId is not set");
 }
 
 Outcome cfr3(const RuleContext& ctx, const Resource& res) {
   if (res.type == "AWS::CloudFront::Distribution") {
-    return Outcome::when(!ctx.prop(res, "DistributionConfig.Logging"), "DistributionConfig.Logging is not set");
+    return Outcome::when(!ctx.prop(res, "DistributionConfig.Logging"),
+                         "DistributionConfig.Logging is not set");
   }
   const CfnNode* logging = ctx.prop(res, "StreamingDistributionConfig.Logging");
   if (!logging) return Outcome::fail("StreamingDistributionConfig.Logging is not set");
@@ -31,9 +33,11 @@ Outcome cfr3(const RuleContext& ctx, const Resource& res) {
 
 Outcome cfr4(const RuleContext& ctx, const Resource& res) {
   const CfnNode* cert = ctx.prop(res, "DistributionConfig.ViewerCertificate");
-  if (!cert) return Outcome::fail("ViewerCertificate is not set (the default certificate allows TLSv1)");
+  if (!cert)
+    return Outcome::fail("ViewerCertificate is not set (the default certificate allows TLSv1)");
   const CfnNode* def = ctx.r(cert, "CloudFrontDefaultCertificate");
-  if (def && def->is_bool() && def->boolean) return Outcome::fail("the CloudFront default certificate allows TLSv1");
+  if (def && def->is_bool() && def->boolean)
+    return Outcome::fail("the CloudFront default certificate allows TLSv1");
   auto text = [&](const char* key) -> std::optional<std::string> {
     const CfnNode* v = ctx.r(cert, key);
     if (!v) return std::nullopt;
@@ -69,7 +73,8 @@ Outcome cfr5(const RuleContext& ctx, const Resource& res) {
 
 Outcome cfr6(const RuleContext& ctx, const Resource& res) {
   const CfnNode* oai = ctx.prop(res, "StreamingDistributionConfig.S3Origin.OriginAccessIdentity");
-  if (!oai || !oai->is_scalar()) throw UnknownValue{"OriginAccessIdentity is missing or an intrinsic"};
+  if (!oai || !oai->is_scalar())
+    throw UnknownValue{"OriginAccessIdentity is missing or an intrinsic"};
   std::string s = cfn::scalar_to_string(*oai);
   bool blank = true;
   for (char c : s) blank = blank && std::isspace(static_cast<unsigned char>(c));
@@ -103,7 +108,8 @@ Outcome elb1(const RuleContext& ctx, const Resource& res) {
   for (const CfnNode* l : listeners(ctx, res)) {
     Prim p = ctx.p(ctx.r(l, "Protocol"));
     if (p.absent()) throw UnknownValue{"listener without Protocol"};
-    if (p.lower() == "http" || p.lower() == "https") return Outcome::fail("the Classic Load Balancer serves " + p.str());
+    if (p.lower() == "http" || p.lower() == "https")
+      return Outcome::fail("the Classic Load Balancer serves " + p.str());
   }
   return Outcome::ok();
 }
@@ -112,7 +118,8 @@ Outcome elb2(const RuleContext& ctx, const Resource& res) {
   if (res.type == "AWS::ElasticLoadBalancing::LoadBalancer") {
     const CfnNode* p = ctx.prop(res, "AccessLoggingPolicy");
     if (!p) return Outcome::fail("AccessLoggingPolicy is not set");
-    return Outcome::when(ctx.p(ctx.r(p, "Enabled")).loose_false(), "AccessLoggingPolicy.Enabled is false");
+    return Outcome::when(ctx.p(ctx.r(p, "Enabled")).loose_false(),
+                         "AccessLoggingPolicy.Enabled is false");
   }
   for (const CfnNode* attr : ctx.list(ctx.prop(res, "LoadBalancerAttributes"))) {
     const CfnNode* k = ctx.r(attr, "Key");
@@ -128,7 +135,8 @@ Outcome elb2(const RuleContext& ctx, const Resource& res) {
 Outcome elb3(const RuleContext& ctx, const Resource& res) {
   const CfnNode* p = ctx.prop(res, "ConnectionDrainingPolicy");
   if (!p) return Outcome::fail("ConnectionDrainingPolicy is not set");
-  return Outcome::when(!ctx.p(ctx.r(p, "Enabled")).is_true(), "ConnectionDrainingPolicy.Enabled is not true");
+  return Outcome::when(!ctx.p(ctx.r(p, "Enabled")).is_true(),
+                       "ConnectionDrainingPolicy.Enabled is not true");
 }
 
 Outcome elb4(const RuleContext& ctx, const Resource& res) {
@@ -139,7 +147,8 @@ Outcome elb4(const RuleContext& ctx, const Resource& res) {
   };
   const CfnNode* subnets = ctx.prop(res, "Subnets");
   if (!subnets) {
-    if (count(ctx.prop(res, "AvailabilityZones")) < 2) return Outcome::fail("fewer than 2 availability zones");
+    if (count(ctx.prop(res, "AvailabilityZones")) < 2)
+      return Outcome::fail("fewer than 2 availability zones");
   } else if (count(subnets) < 2) {
     return Outcome::fail("fewer than 2 subnets");
   }
@@ -153,7 +162,8 @@ Outcome elb5(const RuleContext& ctx, const Resource& res) {
     if (p.absent()) throw UnknownValue{"listener without Protocol"};
     std::string proto = p.lower();
     if ((proto == "ssl" || proto == "https") && ip.present && ip.lower() != proto) {
-      return Outcome::fail("listener terminates " + p.str() + " but talks " + ip.str() + " to instances");
+      return Outcome::fail("listener terminates " + p.str() + " but talks " + ip.str() +
+                           " to instances");
     }
   }
   return Outcome::ok();
@@ -163,40 +173,62 @@ Outcome elb5(const RuleContext& ctx, const Resource& res) {
 
 void add_cloudfront_elb_rules(std::vector<RuleDef>& rules) {
   const std::vector<std::string> dist{"AWS::CloudFront::Distribution"};
-  rules.push_back({"CFR1", Level::kWarning, dist, "The CloudFront distribution has no geo restrictions.",
-                   "Set DistributionConfig.Restrictions.GeoRestriction (whitelist or blacklist).", cfr1});
-  rules.push_back({"CFR2", Level::kWarning, dist, "The CloudFront distribution is not protected by AWS WAF.",
+  rules.push_back(
+      {"CFR1", Level::kWarning, dist, "The CloudFront distribution has no geo restrictions.",
+       "Set DistributionConfig.Restrictions.GeoRestriction (whitelist or blacklist).", cfr1});
+  rules.push_back({"CFR2", Level::kWarning, dist,
+                   "The CloudFront distribution is not protected by AWS WAF.",
                    "Set DistributionConfig.WebACLId to a WAFv2 web ACL ARN.", cfr2});
-  rules.push_back({"CFR3", Level::kError, {"AWS::CloudFront::Distribution", "AWS::CloudFront::StreamingDistribution"},
+  rules.push_back({"CFR3",
+                   Level::kError,
+                   {"AWS::CloudFront::Distribution", "AWS::CloudFront::StreamingDistribution"},
                    "The CloudFront distribution has access logging disabled.",
-                   "Set DistributionConfig.Logging {Bucket: <log bucket domain>}.", cfr3});
-  rules.push_back({"CFR4", Level::kError, dist, "The CloudFront distribution allows outdated TLS versions for viewers.",
-                   "Use a custom ViewerCertificate with SslSupportMethod: sni-only and MinimumProtocolVersion: "
-                   "TLSv1.2_2021.",
-                   cfr4});
-  rules.push_back({"CFR5", Level::kError, dist, "The CloudFront distribution talks to origins with outdated TLS.",
-                   "Set CustomOriginConfig.OriginProtocolPolicy: https-only and OriginSSLProtocols: [TLSv1.2].", cfr5});
-  rules.push_back({"CFR6", Level::kError, {"AWS::CloudFront::StreamingDistribution"},
+                   "Set DistributionConfig.Logging {Bucket: <log bucket domain>}.",
+                   cfr3});
+  rules.push_back(
+      {"CFR4", Level::kError, dist,
+       "The CloudFront distribution allows outdated TLS versions for viewers.",
+       "Use a custom ViewerCertificate with SslSupportMethod: sni-only and MinimumProtocolVersion: "
+       "TLSv1.2_2021.",
+       cfr4});
+  rules.push_back(
+      {"CFR5", Level::kError, dist,
+       "The CloudFront distribution talks to origins with outdated TLS.",
+       "Set CustomOriginConfig.OriginProtocolPolicy: https-only and OriginSSLProtocols: [TLSv1.2].",
+       cfr5});
+  rules.push_back({"CFR6",
+                   Level::kError,
+                   {"AWS::CloudFront::StreamingDistribution"},
                    "The streaming distribution's S3 origin does not use an origin access identity.",
-                   "Set S3Origin.OriginAccessIdentity.", cfr6});
-  rules.push_back({"CFR7", Level::kError, dist, "An S3 origin of the distribution does not use origin access control.",
-                   "Set Origins[].OriginAccessControlId: !GetAtt <OAC>.Id for S3 bucket origins.", cfr7});
+                   "Set S3Origin.OriginAccessIdentity.",
+                   cfr6});
+  rules.push_back({"CFR7", Level::kError, dist,
+                   "An S3 origin of the distribution does not use origin access control.",
+                   "Set Origins[].OriginAccessControlId: !GetAtt <OAC>.Id for S3 bucket origins.",
+                   cfr7});
   const std::vector<std::string> clb{"AWS::ElasticLoadBalancing::LoadBalancer"};
-  rules.push_back({"ELB1", Level::kError, clb, "A Classic Load Balancer is used for HTTP/HTTPS traffic.",
-                   "Use an Application Load Balancer (AWS::ElasticLoadBalancingV2::LoadBalancer).", elb1});
-  rules.push_back({"ELB2", Level::kError,
-                   {"AWS::ElasticLoadBalancing::LoadBalancer", "AWS::ElasticLoadBalancingV2::LoadBalancer"},
-                   "The load balancer has access logging disabled.",
-                   "ELBv2: LoadBalancerAttributes [{Key: access_logs.s3.enabled, Value: \"true\"}, access_logs.s3.bucket]; "
-                   "CLB: AccessLoggingPolicy.Enabled: true.",
-                   elb2});
-  rules.push_back({"ELB3", Level::kError, clb, "The Classic Load Balancer has connection draining disabled.",
+  rules.push_back(
+      {"ELB1", Level::kError, clb, "A Classic Load Balancer is used for HTTP/HTTPS traffic.",
+       "Use an Application Load Balancer (AWS::ElasticLoadBalancingV2::LoadBalancer).", elb1});
+  rules.push_back(
+      {"ELB2",
+       Level::kError,
+       {"AWS::ElasticLoadBalancing::LoadBalancer", "AWS::ElasticLoadBalancingV2::LoadBalancer"},
+       "The load balancer has access logging disabled.",
+       "ELBv2: LoadBalancerAttributes [{Key: access_logs.s3.enabled, Value: \"true\"}, "
+       "access_logs.s3.bucket]; "
+       "CLB: AccessLoggingPolicy.Enabled: true.",
+       elb2});
+  rules.push_back({"ELB3", Level::kError, clb,
+                   "The Classic Load Balancer has connection draining disabled.",
                    "Set ConnectionDrainingPolicy.Enabled: true.", elb3});
-  rules.push_back({"ELB4", Level::kError, clb,
-                   "The Classic Load Balancer is not cross-zone across at least two availability zones.",
-                   "Set CrossZone: true and at least two Subnets or AvailabilityZones.", elb4});
-  rules.push_back({"ELB5", Level::kError, clb, "A Classic Load Balancer listener is not secure end to end.",
-                   "Use the same secure protocol (SSL/HTTPS) for InstanceProtocol as for Protocol.", elb5});
+  rules.push_back(
+      {"ELB4", Level::kError, clb,
+       "The Classic Load Balancer is not cross-zone across at least two availability zones.",
+       "Set CrossZone: true and at least two Subnets or AvailabilityZones.", elb4});
+  rules.push_back(
+      {"ELB5", Level::kError, clb, "A Classic Load Balancer listener is not secure end to end.",
+       "Use the same secure protocol (SSL/HTTPS) for InstanceProtocol as for Protocol.", elb5});
 }
 
 }  // namespace sluice::scan::aws

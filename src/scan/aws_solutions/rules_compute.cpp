@@ -16,8 +16,9 @@ struct LatestRuntime {
   const char* latest;
 };
 constexpr LatestRuntime kLatestRuntimes[] = {
-    {"nodejs", "nodejs24.x"}, {"python", "python3.15"},       {"java", "java25"}, {"dotnet", "dotnet10"},
-    {"dotnetcore", "dotnetcore3.1"}, {"go", "go1.x"}, {"ruby", "ruby4.0"},
+    {"nodejs", "nodejs24.x"}, {"python", "python3.15"},        {"java", "java25"},
+    {"dotnet", "dotnet10"},   {"dotnetcore", "dotnetcore3.1"}, {"go", "go1.x"},
+    {"ruby", "ruby4.0"},
 };
 
 Outcome l1(const RuleContext& ctx, const Resource& res) {
@@ -30,7 +31,8 @@ Outcome l1(const RuleContext& ctx, const Resource& res) {
   std::string family = r.substr(0, n);
   if (family == "provided") return Outcome::na();
   for (const LatestRuntime& l : kLatestRuntimes) {
-    if (family == l.family) return Outcome::when(r != l.latest, "Runtime " + r + " is not the latest (" + l.latest + ")");
+    if (family == l.family)
+      return Outcome::when(r != l.latest, "Runtime " + r + " is not the latest (" + l.latest + ")");
   }
   throw UnknownValue{"unknown runtime family '" + family + "'"};
 }
@@ -39,8 +41,10 @@ Outcome ecs2(const RuleContext& ctx, const Resource& res) {
   for (const CfnNode* c : ctx.list(ctx.prop(res, "ContainerDefinitions"))) {
     if (ctx.r(c, "Environment")) {
       const CfnNode* name = ctx.r(c, "Name");
-      return Outcome::fail("container " + (name && name->is_scalar() ? cfn::scalar_to_string(*name) : std::string("?")) +
-                           " sets Environment variables");
+      return Outcome::fail(
+          "container " +
+          (name && name->is_scalar() ? cfn::scalar_to_string(*name) : std::string("?")) +
+          " sets Environment variables");
     }
   }
   return Outcome::ok();
@@ -52,14 +56,16 @@ Outcome ecs4(const RuleContext& ctx, const Resource& res) {
   for (const CfnNode* s : ctx.list(settings)) {
     Prim name = ctx.p(ctx.r(s, "Name"));
     Prim value = ctx.p(ctx.r(s, "Value"));
-    if (name.eq("containerInsights") && (value.eq("enabled") || value.eq("enhanced"))) return Outcome::ok();
+    if (name.eq("containerInsights") && (value.eq("enabled") || value.eq("enhanced")))
+      return Outcome::ok();
   }
   return Outcome::fail("ClusterSettings does not enable containerInsights");
 }
 
 Outcome ecs7(const RuleContext& ctx, const Resource& res) {
   for (const CfnNode* c : ctx.list(ctx.prop(res, "ContainerDefinitions"))) {
-    if (!ctx.r(c, "LogConfiguration.LogDriver")) return Outcome::fail("a container has no LogConfiguration.LogDriver");
+    if (!ctx.r(c, "LogConfiguration.LogDriver"))
+      return Outcome::fail("a container has no LogConfiguration.LogDriver");
   }
   return Outcome::ok();
 }
@@ -96,13 +102,15 @@ Outcome eks2(const RuleContext& ctx, const Resource& res) {
   }
   std::vector<std::string> findings;
   for (const char* log : {"api", "audit", "authenticator", "controllerManager", "scheduler"}) {
-    if (std::find(enabled.begin(), enabled.end(), log) == enabled.end()) findings.push_back(std::string("LogExport::") + log);
+    if (std::find(enabled.begin(), enabled.end(), log) == enabled.end())
+      findings.push_back(std::string("LogExport::") + log);
   }
   return Outcome::granular(findings);
 }
 
 Outcome ecr1(const RuleContext& ctx, const Resource& res) {
-  const CfnNode* policy = ctx.prop(res, res.type == "AWS::ECR::Repository" ? "RepositoryPolicyText" : "PolicyText");
+  const CfnNode* policy =
+      ctx.prop(res, res.type == "AWS::ECR::Repository" ? "RepositoryPolicyText" : "PolicyText");
   if (!policy || !ctx.r(policy, "Statement")) return Outcome::ok();
   for (const CfnNode* st : policy_statements(ctx, policy)) {
     if (statement_effect(ctx, st) == "Allow" && principal_json_has_star(ctx, st)) {
@@ -114,15 +122,17 @@ Outcome ecr1(const RuleContext& ctx, const Resource& res) {
 
 Outcome as1(const RuleContext& ctx, const Resource& res) {
   Prim c = ctx.pp(res, "Cooldown");
-  return Outcome::when(c.present && std::atoi(c.str().c_str()) == 0 && !c.str().empty() &&
-                           (std::isdigit(static_cast<unsigned char>(c.str()[0])) || c.str()[0] == '-'),
-                       "Cooldown is 0");
+  return Outcome::when(
+      c.present && std::atoi(c.str().c_str()) == 0 && !c.str().empty() &&
+          (std::isdigit(static_cast<unsigned char>(c.str()[0])) || c.str()[0] == '-'),
+      "Cooldown is 0");
 }
 
 Outcome as2(const RuleContext& ctx, const Resource& res) {
   Prim type = ctx.pp(res, "HealthCheckType");
   Prim grace = ctx.pp(res, "HealthCheckGracePeriod");
-  return Outcome::when(type.eq("ELB") && grace.absent(), "HealthCheckType is ELB without HealthCheckGracePeriod");
+  return Outcome::when(type.eq("ELB") && grace.absent(),
+                       "HealthCheckType is ELB without HealthCheckGracePeriod");
 }
 
 Outcome as3(const RuleContext& ctx, const Resource& res) {
@@ -135,8 +145,9 @@ Outcome as3(const RuleContext& ctx, const Resource& res) {
       if (t->is_string()) seen.push_back(t->text);
     }
   }
-  for (const char* want : {"autoscaling:EC2_INSTANCE_LAUNCH", "autoscaling:EC2_INSTANCE_LAUNCH_ERROR",
-                           "autoscaling:EC2_INSTANCE_TERMINATE", "autoscaling:EC2_INSTANCE_TERMINATE_ERROR"}) {
+  for (const char* want :
+       {"autoscaling:EC2_INSTANCE_LAUNCH", "autoscaling:EC2_INSTANCE_LAUNCH_ERROR",
+        "autoscaling:EC2_INSTANCE_TERMINATE", "autoscaling:EC2_INSTANCE_TERMINATE_ERROR"}) {
     if (std::find(seen.begin(), seen.end(), want) == seen.end()) {
       return Outcome::fail(std::string("no notification for ") + want);
     }
@@ -147,34 +158,58 @@ Outcome as3(const RuleContext& ctx, const Resource& res) {
 }  // namespace
 
 void add_compute_rules(std::vector<RuleDef>& rules) {
-  rules.push_back({"L1", Level::kError, {"AWS::Lambda::Function"},
-                   "The Lambda function does not use the latest runtime of its language.",
-                   "Set Runtime to the latest version of the family (e.g. nodejs24.x, python3.15, java25).", l1});
-  rules.push_back({"ECS2", Level::kError, {"AWS::ECS::TaskDefinition"},
-                   "The ECS task definition passes plain environment variables to a container.",
-                   "Move values to ContainerDefinitions[].Secrets (Secrets Manager or SSM parameters).", ecs2});
-  rules.push_back({"ECS4", Level::kError, {"AWS::ECS::Cluster"}, "The ECS cluster has CloudWatch Container Insights off.",
-                   "Set ClusterSettings: [{Name: containerInsights, Value: enabled}].", ecs4});
-  rules.push_back({"ECS7", Level::kError, {"AWS::ECS::TaskDefinition"},
+  rules.push_back(
+      {"L1",
+       Level::kError,
+       {"AWS::Lambda::Function"},
+       "The Lambda function does not use the latest runtime of its language.",
+       "Set Runtime to the latest version of the family (e.g. nodejs24.x, python3.15, java25).",
+       l1});
+  rules.push_back(
+      {"ECS2",
+       Level::kError,
+       {"AWS::ECS::TaskDefinition"},
+       "The ECS task definition passes plain environment variables to a container.",
+       "Move values to ContainerDefinitions[].Secrets (Secrets Manager or SSM parameters).",
+       ecs2});
+  rules.push_back({"ECS4",
+                   Level::kError,
+                   {"AWS::ECS::Cluster"},
+                   "The ECS cluster has CloudWatch Container Insights off.",
+                   "Set ClusterSettings: [{Name: containerInsights, Value: enabled}].",
+                   ecs4});
+  rules.push_back({"ECS7",
+                   Level::kError,
+                   {"AWS::ECS::TaskDefinition"},
                    "A container of the ECS task definition does not send its logs anywhere.",
-                   "Set ContainerDefinitions[].LogConfiguration.LogDriver (e.g. awslogs).", ecs7});
+                   "Set ContainerDefinitions[].LogConfiguration.LogDriver (e.g. awslogs).",
+                   ecs7});
   const std::vector<std::string> eks{"AWS::EKS::Cluster", "Custom::AWSCDK-EKS-Cluster"};
-  rules.push_back({"EKS1", Level::kError, eks, "The EKS cluster API endpoint is publicly accessible.",
-                   "Set ResourcesVpcConfig.EndpointPublicAccess: false (CDK: endpointAccess: PRIVATE).", eks1});
-  rules.push_back({"EKS2", Level::kError, eks, "The EKS cluster does not send all control-plane logs to CloudWatch.",
-                   "Enable Logging.ClusterLogging.EnabledTypes for api, audit, authenticator, controllerManager and "
+  rules.push_back(
+      {"EKS1", Level::kError, eks, "The EKS cluster API endpoint is publicly accessible.",
+       "Set ResourcesVpcConfig.EndpointPublicAccess: false (CDK: endpointAccess: PRIVATE).", eks1});
+  rules.push_back({"EKS2", Level::kError, eks,
+                   "The EKS cluster does not send all control-plane logs to CloudWatch.",
+                   "Enable Logging.ClusterLogging.EnabledTypes for api, audit, authenticator, "
+                   "controllerManager and "
                    "scheduler.",
                    eks2, true});
-  rules.push_back({"ECR1", Level::kError, {"AWS::ECR::Repository", "AWS::ECR::RegistryPolicy"},
+  rules.push_back({"ECR1",
+                   Level::kError,
+                   {"AWS::ECR::Repository", "AWS::ECR::RegistryPolicy"},
                    "The ECR repository or registry policy allows access from any principal.",
-                   "Name specific account or role ARNs in the policy's Principal instead of '*'.", ecr1});
+                   "Name specific account or role ARNs in the policy's Principal instead of '*'.",
+                   ecr1});
   const std::vector<std::string> asg{"AWS::AutoScaling::AutoScalingGroup"};
   rules.push_back({"AS1", Level::kError, asg, "The Auto Scaling group has a cooldown of 0.",
                    "Set Cooldown to a positive number of seconds (e.g. \"300\").", as1});
-  rules.push_back({"AS2", Level::kError, asg, "The Auto Scaling group uses ELB health checks without a grace period.",
+  rules.push_back({"AS2", Level::kError, asg,
+                   "The Auto Scaling group uses ELB health checks without a grace period.",
                    "Set HealthCheckGracePeriod (seconds) when HealthCheckType is ELB.", as2});
-  rules.push_back({"AS3", Level::kError, asg, "The Auto Scaling group does not notify on all scaling events.",
-                   "Add NotificationConfigurations with the four EC2_INSTANCE_LAUNCH/TERMINATE(_ERROR) types.", as3});
+  rules.push_back(
+      {"AS3", Level::kError, asg, "The Auto Scaling group does not notify on all scaling events.",
+       "Add NotificationConfigurations with the four EC2_INSTANCE_LAUNCH/TERMINATE(_ERROR) types.",
+       as3});
 }
 
 }  // namespace sluice::scan::aws

@@ -19,8 +19,9 @@ Outcome ec23(const RuleContext& ctx, const Resource& res) {
     if (entry->is_intrinsic()) continue;  // an opaque element has no CIDR to read
     if (open_cidr(ctx, entry)) {
       const CfnNode* port = ctx.r(entry, "FromPort");
-      return Outcome::fail("SecurityGroupIngress allows 0.0.0.0/0 or ::/0" +
-                           (port && port->is_scalar() ? " on port " + cfn::scalar_to_string(*port) : std::string()));
+      return Outcome::fail(
+          "SecurityGroupIngress allows 0.0.0.0/0 or ::/0" +
+          (port && port->is_scalar() ? " on port " + cfn::scalar_to_string(*port) : std::string()));
     }
   }
   return Outcome::ok();
@@ -56,9 +57,9 @@ const Resource* linked_launch_template(const RuleContext& ctx, const Resource& r
   auto id_link = ctx.link(ctx.prop(res, "LaunchTemplate.LaunchTemplateId"));
   for (const Resource* lt : templates) {
     const CfnNode* own = ctx.prop(*lt, "LaunchTemplateName");
-    bool names_equal = (!name && !own) ||
-                       (name && own && name->is_scalar() && own->is_scalar() &&
-                        cfn::scalar_to_string(*name) == cfn::scalar_to_string(*own));
+    bool names_equal =
+        (!name && !own) || (name && own && name->is_scalar() && own->is_scalar() &&
+                            cfn::scalar_to_string(*name) == cfn::scalar_to_string(*own));
     bool id_equal = id && id->is_string() && id->text == lt->logical_id;
     // sluice also follows {"Ref": LaunchTemplate}, which cdk-nag only matches by accident.
     if (names_equal || id_equal || (id_link && *id_link == lt->logical_id)) return lt;
@@ -72,11 +73,13 @@ Outcome ec26(const RuleContext& ctx, const Resource& res) {
   }
   if (res.type == "AWS::AutoScaling::LaunchConfiguration") {
     const CfnNode* mappings = ctx.prop(res, "BlockDeviceMappings");
-    if (!mappings) return Outcome::fail("BlockDeviceMappings is not set, so the root volume is unencrypted");
+    if (!mappings)
+      return Outcome::fail("BlockDeviceMappings is not set, so the root volume is unencrypted");
     for (const CfnNode* m : ctx.list(mappings)) {
       const CfnNode* ebs = ctx.r(m, "Ebs");
       if (!ebs) throw UnknownValue{"block device mapping without Ebs"};
-      if (!ctx.p(ctx.r(ebs, "Encrypted")).is_true()) return Outcome::fail("a block device is not encrypted");
+      if (!ctx.p(ctx.r(ebs, "Encrypted")).is_true())
+        return Outcome::fail("a block device is not encrypted");
     }
     return Outcome::ok();
   }
@@ -84,16 +87,18 @@ Outcome ec26(const RuleContext& ctx, const Resource& res) {
   if (res.type == "AWS::AutoScaling::AutoScalingGroup") {
     if (!lt) return Outcome::na();
     DiskState s = mapping_state(ctx, ctx.prop(*lt, "LaunchTemplateData.BlockDeviceMappings"));
-    return Outcome::when(s != DiskState::kEncrypted, "launch template " + lt->logical_id + " has unencrypted volumes");
+    return Outcome::when(s != DiskState::kEncrypted,
+                         "launch template " + lt->logical_id + " has unencrypted volumes");
   }
   DiskState own = mapping_state(ctx, ctx.prop(res, "BlockDeviceMappings"));
   if (lt) {
     DiskState t = mapping_state(ctx, ctx.prop(*lt, "LaunchTemplateData.BlockDeviceMappings"));
-    bool bad = (own == DiskState::kAbsent && t == DiskState::kAbsent) || own == DiskState::kUnencrypted ||
-               t == DiskState::kUnencrypted;
+    bool bad = (own == DiskState::kAbsent && t == DiskState::kAbsent) ||
+               own == DiskState::kUnencrypted || t == DiskState::kUnencrypted;
     return Outcome::when(bad, "EBS volumes are not all encrypted");
   }
-  return Outcome::when(own != DiskState::kEncrypted, "BlockDeviceMappings do not all set Ebs.Encrypted: true");
+  return Outcome::when(own != DiskState::kEncrypted,
+                       "BlockDeviceMappings do not all set Ebs.Encrypted: true");
 }
 
 Outcome ec27(const RuleContext& ctx, const Resource& res) {
@@ -112,16 +117,20 @@ Outcome ec28(const RuleContext& ctx, const Resource& res) {
 }
 
 Outcome ec29(const RuleContext& ctx, const Resource& res) {
-  return Outcome::when(!ctx.pp(res, "DisableApiTermination").is_true(), "DisableApiTermination is not true");
+  return Outcome::when(!ctx.pp(res, "DisableApiTermination").is_true(),
+                       "DisableApiTermination is not true");
 }
 
-Outcome vpc3(const RuleContext&, const Resource&) { return Outcome::fail("the template defines a network ACL"); }
+Outcome vpc3(const RuleContext&, const Resource&) {
+  return Outcome::fail("the template defines a network ACL");
+}
 
 Outcome vpc7(const RuleContext& ctx, const Resource& res) {
   for (const Resource* fl : ctx.tmpl().of_type("AWS::EC2::FlowLog")) {
     const CfnNode* type = ctx.prop(*fl, "ResourceType");
     auto id = ctx.link(ctx.prop(*fl, "ResourceId"));
-    if (type && type->is_string() && type->text == "VPC" && id && *id == res.logical_id) return Outcome::ok();
+    if (type && type->is_string() && type->text == "VPC" && id && *id == res.logical_id)
+      return Outcome::ok();
   }
   return Outcome::fail("no AWS::EC2::FlowLog references this VPC");
 }
@@ -129,29 +138,51 @@ Outcome vpc7(const RuleContext& ctx, const Resource& res) {
 }  // namespace
 
 void add_ec2_rules(std::vector<RuleDef>& rules) {
-  rules.push_back({"EC23", Level::kError, {"AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress"},
+  rules.push_back({"EC23",
+                   Level::kError,
+                   {"AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress"},
                    "The security group allows inbound traffic from 0.0.0.0/0 or ::/0.",
-                   "Restrict CidrIp/CidrIpv6 of the ingress rule to known address ranges (or use a source security "
+                   "Restrict CidrIp/CidrIpv6 of the ingress rule to known address ranges (or use a "
+                   "source security "
                    "group).",
                    ec23});
-  rules.push_back({"EC26", Level::kError,
-                   {"AWS::EC2::Volume", "AWS::EC2::Instance", "AWS::AutoScaling::LaunchConfiguration",
-                    "AWS::AutoScaling::AutoScalingGroup"},
+  rules.push_back({"EC26",
+                   Level::kError,
+                   {"AWS::EC2::Volume", "AWS::EC2::Instance",
+                    "AWS::AutoScaling::LaunchConfiguration", "AWS::AutoScaling::AutoScalingGroup"},
                    "EBS volumes are not encrypted.",
-                   "Set Encrypted: true on the volume (BlockDeviceMappings[].Ebs.Encrypted: true).", ec26});
-  rules.push_back({"EC27", Level::kError, {"AWS::EC2::SecurityGroup"},
+                   "Set Encrypted: true on the volume (BlockDeviceMappings[].Ebs.Encrypted: true).",
+                   ec26});
+  rules.push_back({"EC27",
+                   Level::kError,
+                   {"AWS::EC2::SecurityGroup"},
                    "The security group has no meaningful description.",
-                   "Set GroupDescription to a sentence saying what the group is for.", ec27});
-  rules.push_back({"EC28", Level::kError, {"AWS::EC2::Instance", "AWS::AutoScaling::LaunchConfiguration"},
+                   "Set GroupDescription to a sentence saying what the group is for.",
+                   ec27});
+  rules.push_back({"EC28",
+                   Level::kError,
+                   {"AWS::EC2::Instance", "AWS::AutoScaling::LaunchConfiguration"},
                    "Detailed monitoring is disabled for the instance.",
-                   "Set Monitoring: true (InstanceMonitoring: true on launch configurations).", ec28});
-  rules.push_back({"EC29", Level::kError, {"AWS::EC2::Instance"},
-                   "The instance has no termination protection.", "Set DisableApiTermination: true.", ec29});
-  rules.push_back({"VPC3", Level::kWarning, {"AWS::EC2::NetworkAcl", "AWS::EC2::NetworkAclEntry"},
+                   "Set Monitoring: true (InstanceMonitoring: true on launch configurations).",
+                   ec28});
+  rules.push_back({"EC29",
+                   Level::kError,
+                   {"AWS::EC2::Instance"},
+                   "The instance has no termination protection.",
+                   "Set DisableApiTermination: true.",
+                   ec29});
+  rules.push_back({"VPC3",
+                   Level::kWarning,
+                   {"AWS::EC2::NetworkAcl", "AWS::EC2::NetworkAclEntry"},
                    "A network ACL is used; security groups are usually easier to reason about.",
-                   "Prefer security groups; suppress with a reason when the NACL is intended.", vpc3});
-  rules.push_back({"VPC7", Level::kError, {"AWS::EC2::VPC"}, "The VPC has no flow log.",
-                   "Add an AWS::EC2::FlowLog with ResourceType: VPC and ResourceId: !Ref <Vpc>.", vpc7});
+                   "Prefer security groups; suppress with a reason when the NACL is intended.",
+                   vpc3});
+  rules.push_back({"VPC7",
+                   Level::kError,
+                   {"AWS::EC2::VPC"},
+                   "The VPC has no flow log.",
+                   "Add an AWS::EC2::FlowLog with ResourceType: VPC and ResourceId: !Ref <Vpc>.",
+                   vpc7});
 }
 
 }  // namespace sluice::scan::aws

@@ -22,7 +22,8 @@ Outcome iam4(const RuleContext& ctx, const Resource& res) {
   return Outcome::granular(std::move(findings));
 }
 
-void wildcard_findings(const RuleContext& ctx, const CfnNode* document, std::vector<std::string>& findings) {
+void wildcard_findings(const RuleContext& ctx, const CfnNode* document,
+                       std::vector<std::string>& findings) {
   if (!document) throw UnknownValue{"PolicyDocument is missing"};
   const CfnNode* doc = ctx.resolve_strict(document);
   if (!doc) return;
@@ -40,8 +41,9 @@ void wildcard_findings(const RuleContext& ctx, const CfnNode* document, std::vec
     }
     const CfnNode* resources = ctx.raw(st, "Resource");
     if (!resources) continue;
-    std::vector<const CfnNode*> items =
-        resources->is_array() ? std::vector<const CfnNode*>{} : std::vector<const CfnNode*>{resources};
+    std::vector<const CfnNode*> items = resources->is_array()
+                                            ? std::vector<const CfnNode*>{}
+                                            : std::vector<const CfnNode*>{resources};
     if (resources->is_array()) {
       for (const CfnNode& item : resources->items) items.push_back(&item);
     }
@@ -70,16 +72,24 @@ Outcome iam5(const RuleContext& ctx, const Resource& res) {
 }  // namespace
 
 void add_iam_rules(std::vector<RuleDef>& rules) {
-  rules.push_back({"IAM4", Level::kError, {"AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"},
+  rules.push_back({"IAM4",
+                   Level::kError,
+                   {"AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"},
                    "The IAM principal uses an AWS managed policy.",
-                   "Replace the managed policy ARN in ManagedPolicyArns with a customer managed policy scoped to "
+                   "Replace the managed policy ARN in ManagedPolicyArns with a customer managed "
+                   "policy scoped to "
                    "the needed actions.",
-                   iam4, true});
-  rules.push_back({"IAM5", Level::kError,
-                   {"AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::Policy",
-                    "AWS::IAM::ManagedPolicy"},
-                   "The IAM policy grants wildcard permissions.",
-                   "List the exact actions and resource ARNs in the policy statement instead of '*'.", iam5, true});
+                   iam4,
+                   true});
+  rules.push_back(
+      {"IAM5",
+       Level::kError,
+       {"AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::Policy",
+        "AWS::IAM::ManagedPolicy"},
+       "The IAM policy grants wildcard permissions.",
+       "List the exact actions and resource ARNs in the policy statement instead of '*'.",
+       iam5,
+       true});
 }
 
 }  // namespace sluice::scan::aws

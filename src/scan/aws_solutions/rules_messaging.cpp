@@ -9,24 +9,30 @@ namespace sluice::scan::aws {
 namespace {
 
 Outcome ddb3(const RuleContext& ctx, const Resource& res) {
-  if (!ctx.prop(res, "PointInTimeRecoverySpecification")) return Outcome::fail("PointInTimeRecoverySpecification is not set");
-  return Outcome::when(ctx.pp(res, "PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled").falsy(),
-                       "PointInTimeRecoveryEnabled is not true");
+  if (!ctx.prop(res, "PointInTimeRecoverySpecification"))
+    return Outcome::fail("PointInTimeRecoverySpecification is not set");
+  return Outcome::when(
+      ctx.pp(res, "PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled").falsy(),
+      "PointInTimeRecoveryEnabled is not true");
 }
 
 Outcome ddb4(const RuleContext& ctx, const Resource& res) {
   if (!ctx.prop(res, "SSESpecification")) return Outcome::fail("SSESpecification is not set");
-  return Outcome::when(ctx.pp(res, "SSESpecification.SSEEnabled").falsy(), "SSEEnabled is not true");
+  return Outcome::when(ctx.pp(res, "SSESpecification.SSEEnabled").falsy(),
+                       "SSEEnabled is not true");
 }
 
 Outcome sqs2(const RuleContext& ctx, const Resource& res) {
   const CfnNode* key = ctx.prop(res, "KmsMasterKeyId");
   const CfnNode* managed = ctx.prop(res, "SqsManagedSseEnabled");
-  bool managed_off = managed && ((managed->is_bool() && !managed->boolean) || (managed->is_string() && managed->text == "false"));
-  return Outcome::when(!key && managed_off, "SqsManagedSseEnabled is false and no KmsMasterKeyId is set");
+  bool managed_off = managed && ((managed->is_bool() && !managed->boolean) ||
+                                 (managed->is_string() && managed->text == "false"));
+  return Outcome::when(!key && managed_off,
+                       "SqsManagedSseEnabled is false and no KmsMasterKeyId is set");
 }
 
-bool dlq_target_matches(const std::string& target, const Resource& queue, const CfnNode* queue_name) {
+bool dlq_target_matches(const std::string& target, const Resource& queue,
+                        const CfnNode* queue_name) {
   if (contains_token(target, queue.logical_id)) return true;
   if (!queue_name || !queue_name->is_string()) return false;
   std::string needle = ":" + queue_name->text;
@@ -66,12 +72,14 @@ Outcome sqs3(const RuleContext& ctx, const Resource& res) {
 }
 
 // A policy resource's list (Queues/Topics) refers to the resource.
-bool policy_refers_to(const RuleContext& ctx, const CfnNode* list, const Resource& res, const CfnNode* name) {
+bool policy_refers_to(const RuleContext& ctx, const CfnNode* list, const Resource& res,
+                      const CfnNode* name) {
   for (const CfnNode* item : ctx.list(list)) {
     auto id = ctx.link(item);
     if (id && *id == res.logical_id) return true;
     if (name && name->is_string()) {
-      if (!item->is_string() && !id) throw UnknownValue{"policy target is an intrinsic that cannot be compared"};
+      if (!item->is_string() && !id)
+        throw UnknownValue{"policy target is an intrinsic that cannot be compared"};
       std::string s = item->is_string() ? item->text : *id;
       if (s.ends_with(name->text)) return true;
     }
@@ -99,18 +107,21 @@ Outcome sns3(const RuleContext& ctx, const Resource& res) {
       if (is_ssl_only_deny(ctx, st, {"sns:publish"})) return Outcome::ok();
     }
   }
-  return Outcome::fail("no topic policy denies sns:Publish without SSL and the topic is not KMS-encrypted");
+  return Outcome::fail(
+      "no topic policy denies sns:Publish without SSL and the topic is not KMS-encrypted");
 }
 
 Outcome kms5(const RuleContext& ctx, const Resource& res) {
   const CfnNode* spec = ctx.prop(res, "KeySpec");
   if (spec && !(spec->is_string() && spec->text == "SYMMETRIC_DEFAULT")) return Outcome::ok();
-  return Outcome::when(!ctx.pp(res, "EnableKeyRotation").is_true(), "EnableKeyRotation is not true");
+  return Outcome::when(!ctx.pp(res, "EnableKeyRotation").is_true(),
+                       "EnableKeyRotation is not true");
 }
 
 Outcome smg4(const RuleContext& ctx, const Resource& res) {
   auto schedules = ctx.tmpl().of_type("AWS::SecretsManager::RotationSchedule");
-  if (schedules.empty()) return Outcome::fail("no AWS::SecretsManager::RotationSchedule rotates this secret");
+  if (schedules.empty())
+    return Outcome::fail("no AWS::SecretsManager::RotationSchedule rotates this secret");
   std::vector<std::string> ids{res.logical_id};
   for (const Resource* att : ctx.tmpl().of_type("AWS::SecretsManager::SecretTargetAttachment")) {
     auto id = ctx.link(ctx.prop(*att, "SecretId"));
@@ -121,36 +132,68 @@ Outcome smg4(const RuleContext& ctx, const Resource& res) {
     if (!id || std::find(ids.begin(), ids.end(), *id) == ids.end()) continue;
     if (!ctx.prop(*s, "HostedRotationLambda") && !ctx.prop(*s, "RotationLambdaARN")) continue;
     const CfnNode* rules = ctx.prop(*s, "RotationRules");
-    if (rules && (ctx.r(rules, "AutomaticallyAfterDays") || ctx.r(rules, "ScheduleExpression"))) return Outcome::ok();
+    if (rules && (ctx.r(rules, "AutomaticallyAfterDays") || ctx.r(rules, "ScheduleExpression")))
+      return Outcome::ok();
   }
-  return Outcome::fail("no rotation schedule with a rotation function and rules targets this secret");
+  return Outcome::fail(
+      "no rotation schedule with a rotation function and rules targets this secret");
 }
 
 }  // namespace
 
 void add_messaging_rules(std::vector<RuleDef>& rules) {
-  rules.push_back({"DDB3", Level::kWarning, {"AWS::DynamoDB::Table"},
+  rules.push_back({"DDB3",
+                   Level::kWarning,
+                   {"AWS::DynamoDB::Table"},
                    "The DynamoDB table does not have point-in-time recovery enabled.",
-                   "Set PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled: true.", ddb3});
-  rules.push_back({"DDB4", Level::kError, {"AWS::DAX::Cluster"}, "The DAX cluster does not encrypt data at rest.",
-                   "Set SSESpecification.SSEEnabled: true.", ddb4});
-  rules.push_back({"SQS2", Level::kError, {"AWS::SQS::Queue"}, "The SQS queue has server-side encryption turned off.",
-                   "Remove SqsManagedSseEnabled: false or set KmsMasterKeyId.", sqs2});
-  rules.push_back({"SQS3", Level::kError, {"AWS::SQS::Queue"},
+                   "Set PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled: true.",
+                   ddb3});
+  rules.push_back({"DDB4",
+                   Level::kError,
+                   {"AWS::DAX::Cluster"},
+                   "The DAX cluster does not encrypt data at rest.",
+                   "Set SSESpecification.SSEEnabled: true.",
+                   ddb4});
+  rules.push_back({"SQS2",
+                   Level::kError,
+                   {"AWS::SQS::Queue"},
+                   "The SQS queue has server-side encryption turned off.",
+                   "Remove SqsManagedSseEnabled: false or set KmsMasterKeyId.",
+                   sqs2});
+  rules.push_back({"SQS3",
+                   Level::kError,
+                   {"AWS::SQS::Queue"},
                    "The SQS queue neither has a dead-letter queue nor is one.",
-                   "Set RedrivePolicy {deadLetterTargetArn: <DLQ ARN>, maxReceiveCount: N}.", sqs3});
-  rules.push_back({"SQS4", Level::kError, {"AWS::SQS::Queue"}, "The SQS queue does not require requests to use SSL.",
-                   "Add a queue policy statement: Effect Deny, Principal *, Action sqs:*, Condition Bool "
-                   "aws:SecureTransport false (CDK: enforceSSL: true).",
-                   sqs4});
-  rules.push_back({"SNS3", Level::kError, {"AWS::SNS::Topic"}, "The SNS topic does not require publishers to use SSL.",
-                   "Add a topic policy statement: Effect Deny, Principal *, Action sns:Publish, Condition Bool "
-                   "aws:SecureTransport false (CDK: enforceSSL: true), or set KmsMasterKeyId.",
-                   sns3});
-  rules.push_back({"KMS5", Level::kError, {"AWS::KMS::Key"}, "The symmetric KMS key does not rotate automatically.",
-                   "Set EnableKeyRotation: true.", kms5});
-  rules.push_back({"SMG4", Level::kError, {"AWS::SecretsManager::Secret"}, "The secret is not rotated automatically.",
-                   "Add an AWS::SecretsManager::RotationSchedule with SecretId: !Ref <Secret>, a rotation function and "
+                   "Set RedrivePolicy {deadLetterTargetArn: <DLQ ARN>, maxReceiveCount: N}.",
+                   sqs3});
+  rules.push_back(
+      {"SQS4",
+       Level::kError,
+       {"AWS::SQS::Queue"},
+       "The SQS queue does not require requests to use SSL.",
+       "Add a queue policy statement: Effect Deny, Principal *, Action sqs:*, Condition Bool "
+       "aws:SecureTransport false (CDK: enforceSSL: true).",
+       sqs4});
+  rules.push_back(
+      {"SNS3",
+       Level::kError,
+       {"AWS::SNS::Topic"},
+       "The SNS topic does not require publishers to use SSL.",
+       "Add a topic policy statement: Effect Deny, Principal *, Action sns:Publish, Condition Bool "
+       "aws:SecureTransport false (CDK: enforceSSL: true), or set KmsMasterKeyId.",
+       sns3});
+  rules.push_back({"KMS5",
+                   Level::kError,
+                   {"AWS::KMS::Key"},
+                   "The symmetric KMS key does not rotate automatically.",
+                   "Set EnableKeyRotation: true.",
+                   kms5});
+  rules.push_back({"SMG4",
+                   Level::kError,
+                   {"AWS::SecretsManager::Secret"},
+                   "The secret is not rotated automatically.",
+                   "Add an AWS::SecretsManager::RotationSchedule with SecretId: !Ref <Secret>, a "
+                   "rotation function and "
                    "RotationRules.AutomaticallyAfterDays.",
                    smg4});
 }

@@ -38,12 +38,15 @@ Outcome s1(const RuleContext& ctx, const Resource& res) {
 Outcome s2(const RuleContext& ctx, const Resource& res) {
   const CfnNode* block = ctx.prop(res, "PublicAccessBlockConfiguration");
   if (!block) return Outcome::ok();  // AWS blocks public access on new buckets by default
-  const char* flags[] = {"BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"};
+  const char* flags[] = {"BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls",
+                         "RestrictPublicBuckets"};
   std::string missing;
   for (const char* f : flags) {
-    if (!ctx.p(ctx.r(block, f)).is_true()) missing += (missing.empty() ? "" : ", ") + std::string(f);
+    if (!ctx.p(ctx.r(block, f)).is_true())
+      missing += (missing.empty() ? "" : ", ") + std::string(f);
   }
-  return Outcome::when(!missing.empty(), "PublicAccessBlockConfiguration does not set " + missing + " to true");
+  return Outcome::when(!missing.empty(),
+                       "PublicAccessBlockConfiguration does not set " + missing + " to true");
 }
 
 // The bucket policies of the template whose Bucket (L mode) is this bucket's logical ID
@@ -65,7 +68,8 @@ std::vector<const Resource*> policies_of(const RuleContext& ctx, const Resource&
   const CfnNode* name = ctx.prop(bucket, "BucketName");
   std::vector<const Resource*> out;
   for (size_t i = 0; i < policies.size(); ++i) {
-    if (targets[i] == bucket.logical_id || (name && name->is_string() && targets[i] == name->text)) {
+    if (targets[i] == bucket.logical_id ||
+        (name && name->is_string() && targets[i] == name->text)) {
       out.push_back(policies[i]);
     }
   }
@@ -86,7 +90,8 @@ Outcome s5(const RuleContext& ctx, const Resource& res) {
       }
       const CfnNode* aws = ctx.r(principal, "AWS");
       const CfnNode* canonical = ctx.r(principal, "CanonicalUser");
-      bool oai = (aws && cfn::to_compact_json(*aws).find("CloudFront Origin Access Identity") != std::string::npos) ||
+      bool oai = (aws && cfn::to_compact_json(*aws).find("CloudFront Origin Access Identity") !=
+                             std::string::npos) ||
                  (canonical && !(canonical->is_scalar() && ctx.p(canonical).falsy()));
       if (!oai) continue;
       for (const CfnNode* a : ctx.as_list_or_single(ctx.r(st, "Action"))) {
@@ -99,12 +104,13 @@ Outcome s5(const RuleContext& ctx, const Resource& res) {
     }
     if (!failed && oai_ok) return Outcome::ok();
   }
-  return Outcome::fail("website bucket is not served through a CloudFront origin access identity policy");
+  return Outcome::fail(
+      "website bucket is not served through a CloudFront origin access identity policy");
 }
 
 // Resource list covers the bucket ARN and its objects (reference S10 step 5).
-bool covers_bucket_and_objects(const RuleContext& ctx, const CfnNode* resources, const std::string& id,
-                               const std::string& name) {
+bool covers_bucket_and_objects(const RuleContext& ctx, const CfnNode* resources,
+                               const std::string& id, const std::string& name) {
   const CfnNode* list = ctx.resolve(resources);
   if (!list || !list->is_array()) return false;
   bool bucket = false, objects = false;
@@ -119,7 +125,8 @@ bool covers_bucket_and_objects(const RuleContext& ctx, const CfnNode* resources,
         while ((pos = text.find(key, pos)) != std::string::npos) {
           size_t after = pos + key.size();
           unsigned char c = after < text.size() ? static_cast<unsigned char>(text[after]) : ' ';
-          if (!(std::isalnum(c) || c == '_' || c == '-') && text.find("/*", after) != std::string::npos) {
+          if (!(std::isalnum(c) || c == '_' || c == '-') &&
+              text.find("/*", after) != std::string::npos) {
             objects = true;
           }
           ++pos;
@@ -130,7 +137,8 @@ bool covers_bucket_and_objects(const RuleContext& ctx, const CfnNode* resources,
   return bucket && objects;
 }
 
-bool ssl_enforcing(const RuleContext& ctx, const Resource& policy, const std::string& id, const std::string& name) {
+bool ssl_enforcing(const RuleContext& ctx, const Resource& policy, const std::string& id,
+                   const std::string& name) {
   for (const CfnNode* st : policy_statements(ctx, ctx.prop(policy, "PolicyDocument"))) {
     if (is_ssl_only_deny(ctx, st, {"*", "s3:*"}) &&
         covers_bucket_and_objects(ctx, ctx.r(st, "Resource"), id, name)) {
@@ -146,7 +154,8 @@ Outcome s10(const RuleContext& ctx, const Resource& res) {
     const CfnNode* raw = ctx.prop(res, "Bucket");
     std::string name = raw && raw->is_string() ? raw->text : "";
     return Outcome::when(!ssl_enforcing(ctx, res, id, name),
-                         "policy has no Deny statement for aws:SecureTransport=false covering the bucket and its objects");
+                         "policy has no Deny statement for aws:SecureTransport=false covering the "
+                         "bucket and its objects");
   }
   const CfnNode* name_node = ctx.prop(res, "BucketName");
   std::string name = name_node && name_node->is_string() ? name_node->text : "";
@@ -162,20 +171,27 @@ void add_s3_rules(std::vector<RuleDef>& rules) {
   const std::vector<std::string> bucket{"AWS::S3::Bucket"};
   rules.push_back({"S1", Level::kError, bucket, "The S3 bucket has server access logging disabled.",
                    "Set LoggingConfiguration.DestinationBucketName to a log bucket.", s1});
-  rules.push_back({"S2", Level::kError, bucket,
-                   "The S3 bucket does not block public access at the bucket level.",
-                   "Set all four PublicAccessBlockConfiguration flags (BlockPublicAcls, BlockPublicPolicy, "
-                   "IgnorePublicAcls, RestrictPublicBuckets) to true, or omit the block.",
-                   s2});
-  rules.push_back({"S5", Level::kError, bucket,
-                   "The static-website bucket is not restricted to a CloudFront origin access identity.",
-                   "Serve the site through CloudFront with an OAI and a bucket policy allowing only s3:GetObject to it.",
-                   s5});
-  rules.push_back({"S10", Level::kError, {"AWS::S3::Bucket", "AWS::S3::BucketPolicy"},
-                   "The S3 bucket or bucket policy does not require requests to use SSL.",
-                   "Add a bucket policy statement: Effect Deny, Principal *, Action s3:*, Resource [bucket ARN, "
-                   "bucket ARN/*], Condition Bool aws:SecureTransport false (CDK: enforceSSL: true).",
-                   s10});
+  rules.push_back(
+      {"S2", Level::kError, bucket,
+       "The S3 bucket does not block public access at the bucket level.",
+       "Set all four PublicAccessBlockConfiguration flags (BlockPublicAcls, BlockPublicPolicy, "
+       "IgnorePublicAcls, RestrictPublicBuckets) to true, or omit the block.",
+       s2});
+  rules.push_back(
+      {"S5", Level::kError, bucket,
+       "The static-website bucket is not restricted to a CloudFront origin access identity.",
+       "Serve the site through CloudFront with an OAI and a bucket policy allowing only "
+       "s3:GetObject to it.",
+       s5});
+  rules.push_back(
+      {"S10",
+       Level::kError,
+       {"AWS::S3::Bucket", "AWS::S3::BucketPolicy"},
+       "The S3 bucket or bucket policy does not require requests to use SSL.",
+       "Add a bucket policy statement: Effect Deny, Principal *, Action s3:*, Resource [bucket "
+       "ARN, "
+       "bucket ARN/*], Condition Bool aws:SecureTransport false (CDK: enforceSSL: true).",
+       s10});
 }
 
 }  // namespace sluice::scan::aws

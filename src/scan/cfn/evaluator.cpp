@@ -10,7 +10,9 @@ namespace {
 // (A uses B uses A) into "unknown" instead of a stack overflow.
 constexpr int kMaxEvalDepth = 64;
 
-bool is_scalar_known(const EvalResult& r) { return r.known() && r.value.is_scalar(); }
+bool is_scalar_known(const EvalResult& r) {
+  return r.known() && r.value.is_scalar();
+}
 
 std::vector<std::string> split(std::string_view text, std::string_view delim) {
   std::vector<std::string> out;
@@ -50,7 +52,8 @@ Result<ParameterValues> load_parameter_file(const std::string& path) {
     if (!f) return Error{"cannot read parameters file", SourcePos{path, 0, 0}};
     char buf[65536];
     size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0 && text.size() < (1u << 24)) text.append(buf, n);
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0 && text.size() < (1u << 24))
+      text.append(buf, n);
     std::fclose(f);
   }
   auto parsed = parse_json(text);
@@ -83,7 +86,8 @@ Result<ParameterValues> load_parameter_file(const std::string& path) {
       values[key->as_string()] = to_text(*val);
     }
   } else {
-    return Error{"parameters file must be a JSON object {\"Name\": \"value\"}", SourcePos{path, 1, 1}};
+    return Error{"parameters file must be a JSON object {\"Name\": \"value\"}",
+                 SourcePos{path, 1, 1}};
   }
   return values;
 }
@@ -91,11 +95,14 @@ Result<ParameterValues> load_parameter_file(const std::string& path) {
 Evaluator::Evaluator(const Template& tmpl, const ParameterValues& values)
     : tmpl_(tmpl), values_(values) {}
 
-EvalResult Evaluator::eval(const CfnNode* node) const { return eval_at(node, 0); }
+EvalResult Evaluator::eval(const CfnNode* node) const {
+  return eval_at(node, 0);
+}
 
 EvalResult Evaluator::eval_at(const CfnNode* node, int depth) const {
   if (!node) return EvalResult::make_absent();
-  if (depth > kMaxEvalDepth) return EvalResult::make_unknown("intrinsic functions nested too deeply");
+  if (depth > kMaxEvalDepth)
+    return EvalResult::make_unknown("intrinsic functions nested too deeply");
   if (node->is_intrinsic()) return eval_intrinsic(*node, depth);
   if (node->is_array()) {
     CfnNode out = CfnNode::make_array();
@@ -127,14 +134,18 @@ EvalResult Evaluator::ref(std::string_view name) const {
     // The partition and URL suffix are the commercial ones unless --parameters says
     // otherwise; account, region and stack identity stay unknown.
     if (name == "AWS::Partition") return EvalResult::make_known(CfnNode::make_string("aws"));
-    if (name == "AWS::URLSuffix") return EvalResult::make_known(CfnNode::make_string("amazonaws.com"));
-    return EvalResult::make_unknown("pseudo parameter " + std::string(name) + " is only known at deploy time");
+    if (name == "AWS::URLSuffix")
+      return EvalResult::make_known(CfnNode::make_string("amazonaws.com"));
+    return EvalResult::make_unknown("pseudo parameter " + std::string(name) +
+                                    " is only known at deploy time");
   }
   const CfnNode* params = tmpl_.root->get("Parameters");
   const CfnNode* decl = params ? params->get(name) : nullptr;
   if (decl) {
     const CfnNode* def = decl->get("Default");
-    if (!def) return EvalResult::make_unknown("parameter " + std::string(name) + " has no default and no value");
+    if (!def)
+      return EvalResult::make_unknown("parameter " + std::string(name) +
+                                      " has no default and no value");
     const CfnNode* type = decl->get("Type");
     if (type && type->is_string() && def->is_string() &&
         (type->text.starts_with("List<") || type->text == "CommaDelimitedList")) {
@@ -185,7 +196,8 @@ EvalResult Evaluator::sub(const CfnNode& arg, int depth) const {
     } else {
       v = ref(name);
     }
-    if (!is_scalar_known(v)) return v.unknown() ? v : EvalResult::make_unknown("Fn::Sub variable " + name);
+    if (!is_scalar_known(v))
+      return v.unknown() ? v : EvalResult::make_unknown("Fn::Sub variable " + name);
     out += scalar_to_string(v.value);
   }
   CfnNode r = CfnNode::make_string(out, arg.line, arg.column);
@@ -213,7 +225,8 @@ EvalResult Evaluator::eval_intrinsic(const CfnNode& node, int depth) const {
       return EvalResult::make_unknown("malformed Fn::Join");
     }
     EvalResult list = eval_at(&arg.items[1], depth + 1);
-    if (!list.known() || !list.value.is_array()) return EvalResult::make_unknown("Fn::Join of an unknown list");
+    if (!list.known() || !list.value.is_array())
+      return EvalResult::make_unknown("Fn::Join of an unknown list");
     std::string out;
     for (size_t i = 0; i < list.value.items.size(); ++i) {
       const CfnNode& item = list.value.items[i];
@@ -224,13 +237,15 @@ EvalResult Evaluator::eval_intrinsic(const CfnNode& node, int depth) const {
     return positioned(CfnNode::make_string(out));
   }
   if (fn == "Fn::Select") {
-    if (!arg.is_array() || arg.items.size() != 2) return EvalResult::make_unknown("malformed Fn::Select");
+    if (!arg.is_array() || arg.items.size() != 2)
+      return EvalResult::make_unknown("malformed Fn::Select");
     EvalResult index = eval_at(&arg.items[0], depth + 1);
     EvalResult list = eval_at(&arg.items[1], depth + 1);
     if (!is_scalar_known(index) || !list.known() || !list.value.is_array()) {
       return EvalResult::make_unknown("Fn::Select of unknown values");
     }
-    double i = index.value.is_number() ? index.value.number : std::atof(scalar_to_string(index.value).c_str());
+    double i = index.value.is_number() ? index.value.number
+                                       : std::atof(scalar_to_string(index.value).c_str());
     if (i < 0 || i >= static_cast<double>(list.value.items.size())) {
       return EvalResult::make_unknown("Fn::Select index out of range");
     }
@@ -245,7 +260,8 @@ EvalResult Evaluator::eval_intrinsic(const CfnNode& node, int depth) const {
     return positioned(string_list(split(scalar_to_string(s.value), arg.items[0].text)));
   }
   if (fn == "Fn::FindInMap") {
-    if (!arg.is_array() || arg.items.size() < 3) return EvalResult::make_unknown("malformed Fn::FindInMap");
+    if (!arg.is_array() || arg.items.size() < 3)
+      return EvalResult::make_unknown("malformed Fn::FindInMap");
     std::string keys[3];
     for (int k = 0; k < 3; ++k) {
       EvalResult r = eval_at(&arg.items[k], depth + 1);
@@ -267,7 +283,8 @@ EvalResult Evaluator::eval_intrinsic(const CfnNode& node, int depth) const {
     if (!c) return EvalResult::make_unknown("condition " + arg.items[0].text + " is undecidable");
     return eval_at(&arg.items[*c ? 1 : 2], depth + 1);
   }
-  if (fn == "Fn::Equals" || fn == "Fn::And" || fn == "Fn::Or" || fn == "Fn::Not" || fn == "Condition") {
+  if (fn == "Fn::Equals" || fn == "Fn::And" || fn == "Fn::Or" || fn == "Fn::Not" ||
+      fn == "Condition") {
     std::optional<bool> c = condition_at(node, depth);
     if (!c) return EvalResult::make_unknown("undecidable condition");
     return positioned(CfnNode::make_bool(*c));
@@ -275,7 +292,8 @@ EvalResult Evaluator::eval_intrinsic(const CfnNode& node, int depth) const {
   if (fn == "Fn::Base64") {
     EvalResult s = eval_at(&arg, depth + 1);
     if (!is_scalar_known(s)) return EvalResult::make_unknown("Fn::Base64 of an unknown string");
-    static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char* kAlphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::string in = scalar_to_string(s.value), out;
     for (size_t i = 0; i < in.size(); i += 3) {
       unsigned v = static_cast<unsigned char>(in[i]) << 16;
@@ -291,7 +309,9 @@ EvalResult Evaluator::eval_intrinsic(const CfnNode& node, int depth) const {
   return EvalResult::make_unknown(std::string(fn) + " is only known at deploy time");
 }
 
-std::optional<bool> Evaluator::condition(std::string_view name) const { return named_condition(name, 0); }
+std::optional<bool> Evaluator::condition(std::string_view name) const {
+  return named_condition(name, 0);
+}
 
 std::optional<bool> Evaluator::named_condition(std::string_view name, int depth) const {
   if (depth > kMaxEvalDepth) return std::nullopt;

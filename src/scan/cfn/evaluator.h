@@ -23,8 +23,8 @@ namespace sluice::scan::cfn {
 struct EvalResult {
   enum class State { kKnown, kUnknown, kAbsent };
   State state = State::kAbsent;
-  CfnNode value;         // valid when kKnown
-  std::string reason;    // why it is unknown ("Ref to parameter Env without a default")
+  CfnNode value;       // valid when kKnown
+  std::string reason;  // why it is unknown ("Ref to parameter Env without a default")
 
   bool known() const { return state == State::kKnown; }
   bool unknown() const { return state == State::kUnknown; }

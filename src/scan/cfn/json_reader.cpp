@@ -54,7 +54,8 @@ class Reader {
 
   bool value(CfnNode& n, int depth) {
     if (++nodes_ > limits_.max_nodes) return fail("template has too many nodes");
-    if (depth > limits_.max_depth) return fail("nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
+    if (depth > limits_.max_depth)
+      return fail("nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
     if (i_ >= s_.size()) return fail("unexpected end of file");
     mark(n);
     char c = s_[i_];
@@ -155,10 +156,14 @@ class Reader {
     for (int k = 0; k < 4; ++k) {
       char c = s_[i_++];
       out <<= 4;
-      if (c >= '0' && c <= '9') out |= c - '0';
-      else if (c >= 'a' && c <= 'f') out |= c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') out |= c - 'A' + 10;
-      else return fail("invalid \\u escape");
+      if (c >= '0' && c <= '9')
+        out |= c - '0';
+      else if (c >= 'a' && c <= 'f')
+        out |= c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F')
+        out |= c - 'A' + 10;
+      else
+        return fail("invalid \\u escape");
     }
     return true;
   }
@@ -167,7 +172,9 @@ class Reader {
     ++i_;  // opening quote
     while (true) {
       size_t run = i_;
-      while (i_ < s_.size() && s_[i_] != '"' && s_[i_] != '\\' && static_cast<unsigned char>(s_[i_]) >= 0x20) ++i_;
+      while (i_ < s_.size() && s_[i_] != '"' && s_[i_] != '\\' &&
+             static_cast<unsigned char>(s_[i_]) >= 0x20)
+        ++i_;
       out.append(s_.data() + run, i_ - run);
       if (i_ >= s_.size()) return fail("unterminated string");
       char c = s_[i_];
@@ -176,23 +183,42 @@ class Reader {
       if (++i_ >= s_.size()) return fail("unterminated string");
       char e = s_[i_++];
       switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           unsigned cp;
           if (!hex4(cp)) return false;
-          if (cp >= 0xD800 && cp <= 0xDBFF && i_ + 1 < s_.size() && s_[i_] == '\\' && s_[i_ + 1] == 'u') {
+          if (cp >= 0xD800 && cp <= 0xDBFF && i_ + 1 < s_.size() && s_[i_] == '\\' &&
+              s_[i_ + 1] == 'u') {
             i_ += 2;
             unsigned low;
             if (!hex4(low)) return false;
-            if (low >= 0xDC00 && low <= 0xDFFF) cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-            else cp = 0xFFFD;
+            if (low >= 0xDC00 && low <= 0xDFFF)
+              cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            else
+              cp = 0xFFFD;
           } else if (cp >= 0xD800 && cp <= 0xDFFF) {
             cp = 0xFFFD;  // lone surrogate
           }
@@ -242,11 +268,13 @@ class Reader {
 
 }  // namespace
 
-Result<CfnNode> read_json(std::string_view text, const std::string& file, const LoadLimits& limits) {
+Result<CfnNode> read_json(std::string_view text, const std::string& file,
+                          const LoadLimits& limits) {
   Reader reader(text, limits);
   CfnNode root;
   if (!reader.parse(root)) {
-    return Error{"malformed JSON: " + reader.error, SourcePos{file, reader.error_line, reader.error_col}};
+    return Error{"malformed JSON: " + reader.error,
+                 SourcePos{file, reader.error_line, reader.error_col}};
   }
   return root;
 }

@@ -23,7 +23,9 @@ const CfnNode* CfnNode::path(std::string_view dotted) const {
   return node;
 }
 
-bool CfnNode::is_intrinsic() const { return !intrinsic_name().empty(); }
+bool CfnNode::is_intrinsic() const {
+  return !intrinsic_name().empty();
+}
 
 std::string_view CfnNode::intrinsic_name() const {
   if (kind != Kind::kObject || keys.size() != 1) return {};
@@ -81,13 +83,27 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20) {
           static const char* hex = "0123456789abcdef";
@@ -104,10 +120,18 @@ void append_json_string(std::string& out, std::string_view s) {
 
 void write_json(std::string& out, const CfnNode& n) {
   switch (n.kind) {
-    case CfnNode::Kind::kNull: out += "null"; break;
-    case CfnNode::Kind::kBool: out += n.boolean ? "true" : "false"; break;
-    case CfnNode::Kind::kNumber: out += format_number(n.number); break;
-    case CfnNode::Kind::kString: append_json_string(out, n.text); break;
+    case CfnNode::Kind::kNull:
+      out += "null";
+      break;
+    case CfnNode::Kind::kBool:
+      out += n.boolean ? "true" : "false";
+      break;
+    case CfnNode::Kind::kNumber:
+      out += format_number(n.number);
+      break;
+    case CfnNode::Kind::kString:
+      append_json_string(out, n.text);
+      break;
     case CfnNode::Kind::kArray:
       out += '[';
       for (size_t i = 0; i < n.items.size(); ++i) {
@@ -139,11 +163,16 @@ std::string to_compact_json(const CfnNode& node) {
 
 std::string scalar_to_string(const CfnNode& node) {
   switch (node.kind) {
-    case CfnNode::Kind::kNull: return "";
-    case CfnNode::Kind::kBool: return node.boolean ? "true" : "false";
-    case CfnNode::Kind::kNumber: return format_number(node.number);
-    case CfnNode::Kind::kString: return node.text;
-    default: return to_compact_json(node);
+    case CfnNode::Kind::kNull:
+      return "";
+    case CfnNode::Kind::kBool:
+      return node.boolean ? "true" : "false";
+    case CfnNode::Kind::kNumber:
+      return format_number(node.number);
+    case CfnNode::Kind::kString:
+      return node.text;
+    default:
+      return to_compact_json(node);
   }
 }
 

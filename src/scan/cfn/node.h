@@ -18,10 +18,10 @@ struct CfnNode {
   Kind kind = Kind::kNull;
   bool boolean = false;
   double number = 0;
-  std::string text;                // string value; for numbers, the source spelling
-  std::vector<std::string> keys;   // objects: member names, parallel to `items`
-  std::vector<CfnNode> items;      // array elements, or object member values
-  int line = 0;                    // 1-based; 0 for synthesised nodes
+  std::string text;               // string value; for numbers, the source spelling
+  std::vector<std::string> keys;  // objects: member names, parallel to `items`
+  std::vector<CfnNode> items;     // array elements, or object member values
+  int line = 0;                   // 1-based; 0 for synthesised nodes
   int column = 0;
 
   bool is_null() const { return kind == Kind::kNull; }

@@ -15,12 +15,12 @@ namespace sluice::scan::cfn {
 
 struct Resource {
   std::string logical_id;
-  std::string type;                      // "AWS::S3::Bucket"
-  const CfnNode* node = nullptr;         // the resource's mapping
-  const CfnNode* properties = nullptr;   // nullptr when the resource has none
+  std::string type;                     // "AWS::S3::Bucket"
+  const CfnNode* node = nullptr;        // the resource's mapping
+  const CfnNode* properties = nullptr;  // nullptr when the resource has none
   const CfnNode* metadata = nullptr;
-  std::string cdk_path;                  // aws:cdk:path without the leading '/'
-  int line = 0;                          // line of the logical ID
+  std::string cdk_path;  // aws:cdk:path without the leading '/'
+  int line = 0;          // line of the logical ID
   int column = 0;
 };
 
@@ -29,7 +29,7 @@ struct Resource {
 struct Template {
   std::string file;
   std::shared_ptr<const CfnNode> root;
-  std::vector<Resource> resources;   // document order
+  std::vector<Resource> resources;  // document order
   long long bytes = 0;
 
   const Resource* find(std::string_view logical_id) const;
@@ -42,8 +42,8 @@ struct Template {
 
 struct LoadLimits {
   long long max_bytes = 50LL * 1024 * 1024;
-  int max_depth = 100;                   // nesting of mappings/sequences
-  long long max_nodes = 20'000'000;      // guards alias expansion ("billion laughs")
+  int max_depth = 100;               // nesting of mappings/sequences
+  long long max_nodes = 20'000'000;  // guards alias expansion ("billion laughs")
   size_t max_resources = 10'000;
 };
 

@@ -5,9 +5,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
-
 #include <optional>
+#include <sstream>
 
 #include "scan/cfn/json_reader.h"
 #include "scan/cfn/template.h"
@@ -89,7 +88,8 @@ class Converter {
     }
     CfnNode n = convert_untagged(y, depth);
     const std::string& tag = y.Tag();
-    if (!tag.empty() && tag[0] == '!' && tag.size() > 1) return expand_tag(tag.substr(1), std::move(n), y);
+    if (!tag.empty() && tag[0] == '!' && tag.size() > 1)
+      return expand_tag(tag.substr(1), std::move(n), y);
     return n;
   }
 
@@ -145,7 +145,8 @@ class Converter {
         n.kind = CfnNode::Kind::kNull;
         return;
       }
-      if (s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" || s == "FALSE") {
+      if (s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" ||
+          s == "FALSE") {
         n.kind = CfnNode::Kind::kBool;
         n.boolean = s[0] == 't' || s[0] == 'T';
         return;
@@ -164,10 +165,10 @@ class Converter {
 
   // Short-form intrinsic tags become the long form CloudFormation itself uses.
   CfnNode expand_tag(const std::string& name, CfnNode arg, const YAML::Node& y) {
-    static const char* kFunctions[] = {"GetAtt", "Sub", "Join", "If", "Select", "Split",
-                                       "FindInMap", "ImportValue", "Equals", "And", "Or",
-                                       "Not", "Base64", "Cidr", "GetAZs", "Transform",
-                                       "Length", "ToJsonString"};
+    static const char* kFunctions[] = {"GetAtt",    "Sub",       "Join",        "If",     "Select",
+                                       "Split",     "FindInMap", "ImportValue", "Equals", "And",
+                                       "Or",        "Not",       "Base64",      "Cidr",   "GetAZs",
+                                       "Transform", "Length",    "ToJsonString"};
     std::string key;
     if (name == "Ref" || name == "Condition") {
       key = name;
@@ -176,7 +177,8 @@ class Converter {
         if (name == f) key = std::string("Fn::") + f;
       }
     }
-    if (key.empty()) fail(y, "unknown YAML tag !" + name + " (expected a CloudFormation intrinsic)");
+    if (key.empty())
+      fail(y, "unknown YAML tag !" + name + " (expected a CloudFormation intrinsic)");
     if (key == "Fn::GetAtt" && arg.is_string()) {
       // `!GetAtt Res.Attr.Sub` means ["Res", "Attr.Sub"].
       size_t dot = arg.text.find('.');
@@ -251,7 +253,8 @@ Result<CfnNode> parse_document(std::string_view text, const std::string& file,
     return Error{f.message, SourcePos{file, f.line, f.column}};
   } catch (const YAML::Exception& e) {
     if (json_error) return *json_error;
-    return Error{"malformed template: " + e.msg, SourcePos{file, e.mark.line + 1, e.mark.column + 1}};
+    return Error{"malformed template: " + e.msg,
+                 SourcePos{file, e.mark.line + 1, e.mark.column + 1}};
   } catch (const std::exception& e) {
     if (json_error) return *json_error;
     return Error{std::string("cannot parse template: ") + e.what(), SourcePos{file, 0, 0}};

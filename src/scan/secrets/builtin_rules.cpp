@@ -23,26 +23,32 @@ const std::vector<RuleSpec> kSpecs = {
      .allow_regexes = {R"re(EXAMPLE$)re"}},
     {.id = "aws-secret-access-key",
      .description = "AWS secret access key assigned to an aws...secret variable",
-     .remediation = "Deactivate the key pair in IAM and rotate it; use IAM roles instead of static keys",
-     .regex = R"re((?i)aws[a-z0-9_.-]{0,20}(?:secret|sk)[a-z0-9_.-]{0,20}["']?[ \t]*(?::=|=>|=|:)[ \t]*["']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$))re",
+     .remediation =
+         "Deactivate the key pair in IAM and rotate it; use IAM roles instead of static keys",
+     .regex =
+         R"re((?i)aws[a-z0-9_.-]{0,20}(?:secret|sk)[a-z0-9_.-]{0,20}["']?[ \t]*(?::=|=>|=|:)[ \t]*["']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$))re",
      .entropy = 4.0,
      .keywords = {"aws"},
      .hit_filter = HitFilter::kAssignment,
      .allow_stopwords = {"example"}},
     {.id = "private-key",
      .description = "Private key in PEM or OpenSSH format (RSA, EC, DSA, OpenSSH, PGP, PKCS#8)",
-     .remediation = "Replace the key pair (reissue certificates, update authorized_keys) and keep keys out of the repository",
-     .regex = R"re(-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----[\s\S]{64,}?-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----)re",
+     .remediation = "Replace the key pair (reissue certificates, update authorized_keys) and keep "
+                    "keys out of the repository",
+     .regex =
+         R"re(-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----[\s\S]{64,}?-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----)re",
      .keywords = {"-----begin"},
      .multiline = true},
     {.id = "github-pat",
      .description = "GitHub classic personal access token (ghp_)",
-     .remediation = "Revoke it under GitHub Settings > Developer settings and use a fine-grained token from a secret store",
+     .remediation = "Revoke it under GitHub Settings > Developer settings and use a fine-grained "
+                    "token from a secret store",
      .regex = R"re(\b(ghp_[0-9a-zA-Z]{36})(?:[^0-9a-zA-Z]|$))re",
      .keywords = {"ghp_"}},
     {.id = "github-fine-grained-pat",
      .description = "GitHub fine-grained personal access token (github_pat_)",
-     .remediation = "Revoke it under GitHub Settings > Developer settings and store the replacement as a CI secret",
+     .remediation = "Revoke it under GitHub Settings > Developer settings and store the "
+                    "replacement as a CI secret",
      .regex = R"re(\b(github_pat_[0-9a-zA-Z_]{82})(?:[^0-9a-zA-Z_]|$))re",
      .keywords = {"github_pat_"}},
     {.id = "github-oauth",
@@ -52,7 +58,8 @@ const std::vector<RuleSpec> kSpecs = {
      .keywords = {"gho_"}},
     {.id = "github-app-token",
      .description = "GitHub App user-to-server or installation token (ghu_/ghs_)",
-     .remediation = "Revoke the token through the GitHub App and mint short-lived tokens at run time",
+     .remediation =
+         "Revoke the token through the GitHub App and mint short-lived tokens at run time",
      .regex = R"re(\b((?:ghu|ghs)_[0-9a-zA-Z]{36})(?:[^0-9a-zA-Z]|$))re",
      .keywords = {"ghu_", "ghs_"}},
     {.id = "github-refresh-token",
@@ -62,7 +69,8 @@ const std::vector<RuleSpec> kSpecs = {
      .keywords = {"ghr_"}},
     {.id = "gitlab-pat",
      .description = "GitLab personal access token (glpat-)",
-     .remediation = "Revoke it under GitLab User Settings > Access Tokens and store the new one as a CI/CD variable",
+     .remediation = "Revoke it under GitLab User Settings > Access Tokens and store the new one as "
+                    "a CI/CD variable",
      .regex = R"re(\b(glpat-[0-9a-zA-Z_-]{20,})(?:[^0-9a-zA-Z_-]|$))re",
      .keywords = {"glpat-"}},
     {.id = "gitlab-ptt",
@@ -77,7 +85,8 @@ const std::vector<RuleSpec> kSpecs = {
      .keywords = {"gr1348941"}},
     {.id = "slack-bot-token",
      .description = "Slack bot token (xoxb-)",
-     .remediation = "Regenerate the bot token in the Slack app settings and keep it in a secret store",
+     .remediation =
+         "Regenerate the bot token in the Slack app settings and keep it in a secret store",
      .regex = R"re(\b(xoxb-[0-9]{10,13}-[0-9]{10,13}[a-zA-Z0-9-]*))re",
      .keywords = {"xoxb-"}},
     {.id = "slack-user-token",
@@ -92,8 +101,10 @@ const std::vector<RuleSpec> kSpecs = {
      .keywords = {"xapp-"}},
     {.id = "slack-webhook",
      .description = "Slack incoming webhook URL",
-     .remediation = "Remove the webhook in the Slack app configuration and create a new one kept as a secret",
-     .regex = R"re((?:https?://)?hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{43,56})re",
+     .remediation =
+         "Remove the webhook in the Slack app configuration and create a new one kept as a secret",
+     .regex =
+         R"re((?:https?://)?hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{43,56})re",
      .keywords = {"hooks.slack.com"}},
     {.id = "stripe-secret-key",
      .description = "Stripe secret or restricted API key (sk_/rk_)",
@@ -102,7 +113,8 @@ const std::vector<RuleSpec> kSpecs = {
      .keywords = {"sk_test", "sk_live", "sk_prod", "rk_test", "rk_live", "rk_prod"}},
     {.id = "google-api-key",
      .description = "Google Cloud / Firebase API key (AIza)",
-     .remediation = "Delete or regenerate the key in the Google Cloud console and restrict the new key",
+     .remediation =
+         "Delete or regenerate the key in the Google Cloud console and restrict the new key",
      .regex = R"re(\b(AIza[0-9A-Za-z_-]{35})(?:[^0-9A-Za-z_-]|$))re",
      .keywords = {"aiza"}},
     {.id = "gcp-oauth-client-secret",
@@ -112,7 +124,8 @@ const std::vector<RuleSpec> kSpecs = {
      .keywords = {"gocspx-"}},
     {.id = "npm-token",
      .description = "npm access token (npm_)",
-     .remediation = "Revoke it with `npm token revoke` and use a granular token stored as a CI secret",
+     .remediation =
+         "Revoke it with `npm token revoke` and use a granular token stored as a CI secret",
      .regex = R"re((?i)\b(npm_[a-z0-9]{36})(?:[^a-z0-9]|$))re",
      .keywords = {"npm_"}},
     {.id = "pypi-token",
@@ -121,14 +134,17 @@ const std::vector<RuleSpec> kSpecs = {
      .regex = R"re((pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}))re",
      .keywords = {"pypi-ageichlwas5vcmc"}},
     {.id = "jwt",
-     .description = "JSON Web Token (header.payload.signature), often a long-lived session or API credential",
-     .remediation = "Invalidate the token (rotate the signing key if needed) and never commit issued tokens",
+     .description =
+         "JSON Web Token (header.payload.signature), often a long-lived session or API credential",
+     .remediation =
+         "Invalidate the token (rotate the signing key if needed) and never commit issued tokens",
      .regex = R"re(\b(eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}={0,2}))re",
      .keywords = {"eyj"}},
     {.id = "generic-secret",
      .description = "Password, secret, token or API key assigned a random-looking quoted value",
      .remediation = kRotate,
-     .regex = R"re((?i)(?:password|passwd|pwd|secret|token|api[_.-]?key|auth[_.-]?key|access[_.-]?key|credential)[a-z0-9_.-]*["']?[ \t]*(?::=|=>|=|:)[ \t]*["']([^"'\s]{8,})["'])re",
+     .regex =
+         R"re((?i)(?:password|passwd|pwd|secret|token|api[_.-]?key|auth[_.-]?key|access[_.-]?key|credential)[a-z0-9_.-]*["']?[ \t]*(?::=|=>|=|:)[ \t]*["']([^"'\s]{8,})["'])re",
      .secret_group = 1,
      .entropy = 3.5,
      .keywords = {"password", "passwd", "pwd", "secret", "token", "apikey", "api_key", "api-key",
@@ -139,13 +155,15 @@ const std::vector<RuleSpec> kSpecs = {
      // secrets nearly always mix in digits or symbols.
      .allow_regexes = {R"re(^[A-Za-z_.-]+$)re", R"re(^arn:)re", R"re(^[a-z][a-z0-9+.-]*://)re",
                        R"re(^[/~.])re", R"re(^\$)re"},
-     .allow_stopwords = {"example", "changeme", "placeholder", "dummy", "xxxxxx", "your_",
-                         "your-", "redacted", "****", "${", "{{", "$(", "%(", "<", "process.env",
+     .allow_stopwords = {"example", "changeme", "placeholder", "dummy", "xxxxxx", "your_", "your-",
+                         "redacted", "****", "${", "{{", "$(", "%(", "<", "process.env",
                          "os.environ"}},
     {.id = "dotenv-secret",
      .description = "Unquoted password/secret/token/key value in a .env file",
-     .remediation = "Remove the .env file from the repository (add it to .gitignore), rotate the values, and commit a .env.example with placeholders",
-     .regex = R"re((?im)^[ \t]*(?:export[ \t]+)?[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY)[A-Z0-9_]*[ \t]*=[ \t]*["']?([^\s"'#]{8,}))re",
+     .remediation = "Remove the .env file from the repository (add it to .gitignore), rotate the "
+                    "values, and commit a .env.example with placeholders",
+     .regex =
+         R"re((?im)^[ \t]*(?:export[ \t]+)?[A-Z0-9_]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY)[A-Z0-9_]*[ \t]*=[ \t]*["']?([^\s"'#]{8,}))re",
      .secret_group = 1,
      .entropy = 3.0,
      .keywords = {"password", "passwd", "secret", "token", "apikey", "api_key", "private_key",
@@ -164,7 +182,8 @@ const std::vector<RuleSpec> kSpecs = {
     {.id = "heroku-api-key",
      .description = "Heroku API key (UUID assigned to a heroku variable)",
      .remediation = "Regenerate the API key in the Heroku account settings",
-     .regex = R"re((?i)heroku[a-z0-9_.-]{0,20}["']?[ \t]*(?::=|=>|=|:)[ \t]*["']?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b)re",
+     .regex =
+         R"re((?i)heroku[a-z0-9_.-]{0,20}["']?[ \t]*(?::=|=>|=|:)[ \t]*["']?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b)re",
      .keywords = {"heroku"},
      .hit_filter = HitFilter::kAssignment},
     {.id = "sendgrid-api-token",
@@ -178,7 +197,8 @@ const std::vector<RuleSpec> kSpecs = {
      .regex = R"re(\b([0-9a-f]{32}-us[0-9]{1,2})\b)re",
      .keywords = {"-us"}},
     {.id = "shopify-token",
-     .description = "Shopify access token, custom-app token or shared secret (shpat_/shpca_/shppa_/shpss_)",
+     .description =
+         "Shopify access token, custom-app token or shared secret (shpat_/shpca_/shppa_/shpss_)",
      .remediation = "Rotate the token or secret in the Shopify partner dashboard or admin",
      .regex = R"re(\b(shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})\b)re",
      .keywords = {"shpat_", "shpca_", "shppa_", "shpss_"}},
@@ -189,8 +209,10 @@ const std::vector<RuleSpec> kSpecs = {
      .keywords = {"dop_v1_", "doo_v1_"}},
     {.id = "openai-api-key",
      .description = "OpenAI API key (sk-...T3BlbkFJ...)",
-     .remediation = "Revoke the key in the OpenAI dashboard and use a project-scoped key from a secret store",
-     .regex = R"re(\b(sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{20,74}T3BlbkFJ[A-Za-z0-9_-]{20,74})(?:[^0-9A-Za-z_-]|$))re",
+     .remediation =
+         "Revoke the key in the OpenAI dashboard and use a project-scoped key from a secret store",
+     .regex =
+         R"re(\b(sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{20,74}T3BlbkFJ[A-Za-z0-9_-]{20,74})(?:[^0-9A-Za-z_-]|$))re",
      .keywords = {"t3blbkfj"}},
     {.id = "anthropic-api-key",
      .description = "Anthropic API key (sk-ant-api03-/sk-ant-admin01-)",
@@ -240,7 +262,9 @@ Result<std::unique_ptr<RE2>> must(const char* id, const std::string& pattern) {
 
 }  // namespace
 
-const std::vector<RuleSpec>& builtin_rule_specs() { return kSpecs; }
+const std::vector<RuleSpec>& builtin_rule_specs() {
+  return kSpecs;
+}
 
 Result<SecretRule> compile_rule_spec(const RuleSpec& spec) {
   SecretRule rule;

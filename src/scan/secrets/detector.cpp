@@ -43,8 +43,8 @@ bool allowlist_allows(const Allowlist& allow, std::string_view path, std::string
   // Cheapest criteria first; OR stops at the first that holds, AND at the first that fails.
   const bool want = !allow.condition_and;
   if (!allow.commits.empty()) {
-    const bool hit = !commit.empty() &&
-                     std::find(allow.commits.begin(), allow.commits.end(), commit) != allow.commits.end();
+    const bool hit = !commit.empty() && std::find(allow.commits.begin(), allow.commits.end(),
+                                                  commit) != allow.commits.end();
     if (hit == want) return want;
   }
   if (!allow.stopwords.empty()) {
@@ -88,7 +88,9 @@ bool passes_hit_filter(HitFilter filter, std::string_view text, size_t pos) {
 
 }  // namespace
 
-bool is_generic_rule(std::string_view rule_id) { return rule_id.starts_with("generic"); }
+bool is_generic_rule(std::string_view rule_id) {
+  return rule_id.starts_with("generic");
+}
 
 Detector::Detector(RuleSet rules) : rules_(std::move(rules)) {
   std::unordered_map<std::string, size_t> index;
@@ -143,9 +145,8 @@ bool Detector::fragment_allowed(const Fragment& fragment) const {
   for (const auto& allow : rules_.global_allowlists) {
     if (allow.condition_and) continue;
     if (!allow.paths.empty() && any_partial_match(allow.paths, fragment.path)) return true;
-    if (!fragment.commit.empty() &&
-        std::find(allow.commits.begin(), allow.commits.end(), fragment.commit) !=
-            allow.commits.end()) {
+    if (!fragment.commit.empty() && std::find(allow.commits.begin(), allow.commits.end(),
+                                              fragment.commit) != allow.commits.end()) {
       return true;
     }
   }
@@ -305,8 +306,8 @@ void Detector::run_rule(size_t rule_index, const Fragment& fragment, size_t begi
         last_line + 1 < line_starts_.size() ? line_starts_[last_line + 1] - 1 : text.size();
     const std::string_view lines = text.substr(line_begin, line_end - line_begin);
     if (contains_allow_comment(lines)) continue;
-    if (finding_allowed(rule, fragment, secret_view,
-                        std::string_view(match.data(), match.size()), lines)) {
+    if (finding_allowed(rule, fragment, secret_view, std::string_view(match.data(), match.size()),
+                        lines)) {
       continue;
     }
 

@@ -17,7 +17,7 @@
 namespace sluice::scan::secrets {
 
 struct Fragment {
-  std::string_view path;    // repository-relative, '/'-separated: what path regexes see
+  std::string_view path;  // repository-relative, '/'-separated: what path regexes see
   std::string_view text;
   std::string_view commit;  // "" for working-tree files
   // Line number in the file of each line of `text` (added lines of a diff are not
@@ -50,21 +50,22 @@ class Detector {
   void detect(const Fragment& fragment, std::vector<SecretMatch>& out);
 
  private:
-  struct Window { size_t begin, end; };
+  struct Window {
+    size_t begin, end;
+  };
 
   void run_rule(size_t rule_index, const Fragment& fragment, size_t begin, size_t end,
                 std::vector<SecretMatch>& out);
   bool fragment_allowed(const Fragment& fragment) const;
-  bool finding_allowed(const SecretRule& rule, const Fragment& fragment,
-                       std::string_view secret, std::string_view match,
-                       std::string_view line) const;
+  bool finding_allowed(const SecretRule& rule, const Fragment& fragment, std::string_view secret,
+                       std::string_view match, std::string_view line) const;
   void index_lines(std::string_view text);
   size_t line_index(size_t offset) const;  // 0-based line of a byte offset
 
   RuleSet rules_;
-  std::vector<std::string> keywords_;                // deduplicated, lowercased
-  std::vector<std::vector<size_t>> keyword_rules_;   // keyword -> rules that list it
-  std::vector<size_t> unconditional_rules_;          // rules without keywords
+  std::vector<std::string> keywords_;               // deduplicated, lowercased
+  std::vector<std::vector<size_t>> keyword_rules_;  // keyword -> rules that list it
+  std::vector<size_t> unconditional_rules_;         // rules without keywords
   KeywordMatcher matcher_;
 
   // Scratch, reused across fragments.

@@ -36,7 +36,8 @@ struct Walker {
 
   void walk(const fs::path& dir, const std::string& relative, int depth) {
     if (depth > kMaxDepth) {
-      diagnostics.warning({dir.string(), 0, 0}, "directory nesting deeper than 64 levels, not scanned");
+      diagnostics.warning({dir.string(), 0, 0},
+                          "directory nesting deeper than 64 levels, not scanned");
       return;
     }
     std::error_code ec;
@@ -59,8 +60,9 @@ struct Walker {
       if (ec) break;
       entries.push_back(*it);
     }
-    std::sort(entries.begin(), entries.end(),
-              [](const auto& a, const auto& b) { return a.path().filename() < b.path().filename(); });
+    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+      return a.path().filename() < b.path().filename();
+    });
     for (const auto& entry : entries) {
       const std::string name = entry.path().filename().string();
       const std::string child = relative.empty() ? name : relative + "/" + name;
@@ -108,7 +110,8 @@ void walk_files(const std::string& path, const std::string& root, Diagnostics& d
     // directories above `path` (up to the root) apply too, as they would for git.
     std::string top = display_path(path, root);
     if (top == ".") top.clear();
-    const bool inside = top.empty() || !(top == ".." || top.starts_with("../") || top.starts_with("/"));
+    const bool inside =
+        top.empty() || !(top == ".." || top.starts_with("../") || top.starts_with("/"));
     if (!inside) {
       walker.walk(path, "", 0);
       return;
@@ -117,7 +120,8 @@ void walk_files(const std::string& path, const std::string& root, Diagnostics& d
     size_t start = 0;
     while (!top.empty()) {
       const fs::path gitignore = fs::path(root.empty() ? "." : root) / prefix / ".gitignore";
-      if (fs::is_regular_file(gitignore, ec) && fs::file_size(gitignore, ec) <= kMaxGitignoreBytes) {
+      if (fs::is_regular_file(gitignore, ec) &&
+          fs::file_size(gitignore, ec) <= kMaxGitignoreBytes) {
         std::ifstream in(gitignore, std::ios::binary);
         std::stringstream content;
         content << in.rdbuf();

@@ -22,13 +22,19 @@ std::string new_file_path(std::string_view header) {
       if (rest[i] == '\\' && i + 1 < rest.size()) {
         ++i;
         if (rest[i] >= '0' && rest[i] <= '7' && i + 2 < rest.size()) {
-          out.push_back(static_cast<char>((rest[i] - '0') * 64 + (rest[i + 1] - '0') * 8 + (rest[i + 2] - '0')));
+          out.push_back(static_cast<char>((rest[i] - '0') * 64 + (rest[i + 1] - '0') * 8 +
+                                          (rest[i + 2] - '0')));
           i += 2;
         } else {
           switch (rest[i]) {
-            case 'n': out.push_back('\n'); break;
-            case 't': out.push_back('\t'); break;
-            default: out.push_back(rest[i]);
+            case 'n':
+              out.push_back('\n');
+              break;
+            case 't':
+              out.push_back('\t');
+              break;
+            default:
+              out.push_back(rest[i]);
           }
         }
       } else {
@@ -114,7 +120,8 @@ void DiffParser::line(std::string_view line) {
     const std::string_view old_part = line.substr(minus + 1, plus - minus - 1);
     std::string_view new_part = line.substr(plus + 1);
     new_part = new_part.substr(0, new_part.find(' '));
-    if (!parse_range(old_part, old_start, old_count) || !parse_range(new_part, new_start, new_count)) {
+    if (!parse_range(old_part, old_start, old_count) ||
+        !parse_range(new_part, new_start, new_count)) {
       return;
     }
     removed_left_ = old_count;
@@ -144,8 +151,9 @@ int run_git(const std::string& dir, const std::vector<std::string>& args, DiffPa
     return -1;
   }
   const int err_fd = fileno(err_file);
-  std::vector<std::string> argv_storage = {"git", "-C", dir, "-c", "core.quotepath=off",
-                                           "-c", "diff.noprefix=false", "-c", "color.ui=never"};
+  std::vector<std::string> argv_storage = {
+      "git",           "-C", dir, "-c", "core.quotepath=off", "-c", "diff.noprefix=false", "-c",
+      "color.ui=never"};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_storage) argv.push_back(a.data());
@@ -215,11 +223,11 @@ Status read_added_lines(const GitDiffOptions& options,
   const std::string& rev = options.since_rev;
   if (rev.empty() || rev.front() == '-' ||
       rev.find_first_of(std::string_view(" \t\n\r\0", 5)) != std::string::npos) {
-    return Error{"--since needs a revision such as main, HEAD~3 or a commit hash, got '" + rev + "'",
-                 {}};
+    return Error{
+        "--since needs a revision such as main, HEAD~3 or a commit hash, got '" + rev + "'", {}};
   }
-  const std::vector<std::string> diff_flags = {"-p", "-U0", "--no-color", "--no-ext-diff",
-                                               "--no-textconv", "--no-renames", "--relative"};
+  const std::vector<std::string> diff_flags = {
+      "-p", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--relative"};
   std::vector<std::string> log_args = {"log"};
   log_args.insert(log_args.end(), diff_flags.begin(), diff_flags.end());
   log_args.insert(log_args.end(), {"--format=commit %H", "--end-of-options", rev + "..HEAD", "--"});

@@ -14,9 +14,9 @@
 namespace sluice::scan::secrets {
 
 struct AddedLines {
-  std::string commit;  // full hash; "" for uncommitted changes
-  std::string path;    // relative to the repository directory given, '/'-separated
-  std::string text;    // the added lines, each followed by '\n'
+  std::string commit;             // full hash; "" for uncommitted changes
+  std::string path;               // relative to the repository directory given, '/'-separated
+  std::string text;               // the added lines, each followed by '\n'
   std::vector<int> line_numbers;  // line in the new file of each added line
   bool truncated = false;         // more than max_bytes were added; `text` is incomplete
 };

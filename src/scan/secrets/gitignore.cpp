@@ -102,7 +102,8 @@ GitignoreFile::GitignoreFile(std::string base, std::string_view content) : base_
     std::string line(content.substr(start, end - start));
     start = end + 1;
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    while (!line.empty() && line.back() == ' ' && !(line.size() > 1 && line[line.size() - 2] == '\\')) {
+    while (!line.empty() && line.back() == ' ' &&
+           !(line.size() > 1 && line[line.size() - 2] == '\\')) {
       line.pop_back();
     }
     if (line.empty() || line[0] == '#') continue;
@@ -135,12 +136,13 @@ GitignoreFile::Verdict GitignoreFile::match(std::string_view path, bool is_dir) 
     relative = path.substr(base_.size() + 1);
   }
   const size_t slash = relative.rfind('/');
-  const std::string_view name = slash == std::string_view::npos ? relative : relative.substr(slash + 1);
+  const std::string_view name =
+      slash == std::string_view::npos ? relative : relative.substr(slash + 1);
   Verdict verdict = Verdict::kNoMatch;
   for (const auto& pattern : patterns_) {
     if (pattern.dir_only && !is_dir) continue;
-    const bool hit = pattern.anchored ? glob_match(pattern.glob, relative)
-                                      : glob_match(pattern.glob, name);
+    const bool hit =
+        pattern.anchored ? glob_match(pattern.glob, relative) : glob_match(pattern.glob, name);
     if (hit) verdict = pattern.negated ? Verdict::kIncluded : Verdict::kIgnored;
   }
   return verdict;

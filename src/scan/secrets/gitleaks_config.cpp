@@ -64,11 +64,11 @@ struct Loader {
                              const std::string& pattern, const SourcePos& where) {
     auto re = compile_pattern(pattern);
     if (re.ok()) return std::move(*re);
-    diagnostics.error(where,
-                      owner + ": " + std::string(key) + " is not a valid RE2 pattern: " +
-                          re.error().message,
-                      "RE2 runs in linear time and has no look-arounds or backreferences; "
-                      "rewrite the pattern without them (capture the context instead)");
+    diagnostics.error(
+        where,
+        owner + ": " + std::string(key) + " is not a valid RE2 pattern: " + re.error().message,
+        "RE2 runs in linear time and has no look-arounds or backreferences; "
+        "rewrite the pattern without them (capture the context instead)");
     return nullptr;
   }
 
@@ -157,8 +157,8 @@ struct Loader {
 
   std::optional<SecretRule> rule(const toml::table& table) {
     static const std::set<std::string, std::less<>> kKnown = {
-        "id", "description", "regex", "secretGroup", "entropy", "keywords", "path", "tags",
-        "allowlist", "allowlists", "remediation"};
+        "id",   "description", "regex",     "secretGroup", "entropy",    "keywords",
+        "path", "tags",        "allowlist", "allowlists",  "remediation"};
     SecretRule rule;
     rule.id = string_of(table, "id");
     if (rule.id.empty()) {
@@ -168,8 +168,8 @@ struct Loader {
     const std::string owner = "rule " + rule.id;
     for (const auto& [key, value] : table) {
       if (!kKnown.contains(key.str())) {
-        diagnostics.warning(pos(value), owner + ": unknown key '" + std::string(key.str()) +
-                                            "' ignored");
+        diagnostics.warning(pos(value),
+                            owner + ": unknown key '" + std::string(key.str()) + "' ignored");
       }
     }
     bool ok = true;
@@ -230,8 +230,7 @@ RuleSet parse(const std::string& text, const std::string& path, Diagnostics& dia
 RuleSet load(const std::string& path, Diagnostics& diagnostics, int depth) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    diagnostics.error({path, 0, 0}, "cannot read secrets config file",
-                      "check the --config path");
+    diagnostics.error({path, 0, 0}, "cannot read secrets config file", "check the --config path");
     return {};
   }
   std::string text;
@@ -262,8 +261,8 @@ RuleSet parse(const std::string& text, const std::string& path, Diagnostics& dia
   std::set<std::string> disabled;
   if (const toml::table* extend = root["extend"].as_table()) {
     for (auto& id : loader.strings_of(*extend, "disabledRules")) disabled.insert(id);
-    const bool use_default = extend->get("useDefault") &&
-                             extend->get("useDefault")->value<bool>().value_or(false);
+    const bool use_default =
+        extend->get("useDefault") && extend->get("useDefault")->value<bool>().value_or(false);
     const std::string base = loader.string_of(*extend, "path");
     if (use_default) set = builtin_rule_set();
     if (!base.empty()) {
@@ -271,7 +270,8 @@ RuleSet parse(const std::string& text, const std::string& path, Diagnostics& dia
         diagnostics.error(loader.pos(*extend), "[extend] nests too deeply (more than 3 files)");
       } else {
         std::filesystem::path base_path(base);
-        if (base_path.is_relative()) base_path = std::filesystem::path(path).parent_path() / base_path;
+        if (base_path.is_relative())
+          base_path = std::filesystem::path(path).parent_path() / base_path;
         RuleSet parent = load(base_path.string(), diagnostics, depth + 1);
         for (auto& r : parent.rules) set.rules.push_back(std::move(r));
         for (auto& a : parent.global_allowlists) set.global_allowlists.push_back(std::move(a));
@@ -329,8 +329,8 @@ RuleSet parse(const std::string& text, const std::string& path, Diagnostics& dia
         auto rule = std::find_if(set.rules.begin(), set.rules.end(),
                                  [&](const SecretRule& r) { return r.id == target; });
         if (rule == set.rules.end()) {
-          diagnostics.warning(loader.pos(*table), "[[allowlists]] targets unknown rule '" +
-                                                      target + "'");
+          diagnostics.warning(loader.pos(*table),
+                              "[[allowlists]] targets unknown rule '" + target + "'");
           continue;
         }
         Allowlist copy;

@@ -1,7 +1,7 @@
 #include "scan/secrets/ignore_file.h"
 
-#include <filesystem>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -10,8 +10,10 @@ namespace sluice::scan::secrets {
 void FingerprintIgnore::add(std::string_view line) {
   const size_t hash = line.find('#');
   if (hash != std::string_view::npos) line = line.substr(0, hash);
-  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.front()))) line.remove_prefix(1);
-  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.remove_suffix(1);
+  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.front())))
+    line.remove_prefix(1);
+  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back())))
+    line.remove_suffix(1);
   if (!line.empty()) entries_.emplace(line);
 }
 
@@ -31,7 +33,8 @@ void FingerprintIgnore::load(const std::string& path, Diagnostics& diagnostics) 
   while (std::getline(in, line)) add(line);
 }
 
-bool FingerprintIgnore::ignored(std::string_view fingerprint, std::string_view without_commit) const {
+bool FingerprintIgnore::ignored(std::string_view fingerprint,
+                                std::string_view without_commit) const {
   if (entries_.empty()) return false;
   return entries_.contains(std::string(fingerprint)) ||
          (!without_commit.empty() && entries_.contains(std::string(without_commit)));

@@ -70,7 +70,8 @@ KeywordMatcher::KeywordMatcher(const std::vector<std::string>& keywords) {
   jump_.resize(next_.size());
   for (size_t i = 0; i < next_.size(); ++i) {
     const auto target = static_cast<uint32_t>(next_[i]);
-    jump_[i] = (target * static_cast<uint32_t>(classes_)) << 1 | (outputs_[target].empty() ? 0u : 1u);
+    jump_[i] =
+        (target * static_cast<uint32_t>(classes_)) << 1 | (outputs_[target].empty() ? 0u : 1u);
   }
   if (jump_.size() * 2 <= 0xFFFF) jump16_.assign(jump_.begin(), jump_.end());
 }
@@ -93,7 +94,8 @@ void KeywordMatcher::scan(const Entry* jump, std::string_view text, std::vector<
     for (size_t i = 0; i < n; ++i) {
       const uint32_t entry = jump[offset + classes_of[bytes[i]]];
       offset = entry >> 1;
-      if (entry & 1) [[unlikely]] emit(offset, i + 1, hits);
+      if (entry & 1) [[unlikely]]
+        emit(offset, i + 1, hits);
     }
     return;
   }
@@ -140,7 +142,8 @@ void KeywordMatcher::scan(const Entry* jump, std::string_view text, std::vector<
   for (size_t i = kStreams * chunk; i < n; ++i) {  // the remainder belongs to the last stream
     const uint32_t entry = jump[state[kStreams - 1] + classes_of[bytes[i]]];
     state[kStreams - 1] = entry >> 1;
-    if (entry & 1) [[unlikely]] emit(state[kStreams - 1], i + 1, *out[kStreams - 1]);
+    if (entry & 1) [[unlikely]]
+      emit(state[kStreams - 1], i + 1, *out[kStreams - 1]);
   }
   for (size_t k = 1; k < kStreams; ++k) hits.insert(hits.end(), out[k]->begin(), out[k]->end());
 }
@@ -155,4 +158,3 @@ void KeywordMatcher::find_all(std::string_view text, std::vector<Hit>& hits) con
 }
 
 }  // namespace sluice::scan::secrets
-

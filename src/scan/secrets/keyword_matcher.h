@@ -30,7 +30,7 @@ class KeywordMatcher {
   // "other") so that the goto table stays small enough for L1 cache.
   uint8_t byte_class_[256] = {};
   int classes_ = 1;
-  std::vector<int32_t> next_;  // state * classes_ + class -> state (a full DFA)
+  std::vector<int32_t> next_;                   // state * classes_ + class -> state (a full DFA)
   std::vector<std::vector<uint32_t>> outputs_;  // keywords ending at each state
   std::vector<size_t> lengths_;
   size_t max_length_ = 0;

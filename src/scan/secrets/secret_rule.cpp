@@ -5,7 +5,10 @@ namespace sluice::scan::secrets {
 Result<std::unique_ptr<RE2>> compile_pattern(const std::string& pattern) {
   bool ascii = true;
   for (unsigned char c : pattern) {
-    if (c >= 0x80) { ascii = false; break; }
+    if (c >= 0x80) {
+      ascii = false;
+      break;
+    }
   }
   RE2::Options options;
   options.set_log_errors(false);

@@ -3,11 +3,11 @@
 // configs (gitleaks_config.h) both produce a RuleSet; the Detector runs one.
 #pragma once
 
+#include <re2/re2.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <re2/re2.h>
 
 #include "core/result.h"
 
@@ -47,11 +47,11 @@ struct SecretRule {
   std::string id;
   std::string description;
   std::string remediation;
-  std::unique_ptr<RE2> regex;       // null for path-only rules
-  int secret_group = 0;             // 0: the first non-empty capture group, else the match
-  double entropy = 0;               // 0: no threshold; else the secret's must exceed it
+  std::unique_ptr<RE2> regex;         // null for path-only rules
+  int secret_group = 0;               // 0: the first non-empty capture group, else the match
+  double entropy = 0;                 // 0: no threshold; else the secret's must exceed it
   std::vector<std::string> keywords;  // lowercased; empty: the rule runs on every fragment
-  std::unique_ptr<RE2> path;        // null: every file
+  std::unique_ptr<RE2> path;          // null: every file
   // A rule whose matches may span lines (a PEM block) runs over the whole fragment once
   // a keyword is seen; other rules run only over the lines that contain a keyword.
   bool multiline = false;

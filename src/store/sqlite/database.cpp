@@ -1,8 +1,7 @@
 #include "store/sqlite/database.h"
 
-#include <sqlite3.h>
-
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <thread>
@@ -51,7 +50,8 @@ Status Statement::bind(int index, int64_t value) {
 }
 
 Status Statement::bind(int index, std::string_view value) {
-  int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  int rc =
+      sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (rc != SQLITE_OK) return error(rc, fmt::format("bind #{}", index));
   return Status::Ok();
 }
@@ -79,21 +79,29 @@ void Statement::reset() {
   sqlite3_clear_bindings(stmt_);
 }
 
-int64_t Statement::column_int64(int column) const { return sqlite3_column_int64(stmt_, column); }
-int Statement::column_int(int column) const { return sqlite3_column_int(stmt_, column); }
-bool Statement::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+int64_t Statement::column_int64(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
+int Statement::column_int(int column) const {
+  return sqlite3_column_int(stmt_, column);
+}
+bool Statement::is_null(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
 
 std::string Statement::column_text(int column) const {
   const unsigned char* text = sqlite3_column_text(stmt_, column);
   if (text == nullptr) return "";
-  return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<size_t>(sqlite3_column_bytes(stmt_, column)));
 }
 
 // ---- Database -----------------------------------------------------------------------
 
 Result<std::unique_ptr<Database>> Database::open(const std::string& path, DatabaseOptions options) {
   sqlite3* db = nullptr;
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (options.create_if_missing ? SQLITE_OPEN_CREATE : 0);
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+              (options.create_if_missing ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
@@ -113,7 +121,8 @@ Database::~Database() {
 }
 
 Error Database::error(int code, std::string_view what) const {
-  return Error{fmt::format("sqlite: {} failed on {} ({}: {})", what, path_, sqlite3_errstr(code), sqlite3_errmsg(db_)),
+  return Error{fmt::format("sqlite: {} failed on {} ({}: {})", what, path_, sqlite3_errstr(code),
+                           sqlite3_errmsg(db_)),
                {}};
 }
 
@@ -130,11 +139,14 @@ Status Database::exec(std::string_view sql) {
 
 Result<Statement> Database::prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) {
     if (is_busy_code(rc)) busy_seen_ = true;
     sqlite3_finalize(stmt);
-    return Error{fmt::format("sqlite: prepare failed on {} ({}) in: {}", path_, sqlite3_errmsg(db_), sql), {}};
+    return Error{
+        fmt::format("sqlite: prepare failed on {} ({}) in: {}", path_, sqlite3_errmsg(db_), sql),
+        {}};
   }
   return Statement(stmt, std::string(sql), &busy_seen_);
 }
@@ -159,8 +171,12 @@ Result<int64_t> Database::query_int(std::string_view sql) {
   return stmt->column_int64(0);
 }
 
-int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
-int64_t Database::changes() const { return sqlite3_changes64(db_); }
+int64_t Database::last_insert_rowid() const {
+  return sqlite3_last_insert_rowid(db_);
+}
+int64_t Database::changes() const {
+  return sqlite3_changes64(db_);
+}
 
 Status Database::transaction(Mode mode, const std::function<Status()>& body) {
   using Clock = std::chrono::steady_clock;
@@ -181,12 +197,13 @@ Status Database::transaction(Mode mode, const std::function<Status()>& body) {
     bool busy = busy_seen_;
     if (sqlite3_get_autocommit(db_) == 0) {
       Status rolled_back = exec("ROLLBACK");
-      if (!rolled_back) return Error{status.error().message + "; then " + rolled_back.error().message, {}};
+      if (!rolled_back)
+        return Error{status.error().message + "; then " + rolled_back.error().message, {}};
     }
     if (!busy) return status;
     if (Clock::now() + backoff > deadline) {
-      return Error{fmt::format("database stayed locked for {} ms, giving up: {}", options_.retry_deadline.count(),
-                               status.error().message),
+      return Error{fmt::format("database stayed locked for {} ms, giving up: {}",
+                               options_.retry_deadline.count(), status.error().message),
                    {}};
     }
     ++busy_retries_;

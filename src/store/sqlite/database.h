@@ -93,7 +93,8 @@ class Statement {
 
 class Database {
  public:
-  static Result<std::unique_ptr<Database>> open(const std::string& path, DatabaseOptions options = {});
+  static Result<std::unique_ptr<Database>> open(const std::string& path,
+                                                DatabaseOptions options = {});
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;

@@ -119,7 +119,9 @@ const std::vector<Migration>& schema_migrations() {
   return kMigrations;
 }
 
-int latest_schema_version() { return schema_migrations().back().version; }
+int latest_schema_version() {
+  return schema_migrations().back().version;
+}
 
 Result<int> schema_version(Database& db) {
   Result<int64_t> version = db.query_int("PRAGMA user_version");
@@ -133,10 +135,11 @@ Status migrate(Database& db, int target) {
   Result<int> before = schema_version(db);
   if (!before) return before.error();
   if (*before > latest_schema_version()) {
-    return Error{fmt::format("database {} has schema version {}, newer than this sluice knows ({}); "
-                             "upgrade sluice to read it",
-                             db.path(), *before, latest_schema_version()),
-                 {}};
+    return Error{
+        fmt::format("database {} has schema version {}, newer than this sluice knows ({}); "
+                    "upgrade sluice to read it",
+                    db.path(), *before, latest_schema_version()),
+        {}};
   }
   if (*before >= target) return Status::Ok();
   for (const Migration& migration : schema_migrations()) {
@@ -146,10 +149,11 @@ Status migrate(Database& db, int target) {
       Result<int> current = schema_version(db);
       if (!current) return current.error();
       if (*current > latest_schema_version()) {
-        return Error{fmt::format("database {} has schema version {}, newer than this sluice knows ({}); "
-                                 "upgrade sluice to read it",
-                                 db.path(), *current, latest_schema_version()),
-                     {}};
+        return Error{
+            fmt::format("database {} has schema version {}, newer than this sluice knows ({}); "
+                        "upgrade sluice to read it",
+                        db.path(), *current, latest_schema_version()),
+            {}};
       }
       if (*current >= migration.version) return Status::Ok();
       Status applied = db.exec(migration.sql);

@@ -4,10 +4,10 @@
 
 #include <algorithm>
 
+#include "fake_secrets.h"
 #include "scan/secrets/builtin_rules.h"
 #include "scan/secrets/entropy.h"
 #include "scan/secrets/keyword_matcher.h"
-#include "fake_secrets.h"
 
 namespace sluice::scan::secrets {
 namespace {
@@ -15,7 +15,9 @@ namespace {
 using testing::fake;
 using testing::kAlnum;
 
-std::string github_pat(uint32_t seed = 7) { return std::string("gh") + "p_" + fake(kAlnum, 36, seed); }
+std::string github_pat(uint32_t seed = 7) {
+  return std::string("gh") + "p_" + fake(kAlnum, 36, seed);
+}
 
 std::vector<SecretMatch> detect(Detector& detector, std::string_view text,
                                 std::string_view path = "src/app.py") {
@@ -65,7 +67,8 @@ TEST(KeywordMatcher, ParallelStreamsMatchNaiveSearchAcrossChunkBoundaries) {
     std::string lower = text;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     for (uint32_t k = 0; k < keywords.size(); ++k) {
-      for (size_t pos = lower.find(keywords[k]); pos != std::string::npos; pos = lower.find(keywords[k], pos + 1)) {
+      for (size_t pos = lower.find(keywords[k]); pos != std::string::npos;
+           pos = lower.find(keywords[k], pos + 1)) {
         expected.push_back({pos + keywords[k].size(), k});
       }
     }
@@ -127,8 +130,12 @@ TEST(Detector, HonoursInlineAllowComments) {
 
 TEST(Detector, AllowCommentCoversEveryLineOfAMultiLineMatch) {
   Detector detector(builtin_rule_set());
-  const std::string key = "-----BEGIN EC " "PRIVATE KEY-----\n" + fake(testing::kBase64, 64) +
-                          "\n-----END EC " "PRIVATE KEY----- gitleaks:allow\n";
+  const std::string key =
+      "-----BEGIN EC "
+      "PRIVATE KEY-----\n" +
+      fake(testing::kBase64, 64) +
+      "\n-----END EC "
+      "PRIVATE KEY----- gitleaks:allow\n";
   EXPECT_TRUE(detect(detector, key).empty());
 }
 
@@ -141,16 +148,16 @@ TEST(Detector, EntropyThresholdFiltersLowRandomnessValues) {
 TEST(Detector, AssignmentShapesOfTheGenericRule) {
   Detector detector(builtin_rule_set());
   const std::string value = fake(kAlnum, 24, 5);
-  for (const std::string& text : {
-           "password   =   \"" + value + "\"", "\"password\": \"" + value + "\"",
-           "db.password := '" + value + "'", ":client_secret => '" + value + "'",
-           "API_KEY: '" + value + "'", "export SECRET_TOKEN='" + value + "'"}) {
+  for (const std::string& text :
+       {"password   =   \"" + value + "\"", "\"password\": \"" + value + "\"",
+        "db.password := '" + value + "'", ":client_secret => '" + value + "'",
+        "API_KEY: '" + value + "'", "export SECRET_TOKEN='" + value + "'"}) {
     const auto matches = detect(detector, text);
     ASSERT_EQ(matches.size(), 1u) << text;
     EXPECT_EQ(matches[0].secret, value);
   }
-  for (const std::string& text : {"password = " + value, "check_password(\"" + value + "\")",
-                                  "token\n= \"" + value + "\""}) {
+  for (const std::string& text :
+       {"password = " + value, "check_password(\"" + value + "\")", "token\n= \"" + value + "\""}) {
     EXPECT_TRUE(detect(detector, text).empty()) << text;
   }
 }
@@ -177,7 +184,9 @@ TEST(Detector, RuleAndGlobalAllowlists) {
   for (auto& rule : rules.rules) {
     if (rule.id == "github-pat") {
       Allowlist copy;
-      copy.regexes.push_back(std::move(*compile_pattern("^gh" "p_Z")));
+      copy.regexes.push_back(
+          std::move(*compile_pattern("^gh"
+                                     "p_Z")));
       rule.allowlists.push_back(std::move(copy));
     }
   }
@@ -185,8 +194,17 @@ TEST(Detector, RuleAndGlobalAllowlists) {
   global.paths.push_back(std::move(*compile_pattern("^vendor/")));
   rules.global_allowlists.push_back(std::move(global));
   Detector detector(std::move(rules));
-  EXPECT_TRUE(detect(detector, "t='gh" "p_Z" + fake(kAlnum, 35) + "'").empty());
-  EXPECT_EQ(detect(detector, "t='gh" "p_Y" + fake(kAlnum, 35) + "'").size(), 1u);
+  EXPECT_TRUE(detect(detector,
+                     "t='gh"
+                     "p_Z" +
+                         fake(kAlnum, 35) + "'")
+                  .empty());
+  EXPECT_EQ(detect(detector,
+                   "t='gh"
+                   "p_Y" +
+                       fake(kAlnum, 35) + "'")
+                .size(),
+            1u);
   EXPECT_TRUE(detect(detector, "t='" + github_pat() + "'", "vendor/lib.js").empty());
 }
 
@@ -198,7 +216,10 @@ TEST(Detector, AndConditionNeedsEveryCriterion) {
   allow.stopwords = {"zzzz"};
   rules.global_allowlists.push_back(std::move(allow));
   Detector detector(std::move(rules));
-  const std::string with_stopword = "t='gh" "p_zzzz" + fake(kAlnum, 32) + "'";
+  const std::string with_stopword =
+      "t='gh"
+      "p_zzzz" +
+      fake(kAlnum, 32) + "'";
   EXPECT_TRUE(detect(detector, with_stopword, "tests/a.py").empty());
   EXPECT_EQ(detect(detector, with_stopword, "src/a.py").size(), 1u);
   EXPECT_EQ(detect(detector, "t='" + github_pat() + "'", "tests/a.py").size(), 1u);

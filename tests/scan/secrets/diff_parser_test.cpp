@@ -66,8 +66,7 @@ TEST(DiffParser, MarksOversizedFragments) {
 }
 
 TEST(DiffParser, WorkingTreeDiffHasNoCommit) {
-  const auto fragments = parse(
-      "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -3,0 +4 @@\n+added\n");
+  const auto fragments = parse("diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -3,0 +4 @@\n+added\n");
   ASSERT_EQ(fragments.size(), 1u);
   EXPECT_EQ(fragments[0].commit, "");
   EXPECT_EQ(fragments[0].line_numbers, std::vector<int>{4});

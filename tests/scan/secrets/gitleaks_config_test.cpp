@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "scan/secrets/detector.h"
 #include "fake_secrets.h"
+#include "scan/secrets/detector.h"
 
 namespace sluice::scan::secrets {
 namespace {
@@ -18,8 +18,8 @@ RuleSet parse(const std::string& toml, Diagnostics& diagnostics) {
   return parse_gitleaks_config(toml, "gitleaks.toml", diagnostics);
 }
 
-std::vector<std::string> found(RuleSet rules, const std::string& text, const std::string& path = "a.txt",
-                               const std::string& commit = "") {
+std::vector<std::string> found(RuleSet rules, const std::string& text,
+                               const std::string& path = "a.txt", const std::string& commit = "") {
   Detector detector(std::move(rules));
   std::vector<SecretMatch> matches;
   detector.detect(Fragment{path, text, commit, nullptr}, matches);
@@ -86,10 +86,12 @@ TEST(GitleaksConfig, LoadsRulesWithAllFields) {
 TEST(GitleaksConfig, LoadedRulesDetectAndAllow) {
   Diagnostics diagnostics;
   const std::string key = "acme_live_" + fake("abcdefghijklmnopqrstuvwxyz0123456789", 24);
-  EXPECT_EQ(found(parse(kConfig, diagnostics), "k = " + key), std::vector<std::string>{"acme-api-key"});
+  EXPECT_EQ(found(parse(kConfig, diagnostics), "k = " + key),
+            std::vector<std::string>{"acme-api-key"});
   EXPECT_TRUE(found(parse(kConfig, diagnostics), "k = acme_live_" + std::string(24, '0')).empty());
   // AND allowlist: both the path and the stopword must hold.
-  const std::string fixture = "acme_test_fixture" + fake("abcdefghijklmnopqrstuvwxyz0123456789", 17);
+  const std::string fixture =
+      "acme_test_fixture" + fake("abcdefghijklmnopqrstuvwxyz0123456789", 17);
   EXPECT_TRUE(found(parse(kConfig, diagnostics), fixture, "tests/a.py").empty());
   EXPECT_EQ(found(parse(kConfig, diagnostics), fixture, "src/a.py").size(), 1u);
   // Global allowlist by path and by commit.
@@ -115,7 +117,8 @@ regex = '''key(?=[0-9]{8})'''
 [[rules]]
 id = "backref"
 regex = '''(["'])[a-z]{8}\1'''
-)toml", diagnostics);
+)toml",
+                        diagnostics);
   ASSERT_EQ(rules.rules.size(), 1u);
   EXPECT_EQ(rules.rules[0].id, "good");
   ASSERT_EQ(diagnostics.error_count(), 2u) << diagnostics.format();
@@ -155,12 +158,13 @@ regex = "x"
   [rules.allowlist]
   condition = "XOR"
   regexTarget = "everything"
-)toml", diagnostics);
+)toml",
+                        diagnostics);
   EXPECT_TRUE(rules.rules.empty());
   const std::string text = diagnostics.format();
-  for (const char* expected : {"rule without an id", "secretGroup 3", "needs a regex, a path",
-                               "entropy must be", "keywords must be", "condition must be",
-                               "regexTarget must be"}) {
+  for (const char* expected :
+       {"rule without an id", "secretGroup 3", "needs a regex, a path", "entropy must be",
+        "keywords must be", "condition must be", "regexTarget must be"}) {
     EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
   }
 }
@@ -185,7 +189,8 @@ id = "github-pat"
 description = "overridden"
 regex = '''ghp_[0-9a-zA-Z]{36}'''
 keywords = ["ghp_"]
-)toml", diagnostics);
+)toml",
+                        diagnostics);
   EXPECT_TRUE(diagnostics.empty()) << diagnostics.format();
   EXPECT_GE(rules.rules.size(), 30u);
   int github = 0;
@@ -202,7 +207,8 @@ keywords = ["ghp_"]
 TEST(GitleaksConfig, ExtendPathAndTargetedAllowlists) {
   const auto dir = std::filesystem::temp_directory_path() / "sluice-secrets-extend";
   std::filesystem::create_directories(dir);
-  std::ofstream(dir / "base.toml") << "[[rules]]\nid = \"base-rule\"\nregex = '''BASE-[0-9]{6}'''\n";
+  std::ofstream(dir / "base.toml")
+      << "[[rules]]\nid = \"base-rule\"\nregex = '''BASE-[0-9]{6}'''\n";
   std::ofstream(dir / "team.toml") << R"toml(
 [extend]
 path = "base.toml"
@@ -240,7 +246,8 @@ regex = '''(?i)[\w.-]{0,50}?(?:access|auth|(?-i:[Aa]pi|API)|credential|creds|key
 secretGroup = 1
 entropy = 3.5
 keywords = ["access","api","auth","key","credential","creds","passwd","password","secret","token"]
-)toml", diagnostics);
+)toml",
+                        diagnostics);
   EXPECT_TRUE(diagnostics.empty()) << diagnostics.format();
   ASSERT_EQ(rules.rules.size(), 1u);
   EXPECT_EQ(found(std::move(rules), "api_key = \"" + fake(kAlnum, 32) + "\"\n").size(), 1u);

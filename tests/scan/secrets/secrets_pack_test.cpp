@@ -15,7 +15,9 @@ namespace fs = std::filesystem;
 using secrets::testing::fake;
 using secrets::testing::kAlnum;
 
-std::string github_pat(uint32_t seed = 7) { return std::string("gh") + "p_" + fake(kAlnum, 36, seed); }
+std::string github_pat(uint32_t seed = 7) {
+  return std::string("gh") + "p_" + fake(kAlnum, 36, seed);
+}
 
 class SecretsPackTest : public ::testing::Test {
  protected:
@@ -80,9 +82,9 @@ TEST_F(SecretsPackTest, SecretNeverAppearsInAnyFindingField) {
   const ScanResult result = scan();
   ASSERT_EQ(result.findings.size(), 2u);
   for (const auto& f : result.findings) {
-    for (const std::string* field : {&f.rule_id, &f.pack, &f.file, &f.resource_id, &f.cdk_path,
-                                     &f.finding_id, &f.message, &f.exception_reason,
-                                     &f.fingerprint, &f.redacted}) {
+    for (const std::string* field :
+         {&f.rule_id, &f.pack, &f.file, &f.resource_id, &f.cdk_path, &f.finding_id, &f.message,
+          &f.exception_reason, &f.fingerprint, &f.redacted}) {
       EXPECT_EQ(field->find(pat.substr(4)), std::string::npos) << *field;
       EXPECT_EQ(field->find(password.substr(4)), std::string::npos) << *field;
     }
@@ -226,10 +228,15 @@ TEST_F(SecretsPackTest, SinceScansOnlyLinesAddedAfterRevision) {
   write("old.py", "t='" + github_pat(1) + "'\n");
   write("app.py", "a = 1\nb = 2\n");
   sh("git add -A && git commit -q -m base && git tag base");
-  write("app.py", "a = 1\nsecret_ref = 'gh" "p_" + fake(kAlnum, 36, 2) + "'\nb = 2\n");
+  write("app.py",
+        "a = 1\nsecret_ref = 'gh"
+        "p_" +
+            fake(kAlnum, 36, 2) + "'\nb = 2\n");
   sh("git add -A && git commit -q -m leak");
-  write("app.py", "a = 1\nsecret_ref = 'gh" "p_" + fake(kAlnum, 36, 2) + "'\nb = 2\nc = '" +
-                      github_pat(3) + "'\n");  // uncommitted
+  write("app.py",
+        "a = 1\nsecret_ref = 'gh"
+        "p_" +
+            fake(kAlnum, 36, 2) + "'\nb = 2\nc = '" + github_pat(3) + "'\n");  // uncommitted
   ScanOptions options;
   options.since_rev = "base";
   const ScanResult result = scan(options);
