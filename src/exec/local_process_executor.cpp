@@ -64,6 +64,18 @@ std::string write_file(const std::string& path, std::string_view a, std::string_
   return error;
 }
 
+// GITHUB_OUTPUT, SLUICE_ENV, ...: set by the executor, whatever the request says.
+bool is_command_file_variable(std::string_view key) {
+  std::string_view name;
+  if (key.starts_with("GITHUB_"))
+    name = key.substr(7);
+  else if (key.starts_with("SLUICE_"))
+    name = key.substr(7);
+  else
+    return false;
+  return std::find(kFileNames.begin(), kFileNames.end(), name) != kFileNames.end();
+}
+
 bool env_is(const std::map<std::string, std::string>& env, const char* key, const char* value) {
   auto it = env.find(key);
   return it != env.end() && strcasecmp(it->second.c_str(), value) == 0;
@@ -315,11 +327,7 @@ engine::ExecutionId LocalProcessExecutor::start(engine::StepRequest request,
     env.push_back(std::string("SLUICE_") + kFileNames[i] + "=" + e->files[i]);
   }
   for (const auto& [key, value] : request.env) {
-    bool ours = false;
-    for (const char* name : kFileNames) {
-      ours = ours || key == std::string("GITHUB_") + name || key == std::string("SLUICE_") + name;
-    }
-    if (!ours) env.push_back(key + "=" + value);
+    if (!is_command_file_variable(key)) env.push_back(key + "=" + value);
   }
 
   bool debug =
