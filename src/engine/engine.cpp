@@ -394,8 +394,8 @@ void Engine::start_instances() {
 
 // Job-level `concurrency`, as GitHub does it: one instance of a group runs at a time.
 // With `queue: single` (the default) one more waits, and an instance that joins the group
-// while another waits cancels the waiting one; with `queue: max` all wait, first come first
-// served. With cancel-in-progress a newcomer also cancels the instance running.
+// while another waits cancels the waiting one; with `queue: max` up to 100 wait, first come
+// first served. With cancel-in-progress a newcomer also cancels the instance running.
 bool Engine::acquire_group(JobNode& n, size_t index) {
   const auto& concurrency = n.planned->job->concurrency;
   if (!concurrency) return true;
