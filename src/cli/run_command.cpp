@@ -128,21 +128,18 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
   run.ref = event.ref;
   run.sha = event.sha;
   run.inputs_json = masker->mask(to_json(inputs));
+  // `run-name` and workflow `concurrency` see github, inputs and vars.
+  expr::EvalContext ctx;
+  ctx.contexts.set("github", o.github);
+  ctx.contexts.set("inputs", inputs);
+  ctx.contexts.set("vars", o.vars);
   if (workflow.run_name) {
-    expr::EvalContext ctx;
-    ctx.contexts.set("github", o.github);
-    ctx.contexts.set("inputs", inputs);
-    ctx.contexts.set("vars", o.vars);
     auto name = expr::evaluate_string(workflow.run_name->text, ctx);
     if (name.ok()) run.run_name = name->to_string();
   }
 
   WorkflowLock lock;
   if (workflow.concurrency) {
-    expr::EvalContext ctx;
-    ctx.contexts.set("github", o.github);
-    ctx.contexts.set("inputs", inputs);
-    ctx.contexts.set("vars", o.vars);
     auto group = expr::evaluate_string(workflow.concurrency->group.text, ctx);
     bool cancel_in_progress = false;
     if (workflow.concurrency->cancel_in_progress) {

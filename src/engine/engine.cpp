@@ -412,7 +412,10 @@ bool Engine::acquire_group(JobNode& n, size_t index) {
   auto held = held_groups_.find(name);
   bool free = held == held_groups_.end();
   if (std::find(waiting.begin(), waiting.end(), me) == waiting.end()) {
-    if (free && waiting.empty()) return hold_group(n, index, name);
+    if (free && waiting.empty()) {
+      hold_group(n, index, name);
+      return true;
+    }
     if (!free && concurrency->cancel_in_progress) {
       auto v = evaluate_scalar(concurrency->cancel_in_progress->text, ctx);
       if (v.ok() && v->truthy()) {
@@ -436,7 +439,8 @@ bool Engine::acquire_group(JobNode& n, size_t index) {
   }
   if (!free || waiting.front() != me) return false;
   waiting.pop_front();
-  return hold_group(n, index, name);
+  hold_group(n, index, name);
+  return true;
 }
 
 // An instance that never started ends cancelled.
@@ -449,10 +453,9 @@ void Engine::cancel_waiting(JobNode& n, size_t index, const std::string& reason)
   node_instance_done(n);
 }
 
-bool Engine::hold_group(JobNode& n, size_t index, const std::string& group) {
+void Engine::hold_group(JobNode& n, size_t index, const std::string& group) {
   held_groups_[group] = n.records[index].key;
   n.groups[index] = group;
-  return true;
 }
 
 void Engine::start_instance(JobNode& n, size_t index) {

@@ -54,7 +54,7 @@ class Engine {
   bool expand(JobNode& node, const expr::EvalContext& ctx);
   void start_instances();
   bool acquire_group(JobNode& node, size_t index);
-  bool hold_group(JobNode& node, size_t index, const std::string& group);
+  void hold_group(JobNode& node, size_t index, const std::string& group);
   void cancel_waiting(JobNode& node, size_t index, const std::string& reason);
   void start_instance(JobNode& node, size_t index);
   void on_instance_finished(JobNode& node, size_t index);

@@ -709,7 +709,7 @@ void JobRun::save_step(const StepRecord& record) {
   if (context_.observer) context_.observer->on_step(record);
 }
 
-void JobRun::save_attempt(AttemptRecord& record) {
+void JobRun::save_attempt(const AttemptRecord& record) {
   if (auto s = context_.store.save_attempt(record); !s.ok())
     context_.report_error(s.error().message);
   if (context_.observer) context_.observer->on_attempt(record);

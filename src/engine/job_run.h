@@ -109,7 +109,7 @@ class JobRun {
   Result<bool> eval_if(const std::string& condition, const spec::Scalar* where,
                        const expr::EvalContext& ctx) const;
   void save_step(const StepRecord& record);
-  void save_attempt(AttemptRecord& record);
+  void save_attempt(const AttemptRecord& record);
   void log_line(const std::string& line);
 
   RunContext& context_;

@@ -96,13 +96,9 @@ Status MemoryStore::save_step(const StepRecord& step) {
   return Status::Ok();
 }
 
-Status MemoryStore::save_attempt(AttemptRecord& attempt) {
+Status MemoryStore::save_attempt(const AttemptRecord& attempt) {
   std::lock_guard lock(mutex_);
   if (!has_run_locked(attempt.run_id)) return unknown_run(attempt.run_id);
-  if (attempt.log_path.empty()) {
-    attempt.log_path = fmt::format("memory://{}/{}/{}-{}-{}.log", attempt.run_id, attempt.job_key,
-                                   attempt.step_index, attempt.job_attempt, attempt.attempt);
-  }
   attempts_[AttemptKey{attempt.run_id, attempt.job_key, attempt.step_index, attempt.job_attempt,
                        attempt.attempt}] = attempt;
   return Status::Ok();
@@ -116,11 +112,12 @@ Status MemoryStore::add_annotation(const Annotation& annotation) {
 }
 
 Result<std::shared_ptr<LogWriter>> MemoryStore::open_log(AttemptRecord& attempt) {
-  if (attempt.log_path.empty()) {
-    Status saved = save_attempt(attempt);
-    if (!saved) return saved.error();
-  }
   std::lock_guard lock(mutex_);
+  if (!has_run_locked(attempt.run_id)) return unknown_run(attempt.run_id);
+  // One buffer per attempt: the slices of a shared file are SqliteStore's business.
+  attempt.log_path = fmt::format("memory://{}/{}/{}-{}-{}.log", attempt.run_id, attempt.job_key,
+                                 attempt.step_index, attempt.job_attempt, attempt.attempt);
+  attempt.log_offset = 0;
   auto& buffer = logs_[attempt.log_path];
   if (!buffer) buffer = std::make_shared<LogBuffer>();
   return std::shared_ptr<LogWriter>(std::make_shared<MemoryLogWriter>(buffer));

@@ -28,7 +28,7 @@ class MemoryStore : public Store {
   Status save_run(const RunRecord& run) override;
   Status save_job(const JobRecord& job) override;
   Status save_step(const StepRecord& step) override;
-  Status save_attempt(AttemptRecord& attempt) override;
+  Status save_attempt(const AttemptRecord& attempt) override;
   Status add_annotation(const Annotation& annotation) override;
   Result<std::shared_ptr<LogWriter>> open_log(AttemptRecord& attempt) override;
 

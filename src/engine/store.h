@@ -36,10 +36,11 @@ class Store {
   virtual Status save_run(const RunRecord& run) = 0;
   virtual Status save_job(const JobRecord& job) = 0;     // key: (run_id, key)
   virtual Status save_step(const StepRecord& step) = 0;  // key: (run_id, job_key, index)
-  // key: (run_id, job_key, step_index, job_attempt, attempt). Fills log_path when empty.
-  virtual Status save_attempt(AttemptRecord& attempt) = 0;
+  // key: (run_id, job_key, step_index, job_attempt, attempt).
+  virtual Status save_attempt(const AttemptRecord& attempt) = 0;
   virtual Status add_annotation(const Annotation& annotation) = 0;
-  // Opens the log of one attempt for appending; `attempt.log_path` tells where it is.
+  // Opens the log of one attempt for appending and fills `attempt.log_path` (and
+  // `log_offset`, where the attempt's text starts in it); the caller saves the attempt.
   virtual Result<std::shared_ptr<LogWriter>> open_log(AttemptRecord& attempt) = 0;
 
   // A store may commit saves in the background (SqliteStore does); then a save's error is

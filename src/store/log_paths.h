@@ -6,10 +6,9 @@
 // as a whole.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
-
-#include "engine/run_model.h"
 
 namespace sluice::store {
 

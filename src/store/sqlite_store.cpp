@@ -441,7 +441,7 @@ Status SqliteStore::save_step(const StepRecord& step) {
   });
 }
 
-Status SqliteStore::save_attempt(AttemptRecord& attempt) {
+Status SqliteStore::save_attempt(const AttemptRecord& attempt) {
   std::string key = record_key("attempt", attempt.run_id, attempt.job_key, attempt.step_index,
                                attempt.job_attempt, attempt.attempt);
   return write("save_attempt", std::move(key), [attempt](Database& db) {

@@ -62,7 +62,7 @@ class SqliteStore : public engine::Store {
   Status save_run(const engine::RunRecord& run) override;
   Status save_job(const engine::JobRecord& job) override;
   Status save_step(const engine::StepRecord& step) override;
-  Status save_attempt(engine::AttemptRecord& attempt) override;
+  Status save_attempt(const engine::AttemptRecord& attempt) override;
   Status add_annotation(const engine::Annotation& annotation) override;
   Result<std::shared_ptr<engine::LogWriter>> open_log(engine::AttemptRecord& attempt) override;
 

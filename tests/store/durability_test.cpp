@@ -32,6 +32,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using engine::RunStatus;
+using testing::read_file;
 
 constexpr int kRuns = 500;
 constexpr int kSteps = 3;
@@ -51,13 +52,6 @@ std::string expected_log(int64_t run_id, int step, int attempt) {
   for (int line = 0; line < kLinesPerAttempt; ++line)
     text += log_line(run_id, step, attempt, line) + "\n";
   return text;
-}
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // Checks one finished run completely; returns what is wrong, empty when all is there.

@@ -13,14 +13,8 @@ namespace sluice::store {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::read_file;
 using testing::TempDir;
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Resident memory of this process in KiB, from /proc (Linux).
 long resident_kib() {

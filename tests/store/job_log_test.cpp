@@ -10,14 +10,8 @@
 namespace sluice::store {
 namespace {
 
+using testing::read_file;
 using testing::TempDir;
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 TEST(JobLog, StepAttemptsAreConsecutiveSlicesOfOneFile) {
   TempDir dir;

@@ -1,9 +1,11 @@
 // A fresh directory under $TMPDIR (or /tmp) for one test, removed with everything in it
-// when the test ends.
+// when the test ends; and read_file() to look at what a test wrote there.
 #pragma once
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -30,5 +32,13 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// The whole file ("" when it does not exist).
+inline std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 }  // namespace sluice::store::testing
