@@ -19,6 +19,7 @@
 #include "engine/engine.h"
 #include "engine/scalar_value.h"
 #include "exec/local_process_executor.h"
+#include "exec/step_files.h"
 #include "plan/inputs.h"
 #include "plan/run_plan.h"
 #include "store/sqlite_store.h"
@@ -78,7 +79,8 @@ Value to_object(const std::vector<std::pair<std::string, std::string>>& pairs) {
 // Runs one workflow; returns the run's final status.
 engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPlan& plan,
                                const plan::Event& event, const Value& inputs, const RunArgs& args,
-                               const Value& secrets, const std::shared_ptr<SecretMasker>& masker,
+                               const Value& vars, const Value& secrets,
+                               const std::shared_ptr<SecretMasker>& masker,
                                store::SqliteStore& store, const fs::path& data_dir) {
   engine::SystemClock clock;
   engine::EventLoop loop(clock);
@@ -91,7 +93,12 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
 
   fs::path temp =
       data_dir / "tmp" / ("run-" + std::to_string(getpid()) + "-" + std::to_string(clock.now_ms()));
-  fs::create_directories(temp);
+  // RUNNER_TEMP, and the step files' root when there is no /dev/shm: private to this user.
+  fs::create_directories(temp.parent_path());
+  if (Status s = exec::create_private_directory(temp.string()); !s.ok()) {
+    std::cerr << "sluice run: " << s.error().message << "\n";
+    return engine::RunStatus::kFailure;
+  }
   engine::RunContext context{executor, store, clock, loop};
   context.resolver = &resolver;
   context.observer = &printer;
@@ -100,11 +107,12 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
   o.workspace = fs::absolute(args.dir).lexically_normal().string();
   if (!o.workspace.empty() && o.workspace.back() == '/') o.workspace.pop_back();
   o.temp_dir = temp.string();
-  // Step command files go to tmpfs when there is one (see RunOptions::step_files_dir).
+  // Step command files go to tmpfs when there is one (see RunOptions::step_files_dir), in a
+  // directory only this user can enter: they hold secrets.
   fs::path step_files = fs::path("/dev/shm") / ("sluice-" + std::to_string(getpid()) + "-" +
                                                 std::to_string(clock.now_ms()));
-  std::error_code shm_error;
-  if (fs::create_directories(step_files, shm_error)) o.step_files_dir = step_files.string();
+  if (exec::create_private_directory(step_files.string()).ok())
+    o.step_files_dir = step_files.string();
   o.max_parallel_jobs = args.jobs > 0
                             ? args.jobs
                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -112,8 +120,7 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
   o.github.set("event_path", (temp / "event.json").string());
   std::ofstream(temp / "event.json") << to_json(event.payload, 2);
   o.inputs = inputs;
-  auto vars = parse_key_values(args.vars, "--var");
-  o.vars = vars.ok() ? to_object(*vars) : Value::object();
+  o.vars = vars;
   o.secrets = secrets;
   o.base_env = process_environment();
   o.only_job = args.job;
@@ -216,7 +223,8 @@ int run(RunArgs args) {
   }
   auto inputs_given = parse_key_values(args.inputs, "--input");
   auto secrets_given = parse_key_values(args.secrets, "--secret");
-  for (const auto* r : {&inputs_given, &secrets_given})
+  auto vars_given = parse_key_values(args.vars, "--var");
+  for (const auto* r : {&inputs_given, &secrets_given, &vars_given})
     if (!r->ok()) {
       std::cerr << "sluice run: " << r->error().message << "\n";
       return kExitInvalid;
@@ -299,7 +307,8 @@ int run(RunArgs args) {
     }
     ++started;
     engine::RunStatus status =
-        run_workflow(*workflow, *plan, event, inputs, args, secrets, masker, **store, data_dir);
+        run_workflow(*workflow, *plan, event, inputs, args, to_object(*vars_given), secrets, masker,
+                     **store, data_dir);
     if (status == engine::RunStatus::kCancelled || g_interrupts > 0) return kExitCancelled;
     if (status != engine::RunStatus::kSuccess) exit_code = kExitFailure;
   }

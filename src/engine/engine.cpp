@@ -517,7 +517,7 @@ void Engine::on_instance_finished(JobNode& n, size_t index) {
     int64_t delay = retry_delay_ms(*policy, n.records[index].attempt);
     n.records[index].attempt += 1;
     n.records[index].status = RunStatus::kWaiting;
-    n.records[index].reason = "retrying after " + run.failure_class();
+    n.records[index].reason = "retrying after " + std::string(to_string(run.failure_class()));
     n.retired.push_back(std::move(n.runs[index]));
     n.waiting_retry[index] = true;
     JobNode* np = &n;

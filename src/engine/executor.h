@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/diagnostic.h"
 #include "engine/log_writer.h"
 #include "engine/run_model.h"
 
@@ -37,8 +38,8 @@ struct StepRequest {
   };
   Kind kind = Kind::kScript;
   // kScript: "" (default: bash if present, else sh), "bash", "sh", "python", "pwsh", or a
-  // custom template containing "{0}" (e.g. "perl {0}"). The script is written to a file in
-  // `temp_dir` and substituted for {0}.
+  // custom template containing "{0}" (e.g. "perl {0}"). The script is written to a private
+  // file under `step_files_dir` and substituted for {0}.
   std::string shell;
   std::string script;
   // kNode: path of the .js file to run with the machine's `node`.
@@ -48,8 +49,15 @@ struct StepRequest {
   // workflow/job/step env, INPUT_*). The executor adds GITHUB_OUTPUT, GITHUB_ENV,
   // GITHUB_PATH, GITHUB_STEP_SUMMARY, GITHUB_STATE and their SLUICE_* aliases.
   std::map<std::string, std::string> env;
+  // Where the process starts. The executor checks that it is a directory: when it is not,
+  // the attempt fails to start with "<working_directory_pos>: working-directory '...' does
+  // not exist" (the position of the `working-directory:` that chose it, or of the step).
   std::string working_directory;
-  std::string temp_dir;  // exists; the executor creates its files in it
+  SourcePos working_directory_pos;
+  // An existing directory under which the executor keeps the script and the command files
+  // of this attempt, in a directory of their own that is private to this user and removed
+  // when the attempt ends (exec/step_files.h). The engine itself touches no disk.
+  std::string step_files_dir;
 
   std::shared_ptr<SecretMasker> masker;  // run-wide; ::add-mask:: adds to it
   std::shared_ptr<LogWriter> log;        // receives masked lines

@@ -8,6 +8,12 @@
 // State machine of a step: evaluate `if` → (skipped) | start attempt → outcome →
 // retry after backoff when the retry policy covers the failure class | finalise
 // (outcome, conclusion after continue-on-error, outputs into `steps.<id>`).
+//
+// Expressions that cannot be evaluated are errors, never "": as on GitHub, one in a step
+// (name, env, run, with, working-directory, shell, timeout-minutes, if) fails that step to
+// start, one in the job (name, env, timeout-minutes, outputs) fails the job. The message
+// names the place in the file (file:line:col, inside `|` blocks too) and goes to the step
+// log and the step's or job's reason.
 #pragma once
 
 #include <functional>
@@ -17,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "core/failure_class.h"
+#include "core/result.h"
 #include "core/value.h"
 #include "engine/run_context.h"
 #include "expr/expression.h"
@@ -51,7 +59,7 @@ class JobRun {
   RunStatus status() const { return record_.status; }
   const JobRecord& record() const { return record_; }
   const Value& outputs() const { return outputs_; }
-  const std::string& failure_class() const { return failure_class_; }
+  FailureClass failure_class() const { return failure_class_; }
   int exit_code() const { return exit_code_; }  // of the step that failed the job
   const std::string& summary() const { return summary_; }
 
@@ -60,8 +68,8 @@ class JobRun {
   struct Item {
     const spec::Step* step = nullptr;
     Phase phase = Phase::kMain;
-    std::shared_ptr<const ResolvedAction> action;  // for `uses:` steps
-    std::string resolve_error;
+    std::shared_ptr<const ResolvedAction> action;      // for `uses:` steps
+    std::optional<Error> resolve_error;                // the action could not be resolved
     std::string post_if;                               // kPost: the action's post-if
     std::map<std::string, std::string> saved_state;    // kPost: STATE_* from the main step
     std::map<std::string, std::string> action_inputs;  // kPre/kPost: inputs of the main step
@@ -86,17 +94,37 @@ class JobRun {
     AttemptRecord record;
     std::shared_ptr<LogWriter> log;
     bool owns_attempt = true;  // false for steps inside a composite (they share its attempt)
-    std::string step_temp;
   };
 
+  // How a step ended, for finish_step.
+  struct StepEnd {
+    RunStatus outcome = RunStatus::kSuccess;
+    std::string reason;
+    FailureClass failure = FailureClass::kNone;
+    std::vector<std::pair<std::string, std::string>> outputs;  // masked
+  };
+
+  // Job start.
+  void evaluate_job_settings(const expr::EvalContext& ctx);
+  Item resolve_item(const spec::Step& step) const;
+  void fail_job(const Error& error);
+
+  // Step attempts.
   void advance();
   void begin_item(Frame& frame, Item item, int record_index);
   void start_attempt();
+  void open_attempt(Attempt& attempt);
+  void start_composite(Attempt& attempt);
+  Result<Frame> composite_frame(const Item& item, int record_index);
+  Status start_step_timer(Attempt& attempt, const Frame& frame);
+  void launch(Attempt& attempt, StepRequest request);
+  void fail_to_start(const Error& error);
   void on_outcome(StepOutcome outcome);
-  void complete_attempt(Attempt& attempt, RunStatus status, const std::string& failure_class);
-  void finish_step(int record_index, Frame& frame, const Item& item, RunStatus outcome,
-                   const std::string& reason, const std::string& failure_class,
-                   const std::vector<std::pair<std::string, std::string>>& outputs);
+  void take_effects(const StepOutcome& outcome, const Item& item);
+  bool retry_later(Attempt& attempt, FailureClass failure, const StepOutcome& outcome);
+  void complete_attempt(Attempt& attempt, RunStatus status, FailureClass failure);
+  void finish_step(int record_index, Frame& frame, const Item& item, StepEnd end);
+  bool continues_on_error(const Frame& frame, const Item& item, std::string& reason);
   void finish_frame();
   void finish_job();
   std::shared_ptr<LogWriter> active_log() const;
@@ -108,6 +136,7 @@ class JobRun {
   Result<Value> eval(const spec::Scalar& scalar, const expr::EvalContext& ctx) const;
   Result<bool> eval_if(const std::string& condition, const spec::Scalar* where,
                        const expr::EvalContext& ctx) const;
+  Result<int64_t> timeout_ms(const spec::Scalar& minutes, const expr::EvalContext& ctx) const;
   void save_step(const StepRecord& record);
   void save_attempt(const AttemptRecord& record);
   void log_line(const std::string& line);
@@ -126,7 +155,7 @@ class JobRun {
   std::vector<std::string> github_path_;                        // from GITHUB_PATH, newest last
   std::map<std::string, std::string> job_env_;
   Value outputs_ = Value::object();
-  std::string failure_class_;
+  FailureClass failure_class_ = FailureClass::kNone;
   int exit_code_ = 0;
   std::string summary_;
   EventLoop::TimerId job_timer_ = 0;
@@ -136,7 +165,6 @@ class JobRun {
   bool finished_ = false;
   bool posts_added_ = false;
   std::map<std::string, std::string> last_action_inputs_;  // of the action step just built
-  std::string dir_name_;                                   // of this instance's step directories
   int step_counter_ = 0;  // steps started: names GITHUB_ACTION of steps without an id
 };
 

@@ -34,9 +34,10 @@ class RunObserver {
 struct RunOptions {
   std::string workspace;  // GITHUB_WORKSPACE: the repository directory for a local run
   std::string temp_dir;   // RUNNER_TEMP; exists
-  // Where each step gets its own directory for the script and the GITHUB_* command files;
-  // exists. Ideally on tmpfs: creating these small files is most of a step's overhead on
-  // a disk file system. Empty: under temp_dir.
+  // Where the executor gives each step attempt a private directory for the script and the
+  // GITHUB_* command files (StepRequest::step_files_dir); exists, ideally 0700. Ideally on
+  // tmpfs: creating these small files is most of a step's overhead on a disk file system.
+  // Empty: under temp_dir.
   std::string step_files_dir;
   int max_parallel_jobs = 2;
   Value github = Value::object();  // github context: event_name, event, ref, sha, ...

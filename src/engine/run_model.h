@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/failure_class.h"
+
 namespace sluice::engine {
 
 // Every job, step and attempt moves forward through these states only:
@@ -85,8 +87,7 @@ struct AttemptRecord {
   RunStatus status = RunStatus::kRunning;
   int exit_code = -1;
   int signal = 0;
-  std::string
-      failure_class;  // "exit-code", "timeout", "signal", "log-pattern", "cancelled", "start-error"
+  FailureClass failure_class = FailureClass::kNone;
   std::string reason;      // human text, e.g. "exit code 3; retrying in 2s (exit-codes: [3])"
   std::string log_path;    // set by Store::open_log; empty when the attempt has no log
   int64_t log_offset = 0;  // where the attempt's text starts in log_path (a job's

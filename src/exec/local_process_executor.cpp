@@ -6,6 +6,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 #include "exec/child_process.h"
 #include "exec/file_commands.h"
 #include "exec/shell_command.h"
+#include "exec/step_files.h"
 #include "exec/workflow_commands.h"
 
 namespace sluice::exec {
@@ -30,7 +32,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// Ids are unique in the process, so several executors can share one temp_dir.
+// Ids are unique in the process, so several executors can share one step_files_dir.
 std::atomic<engine::ExecutionId> g_next_id{1};
 
 constexpr size_t kReadBuffer = 256 * 1024;
@@ -38,31 +40,6 @@ constexpr size_t kReadBuffer = 256 * 1024;
 // round trips. Only then: every pipe counts against the per-user pipe-buffer quota.
 constexpr int kLargePipe = 1024 * 1024;
 constexpr int kReadsPerWakeup = 8;  // bounds one step's share of a loop iteration
-
-// The step's command files, in the order GITHUB_<name> and SLUICE_<name> are set.
-constexpr std::array<const char*, 5> kFileNames = {"OUTPUT", "ENV", "PATH", "STEP_SUMMARY",
-                                                   "STATE"};
-enum FileIndex { kOutputFile, kEnvFile, kPathFile, kSummaryFile, kStateFile };
-
-std::string write_file(const std::string& path, std::string_view a, std::string_view b = {},
-                       std::string_view c = {}, mode_t mode = 0644) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return "cannot create " + path + ": " + std::strerror(errno);
-  std::string error;
-  for (std::string_view part : {a, b, c}) {
-    while (!part.empty()) {
-      ssize_t n = ::write(fd, part.data(), part.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        error = "cannot write " + path + ": " + std::strerror(errno);
-        break;
-      }
-      part.remove_prefix(static_cast<size_t>(n));
-    }
-  }
-  ::close(fd);
-  return error;
-}
 
 // GITHUB_OUTPUT, SLUICE_ENV, ...: set by the executor, whatever the request says.
 bool is_command_file_variable(std::string_view key) {
@@ -73,7 +50,14 @@ bool is_command_file_variable(std::string_view key) {
     name = key.substr(7);
   else
     return false;
-  return std::find(kFileNames.begin(), kFileNames.end(), name) != kFileNames.end();
+  for (CommandFile file : kCommandFiles)
+    if (name == variable_suffix(file)) return true;
+  return false;
+}
+
+bool is_directory(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 bool env_is(const std::map<std::string, std::string>& env, const char* key, const char* value) {
@@ -89,8 +73,7 @@ struct LocalProcessExecutor::Execution {
   std::function<void(engine::StepOutcome)> on_done;
   std::unique_ptr<re2::RE2> pattern;  // outlives processor, which points at it
   std::unique_ptr<WorkflowCommandProcessor> processor;
-  std::array<std::string, kFileNames.size()> files;
-  std::string script_file;  // empty for node steps, which run the action's own file
+  std::optional<StepFiles> files;  // removed (with the directory) once read
 
   std::string partial;       // an incomplete line carried over between reads
   bool in_fragment = false;  // part of the current line was already emitted (over-long)
@@ -205,30 +188,32 @@ engine::StepOutcome make_outcome(Execution& e) {
 
   std::vector<std::string> errors;
   std::string content;
-  auto read = [&](FileIndex index, size_t max) {
-    std::string label = std::string("$GITHUB_") + kFileNames[index];
-    std::string error = read_file_limited(e.files[index], max, label, content);
+  auto read = [&](CommandFile file, size_t max) {
+    std::string label = std::string("$GITHUB_") + variable_suffix(file);
+    std::string error = read_file_limited(e.files->path(file), max, label, content);
     if (!error.empty()) errors.push_back(std::move(error));
     return label;
   };
-  for (FileIndex index : {kOutputFile, kEnvFile, kStateFile}) {
-    std::string label = read(index, kMaxCommandFileBytes);
-    auto& into = index == kOutputFile ? out.outputs : index == kEnvFile ? out.env : out.state;
+  for (CommandFile file : {CommandFile::kOutput, CommandFile::kEnv, CommandFile::kState}) {
+    std::string label = read(file, kMaxCommandFileBytes);
+    auto& into = file == CommandFile::kOutput ? out.outputs
+                 : file == CommandFile::kEnv  ? out.env
+                                              : out.state;
     std::string error = parse_key_value_file(content, label, into);
     if (!error.empty()) errors.push_back(std::move(error));
   }
-  read(kPathFile, kMaxCommandFileBytes);
+  read(CommandFile::kPath, kMaxCommandFileBytes);
   out.path = parse_path_file(content);
-  read(kSummaryFile, kMaxSummaryBytes);
+  read(CommandFile::kStepSummary, kMaxSummaryBytes);
   out.summary = std::move(content);
 
   for (std::string& error : errors) {
     if (!out.error_message.empty()) out.error_message += "; ";
     out.error_message += std::move(error);
   }
-  // Read; a run of thousands of steps must not pile up files in (memory-backed) tmpfs.
-  for (const std::string& file : e.files) ::unlink(file.c_str());
-  if (!e.script_file.empty()) ::unlink(e.script_file.c_str());
+  // Read: the secrets they may hold go now, and a run of thousands of steps does not pile
+  // up files in (memory-backed) tmpfs.
+  e.files->remove();
   return out;
 }
 
@@ -273,20 +258,29 @@ void LocalProcessExecutor::wake() {
 engine::ExecutionId LocalProcessExecutor::start(engine::StepRequest request,
                                                 std::function<void(engine::StepOutcome)> on_done) {
   engine::ExecutionId id = g_next_id.fetch_add(1);
+  auto e = std::make_unique<Execution>();
+  e->id = id;
   auto fail = [&](std::string message) {
+    e.reset();  // removes the step's files (and the secrets in them) before reporting
     engine::StepOutcome outcome;
     outcome.error_message = std::move(message);
     on_done(std::move(outcome));
     return id;
   };
-  if (request.temp_dir.empty()) return fail("internal error: the step has no temp_dir");
+  if (request.step_files_dir.empty()) return fail("internal error: the step has no step_files_dir");
+  if (!request.working_directory.empty() && !is_directory(request.working_directory)) {
+    std::string where = request.working_directory_pos.to_string();
+    return fail((where.empty() ? "" : where + ": ") + "working-directory '" +
+                request.working_directory + "' does not exist");
+  }
   auto path_it = request.env.find("PATH");
   std::string_view path_env;
   if (path_it != request.env.end()) path_env = path_it->second;
-  std::string prefix = request.temp_dir + "/sluice_" + std::to_string(id) + "_";
 
+  Result<StepFiles> files = StepFiles::create(request.step_files_dir, id);
+  if (!files.ok()) return fail(files.error().message);
+  e->files = std::move(*files);
   ShellCommand command;
-  std::string script_file;
   if (request.kind == engine::StepRequest::Kind::kNode) {
     Result<ShellCommand> node = resolve_node(request.script_path, path_env);
     if (!node.ok()) return fail(node.error().message);
@@ -294,17 +288,12 @@ engine::ExecutionId LocalProcessExecutor::start(engine::StepRequest request,
   } else {
     Result<ShellSpec> shell = resolve_shell(request.shell, path_env);
     if (!shell.ok()) return fail(shell.error().message);
-    std::string script_path = prefix + "step" + shell->extension;
-    std::string error =
-        write_file(script_path, shell->script_prefix, request.script, shell->script_suffix, 0755);
-    if (!error.empty()) return fail(error);
-    command = shell->command_for(script_path);
-    script_file = std::move(script_path);
+    Result<std::string> script = e->files->write_script(shell->extension, shell->script_prefix,
+                                                        request.script, shell->script_suffix);
+    if (!script.ok()) return fail(script.error().message);
+    command = shell->command_for(*script);
   }
 
-  auto e = std::make_unique<Execution>();
-  e->id = id;
-  e->script_file = std::move(script_file);
   if (!request.log_pattern.empty()) {
     RE2::Options re_options;
     re_options.set_log_errors(false);
@@ -316,15 +305,11 @@ engine::ExecutionId LocalProcessExecutor::start(engine::StepRequest request,
   }
 
   std::vector<std::string> env;
-  env.reserve(request.env.size() + 2 * kFileNames.size());
-  for (size_t i = 0; i < kFileNames.size(); ++i) {
-    std::string lower = kFileNames[i];
-    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-    e->files[i] = prefix + lower;
-    std::string error = write_file(e->files[i], "");
-    if (!error.empty()) return fail(error);
-    env.push_back(std::string("GITHUB_") + kFileNames[i] + "=" + e->files[i]);
-    env.push_back(std::string("SLUICE_") + kFileNames[i] + "=" + e->files[i]);
+  env.reserve(request.env.size() + 2 * kCommandFiles.size());
+  for (CommandFile file : kCommandFiles) {
+    const std::string& path = e->files->path(file);
+    env.push_back(std::string("GITHUB_") + variable_suffix(file) + "=" + path);
+    env.push_back(std::string("SLUICE_") + variable_suffix(file) + "=" + path);
   }
   for (const auto& [key, value] : request.env) {
     if (!is_command_file_variable(key)) env.push_back(key + "=" + value);

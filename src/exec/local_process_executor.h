@@ -11,11 +11,14 @@
 // thread no extra wake-up.
 //
 // Lifecycle of an execution:
-//   start()  writes the script and the five command files into request.temp_dir, spawns
-//            the process (on the caller's thread; a failure calls on_done with
-//            started = false before start() returns) and hands it to the I/O thread.
+//   start()  checks the working directory, writes the script and the five command files
+//            into a private directory under request.step_files_dir (exec/step_files.h),
+//            spawns the process (on the caller's thread; a failure removes the files and
+//            calls on_done with started = false before start() returns) and hands it to
+//            the I/O thread.
 //   exit     once the main process has exited, the pipe is drained of what is already in
-//            it, the command files are parsed and on_done is called on the I/O thread.
+//            it, the command files are parsed and removed, and on_done is called on the
+//            I/O thread.
 //            Processes the step left running in the background keep running (as on
 //            GitHub); their later output is read and discarded so they never block or get
 //            SIGPIPE, and they are killed when the executor is destroyed.

@@ -278,7 +278,11 @@ Result<Value> evaluate(const Expression& expression, const EvalContext& context)
   if (!expression.root) return Error{"internal error: evaluating an empty expression", {}};
   Evaluator evaluator(expression, context);
   auto result = evaluator.eval(*expression.root);
-  if (!result) return result.error();
+  if (!result) {
+    Error e = result.error();
+    if (e.pos.column > 0) e.pos.column += expression.offset;
+    return e;
+  }
   return std::move(result->value);
 }
 

@@ -28,6 +28,9 @@ struct Expression {
   std::shared_ptr<const Node> root;
   std::string text;
   bool uses_status_function = false;  // success() failure() cancelled() always()
+  // Where `text` starts (0-based) in the string it was parsed from: a template or an `if:`
+  // condition. Set by parse_template and parse_condition; 0 after parse().
+  int offset = 0;
 };
 
 // Parses one expression. Errors give a message and the 1-based column within `text`
@@ -49,7 +52,9 @@ struct EvalContext {
   std::string workspace;  // hashFiles() root; empty disables hashFiles
 };
 
-// Evaluates; errors (e.g. fromJSON on invalid JSON) name the expression and column.
+// Evaluates; errors (e.g. fromJSON on invalid JSON) name the expression and the column in
+// it in their message, and give in Error::pos.column the 1-based column in the string the
+// expression was parsed from (Expression::offset added), as parse errors do.
 Result<Value> evaluate(const Expression& expression, const EvalContext& context);
 
 // A string that may embed `${{ }}` expressions ("Hello ${{ github.actor }}!").

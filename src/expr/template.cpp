@@ -119,6 +119,7 @@ Result<Template> parse_template(std::string_view text) {
     Template::Part part;
     part.is_expression = true;
     part.expression = std::move(parsed.value());
+    part.expression.offset = inner_offset;
     part.column = static_cast<int>(open) + 1;
     tmpl.parts.push_back(std::move(part));
     i = close + 2;
@@ -165,11 +166,13 @@ Result<Expression> parse_condition(std::string_view text) {
     auto parsed = parse(body);
     if (!parsed) return shifted(parsed.error(), shift);
     expression = std::move(parsed.value());
+    expression.offset = shift;
   } else {
     auto tmpl = parse_template(body);
     if (!tmpl) return shifted(tmpl.error(), shift);
     if (const Template::Part* only = single_expression(*tmpl)) {
       expression = only->expression;
+      expression.offset += shift;
     } else {
       // Text mixed with `${{ }}` (e.g. `${{ a }} || ${{ b }}`) is a string, as on GitHub: it is
       // true whenever it is not empty. Kept for compatibility (see docs/expressions.md).

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/failure_class.h"
 #include "spec/loader_parts.h"
 #include "spec/suggest.h"
 
@@ -73,9 +74,10 @@ bool read_retry_class(YamlReader& r, const YAML::Node& item, RetryPolicy& p) {
   const std::string where = "retry 'on'";
   if (item.IsScalar()) {
     const std::string& c = item.Scalar();
-    if (c == "timeout")
+    std::optional<FailureClass> named = parse_failure_class(c);
+    if (named == FailureClass::kTimeout)
       p.on_timeout = true;
-    else if (c == "signal")
+    else if (named == FailureClass::kSignal)
       p.on_signal = true;
     else if (c == "any")
       p.on_any = true;
@@ -129,7 +131,10 @@ bool read_retry_class(YamlReader& r, const YAML::Node& item, RetryPolicy& p) {
         ok = false;
         continue;
       }
-      (e.key == "timeout" ? p.on_timeout : e.key == "signal" ? p.on_signal : p.on_any) = *b;
+      std::optional<FailureClass> named = parse_failure_class(e.key);
+      (named == FailureClass::kTimeout  ? p.on_timeout
+       : named == FailureClass::kSignal ? p.on_signal
+                                        : p.on_any) = *b;
     }
   }
   return ok;

@@ -260,7 +260,7 @@ std::string format_run_detail_json(const RunDetail& detail) {
                             {"status", engine::to_string(a.status)},
                             {"exit_code", a.exit_code},
                             {"signal", a.signal},
-                            {"failure_class", a.failure_class},
+                            {"failure_class", std::string(to_string(a.failure_class))},
                             {"reason", a.reason},
                             {"log_path", a.log_path},
                             {"log_offset", a.log_offset},

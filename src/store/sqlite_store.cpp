@@ -88,7 +88,8 @@ AttemptRecord read_attempt(const Statement& row) {
   attempt.status = engine::run_status_from_string(row.column_text(5));
   attempt.exit_code = row.column_int(6);
   attempt.signal = row.column_int(7);
-  attempt.failure_class = row.column_text(8);
+  // Unknown text (a newer sluice's class) reads as none rather than failing the load.
+  attempt.failure_class = parse_failure_class(row.column_text(8)).value_or(FailureClass::kNone);
   attempt.reason = row.column_text(9);
   attempt.log_path = row.column_text(10);
   attempt.log_lines = row.column_int64(11);
@@ -458,9 +459,10 @@ Status SqliteStore::save_attempt(const AttemptRecord& attempt) {
         "log_lines = excluded.log_lines, log_bytes = excluded.log_bytes, "
         "started_ms = excluded.started_ms, finished_ms = excluded.finished_ms",
         attempt.run_id, attempt.job_key, attempt.step_index, attempt.job_attempt, attempt.attempt,
-        engine::to_string(attempt.status), attempt.exit_code, attempt.signal, attempt.failure_class,
-        attempt.reason, attempt.log_path, attempt.log_offset, attempt.log_lines, attempt.log_bytes,
-        attempt.started_ms, attempt.finished_ms);
+        engine::to_string(attempt.status), attempt.exit_code, attempt.signal,
+        std::string(to_string(attempt.failure_class)), attempt.reason, attempt.log_path,
+        attempt.log_offset, attempt.log_lines, attempt.log_bytes, attempt.started_ms,
+        attempt.finished_ms);
   });
 }
 

@@ -2,11 +2,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 
 #include "engine_harness.h"
 
@@ -230,7 +227,7 @@ jobs:
   EXPECT_EQ(engine_->run().status, RunStatus::kSuccess);
   auto a = attempts("a");
   ASSERT_EQ(a.size(), 3u);
-  EXPECT_EQ(a[0].failure_class, "exit-code");
+  EXPECT_EQ(a[0].failure_class, FailureClass::kExitCode);
   EXPECT_NE(a[0].reason.find("retrying"), std::string::npos);
   EXPECT_EQ(a[2].status, RunStatus::kSuccess);
   EXPECT_EQ(steps("a")[0].attempts, 3);
@@ -269,7 +266,7 @@ jobs:
   EXPECT_EQ(engine_->run().status, RunStatus::kSuccess);
   auto a = attempts("a");
   ASSERT_EQ(a.size(), 2u);
-  EXPECT_EQ(a[0].failure_class, "timeout");
+  EXPECT_EQ(a[0].failure_class, FailureClass::kTimeout);
 }
 
 TEST_F(EngineTest, RetriesAWholeJob) {
@@ -449,13 +446,9 @@ namespace sluice::engine::testing {
 namespace {
 
 TEST_F(EngineHarness, JobsNeedingACallerRunAfterIt) {
-  // Regression: the run hung after a reusable-workflow caller finished.
-  std::string dir = ::testing::TempDir() + "/caller-" + std::to_string(::getpid());
-  std::filesystem::create_directories(dir + "/.github/workflows");
-  std::ofstream(dir + "/.github/workflows/called.yml")
-      << "on:\n  workflow_call:\n    outputs: {url: {value: '${{ jobs.one.outputs.u }}'}}\n"
-         "jobs:\n  one: {runs-on: x, outputs: {u: '${{ steps.s.outputs.u }}'}, steps: [{id: s, "
-         "run: one}]}\n";
+  // Regression: the run hung after a reusable-workflow caller finished. The called workflow
+  // is a fixture in the source tree: engine tests write nothing to disk.
+  std::string dir = std::string(SLUICE_TEST_DATA) + "/engine/fixtures/caller";
   Diagnostics diagnostics;
   auto loaded = spec::load_workflow_text(
       "on: push\njobs:\n  call: {uses: ./.github/workflows/called.yml}\n"
@@ -477,7 +470,6 @@ TEST_F(EngineHarness, JobsNeedingACallerRunAfterIt) {
   finish("report http://x");
   EXPECT_TRUE(engine_->finished());
   EXPECT_EQ(engine_->run().status, RunStatus::kSuccess);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

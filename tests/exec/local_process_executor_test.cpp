@@ -58,7 +58,7 @@ class ExecutorTest : public ::testing::Test {
     StepRequest r;
     r.shell = std::move(shell);
     r.script = std::move(script);
-    r.temp_dir = dir_.string();
+    r.step_files_dir = dir_.string();
     const char* path = std::getenv("PATH");
     r.env = {{"PATH", path != nullptr ? path : "/usr/bin:/bin"}};
     r.working_directory = dir_.string();
@@ -400,7 +400,7 @@ TEST(ExecutorLifetime, DestructionCancelsRunningAndLingeringProcesses) {
     LocalProcessExecutor executor(LocalProcessExecutor::Options{200ms, 1024});
     auto log = std::make_shared<MemoryLog>();
     StepRequest r;
-    r.temp_dir = dir.string();
+    r.step_files_dir = dir.string();
     r.env = {{"PATH", std::getenv("PATH")}};
     r.log = log;
     r.script = "(sleep 100; echo never) & echo $! > lingering.pid; echo up";

@@ -122,6 +122,31 @@ TEST(ExprTemplate, Errors) {
   EXPECT_NE(eval_error.error().message.find("fromJSON()"), std::string::npos);
 }
 
+TEST(ExprTemplate, EvaluationErrorColumnsAreInTheWholeString) {
+  // As for syntax errors, so that callers can map the column to a place in the file; the
+  // message keeps the column in the quoted expression.
+  auto mixed = evaluate_string("v=${{ fromJSON('x') }}", EvalContext{});
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_EQ(mixed.error().pos.column, 7);
+  auto only = evaluate_string("  ${{   fromJSON('x') }}", EvalContext{});
+  ASSERT_FALSE(only.ok());
+  EXPECT_EQ(only.error().pos.column, 9);
+  auto second_line = evaluate_string("a\nb ${{ 1 }} ${{ fromJSON('') }}", EvalContext{});
+  ASSERT_FALSE(second_line.ok());
+  EXPECT_EQ(second_line.error().pos.column, 18);
+}
+
+TEST(ExprCondition, EvaluationErrorColumnsAreInTheWholeCondition) {
+  for (auto [text, column] :
+       {std::pair{"  fromJSON('x')", 3}, std::pair{" ${{ fromJSON('x') }}", 6}}) {
+    auto parsed = parse_condition(text);
+    ASSERT_TRUE(parsed.ok()) << text;
+    auto v = evaluate_condition(*parsed, EvalContext{});
+    ASSERT_FALSE(v.ok()) << text;
+    EXPECT_EQ(v.error().pos.column, column) << text;
+  }
+}
+
 TEST(ExprCondition, MayOmitTheBraces) {
   auto ctx = context_from_json(R"({"github":{"ref":"refs/heads/main"}})");
   EXPECT_TRUE(condition("github.ref == 'refs/heads/main'", ctx));

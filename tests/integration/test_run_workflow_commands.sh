@@ -28,4 +28,9 @@ if has_command show; then
   check_contains "something broke" "annotations in \`sluice show\`"
 fi
 
+# A malformed --var is an invalid invocation (exit 2), not an empty vars context.
+sluice_run --var REGION
+check_rc 2 "--var without '='"
+check_contains "--var 'REGION' must be KEY=VALUE"
+
 finish

@@ -82,7 +82,7 @@ inline Status seed_history(engine::Store& store) {
     a.attempt = n;
     a.status = status;
     a.exit_code = status == RunStatus::kSuccess ? 0 : 1;
-    a.failure_class = status == RunStatus::kSuccess ? "" : "exit-code";
+    a.failure_class = status == RunStatus::kSuccess ? FailureClass::kNone : FailureClass::kExitCode;
     a.reason = reason;
     a.started_ms = start;
     a.finished_ms = end;

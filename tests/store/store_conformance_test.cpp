@@ -279,7 +279,7 @@ TYPED_TEST(StoreConformanceTest, AttemptsGetTheirOwnLogsAndAreUpserted) {
   done.status = RunStatus::kFailure;
   done.exit_code = 3;
   done.signal = 0;
-  done.failure_class = "exit-code";
+  done.failure_class = FailureClass::kExitCode;
   done.reason = "exit code 3; retrying in 2s (exit-codes: [3])";
   done.log_lines = 12;
   done.log_bytes = 345;

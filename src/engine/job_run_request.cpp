@@ -1,0 +1,211 @@
+// JobRun, the expression side: the contexts a step sees, evaluation with errors placed in
+// the file, and the StepRequest a step becomes. Pure: paths are joined, never looked at
+// (the executor checks the working directory and makes the step's files).
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "engine/job_run.h"
+#include "engine/scalar_value.h"
+#include "engine/step_environment.h"
+
+namespace sluice::engine {
+namespace {
+
+// An error whose column is an offset in `scalar`'s text (as expression errors give it),
+// placed in the file; inside `|` blocks too.
+Error located(const spec::Scalar& scalar, Error e) {
+  int column = e.pos.column;
+  e.pos = column > 0 ? scalar.pos_at(static_cast<size_t>(column - 1)) : scalar.pos;
+  return e;
+}
+
+// Far beyond any real timeout (GitHub's maximum is 35 days); keeps minutes * 60000 exact.
+constexpr double kMaxTimeoutMinutes = 1e9;
+
+}  // namespace
+
+// --- contexts ---------------------------------------------------------------------------
+
+std::map<std::string, std::string> JobRun::context_env(const Frame& frame) const {
+  std::map<std::string, std::string> env = in_.workflow_env;
+  for (const auto& [k, v] : job_env_) env[k] = v;
+  for (const auto& [k, v] : github_env_) env[k] = v;
+  for (const auto& [k, v] : frame.env) env[k] = v;
+  return env;
+}
+
+expr::EvalContext JobRun::eval_context(const Frame& frame) const {
+  expr::EvalContext ctx;
+  const RunOptions& o = context_.options;
+  Value github = Value::object(o.github.as_object());
+  github.set("job", in_.planned->job_id);
+  github.set("workspace", o.workspace);
+  if (frame.action) github.set("action_path", frame.action->dir);
+  ctx.contexts.set("github", github);
+  Value env = Value::object();
+  for (const auto& [k, v] : context_env(frame)) env.set(k, v);
+  ctx.contexts.set("env", env);
+  ctx.contexts.set("vars", o.vars);
+  ctx.contexts.set("secrets", in_.secrets);
+  ctx.contexts.set("inputs", frame.action ? frame.inputs : in_.inputs);
+  ctx.contexts.set("needs", in_.needs);
+  ctx.contexts.set("matrix", in_.matrix.is_null() ? Value::object() : in_.matrix);
+  ctx.contexts.set("strategy", in_.strategy);
+  ctx.contexts.set("steps", frame.steps);
+  Value job = Value::object();
+  job.set("status", cancelled_ ? "cancelled" : (failed_ || frame.failed) ? "failure" : "success");
+  ctx.contexts.set("job", job);
+  Value runner = Value::object();
+  runner.set("name", o.runner_name);
+  runner.set("os", "Linux");
+  runner.set("arch", "X64");
+  runner.set("temp", o.temp_dir);
+  runner.set("tool_cache", o.temp_dir + "/tool-cache");
+  runner.set("workspace", o.workspace);
+  runner.set("debug", "");
+  ctx.contexts.set("runner", runner);
+  ctx.status.failed = failed_ || frame.failed;
+  ctx.status.cancelled = cancelled_;
+  ctx.workspace = o.workspace;
+  return ctx;
+}
+
+Result<Value> JobRun::eval(const spec::Scalar& scalar, const expr::EvalContext& ctx) const {
+  auto value = evaluate_scalar(scalar.text, ctx);
+  if (!value.ok()) return located(scalar, value.error());
+  return value;
+}
+
+Result<bool> JobRun::eval_if(const std::string& condition, const spec::Scalar* where,
+                             const expr::EvalContext& ctx) const {
+  auto parsed = expr::parse_condition(condition);
+  Result<bool> result =
+      parsed.ok() ? expr::evaluate_condition(*parsed, ctx) : Result<bool>(parsed.error());
+  if (!result.ok() && where) return located(*where, result.error());
+  return result;
+}
+
+// timeout-minutes of the job or of a step: a positive number of minutes, or an error at its
+// place in the file (the same rule and message for both).
+Result<int64_t> JobRun::timeout_ms(const spec::Scalar& minutes,
+                                   const expr::EvalContext& ctx) const {
+  auto value = eval(minutes, ctx);
+  if (!value.ok()) return value.error();
+  double m = value->to_number();
+  if (std::isnan(m) || m <= 0) {
+    std::string text = context_.masker->mask(value->to_string());
+    return Error{"invalid timeout-minutes '" + minutes.text + "'" +
+                     (text == minutes.text ? "" : " (= '" + text + "')") +
+                     ": expected a positive number of minutes",
+                 minutes.pos};
+  }
+  return static_cast<int64_t>(std::min(m, kMaxTimeoutMinutes) * 60000);
+}
+
+std::string JobRun::step_display_name(const Item& item, const expr::EvalContext& ctx) const {
+  const spec::Step& step = *item.step;
+  std::string name;
+  if (step.name) {
+    auto v = eval(*step.name, ctx);
+    name = v.ok() ? v->to_string() : step.name->text;
+  } else if (step.uses) {
+    name = "Run " + step.uses->text;
+  } else if (step.run) {
+    std::string first = step.run->text.substr(0, step.run->text.find('\n'));
+    name = "Run " + first;
+  }
+  if (item.phase == Phase::kPre) name = "Pre " + name;
+  if (item.phase == Phase::kPost) name = "Post " + name;
+  return context_.masker->mask(name);
+}
+
+Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) {
+  const spec::Step& step = *item.step;
+  const RunOptions& options = context_.options;
+  expr::EvalContext ctx = eval_context(frame);
+  StepRequest request;
+
+  std::string action_name = step.id.empty() ? "__run_" + std::to_string(step_counter_) : step.id;
+  ++step_counter_;
+  std::map<std::string, std::string> env = options.base_env;
+  for (auto& [k, v] :
+       default_step_env(options, ctx.contexts.get("github"), in_.planned->job_id, action_name))
+    env[k] = v;
+  for (auto& [k, v] : context_env(frame)) env[k] = v;
+  Value* env_context = ctx.contexts.find("env");
+  for (const auto& [k, scalar] : step.env) {
+    auto value = eval(scalar, ctx);
+    if (!value.ok()) return value.error();
+    env[k] = value->to_string();
+    env_context->set(k, value->to_string());
+  }
+  env["PATH"] =
+      prepend_path(github_path_, env.count("PATH") ? env["PATH"] : "/usr/local/bin:/usr/bin:/bin");
+  if (frame.action) env["GITHUB_ACTION_PATH"] = frame.action->dir;  // steps of a composite action
+
+  // Working directory: step, then job defaults, then workflow defaults; relative to the workspace.
+  const spec::Job& job = *in_.planned->job;
+  const spec::Workflow& workflow = *in_.planned->workflow;
+  std::optional<spec::Scalar> dir = step.working_directory;
+  if (!dir && !frame.action)
+    dir = job.defaults.working_directory ? job.defaults.working_directory
+                                         : workflow.defaults.working_directory;
+  std::filesystem::path cwd = options.workspace;
+  if (dir) {
+    auto value = eval(*dir, ctx);
+    if (!value.ok()) return value.error();
+    cwd = cwd / value->to_string();
+  }
+  request.working_directory = cwd.lexically_normal().string();
+  request.working_directory_pos = dir ? dir->pos : step.pos;
+  request.step_files_dir =
+      options.step_files_dir.empty() ? options.temp_dir : options.step_files_dir;
+
+  if (item.action) {
+    const ResolvedAction& action = *item.action;
+    std::map<std::string, std::string> inputs = item.action_inputs;
+    if (item.phase != Phase::kPost) {  // pre and main read the step's `with:`
+      auto evaluated = action_inputs(
+          action, step, ctx,
+          [this](const spec::Scalar& s, const expr::EvalContext& c) { return eval(s, c); });
+      if (!evaluated.ok()) return evaluated.error();
+      inputs = *evaluated;
+      last_action_inputs_ = inputs;
+    }
+    for (const auto& [k, v] : inputs) env[input_env_name(k)] = v;
+    env["GITHUB_ACTION_PATH"] = action.dir;
+    env["GITHUB_ACTION_REPOSITORY"] = action.uses;
+    if (action.kind == ResolvedAction::Kind::kNode) {
+      request.kind = StepRequest::Kind::kNode;
+      const std::string& entry = item.phase == Phase::kPre    ? action.action.pre
+                                 : item.phase == Phase::kPost ? action.action.post
+                                                              : action.action.main;
+      request.script_path = (std::filesystem::path(action.dir) / entry).string();
+      for (const auto& [k, v] : item.saved_state) env["STATE_" + k] = v;
+    } else {
+      request.kind = StepRequest::Kind::kScript;
+      request.shell = "bash";
+      request.script = action.builtin_script;
+    }
+  } else {
+    auto script = eval(*step.run, ctx);
+    if (!script.ok()) return script.error();
+    request.script = script->to_string();
+    std::optional<spec::Scalar> shell = step.shell;
+    if (!shell && !frame.action)
+      shell = job.defaults.shell ? job.defaults.shell : workflow.defaults.shell;
+    if (shell) {
+      auto value = eval(*shell, ctx);
+      if (!value.ok()) return value.error();
+      request.shell = value->to_string();
+    } else if (frame.action) {
+      return Error{"a `run` step of a composite action needs `shell:`", step.pos};
+    }
+  }
+  if (step.retry) request.log_pattern = step.retry->log_pattern;
+  request.env = std::move(env);
+  return request;
+}
+
+}  // namespace sluice::engine
