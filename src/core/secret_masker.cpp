@@ -1,18 +1,28 @@
 #include "core/secret_masker.h"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <utility>
+
+#include "core/secret_forms.h"
 
 namespace sluice {
 
 struct SecretMasker::Compiled {
-  std::vector<std::string> values;  // longest first
-  // starts[a << 8 | b] != 0 when some secret starts with bytes a, b; for a one-byte
-  // secret a, every starts[a << 8 | x] is set. A byte table rather than a bitmap: one
-  // load per text byte (64 KiB, stays in cache while a step's output streams through).
+  // Values, sorted by their first two bytes (keys[i] = a << 8 | b of values[i]; a
+  // one-byte value sorts as a << 8 and is also in `single`), longest first among equal
+  // keys. Views of the masker's storage_, which outlives every snapshot.
+  std::vector<std::string_view> values;
+  std::vector<uint16_t> keys;
+  // starts[a << 8 | b] != 0 when some value starts with bytes a, b (bit 1), or when a alone
+  // is a value (bit 2, set for every b). A byte table rather than a bitmap: one load per
+  // text byte (64 KiB, stays in cache while a step's output streams through).
   std::vector<uint8_t> starts = std::vector<uint8_t>(65536, 0);
+  std::array<bool, 256> single{};  // one-byte values
+  size_t longest = 0;
 
-  // False when `text` certainly contains no secret.
+  // False when `text` certainly contains no value.
   bool may_contain(std::string_view text) const {
     const auto* p = reinterpret_cast<const unsigned char*>(text.data());
     size_t n = text.size();
@@ -20,47 +30,88 @@ struct SecretMasker::Compiled {
     const uint8_t* table = starts.data();
     uint8_t hit = 0;
     for (size_t i = 0; i + 1 < n; ++i) hit |= table[static_cast<unsigned>(p[i]) << 8 | p[i + 1]];
-    // The last byte can only start a one-byte secret; pair it with any byte (0).
+    // The last byte can only start a one-byte value; pair it with any byte (0).
     hit |= table[static_cast<unsigned>(p[n - 1]) << 8] & 2;
     return hit != 0;
   }
-  std::string_view mask(std::string_view text, std::string& scratch) const;
+
+  // The end of the longest value occurring at text[i], or 0.
+  size_t match_at(std::string_view text, size_t i) const {
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+    size_t end = single[p[i]] ? i + 1 : 0;
+    if (i + 1 < text.size()) {
+      unsigned key = static_cast<unsigned>(p[i]) << 8 | p[i + 1];
+      if (starts[key] & 1) {
+        size_t left = text.size() - i;
+        auto k =
+            static_cast<size_t>(std::lower_bound(keys.begin(), keys.end(), key) - keys.begin());
+        for (; k < keys.size() && keys[k] == key; ++k) {
+          std::string_view v = values[k];
+          if (v.size() >= 2 && v.size() <= left && std::memcmp(p + i, v.data(), v.size()) == 0)
+            return std::max(end, i + v.size());  // longest first: no longer one follows
+        }
+      }
+    }
+    return end;
+  }
+
+  // Calls on_span(begin, end) for each merged span of occurrences that start before
+  // `limit` (an occurrence may end after it), in order; [0, forced) counts as one.
+  template <class OnSpan>
+  void for_each_span(std::string_view text, size_t limit, size_t forced, OnSpan on_span) const {
+    if (forced == 0 && !may_contain(text)) return;
+    size_t begin = 0;
+    size_t end = forced;  // the open span is [begin, end) when end > 0
+    for (size_t i = 0; i < limit; ++i) {
+      size_t match = match_at(text, i);
+      if (match == 0) continue;
+      if (end > 0 && i <= end) {
+        end = std::max(end, match);
+      } else {
+        if (end > 0) on_span(begin, end);
+        begin = i;
+        end = match;
+      }
+    }
+    if (end > 0) on_span(begin, end);
+  }
+
+  std::string_view mask(std::string_view text, std::string& scratch) const {
+    bool masked = false;
+    size_t copied = 0;  // text[0, copied) has been emitted
+    for_each_span(text, text.size(), 0, [&](size_t begin, size_t end) {
+      if (!masked) {
+        scratch.clear();
+        scratch.reserve(text.size());
+        masked = true;
+      }
+      scratch.append(text.substr(copied, begin - copied));
+      scratch.append("***");
+      copied = end;
+    });
+    if (!masked) return text;
+    scratch.append(text.substr(copied));
+    return scratch;
+  }
 };
 
-// With this many secrets or fewer, searching for each directly (memchr-based) beats the
-// table pass.
-constexpr size_t kPrefilterThreshold = 1;
+namespace {
 
-std::string_view SecretMasker::Compiled::mask(std::string_view text, std::string& scratch) const {
-  if (text.empty() || values.empty()) return text;
-  if (values.size() > kPrefilterThreshold && !may_contain(text)) return text;
-
-  // Spans [begin, end) of every occurrence, overlapping ones included.
-  std::vector<std::pair<size_t, size_t>> spans;
-  for (const std::string& s : values) {
-    if (s.size() > text.size()) continue;
-    for (size_t pos = text.find(s); pos != std::string_view::npos; pos = text.find(s, pos + 1)) {
-      spans.emplace_back(pos, pos + s.size());
-    }
-  }
-  if (spans.empty()) return text;
-  std::sort(spans.begin(), spans.end());
-
-  scratch.clear();
-  scratch.reserve(text.size());
-  size_t copied = 0;  // text[0, copied) has been emitted
-  size_t i = 0;
-  while (i < spans.size()) {
-    size_t begin = spans[i].first;
-    size_t end = spans[i].second;
-    for (++i; i < spans.size() && spans[i].first <= end; ++i) end = std::max(end, spans[i].second);
-    scratch.append(text.substr(copied, begin - copied));
-    scratch.append("***");
-    copied = end;
-  }
-  scratch.append(text.substr(copied));
-  return scratch;
+unsigned sort_key(std::string_view s) {
+  return static_cast<unsigned>(static_cast<unsigned char>(s[0])) << 8 |
+         (s.size() > 1 ? static_cast<unsigned char>(s[1]) : 0u);
 }
+
+// Compiled::values order: by the first two bytes, then longest first.
+bool value_order(std::string_view a, std::string_view b) {
+  unsigned ka = sort_key(a);
+  unsigned kb = sort_key(b);
+  if (ka != kb) return ka < kb;
+  if (a.size() != b.size()) return a.size() > b.size();
+  return a < b;
+}
+
+}  // namespace
 
 bool SecretMasker::add(std::string_view secret) {
   std::vector<std::string_view> values{secret};
@@ -75,22 +126,35 @@ bool SecretMasker::add(std::string_view secret) {
       start = end + 1;
     }
   }
+  // Encoded outside the lock: other threads keep masking meanwhile.
+  std::vector<std::vector<std::string>> forms;
+  for (std::string_view v : values)
+    forms.push_back(v.empty() ? std::vector<std::string>{} : derived_forms(v));
+
   std::lock_guard lock(mutex_);
   bool changed = false;
   bool all_added = true;
-  for (std::string_view v : values) {
-    if (v.empty() || seen_.count(std::string(v)) != 0) continue;
-    if (values_.size() >= kMaxSecrets) {
+  auto add_value = [&](std::string_view value) -> std::string_view {
+    if (auto it = values_.find(value); it != values_.end()) return *it;
+    std::string_view stored = storage_.emplace_back(value);
+    values_.insert(stored);
+    unsorted_.push_back(stored);
+    return stored;
+  };
+  for (size_t i = 0; i < values.size(); ++i) {
+    std::string_view v = values[i];
+    if (v.empty() || registered_.count(v) != 0) continue;
+    if (registered_.size() >= kMaxSecrets) {
       all_added = false;
       continue;
     }
-    seen_.emplace(v);
-    values_.emplace_back(v);
+    registered_.insert(add_value(v));
+    for (const std::string& form : forms[i]) add_value(form);
     changed = true;
   }
   if (changed) {
     compiled_.reset();
-    count_.store(values_.size(), std::memory_order_release);
+    count_.store(registered_.size(), std::memory_order_release);
     generation_.fetch_add(1, std::memory_order_release);
   }
   return all_added;
@@ -98,17 +162,26 @@ bool SecretMasker::add(std::string_view secret) {
 
 std::shared_ptr<const SecretMasker::Compiled> SecretMasker::snapshot() const {
   std::lock_guard lock(mutex_);
-  if (compiled_ || values_.empty()) return compiled_;
+  if (compiled_ || storage_.empty()) return compiled_;
+  std::sort(unsorted_.begin(), unsorted_.end(), value_order);
+  size_t middle = sorted_.size();
+  sorted_.insert(sorted_.end(), unsorted_.begin(), unsorted_.end());
+  std::inplace_merge(sorted_.begin(), sorted_.begin() + static_cast<ptrdiff_t>(middle),
+                     sorted_.end(), value_order);
+  unsorted_.clear();
+
   auto compiled = std::make_shared<Compiled>();
-  compiled->values = values_;
-  std::stable_sort(compiled->values.begin(), compiled->values.end(),
-                   [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
-  for (const std::string& s : compiled->values) {
-    unsigned first = static_cast<unsigned char>(s[0]) << 8;
+  compiled->values = sorted_;
+  compiled->keys.reserve(sorted_.size());
+  for (std::string_view s : sorted_) {
+    unsigned key = sort_key(s);
+    compiled->keys.push_back(static_cast<uint16_t>(key));
+    compiled->longest = std::max(compiled->longest, s.size());
     if (s.size() == 1) {
-      for (unsigned b = 0; b < 256; ++b) compiled->starts[first | b] |= 2;
+      compiled->single[key >> 8] = true;
+      for (unsigned b = 0; b < 256; ++b) compiled->starts[(key & 0xFF00) | b] |= 2;
     } else {
-      compiled->starts[first | static_cast<unsigned char>(s[1])] |= 1;
+      compiled->starts[key] |= 1;
     }
   }
   compiled_ = std::move(compiled);
@@ -121,13 +194,55 @@ std::string_view SecretMasker::mask(std::string_view text, std::string& scratch)
   return compiled ? compiled->mask(text, scratch) : text;
 }
 
-std::string_view SecretMasker::View::mask(std::string_view text, std::string& scratch) {
+const SecretMasker::Compiled* SecretMasker::View::refresh() {
   uint64_t generation = masker_->generation_.load(std::memory_order_acquire);
   if (generation != generation_) {
     compiled_ = masker_->snapshot();
     generation_ = generation;
   }
-  return compiled_ ? compiled_->mask(text, scratch) : text;
+  return compiled_.get();
+}
+
+std::string_view SecretMasker::View::mask(std::string_view text, std::string& scratch) {
+  const Compiled* compiled = refresh();
+  return compiled ? compiled->mask(text, scratch) : text;
+}
+
+std::string_view SecretMasker::Stream::push(std::string_view piece) {
+  carry_.append(piece);
+  const Compiled* compiled = view_.refresh();
+  size_t hold = compiled && compiled->longest > 0 ? compiled->longest - 1 : 0;
+  if (carry_.size() <= hold) return {};
+  return emit(hold);
+}
+
+std::string_view SecretMasker::Stream::finish() {
+  view_.refresh();
+  return emit(0);
+}
+
+// Emits carry_ but its last `hold` bytes: occurrences starting before the cut are complete
+// (none is longer than hold + 1), and one that crosses the cut is masked up to it here and
+// from it (forced_) in the next emission.
+std::string_view SecretMasker::Stream::emit(size_t hold) {
+  size_t limit = carry_.size() - hold;
+  out_.clear();
+  size_t copied = 0;
+  if (const Compiled* compiled = view_.compiled_.get()) {
+    compiled->for_each_span(carry_, limit, forced_, [&](size_t begin, size_t end) {
+      out_.append(carry_, copied, begin - copied);
+      // A span continuing one already replaced adds nothing: the concatenated output is
+      // what mask() gives for the whole text.
+      if (begin > 0 || forced_ == 0) out_.append("***");
+      copied = end;
+    });
+  } else {
+    copied = forced_;
+  }
+  if (copied < limit) out_.append(carry_, copied, limit - copied);
+  forced_ = copied > limit ? copied - limit : 0;
+  carry_.erase(0, limit);
+  return out_;
 }
 
 std::string SecretMasker::mask(std::string_view text) const {

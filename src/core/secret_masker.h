@@ -1,25 +1,31 @@
 // SecretMasker: replaces registered secret values with "***" in text.
 //
 // One per run: secrets from --secret/--secrets-file and every `::add-mask::` value are
-// added to it, and every log line, stored output and annotation passes through mask().
+// added to it, and everything sluice writes (log lines, step summaries, stored outputs,
+// annotations, record names and reasons, error messages) passes through mask().
 // Thread-safe: steps of parallel jobs add and mask concurrently.
 //
-// Masking is done on the original text: every occurrence of every secret is located first,
+// What is masked (docs/secrets.md): each value, each line of a multi-line value, and for
+// each of those the forms a step or sluice derives from it (core/secret_forms.h: base64 at
+// the three alignments, JSON-escaped, URL-encoded, ...), as GitHub's runner does.
+//
+// Masking is done on the original text: every occurrence of every value is located first,
 // overlapping or touching occurrences are merged, and each merged span becomes one "***".
 // So overlapping secrets mask fully, and a short secret that happens to be "*" can never
 // re-mask the replacement of another.
 //
-// Cost: the secrets are compiled into an immutable snapshot (longest first, plus a bitmap
-// of the byte pairs that start a secret) that is rebuilt lazily after add(). With many
-// secrets, one pass over the text with the bitmap rejects clean text in O(length)
-// whatever the number of secrets; only text that may contain one is searched for each.
-// mask(text, scratch) allocates nothing for clean text, and View skips the lock entirely,
-// so the log path of many parallel steps never serialises on the masker.
+// Cost: the values are compiled into an immutable snapshot, rebuilt lazily after add(): a
+// byte table of the byte pairs that start a value, and the values grouped by those two
+// bytes. One pass over the text with the table rejects clean text in O(length) whatever the
+// number of secrets; text that may contain one is scanned once more, comparing at each
+// position only the values that start with the two bytes found there. mask(text, scratch)
+// allocates nothing for clean text, and View skips the lock entirely, so the log path of
+// many parallel steps never serialises on the masker.
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -32,21 +38,23 @@ namespace sluice {
 class SecretMasker {
  public:
   // A bound on what one run can register (each ::add-mask:: line adds values), so a step
-  // printing add-mask in a loop cannot make masking or memory grow without limit.
+  // printing add-mask in a loop cannot make masking or memory grow without limit. Derived
+  // forms do not count: each registered value brings at most a dozen.
   static constexpr size_t kMaxSecrets = 50000;
 
-  // Values shorter than 1 character are ignored. Multi-line values also register
-  // each of their lines (a secret printed line by line stays masked). Returns false when
-  // a value could not be registered because kMaxSecrets was reached.
+  // Empty values are ignored. Multi-line values also register each of their lines (a
+  // secret printed line by line stays masked). Returns false when a value could not be
+  // registered because kMaxSecrets was reached.
   bool add(std::string_view secret);
   std::string mask(std::string_view text) const;
   // Like mask(), but returns `text` itself when nothing is to be masked; otherwise the
   // masked text is built in `scratch` and a view of it is returned.
   std::string_view mask(std::string_view text, std::string& scratch) const;
   bool empty() const;
-  size_t size() const;
+  size_t size() const;  // registered values (lines of multi-line ones included), not forms
 
   struct Compiled;
+  class Stream;
 
   // A cached view for a hot loop (one step's output): mask() costs one atomic load on top
   // of the search itself, and picks up secrets added since (e.g. by ::add-mask::) on the
@@ -57,20 +65,52 @@ class SecretMasker {
     std::string_view mask(std::string_view text, std::string& scratch);
 
    private:
+    friend class SecretMasker;
+    friend class Stream;
+    const Compiled* refresh();  // null when nothing is registered
+
     const SecretMasker* masker_;
     uint64_t generation_ = 0;
     std::shared_ptr<const Compiled> compiled_;
   };
   View view() const { return View(this); }
 
+  // Masks one text that arrives in pieces cut at arbitrary points (an over-long output line
+  // the executor splits): a secret that straddles two pieces is still masked. push()
+  // returns the masked text that is final so far (possibly empty): it holds back the last
+  // (longest value - 1) bytes, which a secret may start in, and remembers how much of the
+  // next piece continues a secret it already replaced. finish() returns the rest. Memory:
+  // one piece plus the longest value. One Stream per thread, reusable after finish().
+  class Stream {
+   public:
+    explicit Stream(const SecretMasker* masker) : view_(masker) {}
+    std::string_view push(std::string_view piece);
+    std::string_view finish();
+
+   private:
+    std::string_view emit(size_t hold);
+
+    View view_;
+    std::string carry_;  // unmasked bytes not yet emitted
+    size_t forced_ = 0;  // carry_[0, forced_) ends a secret whose start was already masked
+    std::string out_;
+  };
+  Stream stream() const { return Stream(this); }
+
  private:
   std::shared_ptr<const Compiled> snapshot() const;
 
+  // Every registered value and form lives in storage_ (a deque: elements never move), so
+  // the sets, the sorted list and each snapshot hold views of them. Snapshots are rebuilt
+  // in O(values): the new values since the last one are sorted and merged in.
   mutable std::mutex mutex_;
-  std::vector<std::string> values_;                   // insertion order
-  std::unordered_set<std::string> seen_;              // for de-duplication
+  std::deque<std::string> storage_;
+  std::unordered_set<std::string_view> registered_;   // add() de-duplication
+  std::unordered_set<std::string_view> values_;       // values and forms, de-duplicated
+  mutable std::vector<std::string_view> sorted_;      // in Compiled::values order
+  mutable std::vector<std::string_view> unsorted_;    // added since the last snapshot
   mutable std::shared_ptr<const Compiled> compiled_;  // null when stale
-  std::atomic<size_t> count_{0};                      // lets mask() skip the lock when empty
+  std::atomic<size_t> count_{0};                      // registered_.size()
   std::atomic<uint64_t> generation_{0};               // bumped after each change of values_
 };
 

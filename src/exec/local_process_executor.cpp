@@ -101,7 +101,7 @@ void emit_line(Execution& e, std::string_view line) {
 
 void end_line(Execution& e) {
   if (e.in_fragment) {
-    if (!e.partial.empty()) e.processor->process_fragment(e.partial);
+    e.processor->end_fragments(e.partial);
   } else {
     emit_line(e, e.partial);
   }

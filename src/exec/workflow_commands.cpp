@@ -113,7 +113,10 @@ WorkflowCommandProcessor::WorkflowCommandProcessor(std::shared_ptr<SecretMasker>
                                                    std::shared_ptr<engine::LogWriter> log,
                                                    const re2::RE2* log_pattern, bool debug)
     : masker_(std::move(masker)), log_(std::move(log)), log_pattern_(log_pattern), debug_(debug) {
-  if (masker_) mask_view_.emplace(masker_->view());
+  if (masker_) {
+    mask_view_.emplace(masker_->view());
+    fragments_.emplace(masker_->stream());
+  }
 }
 
 void WorkflowCommandProcessor::log(std::string_view line) {
@@ -136,7 +139,19 @@ void WorkflowCommandProcessor::warn(std::string message) {
 
 void WorkflowCommandProcessor::process_fragment(std::string_view fragment) {
   match_pattern(fragment);
-  log(fragment);
+  if (!fragments_) {
+    if (log_) log_->append_line(fragment);
+    return;
+  }
+  std::string_view masked = fragments_->push(fragment);
+  if (log_ && !masked.empty()) log_->append_line(masked);
+}
+
+void WorkflowCommandProcessor::end_fragments(std::string_view last) {
+  if (!last.empty()) process_fragment(last);
+  if (!fragments_) return;
+  std::string_view masked = fragments_->finish();
+  if (log_ && !masked.empty()) log_->append_line(masked);
 }
 
 void WorkflowCommandProcessor::process_line(std::string_view line) {

@@ -57,8 +57,11 @@ class WorkflowCommandProcessor {
 
   // One complete output line, without its newline (a trailing '\r' is dropped).
   void process_line(std::string_view line);
-  // A piece of an over-long line: logged (masked) as is, never read as a command.
+  // The pieces of an over-long line: logged as they come, never read as commands, and
+  // masked as one text (SecretMasker::Stream), so a secret cut in two at a piece boundary
+  // is still masked. end_fragments() takes the line's last piece (may be empty).
   void process_fragment(std::string_view fragment);
+  void end_fragments(std::string_view last);
 
   bool log_pattern_matched() const { return log_pattern_matched_; }
   std::vector<engine::Annotation>& annotations() { return annotations_; }
@@ -77,7 +80,8 @@ class WorkflowCommandProcessor {
   void warn(std::string message);
 
   std::shared_ptr<SecretMasker> masker_;
-  std::optional<SecretMasker::View> mask_view_;  // the per-line fast path of masker_
+  std::optional<SecretMasker::View> mask_view_;    // the per-line fast path of masker_
+  std::optional<SecretMasker::Stream> fragments_;  // masks the pieces of an over-long line
   std::shared_ptr<engine::LogWriter> log_;
   const re2::RE2* log_pattern_;
   bool debug_;

@@ -337,6 +337,33 @@ TEST_F(ExecutorTest, LongLinesAreSplitAndPartialLastLineKept) {
   EXPECT_EQ(lines[5], "tail");
 }
 
+// Regression (issue 8 §3): an over-long line is logged in max_line_bytes pieces, and a
+// secret that straddled a piece boundary was logged in two unmasked halves.
+TEST_F(ExecutorTest, SecretAcrossALongLineBoundaryIsMasked) {
+  LocalProcessExecutor small{LocalProcessExecutor::Options{200ms, 16}};
+  masker_->add("SECRET-0123456789");  // 17 bytes: longer than a piece
+  // Printed at every offset against the 16-byte pieces, in one over-long line.
+  std::string script =
+      "printf 'x'; for i in $(seq 20); do printf 'SECRET-0123456789.'; done; "
+      "printf 'y'; printf '%.0s-' $(seq 40); echo";
+  Started s = start(small, request(script));
+  EXPECT_EQ(wait(s).exit_code, 0);
+  std::string joined;
+  for (const std::string& line : log_->all()) {
+    // Bounded: a piece plus what was held back (the longest form, base64: 24 bytes, - 1).
+    EXPECT_LE(line.size(), 16u + 23u) << line;
+    joined += line;
+  }
+  std::string expected = "x";
+  for (int i = 0; i < 20; ++i) expected += "***.";
+  expected += "y" + std::string(40, '-');
+  EXPECT_EQ(joined, expected);
+  for (const std::string& line : log_->all()) {
+    for (std::string part : {"SECRET", "0123", "6789", "-01", "T-0"})
+      EXPECT_EQ(line.find(part), std::string::npos) << line;
+  }
+}
+
 TEST_F(ExecutorTest, ManyLinesArriveInOrder) {
   StepOutcome o = run(request("seq 1 200000"));
   EXPECT_EQ(o.exit_code, 0);

@@ -1,0 +1,31 @@
+// Text encodings shared by several rooms: JSON string escaping, percent-encoding, XML
+// escaping, base64. Each takes and returns bytes (UTF-8 passes through unchanged unless
+// the encoding says otherwise).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace sluice {
+
+// JSON string contents without the quotes, escaped as toJSON (nlohmann) and JSON.stringify
+// escape: \" \\ \b \f \n \r \t, other bytes below 0x20 as \u00xx; the rest as is.
+std::string json_string_escape(std::string_view value);
+
+// Percent-encoding of the UTF-8 bytes, uppercase hex. `keep_marks`: also keep the marks
+// ! ' ( ) * unescaped as JavaScript's encodeURIComponent does; without, only RFC 3986's
+// unreserved characters (A-Z a-z 0-9 - _ . ~) are kept, as .NET's Uri.EscapeDataString.
+std::string uri_escape(std::string_view value, bool keep_marks);
+
+// & < > " ' as XML entities (.NET SecurityElement.Escape).
+std::string xml_escape(std::string_view value);
+
+// True for the bytes uri_escape() keeps as they are.
+bool is_uri_unreserved(unsigned char c, bool keep_marks);
+
+// Standard base64 (RFC 4648 alphabet, '=' padding).
+inline constexpr char kBase64Alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+std::string base64_encode(std::string_view bytes);
+
+}  // namespace sluice
