@@ -1,31 +1,18 @@
 #include "cli/workflow_set.h"
 
-#include <array>
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 
 #include "spec/validator.h"
 #include "spec/workflow_loader.h"
+#include "triggers/git_refs.h"
 
 namespace fs = std::filesystem;
 
 namespace sluice::cli {
 namespace {
-
-// Runs a git command in `dir` and returns its first line of output ("" on failure).
-std::string git_line(const std::string& dir, const std::string& args) {
-  std::string command = "git -C '" + dir + "' " + args + " 2>/dev/null";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return "";
-  std::array<char, 512> buffer{};
-  std::string out;
-  if (fgets(buffer.data(), buffer.size(), pipe)) out = buffer.data();
-  pclose(pipe);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
-}
 
 std::string resolve_workflow_path(const std::string& repo_dir, const std::string& file) {
   for (fs::path candidate :
@@ -66,13 +53,18 @@ WorkflowSet load_workflow_set(const std::string& repo_dir, const std::string& fi
 
 GitInfo read_git_info(const std::string& repo_dir) {
   GitInfo info;
-  std::string sha = git_line(repo_dir, "rev-parse HEAD");
-  if (sha.size() == 40) {
-    info.sha = sha;
-    info.is_repository = true;
+  auto repo = triggers::find_git_repository(repo_dir);
+  if (repo.ok() && !repo->has_value()) return info;  // not a checkout: the defaults, silently
+  auto head = repo.ok() ? triggers::read_git_head(**repo) : Result<triggers::GitHead>(repo.error());
+  if (!head.ok()) {
+    // The run can still go ahead; say why github.sha and github.ref are the defaults.
+    std::cerr << "sluice: warning: cannot read the git HEAD: " << head.error().message
+              << " (running as " << info.ref << " at " << info.sha << ")\n";
+    return info;
   }
-  std::string ref = git_line(repo_dir, "symbolic-ref -q HEAD");
-  if (!ref.empty()) info.ref = ref;
+  info.is_repository = true;
+  if (!head->ref.empty()) info.ref = head->ref;  // a detached HEAD keeps the default ref
+  if (!head->sha.empty()) info.sha = head->sha;  // an unborn branch has no commit yet
   return info;
 }
 

@@ -24,10 +24,13 @@ struct WorkflowSet {
 // or, when empty, every discovered workflow file; validates each.
 WorkflowSet load_workflow_set(const std::string& repo_dir, const std::string& file);
 
+// The branch and commit `repo_dir` has checked out, read from the repository's files
+// (triggers/git_refs.h; no git process). Outside a repository: the defaults below. A
+// repository that cannot be read gives the defaults and a warning on stderr.
 struct GitInfo {
   std::string ref = "refs/heads/main";
   std::string sha = "0000000000000000000000000000000000000000";
-  bool is_repository = false;
+  bool is_repository = false;  // HEAD was read (the branch may still be unborn)
 };
 GitInfo read_git_info(const std::string& repo_dir);
 
