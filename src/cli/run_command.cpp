@@ -17,6 +17,7 @@
 #include "cli/workflow_set.h"
 #include "core/json.h"
 #include "engine/engine.h"
+#include "engine/masking_sinks.h"
 #include "engine/scalar_value.h"
 #include "exec/local_process_executor.h"
 #include "exec/step_files.h"
@@ -99,9 +100,13 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
     std::cerr << "sluice run: " << s.error().message << "\n";
     return engine::RunStatus::kFailure;
   }
-  engine::RunContext context{executor, store, clock, loop};
+  // Records and error messages reach the database and the terminal masked, whichever code
+  // built them (engine/masking_sinks.h).
+  engine::MaskingStore masked_store(store, masker);
+  engine::MaskingObserver masked_printer(printer, masker);
+  engine::RunContext context{executor, masked_store, clock, loop};
   context.resolver = &resolver;
-  context.observer = &printer;
+  context.observer = &masked_printer;
   context.masker = masker;
   engine::RunOptions& o = context.options;
   o.workspace = fs::absolute(args.dir).lexically_normal().string();
@@ -166,7 +171,7 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
         // Recorded like GitHub's cancelled pending run: in the history, with no jobs.
         run.status = engine::RunStatus::kCancelled;
         run.created_ms = run.started_ms = run.finished_ms = clock.now_ms();
-        if (Status s = store.create_run(run); !s.ok())
+        if (Status s = masked_store.create_run(run); !s.ok())
           std::cerr << "sluice run: " << s.error().message << "\n";
         std::cout << "run " << run.id << " cancelled while waiting for concurrency group '" << name
                   << "'\n";
@@ -222,7 +227,7 @@ int run(RunArgs args) {
     return kExitInvalid;
   }
   auto inputs_given = parse_key_values(args.inputs, "--input");
-  auto secrets_given = parse_key_values(args.secrets, "--secret");
+  auto secrets_given = parse_key_values(args.secrets, "--secret", true);
   auto vars_given = parse_key_values(args.vars, "--var");
   for (const auto* r : {&inputs_given, &secrets_given, &vars_given})
     if (!r->ok()) {

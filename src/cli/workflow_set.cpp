@@ -69,12 +69,15 @@ GitInfo read_git_info(const std::string& repo_dir) {
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> parse_key_values(
-    const std::vector<std::string>& args, const char* option) {
+    const std::vector<std::string>& args, const char* option, bool secret) {
   std::vector<std::pair<std::string, std::string>> out;
   for (const std::string& arg : args) {
     size_t eq = arg.find('=');
-    if (eq == std::string::npos || eq == 0)
+    if (eq == std::string::npos || eq == 0) {
+      if (secret)
+        return Error{std::string(option) + " must be KEY=VALUE (the value is not shown)", {}};
       return Error{std::string(option) + " '" + arg.substr(0, 40) + "' must be KEY=VALUE", {}};
+    }
     out.emplace_back(arg.substr(0, eq), arg.substr(eq + 1));
   }
   return out;

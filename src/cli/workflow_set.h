@@ -34,9 +34,10 @@ struct GitInfo {
 };
 GitInfo read_git_info(const std::string& repo_dir);
 
-// "k=v" arguments → pairs; an argument without '=' is an error naming it.
+// "k=v" arguments → pairs; an argument without '=' is an error naming it, and quoting it
+// unless `secret` (a --secret given without its KEY= is the bare secret).
 Result<std::vector<std::pair<std::string, std::string>>> parse_key_values(
-    const std::vector<std::string>& args, const char* option);
+    const std::vector<std::string>& args, const char* option, bool secret = false);
 // KEY=VALUE lines (# comments, blank lines, optional `export `, optional quotes).
 Result<std::vector<std::pair<std::string, std::string>>> read_secrets_file(const std::string& path);
 

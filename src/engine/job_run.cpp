@@ -405,7 +405,7 @@ void JobRun::take_effects(const StepOutcome& outcome, const Item& item) {
       context_.report_error(s.error().message);
     if (context_.observer) context_.observer->on_annotation(annotation);
   }
-  summary_ += outcome.summary;
+  summary_ += context_.masker->mask(outcome.summary);  // written to the data directory
   for (const auto& [k, v] : outcome.env) github_env_[k] = v;
   for (const auto& p : outcome.path) github_path_.push_back(p);
   if (item.action && item.action->kind == ResolvedAction::Kind::kNode &&

@@ -45,4 +45,42 @@ check_eq "$(job_log named)" "named-step-ran" "step name: the step ran"
 check_lacks "$secret" "step name: live output"
 check_eq "$( (grep -rcaF -- "$secret" "$DATA" || true) | awk -F: '{s += $NF} END {print s + 0}')" 0 "step name: data directory"
 
+# Everything else sluice writes (issue 8 §3): a summary, an error message quoting a value,
+# annotation fields, the derived forms GitHub masks, a long line's split point.
+rm -rf "$DATA"
+url_secret="p@ss w0rd/+x!9"
+json_secret=$'pa"ss\\wo\nrd-\t77'
+sluice_run --event workflow_dispatch -w .github/workflows/leaks.yml --secret "API_TOKEN=$secret" \
+  --secret "URL_SECRET=$url_secret" --secret "JSON_SECRET=$json_secret"
+check_rc 1 "leaks"  # the step with a missing working directory fails
+[ -s "$DATA/logs/$(last_run)/summary.md" ] || fail "leaks: no summary.md written"
+grep -qF "summary has ***" "$DATA/logs/$(last_run)/summary.md" || fail "leaks: masked summary"
+leak_log=$(job_log leak)
+grep -qF "***" <<<"$leak_log" || fail "leaks: the log shows no masked value"
+grep -qxF "url: ***" <<<"$leak_log" || fail "leaks: URL-encoded secret"$'\n'"$leak_log"
+grep -qF '"JSON_SECRET": "***"' <<<"$leak_log" || fail "leaks: toJSON(secrets)"$'\n'"$leak_log"
+# What may not appear: each value, and each derived form long enough to say something.
+forms=("$secret" "$url_secret" 'pa"ss\wo' $'rd-\t77')
+forms+=("$(printf '%s' "$secret" | base64)" "$(printf '%s' "$url_secret" | base64)")
+forms+=("$(printf '%s' "$secret" | base64 | cut -c 5-20)" "$(printf 'xy:%s' "$secret" | base64 | cut -c 5-24)")
+forms+=("$(printf 'u:%s' "$url_secret" | base64 | cut -c 4-16)")
+forms+=("$(jq -rn --arg v "$url_secret" '$v|@uri')" "$(jq -n --arg v "$json_secret" '$v' | cut -c 2-12)")
+forms+=('wo\nrd')
+dump=$(db .dump)
+for value in "${forms[@]}"; do
+  check_lacks "$value" "leaks: live output"
+  n=$( (grep -rcaF -- "$value" "$DATA" || true) | awk -F: '{s += $NF} END {print s + 0}')
+  check_eq "$n" 0 "leaks: occurrences of '$value' in the data directory"
+  ! grep -qF -- "$value" <<<"$dump" || fail "leaks: '$value' in the database dump"
+done
+check_eq "$(db "SELECT title || ' ' || file || ' ' || message FROM annotations WHERE run_id=$(last_run)")" \
+  "t *** ***.txt message ***" "leaks: annotation fields"
+check_contains "/nonexistent/***" "leaks: the error names the masked directory"
+
+# A --secret without its KEY= is the bare secret: the error must not quote it.
+sluice_run --secret "$secret"
+check_rc 2 "--secret without KEY="
+check_contains "--secret must be KEY=VALUE" "--secret without KEY="
+check_lacks "${secret:0:8}" "--secret without KEY="
+
 finish
