@@ -2,8 +2,6 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <atomic>
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -12,6 +10,7 @@
 #include "actions/local_action_resolver.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/interrupts.h"
 #include "cli/progress_printer.h"
 #include "cli/workflow_lock.h"
 #include "cli/workflow_set.h"
@@ -43,18 +42,6 @@ struct RunArgs {
   std::string actions_dir;
 };
 
-// SIGINT/SIGTERM → a byte on a pipe; a watcher thread turns it into an engine event.
-int g_signal_pipe[2] = {-1, -1};
-std::atomic<int> g_interrupts{0};
-
-void on_signal(int) {
-  int n = ++g_interrupts;
-  char byte = 1;
-  if (n >= 2)
-    _exit(kExitCancelled);  // a second Ctrl-C: stop now (children get SIGINT from the tty)
-  [[maybe_unused]] auto ignored = write(g_signal_pipe[1], &byte, 1);
-}
-
 std::string self_binary() {
   std::error_code ec;
   auto p = fs::read_symlink("/proc/self/exe", ec);
@@ -85,7 +72,9 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
                                store::SqliteStore& store, const fs::path& data_dir) {
   engine::SystemClock clock;
   engine::EventLoop loop(clock);
-  exec::LocalProcessExecutor executor;
+  exec::LocalProcessExecutor::Options executor_options;
+  executor_options.reaper_binary = self_binary();
+  exec::LocalProcessExecutor executor(executor_options);
   actions::LocalActionResolver resolver(args.actions_dir.empty()
                                             ? actions::LocalActionResolver::default_actions_dir()
                                             : args.actions_dir,
@@ -140,11 +129,7 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
   run.ref = event.ref;
   run.sha = event.sha;
   run.inputs_json = masker->mask(to_json(inputs));
-  // `run-name` and workflow `concurrency` see github, inputs and vars.
-  expr::EvalContext ctx;
-  ctx.contexts.set("github", o.github);
-  ctx.contexts.set("inputs", inputs);
-  ctx.contexts.set("vars", o.vars);
+  expr::EvalContext ctx = engine::run_expression_context(o, inputs);
   if (workflow.run_name) {
     auto name = expr::evaluate_string(workflow.run_name->text, ctx);
     if (name.ok()) run.run_name = name->to_string();
@@ -161,7 +146,7 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
     std::string name = group.ok() ? group->to_string() : workflow.concurrency->group.text;
     std::string error;
     switch (lock.acquire(data_dir.string(), name, cancel_in_progress,
-                         workflow.concurrency->queue_all, g_interrupts, std::cout, error)) {
+                         workflow.concurrency->queue_all, interrupt_count(), std::cout, error)) {
       case WorkflowLock::Outcome::kAcquired:
         break;
       case WorkflowLock::Outcome::kFailed:
@@ -185,23 +170,13 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
     return engine::RunStatus::kFailure;
   }
 
-  std::thread watcher([&] {
-    char byte;
-    while (read(g_signal_pipe[0], &byte, 1) == 1) {
-      if (byte == 0) return;  // shutdown
-      loop.post([&] {
-        std::cout << "sluice: cancelling (Ctrl-C again to stop at once)\n";
-        engine.cancel();
-      });
+  {
+    InterruptWatcher watcher(loop, engine, executor, store, engine.run());
+    while (!engine.finished()) {
+      loop.run_ready();
+      if (!engine.finished()) loop.wait_for_work();
     }
-  });
-  while (!engine.finished()) {
-    loop.run_ready();
-    if (!engine.finished()) loop.wait_for_work();
   }
-  char stop = 0;
-  [[maybe_unused]] auto ignored = write(g_signal_pipe[1], &stop, 1);
-  watcher.join();
 
   engine::RunStatistics stats = engine.statistics();
   std::cout << "run " << engine.run().id << " summary: " << engine::format_statistics(stats)
@@ -269,11 +244,7 @@ int run(RunArgs args) {
     return kExitInvalid;
   }
 
-  if (pipe(g_signal_pipe) != 0) return kExitFailure;
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  install_interrupt_handlers();
 
   int exit_code = kExitOk;
   int started = 0;
@@ -314,7 +285,7 @@ int run(RunArgs args) {
     engine::RunStatus status =
         run_workflow(*workflow, *plan, event, inputs, args, to_object(*vars_given), secrets, masker,
                      **store, data_dir);
-    if (status == engine::RunStatus::kCancelled || g_interrupts > 0) return kExitCancelled;
+    if (status == engine::RunStatus::kCancelled || interrupt_count() > 0) return kExitCancelled;
     if (status != engine::RunStatus::kSuccess) exit_code = kExitFailure;
   }
   if (started == 0) {

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/json.h"
+#include "engine/job_node.h"
 #include "engine/job_run.h"
 #include "engine/retry.h"
 #include "engine/scalar_value.h"
@@ -11,26 +12,6 @@
 
 namespace sluice::engine {
 
-struct Engine::JobNode {
-  const plan::PlannedJob* planned = nullptr;
-  RunStatus status = RunStatus::kQueued;
-  bool selected = true;  // --job: false for jobs outside the selection
-  bool continue_on_error = false;
-  bool fail_fast = true;
-  int max_parallel = 0;  // 0: unlimited
-  int running = 0;
-  std::vector<Value> combos;                     // one null Value for a job without a matrix
-  std::vector<JobRecord> records;                // per combination
-  std::vector<std::unique_ptr<JobRun>> runs;     // per combination; null until started
-  std::vector<std::unique_ptr<JobRun>> retired;  // earlier attempts, kept for their records
-  std::vector<bool> waiting_retry;
-  std::vector<std::string> groups;  // concurrency group per combination
-  Value outputs = Value::object();
-  Value inputs = Value::object();   // caller jobs: `with:` evaluated, the inputs of inner jobs
-  Value secrets = Value::object();  // caller jobs: the secrets inner jobs see
-  JobRecord record;                 // the node's own record (callers, skipped jobs)
-};
-
 namespace {
 
 bool failed(RunStatus s) {
@@ -38,6 +19,14 @@ bool failed(RunStatus s) {
 }
 
 }  // namespace
+
+expr::EvalContext run_expression_context(const RunOptions& options, const Value& inputs) {
+  expr::EvalContext ctx;
+  ctx.contexts.set("github", options.github);
+  ctx.contexts.set("inputs", inputs);
+  ctx.contexts.set("vars", options.vars);
+  return ctx;
+}
 
 Engine::Engine(const plan::RunPlan& plan, RunContext& context) : plan_(plan), context_(context) {
   for (const plan::PlannedJob& job : plan.jobs) {
@@ -82,16 +71,7 @@ Status Engine::start(RunRecord run) {
   context_.options.github.set("run_id", std::to_string(run_.id));
   context_.options.github.set("run_number", std::to_string(run_.run_number));
   if (context_.observer) context_.observer->on_run(run_);
-  // Workflow-level env: contexts github, inputs, vars, secrets.
-  expr::EvalContext ctx;
-  ctx.contexts.set("github", context_.options.github);
-  ctx.contexts.set("inputs", context_.options.inputs);
-  ctx.contexts.set("vars", context_.options.vars);
-  ctx.contexts.set("secrets", context_.options.secrets);
-  for (const auto& [k, v] : plan_.workflow->env) {
-    auto value = evaluate_scalar(v.text, ctx);
-    workflow_env_[k] = value.ok() ? value->to_string() : "";
-  }
+  workflow_env_ = workflow_env(*plan_.workflow, context_.options.inputs, context_.options.secrets);
   for (auto& n : nodes_) {
     n->record.run_id = run_.id;
     n->record.key = n->planned->key;
@@ -108,13 +88,47 @@ void Engine::save_job(const JobRecord& record) {
   if (context_.observer) context_.observer->on_job(record);
 }
 
+// As GitHub cancels a run: the `if` of every job started or about to start is evaluated
+// again; the jobs it keeps (always(), cancelled()) go on, the others stop now, and
+// those still waiting for a slot (--jobs, max-parallel, a concurrency group, a retry)
+// never start.
 void Engine::cancel() {
   if (cancelled_ || finished_) return;
   cancelled_ = true;
-  for (auto& n : nodes_)
-    for (auto& r : n->runs)
-      if (r && !r->finished()) r->cancel(false);
+  for (auto& n : nodes_) {
+    if (n->status != RunStatus::kRunning || n->planned->is_caller()) continue;
+    if (runs_when_cancelled(*n)) continue;
+    for (size_t i = 0; i < n->instances.size(); ++i) {
+      Instance& instance = n->instances[i];
+      if (instance.run && !instance.run->finished())
+        instance.run->cancel(false);
+      else if (instance.pending() || instance.waiting_retry())
+        cancel_instance(*n, i, "run cancelled");
+    }
+  }
   schedule();
+}
+
+bool Engine::runs_when_cancelled(const JobNode& n) const {
+  const auto& condition = n.planned->job->if_condition;
+  if (!condition) return false;  // the implied success() is false on a cancelled run
+  auto parsed = expr::parse_condition(condition->text);
+  if (!parsed.ok() || !parsed->uses_status_function) return false;
+  auto holds = expr::evaluate_condition(*parsed, job_context(n));
+  return holds.ok() && *holds;
+}
+
+std::map<std::string, std::string> Engine::workflow_env(const spec::Workflow& workflow,
+                                                        const Value& inputs,
+                                                        const Value& secrets) const {
+  expr::EvalContext ctx = run_expression_context(context_.options, inputs);
+  ctx.contexts.set("secrets", secrets);
+  std::map<std::string, std::string> env;
+  for (const auto& [k, v] : workflow.env) {
+    auto value = evaluate_scalar(v.text, ctx);
+    env[k] = value.ok() ? value->to_string() : "";
+  }
+  return env;
 }
 
 bool Engine::needs_done(const JobNode& n) const {
@@ -203,10 +217,7 @@ void Engine::schedule() {
 }
 
 expr::EvalContext Engine::job_context(const JobNode& n) const {
-  expr::EvalContext ctx;
-  ctx.contexts.set("github", context_.options.github);
-  ctx.contexts.set("inputs", inputs_for(n));
-  ctx.contexts.set("vars", context_.options.vars);
+  expr::EvalContext ctx = run_expression_context(context_.options, inputs_for(n));
   ctx.contexts.set("needs", needs_context(n));
   ctx.status.failed = any_ancestor_failed(n);
   ctx.status.cancelled = cancelled_;
@@ -310,10 +321,7 @@ void Engine::finish_caller(JobNode& n) {
   }
   if (!n.planned->inner_keys.empty()) {
     const spec::Workflow* called = node(n.planned->inner_keys.front())->planned->workflow;
-    expr::EvalContext ctx;
-    ctx.contexts.set("github", context_.options.github);
-    ctx.contexts.set("inputs", n.inputs);
-    ctx.contexts.set("vars", context_.options.vars);
+    expr::EvalContext ctx = run_expression_context(context_.options, n.inputs);
     ctx.contexts.set("jobs", jobs);
     for (const auto& [key, scalar] : called->on.call_outputs) {
       auto v = evaluate_scalar(scalar.text, ctx);
@@ -326,23 +334,23 @@ void Engine::finish_caller(JobNode& n) {
 
 bool Engine::expand(JobNode& n, const expr::EvalContext& ctx) {
   const spec::Strategy& strategy = n.planned->job->strategy;
-  n.combos.clear();
+  std::vector<Value> combos;
   if (strategy.matrix) {
     auto evaluated = plan::evaluate_matrix(*strategy.matrix, ctx);
-    Result<std::vector<Value>> combos = evaluated.ok()
-                                            ? plan::expand_matrix(*evaluated)
-                                            : Result<std::vector<Value>>(evaluated.error());
-    if (!combos.ok()) {
-      finish_node(n, RunStatus::kFailure, "strategy.matrix: " + combos.error().message);
+    Result<std::vector<Value>> expanded = evaluated.ok()
+                                              ? plan::expand_matrix(*evaluated)
+                                              : Result<std::vector<Value>>(evaluated.error());
+    if (!expanded.ok()) {
+      finish_node(n, RunStatus::kFailure, "strategy.matrix: " + expanded.error().message);
       return false;
     }
-    if (combos->empty()) {
+    if (expanded->empty()) {
       finish_node(n, RunStatus::kFailure, "strategy.matrix: the matrix has no combinations");
       return false;
     }
-    n.combos = std::move(*combos);
+    combos = std::move(*expanded);
   } else {
-    n.combos.push_back(Value());
+    combos.push_back(Value());
   }
   if (strategy.fail_fast) {
     auto v = evaluate_scalar(strategy.fail_fast->text, ctx);
@@ -352,23 +360,23 @@ bool Engine::expand(JobNode& n, const expr::EvalContext& ctx) {
     auto v = evaluate_scalar(strategy.max_parallel->text, ctx);
     if (v.ok() && v->to_number() >= 1) n.max_parallel = static_cast<int>(v->to_number());
   }
-  size_t count = n.combos.size();
-  n.runs.resize(count);
-  n.waiting_retry.assign(count, false);
-  n.groups.assign(count, "");
-  n.records.clear();
-  for (size_t i = 0; i < count; ++i) {
-    JobRecord r;
+  n.instances.clear();
+  n.instances.reserve(combos.size());
+  for (Value& combo : combos) {
+    Instance& instance = n.instances.emplace_back();
+    JobRecord& r = instance.record;
     r.run_id = run_.id;
     r.job_id = n.planned->job_id;
-    r.key = n.combos[i].is_null() ? n.planned->key
-                                  : n.planned->key + " " + plan::matrix_display_suffix(n.combos[i]);
+    r.key = combo.is_null() ? n.planned->key
+                            : n.planned->key + " " + plan::matrix_display_suffix(combo);
     r.name = r.key;
-    if (!n.combos[i].is_null()) r.matrix_json = to_json(n.combos[i]);
-    n.records.push_back(r);
-    if (!n.combos[i].is_null()) save_job(r);
+    if (!combo.is_null()) {
+      r.matrix_json = to_json(combo);
+      save_job(r);
+    }
+    instance.combo = std::move(combo);
   }
-  if (n.combos.size() > 1 || !n.combos[0].is_null()) {
+  if (!n.single()) {
     // The node's own key is not an instance: the matrix combinations are.
     if (auto s = context_.store.save_job(JobRecord{n.record.run_id, n.record.key, n.record.job_id,
                                                    n.record.name, "", RunStatus::kRunning, "matrix",
@@ -382,8 +390,8 @@ bool Engine::expand(JobNode& n, const expr::EvalContext& ctx) {
 void Engine::start_instances() {
   for (auto& n : nodes_) {
     if (n->status != RunStatus::kRunning || n->planned->is_caller()) continue;
-    for (size_t i = 0; i < n->runs.size(); ++i) {
-      if (n->runs[i] || n->waiting_retry[i] || is_terminal(n->records[i].status)) continue;
+    for (size_t i = 0; i < n->instances.size(); ++i) {
+      if (!n->instances[i].pending()) continue;
       if (running_instances_ >= std::max(1, context_.options.max_parallel_jobs)) return;
       if (n->max_parallel > 0 && n->running >= n->max_parallel) break;
       if (!acquire_group(*n, i)) continue;
@@ -392,60 +400,12 @@ void Engine::start_instances() {
   }
 }
 
-// Job-level `concurrency`, as GitHub does it: one instance of a group runs at a time.
-// With `queue: single` (the default) one more waits, and an instance that joins the group
-// while another waits cancels the waiting one; with `queue: max` up to 100 wait, first come
-// first served. With cancel-in-progress a newcomer also cancels the instance running.
-bool Engine::acquire_group(JobNode& n, size_t index) {
-  const auto& concurrency = n.planned->job->concurrency;
-  if (!concurrency) return true;
-  expr::EvalContext ctx = job_context(n);
-  ctx.contexts.set("matrix", n.combos[index].is_null() ? Value::object() : n.combos[index]);
-  auto group = expr::evaluate_string(concurrency->group.text, ctx);
-  std::string name = to_lower(group.ok() ? group->to_string() : concurrency->group.text);
-  const std::pair<JobNode*, size_t> me(&n, index);
-
-  auto& waiting = waiting_groups_[name];
-  // Waiters cancelled meanwhile (the run, fail-fast) leave the line.
-  std::erase_if(waiting,
-                [](const auto& w) { return is_terminal(w.first->records[w.second].status); });
-  auto held = held_groups_.find(name);
-  bool free = held == held_groups_.end();
-  if (std::find(waiting.begin(), waiting.end(), me) == waiting.end()) {
-    if (free && waiting.empty()) {
-      hold_group(n, index, name);
-      return true;
-    }
-    if (!free && concurrency->cancel_in_progress) {
-      auto v = evaluate_scalar(concurrency->cancel_in_progress->text, ctx);
-      if (v.ok() && v->truthy()) {
-        for (auto& other : nodes_)
-          for (auto& r : other->runs)
-            if (r && !r->finished() && r->record().key == held->second) r->cancel(false);
-      }
-    }
-    // While the group is free, whoever waits is about to take it (later in this pass, or
-    // once its own limits allow): only a held group has a pending job to replace.
-    if (!free && !concurrency->queue_all) {
-      for (auto [node, i] : waiting)
-        cancel_waiting(*node, i, "a newer job of concurrency group '" + name + "' is waiting");
-      waiting.clear();
-    }
-    if (waiting.size() >= kMaxPendingPerGroup) {  // GitHub's queue: max holds 100
-      cancel_waiting(n, index, "the queue of concurrency group '" + name + "' is full");
-      return false;
-    }
-    waiting.push_back(me);
-  }
-  if (!free || waiting.front() != me) return false;
-  waiting.pop_front();
-  hold_group(n, index, name);
-  return true;
-}
-
-// An instance that never started ends cancelled.
-void Engine::cancel_waiting(JobNode& n, size_t index, const std::string& reason) {
-  JobRecord& record = n.records[index];
+// An instance that never started (or waits to be retried) ends cancelled.
+void Engine::cancel_instance(JobNode& n, size_t index, const std::string& reason) {
+  Instance& instance = n.instances[index];
+  if (instance.waiting_retry()) context_.loop.cancel_timer(instance.retry_timer);
+  instance.retry_timer = 0;
+  JobRecord& record = instance.record;
   record.status = RunStatus::kCancelled;
   record.reason = reason;
   record.finished_ms = context_.clock.now_ms();
@@ -453,58 +413,49 @@ void Engine::cancel_waiting(JobNode& n, size_t index, const std::string& reason)
   node_instance_done(n);
 }
 
-void Engine::hold_group(JobNode& n, size_t index, const std::string& group) {
-  held_groups_[group] = n.records[index].key;
-  n.groups[index] = group;
-}
-
 void Engine::start_instance(JobNode& n, size_t index) {
+  Instance& instance = n.instances[index];
   JobRunInputs in;
-  in.key = n.records[index].key;
+  in.key = instance.record.key;
+  in.job_scope = job_scope(instance);
   in.planned = n.planned;
   in.run_id = run_.id;
-  in.job_attempt = n.records[index].attempt;
-  in.matrix = n.combos[index];
+  in.job_attempt = instance.record.attempt;
+  in.matrix = instance.combo;
+  int total = static_cast<int>(n.instances.size());
   in.strategy.set("fail-fast", n.fail_fast);
   in.strategy.set("job-index", static_cast<int>(index));
-  in.strategy.set("job-total", static_cast<int>(n.combos.size()));
-  in.strategy.set("max-parallel",
-                  n.max_parallel > 0 ? n.max_parallel : static_cast<int>(n.combos.size()));
+  in.strategy.set("job-total", total);
+  in.strategy.set("max-parallel", n.max_parallel > 0 ? n.max_parallel : total);
   in.needs = needs_context(n);
   in.inputs = inputs_for(n);
   in.secrets = context_.options.secrets;
   if (!n.planned->caller_key.empty()) in.secrets = node(n.planned->caller_key)->secrets;
-  in.workflow_env = workflow_env_;
-  if (n.planned->workflow != plan_.workflow) {
-    // A called workflow's own env, evaluated with its inputs.
-    expr::EvalContext ctx;
-    ctx.contexts.set("github", context_.options.github);
-    ctx.contexts.set("inputs", in.inputs);
-    ctx.contexts.set("vars", context_.options.vars);
-    ctx.contexts.set("secrets", in.secrets);
-    in.workflow_env.clear();
-    for (const auto& [k, v] : n.planned->workflow->env) {
-      auto value = evaluate_scalar(v.text, ctx);
-      in.workflow_env[k] = value.ok() ? value->to_string() : "";
-    }
-  }
+  // A called workflow has its own env, evaluated with its inputs.
+  in.workflow_env = n.planned->workflow == plan_.workflow
+                        ? workflow_env_
+                        : workflow_env(*n.planned->workflow, in.inputs, in.secrets);
   ++running_instances_;
   ++n.running;
   JobNode* np = &n;
-  n.runs[index] = std::make_unique<JobRun>(context_, std::move(in),
-                                           [this, np, index] { on_instance_finished(*np, index); });
-  n.runs[index]->start();
+  instance.run = std::make_unique<JobRun>(context_, std::move(in),
+                                          [this, np, index] { on_instance_finished(*np, index); });
+  instance.run->start();
+}
+
+std::string Engine::job_scope(const Instance& instance) const {
+  return std::to_string(run_.id) + "/" + instance.record.key;
 }
 
 void Engine::on_instance_finished(JobNode& n, size_t index) {
   --running_instances_;
   --n.running;
-  if (!n.groups[index].empty()) {
-    held_groups_.erase(n.groups[index]);
-    n.groups[index].clear();
-  }
-  JobRun& run = *n.runs[index];
-  n.records[index] = run.record();
+  Instance& instance = n.instances[index];
+  release_group(instance);
+  JobRun& run = *instance.run;
+  // Whatever the job's steps left running in the background ends with the job, as on GitHub.
+  context_.executor.end_job(job_scope(instance));
+  instance.record = run.record();
   for (const auto& [k, v] : run.outputs().as_object())
     if (!v.to_string().empty() || !n.outputs.find(k)) n.outputs.set(k, v);
   if (!run.summary().empty()) summaries_.emplace_back(run.record().key, run.summary());
@@ -512,37 +463,31 @@ void Engine::on_instance_finished(JobNode& n, size_t index) {
   const auto& policy = n.planned->job->retry;
   RunStatus status = run.status();
   if (failed(status) && policy && !cancelled_ &&
-      retry_allows(*policy, n.records[index].attempt, run.failure_class(), run.exit_code(),
-                   false)) {
-    int64_t delay = retry_delay_ms(*policy, n.records[index].attempt);
-    n.records[index].attempt += 1;
-    n.records[index].status = RunStatus::kWaiting;
-    n.records[index].reason = "retrying after " + std::string(to_string(run.failure_class()));
-    n.retired.push_back(std::move(n.runs[index]));
-    n.waiting_retry[index] = true;
-    JobNode* np = &n;
-    context_.loop.add_timer(delay, [this, np, index] {
-      np->waiting_retry[index] = false;
-      if (cancelled_) {
-        np->records[index].status = RunStatus::kCancelled;
-        save_job(np->records[index]);
-        node_instance_done(*np);
-      }
+      retry_allows(*policy, instance.record.attempt, run.failure_class(), run.exit_code(), false)) {
+    int64_t delay = retry_delay_ms(*policy, instance.record.attempt);
+    instance.record.attempt += 1;
+    instance.record.status = RunStatus::kWaiting;
+    instance.record.reason = "retrying after " + std::string(to_string(run.failure_class()));
+    n.retired.push_back(std::move(instance.run));
+    instance.retry_timer = context_.loop.add_timer(delay, [this, &instance] {
+      instance.retry_timer = 0;
       schedule();
     });
     schedule();
     return;
   }
   if (failed(status) && n.fail_fast && !n.continue_on_error) {
-    for (size_t i = 0; i < n.runs.size(); ++i) {
+    for (size_t i = 0; i < n.instances.size(); ++i) {
+      Instance& other = n.instances[i];
       if (i == index) continue;
-      if (n.runs[i] && !n.runs[i]->finished()) {
-        n.runs[i]->cancel(false);
-      } else if (!n.runs[i] && !is_terminal(n.records[i].status)) {
-        n.records[i].status = RunStatus::kCancelled;
-        n.records[i].reason = "fail-fast: another matrix job failed";
-        n.waiting_retry[i] = false;
-        save_job(n.records[i]);
+      if (other.run && !other.run->finished()) {
+        other.run->cancel(false);
+      } else if (other.pending() || other.waiting_retry()) {
+        if (other.waiting_retry()) context_.loop.cancel_timer(other.retry_timer);
+        other.retry_timer = 0;
+        other.record.status = RunStatus::kCancelled;
+        other.record.reason = "fail-fast: another matrix job failed";
+        save_job(other.record);
       }
     }
   }
@@ -553,16 +498,16 @@ void Engine::on_instance_finished(JobNode& n, size_t index) {
 // Finishes the node when every instance has reached a terminal state.
 void Engine::node_instance_done(JobNode& n) {
   RunStatus status = RunStatus::kSuccess;
-  for (size_t i = 0; i < n.records.size(); ++i) {
-    RunStatus s = n.records[i].status;
-    if (!is_terminal(s) || n.waiting_retry[i]) return;
+  for (const Instance& instance : n.instances) {
+    RunStatus s = instance.record.status;
+    if (!is_terminal(s) || instance.waiting_retry()) return;
     if (failed(s))
       status = status == RunStatus::kTimedOut ? status : s;
     else if (s == RunStatus::kCancelled && !failed(status))
       status = RunStatus::kCancelled;
   }
-  if (n.combos.size() == 1 && n.combos[0].is_null()) {
-    n.status = status;  // its one record was saved by its JobRun
+  if (n.single()) {
+    n.status = status;  // its one record was saved by its JobRun (or cancel_instance)
     return;
   }
   finish_node(n, status, "");
@@ -570,28 +515,38 @@ void Engine::node_instance_done(JobNode& n) {
 
 void Engine::finish_node(JobNode& n, RunStatus status, const std::string& reason) {
   n.status = status;
-  if (!n.records.empty() && n.combos.size() == 1 && n.combos[0].is_null()) return;
+  if (n.single()) return;
   n.record.status = status;
   n.record.reason = reason;
   if (n.record.started_ms == 0 && status != RunStatus::kSkipped)
     n.record.started_ms = context_.clock.now_ms();
   n.record.finished_ms = context_.clock.now_ms();
-  if (n.records.empty() && !reason.empty()) n.record.reason = reason;
+  if (n.instances.empty() && !reason.empty()) n.record.reason = reason;
   if (n.selected) save_job(n.record);
+}
+
+// The run's conclusion, as GitHub concludes it: a failed job (not continue-on-error) makes
+// it a failure; otherwise a cancelled run, or any cancelled job (a concurrency group
+// cancelled it), makes it cancelled.
+RunStatus Engine::conclusion() const {
+  if (cancelled_) return RunStatus::kCancelled;
+  RunStatus status = RunStatus::kSuccess;
+  for (const auto& n : nodes_) {
+    if (!n->selected) continue;
+    if (failed(n->status) && !n->continue_on_error) return RunStatus::kFailure;
+    if (n->status == RunStatus::kCancelled) status = RunStatus::kCancelled;
+  }
+  return status;
 }
 
 void Engine::maybe_finish_run() {
   if (finished_ || running_instances_ > 0) return;
   for (const auto& n : nodes_) {
     if (!is_terminal(n->status)) return;
-    for (bool waiting : n->waiting_retry)
-      if (waiting) return;
+    for (const Instance& instance : n->instances)
+      if (instance.waiting_retry()) return;
   }
-  RunStatus status = cancelled_ ? RunStatus::kCancelled : RunStatus::kSuccess;
-  if (!cancelled_)
-    for (const auto& n : nodes_)
-      if (failed(n->status) && !n->continue_on_error) status = RunStatus::kFailure;
-  run_.status = status;
+  run_.status = conclusion();
   run_.finished_ms = context_.clock.now_ms();
   if (auto s = context_.store.save_run(run_); !s.ok()) context_.report_error(s.error().message);
   finished_ = true;
@@ -603,7 +558,7 @@ RunStatistics Engine::statistics() const {
   for (const auto& n : nodes_) {
     if (!n->selected) continue;
     records.push_back(n->record);
-    records.insert(records.end(), n->records.begin(), n->records.end());
+    for (const Instance& instance : n->instances) records.push_back(instance.record);
   }
   // A job without a matrix has its node record and one instance record with the same
   // key; keep the instance's.

@@ -25,6 +25,11 @@ namespace sluice::engine {
 
 class JobRun;
 
+// The expression context of run-level values — github, inputs and vars — that `run-name`,
+// workflow `concurrency` and workflow `env` are evaluated in; every narrower context (a
+// job's, a called workflow's) starts from it.
+expr::EvalContext run_expression_context(const RunOptions& options, const Value& inputs);
+
 class Engine {
  public:
   Engine(const plan::RunPlan& plan, RunContext& context);
@@ -34,8 +39,11 @@ class Engine {
   // could not be recorded (nothing was started).
   Status start(RunRecord run);
 
-  // Cancels the run like Ctrl-C on GitHub: running steps are stopped (process groups
-  // killed), jobs not yet started are cancelled unless their `if` asks for always().
+  // Cancels the run as GitHub does: every job started or waiting for a slot has its `if`
+  // evaluated again; those it keeps (always(), cancelled()) go on, the others stop (their
+  // running step is stopped, their always()/cancelled() steps still run) or, not yet
+  // started, end cancelled at once. Jobs that become ready later run only if their `if`
+  // holds on a cancelled run. Nothing else starts.
   void cancel();
 
   bool finished() const { return finished_; }
@@ -45,6 +53,7 @@ class Engine {
   const std::vector<std::pair<std::string, std::string>>& summaries() const { return summaries_; }
 
  private:
+  struct Instance;
   struct JobNode;
   void schedule();
   expr::EvalContext job_context(const JobNode& node) const;
@@ -54,12 +63,18 @@ class Engine {
   bool expand(JobNode& node, const expr::EvalContext& ctx);
   void start_instances();
   bool acquire_group(JobNode& node, size_t index);
-  void hold_group(JobNode& node, size_t index, const std::string& group);
-  void cancel_waiting(JobNode& node, size_t index, const std::string& reason);
+  void hold_group(Instance& instance, const std::string& group);
+  void release_group(Instance& instance);
+  void cancel_instance(JobNode& node, size_t index, const std::string& reason);
+  bool runs_when_cancelled(const JobNode& node) const;
   void start_instance(JobNode& node, size_t index);
+  std::string job_scope(const Instance& instance) const;
+  std::map<std::string, std::string> workflow_env(const spec::Workflow& workflow,
+                                                  const Value& inputs, const Value& secrets) const;
   void on_instance_finished(JobNode& node, size_t index);
   void node_instance_done(JobNode& node);
   void finish_node(JobNode& node, RunStatus status, const std::string& reason);
+  RunStatus conclusion() const;
   void maybe_finish_run();
   bool needs_done(const JobNode& node) const;
   Value needs_context(const JobNode& node) const;

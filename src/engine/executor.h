@@ -49,6 +49,9 @@ struct StepRequest {
   // workflow/job/step env, INPUT_*). The executor adds GITHUB_OUTPUT, GITHUB_ENV,
   // GITHUB_PATH, GITHUB_STEP_SUMMARY, GITHUB_STATE and their SLUICE_* aliases.
   std::map<std::string, std::string> env;
+  // The job instance the step belongs to: what it leaves running in the background is
+  // killed by Executor::end_job(job_scope) (as GitHub's runner does at the end of a job).
+  std::string job_scope;
   // Where the process starts. The executor checks that it is a directory: when it is not,
   // the attempt fails to start with "<working_directory_pos>: working-directory '...' does
   // not exist" (the position of the `working-directory:` that chose it, or of the step).
@@ -89,6 +92,13 @@ class Executor {
   // Stops the execution: SIGTERM to its whole process group, SIGKILL after a grace
   // period. No-op when it already ended. on_done still follows, with cancelled = true.
   virtual void cancel(ExecutionId id) = 0;
+  // The job instance `job_scope` has ended: kills every process its steps left running.
+  // Engine thread; called once per job attempt, after the last step's on_done.
+  virtual void end_job(const std::string& job_scope) = 0;
+  // Stops everything at once (the second Ctrl-C): SIGKILL to every process this executor
+  // started, and every later start() ends at once as cancelled. Any thread; returns once
+  // the signals are sent. on_done still follows for each running execution.
+  virtual void kill_all() = 0;
 };
 
 }  // namespace sluice::engine

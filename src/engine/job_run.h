@@ -33,7 +33,8 @@
 namespace sluice::engine {
 
 struct JobRunInputs {
-  std::string key;  // "build (linux)"
+  std::string key;        // "build (linux)"
+  std::string job_scope;  // StepRequest::job_scope of its steps
   const plan::PlannedJob* planned = nullptr;
   int64_t run_id = 0;
   int job_attempt = 1;

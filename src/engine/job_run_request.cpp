@@ -125,6 +125,7 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
   const RunOptions& options = context_.options;
   expr::EvalContext ctx = eval_context(frame);
   StepRequest request;
+  request.job_scope = in_.job_scope;
 
   std::string action_name = step.id.empty() ? "__run_" + std::to_string(step_counter_) : step.id;
   ++step_counter_;

@@ -73,9 +73,10 @@ Result<ChildProcess> spawn_child(const std::string& executable,
   }
   posix_spawnattr_setsigmask(&setup.attr, &none);
   posix_spawnattr_setsigdefault(&setup.attr, &defaults);
-  posix_spawnattr_setpgroup(&setup.attr, 0);
+  // A session of its own (and so a process group): the group is killed in one call, and the
+  // session id marks whatever a step starts even when it changes its process group.
   posix_spawnattr_setflags(&setup.attr,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+                           POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
   std::vector<char*> argv = c_strings(args);
   std::vector<char*> envp = c_strings(env);

@@ -1,5 +1,6 @@
-// Starting one step process the way the executor needs it: its own process group (so a
-// cancel reaches every descendant), stdin from /dev/null, stdout and stderr merged into
+// Starting one step process the way the executor needs it: its own session and process
+// group (so a cancel reaches every descendant, and the terminal's Ctrl-C reaches only
+// sluice, which decides what to stop), stdin from /dev/null, stdout and stderr merged into
 // one non-blocking pipe, and a pidfd that becomes readable when it exits (so exits are
 // seen by poll() without SIGCHLD handlers or waitpid(-1), which could steal other
 // components' children). Linux ≥ 5.3 (pidfd_open).
@@ -15,7 +16,7 @@
 namespace sluice::exec {
 
 struct ChildProcess {
-  pid_t pid = -1;      // also the process group id
+  pid_t pid = -1;      // also the session and process group id
   int pidfd = -1;      // readable once the process has exited
   int output_fd = -1;  // read end of the stdout+stderr pipe, O_NONBLOCK | O_CLOEXEC
 };

@@ -22,6 +22,7 @@
 
 #include "exec/child_process.h"
 #include "exec/file_commands.h"
+#include "exec/process_sweep.h"
 #include "exec/shell_command.h"
 #include "exec/step_files.h"
 #include "exec/workflow_commands.h"
@@ -88,12 +89,6 @@ struct LocalProcessExecutor::Execution {
 namespace {
 
 using Execution = LocalProcessExecutor::Execution;
-
-// A process group left behind by a finished step that still holds the output pipe.
-struct Lingering {
-  pid_t pgid;
-  int fd;
-};
 
 void emit_line(Execution& e, std::string_view line) {
   e.processor->process_line(line);
@@ -230,7 +225,8 @@ uint64_t tag(uint64_t key, Tag kind) {
 
 LocalProcessExecutor::LocalProcessExecutor() : LocalProcessExecutor(Options{}) {}
 
-LocalProcessExecutor::LocalProcessExecutor(Options options) : options_(options) {
+LocalProcessExecutor::LocalProcessExecutor(Options options)
+    : options_(options), processes_(std::make_unique<JobProcesses>(options_.reaper_binary)) {
   if (options_.max_line_bytes == 0) options_.max_line_bytes = 1;
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
@@ -267,6 +263,14 @@ engine::ExecutionId LocalProcessExecutor::start(engine::StepRequest request,
     on_done(std::move(outcome));
     return id;
   };
+  if (processes_->killed_all()) {  // after the second Ctrl-C nothing starts: as if killed at once
+    engine::StepOutcome outcome;
+    outcome.started = true;
+    outcome.cancelled = true;
+    outcome.signal = SIGKILL;
+    on_done(std::move(outcome));
+    return id;
+  }
   if (request.step_files_dir.empty()) return fail("internal error: the step has no step_files_dir");
   if (!request.working_directory.empty() && !is_directory(request.working_directory)) {
     std::string where = request.working_directory_pos.to_string();
@@ -305,14 +309,16 @@ engine::ExecutionId LocalProcessExecutor::start(engine::StepRequest request,
   }
 
   std::vector<std::string> env;
-  env.reserve(request.env.size() + 2 * kCommandFiles.size());
+  env.reserve(request.env.size() + 2 * kCommandFiles.size() + 1);
+  env.emplace_back();  // SLUICE_TRACKING_ID, set by processes_->spawn below
   for (CommandFile file : kCommandFiles) {
     const std::string& path = e->files->path(file);
     env.push_back(std::string("GITHUB_") + variable_suffix(file) + "=" + path);
     env.push_back(std::string("SLUICE_") + variable_suffix(file) + "=" + path);
   }
   for (const auto& [key, value] : request.env) {
-    if (!is_command_file_variable(key)) env.push_back(key + "=" + value);
+    if (!is_command_file_variable(key) && key != kTrackingVariable)
+      env.push_back(key + "=" + value);
   }
 
   bool debug =
@@ -320,7 +326,10 @@ engine::ExecutionId LocalProcessExecutor::start(engine::StepRequest request,
   e->processor = std::make_unique<WorkflowCommandProcessor>(request.masker, request.log,
                                                             e->pattern.get(), debug);
   Result<ChildProcess> child =
-      spawn_child(command.executable, command.args, env, request.working_directory);
+      processes_->spawn(request.job_scope, [&](const std::string& tracking_id) {
+        env[0] = std::string(kTrackingVariable) + "=" + tracking_id;
+        return spawn_child(command.executable, command.args, env, request.working_directory);
+      });
   if (!child.ok()) return fail(child.error().message);
   e->child = *child;
   // No wake-up: the I/O thread adopts the execution when its first event arrives. The
@@ -360,151 +369,198 @@ bool LocalProcessExecutor::watch(int fd, uint64_t data) {
   return ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) == 0;
 }
 
-void LocalProcessExecutor::run_io_loop() {
-  std::unique_ptr<char[]> buffer(new char[kReadBuffer]);
-  const size_t max_line = options_.max_line_bytes;
+// The I/O thread's own state: only run_io_loop and the functions it calls touch it.
+struct LocalProcessExecutor::IoState {
+  std::unique_ptr<char[]> buffer{new char[kReadBuffer]};
   std::unordered_map<engine::ExecutionId, std::unique_ptr<Execution>> running;
-  std::unordered_map<int, pid_t> lingering;  // fd -> process group
-  std::vector<Execution*> exited;
-  std::array<epoll_event, 64> events;
+  std::unordered_map<int, pid_t> lingering;  // output fd -> process group
+  std::vector<Execution*> exited;            // seen to exit in this iteration
+  std::vector<engine::ExecutionId> cancels;  // requested, not yet acted on
+  bool stopping = false;
+  bool kill_all = false;
   bool shutdown_done = false;
+};
 
-  auto forget_fd = [this](int fd) {
-    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-    ::close(fd);
-  };
-  auto adopt = [&](bool& stopping, std::vector<engine::ExecutionId>& cancels) {
-    std::vector<std::unique_ptr<Execution>> adopted;
-    {
-      std::lock_guard lock(mutex_);
-      adopted.swap(pending_);
-      cancels.swap(pending_cancels_);
-      stopping = stopping_;
-    }
-    for (auto& e : adopted) running.emplace(e->id, std::move(e));
-  };
-
+void LocalProcessExecutor::run_io_loop() {
+  IoState io;
+  std::array<epoll_event, 64> events;
   for (;;) {
-    bool stopping = false;
-    std::vector<engine::ExecutionId> cancels;
-    adopt(stopping, cancels);
-    for (engine::ExecutionId id : cancels) {
-      auto it = running.find(id);
-      if (it == running.end() || it->second->cancelled || it->second->exited) continue;
-      Execution& e = *it->second;
-      e.cancelled = true;
-      ::kill(-e.child.pid, SIGTERM);
-      e.kill_at = Clock::now() + options_.kill_grace;
+    adopt(io);
+    apply_cancels(io);
+    if (io.stopping) {
+      shut_down(io);
+      if (io.running.empty()) break;
     }
-    if (stopping && !shutdown_done) {
-      for (auto& [id, e] : running) {
-        e->cancelled = true;
-        ::kill(-e->child.pid, SIGKILL);
-      }
-      for (auto [fd, pgid] : lingering) {
-        ::kill(-pgid, SIGKILL);
-        forget_fd(fd);
-      }
-      lingering.clear();
-      shutdown_done = true;
-    }
-    if (stopping && running.empty()) break;
-
-    std::optional<Clock::time_point> deadline;
-    for (auto& [id, e] : running) {
-      if (e->kill_at && (!deadline || *e->kill_at < *deadline)) deadline = e->kill_at;
-    }
-    int timeout = -1;
-    if (deadline) {
-      auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
-      timeout = static_cast<int>(std::max<int64_t>(0, left.count()));
-    }
-    int ready = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), timeout);
+    int ready = ::epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),
+                             wait_timeout_ms(io));
     if (ready < 0 && errno != EINTR) break;  // cannot happen with a valid epoll fd
-
-    // An event can name an execution that start() registered after our last adopt().
-    auto find = [&](engine::ExecutionId id) -> Execution* {
-      auto it = running.find(id);
-      if (it == running.end()) {
-        adopt(stopping, cancels);  // cancels picked up here are handled next iteration
-        std::lock_guard lock(mutex_);
-        pending_cancels_.insert(pending_cancels_.end(), cancels.begin(), cancels.end());
-        cancels.clear();
-        it = running.find(id);
-      }
-      return it == running.end() ? nullptr : it->second.get();
-    };
     // Output before exits, so that lines are logged before the exit that follows them.
-    for (int pass = 0; pass < 2; ++pass) {
-      for (int k = 0; k < std::max(ready, 0); ++k) {
-        uint64_t data = events[k].data.u64;
-        Tag kind = static_cast<Tag>(data & 3);
-        uint64_t key = data >> 2;
-        if (kind == kWakeTag) {
-          if (pass == 0) {
-            uint64_t count;
-            ssize_t n = ::read(wake_fd_, &count, sizeof count);
-            (void)n;
-          }
-        } else if (kind == kLingeringTag) {
-          if (pass != 0) continue;
-          int fd = static_cast<int>(key);
-          ssize_t n = ::read(fd, buffer.get(), kReadBuffer);
-          if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-            lingering.erase(fd);
-            forget_fd(fd);
-          }
-        } else if (kind == kOutputTag && pass == 0) {
-          Execution* e = find(static_cast<engine::ExecutionId>(key));
-          if (e == nullptr || e->child.output_fd < 0) continue;
-          read_output(*e, epoll_fd_, buffer.get(), max_line, kReadsPerWakeup, SIZE_MAX);
-        } else if (kind == kExitTag && pass == 1) {
-          Execution* e = find(static_cast<engine::ExecutionId>(key));
-          if (e == nullptr || e->exited) continue;
-          if (::waitpid(e->child.pid, &e->wait_status, WNOHANG) != e->child.pid) continue;
-          e->exited = true;
-          exited.push_back(e);
-        }
-      }
-    }
-
-    Clock::time_point now = Clock::now();
-    for (auto& [id, e] : running) {
-      if (!e->exited && e->kill_at && *e->kill_at <= now) {
-        ::kill(-e->child.pid, SIGKILL);
-        e->kill_at.reset();
-      }
-    }
-
-    for (Execution* e : exited) {
-      forget_fd(e->child.pidfd);
-      if (e->cancelled) ::kill(-e->child.pid, SIGKILL);
-      if (e->child.output_fd >= 0) {
-        int fd = e->child.output_fd;
-        int available = 0;
-        if (::ioctl(fd, FIONREAD, &available) == 0 && available > 0) {
-          read_output(*e, epoll_fd_, buffer.get(), max_line, INT32_MAX,
-                      static_cast<size_t>(available));
-        }
-        if (e->child.output_fd >= 0) {
-          // Something in the group still holds the pipe: keep draining it, detached.
-          epoll_event event{};
-          event.events = EPOLLIN;
-          event.data.u64 = tag(static_cast<uint64_t>(fd), kLingeringTag);
-          ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event);
-          lingering.emplace(fd, e->child.pid);
-          e->child.output_fd = -1;
-        }
-      }
-      close_output(*e, epoll_fd_);
-      engine::StepOutcome outcome = make_outcome(*e);
-      auto on_done = std::move(e->on_done);
-      running.erase(e->id);
-      on_done(std::move(outcome));
-    }
-    exited.clear();
+    for (int k = 0; k < ready; ++k) handle_output(io, events[k].data.u64);
+    for (int k = 0; k < ready; ++k) handle_exit(io, events[k].data.u64);
+    kill_overdue(io);
+    for (Execution* e : io.exited) finish(io, *e);
+    io.exited.clear();
   }
-  for (auto [fd, pgid] : lingering) forget_fd(fd);
+  for (auto [fd, pgid] : io.lingering) forget_fd(fd);
+}
+
+// Takes over what other threads handed over: new executions, cancels, stop requests.
+void LocalProcessExecutor::adopt(IoState& io) {
+  std::vector<std::unique_ptr<Execution>> adopted;
+  {
+    std::lock_guard lock(mutex_);
+    adopted.swap(pending_);
+    io.cancels.insert(io.cancels.end(), pending_cancels_.begin(), pending_cancels_.end());
+    pending_cancels_.clear();
+    io.stopping = stopping_;
+    io.kill_all = kill_all_requested_;
+  }
+  for (auto& e : adopted) io.running.emplace(e->id, std::move(e));
+}
+
+// An execution an event names may have been registered by start() after the last adopt().
+LocalProcessExecutor::Execution* LocalProcessExecutor::find(IoState& io, engine::ExecutionId id) {
+  auto it = io.running.find(id);
+  if (it == io.running.end()) {
+    adopt(io);
+    it = io.running.find(id);
+  }
+  return it == io.running.end() ? nullptr : it->second.get();
+}
+
+// cancel(): SIGTERM now, SIGKILL after the grace period. kill_all(): SIGKILL now.
+void LocalProcessExecutor::apply_cancels(IoState& io) {
+  for (engine::ExecutionId id : io.cancels) {
+    auto it = io.running.find(id);
+    if (it == io.running.end() || it->second->cancelled || it->second->exited) continue;
+    Execution& e = *it->second;
+    e.cancelled = true;
+    ::kill(-e.child.pid, SIGTERM);
+    e.kill_at = Clock::now() + options_.kill_grace;
+  }
+  io.cancels.clear();
+  if (!io.kill_all) return;
+  for (auto& [id, e] : io.running) {
+    if (e->exited || (e->cancelled && !e->kill_at)) continue;
+    e->cancelled = true;
+    ::kill(-e->child.pid, SIGKILL);
+    e->kill_at.reset();
+  }
+}
+
+// Destruction: every running and lingering process group is killed, once.
+void LocalProcessExecutor::shut_down(IoState& io) {
+  if (io.shutdown_done) return;
+  for (auto& [id, e] : io.running) {
+    e->cancelled = true;
+    ::kill(-e->child.pid, SIGKILL);
+  }
+  for (auto [fd, pgid] : io.lingering) {
+    ::kill(-pgid, SIGKILL);
+    forget_fd(fd);
+  }
+  io.lingering.clear();
+  io.shutdown_done = true;
+}
+
+// Until the earliest SIGKILL deadline; -1 (block) when there is none.
+int LocalProcessExecutor::wait_timeout_ms(const IoState& io) const {
+  std::optional<Clock::time_point> deadline;
+  for (auto& [id, e] : io.running)
+    if (e->kill_at && (!deadline || *e->kill_at < *deadline)) deadline = e->kill_at;
+  if (!deadline) return -1;
+  auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
+  return static_cast<int>(std::max<int64_t>(0, left.count()));
+}
+
+void LocalProcessExecutor::handle_output(IoState& io, uint64_t data) {
+  Tag kind = static_cast<Tag>(data & 3);
+  uint64_t key = data >> 2;
+  if (kind == kWakeTag) {
+    uint64_t count;
+    ssize_t n = ::read(wake_fd_, &count, sizeof count);
+    (void)n;
+  } else if (kind == kLingeringTag) {
+    // Read and dropped: a background writer must never block on a full pipe or get SIGPIPE.
+    int fd = static_cast<int>(key);
+    ssize_t n = ::read(fd, io.buffer.get(), kReadBuffer);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+      io.lingering.erase(fd);
+      forget_fd(fd);
+    }
+  } else if (kind == kOutputTag) {
+    Execution* e = find(io, static_cast<engine::ExecutionId>(key));
+    if (e == nullptr || e->child.output_fd < 0) return;
+    read_output(*e, epoll_fd_, io.buffer.get(), options_.max_line_bytes, kReadsPerWakeup, SIZE_MAX);
+  }
+}
+
+void LocalProcessExecutor::handle_exit(IoState& io, uint64_t data) {
+  if (static_cast<Tag>(data & 3) != kExitTag) return;
+  Execution* e = find(io, static_cast<engine::ExecutionId>(data >> 2));
+  if (e == nullptr || e->exited) return;
+  if (::waitpid(e->child.pid, &e->wait_status, WNOHANG) != e->child.pid) return;
+  e->exited = true;
+  io.exited.push_back(e);
+}
+
+// The grace period of a cancel is over and the main process still runs: SIGKILL.
+void LocalProcessExecutor::kill_overdue(IoState& io) {
+  Clock::time_point now = Clock::now();
+  for (auto& [id, e] : io.running) {
+    if (!e->exited && e->kill_at && *e->kill_at <= now) {
+      ::kill(-e->child.pid, SIGKILL);
+      e->kill_at.reset();
+    }
+  }
+}
+
+// The main process has exited: take what is already in the pipe, hand the pipe over to
+// the lingering set if something in the group still holds it, report the outcome.
+void LocalProcessExecutor::finish(IoState& io, Execution& e) {
+  forget_fd(e.child.pidfd);
+  // kill_all() sends its SIGKILLs before the I/O thread hears of it.
+  if (processes_->killed_all()) e.cancelled = true;
+  if (e.cancelled) ::kill(-e.child.pid, SIGKILL);  // nothing of a cancelled step outlives it
+  if (e.child.output_fd >= 0) {
+    int fd = e.child.output_fd;
+    int available = 0;
+    if (::ioctl(fd, FIONREAD, &available) == 0 && available > 0) {
+      read_output(e, epoll_fd_, io.buffer.get(), options_.max_line_bytes, INT32_MAX,
+                  static_cast<size_t>(available));
+    }
+    if (e.child.output_fd >= 0) {
+      epoll_event event{};
+      event.events = EPOLLIN;
+      event.data.u64 = tag(static_cast<uint64_t>(fd), kLingeringTag);
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event);
+      io.lingering.emplace(fd, e.child.pid);
+      e.child.output_fd = -1;
+    }
+  }
+  close_output(e, epoll_fd_);
+  engine::StepOutcome outcome = make_outcome(e);
+  auto on_done = std::move(e.on_done);
+  io.running.erase(e.id);  // destroys e
+  on_done(std::move(outcome));
+}
+
+void LocalProcessExecutor::forget_fd(int fd) {
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  ::close(fd);
+}
+
+void LocalProcessExecutor::end_job(const std::string& job_scope) {
+  processes_->end_job(job_scope);
+}
+
+void LocalProcessExecutor::kill_all() {
+  processes_->kill_all();
+  {
+    std::lock_guard lock(mutex_);
+    kill_all_requested_ = true;
+  }
+  wake();
 }
 
 }  // namespace sluice::exec

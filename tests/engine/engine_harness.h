@@ -34,7 +34,9 @@ class FakeExecutor : public Executor {
     e->request = std::move(request);
     e->on_done = std::move(on_done);
     executions_.push_back(std::move(e));
-    return executions_.back()->id;
+    ExecutionId id = executions_.back()->id;
+    if (killed_all_) cancel(id);  // as the real executor: nothing starts after kill_all()
+    return id;
   }
 
   // A cancelled execution ends at once, as a process killed by the executor would.
@@ -49,6 +51,16 @@ class FakeExecutor : public Executor {
       finish(*e, o);
     }
   }
+
+  void end_job(const std::string& job_scope) override { ended_jobs_.push_back(job_scope); }
+
+  void kill_all() override {
+    killed_all_ = true;
+    for (Execution* e : running()) cancel(e->id);
+  }
+
+  // The job scopes end_job() was called with, in order.
+  const std::vector<std::string>& ended_jobs() const { return ended_jobs_; }
 
   std::vector<Execution*> running() {
     std::vector<Execution*> out;
@@ -87,6 +99,8 @@ class FakeExecutor : public Executor {
     e.on_done(std::move(o));
   }
   std::vector<std::unique_ptr<Execution>> executions_;
+  std::vector<std::string> ended_jobs_;
+  bool killed_all_ = false;
   ExecutionId next_id_ = 1;
 };
 

@@ -93,7 +93,7 @@ class ExecutorTest : public ::testing::Test {
   fs::path dir_;
   std::shared_ptr<SecretMasker> masker_ = std::make_shared<SecretMasker>();
   std::shared_ptr<MemoryLog> log_ = std::make_shared<MemoryLog>();
-  LocalProcessExecutor executor_{LocalProcessExecutor::Options{200ms, 64 * 1024}};
+  LocalProcessExecutor executor_{LocalProcessExecutor::Options{200ms, 64 * 1024, ""}};
 };
 
 TEST_F(ExecutorTest, ExitCodeAndOutput) {
@@ -340,7 +340,7 @@ TEST_F(ExecutorTest, LongLinesAreSplitAndPartialLastLineKept) {
 // Regression (issue 8 §3): an over-long line is logged in max_line_bytes pieces, and a
 // secret that straddled a piece boundary was logged in two unmasked halves.
 TEST_F(ExecutorTest, SecretAcrossALongLineBoundaryIsMasked) {
-  LocalProcessExecutor small{LocalProcessExecutor::Options{200ms, 16}};
+  LocalProcessExecutor small{LocalProcessExecutor::Options{200ms, 16, ""}};
   masker_->add("SECRET-0123456789");  // 17 bytes: longer than a piece
   // Printed at every offset against the 16-byte pieces, in one over-long line.
   std::string script =
@@ -417,6 +417,86 @@ TEST_F(ExecutorTest, BackgroundProcessHoldingOutputDoesNotDelayTheStep) {
   EXPECT_EQ(log_->all(), (std::vector<std::string>{"main"}));
 }
 
+// Processes a step leaves behind live until their job ends, as on GitHub, then die
+// however they were started. Regression: `sleep 300 >/dev/null 2>&1 &` outlived the run.
+TEST_F(ExecutorTest, BackgroundProcessWithRedirectedOutputLivesUntilItsJobEnds) {
+  StepRequest r = request("sleep 300 >/dev/null 2>&1 & echo $! > bg.pid");
+  r.job_scope = "1/a";
+  EXPECT_EQ(run(r).exit_code, 0);
+  pid_t background = std::stoi(read_all((dir_ / "bg.pid").string()));
+  EXPECT_FALSE(process_gone(background, 0ms));  // later steps of the job may still use it
+  executor_.end_job("1/a");
+  EXPECT_TRUE(process_gone(background));
+}
+
+TEST_F(ExecutorTest, EndJobKillsADaemonThatLeftTheSession) {
+  // setsid: a new session and process group; the tracking id in its environment remains.
+  StepRequest r = request("setsid sleep 300 >/dev/null 2>&1 < /dev/null & echo $! > bg.pid");
+  r.job_scope = "1/a";
+  EXPECT_EQ(run(r).exit_code, 0);
+  pid_t daemon = std::stoi(read_all((dir_ / "bg.pid").string()));
+  executor_.end_job("1/a");
+  EXPECT_TRUE(process_gone(daemon));
+}
+
+TEST_F(ExecutorTest, EndJobKillsAProcessThatClearedItsEnvironmentInTheSession) {
+  // set -m: background jobs get process groups of their own (same session); env -i drops the
+  // tracking id. The session is what finds it.
+  StepRequest r = request("set -m; env -i sleep 300 >/dev/null 2>&1 & echo $! > bg.pid", "bash");
+  r.job_scope = "1/a";
+  EXPECT_EQ(run(r).exit_code, 0);
+  pid_t background = std::stoi(read_all((dir_ / "bg.pid").string()));
+  ASSERT_NE(::getpgid(background), ::getsid(background));  // really another process group
+  executor_.end_job("1/a");
+  EXPECT_TRUE(process_gone(background));
+}
+
+TEST_F(ExecutorTest, EndJobLeavesOtherJobsAlone) {
+  StepRequest a = request("sleep 300 >/dev/null 2>&1 & echo $! > a.pid");
+  a.job_scope = "1/a";
+  StepRequest b = request("sleep 300 >/dev/null 2>&1 & echo $! > b.pid");
+  b.job_scope = "1/b";
+  run(a);
+  run(b);
+  executor_.end_job("1/a");
+  pid_t other = std::stoi(read_all((dir_ / "b.pid").string()));
+  EXPECT_TRUE(process_gone(std::stoi(read_all((dir_ / "a.pid").string()))));
+  EXPECT_FALSE(process_gone(other, 0ms));
+  executor_.end_job("1/b");
+  EXPECT_TRUE(process_gone(other));
+}
+
+TEST_F(ExecutorTest, StepsCarryTheirJobsTrackingIdWhichTheRequestCannotChange) {
+  StepRequest r = request("echo \"$SLUICE_TRACKING_ID\"");
+  r.env["SLUICE_TRACKING_ID"] = "0";
+  r.job_scope = "1/a";
+  run(r);
+  run(r);
+  r.job_scope = "1/b";
+  run(r);
+  const std::string& token = executor_.processes().token();
+  EXPECT_EQ(log_->all(), (std::vector<std::string>{token + ".1", token + ".1", token + ".2"}));
+}
+
+// The second Ctrl-C: everything dies now (no grace period), and nothing starts after.
+TEST_F(ExecutorTest, KillAllKillsAtOnceAndStartsNothingMore) {
+  auto begin = std::chrono::steady_clock::now();
+  Started s =
+      start(executor_, request("trap '' TERM; sleep 300 >/dev/null 2>&1 & echo $! > bg.pid; "
+                               "echo ready; while :; do sleep 0.05 || :; done",
+                               "bash"));
+  ASSERT_TRUE(log_->wait_for("ready"));
+  executor_.kill_all();
+  StepOutcome o = wait(s);
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, 5s);
+  EXPECT_TRUE(o.cancelled);
+  EXPECT_EQ(o.signal, SIGKILL);
+  EXPECT_TRUE(process_gone(std::stoi(read_all((dir_ / "bg.pid").string()))));
+  StepOutcome later = run(request("echo must not run > ran"));
+  EXPECT_TRUE(later.cancelled);
+  EXPECT_FALSE(fs::exists(dir_ / "ran"));
+}
+
 TEST(ExecutorLifetime, DestructionCancelsRunningAndLingeringProcesses) {
   fs::path dir =
       fs::path(::testing::TempDir()) / ("sluice_exec_life_" + std::to_string(::getpid()));
@@ -424,7 +504,7 @@ TEST(ExecutorLifetime, DestructionCancelsRunningAndLingeringProcesses) {
   std::promise<StepOutcome> running;
   std::promise<StepOutcome> finished;
   {
-    LocalProcessExecutor executor(LocalProcessExecutor::Options{200ms, 1024});
+    LocalProcessExecutor executor(LocalProcessExecutor::Options{200ms, 1024, ""});
     auto log = std::make_shared<MemoryLog>();
     StepRequest r;
     r.step_files_dir = dir.string();

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Job concurrency groups: two jobs of one group never overlap (the second waits, both
 # succeed) while a job of another group runs freely; with cancel-in-progress a job joining
-# the group cancels the one in progress; --jobs N bounds the jobs running at once; workflow-level
-# concurrency between two `sluice run` processes (queue and cancel-in-progress).
+# the group cancels the one in progress (and the run ends cancelled: exit 130); --jobs N
+# bounds the jobs running at once; workflow-level concurrency between two `sluice run`
+# processes (queue and cancel-in-progress).
 source "$(dirname "$0")/lib.sh"
 setup_repo concurrency
 
@@ -14,6 +15,9 @@ check_eq "$(sort "$REPO/queue.txt" | tr '\n' ' ')" "a b other " "queue: jobs tha
 
 start=$SECONDS
 sluice_run --jobs 4 --event workflow_dispatch -w .github/workflows/cancel-in-progress.yml
+# A job cancelled by its group makes the run cancelled, as on GitHub (exit code of a cancel).
+check_rc 130 "cancel-in-progress"
+check_eq "$(db "SELECT status FROM runs WHERE id=$(last_run)")" cancelled "cancel-in-progress: run"
 [ $((SECONDS - start)) -lt 12 ] || fail "cancel-in-progress: the older job was not cancelled (run took $((SECONDS - start)) s)"
 check_eq "$(job_status older)" cancelled "cancel-in-progress: older job"
 check_eq "$(job_status newer)" success "cancel-in-progress: newer job"
@@ -34,7 +38,8 @@ check_contains "3 actions: 1 succeeded, 2 failed" "--jobs 2"
 
 # One pending job per group: the newest waiting job cancels the one that waited before it.
 sluice_run --jobs 4 -w .github/workflows/pending.yml
-check_rc 0 "pending"
+check_rc 130 "pending"
+check_eq "$(db "SELECT status FROM runs WHERE id=$(last_run)")" cancelled "pending: run"
 check_eq "$(job_status first)" success "pending: first"
 check_eq "$(job_status second)" cancelled "pending: second, superseded while it waited"
 check_eq "$(job_status third)" success "pending: third"
