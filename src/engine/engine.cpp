@@ -95,6 +95,8 @@ void Engine::save_job(const JobRecord& record) {
 void Engine::cancel() {
   if (cancelled_ || finished_) return;
   cancelled_ = true;
+  // An instance that ends synchronously below must not hand its slot to one not yet decided.
+  scheduling_ = true;
   for (auto& n : nodes_) {
     if (n->status != RunStatus::kRunning || n->planned->is_caller()) continue;
     if (runs_when_cancelled(*n)) continue;
@@ -106,6 +108,7 @@ void Engine::cancel() {
         cancel_instance(*n, i, "run cancelled");
     }
   }
+  scheduling_ = false;
   schedule();
 }
 

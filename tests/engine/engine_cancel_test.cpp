@@ -103,6 +103,27 @@ jobs:
   EXPECT_EQ(executor_.started_count(), 3u);
 }
 
+// A job waiting for a step's retry backoff ends synchronously when cancelled: the slot it
+// frees must not go to a job that the cancel has not yet decided on.
+TEST_F(EngineCancelTest, ASlotFreedDuringTheCancelStartsNothing) {
+  start(R"(
+on: push
+jobs:
+  a:
+    runs-on: x
+    steps: [{run: flaky, retry: {max-attempts: 3, backoff: {delay: 60s}}}]
+  b: {runs-on: x, steps: [{run: b}]}
+)",
+        /*max_parallel_jobs=*/1);
+  finish("flaky", 1);  // a waits 60 s to retry its step, holding the only slot
+  EXPECT_THAT(running(), IsEmpty());
+  engine_->cancel();
+  pump();
+  EXPECT_TRUE(engine_->finished());
+  EXPECT_EQ(executor_.started_count(), 1u);
+  EXPECT_EQ(job("b").status, RunStatus::kCancelled);
+}
+
 // Regression: an instance waiting for its retry backoff kept the run alive until it fired.
 TEST_F(EngineCancelTest, JobWaitingForARetryEndsAtOnce) {
   start(R"(
