@@ -67,9 +67,10 @@ void InterruptWatcher::watch() {
   while (read_byte(byte, -1)) {
     if (byte == kStopByte) return;
     if (++seen == 1) {
-      loop_.post([this] {
+      // Captures the engine, not the watcher: the loop outlives the watcher.
+      loop_.post([engine = &engine_] {
         std::cout << "sluice: cancelling (Ctrl-C again to stop at once)" << std::endl;
-        engine_.cancel();
+        engine->cancel();
       });
       continue;
     }
@@ -84,7 +85,8 @@ void InterruptWatcher::watch() {
 void InterruptWatcher::stop_now() {
   std::cout << "sluice: stopping now (killing every step)" << std::endl;
   executor_.kill_all();
-  loop_.post([this] { engine_.cancel(); });  // in case the first signal's event is still queued
+  // In case the first signal's event is still queued.
+  loop_.post([engine = &engine_] { engine->cancel(); });
   char byte;
   auto grace = std::chrono::duration_cast<std::chrono::milliseconds>(kForcedStopGrace);
   if (read_byte(byte, static_cast<int>(grace.count())) && byte == kStopByte) return;

@@ -4,7 +4,8 @@
 #     still runs; exit 130 at once;
 #   - a second Ctrl-C kills every step process now (even one ignoring SIGTERM), records the
 #     run as cancelled before exiting 130;
-#   - SIGKILL of sluice itself leaves no step process behind (the orphan reaper);
+#   - a third Ctrl-C exits at once, and SIGKILL of sluice itself leaves no step process
+#     behind (the orphan reaper);
 #   - what a job's steps leave in the background lives until the job ends, then dies.
 source "$(dirname "$0")/lib.sh"
 setup_repo interrupt
@@ -68,6 +69,19 @@ check_eq "$(db "SELECT status FROM runs WHERE id=$(last_run)")" cancelled "stubb
 check_eq "$(job_status stubborn)" cancelled "stubborn: job"
 check_eq "$(step_status stubborn 0)" cancelled "stubborn: step"
 wait_for gone || fail "stubborn: processes survived the second Ctrl-C: $(pgrep -af "^sleep $marker" | tr '\n' ' ')"
+cleanup
+
+# 2b. Three Ctrl-C in a row: exit 130 and nothing left, whether the third signal's _exit in
+#     the handler (then the reaper kills the step) or the second's stop wins the race.
+start_run stubborn.yml
+wait_for at_least 2 || fail "third: the step's sleeps never started"
+kill -INT "$pid"
+wait_for grep -q "cancelling" "$WORK/out" || fail "third: no sign of the first Ctrl-C"
+kill -INT "$pid"
+kill -INT "$pid" 2>/dev/null || true  # sluice may be gone already after the second
+stop_run
+check_rc 130 "third Ctrl-C"
+wait_for gone || fail "third: processes survived: $(pgrep -af "^sleep $marker" | tr '\n' ' ')"
 cleanup
 
 # 3. SIGKILL of sluice mid-step: the step, its redirected background child and a setsid
