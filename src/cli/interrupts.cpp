@@ -50,8 +50,14 @@ std::atomic<int>& interrupt_count() {
 
 InterruptWatcher::InterruptWatcher(engine::EventLoop& loop, engine::Engine& engine,
                                    engine::Executor& executor, engine::Store& store,
-                                   engine::RunRecord run)
-    : loop_(loop), engine_(engine), executor_(executor), store_(store), run_(std::move(run)) {
+                                   engine::RunRecord run,
+                                   std::chrono::milliseconds forced_stop_grace)
+    : loop_(loop),
+      engine_(engine),
+      executor_(executor),
+      store_(store),
+      run_(std::move(run)),
+      forced_stop_grace_(forced_stop_grace) {
   thread_ = std::thread([this] { watch(); });
 }
 
@@ -88,16 +94,15 @@ void InterruptWatcher::stop_now() {
   // In case the first signal's event is still queued.
   loop_.post([engine = &engine_] { engine->cancel(); });
   char byte;
-  auto grace = std::chrono::duration_cast<std::chrono::milliseconds>(kForcedStopGrace);
-  if (read_byte(byte, static_cast<int>(grace.count())) && byte == kStopByte) return;
+  if (read_byte(byte, static_cast<int>(forced_stop_grace_.count())) && byte == kStopByte) return;
   run_.status = engine::RunStatus::kCancelled;
   run_.finished_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
   if (Status s = store_.save_run(run_); !s.ok())
     std::cerr << "sluice: cannot record the run as cancelled: " << s.error().message << "\n";
-  std::cerr << "sluice: the run did not stop within " << kForcedStopGrace.count()
-            << " s; recorded as cancelled\n";
+  std::cerr << "sluice: the run did not stop within " << forced_stop_grace_.count()
+            << " ms; recorded as cancelled\n";
   std::fflush(nullptr);
   _exit(kExitCancelled);
 }

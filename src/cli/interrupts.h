@@ -33,9 +33,11 @@ class InterruptWatcher {
   static constexpr std::chrono::seconds kForcedStopGrace{5};
 
   // `run` is the run as started (Engine::run() right after start()): what the watcher
-  // records, cancelled, if the engine thread does not finish after the second signal.
+  // records, cancelled, if the engine thread does not finish within `forced_stop_grace`
+  // after the second signal.
   InterruptWatcher(engine::EventLoop& loop, engine::Engine& engine, engine::Executor& executor,
-                   engine::Store& store, engine::RunRecord run);
+                   engine::Store& store, engine::RunRecord run,
+                   std::chrono::milliseconds forced_stop_grace = kForcedStopGrace);
   ~InterruptWatcher();
   InterruptWatcher(const InterruptWatcher&) = delete;
   InterruptWatcher& operator=(const InterruptWatcher&) = delete;
@@ -49,6 +51,7 @@ class InterruptWatcher {
   engine::Executor& executor_;
   engine::Store& store_;
   engine::RunRecord run_;
+  std::chrono::milliseconds forced_stop_grace_;
   std::thread thread_;
 };
 
