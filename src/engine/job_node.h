@@ -36,7 +36,9 @@ struct Engine::JobNode {
   bool fail_fast = true;
   int max_parallel = 0;  // 0: unlimited
   int running = 0;
-  std::vector<Instance> instances;               // filled when the job is expanded
+  // Filled once, when the job is expanded, and never resized after: retry timers and
+  // JobRun callbacks hold references to instances and their indices.
+  std::vector<Instance> instances;
   std::vector<std::unique_ptr<JobRun>> retired;  // earlier attempts, kept for their records
   Value outputs = Value::object();
   Value inputs = Value::object();   // caller jobs: `with:` evaluated, the inputs of inner jobs
