@@ -28,4 +28,13 @@ grep -qxF "outer on failure, outcome=failure" <<<"$log" || fail "failing composi
 check_eq "$(step_status j 0)" failure "failing composite: action step"
 check_eq "$(job_status j)" failure "failing composite: job"
 
+# Expressions that cannot be evaluated fail the step, with their place in the file.
+sluice_run --event workflow_dispatch -w .github/workflows/bad-expressions.yml
+check_rc 1 "bad expressions"
+check_eq "$(step_status j 0)" failure "composite output that does not evaluate"
+check_contains "bad-output/action.yml:6:16: fromJSON(): " "composite output: position"
+check_eq "$(step_status j 1)" failure "composite step env that does not evaluate"
+check_contains "bad-expressions.yml:15:23: fromJSON(): " "composite step env: position"
+! job_log j | grep -qx "Hello, never!" || fail "the greet action ran despite its broken env"
+
 finish
