@@ -17,6 +17,12 @@ struct Error {
   SourcePos pos;  // where, when the error concerns a place in a file
 
   std::string format() const { return Diagnostic{Severity::kError, pos, message, ""}.format(); }
+  // "file:line:col: message" (the message alone when the place is unknown): how an error
+  // reads in a step's or job's reason and after "error: " in a log.
+  std::string located_message() const {
+    std::string where = pos.to_string();
+    return where.empty() ? message : where + ": " + message;
+  }
 };
 
 template <typename T>

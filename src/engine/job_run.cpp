@@ -4,6 +4,7 @@
 
 #include "core/json.h"
 #include "engine/retry.h"
+#include "engine/scalar_value.h"
 #include "engine/step_environment.h"
 
 namespace sluice::engine {
@@ -17,13 +18,6 @@ Value outputs_object(const std::vector<std::pair<std::string, std::string>>& out
   Value o = Value::object();
   for (const auto& [k, v] : outputs) o.set(k, v);
   return o;
-}
-
-// "file:line:col: message" (the message alone when the place is unknown): how errors read
-// in step and job reasons and, after "error: ", in step logs.
-std::string positioned(const Error& e) {
-  std::string where = e.pos.to_string();
-  return where.empty() ? e.message : where + ": " + e.message;
 }
 
 constexpr int kMaxCompositeDepth = 8;
@@ -89,13 +83,13 @@ void JobRun::start() {
 void JobRun::evaluate_job_settings(const expr::EvalContext& ctx) {
   const spec::Job& job = *in_.planned->job;
   if (job.name) {
-    auto name = eval(*job.name, ctx);
+    auto name = evaluate_scalar(*job.name, ctx);
     if (!name.ok()) return fail_job(name.error());
     record_.name = context_.masker->mask(name->to_string()) +
                    (in_.matrix.is_null() ? "" : in_.key.substr(in_.key.find(" (")));
   }
   for (const auto& [k, v] : job.env) {
-    auto value = eval(v, ctx);
+    auto value = evaluate_scalar(v, ctx);
     if (!value.ok()) return fail_job(value.error());
     job_env_[k] = value->to_string();
   }
@@ -110,7 +104,7 @@ void JobRun::evaluate_job_settings(const expr::EvalContext& ctx) {
 
 void JobRun::fail_job(const Error& error) {
   failed_ = true;
-  if (record_.reason.empty()) record_.reason = context_.masker->mask(positioned(error));
+  if (record_.reason.empty()) record_.reason = context_.masker->mask(error.located_message());
 }
 
 JobRun::Item JobRun::resolve_item(const spec::Step& step) const {
@@ -157,7 +151,7 @@ void JobRun::finish_job() {
   }
   expr::EvalContext ctx = eval_context(frames_.front());
   for (const auto& [key, scalar] : in_.planned->job->outputs) {
-    auto value = eval(scalar, ctx);
+    auto value = evaluate_scalar(scalar, ctx);
     if (!value.ok()) {
       fail_job(value.error());
       continue;
@@ -226,7 +220,7 @@ void JobRun::begin_item(Frame& frame, Item item, int record_index) {
   }
   auto run = eval_if(condition, where, ctx);
   if (!run.ok()) {
-    StepEnd end{RunStatus::kFailure, positioned(run.error()), FailureClass::kStartError, {}};
+    StepEnd end{RunStatus::kFailure, run.error().located_message(), FailureClass::kStartError, {}};
     finish_step(record_index, frame, item, std::move(end));
     return;
   }
@@ -255,7 +249,7 @@ void JobRun::start_attempt() {
   const Item& item = a.item;
   if (item.resolve_error) return fail_to_start(*item.resolve_error);
   if (item.step->name) {  // the display name fell back to the text if it did not evaluate
-    auto name = eval(*item.step->name, eval_context(frames_.back()));
+    auto name = evaluate_scalar(*item.step->name, eval_context(frames_.back()));
     if (!name.ok()) return fail_to_start(name.error());
   }
   if (item.action && item.action->kind == ResolvedAction::Kind::kComposite &&
@@ -317,11 +311,11 @@ Result<JobRun::Frame> JobRun::composite_frame(const Item& item, int record_index
   nested.record_index = record_index;
   auto inputs = action_inputs(
       *item.action, *item.step, ctx,
-      [this](const spec::Scalar& s, const expr::EvalContext& c) { return eval(s, c); });
+      [](const spec::Scalar& s, const expr::EvalContext& c) { return evaluate_scalar(s, c); });
   if (!inputs.ok()) return inputs.error();
   for (const auto& [k, v] : *inputs) nested.inputs.set(k, v);
   for (const auto& [k, v] : item.step->env) {
-    auto value = eval(v, ctx);
+    auto value = evaluate_scalar(v, ctx);
     if (!value.ok()) return value.error();
     nested.env[k] = value->to_string();
   }
@@ -360,7 +354,7 @@ void JobRun::launch(Attempt& a, StepRequest request) {
 
 void JobRun::fail_to_start(const Error& error) {
   StepOutcome o;
-  o.error_message = positioned(error);
+  o.error_message = error.located_message();
   on_outcome(std::move(o));
 }
 
@@ -502,9 +496,9 @@ void JobRun::finish_step(int record_index, Frame& frame, const Item& item, StepE
 bool JobRun::continues_on_error(const Frame& frame, const Item& item, std::string& reason) {
   const std::optional<spec::Scalar>& allowed = item.step->continue_on_error;
   if (!allowed || item.phase != Phase::kMain) return false;
-  auto value = eval(*allowed, eval_context(frame));
+  auto value = evaluate_scalar(*allowed, eval_context(frame));
   if (!value.ok()) {
-    reason += (reason.empty() ? "" : "; ") + positioned(value.error());
+    reason += (reason.empty() ? "" : "; ") + value.error().located_message();
     return false;
   }
   return value->truthy();
@@ -519,10 +513,10 @@ void JobRun::finish_frame() {
   StepEnd end;
   expr::EvalContext ctx = eval_context(nested);
   for (const auto& [key, scalar] : nested.action->action.outputs) {
-    auto value = eval(scalar, ctx);
+    auto value = evaluate_scalar(scalar, ctx);
     if (!value.ok()) {
-      log_line("error: " + positioned(value.error()));
-      if (end.reason.empty()) end.reason = positioned(value.error());
+      log_line("error: " + value.error().located_message());
+      if (end.reason.empty()) end.reason = value.error().located_message();
       nested.failed = true;
       continue;
     }

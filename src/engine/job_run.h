@@ -134,7 +134,6 @@ class JobRun {
   std::map<std::string, std::string> context_env(const Frame& frame) const;
   Result<StepRequest> build_request(const Frame& frame, const Item& item);
   std::string step_display_name(const Item& item, const expr::EvalContext& ctx) const;
-  Result<Value> eval(const spec::Scalar& scalar, const expr::EvalContext& ctx) const;
   Result<bool> eval_if(const std::string& condition, const spec::Scalar* where,
                        const expr::EvalContext& ctx) const;
   Result<int64_t> timeout_ms(const spec::Scalar& minutes, const expr::EvalContext& ctx) const;

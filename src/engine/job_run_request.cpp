@@ -12,14 +12,6 @@
 namespace sluice::engine {
 namespace {
 
-// An error whose column is an offset in `scalar`'s text (as expression errors give it),
-// placed in the file; inside `|` blocks too.
-Error located(const spec::Scalar& scalar, Error e) {
-  int column = e.pos.column;
-  e.pos = column > 0 ? scalar.pos_at(static_cast<size_t>(column - 1)) : scalar.pos;
-  return e;
-}
-
 // Far beyond any real timeout (GitHub's maximum is 35 days); keeps minutes * 60000 exact.
 constexpr double kMaxTimeoutMinutes = 1e9;
 
@@ -71,18 +63,12 @@ expr::EvalContext JobRun::eval_context(const Frame& frame) const {
   return ctx;
 }
 
-Result<Value> JobRun::eval(const spec::Scalar& scalar, const expr::EvalContext& ctx) const {
-  auto value = evaluate_scalar(scalar.text, ctx);
-  if (!value.ok()) return located(scalar, value.error());
-  return value;
-}
-
 Result<bool> JobRun::eval_if(const std::string& condition, const spec::Scalar* where,
                              const expr::EvalContext& ctx) const {
   auto parsed = expr::parse_condition(condition);
   Result<bool> result =
       parsed.ok() ? expr::evaluate_condition(*parsed, ctx) : Result<bool>(parsed.error());
-  if (!result.ok() && where) return located(*where, result.error());
+  if (!result.ok() && where) return place_in(*where, result.error());
   return result;
 }
 
@@ -90,7 +76,7 @@ Result<bool> JobRun::eval_if(const std::string& condition, const spec::Scalar* w
 // place in the file (the same rule and message for both).
 Result<int64_t> JobRun::timeout_ms(const spec::Scalar& minutes,
                                    const expr::EvalContext& ctx) const {
-  auto value = eval(minutes, ctx);
+  auto value = evaluate_scalar(minutes, ctx);
   if (!value.ok()) return value.error();
   double m = value->to_number();
   if (std::isnan(m) || m <= 0) {
@@ -107,7 +93,7 @@ std::string JobRun::step_display_name(const Item& item, const expr::EvalContext&
   const spec::Step& step = *item.step;
   std::string name;
   if (step.name) {
-    auto v = eval(*step.name, ctx);
+    auto v = evaluate_scalar(*step.name, ctx);
     name = v.ok() ? v->to_string() : step.name->text;
   } else if (step.uses) {
     name = "Run " + step.uses->text;
@@ -136,7 +122,7 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
   for (auto& [k, v] : context_env(frame)) env[k] = v;
   Value* env_context = ctx.contexts.find("env");
   for (const auto& [k, scalar] : step.env) {
-    auto value = eval(scalar, ctx);
+    auto value = evaluate_scalar(scalar, ctx);
     if (!value.ok()) return value.error();
     env[k] = value->to_string();
     env_context->set(k, value->to_string());
@@ -154,7 +140,7 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
                                          : workflow.defaults.working_directory;
   std::filesystem::path cwd = options.workspace;
   if (dir) {
-    auto value = eval(*dir, ctx);
+    auto value = evaluate_scalar(*dir, ctx);
     if (!value.ok()) return value.error();
     cwd = cwd / value->to_string();
   }
@@ -169,7 +155,7 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
     if (item.phase != Phase::kPost) {  // pre and main read the step's `with:`
       auto evaluated = action_inputs(
           action, step, ctx,
-          [this](const spec::Scalar& s, const expr::EvalContext& c) { return eval(s, c); });
+          [](const spec::Scalar& s, const expr::EvalContext& c) { return evaluate_scalar(s, c); });
       if (!evaluated.ok()) return evaluated.error();
       inputs = *evaluated;
       last_action_inputs_ = inputs;
@@ -190,14 +176,14 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
       request.script = action.builtin_script;
     }
   } else {
-    auto script = eval(*step.run, ctx);
+    auto script = evaluate_scalar(*step.run, ctx);
     if (!script.ok()) return script.error();
     request.script = script->to_string();
     std::optional<spec::Scalar> shell = step.shell;
     if (!shell && !frame.action)
       shell = job.defaults.shell ? job.defaults.shell : workflow.defaults.shell;
     if (shell) {
-      auto value = eval(*shell, ctx);
+      auto value = evaluate_scalar(*shell, ctx);
       if (!value.ok()) return value.error();
       request.shell = value->to_string();
     } else if (frame.action) {
