@@ -9,46 +9,113 @@
 
 namespace sluice {
 
+namespace {
+
+// Values of this many bytes or more are found by a hash of their first kQuad bytes; shorter
+// ones (rare: short secrets, short lines of multi-line ones) by their first two bytes.
+constexpr size_t kQuad = 4;
+constexpr unsigned kQuadBits = 16;
+
+uint32_t quad_hash(const char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return (v * 2654435761u) >> (32 - kQuadBits);
+}
+
+unsigned pair_key(std::string_view s) {
+  return static_cast<unsigned>(static_cast<unsigned char>(s[0])) << 8 |
+         (s.size() > 1 ? static_cast<unsigned char>(s[1]) : 0u);
+}
+
+// The order of Compiled::values: short values by pair_key, then long ones by quad_hash;
+// longest first among equal keys.
+uint32_t sort_key(std::string_view s) {
+  return s.size() < kQuad ? pair_key(s) : (1u << 31) | quad_hash(s.data());
+}
+
+bool value_order(std::string_view a, std::string_view b) {
+  uint32_t ka = sort_key(a);
+  uint32_t kb = sort_key(b);
+  if (ka != kb) return ka < kb;
+  if (a.size() != b.size()) return a.size() > b.size();
+  return a < b;
+}
+
+}  // namespace
+
 struct SecretMasker::Compiled {
-  // Values, sorted by their first two bytes (keys[i] = a << 8 | b of values[i]; a
-  // one-byte value sorts as a << 8 and is also in `single`), longest first among equal
-  // keys. Views of the masker's storage_, which outlives every snapshot.
+  // Every value in value_order, with keys[i] = sort_key(values[i]); the long values start
+  // at first_long. Views of the masker's storage_, which outlives every snapshot.
   std::vector<std::string_view> values;
-  std::vector<uint16_t> keys;
-  // starts[a << 8 | b] != 0 when some value starts with bytes a, b (bit 1), or when a alone
-  // is a value (bit 2, set for every b). A byte table rather than a bitmap: one load per
-  // text byte (64 KiB, stays in cache while a step's output streams through).
-  std::vector<uint8_t> starts = std::vector<uint8_t>(65536, 0);
+  std::vector<uint32_t> keys;
+  size_t first_long = 0;
+  // quads[h] != 0 when some long value's first kQuad bytes hash to h. A byte table: one
+  // load per text byte (64 KiB, stays in cache while a step's output streams through).
+  std::vector<uint8_t> quads = std::vector<uint8_t>(1u << kQuadBits, 0);
+  // Short values only: pairs[a << 8 | b] != 0 when some value of 2-3 bytes starts with a, b
+  // (bit 1), or when a alone is a value (bit 2, set for every b). One load per text byte.
+  std::vector<uint8_t> pairs = std::vector<uint8_t>(65536, 0);
   std::array<bool, 256> single{};  // one-byte values
   size_t longest = 0;
 
+  bool quad_set(uint32_t h) const { return quads[h] != 0; }
+
   // False when `text` certainly contains no value.
   bool may_contain(std::string_view text) const {
-    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+    const char* p = text.data();
     size_t n = text.size();
     if (n == 0) return false;
-    const uint8_t* table = starts.data();
-    uint8_t hit = 0;
-    for (size_t i = 0; i + 1 < n; ++i) hit |= table[static_cast<unsigned>(p[i]) << 8 | p[i + 1]];
-    // The last byte can only start a one-byte value; pair it with any byte (0).
-    hit |= table[static_cast<unsigned>(p[n - 1]) << 8] & 2;
-    return hit != 0;
+    uint64_t hit = 0;
+    if (first_long > 0) {  // short values: the byte pairs
+      const auto* u = reinterpret_cast<const unsigned char*>(p);
+      const uint8_t* table = pairs.data();
+      for (size_t i = 0; i + 1 < n; ++i) hit |= table[static_cast<unsigned>(u[i]) << 8 | u[i + 1]];
+      // The last byte can only start a one-byte value; pair it with any byte (0).
+      hit |= table[static_cast<unsigned>(u[n - 1]) << 8] & 2;
+    }
+    if (first_long < values.size()) {
+      for (size_t i = 0; i + kQuad <= n; ++i) {
+        hit |= quads[quad_hash(p + i)];
+      }
+    }
+    return (hit & 3) != 0;
+  }
+
+  // The end of the first (so longest) of values[k...] with keys[k] == key occurring at
+  // text[i], or 0.
+  size_t match_group(std::string_view text, size_t i, size_t k, uint32_t key) const {
+    size_t left = text.size() - i;
+    for (; k < keys.size() && keys[k] == key; ++k) {
+      std::string_view v = values[k];
+      if (v.size() >= 2 && v.size() <= left &&
+          std::memcmp(text.data() + i, v.data(), v.size()) == 0)
+        return i + v.size();
+    }
+    return 0;
   }
 
   // The end of the longest value occurring at text[i], or 0.
   size_t match_at(std::string_view text, size_t i) const {
-    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-    size_t end = single[p[i]] ? i + 1 : 0;
-    if (i + 1 < text.size()) {
-      unsigned key = static_cast<unsigned>(p[i]) << 8 | p[i + 1];
-      if (starts[key] & 1) {
-        size_t left = text.size() - i;
+    size_t end = 0;
+    if (i + kQuad <= text.size() && first_long < values.size()) {
+      uint32_t h = quad_hash(text.data() + i);
+      if (quad_set(h)) {
+        uint32_t key = (1u << 31) | h;
         auto k =
-            static_cast<size_t>(std::lower_bound(keys.begin(), keys.end(), key) - keys.begin());
-        for (; k < keys.size() && keys[k] == key; ++k) {
-          std::string_view v = values[k];
-          if (v.size() >= 2 && v.size() <= left && std::memcmp(p + i, v.data(), v.size()) == 0)
-            return std::max(end, i + v.size());  // longest first: no longer one follows
+            std::lower_bound(keys.begin() + static_cast<ptrdiff_t>(first_long), keys.end(), key);
+        end = match_group(text, i, static_cast<size_t>(k - keys.begin()), key);
+        if (end != 0) return end;  // longer than any short value
+      }
+    }
+    if (first_long > 0) {
+      const auto* u = reinterpret_cast<const unsigned char*>(text.data());
+      if (single[u[i]]) end = i + 1;
+      if (i + 1 < text.size()) {
+        unsigned key = static_cast<unsigned>(u[i]) << 8 | u[i + 1];
+        if (pairs[key] & 1) {
+          auto last = keys.begin() + static_cast<ptrdiff_t>(first_long);
+          auto k = std::lower_bound(keys.begin(), last, key);
+          end = std::max(end, match_group(text, i, static_cast<size_t>(k - keys.begin()), key));
         }
       }
     }
@@ -94,24 +161,6 @@ struct SecretMasker::Compiled {
     return scratch;
   }
 };
-
-namespace {
-
-unsigned sort_key(std::string_view s) {
-  return static_cast<unsigned>(static_cast<unsigned char>(s[0])) << 8 |
-         (s.size() > 1 ? static_cast<unsigned char>(s[1]) : 0u);
-}
-
-// Compiled::values order: by the first two bytes, then longest first.
-bool value_order(std::string_view a, std::string_view b) {
-  unsigned ka = sort_key(a);
-  unsigned kb = sort_key(b);
-  if (ka != kb) return ka < kb;
-  if (a.size() != b.size()) return a.size() > b.size();
-  return a < b;
-}
-
-}  // namespace
 
 bool SecretMasker::add(std::string_view secret) {
   std::vector<std::string_view> values{secret};
@@ -174,14 +223,19 @@ std::shared_ptr<const SecretMasker::Compiled> SecretMasker::snapshot() const {
   compiled->values = sorted_;
   compiled->keys.reserve(sorted_.size());
   for (std::string_view s : sorted_) {
-    unsigned key = sort_key(s);
-    compiled->keys.push_back(static_cast<uint16_t>(key));
+    uint32_t key = sort_key(s);
+    compiled->keys.push_back(key);
     compiled->longest = std::max(compiled->longest, s.size());
-    if (s.size() == 1) {
+    if (s.size() >= kQuad) {
+      uint32_t h = quad_hash(s.data());
+      compiled->quads[h] = 1;
+    } else if (s.size() == 1) {
+      ++compiled->first_long;
       compiled->single[key >> 8] = true;
-      for (unsigned b = 0; b < 256; ++b) compiled->starts[(key & 0xFF00) | b] |= 2;
+      for (unsigned b = 0; b < 256; ++b) compiled->pairs[(key & 0xFF00) | b] |= 2;
     } else {
-      compiled->starts[key] |= 1;
+      ++compiled->first_long;
+      compiled->pairs[key] |= 1;
     }
   }
   compiled_ = std::move(compiled);

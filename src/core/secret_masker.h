@@ -15,12 +15,13 @@
 // re-mask the replacement of another.
 //
 // Cost: the values are compiled into an immutable snapshot, rebuilt lazily after add(): a
-// byte table of the byte pairs that start a value, and the values grouped by those two
-// bytes. One pass over the text with the table rejects clean text in O(length) whatever the
-// number of secrets; text that may contain one is scanned once more, comparing at each
-// position only the values that start with the two bytes found there. mask(text, scratch)
-// allocates nothing for clean text, and View skips the lock entirely, so the log path of
-// many parallel steps never serialises on the masker.
+// byte table of hashes of the first 4 bytes of each value (and, for the rare values shorter
+// than that, a table of their first two bytes), and the values sorted by those keys. One
+// pass over the text with the tables rejects clean text in O(length) whatever the number of
+// secrets; text that may contain one is scanned once more, comparing at each position only
+// the values whose key matches there. mask(text, scratch) allocates nothing for clean text,
+// and View skips the lock entirely, so the log path of many parallel steps never
+// serialises on the masker. Figures: bench/secret_masker_bench.cpp, BENCHMARKS.md.
 #pragma once
 
 #include <atomic>
