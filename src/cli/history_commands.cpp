@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "store/log_selection.h"
+#include "store/run_recovery.h"
 #include "store/run_report.h"
 #include "store/sqlite_store.h"
 
@@ -34,10 +35,22 @@ int64_t now_ms() {
 }
 
 // Opens the history without creating anything: reading must not leave a .sluice behind.
-Result<std::unique_ptr<store::SqliteStore>> open_history(const std::string& data_dir) {
+// Runs whose process died are marked interrupted first (store/run_recovery.h), so that
+// what is shown is true; a history that cannot be written to is still shown.
+Result<std::unique_ptr<store::SqliteStore>> open_history(const std::string& data_dir,
+                                                         const char* command) {
   store::SqliteStoreOptions options;
   options.create_if_missing = false;
-  return store::SqliteStore::open(data_dir, options);
+  auto history = store::SqliteStore::open(data_dir, options);
+  if (!history) return history;
+  auto interrupted = store::interrupt_orphaned_runs(**history, data_dir, now_ms());
+  if (!interrupted) {
+    std::cerr << "sluice " << command
+              << ": warning: cannot mark interrupted runs: " << interrupted.error().message << "\n";
+  } else if (!interrupted->empty()) {
+    store::remove_leftovers(data_dir);
+  }
+  return history;
 }
 
 // RUN is a run id or "latest".
@@ -60,7 +73,7 @@ Result<int64_t> resolve_run(store::SqliteStore& history, const std::string& text
 Result<engine::RunDetail> load(const char* command, const std::string& data_dir,
                                const std::string& run_text,
                                std::unique_ptr<store::SqliteStore>& history) {
-  auto opened = open_history(data_dir);
+  auto opened = open_history(data_dir, command);
   if (!opened) {
     std::cerr << "sluice " << command << ": error: " << opened.error().message << "\n";
     return opened.error();
@@ -93,7 +106,7 @@ void add_runs_command(CLI::App& app, int& exit_code) {
       exit_code = kExitOk;
       return;
     }
-    auto history = open_history(*data_dir);
+    auto history = open_history(*data_dir, "runs");
     if (!history) {
       std::cerr << "sluice runs: error: " << history.error().message << "\n";
       exit_code = kExitInvalid;
@@ -140,8 +153,9 @@ void add_show_command(CLI::App& app, int& exit_code) {
 }
 
 // Prints the selected logs; with `follow`, keeps printing what is appended until the
-// run reaches a terminal status. A header goes before each attempt's text, and again
-// whenever the output switches between attempts (parallel jobs interleave).
+// run reaches a terminal status, which includes its process dying meanwhile (then the run
+// is marked interrupted). A header goes before each attempt's text, and again whenever
+// the output switches between attempts (parallel jobs interleave).
 int print_logs(store::SqliteStore& history, engine::RunDetail detail, const std::string& selector,
                bool follow) {
   std::map<std::string, store::LogTail> tails;  // by attempt
@@ -184,6 +198,9 @@ int print_logs(store::SqliteStore& history, engine::RunDetail detail, const std:
     std::cout.flush();
     if (finished) return kExitOk;
     std::this_thread::sleep_for(200ms);
+    auto interrupted =
+        store::interrupt_if_owner_gone(history, history.data_dir(), detail.run, now_ms());
+    if (interrupted && *interrupted) store::remove_leftovers(history.data_dir());
     auto reloaded = history.load_run(detail.run.id);
     if (!reloaded) {
       std::cerr << "sluice logs: error: " << reloaded.error().message << "\n";

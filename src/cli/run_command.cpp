@@ -22,6 +22,8 @@
 #include "exec/step_files.h"
 #include "plan/inputs.h"
 #include "plan/run_plan.h"
+#include "store/run_owner.h"
+#include "store/run_recovery.h"
 #include "store/sqlite_store.h"
 
 extern char** environ;
@@ -69,7 +71,8 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
                                const plan::Event& event, const Value& inputs, const RunArgs& args,
                                const Value& vars, const Value& secrets,
                                const std::shared_ptr<SecretMasker>& masker,
-                               store::SqliteStore& store, const fs::path& data_dir) {
+                               store::SqliteStore& store, const fs::path& data_dir,
+                               const std::string& owner) {
   engine::SystemClock clock;
   engine::EventLoop loop(clock);
   exec::LocalProcessExecutor::Options executor_options;
@@ -129,6 +132,10 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
   run.ref = event.ref;
   run.sha = event.sha;
   run.inputs_json = masker->mask(to_json(inputs));
+  run.owner = owner;
+  run.workspace = o.workspace;
+  run.job_filter = args.job;
+  if (!o.vars.as_object().empty()) run.vars_json = masker->mask(to_json(o.vars));
   expr::EvalContext ctx = engine::run_expression_context(o, inputs);
   if (workflow.run_name) {
     auto name = expr::evaluate_string(workflow.run_name->text, ctx);
@@ -243,6 +250,19 @@ int run(RunArgs args) {
               << store.error().message << "\n";
     return kExitInvalid;
   }
+  // Held until every run of this process is recorded finished: a run whose owner is gone
+  // is interrupted (store/run_owner.h), and this is when the leftovers of such runs go.
+  auto owner = store::RunOwnerLock::acquire(data_dir);
+  if (!owner) {
+    std::cerr << "sluice run: " << owner.error().message << "\n";
+    return kExitInvalid;
+  }
+  if (auto interrupted =
+          store::interrupt_orphaned_runs(**store, data_dir, engine::SystemClock().now_ms());
+      !interrupted)
+    std::cerr << "sluice run: warning: cannot mark interrupted runs: "
+              << interrupted.error().message << "\n";
+  store::remove_leftovers(data_dir);
 
   install_interrupt_handlers();
 
@@ -284,7 +304,7 @@ int run(RunArgs args) {
     ++started;
     engine::RunStatus status =
         run_workflow(*workflow, *plan, event, inputs, args, to_object(*vars_given), secrets, masker,
-                     **store, data_dir);
+                     **store, data_dir, (*owner)->token());
     if (status == engine::RunStatus::kCancelled || interrupt_count() > 0) return kExitCancelled;
     if (status != engine::RunStatus::kSuccess) exit_code = kExitFailure;
   }

@@ -74,6 +74,8 @@ void JobRun::start() {
   }
   frames_.push_back(std::move(top));
   for (const StepRecord& s : steps_) save_step(s);
+  // Stored as running, not only shown: `sluice show` and crash recovery read the store.
+  if (auto s = context_.store.save_job(record_); !s.ok()) context_.report_error(s.error().message);
   if (context_.observer) context_.observer->on_job(record_);
   advance();
 }

@@ -179,6 +179,39 @@ Result<RunDetail> MemoryStore::load_run(int64_t run_id) {
   return detail;
 }
 
+Result<std::vector<RunRecord>> MemoryStore::list_unfinished_runs() {
+  std::lock_guard lock(mutex_);
+  std::vector<RunRecord> out;
+  for (const auto& [id, run] : runs_)
+    if (!is_terminal(run.status)) out.push_back(run);
+  return out;
+}
+
+Result<bool> MemoryStore::mark_interrupted(int64_t run_id, const std::string& reason,
+                                           int64_t finished_ms) {
+  std::lock_guard lock(mutex_);
+  auto run = runs_.find(run_id);
+  if (run == runs_.end()) return unknown_run(run_id);
+  if (is_terminal(run->second.status)) return false;
+  auto interrupt = [&](auto& record) {
+    if (is_terminal(record.status)) return;
+    record.status = RunStatus::kInterrupted;
+    record.reason = reason;
+    record.finished_ms = finished_ms;
+  };
+  interrupt(run->second);
+  for (auto& [key, entry] : jobs_)
+    if (key.first == run_id) interrupt(entry.second);
+  for (auto& [key, step] : steps_) {
+    if (std::get<0>(key) != run_id || is_terminal(step.status)) continue;
+    interrupt(step);
+    step.outcome = RunStatus::kInterrupted;
+  }
+  for (auto& [key, attempt] : attempts_)
+    if (std::get<0>(key) == run_id) interrupt(attempt);
+  return true;
+}
+
 std::string MemoryStore::log_text(const std::string& log_path) const {
   std::shared_ptr<LogBuffer> buffer;
   {

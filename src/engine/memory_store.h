@@ -34,6 +34,9 @@ class MemoryStore : public Store {
 
   Result<std::vector<RunRecord>> list_runs(int limit) override;
   Result<RunDetail> load_run(int64_t run_id) override;
+  Result<std::vector<RunRecord>> list_unfinished_runs() override;
+  Result<bool> mark_interrupted(int64_t run_id, const std::string& reason,
+                                int64_t finished_ms) override;
 
   // The text written to the log at `log_path` so far, each line followed by '\n';
   // empty when no such log exists. For tests.

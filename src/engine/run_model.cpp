@@ -17,6 +17,7 @@ bool is_terminal(RunStatus status) {
     case RunStatus::kTimedOut:
     case RunStatus::kCancelled:
     case RunStatus::kSkipped:
+    case RunStatus::kInterrupted:
       return true;
   }
   return false;
@@ -40,6 +41,8 @@ const char* to_string(RunStatus status) {
       return "cancelled";
     case RunStatus::kSkipped:
       return "skipped";
+    case RunStatus::kInterrupted:
+      return "interrupted";
   }
   return "unknown";
 }
@@ -48,8 +51,9 @@ const char* to_string(RunStatus status) {
 // still load, and "not started" is the least misleading reading of it.
 RunStatus run_status_from_string(const std::string& text) {
   static constexpr RunStatus kAll[] = {
-      RunStatus::kQueued,  RunStatus::kWaiting,  RunStatus::kRunning,   RunStatus::kSuccess,
-      RunStatus::kFailure, RunStatus::kTimedOut, RunStatus::kCancelled, RunStatus::kSkipped};
+      RunStatus::kQueued,    RunStatus::kWaiting, RunStatus::kRunning,
+      RunStatus::kSuccess,   RunStatus::kFailure, RunStatus::kTimedOut,
+      RunStatus::kCancelled, RunStatus::kSkipped, RunStatus::kInterrupted};
   for (RunStatus status : kAll) {
     if (text == to_string(status)) return status;
   }
@@ -62,6 +66,7 @@ const char* github_result(RunStatus status) {
       return "success";
     case RunStatus::kFailure:
     case RunStatus::kTimedOut:
+    case RunStatus::kInterrupted:
       return "failure";
     case RunStatus::kCancelled:
       return "cancelled";
@@ -107,6 +112,9 @@ void count(RunStatistics& stats, RunStatus status) {
     case RunStatus::kSkipped:
       ++stats.skipped;
       break;
+    case RunStatus::kInterrupted:
+      ++stats.interrupted;
+      break;
     case RunStatus::kQueued:
     case RunStatus::kWaiting:
     case RunStatus::kRunning:
@@ -141,10 +149,13 @@ RunStatistics compute_step_statistics(const std::vector<StepRecord>& steps) {
 }
 
 std::string format_statistics(const RunStatistics& stats, const char* noun) {
+  // Interrupted only appears when it happened: most summaries never have it.
+  std::string interrupted =
+      stats.interrupted > 0 ? fmt::format("{} interrupted, ", stats.interrupted) : "";
   return fmt::format(
-      "{} {}{}: {} succeeded, {} failed, {} timed out, {} cancelled, {} skipped, {} running",
+      "{} {}{}: {} succeeded, {} failed, {} timed out, {} cancelled, {} skipped, {}{} running",
       stats.total, noun, stats.total == 1 ? "" : "s", stats.succeeded, stats.failed,
-      stats.timed_out, stats.cancelled, stats.skipped, stats.running);
+      stats.timed_out, stats.cancelled, stats.skipped, interrupted, stats.running);
 }
 
 std::string format_duration_ms(int64_t duration_ms) {

@@ -13,6 +13,8 @@ namespace sluice::engine {
 // Every job, step and attempt moves forward through these states only:
 //   kQueued -> kWaiting (blocked on needs/concurrency) -> kRunning -> one terminal state.
 // A node that never runs goes straight from kQueued/kWaiting to kSkipped or kCancelled.
+// kInterrupted is set by a later sluice command, never by the engine: the process that
+// ran the run died (SIGKILL, power cut) before recording a final state (store/run_owner.h).
 enum class RunStatus {
   kQueued,
   kWaiting,
@@ -21,14 +23,15 @@ enum class RunStatus {
   kFailure,
   kTimedOut,
   kCancelled,
-  kSkipped
+  kSkipped,
+  kInterrupted
 };
 
 bool is_terminal(RunStatus status);
 const char* to_string(RunStatus status);  // "queued", "success", "timed_out", ...
 RunStatus run_status_from_string(const std::string& text);
 // GitHub's result string for `needs.<id>.result` / `steps.<id>.outcome`:
-// success | failure | cancelled | skipped (timed out counts as failure, as on GitHub).
+// success | failure | cancelled | skipped (timed out and interrupted count as failure).
 const char* github_result(RunStatus status);
 
 struct RunRecord {
@@ -42,6 +45,14 @@ struct RunRecord {
   std::string sha;
   std::string inputs_json;  // masked
   RunStatus status = RunStatus::kQueued;
+  std::string reason;  // why the run ended as it did, for humans ("" when it speaks for itself)
+  // The process running the run (store/run_owner.h): "<pid>:<start time>", "" if unknown.
+  std::string owner;
+  // What `sluice rerun` needs besides event, ref, sha and inputs (secrets are never stored).
+  std::string workspace;   // the repository directory, absolute
+  std::string job_filter;  // --job, "" for every job
+  std::string vars_json;   // --var values as a JSON object ("" when none)
+  int64_t rerun_of = 0;    // the run this one re-runs, 0 for none
   int64_t created_ms = 0;
   int64_t started_ms = 0;
   int64_t finished_ms = 0;
@@ -123,6 +134,7 @@ struct RunStatistics {
   int timed_out = 0;
   int cancelled = 0;
   int skipped = 0;
+  int interrupted = 0;
   int running = 0;
 };
 
@@ -134,7 +146,8 @@ struct RunStatistics {
 RunStatistics compute_action_statistics(const std::vector<JobRecord>& jobs);
 // The same counts over steps (StepRecord::status, the conclusion).
 RunStatistics compute_step_statistics(const std::vector<StepRecord>& steps);
-// "7 actions: 7 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 0 running";
+// "7 actions: 7 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 0 running"
+// (", N interrupted" before "running" when N > 0);
 // `noun` is singular ("action", "step") and gets an "s" unless the total is 1.
 std::string format_statistics(const RunStatistics& stats, const char* noun = "action");
 // A duration for humans: "850ms", "12.3s", "4m 05s", "2h 03m"; "-" when negative

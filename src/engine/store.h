@@ -51,6 +51,14 @@ class Store {
   // Queries (newest first).
   virtual Result<std::vector<RunRecord>> list_runs(int limit) = 0;
   virtual Result<RunDetail> load_run(int64_t run_id) = 0;
+
+  // Crash recovery (store/run_recovery.h). Runs not yet in a terminal state, oldest first.
+  virtual Result<std::vector<RunRecord>> list_unfinished_runs() = 0;
+  // Atomically marks the run and its jobs, steps and attempts that are not in a terminal
+  // state kInterrupted, with `reason` and `finished_ms`. Returns false, changing nothing,
+  // when the run is already terminal (its owner finished it meanwhile).
+  virtual Result<bool> mark_interrupted(int64_t run_id, const std::string& reason,
+                                        int64_t finished_ms) = 0;
 };
 
 }  // namespace sluice::engine

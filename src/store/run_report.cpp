@@ -54,10 +54,15 @@ nlohmann::json embedded_json(const std::string& text) {
 }
 
 nlohmann::json statistics_json(const engine::RunStatistics& stats, const std::string& summary) {
-  return {{"total", stats.total},         {"succeeded", stats.succeeded},
-          {"failed", stats.failed},       {"timed_out", stats.timed_out},
-          {"cancelled", stats.cancelled}, {"skipped", stats.skipped},
-          {"running", stats.running},     {"summary", summary}};
+  return {{"total", stats.total},
+          {"succeeded", stats.succeeded},
+          {"failed", stats.failed},
+          {"timed_out", stats.timed_out},
+          {"cancelled", stats.cancelled},
+          {"skipped", stats.skipped},
+          {"interrupted", stats.interrupted},
+          {"running", stats.running},
+          {"summary", summary}};
 }
 
 std::string attempt_label(const AttemptRecord& attempt) {
@@ -131,6 +136,8 @@ std::string format_run_detail(const RunDetail& detail, int64_t now_ms) {
                                 format_elapsed(run.started_ms, run.finished_ms, now_ms));
   std::vector<std::vector<std::string>> header;
   if (!run.run_name.empty()) header.push_back({"name", run.run_name});
+  if (!run.reason.empty()) header.push_back({"reason", run.reason});
+  if (run.rerun_of > 0) header.push_back({"rerun of", fmt::format("run {}", run.rerun_of)});
   header.push_back({"workflow", run.workflow_file});
   std::string event = run.event.empty() ? "-" : run.event;
   if (!run.ref.empty()) event += "  " + run.ref;
@@ -240,6 +247,8 @@ std::string format_run_detail_json(const RunDetail& detail) {
                 {"sha", run.sha},
                 {"inputs", embedded_json(run.inputs_json)},
                 {"status", engine::to_string(run.status)},
+                {"reason", run.reason},
+                {"rerun_of", run.rerun_of},
                 {"created_ms", run.created_ms},
                 {"started_ms", run.started_ms},
                 {"finished_ms", run.finished_ms}};

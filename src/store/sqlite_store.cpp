@@ -24,7 +24,8 @@ namespace {
 
 constexpr const char* kRunColumns =
     "id, run_number, workflow_file, workflow_name, run_name, event, ref, sha, inputs_json, status, "
-    "created_ms, started_ms, finished_ms";
+    "created_ms, started_ms, finished_ms, reason, owner, workspace, job_filter, vars_json, "
+    "rerun_of";
 
 RunRecord read_run(const Statement& row) {
   RunRecord run;
@@ -41,6 +42,12 @@ RunRecord read_run(const Statement& row) {
   run.created_ms = row.column_int64(10);
   run.started_ms = row.column_int64(11);
   run.finished_ms = row.column_int64(12);
+  run.reason = row.column_text(13);
+  run.owner = row.column_text(14);
+  run.workspace = row.column_text(15);
+  run.job_filter = row.column_text(16);
+  run.vars_json = row.column_text(17);
+  run.rerun_of = row.column_int64(18);
   return run;
 }
 
@@ -374,11 +381,13 @@ Status SqliteStore::create_run(RunRecord& run) {
         Status inserted = run_cached(
             db,
             "INSERT INTO runs (run_number, workflow_file, workflow_name, run_name, event, ref, "
-            "sha, inputs_json, status, created_ms, started_ms, finished_ms) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "sha, inputs_json, status, created_ms, started_ms, finished_ms, reason, owner, "
+            "workspace, job_filter, vars_json, rerun_of) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             number, run.workflow_file, run.workflow_name, run.run_name, run.event, run.ref, run.sha,
             run.inputs_json, engine::to_string(run.status), run.created_ms, run.started_ms,
-            run.finished_ms);
+            run.finished_ms, run.reason, run.owner, run.workspace, run.job_filter, run.vars_json,
+            run.rerun_of);
         if (!inserted) return inserted;
         id = db.last_insert_rowid();
         return Status::Ok();
@@ -399,10 +408,12 @@ Status SqliteStore::save_run(const RunRecord& run) {
             db,
             "UPDATE runs SET workflow_file = ?, workflow_name = ?, run_name = ?, event = ?, "
             "ref = ?, sha = ?, inputs_json = ?, status = ?, created_ms = ?, started_ms = ?, "
-            "finished_ms = ? WHERE id = ?",
+            "finished_ms = ?, reason = ?, owner = ?, workspace = ?, job_filter = ?, vars_json = ?, "
+            "rerun_of = ? WHERE id = ?",
             run.workflow_file, run.workflow_name, run.run_name, run.event, run.ref, run.sha,
             run.inputs_json, engine::to_string(run.status), run.created_ms, run.started_ms,
-            run.finished_ms, run.id);
+            run.finished_ms, run.reason, run.owner, run.workspace, run.job_filter, run.vars_json,
+            run.rerun_of, run.id);
         if (!updated) return updated;
         if (db.changes() == 0) return Error{fmt::format("run {} does not exist", run.id), {}};
         return Status::Ok();
@@ -523,6 +534,57 @@ Result<std::vector<RunRecord>> SqliteStore::list_runs(int limit) {
   });
   if (!status) return with_context(status, "list_runs").error();
   return runs;
+}
+
+Result<std::vector<RunRecord>> SqliteStore::list_unfinished_runs() {
+  if (Status flushed = flush(); !flushed) return flushed.error();  // read our own writes
+  std::lock_guard lock(read_mutex_);
+  std::vector<RunRecord> runs;
+  // runs_by_status makes this a short index range, however long the history.
+  Status status = reader_->transaction(Database::Mode::kRead, [&] {
+    runs.clear();
+    return for_each_row(
+        *reader_,
+        fmt::format("SELECT {} FROM runs WHERE status IN ('queued', 'waiting', 'running') "
+                    "ORDER BY id",
+                    kRunColumns),
+        [&](const Statement& row) { runs.push_back(read_run(row)); });
+  });
+  if (!status) return with_context(status, "list_unfinished_runs").error();
+  return runs;
+}
+
+Result<bool> SqliteStore::mark_interrupted(int64_t run_id, const std::string& reason,
+                                           int64_t finished_ms) {
+  bool changed = false;
+  constexpr const char* kUnfinished = "status IN ('queued', 'waiting', 'running')";
+  Status status = write(
+      "mark_interrupted", "",
+      [&, run_id, reason, finished_ms](Database& db) -> Status {
+        changed = false;
+        Status s = run_cached(db,
+                              fmt::format("UPDATE runs SET status = 'interrupted', reason = ?, "
+                                          "finished_ms = ? WHERE id = ? AND {}",
+                                          kUnfinished),
+                              reason, finished_ms, run_id);
+        if (!s || db.changes() == 0) return s;  // finished meanwhile: leave it as it is
+        changed = true;
+        for (const char* table : {"jobs", "steps", "attempts"}) {
+          // A step's outcome (before continue-on-error) is interrupted too.
+          const char* outcome =
+              std::string_view(table) == "steps" ? ", outcome = 'interrupted'" : "";
+          s = run_cached(db,
+                         fmt::format("UPDATE {} SET status = 'interrupted'{}, reason = ?, "
+                                     "finished_ms = ? WHERE run_id = ? AND {}",
+                                     table, outcome, kUnfinished),
+                         reason, finished_ms, run_id);
+          if (!s) return s;
+        }
+        return Status::Ok();
+      },
+      true);
+  if (!status) return status.error();
+  return changed;
 }
 
 Result<RunDetail> SqliteStore::load_run(int64_t run_id) {

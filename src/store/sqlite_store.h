@@ -70,6 +70,9 @@ class SqliteStore : public engine::Store {
 
   Result<std::vector<engine::RunRecord>> list_runs(int limit) override;
   Result<engine::RunDetail> load_run(int64_t run_id) override;
+  Result<std::vector<engine::RunRecord>> list_unfinished_runs() override;
+  Result<bool> mark_interrupted(int64_t run_id, const std::string& reason,
+                                int64_t finished_ms) override;
 
   // The file behind an attempt's log_path (which is relative to the data dir).
   std::filesystem::path log_file(const std::string& log_path) const;

@@ -22,6 +22,12 @@ inline void expect_same(const engine::RunRecord& a, const engine::RunRecord& b) 
   EXPECT_EQ(a.created_ms, b.created_ms);
   EXPECT_EQ(a.started_ms, b.started_ms);
   EXPECT_EQ(a.finished_ms, b.finished_ms);
+  EXPECT_EQ(a.reason, b.reason);
+  EXPECT_EQ(a.owner, b.owner);
+  EXPECT_EQ(a.workspace, b.workspace);
+  EXPECT_EQ(a.job_filter, b.job_filter);
+  EXPECT_EQ(a.vars_json, b.vars_json);
+  EXPECT_EQ(a.rerun_of, b.rerun_of);
 }
 
 inline void expect_same(const engine::JobRecord& a, const engine::JobRecord& b) {

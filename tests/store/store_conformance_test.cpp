@@ -88,7 +88,13 @@ TYPED_TEST(StoreConformanceTest, SaveRunRoundTripsEveryField) {
   run.ref = "refs/heads/main";
   run.sha = "0123456789abcdef0123456789abcdef01234567";
   run.inputs_json = R"({"month":"2026-11","note":"quote \" and \\ and é ✓\nnewline"})";
-  run.status = RunStatus::kTimedOut;
+  run.status = RunStatus::kInterrupted;
+  run.reason = "sluice process 4242 ended before the run finished";
+  run.owner = "4242:987654";
+  run.workspace = "/home/me/repo";
+  run.job_filter = "build";
+  run.vars_json = R"({"REGION":"eu"})";
+  run.rerun_of = 7;
   run.started_ms = 1'700'000'000'123;
   run.finished_ms = 1'700'000'360'456;
   ASSERT_TRUE(this->store().save_run(run).ok());
@@ -400,6 +406,66 @@ TYPED_TEST(StoreConformanceTest, AttemptsOfARetriedStepHaveSeparateLogs) {
   }
   for (int n = 1; n <= 3; ++n)
     EXPECT_EQ(this->read_log(attempts[n - 1]), "attempt " + std::to_string(n) + "\n");
+}
+
+// Crash recovery: an interrupted run ends, and with it whatever of it had not ended.
+TYPED_TEST(StoreConformanceTest, MarkInterruptedEndsTheUnfinishedRecordsOfARun) {
+  RunRecord run = this->new_run();
+  run.status = RunStatus::kRunning;
+  ASSERT_TRUE(this->store().save_run(run).ok());
+  RunRecord done = this->new_run();
+  done.status = RunStatus::kSuccess;
+  ASSERT_TRUE(this->store().save_run(done).ok());
+  for (auto [key, status] : {std::pair{"lint", RunStatus::kSuccess},
+                             {"build", RunStatus::kRunning},
+                             {"deploy", RunStatus::kQueued}}) {
+    JobRecord job;
+    job.run_id = run.id;
+    job.key = key;
+    job.status = status;
+    ASSERT_TRUE(this->store().save_job(job).ok());
+  }
+  StepRecord step;
+  step.run_id = run.id;
+  step.job_key = "build";
+  step.status = step.outcome = RunStatus::kRunning;
+  ASSERT_TRUE(this->store().save_step(step).ok());
+  AttemptRecord attempt;
+  attempt.run_id = run.id;
+  attempt.job_key = "build";
+  ASSERT_TRUE(this->store().save_attempt(attempt).ok());
+
+  auto unfinished = this->store().list_unfinished_runs();
+  ASSERT_TRUE(unfinished.ok());
+  ASSERT_EQ(unfinished->size(), 1u);
+  EXPECT_EQ(unfinished->front().id, run.id);
+
+  auto marked = this->store().mark_interrupted(run.id, "owner died", 5000);
+  ASSERT_TRUE(marked.ok()) << marked.error().message;
+  EXPECT_TRUE(*marked);
+  auto loaded = this->store().load_run(run.id);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->run.status, RunStatus::kInterrupted);
+  EXPECT_EQ(loaded->run.reason, "owner died");
+  EXPECT_EQ(loaded->run.finished_ms, 5000);
+  std::map<std::string, RunStatus> jobs;
+  for (const JobRecord& job : loaded->jobs) jobs[job.key] = job.status;
+  EXPECT_EQ(jobs["lint"], RunStatus::kSuccess);
+  EXPECT_EQ(jobs["build"], RunStatus::kInterrupted);
+  EXPECT_EQ(jobs["deploy"], RunStatus::kInterrupted);
+  ASSERT_EQ(loaded->steps.size(), 1u);
+  EXPECT_EQ(loaded->steps[0].status, RunStatus::kInterrupted);
+  EXPECT_EQ(loaded->steps[0].outcome, RunStatus::kInterrupted);
+  ASSERT_EQ(loaded->attempts.size(), 1u);
+  EXPECT_EQ(loaded->attempts[0].status, RunStatus::kInterrupted);
+  EXPECT_EQ(loaded->attempts[0].reason, "owner died");
+  EXPECT_TRUE(this->store().list_unfinished_runs()->empty());
+
+  // A run its owner finished meanwhile is left as it is.
+  auto again = this->store().mark_interrupted(done.id, "owner died", 6000);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(*again);
+  EXPECT_EQ(this->store().load_run(done.id)->run.status, RunStatus::kSuccess);
 }
 
 }  // namespace

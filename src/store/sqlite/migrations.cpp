@@ -107,6 +107,20 @@ constexpr const char* kLogOffsets = R"sql(
 ALTER TABLE attempts ADD COLUMN log_offset INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 5: crash recovery and re-runs. `owner` names the process that runs a run (its
+// lock file under <data dir>/owners/, see store/run_owner.h): a later command that finds
+// the owner gone marks the run `interrupted`, with `reason` saying why. `workspace`,
+// `job_filter`, `vars_json` and `rerun_of` are what `sluice rerun` needs besides event,
+// ref, sha and inputs (secrets are never stored).
+constexpr const char* kOwnerAndRerun = R"sql(
+ALTER TABLE runs ADD COLUMN owner      TEXT    NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN reason     TEXT    NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN workspace  TEXT    NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN job_filter TEXT    NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN vars_json  TEXT    NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN rerun_of   INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& schema_migrations() {
@@ -115,6 +129,7 @@ const std::vector<Migration>& schema_migrations() {
       {2, "log index on attempts; annotations", kLogIndexAndAnnotations},
       {3, "index runs by status", kRunIndexes},
       {4, "log offsets: one log file per job attempt", kLogOffsets},
+      {5, "run owner and reason; what a re-run needs", kOwnerAndRerun},
   };
   return kMigrations;
 }
