@@ -19,7 +19,8 @@ Record masked(const Record& record, const SecretMasker& masker) {
 
 void mask_record(RunRecord& record, const SecretMasker& masker) {
   std::string scratch;
-  for (std::string* text : {&record.workflow_name, &record.run_name, &record.inputs_json})
+  for (std::string* text : {&record.workflow_name, &record.run_name, &record.inputs_json,
+                            &record.reason, &record.vars_json})
     mask(*text, masker, scratch);
 }
 

@@ -44,6 +44,14 @@ class MaskingStore : public Store {
   Status flush() override { return store_.flush(); }
   Result<std::vector<RunRecord>> list_runs(int limit) override { return store_.list_runs(limit); }
   Result<RunDetail> load_run(int64_t run_id) override { return store_.load_run(run_id); }
+  Result<std::vector<RunRecord>> list_unfinished_runs() override {
+    return store_.list_unfinished_runs();
+  }
+  // The reason is written by sluice itself (a pid), never by a step: nothing to mask.
+  Result<bool> mark_interrupted(int64_t run_id, const std::string& reason,
+                                int64_t finished_ms) override {
+    return store_.mark_interrupted(run_id, reason, finished_ms);
+  }
 
  private:
   Store& store_;
