@@ -16,8 +16,14 @@ bool Engine::acquire_group(JobNode& n, size_t index) {
   expr::EvalContext ctx = job_context(n);
   const Value& combo = n.instances[index].combo;
   ctx.contexts.set("matrix", combo.is_null() ? Value::object() : combo);
+  // A group or cancel-in-progress that does not evaluate fails the instance, unstarted.
   auto group = expr::evaluate_string(concurrency->group.text, ctx);
-  std::string name = to_lower(group.ok() ? group->to_string() : concurrency->group.text);
+  if (!group.ok()) {
+    end_instance(n, index, RunStatus::kFailure,
+                 place_in(concurrency->group, group.error()).located_message());
+    return false;
+  }
+  std::string name = to_lower(group->to_string());
   const std::pair<JobNode*, size_t> me(&n, index);
 
   auto& waiting = waiting_groups_[name];
@@ -33,8 +39,12 @@ bool Engine::acquire_group(JobNode& n, size_t index) {
       return true;
     }
     if (!free && concurrency->cancel_in_progress) {
-      auto v = evaluate_scalar(concurrency->cancel_in_progress->text, ctx);
-      if (v.ok() && v->truthy()) {
+      auto v = evaluate_scalar(*concurrency->cancel_in_progress, ctx);
+      if (!v.ok()) {
+        end_instance(n, index, RunStatus::kFailure, v.error().located_message());
+        return false;
+      }
+      if (v->truthy()) {
         for (auto& other : nodes_)
           for (Instance& instance : other->instances)
             if (instance.run && !instance.run->finished() && instance.record.key == held->second)

@@ -121,15 +121,17 @@ bool Engine::runs_when_cancelled(const JobNode& n) const {
   return holds.ok() && *holds;
 }
 
-std::map<std::string, std::string> Engine::workflow_env(const spec::Workflow& workflow,
-                                                        const Value& inputs,
-                                                        const Value& secrets) const {
+// An error fails every job that would use this env (JobRunInputs::setup_error).
+Result<std::map<std::string, std::string>> Engine::workflow_env(const spec::Workflow& workflow,
+                                                                const Value& inputs,
+                                                                const Value& secrets) const {
   expr::EvalContext ctx = run_expression_context(context_.options, inputs);
   ctx.contexts.set("secrets", secrets);
   std::map<std::string, std::string> env;
   for (const auto& [k, v] : workflow.env) {
-    auto value = evaluate_scalar(v.text, ctx);
-    env[k] = value.ok() ? value->to_string() : "";
+    auto value = evaluate_scalar(v, ctx);
+    if (!value.ok()) return value.error();
+    env[k] = value->to_string();
   }
   return env;
 }
@@ -232,11 +234,12 @@ void Engine::evaluate_ready(JobNode& n) {
   const spec::Job& job = *n.planned->job;
   expr::EvalContext ctx = job_context(n);
   std::string condition = job.if_condition ? job.if_condition->text : "";
+  // An `if` or `continue-on-error` that does not evaluate fails the job, as on GitHub.
+  auto placed = [&](const Error& e) {
+    return (job.if_condition ? place_in(*job.if_condition, e) : e).located_message();
+  };
   auto parsed = expr::parse_condition(condition);
-  if (!parsed.ok()) {
-    finish_node(n, RunStatus::kFailure, "invalid if: " + parsed.error().message);
-    return;
-  }
+  if (!parsed.ok()) return finish_node(n, RunStatus::kFailure, placed(parsed.error()));
   if (!parsed->uses_status_function || condition.empty()) {
     // Default success(): every needed job must have succeeded.
     for (const std::string& key : n.planned->needs) {
@@ -251,15 +254,16 @@ void Engine::evaluate_ready(JobNode& n) {
     }
   }
   auto run = expr::evaluate_condition(*parsed, ctx);
-  if (!run.ok() || !*run) {
+  if (!run.ok()) return finish_node(n, RunStatus::kFailure, placed(run.error()));
+  if (!*run) {
     finish_node(n, cancelled_ ? RunStatus::kCancelled : RunStatus::kSkipped,
-                run.ok() ? (cancelled_ ? "run cancelled" : "if: condition was false")
-                         : run.error().message);
+                cancelled_ ? "run cancelled" : "if: condition was false");
     return;
   }
   if (job.continue_on_error) {
-    auto v = evaluate_scalar(job.continue_on_error->text, ctx);
-    n.continue_on_error = v.ok() && v->truthy();
+    auto v = evaluate_scalar(*job.continue_on_error, ctx);
+    if (!v.ok()) return finish_node(n, RunStatus::kFailure, v.error().located_message());
+    n.continue_on_error = v->truthy();
   }
   if (n.planned->is_caller()) {
     start_caller(n, ctx);
@@ -272,11 +276,8 @@ void Engine::evaluate_ready(JobNode& n) {
 void Engine::start_caller(JobNode& n, expr::EvalContext& ctx) {
   const spec::Job& job = *n.planned->job;
   for (const auto& [key, scalar] : job.with) {
-    auto v = evaluate_scalar(scalar.text, ctx);
-    if (!v.ok()) {
-      finish_node(n, RunStatus::kFailure, "with." + key + ": " + v.error().message);
-      return;
-    }
+    auto v = evaluate_scalar(scalar, ctx);
+    if (!v.ok()) return finish_node(n, RunStatus::kFailure, v.error().located_message());
     n.inputs.set(key, *v);
   }
   // Called workflows see their declared inputs: given values, else defaults.
@@ -298,8 +299,9 @@ void Engine::start_caller(JobNode& n, expr::EvalContext& ctx) {
     n.secrets = context_.options.secrets;
   } else {
     for (const auto& [key, scalar] : job.secrets) {
-      auto v = evaluate_scalar(scalar.text, ctx);
-      n.secrets.set(key, v.ok() ? *v : Value(""));
+      auto v = evaluate_scalar(scalar, ctx);
+      if (!v.ok()) return finish_node(n, RunStatus::kFailure, v.error().located_message());
+      n.secrets.set(key, *v);
     }
   }
   n.status = RunStatus::kRunning;
@@ -310,6 +312,7 @@ void Engine::start_caller(JobNode& n, expr::EvalContext& ctx) {
 
 void Engine::finish_caller(JobNode& n) {
   RunStatus status = RunStatus::kSuccess;
+  std::string reason;
   Value jobs = Value::object();
   for (const std::string& key : n.planned->inner_keys) {
     const JobNode* inner = node(key);
@@ -327,12 +330,18 @@ void Engine::finish_caller(JobNode& n) {
     expr::EvalContext ctx = run_expression_context(context_.options, n.inputs);
     ctx.contexts.set("jobs", jobs);
     for (const auto& [key, scalar] : called->on.call_outputs) {
-      auto v = evaluate_scalar(scalar.text, ctx);
-      n.outputs.set(key, context_.masker->mask(v.ok() ? v->to_string() : ""));
+      auto v = evaluate_scalar(scalar, ctx);
+      if (!v.ok()) {
+        status = RunStatus::kFailure;
+        if (reason.empty()) reason = v.error().located_message();
+        continue;
+      }
+      n.outputs.set(key, context_.masker->mask(v->to_string()));
     }
   }
   n.record.outputs_json = n.outputs.as_object().empty() ? "" : to_json(n.outputs);
-  finish_node(n, status, status == RunStatus::kSuccess ? "" : "a called job did not succeed");
+  if (status != RunStatus::kSuccess && reason.empty()) reason = "a called job did not succeed";
+  finish_node(n, status, reason);
 }
 
 bool Engine::expand(JobNode& n, const expr::EvalContext& ctx) {
@@ -355,13 +364,16 @@ bool Engine::expand(JobNode& n, const expr::EvalContext& ctx) {
   } else {
     combos.push_back(Value());
   }
-  if (strategy.fail_fast) {
-    auto v = evaluate_scalar(strategy.fail_fast->text, ctx);
-    n.fail_fast = !v.ok() || v->truthy();
-  }
-  if (strategy.max_parallel) {
-    auto v = evaluate_scalar(strategy.max_parallel->text, ctx);
-    if (v.ok() && v->to_number() >= 1) n.max_parallel = static_cast<int>(v->to_number());
+  for (const auto* setting : {&strategy.fail_fast, &strategy.max_parallel}) {
+    if (!*setting) continue;
+    auto v = evaluate_scalar(**setting, ctx);
+    if (!v.ok()) {
+      finish_node(n, RunStatus::kFailure, v.error().located_message());
+      return false;
+    }
+    if (setting == &strategy.fail_fast) n.fail_fast = v->truthy();
+    if (setting == &strategy.max_parallel && v->to_number() >= 1)
+      n.max_parallel = static_cast<int>(v->to_number());
   }
   n.instances.clear();
   n.instances.reserve(combos.size());
@@ -405,12 +417,18 @@ void Engine::start_instances() {
 
 // An instance that never started (or waits to be retried) ends cancelled.
 void Engine::cancel_instance(JobNode& n, size_t index, const std::string& reason) {
+  end_instance(n, index, RunStatus::kCancelled, reason);
+}
+
+// An instance that never started ends with `status`: cancelled, or failed when what it
+// needed to start (its concurrency group) did not evaluate.
+void Engine::end_instance(JobNode& n, size_t index, RunStatus status, const std::string& reason) {
   Instance& instance = n.instances[index];
   if (instance.waiting_retry()) context_.loop.cancel_timer(instance.retry_timer);
   instance.retry_timer = 0;
   JobRecord& record = instance.record;
-  record.status = RunStatus::kCancelled;
-  record.reason = reason;
+  record.status = status;
+  record.reason = context_.masker->mask(reason);
   record.finished_ms = context_.clock.now_ms();
   save_job(record);
   node_instance_done(n);
@@ -435,9 +453,13 @@ void Engine::start_instance(JobNode& n, size_t index) {
   in.secrets = context_.options.secrets;
   if (!n.planned->caller_key.empty()) in.secrets = node(n.planned->caller_key)->secrets;
   // A called workflow has its own env, evaluated with its inputs.
-  in.workflow_env = n.planned->workflow == plan_.workflow
-                        ? workflow_env_
-                        : workflow_env(*n.planned->workflow, in.inputs, in.secrets);
+  auto env = n.planned->workflow == plan_.workflow
+                 ? workflow_env_
+                 : workflow_env(*n.planned->workflow, in.inputs, in.secrets);
+  if (env.ok())
+    in.workflow_env = std::move(*env);
+  else
+    in.setup_error = env.error();
   ++running_instances_;
   ++n.running;
   JobNode* np = &n;
@@ -520,11 +542,11 @@ void Engine::finish_node(JobNode& n, RunStatus status, const std::string& reason
   n.status = status;
   if (n.single()) return;
   n.record.status = status;
-  n.record.reason = reason;
+  n.record.reason = context_.masker->mask(reason);  // expression errors may quote values
   if (n.record.started_ms == 0 && status != RunStatus::kSkipped)
     n.record.started_ms = context_.clock.now_ms();
   n.record.finished_ms = context_.clock.now_ms();
-  if (n.instances.empty() && !reason.empty()) n.record.reason = reason;
+  if (n.instances.empty() && !reason.empty()) n.record.reason = context_.masker->mask(reason);
   if (n.selected) save_job(n.record);
 }
 

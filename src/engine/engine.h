@@ -66,11 +66,13 @@ class Engine {
   void hold_group(Instance& instance, const std::string& group);
   void release_group(Instance& instance);
   void cancel_instance(JobNode& node, size_t index, const std::string& reason);
+  void end_instance(JobNode& node, size_t index, RunStatus status, const std::string& reason);
   bool runs_when_cancelled(const JobNode& node) const;
   void start_instance(JobNode& node, size_t index);
   std::string job_scope(const Instance& instance) const;
-  std::map<std::string, std::string> workflow_env(const spec::Workflow& workflow,
-                                                  const Value& inputs, const Value& secrets) const;
+  Result<std::map<std::string, std::string>> workflow_env(const spec::Workflow& workflow,
+                                                          const Value& inputs,
+                                                          const Value& secrets) const;
   void on_instance_finished(JobNode& node, size_t index);
   void node_instance_done(JobNode& node);
   void finish_node(JobNode& node, RunStatus status, const std::string& reason);
@@ -99,7 +101,7 @@ class Engine {
   bool scheduling_ = false;
   bool reschedule_ = false;
   std::vector<std::pair<std::string, std::string>> summaries_;
-  std::map<std::string, std::string> workflow_env_;
+  Result<std::map<std::string, std::string>> workflow_env_ = std::map<std::string, std::string>{};
 };
 
 }  // namespace sluice::engine

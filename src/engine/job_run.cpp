@@ -84,6 +84,7 @@ void JobRun::start() {
 // unless their `if` says otherwise, as on GitHub.
 void JobRun::evaluate_job_settings(const expr::EvalContext& ctx) {
   const spec::Job& job = *in_.planned->job;
+  if (in_.setup_error) return fail_job(*in_.setup_error);
   if (job.name) {
     auto name = evaluate_scalar(*job.name, ctx);
     if (!name.ok()) return fail_job(name.error());

@@ -44,6 +44,8 @@ struct JobRunInputs {
   Value inputs = Value::object();
   Value secrets = Value::object();
   std::map<std::string, std::string> workflow_env;  // evaluated workflow-level env
+  std::optional<Error>
+      setup_error;  // fails the job at once (e.g. the workflow env did not evaluate)
 };
 
 class JobRun {
