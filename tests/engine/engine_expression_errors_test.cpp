@@ -69,19 +69,7 @@ jobs:
 
 TEST_F(ExpressionErrorTest, ACalledWorkflowOutputThatDoesNotEvaluateFailsTheCaller) {
   std::string dir = std::string(SLUICE_TEST_DATA) + "/engine/fixtures/caller";
-  Diagnostics diagnostics;
-  auto loaded = spec::load_workflow_text(
-      "on: push\njobs:\n  call: {uses: ./.github/workflows/bad-output.yml}\n", "test.yml",
-      diagnostics);
-  ASSERT_TRUE(loaded) << diagnostics.format();
-  workflow_ = std::make_unique<spec::Workflow>(std::move(*loaded));
-  plan_ = plan::build_run_plan(*workflow_, dir, diagnostics);
-  ASSERT_TRUE(plan_) << diagnostics.format();
-  context_ = std::make_unique<RunContext>(RunContext{executor_, store_, clock_, loop_});
-  context_->options.workspace = "/tmp";
-  engine_ = std::make_unique<Engine>(*plan_, *context_);
-  ASSERT_TRUE(engine_->start(RunRecord{}).ok());
-  pump();
+  start("on: push\njobs:\n  call: {uses: ./.github/workflows/bad-output.yml}\n", 8, dir);
   finish("one", 0, {{"u", "not json"}});
   EXPECT_TRUE(engine_->finished());
   EXPECT_EQ(job("call").status, RunStatus::kFailure);

@@ -107,12 +107,14 @@ class FakeExecutor : public Executor {
 class EngineHarness : public ::testing::Test {
  protected:
   // Loads the workflow, plans it and starts the run. Fails the test on load errors.
-  void start(const std::string& yaml, int max_parallel_jobs = 8) {
+  // `repo_root` is where called workflows are read from (tests/engine/fixtures/...).
+  void start(const std::string& yaml, int max_parallel_jobs = 8,
+             const std::string& repo_root = "/tmp") {
     Diagnostics diagnostics;
     auto loaded = spec::load_workflow_text(yaml, "test.yml", diagnostics);
     ASSERT_TRUE(loaded) << diagnostics.format();
     workflow_ = std::make_unique<spec::Workflow>(std::move(*loaded));
-    plan_ = plan::build_run_plan(*workflow_, "/tmp", diagnostics);
+    plan_ = plan::build_run_plan(*workflow_, repo_root, diagnostics);
     ASSERT_TRUE(plan_) << diagnostics.format();
     context_ = std::make_unique<RunContext>(RunContext{executor_, store_, clock_, loop_});
     context_->options.workspace = "/tmp";

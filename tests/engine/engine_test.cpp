@@ -448,23 +448,11 @@ namespace {
 TEST_F(EngineHarness, JobsNeedingACallerRunAfterIt) {
   // Regression: the run hung after a reusable-workflow caller finished. The called workflow
   // is a fixture in the source tree: engine tests write nothing to disk.
-  std::string dir = std::string(SLUICE_TEST_DATA) + "/engine/fixtures/caller";
-  Diagnostics diagnostics;
-  auto loaded = spec::load_workflow_text(
+  start(
       "on: push\njobs:\n  call: {uses: ./.github/workflows/called.yml}\n"
       "  report: {runs-on: x, needs: call, steps: [{run: 'report ${{ needs.call.outputs.url "
       "}}'}]}\n",
-      "test.yml", diagnostics);
-  ASSERT_TRUE(loaded) << diagnostics.format();
-  workflow_ = std::make_unique<spec::Workflow>(std::move(*loaded));
-  plan_ = plan::build_run_plan(*workflow_, dir, diagnostics);
-  ASSERT_TRUE(plan_) << diagnostics.format();
-  context_ = std::make_unique<RunContext>(RunContext{executor_, store_, clock_, loop_});
-  context_->options.workspace = "/tmp";
-  context_->options.temp_dir = ::testing::TempDir();
-  engine_ = std::make_unique<Engine>(*plan_, *context_);
-  ASSERT_TRUE(engine_->start(RunRecord{}).ok());
-  pump();
+      8, std::string(SLUICE_TEST_DATA) + "/engine/fixtures/caller");
   finish("one", 0, {{"u", "http://x"}});
   EXPECT_EQ(running(), std::vector<std::string>{"report http://x"});
   finish("report http://x");
