@@ -14,6 +14,31 @@ using ::testing::ElementsAre;
 
 using JobRunTest = EngineHarness;
 
+// Regression (issue 8 §3): step summaries were kept, and written to summary.md, unmasked.
+TEST_F(JobRunTest, StepSummariesAreMasked) {
+  start(R"(
+on: push
+jobs:
+  a:
+    runs-on: x
+    steps:
+      - run: summarise
+)");
+  context_->masker->add("hunter2-secret");
+  ASSERT_THAT(running(), ElementsAre("summarise"));
+  FakeExecutor::Execution& e = *executor_.running()[0];
+  StepOutcome o;
+  o.started = true;
+  o.exit_code = 0;
+  o.summary = "token hunter2-secret, base64 aHVudGVyMi1zZWNyZXQ=\n";
+  e.done = true;
+  e.on_done(o);
+  pump();
+  ASSERT_TRUE(engine_->finished());
+  ASSERT_EQ(engine_->summaries().size(), 1u);
+  EXPECT_EQ(engine_->summaries()[0].second, "token ***, base64 ***\n");
+}
+
 TEST_F(JobRunTest, TheExecutorNotTheEngineChecksTheWorkingDirectory) {
   start(R"(
 on: push
