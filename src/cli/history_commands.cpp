@@ -20,7 +20,7 @@
 #include "store/log_selection.h"
 #include "store/run_recovery.h"
 #include "store/run_report.h"
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace sluice::cli {
 namespace {

@@ -24,7 +24,7 @@
 #include "plan/run_plan.h"
 #include "store/run_owner.h"
 #include "store/run_recovery.h"
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 extern char** environ;
 namespace fs = std::filesystem;

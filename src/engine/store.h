@@ -2,7 +2,7 @@
 //
 // The engine saves a full copy of a record every time it changes (upsert by key), so a
 // Store never has to merge partial updates. Implementations: MemoryStore (engine tests),
-// SqliteStore (store/sqlite_store.h, the default), later PostgreSQL.
+// SqliteStore (store/sqlite/sqlite_store.h, the default), later PostgreSQL.
 // Thread-safety: implementations must allow one writer thread plus concurrent readers
 // (other processes may read the same database while a run writes).
 #pragma once

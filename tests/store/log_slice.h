@@ -5,7 +5,7 @@
 #include <string>
 
 #include "store/log_selection.h"
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace sluice::store::testing {
 

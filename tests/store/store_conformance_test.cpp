@@ -11,7 +11,7 @@
 #include "engine/memory_store.h"
 #include "log_slice.h"
 #include "record_matchers.h"
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 #include "temp_dir.h"
 
 namespace sluice::store::testing {

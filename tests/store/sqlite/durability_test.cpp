@@ -20,10 +20,10 @@
 #include <sstream>
 #include <thread>
 
-#include "log_slice.h"
+#include "../log_slice.h"
+#include "../temp_dir.h"
 #include "store/sqlite/database.h"
-#include "store/sqlite_store.h"
-#include "temp_dir.h"
+#include "store/sqlite/sqlite_store.h"
 
 extern char** environ;
 

@@ -7,8 +7,8 @@
 
 #include <chrono>
 
-#include "store/sqlite_store.h"
-#include "temp_dir.h"
+#include "../temp_dir.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace sluice::store {
 namespace {

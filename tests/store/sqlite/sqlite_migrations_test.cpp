@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 
+#include "../temp_dir.h"
 #include "store/sqlite/database.h"
 #include "store/sqlite/migrations.h"
-#include "store/sqlite_store.h"
-#include "temp_dir.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace sluice::store {
 namespace {

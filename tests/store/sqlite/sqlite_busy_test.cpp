@@ -6,9 +6,9 @@
 #include <chrono>
 #include <thread>
 
+#include "../temp_dir.h"
 #include "store/sqlite/database.h"
-#include "store/sqlite_store.h"
-#include "temp_dir.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace sluice::store {
 namespace {

@@ -1,7 +1,7 @@
 // The run_model functions: status names, statistics and the summary line.
-#include <gtest/gtest.h>
-
 #include "engine/run_model.h"
+
+#include <gtest/gtest.h>
 
 namespace sluice::engine {
 namespace {
