@@ -66,13 +66,28 @@ Value to_object(const std::vector<std::pair<std::string, std::string>>& pairs) {
   return o;
 }
 
-// Runs one workflow; returns the run's final status.
-engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPlan& plan,
-                               const plan::Event& event, const Value& inputs, const RunArgs& args,
-                               const Value& vars, const Value& secrets,
-                               const std::shared_ptr<SecretMasker>& masker,
-                               store::SqliteStore& store, const fs::path& data_dir,
-                               const std::string& owner) {
+struct WorkflowOutcome {
+  engine::RunStatus status;
+  bool recorded = true;  // false: the history lacks part of the run (a store error)
+};
+
+// Says on stderr what of the run could not be recorded.
+void report_unrecorded(int64_t run_id, const engine::RunContext& context,
+                       const fs::path& data_dir) {
+  std::cerr << "sluice run: run " << run_id << " could not be fully recorded in "
+            << (data_dir / store::SqliteStore::kDatabaseFile).string() << " ("
+            << context.store_errors << " store error" << (context.store_errors == 1 ? "" : "s")
+            << "): " << context.first_store_error << "\n";
+  if (context.store_errors > 1)
+    std::cerr << "sluice run: last store error: " << context.last_store_error << "\n";
+}
+
+// Runs one workflow; returns the run's final status and whether it was fully recorded.
+WorkflowOutcome run_workflow(const spec::Workflow& workflow, const plan::RunPlan& plan,
+                             const plan::Event& event, const Value& inputs, const RunArgs& args,
+                             const Value& vars, const Value& secrets,
+                             const std::shared_ptr<SecretMasker>& masker, store::SqliteStore& store,
+                             const fs::path& data_dir, const std::string& owner) {
   engine::SystemClock clock;
   engine::EventLoop loop(clock);
   exec::LocalProcessExecutor::Options executor_options;
@@ -90,7 +105,7 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
   fs::create_directories(temp.parent_path());
   if (Status s = exec::create_private_directory(temp.string()); !s.ok()) {
     std::cerr << "sluice run: " << s.error().message << "\n";
-    return engine::RunStatus::kFailure;
+    return {engine::RunStatus::kFailure};
   }
   // Records and error messages reach the database and the terminal masked, whichever code
   // built them (engine/masking_sinks.h).
@@ -158,23 +173,25 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
         break;
       case WorkflowLock::Outcome::kFailed:
         std::cerr << "sluice run: " << error << "\n";
-        return engine::RunStatus::kFailure;
+        return {engine::RunStatus::kFailure};
       case WorkflowLock::Outcome::kCancelled: {
         // Recorded like GitHub's cancelled pending run: in the history, with no jobs.
         run.status = engine::RunStatus::kCancelled;
         run.created_ms = run.started_ms = run.finished_ms = clock.now_ms();
-        if (Status s = masked_store.create_run(run); !s.ok())
-          std::cerr << "sluice run: " << s.error().message << "\n";
+        if (Status s = masked_store.create_run(run); !s.ok()) {
+          std::cerr << "sluice run: cannot record the run: " << s.error().message << "\n";
+          return {engine::RunStatus::kCancelled, false};
+        }
         std::cout << "run " << run.id << " cancelled while waiting for concurrency group '" << name
                   << "'\n";
-        return engine::RunStatus::kCancelled;
+        return {engine::RunStatus::kCancelled};
       }
     }
   }
 
   if (Status s = engine.start(run); !s.ok()) {
     std::cerr << "sluice run: cannot record the run: " << s.error().message << "\n";
-    return engine::RunStatus::kFailure;
+    return {engine::RunStatus::kFailure, false};
   }
 
   {
@@ -199,7 +216,8 @@ engine::RunStatus run_workflow(const spec::Workflow& workflow, const plan::RunPl
   std::error_code ec;
   fs::remove_all(temp, ec);
   if (!o.step_files_dir.empty()) fs::remove_all(o.step_files_dir, ec);
-  return engine.run().status;
+  if (context.store_errors > 0) report_unrecorded(engine.run().id, context, data_dir);
+  return {engine.run().status, context.store_errors == 0};
 }
 
 int run(RunArgs args) {
@@ -248,7 +266,7 @@ int run(RunArgs args) {
   if (!store.ok()) {
     std::cerr << "sluice run: cannot open the store in " << data_dir.string() << ": "
               << store.error().message << "\n";
-    return kExitInvalid;
+    return kExitNotRecorded;
   }
   // Held until every run of this process is recorded finished: a run whose owner is gone
   // is interrupted (store/run_owner.h), and this is when the leftovers of such runs go.
@@ -302,11 +320,13 @@ int run(RunArgs args) {
       return kExitInvalid;
     }
     ++started;
-    engine::RunStatus status =
+    WorkflowOutcome outcome =
         run_workflow(*workflow, *plan, event, inputs, args, to_object(*vars_given), secrets, masker,
                      **store, data_dir, (*owner)->token());
-    if (status == engine::RunStatus::kCancelled || interrupt_count() > 0) return kExitCancelled;
-    if (status != engine::RunStatus::kSuccess) exit_code = kExitFailure;
+    if (!outcome.recorded) return kExitNotRecorded;
+    if (outcome.status == engine::RunStatus::kCancelled || interrupt_count() > 0)
+      return kExitCancelled;
+    if (outcome.status != engine::RunStatus::kSuccess) exit_code = kExitFailure;
   }
   if (started == 0) {
     std::cerr << "sluice run: no workflow is triggered by '" << event.name

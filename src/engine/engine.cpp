@@ -84,7 +84,8 @@ Status Engine::start(RunRecord run) {
 }
 
 void Engine::save_job(const JobRecord& record) {
-  if (auto s = context_.store.save_job(record); !s.ok()) context_.report_error(s.error().message);
+  if (auto s = context_.store.save_job(record); !s.ok())
+    context_.report_store_error(s.error().message);
   if (context_.observer) context_.observer->on_job(record);
 }
 
@@ -397,7 +398,7 @@ bool Engine::expand(JobNode& n, const expr::EvalContext& ctx) {
                                                    n.record.name, "", RunStatus::kRunning, "matrix",
                                                    1, "", context_.clock.now_ms(), 0});
         !s.ok())
-      context_.report_error(s.error().message);
+      context_.report_store_error(s.error().message);
   }
   return true;
 }
@@ -571,9 +572,16 @@ void Engine::maybe_finish_run() {
     for (const Instance& instance : n->instances)
       if (instance.waiting_retry()) return;
   }
-  run_.status = conclusion();
+  // A store may commit in the background: flush() returns what failed meanwhile.
+  if (Status s = context_.store.flush(); !s.ok()) context_.report_store_error(s.error().message);
+  RunStatus status = conclusion();
+  // A run whose record is incomplete is not reported a success.
+  if (status == RunStatus::kSuccess && context_.store_errors > 0) status = RunStatus::kFailure;
+  run_.status = status;
   run_.finished_ms = context_.clock.now_ms();
-  if (auto s = context_.store.save_run(run_); !s.ok()) context_.report_error(s.error().message);
+  if (auto s = context_.store.save_run(run_); !s.ok())
+    context_.report_store_error(std::string("cannot record the run's final status '") +
+                                to_string(status) + "': " + s.error().message);
   finished_ = true;
   if (context_.observer) context_.observer->on_run(run_);
 }

@@ -168,7 +168,8 @@ void JobRun::finish_job() {
   if (timed_out_) failure_class_ = FailureClass::kTimeout;
   record_.finished_ms = context_.clock.now_ms();
   record_.outputs_json = outputs_.as_object().empty() ? "" : to_json(outputs_);
-  if (auto s = context_.store.save_job(record_); !s.ok()) context_.report_error(s.error().message);
+  if (auto s = context_.store.save_job(record_); !s.ok())
+    context_.report_store_error(s.error().message);
   if (context_.observer) context_.observer->on_job(record_);
   finished_ = true;
   on_finished_();
@@ -285,7 +286,7 @@ void JobRun::open_attempt(Attempt& a) {
   a.record.started_ms = now;
   auto log = context_.store.open_log(a.record);
   if (!log.ok()) {
-    context_.report_error("cannot open step log: " + log.error().message);
+    context_.report_store_error("cannot open step log: " + log.error().message);
   } else {
     a.log = *log;
   }
@@ -399,7 +400,7 @@ void JobRun::take_effects(const StepOutcome& outcome, const Item& item) {
     annotation.step_index = current_->record_index;
     annotation.message = context_.masker->mask(annotation.message);
     if (auto s = context_.store.add_annotation(annotation); !s.ok())
-      context_.report_error(s.error().message);
+      context_.report_store_error(s.error().message);
     if (context_.observer) context_.observer->on_annotation(annotation);
   }
   summary_ += context_.masker->mask(outcome.summary);  // written to the data directory
@@ -447,7 +448,7 @@ void JobRun::complete_attempt(Attempt& a, RunStatus status, FailureClass failure
     a.record.log_lines = a.log->lines();
     a.record.log_bytes = a.log->bytes();
     if (std::string error = a.log->error(); !error.empty())
-      context_.report_error("step log: " + error);
+      context_.report_store_error("step log: " + error);
   }
   save_attempt(a.record);
 }
@@ -550,13 +551,14 @@ void JobRun::log_line(const std::string& line) {
 }
 
 void JobRun::save_step(const StepRecord& record) {
-  if (auto s = context_.store.save_step(record); !s.ok()) context_.report_error(s.error().message);
+  if (auto s = context_.store.save_step(record); !s.ok())
+    context_.report_store_error(s.error().message);
   if (context_.observer) context_.observer->on_step(record);
 }
 
 void JobRun::save_attempt(const AttemptRecord& record) {
   if (auto s = context_.store.save_attempt(record); !s.ok())
-    context_.report_error(s.error().message);
+    context_.report_store_error(s.error().message);
   if (context_.observer) context_.observer->on_attempt(record);
 }
 

@@ -73,7 +73,25 @@ Status MemoryStore::save_run(const RunRecord& run) {
   RunRecord copy = run;
   copy.run_number = it->second.run_number;
   it->second = std::move(copy);
+  if (is_terminal(run.status)) close_unfinished_locked(run);
   return Status::Ok();
+}
+
+void MemoryStore::close_unfinished_locked(const RunRecord& run) {
+  RunStatus closed = closed_status(run.status);
+  auto close = [&](auto& record) {
+    if (is_terminal(record.status)) return false;
+    record.status = closed;
+    record.reason = kNotRecordedReason;
+    if (record.finished_ms == 0) record.finished_ms = run.finished_ms;
+    return true;
+  };
+  for (auto& [key, entry] : jobs_)
+    if (key.first == run.id) close(entry.second);
+  for (auto& [key, step] : steps_)
+    if (std::get<0>(key) == run.id && close(step)) step.outcome = closed;
+  for (auto& [key, attempt] : attempts_)
+    if (std::get<0>(key) == run.id) close(attempt);
 }
 
 Status MemoryStore::save_job(const JobRecord& job) {

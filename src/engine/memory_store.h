@@ -49,6 +49,7 @@ class MemoryStore : public Store {
   using AttemptKey = std::tuple<int64_t, std::string, int, int, int>;
 
   bool has_run_locked(int64_t run_id) const;
+  void close_unfinished_locked(const RunRecord& run);  // see Store::save_run
 
   mutable std::mutex mutex_;
   int64_t next_run_id_ = 1;

@@ -62,9 +62,21 @@ struct RunContext {
   std::shared_ptr<SecretMasker> masker = std::make_shared<SecretMasker>();
   RunOptions options{};
 
-  // Saves through the store and reports failures to the observer.
+  // What the run could not record: Store calls and log writes that failed. A run with
+  // any is incomplete in the history, so it fails (Engine) and `sluice run` says so.
+  int store_errors = 0;
+  std::string first_store_error{};  // usually the one that explains the rest
+  std::string last_store_error{};   // e.g. the run's final status that could not be saved
+
+  // Reports a failure to the observer.
   void report_error(const std::string& message) const {
     if (observer) observer->on_error(message);
+  }
+  // Reports a record or a log line that could not be written.
+  void report_store_error(const std::string& message) {
+    if (store_errors++ == 0) first_store_error = message;
+    last_store_error = message;
+    report_error(message);
   }
 };
 

@@ -27,12 +27,23 @@ struct RunDetail {
   std::vector<Annotation> annotations;
 };
 
+// A finished run has no unfinished parts. The engine saves every job, step and attempt
+// final before the run; when one of those saves was lost (a full disk), save_run of the
+// final status closes the record left behind in the same write: its status (and a step's
+// outcome) becomes closed_status(run status), its reason kNotRecordedReason.
+inline constexpr const char* kNotRecordedReason =
+    "its final state could not be recorded (store error)";
+inline RunStatus closed_status(RunStatus run_status) {
+  return run_status == RunStatus::kCancelled ? RunStatus::kCancelled : RunStatus::kFailure;
+}
+
 class Store {
  public:
   virtual ~Store() = default;
 
   // Assigns run.id and run.run_number (1 + the workflow's highest).
   virtual Status create_run(RunRecord& run) = 0;
+  // With a terminal status, also closes the run's unfinished records (see above).
   virtual Status save_run(const RunRecord& run) = 0;
   virtual Status save_job(const JobRecord& job) = 0;     // key: (run_id, key)
   virtual Status save_step(const StepRecord& step) = 0;  // key: (run_id, job_key, index)

@@ -116,7 +116,7 @@ class EngineHarness : public ::testing::Test {
     workflow_ = std::make_unique<spec::Workflow>(std::move(*loaded));
     plan_ = plan::build_run_plan(*workflow_, repo_root, diagnostics);
     ASSERT_TRUE(plan_) << diagnostics.format();
-    context_ = std::make_unique<RunContext>(RunContext{executor_, store_, clock_, loop_});
+    context_ = std::make_unique<RunContext>(RunContext{executor_, *run_store_, clock_, loop_});
     context_->options.workspace = "/tmp";
     context_->options.temp_dir = ::testing::TempDir();
     context_->options.max_parallel_jobs = max_parallel_jobs;
@@ -125,7 +125,7 @@ class EngineHarness : public ::testing::Test {
     run.workflow_file = "test.yml";
     run.workflow_name = "test";
     run.event = "push";
-    ASSERT_TRUE(engine_->start(run).ok());
+    ASSERT_TRUE(engine_->start(run).ok()) << context_->first_store_error;
     pump();
   }
 
@@ -173,6 +173,7 @@ class EngineHarness : public ::testing::Test {
 
   FakeExecutor executor_;
   MemoryStore store_;
+  Store* run_store_ = &store_;  // what the run writes to: a test may wrap store_
   ManualClock clock_;
   EventLoop loop_{clock_};
   std::unique_ptr<spec::Workflow> workflow_;

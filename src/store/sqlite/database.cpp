@@ -13,6 +13,37 @@ bool is_busy_code(int code) {
   return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
 }
 
+bool is_storage_code(int code) {
+  switch (code & 0xff) {
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_NOMEM:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void ErrorNote::note(int code) {
+  last_code = code;
+  if (is_busy_code(code)) busy_seen = true;
+}
+
+namespace {
+
+// SQLite's words for `code`; a full disk is named as such, since "database or disk is
+// full" leaves the reader guessing which (it is nearly always the disk).
+std::string describe(int code) {
+  if ((code & 0xff) == SQLITE_FULL) return "disk full (SQLITE_FULL: no space left on device)";
+  return sqlite3_errstr(code);
+}
+
+}  // namespace
+
 // ---- Statement ----------------------------------------------------------------------
 
 Statement::~Statement() {
@@ -22,7 +53,7 @@ Statement::~Statement() {
 Statement::Statement(Statement&& other) noexcept
     : stmt_(std::exchange(other.stmt_, nullptr)),
       sql_(std::move(other.sql_)),
-      busy_seen_(other.busy_seen_),
+      errors_(other.errors_),
       last_code_(other.last_code_) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
@@ -30,7 +61,7 @@ Statement& Statement::operator=(Statement&& other) noexcept {
     if (stmt_ != nullptr) sqlite3_finalize(stmt_);
     stmt_ = std::exchange(other.stmt_, nullptr);
     sql_ = std::move(other.sql_);
-    busy_seen_ = other.busy_seen_;
+    errors_ = other.errors_;
     last_code_ = other.last_code_;
   }
   return *this;
@@ -38,9 +69,11 @@ Statement& Statement::operator=(Statement&& other) noexcept {
 
 Error Statement::error(int code, std::string_view what) const {
   sqlite3* db = stmt_ != nullptr ? sqlite3_db_handle(stmt_) : nullptr;
-  return Error{fmt::format("sqlite: {} failed ({}: {}) in: {}", what, sqlite3_errstr(code),
-                           db != nullptr ? sqlite3_errmsg(db) : "", sql_),
-               {}};
+  const char* file = db != nullptr ? sqlite3_db_filename(db, "main") : nullptr;
+  return Error{
+      fmt::format("sqlite: {} failed on {} ({}: {}) in: {}", what, file != nullptr ? file : "?",
+                  describe(code), db != nullptr ? sqlite3_errmsg(db) : "", sql_),
+      {}};
 }
 
 Status Statement::bind(int index, int64_t value) {
@@ -60,7 +93,7 @@ Result<bool> Statement::step() {
   last_code_ = sqlite3_step(stmt_);
   if (last_code_ == SQLITE_ROW) return true;
   if (last_code_ == SQLITE_DONE) return false;
-  if (is_busy_code(last_code_) && busy_seen_ != nullptr) *busy_seen_ = true;
+  if (errors_ != nullptr) errors_->note(last_code_);
   return error(last_code_, "step");
 }
 
@@ -102,9 +135,10 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, Databa
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
               (options.create_if_missing ? SQLITE_OPEN_CREATE : 0);
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags,
+                           options.vfs.empty() ? nullptr : options.vfs.c_str());
   if (rc != SQLITE_OK) {
-    std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    std::string message = db != nullptr ? sqlite3_errmsg(db) : describe(rc);
     sqlite3_close(db);  // sqlite3_open_v2 allocates a handle even on failure
     return Error{fmt::format("cannot open database {}: {}", path, message), {}};
   }
@@ -129,7 +163,7 @@ Database::~Database() {
 }
 
 Error Database::error(int code, std::string_view what) const {
-  return Error{fmt::format("sqlite: {} failed on {} ({}: {})", what, path_, sqlite3_errstr(code),
+  return Error{fmt::format("sqlite: {} failed on {} ({}: {})", what, path_, describe(code),
                            sqlite3_errmsg(db_)),
                {}};
 }
@@ -139,10 +173,12 @@ Status Database::exec(std::string_view sql) {
   char* message = nullptr;
   int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
   if (rc == SQLITE_OK) return Status::Ok();
-  if (is_busy_code(rc)) busy_seen_ = true;
+  errors_.note(rc);
   std::string detail = message != nullptr ? message : sqlite3_errstr(rc);
   sqlite3_free(message);
-  return Error{fmt::format("sqlite: {} failed on {} ({})", text.substr(0, 200), path_, detail), {}};
+  return Error{fmt::format("sqlite: {} failed on {} ({}: {})", text.substr(0, 200), path_,
+                           describe(rc), detail),
+               {}};
 }
 
 Result<Statement> Database::prepare(std::string_view sql) {
@@ -150,13 +186,13 @@ Result<Statement> Database::prepare(std::string_view sql) {
   int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                               SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) {
-    if (is_busy_code(rc)) busy_seen_ = true;
+    errors_.note(rc);
     sqlite3_finalize(stmt);
-    return Error{
-        fmt::format("sqlite: prepare failed on {} ({}) in: {}", path_, sqlite3_errmsg(db_), sql),
-        {}};
+    return Error{fmt::format("sqlite: prepare failed on {} ({}: {}) in: {}", path_, describe(rc),
+                             sqlite3_errmsg(db_), sql),
+                 {}};
   }
-  return Statement(stmt, std::string(sql), &busy_seen_);
+  return Statement(stmt, std::string(sql), &errors_);
 }
 
 Result<Statement*> Database::cached(const std::string& sql) {
@@ -191,7 +227,7 @@ Status Database::transaction(Mode mode, const std::function<Status()>& body) {
   const auto deadline = Clock::now() + options_.retry_deadline;
   auto backoff = options_.first_backoff;
   while (true) {
-    busy_seen_ = false;
+    errors_ = ErrorNote{};
     Status status = exec(mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
     if (status) {
       status = body();
@@ -202,9 +238,11 @@ Status Database::transaction(Mode mode, const std::function<Status()>& body) {
     if (status) return status;
     // A failed COMMIT may leave the transaction open (SQLITE_BUSY on commit); roll back
     // so the next try starts clean. ROLLBACK outside a transaction is harmless here.
-    bool busy = busy_seen_;
+    bool busy = errors_.busy_seen;
+    int code = errors_.last_code;
     if (sqlite3_get_autocommit(db_) == 0) {
       Status rolled_back = exec("ROLLBACK");
+      errors_ = ErrorNote{busy, code};  // what counts is why the body failed
       if (!rolled_back)
         return Error{status.error().message + "; then " + rolled_back.error().message, {}};
     }

@@ -34,18 +34,32 @@ struct DatabaseOptions {
   std::chrono::milliseconds first_backoff{5};
   std::chrono::milliseconds max_backoff{500};
   std::chrono::milliseconds retry_deadline{60000};
+  // The SQLite VFS to open the file with; empty: SQLite's default. Tests pass one that
+  // injects faults (a disk that fills up).
+  std::string vfs;
 };
 
 // True for the result codes that mean "someone else holds the lock, try again".
 bool is_busy_code(int code);
+// True for the result codes that mean the file itself cannot be written or read (disk
+// full, I/O error, read-only or corrupt file): retrying does not help, and no other
+// write in the same transaction can succeed either.
+bool is_storage_code(int code);
+
+// The failures of one connection, noted by its statements as they happen.
+struct ErrorNote {
+  bool busy_seen = false;  // a lock got in the way since the transaction began
+  int last_code = 0;       // the result code of the last failure (SQLITE_OK: none)
+  void note(int code);
+};
 
 class Statement {
  public:
   Statement() = default;
-  // `busy_seen` (owned by the Database, which outlives its statements) is set when a step
-  // fails because of a lock, so that a transaction knows to retry.
-  Statement(sqlite3_stmt* stmt, std::string sql, bool* busy_seen)
-      : stmt_(stmt), sql_(std::move(sql)), busy_seen_(busy_seen) {}
+  // `errors` (owned by the Database, which outlives its statements) notes each failed
+  // step, so that a transaction knows whether to retry.
+  Statement(sqlite3_stmt* stmt, std::string sql, ErrorNote* errors)
+      : stmt_(stmt), sql_(std::move(sql)), errors_(errors) {}
   ~Statement();
   Statement(Statement&& other) noexcept;
   Statement& operator=(Statement&& other) noexcept;
@@ -87,7 +101,7 @@ class Statement {
 
   sqlite3_stmt* stmt_ = nullptr;
   std::string sql_;
-  bool* busy_seen_ = nullptr;
+  ErrorNote* errors_ = nullptr;
   int last_code_ = 0;
 };
 
@@ -121,7 +135,9 @@ class Database {
   // How many times transaction() had to retry since open: for tests and diagnostics.
   int64_t busy_retries() const { return busy_retries_; }
   // Whether the last failed transaction failed because the database stayed locked.
-  bool gave_up_on_lock() const { return busy_seen_; }
+  bool gave_up_on_lock() const { return errors_.busy_seen; }
+  // The result code of the last failure on this connection (SQLITE_OK: none yet).
+  int last_error_code() const { return errors_.last_code; }
   const std::string& path() const { return path_; }
   sqlite3* handle() const { return db_; }
 
@@ -135,7 +151,7 @@ class Database {
   DatabaseOptions options_;
   std::map<std::string, Statement, std::less<>> cache_;
   int64_t busy_retries_ = 0;
-  bool busy_seen_ = false;
+  ErrorNote errors_;
 };
 
 }  // namespace sluice::store::sqlite

@@ -154,19 +154,30 @@ Status run_cached(Database& db, const std::string& sql, const Args&... args) {
 }
 
 // Switching to WAL needs a moment of exclusive access, which the busy handler does not
-// cover for this pragma; retry it like a write. WAL is a property of the file, so this
-// is a no-op on every open but the first.
+// cover for this pragma; retry it like a write, but only while a lock is in the way: a
+// full disk or an I/O error fails at once (retrying would only hide it). WAL is a property
+// of the file, so this is a no-op on every open but the first.
 Status enable_wal(Database& db, std::chrono::milliseconds deadline) {
   auto give_up = std::chrono::steady_clock::now() + deadline;
   auto backoff = std::chrono::milliseconds(5);
   while (true) {
     Result<Statement> stmt = db.prepare("PRAGMA journal_mode=WAL");
     std::string mode;
-    if (stmt) {
-      Result<bool> row = stmt->step();
-      if (row && *row) mode = stmt->column_text(0);
+    Status failed = Status::Ok();
+    if (!stmt) {
+      failed = stmt.error();
+    } else if (Result<bool> row = stmt->step(); !row) {
+      failed = row.error();
+    } else if (*row) {
+      mode = stmt->column_text(0);
     }
     if (mode == "wal") return Status::Ok();
+    // Without an error SQLite answers with the old mode when a lock kept it from switching.
+    if (!failed.ok() && !sqlite::is_busy_code(db.last_error_code())) {
+      return Error{
+          fmt::format("cannot initialise the database {}: {}", db.path(), failed.error().message),
+          {}};
+    }
     if (std::chrono::steady_clock::now() > give_up) {
       return Error{
           fmt::format("cannot switch {} to WAL mode (journal mode is '{}')", db.path(), mode), {}};
@@ -203,6 +214,27 @@ std::string record_key(const Parts&... parts) {
 Status with_context(Status status, const std::string& what) {
   if (status) return status;
   return Error{what + ": " + status.error().message, {}};
+}
+
+// Closes the records of a finished run whose final save was lost (see Store::save_run),
+// in the transaction that saves the run's final status.
+Status close_unfinished(Database& db, const RunRecord& run) {
+  const std::string closed = engine::to_string(engine::closed_status(run.status));
+  const std::string unfinished = fmt::format("run_id = ? AND status IN ('{}', '{}', '{}')",
+                                             engine::to_string(engine::RunStatus::kQueued),
+                                             engine::to_string(engine::RunStatus::kWaiting),
+                                             engine::to_string(engine::RunStatus::kRunning));
+  for (const char* table : {"jobs", "steps", "attempts"}) {
+    std::string outcome = std::string(table) == "steps" ? "outcome = ?1, " : "";
+    Status status =
+        run_cached(db,
+                   fmt::format("UPDATE {} SET status = ?1, {}reason = ?2, finished_ms = CASE WHEN "
+                               "finished_ms = 0 THEN ?3 ELSE finished_ms END WHERE {}",
+                               table, outcome, unfinished),
+                   closed, engine::kNotRecordedReason, run.finished_ms, run.id);
+    if (!status) return status;
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -340,10 +372,13 @@ Status SqliteStore::commit(std::vector<QueuedWrite>& batch) {
       return Status::Ok();
     });
     if (status) break;
-    bool one_write_refused = failed < batch.size() && !writer_->gave_up_on_lock();
+    // A full disk or an I/O error is not this write's fault: no write would get through.
+    bool one_write_refused = failed < batch.size() && !writer_->gave_up_on_lock() &&
+                             !sqlite::is_storage_code(writer_->last_error_code());
     if (first_error.ok())
       first_error = with_context(status, one_write_refused ? batch[failed].what : "commit");
-    if (!one_write_refused) break;  // a lock or a failed COMMIT: the whole batch is lost
+    // A lock, a full disk or a failed COMMIT: the whole batch is lost.
+    if (!one_write_refused) break;
     batch.erase(batch.begin() + static_cast<std::ptrdiff_t>(failed));
   }
   return first_error;
@@ -416,7 +451,8 @@ Status SqliteStore::save_run(const RunRecord& run) {
             run.rerun_of, run.id);
         if (!updated) return updated;
         if (db.changes() == 0) return Error{fmt::format("run {} does not exist", run.id), {}};
-        return Status::Ok();
+        if (!engine::is_terminal(run.status)) return Status::Ok();
+        return close_unfinished(db, run);
       },
       true);
 }
