@@ -5,8 +5,8 @@
 
 #include <filesystem>
 
-#include "store/sqlite_store.h"
-#include "temp_dir.h"
+#include "../temp_dir.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace sluice::store {
 namespace {
