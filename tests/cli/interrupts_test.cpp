@@ -12,7 +12,7 @@
 
 #include "../engine/engine_harness.h"
 #include "../store/temp_dir.h"
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace sluice::cli {
 namespace {
