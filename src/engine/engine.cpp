@@ -576,6 +576,8 @@ void Engine::maybe_finish_run() {
   if (Status s = context_.store.flush(); !s.ok()) context_.report_store_error(s.error().message);
   RunStatus status = conclusion();
   // A run whose record is incomplete is not reported a success.
+  if (context_.store_errors > 0 && run_.reason.empty())
+    run_.reason = "not fully recorded: " + context_.first_store_error;
   if (status == RunStatus::kSuccess && context_.store_errors > 0) status = RunStatus::kFailure;
   run_.status = status;
   run_.finished_ms = context_.clock.now_ms();

@@ -62,6 +62,14 @@ class FaultStore : public Store {
 
   Result<std::vector<RunRecord>> list_runs(int limit) override { return inner_.list_runs(limit); }
   Result<RunDetail> load_run(int64_t run_id) override { return inner_.load_run(run_id); }
+  Result<std::vector<RunRecord>> list_unfinished_runs() override {
+    return inner_.list_unfinished_runs();
+  }
+  // Crash recovery is not a write of the run being recorded: no fault is planned for it.
+  Result<bool> mark_interrupted(int64_t run_id, const std::string& reason,
+                                int64_t finished_ms) override {
+    return inner_.mark_interrupted(run_id, reason, finished_ms);
+  }
 
   struct LogBudget;  // shared with the log writers it hands out; defined in the .cpp
 

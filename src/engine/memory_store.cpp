@@ -73,25 +73,26 @@ Status MemoryStore::save_run(const RunRecord& run) {
   RunRecord copy = run;
   copy.run_number = it->second.run_number;
   it->second = std::move(copy);
-  if (is_terminal(run.status)) close_unfinished_locked(run);
+  if (is_terminal(run.status))
+    close_unfinished_locked(run.id, closed_status(run.status), kNotRecordedReason, run.finished_ms);
   return Status::Ok();
 }
 
-void MemoryStore::close_unfinished_locked(const RunRecord& run) {
-  RunStatus closed = closed_status(run.status);
+void MemoryStore::close_unfinished_locked(int64_t run_id, RunStatus closed,
+                                          const std::string& reason, int64_t finished_ms) {
   auto close = [&](auto& record) {
     if (is_terminal(record.status)) return false;
     record.status = closed;
-    record.reason = kNotRecordedReason;
-    if (record.finished_ms == 0) record.finished_ms = run.finished_ms;
+    record.reason = reason;
+    if (record.finished_ms == 0) record.finished_ms = finished_ms;
     return true;
   };
   for (auto& [key, entry] : jobs_)
-    if (key.first == run.id) close(entry.second);
+    if (key.first == run_id) close(entry.second);
   for (auto& [key, step] : steps_)
-    if (std::get<0>(key) == run.id && close(step)) step.outcome = closed;
+    if (std::get<0>(key) == run_id && close(step)) step.outcome = closed;
   for (auto& [key, attempt] : attempts_)
-    if (std::get<0>(key) == run.id) close(attempt);
+    if (std::get<0>(key) == run_id) close(attempt);
 }
 
 Status MemoryStore::save_job(const JobRecord& job) {
@@ -211,22 +212,11 @@ Result<bool> MemoryStore::mark_interrupted(int64_t run_id, const std::string& re
   auto run = runs_.find(run_id);
   if (run == runs_.end()) return unknown_run(run_id);
   if (is_terminal(run->second.status)) return false;
-  auto interrupt = [&](auto& record) {
-    if (is_terminal(record.status)) return;
-    record.status = RunStatus::kInterrupted;
-    record.reason = reason;
-    record.finished_ms = finished_ms;
-  };
-  interrupt(run->second);
-  for (auto& [key, entry] : jobs_)
-    if (key.first == run_id) interrupt(entry.second);
-  for (auto& [key, step] : steps_) {
-    if (std::get<0>(key) != run_id || is_terminal(step.status)) continue;
-    interrupt(step);
-    step.outcome = RunStatus::kInterrupted;
-  }
-  for (auto& [key, attempt] : attempts_)
-    if (std::get<0>(key) == run_id) interrupt(attempt);
+  RunRecord& record = run->second;
+  record.status = RunStatus::kInterrupted;
+  record.reason = reason;
+  record.finished_ms = finished_ms;
+  close_unfinished_locked(run_id, RunStatus::kInterrupted, reason, finished_ms);
   return true;
 }
 

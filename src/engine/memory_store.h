@@ -49,7 +49,9 @@ class MemoryStore : public Store {
   using AttemptKey = std::tuple<int64_t, std::string, int, int, int>;
 
   bool has_run_locked(int64_t run_id) const;
-  void close_unfinished_locked(const RunRecord& run);  // see Store::save_run
+  // Ends the run's records still queued, waiting or running (Store::save_run, mark_interrupted).
+  void close_unfinished_locked(int64_t run_id, RunStatus closed, const std::string& reason,
+                               int64_t finished_ms);
 
   mutable std::mutex mutex_;
   int64_t next_run_id_ = 1;

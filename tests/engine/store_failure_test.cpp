@@ -61,6 +61,7 @@ TEST_F(StoreFailureTest, ALostStepResultFailsTheRun) {
       << context_->first_store_error;
   RunDetail detail = stored();
   EXPECT_EQ(detail.run.status, RunStatus::kFailure);
+  EXPECT_EQ(detail.run.reason, "not fully recorded: " + context_->first_store_error);
   // The lost result is closed with the run, and says why.
   ASSERT_EQ(detail.steps.size(), 2u);
   EXPECT_EQ(detail.steps[0].status, RunStatus::kFailure);

@@ -466,59 +466,59 @@ TYPED_TEST(StoreConformanceTest, MarkInterruptedEndsTheUnfinishedRecordsOfARun) 
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE(*again);
   EXPECT_EQ(this->store().load_run(done.id)->run.status, RunStatus::kSuccess);
+}
 
-  // Store::save_run: a finished run's records whose final save was lost (a full disk) are
-  // closed with it; what was saved final keeps its own state, other runs are untouched.
-  TYPED_TEST(StoreConformanceTest, AFinishedRunClosesItsUnfinishedRecordsAndOnlyThose) {
-    for (RunStatus final_status : {RunStatus::kFailure, RunStatus::kCancelled}) {
-      RunRecord run = this->new_run();
-      RunRecord other = this->new_run();
-      JobRecord done{run.id, "done", "done", "Done", "", RunStatus::kSuccess, "", 1, "", 1, 2};
-      JobRecord lost{run.id, "lost", "lost", "Lost", "", RunStatus::kRunning, "", 1, "", 3, 0};
-      JobRecord elsewhere{other.id, "lost", "lost", "Lost", "", RunStatus::kRunning,
-                          "",       1,      "",     3,      0};
-      StepRecord step;
-      step.run_id = run.id;
-      step.job_key = "lost";
-      step.status = step.outcome = RunStatus::kRunning;
-      AttemptRecord attempt;
-      attempt.run_id = run.id;
-      attempt.job_key = "lost";
-      attempt.job_attempt = attempt.attempt = 1;
-      attempt.status = RunStatus::kRunning;
-      for (const JobRecord& job : {done, lost, elsewhere})
-        ASSERT_TRUE(this->store().save_job(job).ok());
-      ASSERT_TRUE(this->store().save_step(step).ok());
-      ASSERT_TRUE(this->store().save_attempt(attempt).ok());
-      run.status = RunStatus::kRunning;  // not final: closes nothing
-      ASSERT_TRUE(this->store().save_run(run).ok());
-      auto loaded = this->store().load_run(run.id);
-      ASSERT_TRUE(loaded.ok());
-      EXPECT_EQ(loaded->jobs[1].status, RunStatus::kRunning);
+// Store::save_run: a finished run's records whose final save was lost (a full disk) are
+// closed with it; what was saved final keeps its own state, other runs are untouched.
+TYPED_TEST(StoreConformanceTest, AFinishedRunClosesItsUnfinishedRecordsAndOnlyThose) {
+  for (RunStatus final_status : {RunStatus::kFailure, RunStatus::kCancelled}) {
+    RunRecord run = this->new_run();
+    RunRecord other = this->new_run();
+    JobRecord done{run.id, "done", "done", "Done", "", RunStatus::kSuccess, "", 1, "", 1, 2};
+    JobRecord lost{run.id, "lost", "lost", "Lost", "", RunStatus::kRunning, "", 1, "", 3, 0};
+    JobRecord elsewhere{other.id, "lost", "lost", "Lost", "", RunStatus::kRunning, "", 1, "", 3, 0};
+    StepRecord step;
+    step.run_id = run.id;
+    step.job_key = "lost";
+    step.status = step.outcome = RunStatus::kRunning;
+    AttemptRecord attempt;
+    attempt.run_id = run.id;
+    attempt.job_key = "lost";
+    attempt.job_attempt = attempt.attempt = 1;
+    attempt.status = RunStatus::kRunning;
+    for (const JobRecord& job : {done, lost, elsewhere})
+      ASSERT_TRUE(this->store().save_job(job).ok());
+    ASSERT_TRUE(this->store().save_step(step).ok());
+    ASSERT_TRUE(this->store().save_attempt(attempt).ok());
+    run.status = RunStatus::kRunning;  // not final: closes nothing
+    ASSERT_TRUE(this->store().save_run(run).ok());
+    auto loaded = this->store().load_run(run.id);
+    ASSERT_TRUE(loaded.ok());
+    EXPECT_EQ(loaded->jobs[1].status, RunStatus::kRunning);
 
-      run.status = final_status;
-      run.finished_ms = 5000;
-      ASSERT_TRUE(this->store().save_run(run).ok());
-      loaded = this->store().load_run(run.id);
-      ASSERT_TRUE(loaded.ok());
-      ASSERT_EQ(loaded->jobs.size(), 2u);
-      expect_same(loaded->jobs[0], done);
-      EXPECT_EQ(loaded->jobs[1].status, final_status);
-      EXPECT_EQ(loaded->jobs[1].reason, engine::kNotRecordedReason);
-      EXPECT_EQ(loaded->jobs[1].started_ms, 3);
-      EXPECT_EQ(loaded->jobs[1].finished_ms, 5000);
-      ASSERT_EQ(loaded->steps.size(), 1u);
-      EXPECT_EQ(loaded->steps[0].status, final_status);
-      EXPECT_EQ(loaded->steps[0].outcome, final_status);
-      EXPECT_EQ(loaded->steps[0].reason, engine::kNotRecordedReason);
-      ASSERT_EQ(loaded->attempts.size(), 1u);
-      EXPECT_EQ(loaded->attempts[0].status, final_status);
-      auto untouched = this->store().load_run(other.id);
-      ASSERT_TRUE(untouched.ok());
-      ASSERT_EQ(untouched->jobs.size(), 1u);
-      EXPECT_EQ(untouched->jobs[0].status, RunStatus::kRunning);
-    }
+    run.status = final_status;
+    run.finished_ms = 5000;
+    ASSERT_TRUE(this->store().save_run(run).ok());
+    loaded = this->store().load_run(run.id);
+    ASSERT_TRUE(loaded.ok());
+    ASSERT_EQ(loaded->jobs.size(), 2u);
+    expect_same(loaded->jobs[0], done);
+    EXPECT_EQ(loaded->jobs[1].status, final_status);
+    EXPECT_EQ(loaded->jobs[1].reason, engine::kNotRecordedReason);
+    EXPECT_EQ(loaded->jobs[1].started_ms, 3);
+    EXPECT_EQ(loaded->jobs[1].finished_ms, 5000);
+    ASSERT_EQ(loaded->steps.size(), 1u);
+    EXPECT_EQ(loaded->steps[0].status, final_status);
+    EXPECT_EQ(loaded->steps[0].outcome, final_status);
+    EXPECT_EQ(loaded->steps[0].reason, engine::kNotRecordedReason);
+    ASSERT_EQ(loaded->attempts.size(), 1u);
+    EXPECT_EQ(loaded->attempts[0].status, final_status);
+    auto untouched = this->store().load_run(other.id);
+    ASSERT_TRUE(untouched.ok());
+    ASSERT_EQ(untouched->jobs.size(), 1u);
+    EXPECT_EQ(untouched->jobs[0].status, RunStatus::kRunning);
   }
+}
 
 }  // namespace
 }  // namespace sluice::store::testing

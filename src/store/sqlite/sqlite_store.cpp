@@ -216,22 +216,23 @@ Status with_context(Status status, const std::string& what) {
   return Error{what + ": " + status.error().message, {}};
 }
 
-// Closes the records of a finished run whose final save was lost (see Store::save_run),
-// in the transaction that saves the run's final status.
-Status close_unfinished(Database& db, const RunRecord& run) {
-  const std::string closed = engine::to_string(engine::closed_status(run.status));
+// Ends a run's jobs, steps and attempts still queued, waiting or running: those of a run
+// whose owner died (mark_interrupted) and those whose final save was lost (save_run, see
+// Store). A step's outcome (before continue-on-error) ends the same way.
+Status close_unfinished(Database& db, int64_t run_id, engine::RunStatus closed,
+                        const std::string& reason, int64_t finished_ms) {
   const std::string unfinished = fmt::format("run_id = ? AND status IN ('{}', '{}', '{}')",
                                              engine::to_string(engine::RunStatus::kQueued),
                                              engine::to_string(engine::RunStatus::kWaiting),
                                              engine::to_string(engine::RunStatus::kRunning));
   for (const char* table : {"jobs", "steps", "attempts"}) {
-    std::string outcome = std::string(table) == "steps" ? "outcome = ?1, " : "";
+    std::string outcome = std::string_view(table) == "steps" ? "outcome = ?1, " : "";
     Status status =
         run_cached(db,
                    fmt::format("UPDATE {} SET status = ?1, {}reason = ?2, finished_ms = CASE WHEN "
                                "finished_ms = 0 THEN ?3 ELSE finished_ms END WHERE {}",
                                table, outcome, unfinished),
-                   closed, engine::kNotRecordedReason, run.finished_ms, run.id);
+                   engine::to_string(closed), reason, finished_ms, run_id);
     if (!status) return status;
   }
   return Status::Ok();
@@ -452,7 +453,8 @@ Status SqliteStore::save_run(const RunRecord& run) {
         if (!updated) return updated;
         if (db.changes() == 0) return Error{fmt::format("run {} does not exist", run.id), {}};
         if (!engine::is_terminal(run.status)) return Status::Ok();
-        return close_unfinished(db, run);
+        return close_unfinished(db, run.id, engine::closed_status(run.status),
+                                engine::kNotRecordedReason, run.finished_ms);
       },
       true);
 }
@@ -605,18 +607,7 @@ Result<bool> SqliteStore::mark_interrupted(int64_t run_id, const std::string& re
                               reason, finished_ms, run_id);
         if (!s || db.changes() == 0) return s;  // finished meanwhile: leave it as it is
         changed = true;
-        for (const char* table : {"jobs", "steps", "attempts"}) {
-          // A step's outcome (before continue-on-error) is interrupted too.
-          const char* outcome =
-              std::string_view(table) == "steps" ? ", outcome = 'interrupted'" : "";
-          s = run_cached(db,
-                         fmt::format("UPDATE {} SET status = 'interrupted'{}, reason = ?, "
-                                     "finished_ms = ? WHERE run_id = ? AND {}",
-                                     table, outcome, kUnfinished),
-                         reason, finished_ms, run_id);
-          if (!s) return s;
-        }
-        return Status::Ok();
+        return close_unfinished(db, run_id, engine::RunStatus::kInterrupted, reason, finished_ms);
       },
       true);
   if (!status) return status.error();
