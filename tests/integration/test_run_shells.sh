@@ -22,4 +22,11 @@ sluice_run --event workflow_dispatch -w .github/workflows/quoted-shell.yml
 # check_eq "$(job_log quoted)" "custom-shell
 # custom script ran" "quoted custom shell"
 
+# A missing working-directory: a start error at the place that chose it, the step not run.
+sluice_run --event workflow_dispatch -w .github/workflows/missing-dir.yml
+check_rc 1 "missing working-directory"
+check_contains "missing-dir.yml:10:28: working-directory '$REPO/no/such/dir' does not exist"
+check_eq "$(step_status j 0)" failure "step with a missing working-directory"
+! job_log j | grep -qx never || fail "the step ran in a missing working-directory"
+
 finish
