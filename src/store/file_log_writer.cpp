@@ -30,11 +30,12 @@ struct FileLogWriter::State {
   int64_t bytes = 0;
   int64_t dropped_lines = 0;
   int64_t buffered_lines = 0;  // lines in `buffer`, so a failed flush can count them as lost
+  std::function<ssize_t(int, const iovec*, int)> writev;  // empty: ::writev
 
   // Writes all of `parts` (retrying short writes and EINTR). Requires `mutex`.
   bool write_all_locked(iovec* parts, int count) {
     while (count > 0) {
-      ssize_t written = ::writev(fd, parts, count);
+      ssize_t written = writev ? writev(fd, parts, count) : ::writev(fd, parts, count);
       if (written < 0) {
         if (errno == EINTR) continue;
         error = fmt::format("cannot write log {}: {}", path, std::strerror(errno));
@@ -166,6 +167,7 @@ Result<std::shared_ptr<FileLogWriter>> FileLogWriter::open(const std::filesystem
   state->capacity = std::max<size_t>(options.buffer_bytes, 1);
   state->buffer.reserve(state->capacity);
   state->flush_interval = options.flush_interval;
+  state->writev = options.writev;
   LogFlusher::instance().add(state);
   return std::shared_ptr<FileLogWriter>(new FileLogWriter(std::move(state)));
 }

@@ -18,9 +18,12 @@
 // the flusher thread synchronises with them through a per-writer mutex.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,11 +31,16 @@
 #include "core/result.h"
 #include "engine/log_writer.h"
 
+struct iovec;
+
 namespace sluice::store {
 
 struct FileLogWriterOptions {
   size_t buffer_bytes = 64 * 1024;
   std::chrono::milliseconds flush_interval{200};
+  // The call that writes to the file, ::writev when empty. Tests pass a fake disk (one
+  // that fills up: short writes, then ENOSPC).
+  std::function<ssize_t(int fd, const iovec* parts, int count)> writev;
 };
 
 class FileLogWriter : public engine::LogWriter {

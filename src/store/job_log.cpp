@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <system_error>
 
@@ -12,7 +13,10 @@ namespace {
 // the executor's I/O thread while the step runs and from the engine thread around it.
 class AttemptLog : public engine::LogWriter {
  public:
-  explicit AttemptLog(std::shared_ptr<JobLog> job) : job_(std::move(job)) {}
+  explicit AttemptLog(std::shared_ptr<JobLog> job)
+      : job_(std::move(job)),
+        lines_before_(job_->written_lines()),
+        bytes_before_(job_->written_bytes()) {}
   ~AttemptLog() override { close(); }
 
   void append_line(std::string_view line) override {
@@ -24,6 +28,13 @@ class AttemptLog : public engine::LogWriter {
   void close() override {
     if (closed_.exchange(true)) return;
     job_->flush();
+    // Lines counted when they were buffered may have been lost with a later write (a full
+    // disk): count only what reached the file. Attempts of a job never overlap, so this
+    // attempt's part of the file is what the job wrote since it opened.
+    if (!job_->error().empty()) {
+      lines_ = std::min<int64_t>(lines_, job_->written_lines() - lines_before_);
+      bytes_ = std::min<int64_t>(bytes_, job_->written_bytes() - bytes_before_);
+    }
   }
   int64_t lines() const override { return lines_; }
   int64_t bytes() const override { return bytes_; }
@@ -34,6 +45,8 @@ class AttemptLog : public engine::LogWriter {
   std::atomic<bool> closed_ = false;
   std::atomic<int64_t> lines_ = 0;
   std::atomic<int64_t> bytes_ = 0;
+  const int64_t lines_before_;  // what the job's file held when this attempt opened
+  const int64_t bytes_before_;
 };
 
 }  // namespace
@@ -78,6 +91,16 @@ void JobLog::close() {
   std::lock_guard lock(mutex_);
   closed_ = true;
   if (writer_) writer_->close();
+}
+
+int64_t JobLog::written_lines() const {
+  std::lock_guard lock(mutex_);
+  return writer_ ? writer_->lines() : 0;
+}
+
+int64_t JobLog::written_bytes() const {
+  std::lock_guard lock(mutex_);
+  return writer_ ? writer_->bytes() : 0;
 }
 
 std::string JobLog::error() const {

@@ -36,6 +36,9 @@ class JobLog : public std::enable_shared_from_this<JobLog> {
   void flush();
   // Why lines were dropped; empty while everything was written.
   std::string error() const;
+  // What reached the file so far (lines lost with a failed write are not counted).
+  int64_t written_lines() const;
+  int64_t written_bytes() const;
 
  private:
   std::filesystem::path file_;

@@ -1,9 +1,13 @@
 #include "store/job_log.h"
 
 #include <gtest/gtest.h>
+#include <sys/uio.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "temp_dir.h"
 
@@ -62,6 +66,51 @@ TEST(JobLog, LinesThatCannotBeWrittenAreNotCountedAndTheErrorIsKept) {
   EXPECT_EQ(attempt->lines(), 0);
   EXPECT_EQ(attempt->bytes(), 0);
   EXPECT_NE(job->error().find("cannot create log directory"), std::string::npos) << job->error();
+}
+
+// A disk with room for `budget` more bytes: a write past it is cut short, the next one
+// fails with ENOSPC, as on a full file system.
+struct FillingDisk {
+  std::shared_ptr<int64_t> budget;
+  ssize_t operator()(int fd, const iovec* parts, int count) const {
+    if (*budget <= 0) {
+      errno = ENOSPC;
+      return -1;
+    }
+    std::vector<iovec> fitting;
+    int64_t room = *budget;
+    for (int i = 0; i < count && room > 0; ++i) {
+      size_t take = std::min<size_t>(parts[i].iov_len, static_cast<size_t>(room));
+      fitting.push_back({parts[i].iov_base, take});
+      room -= static_cast<int64_t>(take);
+    }
+    ssize_t written = ::writev(fd, fitting.data(), static_cast<int>(fitting.size()));
+    if (written > 0) *budget -= written;
+    return written;
+  }
+};
+
+TEST(JobLog, AnAttemptCountsOnlyTheLinesThatReachedAFullDisk) {
+  TempDir dir;
+  FileLogWriterOptions options;
+  auto budget = std::make_shared<int64_t>(20);
+  options.writev = FillingDisk{budget};
+  auto job = std::make_shared<JobLog>(dir.path() / "j-1.log", options);
+  int64_t offset = -1;
+  auto first = job->open_attempt(&offset);
+  first->append_line("fits");  // 5 bytes, flushed when the attempt ends
+  first->close();
+  EXPECT_EQ(first->lines(), 1);
+  EXPECT_EQ(first->bytes(), 5);
+  auto second = job->open_attempt(&offset);
+  EXPECT_EQ(offset, 5);
+  for (int i = 0; i < 3; ++i) second->append_line("0123456789");  // 33 bytes, 15 fit
+  second->close();
+  EXPECT_NE(second->error().find("No space left on device"), std::string::npos) << second->error();
+  // The buffer was lost with the failed write: none of its lines is claimed as stored.
+  EXPECT_EQ(second->lines(), 0);
+  EXPECT_EQ(second->bytes(), 0);
+  EXPECT_EQ(read_file(dir.path() / "j-1.log").substr(0, 5), "fits\n");
 }
 
 }  // namespace
