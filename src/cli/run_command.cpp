@@ -91,7 +91,7 @@ WorkflowOutcome run_workflow(const spec::Workflow& workflow, const plan::RunPlan
   engine::SystemClock clock;
   engine::EventLoop loop(clock);
   exec::LocalProcessExecutor::Options executor_options;
-  executor_options.reaper_binary = self_binary();
+  executor_options.orphan_reaper = true;
   exec::LocalProcessExecutor executor(executor_options);
   actions::LocalActionResolver resolver(args.actions_dir.empty()
                                             ? actions::LocalActionResolver::default_actions_dir()

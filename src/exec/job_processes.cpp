@@ -1,6 +1,7 @@
 #include "exec/job_processes.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,16 +18,16 @@ void kill_groups(const std::set<pid_t>& sessions) {
 
 }  // namespace
 
-JobProcesses::JobProcesses(const std::string& reaper_binary) {
+JobProcesses::JobProcesses(bool orphan_reaper) {
   auto now = std::chrono::system_clock::now().time_since_epoch();
   token_ = std::to_string(::getpid()) + "-" +
            std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
   started_ = last_step_start_ = process_start_time(::getpid());
-  if (!reaper_binary.empty()) {
+  started_wall_ = wall_mark_now();
+  if (orphan_reaper) {
     // Without a reaper, leftovers still die with their job and with this object; only a
     // SIGKILLed sluice would leave them.
-    if (auto reaper = OrphanReaper::start(reaper_binary, token_); reaper.ok())
-      reaper_ = std::move(*reaper);
+    if (auto reaper = OrphanReaper::start(token_); reaper.ok()) reaper_ = std::move(*reaper);
   }
   sweeper_ = std::thread([this] { run_sweeper(); });
 }
@@ -38,9 +39,18 @@ JobProcesses::~JobProcesses() {
   }
   wake_sweeper_.notify_one();
   sweeper_.join();
-  SweepTarget target = everything();
-  kill_groups(target.sessions);
-  sweep_processes(target);
+  // When every job that started a step has been swept (the sweeper looks until a pass finds
+  // nothing), nothing of ours is left: the usual end of `sluice run`, and a sweep saved.
+  bool all_swept = ended_.empty() && std::all_of(jobs_.begin(), jobs_.end(), [](const auto& j) {
+                     return j.second.sessions.empty();
+                   });
+  if (!all_swept) {
+    SweepTarget target = everything();
+    kill_groups(target.sessions);
+    sweep_processes(target);
+  }
+  // Nothing is left: the reaper may exit without its own sweep.
+  reaper_.all_clean();
 }
 
 // Every session and tracking id this object ever gave out and has not swept yet.
@@ -50,6 +60,7 @@ SweepTarget JobProcesses::everything() {
   for (Job& job : ended_) target.sessions.insert(job.sessions.begin(), job.sessions.end());
   target.tracking_prefix = token_ + ".";
   target.started_since = started_;
+  target.started_since_wall = wall_marks_ ? started_wall_ : SweepTarget::WallMark{};
   return target;
 }
 
@@ -58,6 +69,7 @@ Result<ChildProcess> JobProcesses::spawn(const std::string& job_scope, const Spa
   if (killed_all_) return Error{"sluice is stopping: the step was not started", {}};
   Job& job = jobs_[job_scope];
   if (job.number == 0) job.number = next_number_++;
+  SweepTarget::WallMark before = wall_mark_now();
   Result<ChildProcess> child = spawn(token_ + "." + std::to_string(job.number));
   if (child.ok()) {
     if (job.sessions.empty()) {
@@ -66,11 +78,23 @@ Result<ChildProcess> JobProcesses::spawn(const std::string& job_scope, const Spa
       uint64_t start = process_start_time(child->pid);
       if (start != 0) last_step_start_ = start;
       job.started = last_step_start_;
+      job.started_wall = before;
+      check_wall_marks(child->pid, before);
     }
     job.sessions.insert(child->pid);
     reaper_.add_session(child->pid);
   }
   return child;
+}
+
+// The wall-clock prefilter (process_sweep.h) relies on the kernel stamping /proc/PID when
+// it is first looked up, never earlier than the process exists. Checked on each job's
+// first step: a kernel that stamps otherwise turns the prefilter off (every process is read).
+void JobProcesses::check_wall_marks(pid_t child, const SweepTarget::WallMark& before) {
+  struct stat st {};
+  if (::stat(("/proc/" + std::to_string(child)).c_str(), &st) != 0) return;  // exited already
+  int64_t made = static_cast<int64_t>(st.st_ctim.tv_sec) * 1'000'000'000 + st.st_ctim.tv_nsec;
+  if (made < before.wall_ns) wall_marks_ = false;
 }
 
 void JobProcesses::end_job(const std::string& job_scope) {
@@ -99,11 +123,15 @@ void JobProcesses::run_sweeper() {
     lock.unlock();
     SweepTarget target;
     target.started_since = UINT64_MAX;
+    target.started_since_wall.wall_ns = INT64_MAX;
     for (const Job& job : batch) {
       target.sessions.insert(job.sessions.begin(), job.sessions.end());
       target.tracking_ids.insert(token_ + "." + std::to_string(job.number));
       target.started_since = std::min(target.started_since, job.started);
+      if (job.started_wall.wall_ns < target.started_since_wall.wall_ns)
+        target.started_since_wall = job.started_wall;
     }
+    if (!wall_marks_) target.started_since_wall = {};
     sweep_processes(target);
     lock.lock();
     for (pid_t session : target.sessions) reaper_.remove_session(session);

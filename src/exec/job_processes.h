@@ -41,9 +41,11 @@ class JobProcesses {
  public:
   static constexpr std::chrono::milliseconds kMinSweepInterval{100};
 
-  // `reaper_binary`: the sluice binary, started as the OrphanReaper; "" for none.
-  explicit JobProcesses(const std::string& reaper_binary);
-  ~JobProcesses();  // kills what is left of every job
+  // `orphan_reaper`: start an OrphanReaper (off in unit tests that count processes).
+  explicit JobProcesses(bool orphan_reaper);
+  // Kills what is left of every job: nothing to do (no sweep) when every job that started a
+  // step has been swept already.
+  ~JobProcesses();
   JobProcesses(const JobProcesses&) = delete;
   JobProcesses& operator=(const JobProcesses&) = delete;
 
@@ -66,8 +68,10 @@ class JobProcesses {
   struct Job {
     int number = 0;
     std::set<pid_t> sessions;
-    uint64_t started = 0;  // /proc start time of its first step (or earlier)
+    uint64_t started = 0;                // /proc start time of its first step (or earlier)
+    SweepTarget::WallMark started_wall;  // taken before its first step started
   };
+  void check_wall_marks(pid_t child, const SweepTarget::WallMark& before);  // under mutex_
   void run_sweeper();
   SweepTarget everything();  // under mutex_
 
@@ -79,10 +83,12 @@ class JobProcesses {
   bool killed_all_ = false;
   bool stopping_ = false;
   OrphanReaper reaper_;
-  std::string token_;             // unique to this object: "<pid>-<creation time ns>"
-  uint64_t started_ = 0;          // /proc start time of this process: older ones are not ours
-  uint64_t last_step_start_ = 0;  // of the latest step whose start time could be read
-  std::thread sweeper_;           // last: started once the rest is set up
+  std::string token_;                   // unique to this object: "<pid>-<creation time ns>"
+  uint64_t started_ = 0;                // /proc start time of this process: older ones are not ours
+  uint64_t last_step_start_ = 0;        // of the latest step whose start time could be read
+  SweepTarget::WallMark started_wall_;  // of this object
+  bool wall_marks_ = true;              // the kernel stamps /proc/PID as expected
+  std::thread sweeper_;                 // last: started once the rest is set up
 };
 
 }  // namespace sluice::exec

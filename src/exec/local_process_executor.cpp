@@ -226,7 +226,7 @@ uint64_t tag(uint64_t key, Tag kind) {
 LocalProcessExecutor::LocalProcessExecutor() : LocalProcessExecutor(Options{}) {}
 
 LocalProcessExecutor::LocalProcessExecutor(Options options)
-    : options_(options), processes_(std::make_unique<JobProcesses>(options_.reaper_binary)) {
+    : options_(options), processes_(std::make_unique<JobProcesses>(options_.orphan_reaper)) {
   if (options_.max_line_bytes == 0) options_.max_line_bytes = 1;
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);

@@ -55,9 +55,9 @@ class LocalProcessExecutor final : public engine::Executor {
     // GitHub's runner waits 7.5 s between SIGINT/SIGTERM and the hard kill on cancel.
     std::chrono::milliseconds kill_grace{7500};
     size_t max_line_bytes = 64 * 1024;
-    // The sluice binary, started as the OrphanReaper (`sluice __reap`) so that a SIGKILLed
-    // sluice leaves no step process behind. "": no reaper (unit tests).
-    std::string reaper_binary;
+    // Fork an OrphanReaper so that a SIGKILLed sluice leaves no step process behind (off in
+    // unit tests).
+    bool orphan_reaper = false;
   };
 
   LocalProcessExecutor();

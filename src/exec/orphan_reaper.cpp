@@ -1,7 +1,8 @@
 #include "exec/orphan_reaper.h"
 
 #include <fcntl.h>
-#include <spawn.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,41 +11,56 @@
 #include <cstdlib>
 #include <cstring>
 #include <set>
-#include <vector>
 
 #include "exec/process_sweep.h"
 
-extern char** environ;
-
 namespace sluice::exec {
 
-Result<OrphanReaper> OrphanReaper::start(const std::string& binary, const std::string& token) {
+namespace {
+
+// In the forked child: a session of its own (the terminal's Ctrl-C and a kill of sluice's
+// process group miss it), the socket as stdin, nothing else open, default signal handling.
+[[noreturn]] void become_reaper(int socket, const std::string& token) {
+  ::setsid();
+  ::dup2(socket, 0);  // dup2 clears close-on-exec; nothing is exec'd anyway
+  int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null >= 0) {
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+  }
+  ::close_range(3, ~0U, 0);
+  if (::chdir("/") != 0) {
+  }
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT}) ::sigaction(sig, &dfl, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
+  // _exit: the parent's atexit handlers and static destructors are not this process's.
+  ::_exit(run_reaper(0, token));
+}
+
+}  // namespace
+
+// fork() without exec: a second sluice start (exec, loading, static set-up) cost more than
+// the rest of a one-step run. The child runs only run_reaper: reads, a std::set and the
+// sweep; glibc makes malloc usable in the child of a threaded process, and no other lock of
+// the parent is taken.
+Result<OrphanReaper> OrphanReaper::start(const std::string& token) {
   int fds[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
     return Error{std::string("cannot create the reaper's socket: ") + std::strerror(errno), {}};
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawnattr_init(&attr);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], 0);  // dup2 clears close-on-exec
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-  posix_spawn_file_actions_addchdir_np(&actions, "/");
-  // Its own session: the terminal's Ctrl-C and a kill of sluice's process group miss it.
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
-  std::vector<std::string> args = {binary, "__reap", token};
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, binary.c_str(), &actions, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  ::close(fds[1]);
-  if (rc != 0) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
     ::close(fds[0]);
-    return Error{"cannot start the orphan reaper " + binary + ": " + std::strerror(rc), {}};
+    become_reaper(fds[1], token);
+  }
+  int error = errno;
+  ::close(fds[1]);
+  if (pid < 0) {
+    ::close(fds[0]);
+    return Error{std::string("cannot start the orphan reaper: ") + std::strerror(error), {}};
   }
   OrphanReaper reaper;
   reaper.socket_ = fds[0];
@@ -73,6 +89,9 @@ void OrphanReaper::add_session(pid_t session) {
 void OrphanReaper::remove_session(pid_t session) {
   send('-', session);
 }
+void OrphanReaper::all_clean() {
+  send('.', 0);
+}
 
 // MSG_NOSIGNAL: a reaper that died must not take sluice down with SIGPIPE.
 void OrphanReaper::send(char op, pid_t session) {
@@ -92,6 +111,7 @@ void OrphanReaper::send(char op, pid_t session) {
 int run_reaper(int input, const std::string& token) {
   if (token.empty()) return 2;
   std::set<pid_t> sessions;
+  bool clean = false;  // the last line was "."
   std::string pending;
   char buffer[4096];
   for (;;) {
@@ -104,11 +124,15 @@ int run_reaper(int input, const std::string& token) {
       pid_t session = static_cast<pid_t>(std::strtol(pending.c_str() + 1, nullptr, 10));
       if (session > 1 && pending[0] == '+') sessions.insert(session);
       if (pending[0] == '-') sessions.erase(session);
+      clean = pending[0] == '.';
       pending.erase(0, end + 1);
     }
   }
-  // Its own start precedes every step of the sluice that started it.
-  sweep_processes(SweepTarget{sessions, {}, token + ".", process_start_time(::getpid())});
+  // sluice swept everything itself and said so last: nothing to do.
+  if (clean) return 0;
+  // Its own start precedes every step of the sluice that started it. No wall-clock
+  // prefilter: this sweep is the rare one, after sluice died.
+  sweep_processes(SweepTarget{sessions, {}, token + ".", process_start_time(::getpid()), {}});
   return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -75,42 +76,85 @@ bool carries_tracking_id(const std::string& environ, const SweepTarget& target) 
   return false;
 }
 
-bool targeted(pid_t pid, const SweepTarget& target, std::string& buffer) {
+int64_t nanoseconds(clockid_t clock) {
+  timespec ts{};
+  ::clock_gettime(clock, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// The wall-clock prefilter of `target`, or 0 (read everything) when it is unset or the
+// clock was stepped since the mark was taken.
+int64_t usable_wall_mark(const SweepTarget& target) {
+  const SweepTarget::WallMark& mark = target.started_since_wall;
+  if (mark.wall_ns == 0) return 0;
+  int64_t offset = nanoseconds(CLOCK_REALTIME) - nanoseconds(CLOCK_MONOTONIC);
+  int64_t drift = offset > mark.offset_ns ? offset - mark.offset_ns : mark.offset_ns - offset;
+  return drift > kWallSlackNs / 4 ? 0 : mark.wall_ns;
+}
+
+// `inode` is the stat() of /proc/PID; `wall_mark` from usable_wall_mark().
+bool targeted(pid_t pid, const struct stat& inode, int64_t wall_mark, const SweepTarget& target,
+              std::string& buffer) {
+  // getsid() is a syscall that formats nothing: the common case (not ours) costs no read.
+  pid_t session = ::getsid(pid);
+  if (session < 0) return false;  // gone
+  bool in_session = target.sessions.count(session) > 0;
+  bool any_id = !target.tracking_ids.empty() || !target.tracking_prefix.empty();
+  if (!in_session) {
+    if (!any_id) return false;
+    int64_t made =
+        static_cast<int64_t>(inode.st_ctim.tv_sec) * 1'000'000'000 + inode.st_ctim.tv_nsec;
+    if (wall_mark != 0 && made < wall_mark) return false;  // older than every job's step
+  }
   std::string dir = "/proc/" + std::to_string(pid);
   if (!read_proc_file(dir + "/stat", buffer, 1024)) return false;
   ProcStat stat = parse_stat(buffer);
   if (stat.state == 'Z' || stat.state == 'X') return false;  // dead already, not yet reaped
-  if (target.sessions.count(stat.session) > 0) return true;
+  if (in_session) return true;
   if (stat.start_time < target.started_since) return false;
   constexpr size_t kMaxEnvironment = 1 << 20;
-  bool any_id = !target.tracking_ids.empty() || !target.tracking_prefix.empty();
-  return any_id && read_proc_file(dir + "/environ", buffer, kMaxEnvironment) &&
+  return read_proc_file(dir + "/environ", buffer, kMaxEnvironment) &&
          carries_tracking_id(buffer, target);
 }
 
-int sweep_once(const SweepTarget& target) {
+// `signalled`: pids this sweep has SIGKILLed already. Such a process may take a while to
+// die on a busy machine, but it cannot escape, and its pid cannot be reused before it is
+// reaped: it is not signalled (nor counted) again, so the passes end once nothing new is found.
+int sweep_once(const SweepTarget& target, std::set<pid_t>& signalled) {
   DIR* proc = ::opendir("/proc");
   if (proc == nullptr) return 0;
   const pid_t self = ::getpid();
   const uid_t uid = ::getuid();
+  const int64_t wall_mark = usable_wall_mark(target);
   std::string buffer;
   int killed = 0;
   while (dirent* entry = ::readdir(proc)) {
     char* end = nullptr;
     long pid = std::strtol(entry->d_name, &end, 10);
-    if (*end != '\0' || pid <= 1 || pid == self) continue;
+    if (*end != '\0' || pid <= 1 || pid == self || signalled.count(static_cast<pid_t>(pid)) > 0)
+      continue;
     // Only our own processes can be signalled; skip the others without reading them.
     struct stat st {};
     if (::fstatat(::dirfd(proc), entry->d_name, &st, 0) != 0 || (uid != 0 && st.st_uid != uid))
       continue;
-    if (!targeted(static_cast<pid_t>(pid), target, buffer)) continue;
-    if (::kill(static_cast<pid_t>(pid), SIGKILL) == 0) ++killed;
+    if (!targeted(static_cast<pid_t>(pid), st, wall_mark, target, buffer)) continue;
+    if (::kill(static_cast<pid_t>(pid), SIGKILL) == 0) {
+      signalled.insert(static_cast<pid_t>(pid));
+      ++killed;
+    }
   }
   ::closedir(proc);
   return killed;
 }
 
 }  // namespace
+
+SweepTarget::WallMark wall_mark_now() {
+  SweepTarget::WallMark mark;
+  mark.offset_ns = nanoseconds(CLOCK_REALTIME) - nanoseconds(CLOCK_MONOTONIC);
+  mark.wall_ns = nanoseconds(CLOCK_REALTIME_COARSE) - kWallSlackNs;
+  return mark;
+}
 
 uint64_t process_start_time(pid_t pid) {
   std::string buffer;
@@ -122,8 +166,9 @@ int sweep_processes(const SweepTarget& target, int max_passes) {
   if (target.sessions.empty() && target.tracking_ids.empty() && target.tracking_prefix.empty())
     return 0;
   int total = 0;
+  std::set<pid_t> signalled;
   for (int pass = 0; pass < max_passes; ++pass) {
-    int killed = sweep_once(target);
+    int killed = sweep_once(target, signalled);
     total += killed;
     if (killed == 0) break;
   }

@@ -7,6 +7,12 @@
 // the session. A sweep reads /proc and SIGKILLs every process of this user that is in one
 // of the given sessions or carries the given tracking id; only a process that does both
 // (a new session and an emptied environment) escapes it. Linux only.
+//
+// Cost: a sweep visits every process on the machine, so it does per process only what is
+// cheap: a stat() of /proc/PID (owner; the time the kernel made that inode) and getsid().
+// /proc/PID/stat (expensive to produce) is read only for a process in a target session (is
+// it a zombie?) and for one that may be young enough to carry a tracking id; environ only
+// for the latter.
 #pragma once
 
 #include <sys/types.h>
@@ -29,7 +35,22 @@ struct SweepTarget {
   // are read for the tracking id: a job's leftovers are younger than its first step, and
   // reading every process's environment is what a sweep would otherwise spend its time on.
   uint64_t started_since = 0;
+  // The same bound as a wall-clock prefilter (WallMark), read from the stat() a sweep does
+  // anyway: the kernel makes /proc/PID's inode, stamping its ctime, only once PID exists, so
+  // a process whose /proc/PID ctime is older than the mark started before it and is not
+  // read for a tracking id at all. Disabled (everything is read) when the mark is unset or
+  // the wall clock has been stepped since it was taken.
+  struct WallMark {
+    int64_t wall_ns = 0;    // CLOCK_REALTIME_COARSE when taken, minus kWallSlack
+    int64_t offset_ns = 0;  // CLOCK_REALTIME - CLOCK_MONOTONIC when taken
+  } started_since_wall;
 };
+
+// Slack of a WallMark: kernel inode times are coarse (a tick behind at most) and NTP slews
+// the clock by less than this between a job's start and its sweep.
+inline constexpr int64_t kWallSlackNs = 1'000'000'000;
+// A WallMark for now.
+SweepTarget::WallMark wall_mark_now();
 
 // The start time of `pid` as /proc gives it (clock ticks since boot); 0 when unknown (it
 // exited already).

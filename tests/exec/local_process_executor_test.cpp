@@ -93,7 +93,7 @@ class ExecutorTest : public ::testing::Test {
   fs::path dir_;
   std::shared_ptr<SecretMasker> masker_ = std::make_shared<SecretMasker>();
   std::shared_ptr<MemoryLog> log_ = std::make_shared<MemoryLog>();
-  LocalProcessExecutor executor_{LocalProcessExecutor::Options{200ms, 64 * 1024, ""}};
+  LocalProcessExecutor executor_{LocalProcessExecutor::Options{200ms, 64 * 1024, false}};
 };
 
 TEST_F(ExecutorTest, ExitCodeAndOutput) {
@@ -340,7 +340,7 @@ TEST_F(ExecutorTest, LongLinesAreSplitAndPartialLastLineKept) {
 // Regression (issue 8 §3): an over-long line is logged in max_line_bytes pieces, and a
 // secret that straddled a piece boundary was logged in two unmasked halves.
 TEST_F(ExecutorTest, SecretAcrossALongLineBoundaryIsMasked) {
-  LocalProcessExecutor small{LocalProcessExecutor::Options{200ms, 16, ""}};
+  LocalProcessExecutor small{LocalProcessExecutor::Options{200ms, 16, false}};
   masker_->add("SECRET-0123456789");  // 17 bytes: longer than a piece
   // Printed at every offset against the 16-byte pieces, in one over-long line.
   std::string script =
@@ -504,7 +504,7 @@ TEST(ExecutorLifetime, DestructionCancelsRunningAndLingeringProcesses) {
   std::promise<StepOutcome> running;
   std::promise<StepOutcome> finished;
   {
-    LocalProcessExecutor executor(LocalProcessExecutor::Options{200ms, 1024, ""});
+    LocalProcessExecutor executor(LocalProcessExecutor::Options{200ms, 1024, false});
     auto log = std::make_shared<MemoryLog>();
     StepRequest r;
     r.step_files_dir = dir.string();
@@ -522,6 +522,30 @@ TEST(ExecutorLifetime, DestructionCancelsRunningAndLingeringProcesses) {
   EXPECT_TRUE(o.cancelled);
   EXPECT_EQ(o.signal, SIGKILL);
   EXPECT_TRUE(process_gone(std::stoi(read_all((dir / "lingering.pid").string()))));
+  fs::remove_all(dir);
+}
+
+// The destructor skips its sweep when every job has been swept at end_job: a daemon that the
+// last step of the last job started must still be dead when the executor is gone.
+TEST(ExecutorLifetime, DestructionRightAfterTheLastJobEndsLeavesNoDaemon) {
+  fs::path dir =
+      fs::path(::testing::TempDir()) / ("sluice_exec_last_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  {
+    LocalProcessExecutor executor(LocalProcessExecutor::Options{200ms, 1024, false});
+    StepRequest r;
+    r.step_files_dir = dir.string();
+    r.env = {{"PATH", std::getenv("PATH")}};
+    r.log = std::make_shared<MemoryLog>();
+    r.script = "setsid sleep 300 >/dev/null 2>&1 < /dev/null & echo $! > daemon.pid";
+    r.working_directory = dir.string();
+    r.job_scope = "1/last";
+    std::promise<StepOutcome> done;
+    executor.start(r, [&](StepOutcome o) { done.set_value(std::move(o)); });
+    ASSERT_EQ(done.get_future().get().exit_code, 0);
+    executor.end_job("1/last");
+  }
+  EXPECT_TRUE(process_gone(std::stoi(read_all((dir / "daemon.pid").string()))));
   fs::remove_all(dir);
 }
 

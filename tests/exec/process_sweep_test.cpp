@@ -1,0 +1,146 @@
+// The fast paths of the process sweep and the orphan reaper, with real processes: each one
+// skips work, and each test checks that what it skips is only what cannot be a leftover.
+#include "exec/process_sweep.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "exec/orphan_reaper.h"
+
+namespace sluice::exec {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A `sleep 300` in a session of its own (as a daemon that called setsid()) whose environment
+// carries SLUICE_TRACKING_ID=`id`. Waited for until it runs sleep, so its environment is
+// final; reaped by its parent, this test, with reap().
+pid_t start_daemon(const std::string& id) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setsid();
+    std::string variable = std::string(kTrackingVariable) + "=" + id;
+    char* env[] = {variable.data(), nullptr};
+    ::execle("/bin/sleep", "sleep", "300", static_cast<char*>(nullptr), env);
+    ::_exit(127);
+  }
+  for (int i = 0; i < 500; ++i) {  // until exec has replaced the forked copy
+    std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+    std::string name;
+    if (comm >> name && name == "sleep") break;
+    std::this_thread::sleep_for(10ms);
+  }
+  return pid;
+}
+
+// True when `pid` died of SIGKILL within `timeout`; reaps it.
+bool killed(pid_t pid, std::chrono::milliseconds timeout = 5s) {
+  auto until = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+}
+
+void reap(pid_t pid) {
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+}
+
+std::string unique_token() {
+  return "test-" + std::to_string(::getpid()) + "-" +
+         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+}
+
+TEST(ProcessSweep, KillsADaemonByItsTrackingIdWithTheWallClockPrefilter) {
+  std::string id = unique_token() + ".1";
+  SweepTarget target;
+  target.tracking_ids = {id};
+  target.started_since_wall = wall_mark_now();  // taken before the daemon starts, as by a job
+  pid_t daemon = start_daemon(id);
+  EXPECT_EQ(sweep_processes(target), 1);
+  EXPECT_TRUE(killed(daemon));
+}
+
+// A target for tracking id `id` whose wall-clock mark is 10 s ahead: every process is older.
+SweepTarget target_with_mark_ahead(const std::string& id) {
+  SweepTarget target;
+  target.tracking_ids = {id};
+  target.started_since_wall = wall_mark_now();
+  target.started_since_wall.wall_ns += 10 * kWallSlackNs;
+  return target;
+}
+
+TEST(ProcessSweep, TheWallClockPrefilterSkipsProcessesOlderThanTheMark) {
+  std::string id = unique_token() + ".1";
+  pid_t daemon = start_daemon(id);
+  SweepTarget target = target_with_mark_ahead(id);
+  EXPECT_EQ(sweep_processes(target), 0);
+  EXPECT_FALSE(killed(daemon, 0ms));
+  reap(daemon);
+}
+
+TEST(ProcessSweep, AClockStepTurnsTheWallClockPrefilterOff) {
+  std::string id = unique_token() + ".1";
+  pid_t daemon = start_daemon(id);
+  // A mark that would skip the daemon, taken (as far as the sweep can tell) before the wall
+  // clock was stepped by 10 s: it must not be trusted.
+  SweepTarget target = target_with_mark_ahead(id);
+  target.started_since_wall.offset_ns += 10 * kWallSlackNs;
+  EXPECT_EQ(sweep_processes(target), 1);
+  EXPECT_TRUE(killed(daemon));
+}
+
+TEST(ProcessSweep, FindsAProcessByItsSessionWithoutATrackingId) {
+  pid_t daemon = start_daemon("unrelated");
+  SweepTarget target;
+  target.sessions = {daemon};  // its own session: setsid() made it the leader
+  EXPECT_EQ(sweep_processes(target), 1);
+  EXPECT_TRUE(killed(daemon));
+}
+
+// The reaper sweeps at EOF unless sluice said "." (it cleaned up everything itself).
+TEST(OrphanReaper, SweepsWhenClosedWithoutAllClean) {
+  std::string token = unique_token();
+  auto reaper = OrphanReaper::start(token);
+  ASSERT_TRUE(reaper.ok());
+  pid_t daemon = start_daemon(token + ".1");
+  { OrphanReaper closing = std::move(*reaper); }  // as sluice dying: the socket closes
+  EXPECT_TRUE(killed(daemon));
+}
+
+TEST(OrphanReaper, AllCleanSkipsTheSweepUnlessMoreStepsStartedAfter) {
+  std::string token = unique_token();
+  auto reaper = OrphanReaper::start(token);
+  ASSERT_TRUE(reaper.ok());
+  pid_t reaper_pid = reaper->pid();
+  pid_t daemon = start_daemon(token + ".1");
+  reaper->all_clean();
+  { OrphanReaper closing = std::move(*reaper); }
+  pid_t waited = ::waitpid(reaper_pid, nullptr, 0);      // it exited (or was reaped
+  ASSERT_TRUE(waited == reaper_pid || errno == ECHILD);  // by the destructor)...
+  EXPECT_FALSE(killed(daemon, 0ms));                     // ...without sweeping
+  reap(daemon);
+
+  reaper = OrphanReaper::start(token);
+  ASSERT_TRUE(reaper.ok());
+  reaper->all_clean();
+  pid_t late = start_daemon(token + ".2");
+  reaper->add_session(late);  // a step after the "."
+  { OrphanReaper closing = std::move(*reaper); }
+  EXPECT_TRUE(killed(late));
+}
+
+}  // namespace
+}  // namespace sluice::exec
