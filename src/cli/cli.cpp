@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   int exit_code = kExitOk;
   add_version_command(app, exit_code);
   add_run_command(app, exit_code);
+  add_rerun_command(app, exit_code);
   add_plan_command(app, exit_code);
   add_scan_command(app, exit_code);
   add_history_commands(app, exit_code);

@@ -12,6 +12,7 @@ void add_version_command(CLI::App& app, int& exit_code);
 void add_scan_command(CLI::App& app, int& exit_code);
 void add_history_commands(CLI::App& app, int& exit_code);
 void add_run_command(CLI::App& app, int& exit_code);
+void add_rerun_command(CLI::App& app, int& exit_code);
 void add_plan_command(CLI::App& app, int& exit_code);
 void add_internal_commands(CLI::App& app, int& exit_code);
 void add_validate_command(CLI::App& app, int& exit_code);

@@ -17,6 +17,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/run_lookup.h"
 #include "store/log_selection.h"
 #include "store/run_recovery.h"
 #include "store/run_report.h"
@@ -51,22 +52,6 @@ Result<std::unique_ptr<store::SqliteStore>> open_history(const std::string& data
     store::remove_leftovers(data_dir);
   }
   return history;
-}
-
-// RUN is a run id or "latest".
-Result<int64_t> resolve_run(store::SqliteStore& history, const std::string& text) {
-  if (text == "latest" || text == "last") {
-    auto runs = history.list_runs(1);
-    if (!runs) return runs.error();
-    if (runs->empty()) return Error{"there are no runs yet", {}};
-    return runs->front().id;
-  }
-  int64_t id = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) {
-    return Error{"RUN must be a run id (see `sluice runs`) or 'latest', not '" + text + "'", {}};
-  }
-  return id;
 }
 
 // Opens the history and loads RUN, printing the error for `command` when that fails.
@@ -236,6 +221,22 @@ void add_logs_command(CLI::App& app, int& exit_code) {
 }
 
 }  // namespace
+
+// RUN is a run id or "latest".
+Result<int64_t> resolve_run(engine::Store& history, const std::string& text) {
+  if (text == "latest" || text == "last") {
+    auto runs = history.list_runs(1);
+    if (!runs) return runs.error();
+    if (runs->empty()) return Error{"there are no runs yet", {}};
+    return runs->front().id;
+  }
+  int64_t id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) {
+    return Error{"RUN must be a run id (see `sluice runs`) or 'latest', not '" + text + "'", {}};
+  }
+  return id;
+}
 
 void add_history_commands(CLI::App& app, int& exit_code) {
   add_runs_command(app, exit_code);

@@ -191,6 +191,14 @@ void Engine::schedule() {
         n->status = RunStatus::kSkipped;
         continue;
       }
+      // Before the caller check: the inner jobs of a reused caller are reused too.
+      if (auto reused = context_.options.reused_jobs.find(n->planned->key);
+          reused != context_.options.reused_jobs.end()) {
+        n->outputs = reused->second.outputs;
+        n->record.outputs_json = n->outputs.as_object().empty() ? "" : to_json(n->outputs);
+        finish_node(*n, RunStatus::kSuccess, reused->second.reason);
+        continue;
+      }
       if (!needs_done(*n)) continue;
       if (!n->planned->caller_key.empty()) {
         JobNode* caller = node(n->planned->caller_key);

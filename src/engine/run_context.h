@@ -50,6 +50,14 @@ struct RunOptions {
   // (e.g. scan reports); "" disables it.
   std::string artifacts_root;
   std::string only_job;  // run this job and the jobs it needs; "" = every job
+  // `sluice rerun --failed`: jobs that succeeded in the run being re-run, by job key. They
+  // do not run again: each finishes at once as a success with its earlier outputs (and
+  // `reason` says so), so the jobs that need it see it in `needs` as before.
+  struct ReusedJob {
+    Value outputs = Value::object();
+    std::string reason;
+  };
+  std::map<std::string, ReusedJob> reused_jobs;
 };
 
 struct RunContext {

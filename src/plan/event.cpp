@@ -87,4 +87,12 @@ TriggerDecision decide_trigger(const spec::Workflow& workflow, const Event& even
   return check_paths(*filter, event);
 }
 
+bool only_called_by_workflows(const spec::Workflow& workflow) {
+  // on.events names every event under `on`, workflow_call itself included.
+  if (!workflow.on.workflow_call) return false;
+  for (const spec::EventFilter& event : workflow.on.events)
+    if (event.event != "workflow_call") return false;
+  return true;
+}
+
 }  // namespace sluice::plan

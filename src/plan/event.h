@@ -35,4 +35,8 @@ struct TriggerDecision {
 // accept it?
 TriggerDecision decide_trigger(const spec::Workflow& workflow, const Event& event);
 
+// A workflow with `on: workflow_call` and no other trigger is a reusable workflow that
+// only other workflows run: `sluice run` without --workflow leaves it out.
+bool only_called_by_workflows(const spec::Workflow& workflow);
+
 }  // namespace sluice::plan

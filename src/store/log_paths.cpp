@@ -47,4 +47,8 @@ std::string job_log_path(int64_t run_id, std::string_view job_key, int job_attem
   return fmt::format("logs/{}/{}-{}.log", run_id, sanitize_path_component(job_key), job_attempt);
 }
 
+std::string step_summary_path(int64_t run_id) {
+  return fmt::format("logs/{}/summary.md", run_id);
+}
+
 }  // namespace sluice::store

@@ -21,4 +21,8 @@ std::string sanitize_path_component(std::string_view text);
 
 std::string job_log_path(int64_t run_id, std::string_view job_key, int job_attempt);
 
+// What the run's steps wrote to GITHUB_STEP_SUMMARY, one "## <job>" section per job:
+//   logs/<run id>/summary.md
+std::string step_summary_path(int64_t run_id);
+
 }  // namespace sluice::store

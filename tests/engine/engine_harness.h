@@ -120,6 +120,7 @@ class EngineHarness : public ::testing::Test {
     context_->options.workspace = "/tmp";
     context_->options.temp_dir = ::testing::TempDir();
     context_->options.max_parallel_jobs = max_parallel_jobs;
+    context_->options.reused_jobs = reused_jobs_;
     engine_ = std::make_unique<Engine>(*plan_, *context_);
     RunRecord run;
     run.workflow_file = "test.yml";
@@ -171,6 +172,7 @@ class EngineHarness : public ::testing::Test {
     return out;
   }
 
+  std::map<std::string, RunOptions::ReusedJob> reused_jobs_;  // set before start()
   FakeExecutor executor_;
   MemoryStore store_;
   Store* run_store_ = &store_;  // what the run writes to: a test may wrap store_

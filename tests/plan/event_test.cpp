@@ -99,5 +99,15 @@ TEST(Trigger, ScheduleAndDispatch) {
   EXPECT_FALSE(decide_trigger(w, e).triggered);
 }
 
+TEST(Trigger, OnlyCalledByWorkflowsWhenWorkflowCallIsTheOnlyTrigger) {
+  EXPECT_TRUE(only_called_by_workflows(load(std::string("on: workflow_call") + kJobs)));
+  EXPECT_FALSE(only_called_by_workflows(
+      load(std::string("on: [workflow_call, workflow_dispatch]") + kJobs)));
+  EXPECT_FALSE(only_called_by_workflows(load(std::string("on: [workflow_call, push]") + kJobs)));
+  EXPECT_FALSE(only_called_by_workflows(
+      load(std::string("on:\n  workflow_call:\n  schedule: [{cron: '0 0 * * *'}]") + kJobs)));
+  EXPECT_FALSE(only_called_by_workflows(load(std::string("on: push") + kJobs)));
+}
+
 }  // namespace
 }  // namespace sluice::plan

@@ -38,6 +38,7 @@ TEST(SanitizePathComponent, BoundsTheLength) {
 
 TEST(JobLogPath, NamesRunJobAndJobAttempt) {
   EXPECT_EQ(job_log_path(12, "test", 2), "logs/12/test-2.log");
+  EXPECT_EQ(step_summary_path(12), "logs/12/summary.md");
   EXPECT_EQ(job_log_path(12, "../x", 1), "logs/12/" + sanitize_path_component("../x") + "-1.log");
 }
 

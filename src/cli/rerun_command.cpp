@@ -1,0 +1,135 @@
+// `sluice rerun RUN [--failed]`: a new run of the same workflow, event (name, ref, sha),
+// inputs, vars and --job as run RUN, from the workflow file as it is now. Secrets are never
+// stored: they come from --secret/--secrets-file again, as for `sluice run`. With --failed,
+// the jobs that succeeded are reused (engine/rerun_selection.h) and the rest run again.
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "cli/interrupts.h"
+#include "cli/run_lookup.h"
+#include "cli/workflow_runner.h"
+#include "cli/workflow_set.h"
+#include "core/json.h"
+#include "engine/rerun_selection.h"
+#include "plan/run_plan.h"
+
+namespace sluice::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RerunArgs {
+  std::string run;
+  bool failed = false;
+  std::vector<std::string> secrets;
+  std::string secrets_file;
+  int jobs = 0;
+  std::string data_dir = ".sluice";
+  std::string actions_dir;
+};
+
+Value object_from_json(const std::string& text) {
+  if (text.empty()) return Value::object();
+  auto parsed = parse_json(text);
+  return parsed.ok() && parsed->is_object() ? *parsed : Value::object();
+}
+
+// The event of the earlier run, as `sluice run` built it.
+plan::Event event_of(const engine::RunRecord& prior, const Value& inputs) {
+  plan::Event event;
+  event.name = prior.event;
+  event.ref = prior.ref;
+  event.sha = prior.sha;
+  event.payload.set("ref", event.ref);
+  event.payload.set("after", event.sha);
+  if (event.name == "workflow_dispatch") event.payload.set("inputs", inputs);
+  return event;
+}
+
+int rerun(const RerunArgs& args) {
+  int open_error = kExitOk;
+  auto session =
+      open_run_session("rerun", args.data_dir, args.secrets, args.secrets_file, open_error);
+  if (!session) return open_error;
+  session->max_parallel_jobs = args.jobs;
+  session->actions_dir = args.actions_dir;
+  auto id = resolve_run(*session->store, args.run);
+  auto detail = id ? session->store->load_run(*id) : Result<engine::RunDetail>(id.error());
+  if (!detail) {
+    std::cerr << "sluice rerun: error: " << detail.error().message << "\n";
+    return kExitInvalid;
+  }
+  const engine::RunRecord& prior = detail->run;
+  if (!engine::is_terminal(prior.status)) {
+    std::cerr << "sluice rerun: error: run " << prior.id << " is still "
+              << engine::to_string(prior.status) << "; re-run it once it has finished\n";
+    return kExitInvalid;
+  }
+  if (prior.workspace.empty()) {
+    std::cerr << "sluice rerun: error: run " << prior.id
+              << " was recorded by an older sluice that did not keep its repository directory; "
+                 "start it again with `sluice run`\n";
+    return kExitInvalid;
+  }
+  WorkflowSet set = load_workflow_set(prior.workspace, prior.workflow_file);
+  if (set.diagnostics.has_errors() || set.workflows.empty()) {
+    std::cerr << set.diagnostics.format();
+    return kExitInvalid;
+  }
+  Diagnostics diagnostics;
+  auto plan = plan::build_run_plan(*set.workflows.front(), prior.workspace, diagnostics);
+  if (!plan) {
+    std::cerr << diagnostics.format();
+    return kExitInvalid;
+  }
+  WorkflowRun run;
+  run.workflow = set.workflows.front().get();
+  run.plan = &*plan;
+  run.inputs = object_from_json(prior.inputs_json);
+  run.event = event_of(prior, run.inputs);
+  run.vars = object_from_json(prior.vars_json);
+  run.repo_dir = prior.workspace;
+  run.job = prior.job_filter;
+  run.rerun_of = prior.id;
+  if (args.failed) {
+    run.reused_jobs = engine::reusable_jobs(*plan, detail->jobs, prior.id);
+    bool all_reused = true;
+    for (const auto& job : plan->jobs) {
+      bool selected = false;
+      for (const auto& record : detail->jobs) selected = selected || record.key == job.key;
+      all_reused = all_reused && (!selected || run.reused_jobs.count(job.key) > 0);
+    }
+    if (all_reused) {
+      std::cerr << "sluice rerun: error: run " << prior.id
+                << " has no failed jobs to re-run (re-run it all without --failed)\n";
+      return kExitInvalid;
+    }
+  }
+  std::cout << "re-running run " << prior.id << (args.failed ? " (failed jobs)" : "") << "\n";
+  install_interrupt_handlers();
+  return exit_code_of(run_workflow(*session, run));
+}
+
+}  // namespace
+
+void add_rerun_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<RerunArgs>();
+  auto* cmd = app.add_subcommand("rerun",
+                                 "Run a recorded run again: same workflow, event, inputs and vars");
+  cmd->add_option("RUN", args->run, "Run id (see `sluice runs`) or 'latest'")->required();
+  cmd->add_flag("--failed", args->failed,
+                "Re-run only the jobs that did not succeed (and the jobs that need them)");
+  cmd->add_option("--secret", args->secrets, "Secret KEY=VALUE (repeatable; never stored)");
+  cmd->add_option("--secrets-file", args->secrets_file, "File of KEY=VALUE secret lines");
+  cmd->add_option("--jobs", args->jobs, "Jobs run in parallel (default: number of cores)")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--data-dir", args->data_dir, "Run history directory")->capture_default_str();
+  cmd->add_option("--actions-dir", args->actions_dir, "Where owner/repo@ref actions are looked up");
+  cmd->callback([args, &exit_code] { exit_code = rerun(*args); });
+}
+
+}  // namespace sluice::cli

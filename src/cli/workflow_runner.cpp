@@ -1,0 +1,272 @@
+#include "cli/workflow_runner.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "actions/local_action_resolver.h"
+#include "cli/cli.h"
+#include "cli/interrupts.h"
+#include "cli/progress_printer.h"
+#include "cli/workflow_lock.h"
+#include "cli/workflow_set.h"
+#include "core/json.h"
+#include "engine/engine.h"
+#include "engine/masking_sinks.h"
+#include "engine/scalar_value.h"
+#include "exec/local_process_executor.h"
+#include "exec/step_files.h"
+#include "store/log_paths.h"
+#include "store/run_recovery.h"
+
+extern char** environ;
+
+namespace sluice::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string self_binary() {
+  std::error_code ec;
+  auto p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? "sluice" : p.string();
+}
+
+std::map<std::string, std::string> process_environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string kv = *e;
+    size_t eq = kv.find('=');
+    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return env;
+}
+
+// The record a run starts from: what `sluice show` prints and `sluice rerun` repeats.
+engine::RunRecord initial_record(const WorkflowRun& r, const engine::RunOptions& o,
+                                 const std::string& owner) {
+  engine::RunRecord run;
+  run.workflow_file = r.workflow->file;
+  run.workflow_name = r.workflow->display_name();
+  run.event = r.event.name;
+  run.ref = r.event.ref;
+  run.sha = r.event.sha;
+  run.inputs_json = to_json(r.inputs);  // masked by MaskingStore, like every run text
+  run.owner = owner;
+  run.workspace = o.workspace;
+  run.job_filter = r.job;
+  if (!r.vars.as_object().empty()) run.vars_json = to_json(r.vars);
+  run.rerun_of = r.rerun_of;
+  return run;
+}
+
+// Waits for the workflow's concurrency group. Returns false when the run must not start
+// (the error or the cancelled pending run is recorded and printed), with `outcome` set.
+bool wait_for_group(const spec::Workflow& workflow, const expr::EvalContext& ctx,
+                    const fs::path& data_dir, engine::Store& store, engine::RunRecord& run,
+                    int64_t now_ms, WorkflowLock& lock, WorkflowOutcome& outcome) {
+  if (!workflow.concurrency) return true;
+  auto group = expr::evaluate_string(workflow.concurrency->group.text, ctx);
+  bool cancel_in_progress = false;
+  if (workflow.concurrency->cancel_in_progress) {
+    auto v = engine::evaluate_scalar(workflow.concurrency->cancel_in_progress->text, ctx);
+    cancel_in_progress = v.ok() && v->truthy();
+  }
+  std::string name = group.ok() ? group->to_string() : workflow.concurrency->group.text;
+  std::string error;
+  switch (lock.acquire(data_dir.string(), name, cancel_in_progress, workflow.concurrency->queue_all,
+                       interrupt_count(), std::cout, error)) {
+    case WorkflowLock::Outcome::kAcquired:
+      return true;
+    case WorkflowLock::Outcome::kFailed:
+      std::cerr << "sluice run: " << error << "\n";
+      outcome = {engine::RunStatus::kFailure};
+      return false;
+    case WorkflowLock::Outcome::kCancelled:
+      // Recorded like GitHub's cancelled pending run: in the history, with no jobs.
+      run.status = engine::RunStatus::kCancelled;
+      outcome = {engine::RunStatus::kCancelled};
+      run.created_ms = run.started_ms = run.finished_ms = now_ms;
+      if (Status s = store.create_run(run); !s.ok()) {
+        std::cerr << "sluice run: cannot record the run: " << s.error().message << "\n";
+        outcome.recorded = false;
+        return false;
+      }
+      std::cout << "run " << run.id << " cancelled while waiting for concurrency group '" << name
+                << "'\n";
+      return false;
+  }
+  return false;
+}
+
+void write_summaries(const engine::Engine& engine, const fs::path& data_dir) {
+  if (engine.summaries().empty()) return;
+  fs::path summary = data_dir / store::step_summary_path(engine.run().id);
+  fs::create_directories(summary.parent_path());
+  std::ofstream out(summary);
+  for (const auto& [job, text] : engine.summaries()) out << "## " << job << "\n\n" << text << "\n";
+  std::cout << "step summaries: " << summary.string() << "\n";
+}
+
+// Says on stderr what of the run could not be recorded.
+void report_unrecorded(int64_t run_id, const engine::RunContext& context,
+                       const fs::path& data_dir) {
+  std::cerr << "sluice run: run " << run_id << " could not be fully recorded in "
+            << (data_dir / store::SqliteStore::kDatabaseFile).string() << " ("
+            << context.store_errors << " store error" << (context.store_errors == 1 ? "" : "s")
+            << "): " << context.first_store_error << "\n";
+  if (context.store_errors > 1)
+    std::cerr << "sluice run: last store error: " << context.last_store_error << "\n";
+}
+
+}  // namespace
+
+int exit_code_of(const WorkflowOutcome& outcome) {
+  if (!outcome.recorded) return kExitNotRecorded;
+  if (outcome.status == engine::RunStatus::kCancelled || interrupt_count() > 0)
+    return kExitCancelled;
+  return outcome.status == engine::RunStatus::kSuccess ? kExitOk : kExitFailure;
+}
+
+std::unique_ptr<RunSession> open_run_session(const char* command, const fs::path& data_dir,
+                                             const std::vector<std::string>& secret_args,
+                                             const std::string& secrets_file, int& exit_code) {
+  exit_code = kExitInvalid;
+  auto session = std::make_unique<RunSession>();
+  session->data_dir = data_dir;
+  auto given = parse_key_values(secret_args, "--secret", true);
+  if (!given.ok()) {
+    std::cerr << "sluice " << command << ": " << given.error().message << "\n";
+    return nullptr;
+  }
+  std::vector<std::pair<std::string, std::string>> all = *given;
+  if (!secrets_file.empty()) {
+    auto from_file = read_secrets_file(secrets_file);
+    if (!from_file.ok()) {
+      std::cerr << "sluice " << command << ": " << from_file.error().format() << "\n";
+      return nullptr;
+    }
+    all.insert(all.end(), from_file->begin(), from_file->end());
+  }
+  for (const auto& [k, v] : all) {
+    session->secrets.set(k, v);
+    session->masker->add(v);
+  }
+  session->secrets.set("GITHUB_TOKEN", "");
+
+  auto store = store::SqliteStore::open(data_dir);
+  if (!store.ok()) {
+    std::cerr << "sluice " << command << ": cannot open the store in " << data_dir.string() << ": "
+              << store.error().message << "\n";
+    exit_code = kExitNotRecorded;
+    return nullptr;
+  }
+  session->store = std::move(*store);
+  auto owner = store::RunOwnerLock::acquire(data_dir);
+  if (!owner) {
+    std::cerr << "sluice " << command << ": " << owner.error().message << "\n";
+    return nullptr;
+  }
+  session->owner = std::move(*owner);
+  auto interrupted =
+      store::interrupt_orphaned_runs(*session->store, data_dir, engine::SystemClock().now_ms());
+  if (!interrupted)
+    std::cerr << "sluice " << command
+              << ": warning: cannot mark interrupted runs: " << interrupted.error().message << "\n";
+  store::remove_leftovers(data_dir);
+  return session;
+}
+
+WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& r) {
+  const fs::path& data_dir = session.data_dir;
+  engine::SystemClock clock;
+  engine::EventLoop loop(clock);
+  exec::LocalProcessExecutor::Options executor_options;
+  executor_options.orphan_reaper = true;
+  exec::LocalProcessExecutor executor(executor_options);
+  actions::LocalActionResolver resolver(session.actions_dir.empty()
+                                            ? actions::LocalActionResolver::default_actions_dir()
+                                            : session.actions_dir,
+                                        self_binary());
+  ProgressPrinter printer(std::cout, isatty(STDOUT_FILENO), data_dir.string());
+
+  fs::path temp =
+      data_dir / "tmp" / ("run-" + std::to_string(getpid()) + "-" + std::to_string(clock.now_ms()));
+  // RUNNER_TEMP, and the step files' root when there is no /dev/shm: private to this user.
+  fs::create_directories(temp.parent_path());
+  if (Status s = exec::create_private_directory(temp.string()); !s.ok()) {
+    std::cerr << "sluice run: " << s.error().message << "\n";
+    return {engine::RunStatus::kFailure};
+  }
+  // Records and error messages reach the database and the terminal masked, whichever code
+  // built them (engine/masking_sinks.h).
+  engine::MaskingStore masked_store(*session.store, session.masker);
+  engine::MaskingObserver masked_printer(printer, session.masker);
+  engine::RunContext context{executor, masked_store, clock, loop};
+  context.resolver = &resolver;
+  context.observer = &masked_printer;
+  context.masker = session.masker;
+  engine::RunOptions& o = context.options;
+  o.workspace = fs::absolute(r.repo_dir).lexically_normal().string();
+  if (!o.workspace.empty() && o.workspace.back() == '/') o.workspace.pop_back();
+  o.temp_dir = temp.string();
+  // Step command files go to tmpfs when there is one (see RunOptions::step_files_dir), in a
+  // directory only this user can enter: they hold secrets. The name carries the pid and
+  // the time, so that the next sluice can tell leftovers of a dead process.
+  fs::path step_files = fs::path("/dev/shm") / ("sluice-" + std::to_string(getpid()) + "-" +
+                                                std::to_string(clock.now_ms()));
+  if (exec::create_private_directory(step_files.string()).ok())
+    o.step_files_dir = step_files.string();
+  o.max_parallel_jobs = session.max_parallel_jobs > 0
+                            ? session.max_parallel_jobs
+                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  o.github = make_github_context(r.event, *r.workflow, r.repo_dir);
+  o.github.set("event_path", (temp / "event.json").string());
+  std::ofstream(temp / "event.json") << to_json(r.event.payload, 2);
+  o.inputs = r.inputs;
+  o.vars = r.vars;
+  o.secrets = session.secrets;
+  o.base_env = process_environment();
+  o.only_job = r.job;
+  o.reused_jobs = r.reused_jobs;
+  o.runner_name = "sluice-local";
+  o.artifacts_root = fs::absolute(data_dir / "artifacts").lexically_normal().string();
+
+  engine::Engine engine(*r.plan, context);
+  engine::RunRecord run = initial_record(r, o, session.owner->token());
+  expr::EvalContext ctx = engine::run_expression_context(o, r.inputs);
+  if (r.workflow->run_name) {
+    auto name = expr::evaluate_string(r.workflow->run_name->text, ctx);
+    if (name.ok()) run.run_name = name->to_string();
+  }
+
+  WorkflowLock lock;
+  WorkflowOutcome outcome{engine::RunStatus::kFailure};
+  if (!wait_for_group(*r.workflow, ctx, data_dir, masked_store, run, clock.now_ms(), lock, outcome))
+    return outcome;
+  if (Status s = engine.start(run); !s.ok()) {
+    std::cerr << "sluice run: cannot record the run: " << s.error().message << "\n";
+    return {engine::RunStatus::kFailure, false};
+  }
+  {
+    InterruptWatcher watcher(loop, engine, executor, *session.store, engine.run());
+    while (!engine.finished()) {
+      loop.run_ready();
+      if (!engine.finished()) loop.wait_for_work();
+    }
+  }
+
+  std::cout << "run " << engine.run().id
+            << " summary: " << engine::format_statistics(engine.statistics()) << "\n";
+  write_summaries(engine, data_dir);
+  std::error_code ec;
+  fs::remove_all(temp, ec);
+  if (!o.step_files_dir.empty()) fs::remove_all(o.step_files_dir, ec);
+  if (context.store_errors > 0) report_unrecorded(engine.run().id, context, data_dir);
+  return {engine.run().status, context.store_errors == 0};
+}
+
+}  // namespace sluice::cli
