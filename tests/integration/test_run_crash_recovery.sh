@@ -13,8 +13,8 @@ trap 'cleanup_sleeps; rm -rf "$WORK"' EXIT
 pid=$!
 for _ in $(seq 100); do pgrep -f "^sleep $marker" >/dev/null && break; sleep 0.05; done
 pgrep -f "^sleep $marker" >/dev/null || fail "the step's sleep never started"
-# The store commits in groups: wait (up to 2 s) for the running step to be visible.
-for _ in $(seq 40); do [ "$(step_status long 1)" = running ] && break; sleep 0.05; done
+# The store commits in groups: wait (up to 5 s) for the running step to be visible.
+for _ in $(seq 100); do [ "$(step_status long 1)" = running ] && break; sleep 0.05; done
 
 check_eq "$(job_status long)" running "stored status of the running job"
 check_eq "$(db "SELECT status FROM runs WHERE id=1")" running "run status while it runs"
