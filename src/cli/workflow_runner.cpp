@@ -224,8 +224,13 @@ WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& r) {
                             ? session.max_parallel_jobs
                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   o.github = make_github_context(r.event, *r.workflow, r.repo_dir);
-  o.github.set("event_path", (temp / "event.json").string());
-  std::ofstream(temp / "event.json") << to_json(r.event.payload, 2);
+  // The event payload beside the step files (tmpfs, private, removed with them) when there
+  // is one: a file created on the data directory's disk costs more than the rest of a short
+  // run's writes (ext4 inode allocation).
+  fs::path event_path =
+      (o.step_files_dir.empty() ? temp : fs::path(o.step_files_dir)) / "event.json";
+  o.github.set("event_path", event_path.string());
+  std::ofstream(event_path) << to_json(r.event.payload, 2);
   o.inputs = r.inputs;
   o.vars = r.vars;
   o.secrets = session.secrets;
