@@ -1,5 +1,7 @@
 #include "core/diagnostic.h"
 
+#include "core/text.h"
+
 namespace sluice {
 
 std::string SourcePos::to_string() const {
@@ -12,7 +14,7 @@ std::string SourcePos::to_string() const {
 }
 
 std::string Diagnostic::format() const {
-  std::string out = pos.to_string();
+  std::string out = escape_for_display(pos.to_string());
   if (!out.empty()) out += ": ";
   switch (severity) {
     case Severity::kError:
@@ -25,17 +27,25 @@ std::string Diagnostic::format() const {
       out += "note: ";
       break;
   }
-  out += message;
-  if (!hint.empty()) out += "\n  hint: " + hint;
+  out += escape_for_display(message);
+  if (!hint.empty()) out += "\n  hint: " + escape_for_display(hint);
   return out;
 }
 
 void Diagnostics::error(SourcePos pos, std::string message, std::string hint) {
-  items_.push_back({Severity::kError, std::move(pos), std::move(message), std::move(hint)});
+  add({Severity::kError, std::move(pos), std::move(message), std::move(hint)});
 }
 
 void Diagnostics::warning(SourcePos pos, std::string message, std::string hint) {
-  items_.push_back({Severity::kWarning, std::move(pos), std::move(message), std::move(hint)});
+  add({Severity::kWarning, std::move(pos), std::move(message), std::move(hint)});
+}
+
+void Diagnostics::add(Diagnostic d) {
+  // Messages quote the user's text; stored escaped, they are safe in every report
+  // (terminal, JSON, SARIF) and valid UTF-8.
+  d.message = escape_for_display(d.message);
+  d.hint = escape_for_display(d.hint);
+  items_.push_back(std::move(d));
 }
 
 void Diagnostics::append(const Diagnostics& other) {

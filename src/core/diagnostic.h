@@ -27,7 +27,9 @@ struct Diagnostic {
   std::string message;  // what is wrong, one line
   std::string hint;     // how to fix it, one line; may be empty
 
-  // "file:line:col: error: message\n  hint: ..." (hint line only when present).
+  // "file:line:col: error: message\n  hint: ..." (hint line only when present). Control
+  // characters and invalid UTF-8 in the file name, message and hint are shown escaped
+  // (\x01, \xff; see core/text.h), so a message cannot act on the terminal.
   std::string format() const;
 };
 
@@ -36,7 +38,8 @@ class Diagnostics {
  public:
   void error(SourcePos pos, std::string message, std::string hint = "");
   void warning(SourcePos pos, std::string message, std::string hint = "");
-  void add(Diagnostic d) { items_.push_back(std::move(d)); }
+  // Message and hint are stored with control characters and invalid UTF-8 escaped.
+  void add(Diagnostic d);
   void append(const Diagnostics& other);
 
   bool has_errors() const;

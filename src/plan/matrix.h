@@ -7,10 +7,11 @@
 #include "core/result.h"
 #include "core/value.h"
 #include "expr/expression.h"
+#include "spec/workflow.h"
 
 namespace sluice::plan {
 
-constexpr size_t kMaxMatrixCombinations = 256;  // per job, as on GitHub
+constexpr size_t kMaxMatrixCombinations = spec::kMaxMatrixJobs;  // per job, as on GitHub
 
 // `matrix` is the evaluated `strategy.matrix` object. Returns one object per job instance,
 // in GitHub's order: the cartesian product of the axes (first axis varies slowest), minus

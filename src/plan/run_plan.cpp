@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "spec/validator.h"
 #include "spec/workflow_loader.h"
 
 namespace sluice::plan {
@@ -20,6 +21,17 @@ class PlanBuilder {
   void add_workflow(const spec::Workflow& workflow, const std::string& prefix,
                     const std::string& caller_key, int depth) {
     for (const spec::Job& job : workflow.jobs) {
+      if (unordered_.size() >= kMaxPlannedJobs) {
+        if (!too_many_jobs_)
+          diagnostics_.error(job.pos,
+                             "too many jobs: with the jobs of the workflows it calls, this run has "
+                             "more than " +
+                                 std::to_string(kMaxPlannedJobs) + " jobs",
+                             "call fewer reusable workflows, or split the work into several "
+                             "workflows");
+        too_many_jobs_ = true;
+        return;
+      }
       PlannedJob planned;
       planned.key = prefix + job.id;
       planned.job_id = job.id;
@@ -119,6 +131,7 @@ class PlanBuilder {
   std::string repo_root_;
   Diagnostics& diagnostics_;
   std::vector<PlannedJob> unordered_;
+  bool too_many_jobs_ = false;
 };
 
 }  // namespace
@@ -134,6 +147,9 @@ std::unique_ptr<RunPlan> build_run_plan(const spec::Workflow& workflow,
   auto plan = std::make_unique<RunPlan>();
   plan->workflow = &workflow;
   size_t errors_before = diagnostics.error_count();
+  // A cycle of calls would otherwise be expanded until the nesting limit stops it.
+  spec::check_call_cycles(workflow, repo_root, diagnostics);
+  if (diagnostics.error_count() > errors_before) return nullptr;
   PlanBuilder builder(*plan, repo_root, diagnostics);
   builder.add_workflow(workflow, "", "", 0);
   builder.order();

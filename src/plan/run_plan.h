@@ -18,6 +18,9 @@
 namespace sluice::plan {
 
 constexpr int kMaxReusableDepth = 4;
+// Jobs in one plan, the jobs of called workflows included (each file has at most
+// spec::kMaxWorkflowJobs; calls multiply them, so the plan has its own cap).
+constexpr size_t kMaxPlannedJobs = 1024;
 
 struct PlannedJob {
   std::string key;     // unique in the plan: "build", "release / publish"

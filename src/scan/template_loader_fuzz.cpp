@@ -4,8 +4,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
+#include "core/text.h"
 #include "scan/aws_solutions/pack.h"
 #include "scan/cfn/template.h"
 
@@ -13,7 +15,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace sluice::scan;
   std::string_view text(reinterpret_cast<const char*>(data), size);
   auto doc = cfn::parse_document(text, "fuzz");
-  if (!doc || !cfn::looks_like_cloudformation(*doc)) return 0;
+  if (!doc) {
+    // The message reaches the terminal through Error::format: escaped, never raw bytes.
+    const std::string shown = doc.error().format();
+    if (sluice::escape_for_display(shown) != shown) __builtin_trap();
+    return 0;
+  }
+  if (!cfn::looks_like_cloudformation(*doc)) return 0;
   sluice::Diagnostics diagnostics;
   auto tmpl = cfn::build_template(std::make_shared<const cfn::CfnNode>(std::move(*doc)), "fuzz",
                                   diagnostics);

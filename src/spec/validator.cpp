@@ -194,7 +194,10 @@ void validate_workflow(const Workflow& workflow, const ValidateOptions& options,
   }
   check_schedules(workflow, diagnostics);
   detail::check_expressions(workflow, diagnostics);
-  if (!options.repo_root.empty()) detail::check_calls(workflow, options, diagnostics);
+  if (!options.repo_root.empty()) {
+    detail::check_calls(workflow, options, diagnostics);
+    check_call_cycles(workflow, options.repo_root, diagnostics);
+  }
 }
 
 }  // namespace sluice::spec

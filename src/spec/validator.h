@@ -18,8 +18,16 @@ struct ValidateOptions {
 // is printed), duplicate step ids, invalid cron, invalid expression syntax (with column),
 // references to undefined inputs (`inputs.x` not declared), bad matrix shapes, unknown
 // shells, invalid retry patterns (RE2), reusable workflows that do not exist or lack
-// `on: workflow_call`, missing required `with:` inputs.
+// `on: workflow_call`, missing required `with:` inputs, cycles of reusable-workflow calls.
 void validate_workflow(const Workflow& workflow, const ValidateOptions& options,
+                       Diagnostics& diagnostics);
+
+// Cycles of reusable-workflow calls reachable from `workflow` (a file calling itself, or
+// a.yml → b.yml → a.yml), each reported once at the `uses:` of `workflow` that leads into
+// it, with the file:line:col of every `uses:` on the cycle. Called files are loaded from
+// `repo_root` (nothing is checked when it is empty). Part of validate_workflow; the planner
+// calls it too before it expands calls.
+void check_call_cycles(const Workflow& workflow, const std::string& repo_root,
                        Diagnostics& diagnostics);
 
 }  // namespace sluice::spec

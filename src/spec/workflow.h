@@ -89,8 +89,14 @@ struct Environment {
   std::optional<Scalar> url;
 };
 
-// GitHub runs at most 256 jobs per matrix; so does sluice.
+// GitHub runs at most 256 jobs per matrix ("Job matrix: 256 jobs / workflow run" in
+// GitHub's Actions limits); so does sluice.
 constexpr size_t kMaxMatrixJobs = 256;
+// Jobs under `jobs:` in one workflow file. GitHub documents no separate cap on the jobs a
+// file defines, only the 256 jobs a matrix may generate per run; sluice applies the same
+// number to the jobs of a file, so that a hostile file cannot make validation or planning
+// do unbounded work.
+constexpr size_t kMaxWorkflowJobs = 256;
 
 struct Strategy {
   // The matrix as written: an object of axes (arrays of values), `include` and `exclude`

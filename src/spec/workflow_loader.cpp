@@ -307,8 +307,19 @@ std::optional<Workflow> read_workflow(YamlReader& r, const YAML::Node& root,
       if (!r.expect_map(e.value, "'jobs'",
                         "write each job as `<id>:` with its keys indented under it"))
         continue;
-      for (auto& j : r.entries(e.value, "'jobs'", {}))
+      for (auto& j : r.entries(e.value, "'jobs'", {})) {
+        if (wf.jobs.size() == kMaxWorkflowJobs) {
+          // Stop here: the rest of the jobs are not read, so the work stays bounded.
+          r.diagnostics().error(j.key_pos,
+                                "too many jobs: job '" + j.key + "' is number " +
+                                    std::to_string(kMaxWorkflowJobs + 1) +
+                                    "; a workflow has at most " + std::to_string(kMaxWorkflowJobs) +
+                                    " jobs",
+                                "split the work into several workflows, or use a matrix");
+          break;
+        }
         wf.jobs.push_back(read_job(r, j.key, j.key_pos, j.value));
+      }
       if (wf.jobs.empty())
         r.diagnostics().error(r.pos(e.value), "'jobs' is empty", "add at least one job");
     }

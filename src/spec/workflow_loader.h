@@ -19,7 +19,8 @@
 
 namespace sluice::spec {
 
-constexpr size_t kMaxWorkflowFileBytes = 10 * 1024 * 1024;
+// GitHub's limit: "A workflow file larger than 500 KB will not start runs."
+constexpr size_t kMaxWorkflowFileBytes = 500 * 1024;
 constexpr int kMaxYamlDepth = 64;
 
 std::optional<Workflow> load_workflow_file(const std::string& path, Diagnostics& diagnostics);

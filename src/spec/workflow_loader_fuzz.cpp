@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/text.h"
 #include "spec/validator.h"
 #include "spec/workflow_loader.h"
 
@@ -18,8 +19,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     sluice::spec::validate_workflow(*workflow, sluice::spec::ValidateOptions{}, diagnostics);
   }
   for (const auto& d : diagnostics.items()) {
-    // Every diagnostic must be formattable and carry a message.
+    // Every diagnostic must be formattable and carry a message, and messages quote the
+    // input only escaped: no control bytes, valid UTF-8.
     if (d.message.empty() || d.format().empty()) __builtin_trap();
+    if (sluice::escape_for_display(d.message) != d.message) __builtin_trap();
+    if (sluice::escape_for_display(d.hint) != d.hint) __builtin_trap();
   }
   return 0;
 }

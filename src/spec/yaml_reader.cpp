@@ -1,9 +1,10 @@
 #include "spec/yaml_reader.h"
 
-#include <charconv>
 #include <cmath>
 #include <set>
 
+#include "core/yaml_document.h"
+#include "core/yaml_scalar.h"
 #include "spec/suggest.h"
 #include "spec/workflow_loader.h"
 
@@ -17,49 +18,6 @@ bool is_plain(const YAML::Node& node) {
 
 std::string quote(std::string_view s) {
   return "'" + std::string(s) + "'";
-}
-
-std::optional<bool> read_bool(std::string_view s) {
-  if (s == "true" || s == "True" || s == "TRUE") return true;
-  if (s == "false" || s == "False" || s == "FALSE") return false;
-  return std::nullopt;
-}
-
-// YAML 1.2 core-schema numbers (ints, floats, 0x, 0o, .inf, .nan).
-std::optional<double> read_number(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  if (s == ".inf" || s == "+.inf" || s == ".Inf" || s == "+.Inf") return INFINITY;
-  if (s == "-.inf" || s == "-.Inf") return -INFINITY;
-  if (s == ".nan" || s == ".NaN" || s == ".NAN") return NAN;
-  auto integer = [](std::string_view digits, int base) -> std::optional<double> {
-    unsigned long long v = 0;
-    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v, base);
-    if (ec != std::errc() || p != digits.data() + digits.size() || digits.empty())
-      return std::nullopt;
-    return static_cast<double>(v);
-  };
-  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) return integer(s.substr(2), 16);
-  if (s.size() > 2 && s[0] == '0' && s[1] == 'o') return integer(s.substr(2), 8);
-  // [-+]? ( \.[0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
-  size_t i = 0;
-  if (s[i] == '-' || s[i] == '+') ++i;
-  size_t digits = 0;
-  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++digits;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++digits;
-  }
-  if (digits == 0) return std::nullopt;
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
-    size_t exp = 0;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++exp;
-    if (exp == 0) return std::nullopt;
-  }
-  if (i != s.size()) return std::nullopt;
-  std::string copy(s[0] == '+' ? s.substr(1) : s);
-  return std::strtod(copy.c_str(), nullptr);
 }
 
 }  // namespace
@@ -80,7 +38,7 @@ std::optional<double> parse_duration_seconds(std::string_view text) {
     return false;
   };
   strip("ms", 0.001) || strip("s", 1) || strip("m", 60) || strip("h", 3600);
-  auto n = read_number(number);
+  auto n = parse_yaml_number(number);
   if (!n || !std::isfinite(*n) || *n < 0 || number.starts_with('+')) return std::nullopt;
   return *n * scale;
 }
@@ -89,52 +47,16 @@ YamlReader::YamlReader(std::string file, std::string_view source, Diagnostics& d
     : file_(std::move(file)), source_(source), diagnostics_(diagnostics) {}
 
 std::optional<YAML::Node> YamlReader::parse() {
+  const YamlBounds bounds{kMaxYamlDepth, kMaxYamlNodes};
+  std::optional<Diagnostic> error = check_yaml_text(source_, file_, "workflow files");
   YAML::Node root;
-  try {
-    root = YAML::Load(std::string(source_));
-  } catch (const YAML::ParserException& e) {
-    SourcePos p{file_, e.mark.line + 1, e.mark.column + 1};
-    if (e.mark.line < 0) p = SourcePos{file_, 0, 0};
-    diagnostics_.error(p, "malformed YAML: " + e.msg,
-                       "check indentation, quoting and the ':' after each key");
-    return std::nullopt;
-  } catch (const YAML::Exception& e) {
-    diagnostics_.error({file_, 0, 0}, std::string("malformed YAML: ") + e.what(),
-                       "check indentation, quoting and the ':' after each key");
+  if (!error) error = parse_yaml(source_, file_, bounds, root);
+  if (!error) error = check_yaml_bounds(root, source_.size(), file_, bounds);
+  if (error) {
+    diagnostics_.add(std::move(*error));
     return std::nullopt;
   }
-  size_t visited = 0;
-  if (!check_limits(root, 1, visited)) return std::nullopt;
   return root;
-}
-
-bool YamlReader::check_limits(const YAML::Node& node, int depth, size_t& visited) {
-  if (++visited > kMaxYamlNodes) {
-    diagnostics_.error(pos(node),
-                       "document too large: more than " + std::to_string(kMaxYamlNodes) +
-                           " YAML nodes (aliases count at every use)",
-                       "split the workflow or use fewer aliases");
-    return false;
-  }
-  if (node.IsMap() || node.IsSequence()) {
-    if (depth > kMaxYamlDepth) {
-      diagnostics_.error(
-          pos(node),
-          "document nested too deeply (more than " + std::to_string(kMaxYamlDepth) + " levels)",
-          "flatten the structure; workflows need only a few levels");
-      return false;
-    }
-    const bool map = node.IsMap();
-    for (const auto& item : node) {
-      if (map) {
-        if (!check_limits(item.first, depth + 1, visited)) return false;
-        if (!check_limits(item.second, depth + 1, visited)) return false;
-      } else if (!check_limits(item, depth + 1, visited)) {
-        return false;
-      }
-    }
-  }
-  return true;
 }
 
 SourcePos YamlReader::pos(const YAML::Node& node) const {
@@ -225,7 +147,7 @@ std::optional<std::string> YamlReader::string(const YAML::Node& node, std::strin
 std::optional<bool> YamlReader::boolean(const YAML::Node& node, std::string_view what) {
   auto s = scalar(node, what);
   if (!s) return std::nullopt;
-  auto b = read_bool(s->text);
+  auto b = parse_yaml_bool(s->text);
   if (!b) {
     diagnostics_.error(
         s->pos, "expected true or false for " + std::string(what) + ", got " + quote(s->text),
@@ -237,7 +159,7 @@ std::optional<bool> YamlReader::boolean(const YAML::Node& node, std::string_view
 std::optional<Scalar> YamlReader::bool_or_expr(const YAML::Node& node, std::string_view what) {
   auto s = scalar(node, what);
   if (!s) return std::nullopt;
-  if (read_bool(s->text) || has_expression(s->text)) return s;
+  if (parse_yaml_bool(s->text) || has_expression(s->text)) return s;
   diagnostics_.error(
       s->pos,
       "expected true, false or an expression for " + std::string(what) + ", got " + quote(s->text),
@@ -248,7 +170,7 @@ std::optional<Scalar> YamlReader::bool_or_expr(const YAML::Node& node, std::stri
 std::optional<Scalar> YamlReader::number_or_expr(const YAML::Node& node, std::string_view what) {
   auto s = scalar(node, what);
   if (!s) return std::nullopt;
-  auto n = read_number(s->text);
+  auto n = parse_yaml_number(s->text);
   if ((n && std::isfinite(*n) && *n >= 0) || has_expression(s->text)) return s;
   diagnostics_.error(s->pos,
                      "expected a non-negative number or an expression for " + std::string(what) +
@@ -334,8 +256,8 @@ Value YamlReader::to_value(const YAML::Node& node) {
   if (node.IsNull()) return Value();
   const std::string& s = node.Scalar();
   if (is_plain(node)) {
-    if (auto b = read_bool(s)) return Value(*b);
-    if (auto n = read_number(s)) return Value(*n);
+    if (auto b = parse_yaml_bool(s)) return Value(*b);
+    if (auto n = parse_yaml_number(s)) return Value(*n);
   }
   return Value(s);
 }

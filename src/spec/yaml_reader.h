@@ -21,16 +21,18 @@
 namespace sluice::spec::detail {
 
 // yaml-cpp expands aliases into shared nodes, so a "billion laughs" file is small in
-// memory but huge to walk. Every walk is bounded by this many visited nodes.
+// memory but huge to walk. Every walk is bounded by the node budget of core/yaml_document.h
+// (proportional to the file's size), and never more than this many visited nodes.
 constexpr size_t kMaxYamlNodes = 1'000'000;
 
 class YamlReader {
  public:
   YamlReader(std::string file, std::string_view source, Diagnostics& diagnostics);
 
-  // Parses the source. Reports malformed YAML (with the parser's position), documents
-  // nested deeper than kMaxYamlDepth and documents with more than kMaxYamlNodes nodes
-  // (aliases counted at every use); returns nullopt in those cases.
+  // Parses the source. Reports text that is not UTF-8 YAML (NUL and control bytes, invalid
+  // UTF-8), malformed YAML (with the parser's position), documents nested deeper than
+  // kMaxYamlDepth and documents that expand past their node budget (aliases counted at
+  // every use); returns nullopt in those cases.
   std::optional<YAML::Node> parse();
 
   SourcePos pos(const YAML::Node& node) const;
@@ -75,7 +77,6 @@ class YamlReader {
 
  private:
   void fill_columns(const YAML::Node& node, Scalar& scalar) const;
-  bool check_limits(const YAML::Node& node, int depth, size_t& visited);
 
   std::string file_;
   std::string_view source_;

@@ -60,6 +60,39 @@ for expect in \
   grep -qF -- "$expect" <<<"$out" || fail "calls: output lacks '$expect'"$'\n'"$out"
 done
 
+# Reusable workflows that call themselves, directly or in a cycle: every `uses:` of the cycle
+# is named with its position, in validate and in plan.
+wf="$dir/cycles/.github/workflows"
+run "$dir/cycles"
+[ "$rc" -eq 1 ] || fail "cycles: exit $rc"$'\n'"$out"
+for expect in \
+  "$wf/a.yml:9:11: error: reusable workflows call each other in a cycle: $wf/a.yml:9:11 uses ./.github/workflows/b.yml, $wf/b.yml:4:11 uses ./.github/workflows/a.yml" \
+  "$wf/b.yml:4:11: error: reusable workflows call each other in a cycle: $wf/b.yml:4:11 uses ./.github/workflows/a.yml, $wf/a.yml:9:11 uses ./.github/workflows/b.yml" \
+  "$wf/self.yml:4:11: error: workflow calls itself: $wf/self.yml:4:11 uses ./.github/workflows/self.yml" \
+  "3 files, 3 errors"; do
+  grep -qF -- "$expect" <<<"$out" || fail "cycles: output lacks '$expect'"$'\n'"$out"
+done
+out=$("$SLUICE" plan "$dir/cycles" 2>&1); rc=$?
+[ "$rc" -eq 2 ] || fail "cycles, plan: exit $rc, expected 2"$'\n'"$out"
+grep -qF "$wf/a.yml:9:11: error: reusable workflows call each other in a cycle" <<<"$out" ||
+  fail "cycles, plan: no cycle reported"$'\n'"$out"
+
+# Hostile files: refused at once with the position (a 100,000-job file is over the 500 KB
+# limit; 257 jobs are one too many; invalid UTF-8 and NUL bytes are not text).
+hostile=$(mktemp -d)
+{ echo "on: push"; echo "jobs:"; for i in $(seq 0 256); do echo "  j$i: {runs-on: x, steps: [{run: a}]}"; done; } >"$hostile/jobs.yml"
+printf 'on: push\njobs:\n  a:\n    name: caf\xe9\n    runs-on: x\n    steps: [{run: a}]\n' >"$hostile/latin1.yml"
+printf 'on: push\njobs:\n  a: {runs-on: x\0, steps: [{run: a}]}\n' >"$hostile/nul.yml"
+run "$hostile/jobs.yml" "$hostile/latin1.yml" "$hostile/nul.yml"
+[ "$rc" -eq 1 ] || fail "hostile: exit $rc"$'\n'"$out"
+for expect in \
+  "jobs.yml:259:3: error: too many jobs: job 'j256' is number 257; a workflow has at most 256 jobs" \
+  "latin1.yml:4:14: error: invalid UTF-8 (byte \\xe9): workflow files must be UTF-8 text" \
+  "nul.yml:3:17: error: binary data: NUL byte (\\x00) in a text file"; do
+  grep -qF -- "$expect" <<<"$out" || fail "hostile: output lacks '$expect'"$'\n'"$out"
+done
+rm -rf "$hostile"
+
 # A path that does not exist: exit 2.
 run "$dir/no-such-file.yml"
 [ "$rc" -eq 2 ] || fail "missing path: exit $rc, expected 2"

@@ -58,6 +58,41 @@ TEST_F(RunPlanTest, ReportsCyclesWithThePath) {
   EXPECT_NE(d.format().find("cycle in needs: a -> b -> a"), std::string::npos) << d.format();
 }
 
+TEST_F(RunPlanTest, ReportsCyclesOfReusableWorkflowCalls) {
+  // a.yml → b.yml → a.yml used to be expanded until the nesting limit stopped it.
+  write(".github/workflows/a.yml",
+        "on: workflow_call\njobs:\n  to-b:\n    uses: ./.github/workflows/b.yml\n");
+  write(".github/workflows/b.yml",
+        "on: workflow_call\njobs:\n  to-a:\n    uses: ./.github/workflows/a.yml\n");
+  auto w = load("on: push\njobs:\n  start:\n    uses: ./.github/workflows/a.yml\n");
+  Diagnostics d;
+  EXPECT_FALSE(build_run_plan(w, root_.string(), d));
+  std::string dir = (root_ / ".github/workflows").lexically_normal().string();
+  EXPECT_NE(d.format().find("w.yml:4:11: error: './.github/workflows/a.yml' leads into a cycle "
+                            "of reusable workflow calls: " +
+                            dir + "/a.yml:4:11 uses ./.github/workflows/b.yml, " + dir +
+                            "/b.yml:4:11 uses ./.github/workflows/a.yml"),
+            std::string::npos)
+      << d.format();
+  EXPECT_EQ(d.format().find("nested deeper"), std::string::npos) << d.format();
+}
+
+TEST_F(RunPlanTest, CapsTheJobsOfCalledWorkflows) {
+  // 200 callers of a 200-job workflow would plan 40,000 jobs.
+  std::string called = "on: workflow_call\njobs:\n";
+  for (int i = 0; i < 200; ++i)
+    called += "  j" + std::to_string(i) + ": {runs-on: x, steps: [{run: a}]}\n";
+  write(".github/workflows/called.yml", called);
+  std::string caller = "on: push\njobs:\n";
+  for (int i = 0; i < 200; ++i)
+    caller += "  c" + std::to_string(i) + ": {uses: ./.github/workflows/called.yml}\n";
+  auto w = load(caller);
+  Diagnostics d;
+  EXPECT_FALSE(build_run_plan(w, root_.string(), d));
+  EXPECT_NE(d.format().find("this run has more than 1024 jobs"), std::string::npos) << d.format();
+  EXPECT_EQ(d.error_count(), 1u) << d.format();
+}
+
 TEST_F(RunPlanTest, ExpandsReusableWorkflows) {
   write(".github/workflows/called.yml",
         "on:\n  workflow_call:\n    inputs: {who: {type: string, required: true}}\n"

@@ -8,7 +8,6 @@
 #include <set>
 
 #include "core/json.h"
-#include "scan/template_discovery.h"
 
 namespace sluice::scan {
 namespace {
@@ -164,27 +163,6 @@ TEST_F(ScanRunnerTest, AnnotationsCarryFileLineAndFix) {
   EXPECT_EQ(notes[0].file, "b.json");
   EXPECT_EQ(notes[0].line, 3);
   EXPECT_NE(notes[0].message.find("fix:"), std::string::npos);
-}
-
-TEST(GitIgnore, SimplePatterns) {
-  GitIgnore g;
-  g.add_pattern("*.log", "");
-  g.add_pattern("/build", "");
-  g.add_pattern("out/", "");
-  g.add_pattern("docs/**/*.json", "");
-  g.add_pattern("!keep.log", "");
-  g.add_pattern("# comment", "");
-  g.add_pattern("local.yaml", "sub");
-  EXPECT_TRUE(g.ignored("a.log", false));
-  EXPECT_TRUE(g.ignored("x/y/a.log", false));
-  EXPECT_FALSE(g.ignored("keep.log", false));
-  EXPECT_TRUE(g.ignored("build", true));
-  EXPECT_FALSE(g.ignored("x/build", true));
-  EXPECT_TRUE(g.ignored("out", true));
-  EXPECT_FALSE(g.ignored("out", false));
-  EXPECT_TRUE(g.ignored("docs/a/b/c.json", false));
-  EXPECT_TRUE(g.ignored("sub/local.yaml", false));
-  EXPECT_FALSE(g.ignored("local.yaml", false));
 }
 
 }  // namespace

@@ -2,10 +2,13 @@
 
 #include <string>
 
+#include "../yaml_bomb.h"
 #include "scan/cfn/template.h"
 
 namespace sluice::scan::cfn {
 namespace {
+
+using sluice::testing::alias_bomb;
 
 TEST(TemplateLoader, ParsesJsonWithPositions) {
   auto doc = parse_document(
@@ -107,7 +110,13 @@ TEST(TemplateLoader, BinaryInputIsRejected) {
       16);
   auto doc = parse_document(data, "a.out");
   ASSERT_FALSE(doc.ok());
-  EXPECT_NE(doc.error().message.find("binary"), std::string::npos);
+  EXPECT_NE(doc.error().message.find("control character \\x02"), std::string::npos)
+      << doc.error().message;
+  EXPECT_EQ(doc.error().pos.column, 5);
+  auto nul = parse_document(std::string("Resources: {}\n\0", 15), "b.yaml");
+  ASSERT_FALSE(nul.ok());
+  EXPECT_EQ(nul.error().message, "binary data: NUL byte (\\x00) in a text file");
+  EXPECT_EQ(nul.error().pos.line, 2);
 }
 
 TEST(TemplateLoader, NonUtf8IsRejectedWithPosition) {
@@ -126,22 +135,41 @@ TEST(TemplateLoader, DeepNestingIsRejected) {
   auto doc2 = parse_document(moderately, "deep2.json");
   ASSERT_FALSE(doc2.ok());
   EXPECT_NE(doc2.error().message.find("nesting"), std::string::npos);
+  // YAML beyond yaml-cpp's own guard (500 levels), which says only "bad file".
+  std::string block;
+  for (int i = 0; i < 1000; ++i) block += std::string(static_cast<size_t>(i) * 2, ' ') + "a:\n";
+  auto doc3 = parse_document(block, "deep.yaml");
+  ASSERT_FALSE(doc3.ok());
+  EXPECT_EQ(doc3.error().message, "document nested too deeply (more than 100 levels)");
+  EXPECT_GT(doc3.error().pos.line, 100);
 }
 
-TEST(TemplateLoader, AliasBombIsBounded) {
-  std::string yaml = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
-  char prev = 'a';
-  for (char c = 'b'; c <= 'j'; ++c) {
-    yaml += std::string(1, c) + ": &" + c + " [";
-    for (int i = 0; i < 10; ++i) yaml += std::string(i ? ", *" : "*") + prev;
-    yaml += "]\n";
-    prev = c;
-  }
-  LoadLimits limits;
-  limits.max_nodes = 100000;
-  auto doc = parse_document(yaml, "bomb.yaml", limits);
+TEST(TemplateLoader, AliasBombIsRefusedWithinTheFilesBudget) {
+  // 10^10 nodes from about 600 bytes, with the default limits: the budget follows the file's
+  // size, so the loader stops after 100,000 nodes (it used to build 20 million: 9.5 s, 2 GB).
+  std::string yaml = alias_bomb(10, 10);
+  ASSERT_LT(yaml.size(), 700u);
+  auto doc = parse_document(yaml, "bomb.yaml");
   ASSERT_FALSE(doc.ok());
-  EXPECT_NE(doc.error().message.find("nodes"), std::string::npos);
+  EXPECT_NE(doc.error().message.find("document expands to more than 100000 YAML nodes"),
+            std::string::npos)
+      << doc.error().message;
+  EXPECT_GT(doc.error().pos.line, 0);
+}
+
+TEST(TemplateLoader, AliasBombUnderTheFixedCapIsRefused) {
+  // 8^7 = 2 million nodes: under the fixed 20 million cap, far over the file's budget.
+  auto doc = parse_document(alias_bomb(7, 8), "bomb.yaml");
+  ASSERT_FALSE(doc.ok());
+  EXPECT_NE(doc.error().message.find("expands to more than"), std::string::npos);
+}
+
+TEST(TemplateLoader, FixedCapStillApplies) {
+  LoadLimits limits;
+  limits.max_nodes = 1000;
+  auto doc = parse_document(alias_bomb(4, 10), "bomb.yaml", limits);
+  ASSERT_FALSE(doc.ok());
+  EXPECT_NE(doc.error().message.find("more than 1000 YAML nodes"), std::string::npos);
 }
 
 TEST(TemplateLoader, OversizedInputIsRejected) {

@@ -1,6 +1,10 @@
 #include "spec/validator.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "loader_test_util.h"
 #include "spec/workflow_loader.h"
@@ -415,15 +419,6 @@ jobs:
   EXPECT_EQ(d.items()[0].severity, Severity::kWarning);
 }
 
-}  // namespace
-}  // namespace sluice::spec
-
-#include <filesystem>
-#include <fstream>
-
-namespace sluice::spec {
-namespace {
-
 TEST(Validator, DuplicateJobIdIsADuplicateKey) {
   Diagnostics d;
   load_workflow_text(
@@ -467,6 +462,48 @@ jobs:
   EXPECT_HINT(d, "required secret 'token'", "secrets: inherit");
   EXPECT_DIAG(d, "'./../outside.yml' in job 'escape' points outside the repository", 11, 11);
   EXPECT_EQ(d.error_count(), 2u) << d.format();  // `mode` has a default; inherit passes token
+}
+
+TEST(Validator, ReusableWorkflowCyclesNameEveryCall) {
+  namespace fs = std::filesystem;
+  fs::path root = fs::temp_directory_path() / ("sluice-cycles-" + std::to_string(::getpid()));
+  fs::path dir = root / ".github/workflows";
+  fs::create_directories(dir);
+  const std::string head = "on: [push, workflow_call]\njobs:\n";
+  std::ofstream(dir / "self.yml") << head << "  again:\n    uses: ./.github/workflows/self.yml\n";
+  std::ofstream(dir / "a.yml") << head << "  to-b:\n    uses: ./.github/workflows/b.yml\n";
+  std::ofstream(dir / "b.yml") << head << "  build: {runs-on: x, steps: [{run: b}]}\n"
+                               << "  to-a:\n    uses: ./.github/workflows/a.yml\n";
+  std::ofstream(dir / "entry.yml") << head << "  into:\n    uses: ./.github/workflows/b.yml\n";
+  auto check = [&](const std::string& name) {
+    Diagnostics d;
+    auto wf = load_workflow_file((dir / name).string(), d);
+    EXPECT_TRUE(wf) << d.format();
+    if (wf) validate_workflow(*wf, ValidateOptions{root.string()}, d);
+    return d;
+  };
+  const std::string a = (dir / "a.yml").string(), b = (dir / "b.yml").string();
+  auto self = check("self.yml");
+  EXPECT_DIAG(self,
+              "workflow calls itself: " + (dir / "self.yml").string() +
+                  ":4:11 uses ./.github/workflows/self.yml",
+              4, 11);
+  EXPECT_EQ(self.error_count(), 1u) << self.format();
+  auto cycle = check("a.yml");
+  EXPECT_DIAG(cycle,
+              "reusable workflows call each other in a cycle: " + a +
+                  ":4:11 uses ./.github/workflows/b.yml, " + b +
+                  ":5:11 uses ./.github/workflows/a.yml",
+              4, 11);
+  EXPECT_HINT(cycle, "in a cycle", "cannot call itself");
+  EXPECT_EQ(cycle.error_count(), 1u) << cycle.format();
+  auto entry = check("entry.yml");
+  EXPECT_DIAG(entry,
+              "'./.github/workflows/b.yml' leads into a cycle of reusable workflow calls: " + b +
+                  ":5:11 uses ./.github/workflows/a.yml, " + a +
+                  ":4:11 uses ./.github/workflows/b.yml",
+              4, 11);
+  fs::remove_all(root);
 }
 
 }  // namespace

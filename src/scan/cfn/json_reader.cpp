@@ -263,7 +263,7 @@ class Reader {
   size_t i_ = 0;
   size_t line_start_ = 0;
   int line_ = 1;
-  long long nodes_ = 0;
+  size_t nodes_ = 0;
 };
 
 }  // namespace

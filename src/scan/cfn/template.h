@@ -42,8 +42,10 @@ struct Template {
 
 struct LoadLimits {
   long long max_bytes = 50LL * 1024 * 1024;
-  int max_depth = 100;               // nesting of mappings/sequences
-  long long max_nodes = 20'000'000;  // guards alias expansion ("billion laughs")
+  int max_depth = 100;  // nesting of mappings/sequences
+  // Nodes a YAML template may expand to ("billion laughs" aliases): the budget of
+  // core/yaml_document.h, proportional to the file's size, and never more than this.
+  size_t max_nodes = 20'000'000;
   size_t max_resources = 10'000;
 };
 

@@ -8,6 +8,8 @@
 #include <optional>
 #include <sstream>
 
+#include "core/yaml_document.h"
+#include "core/yaml_scalar.h"
 #include "scan/cfn/json_reader.h"
 #include "scan/cfn/template.h"
 
@@ -21,71 +23,11 @@ struct LoadFailure {
   int column = 0;
 };
 
-// Returns the byte offset of the first invalid UTF-8 sequence, or npos.
-size_t find_invalid_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    int extra = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : -1;
-    if (extra < 0 || (extra == 1 && c < 0xC2) || (extra == 3 && c > 0xF4)) return i;
-    if (i + static_cast<size_t>(extra) >= s.size()) return i;  // truncated sequence
-    for (int k = 1; k <= extra; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return i;
-    }
-    i += extra + 1;
-  }
-  return std::string_view::npos;
-}
-
-void line_col_of(std::string_view s, size_t offset, int& line, int& col) {
-  line = 1;
-  col = 1;
-  for (size_t i = 0; i < offset && i < s.size(); ++i) {
-    if (s[i] == '\n') {
-      ++line;
-      col = 1;
-    } else {
-      ++col;
-    }
-  }
-}
-
-bool parse_plain_number(const std::string& s, double& out) {
-  if (s.empty()) return false;
-  // YAML 1.2 core schema numbers (and JSON numbers): optional sign, digits, fraction, exponent.
-  size_t i = 0;
-  if (s[i] == '-' || s[i] == '+') ++i;
-  size_t digits = 0;
-  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++digits;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++digits;
-  }
-  if (digits == 0) return false;
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
-    size_t exp_digits = 0;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++exp_digits;
-    if (exp_digits == 0) return false;
-  }
-  if (i != s.size()) return false;
-  out = std::strtod(s.c_str(), nullptr);
-  return std::isfinite(out);
-}
-
 class Converter {
  public:
-  explicit Converter(const LoadLimits& limits) : limits_(limits) {}
-
+  // Bounded by check_yaml_bounds, which the document passed before conversion: depth and
+  // node count (aliases included) are within LoadLimits.
   CfnNode convert(const YAML::Node& y, int depth) {
-    if (++nodes_ > limits_.max_nodes) {
-      fail(y, "template expands to more than " + std::to_string(limits_.max_nodes) +
-                  " nodes (YAML aliases?)");
-    }
-    if (depth > limits_.max_depth) {
-      fail(y, "nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
-    }
     CfnNode n = convert_untagged(y, depth);
     const std::string& tag = y.Tag();
     if (!tag.empty() && tag[0] == '!' && tag.size() > 1)
@@ -141,20 +83,19 @@ class Converter {
     const std::string& s = y.Scalar();
     // Tag "!" marks a quoted scalar (always a string); "?" a plain one, typed by content.
     if (y.Tag() == "?") {
-      if (s == "null" || s == "Null" || s == "NULL" || s == "~" || s.empty()) {
+      if (is_yaml_null(s)) {
         n.kind = CfnNode::Kind::kNull;
         return;
       }
-      if (s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" ||
-          s == "FALSE") {
+      if (auto b = parse_yaml_bool(s)) {
         n.kind = CfnNode::Kind::kBool;
-        n.boolean = s[0] == 't' || s[0] == 'T';
+        n.boolean = *b;
         return;
       }
-      double v = 0;
-      if (parse_plain_number(s, v)) {
+      // `.inf` and `.nan` stay strings: CloudFormation values are JSON, which has neither.
+      if (auto v = parse_yaml_number(s); v && std::isfinite(*v)) {
         n.kind = CfnNode::Kind::kNumber;
-        n.number = v;
+        n.number = *v;
         n.text = s;
         return;
       }
@@ -197,9 +138,6 @@ class Converter {
     obj.add(key, std::move(arg));
     return obj;
   }
-
-  const LoadLimits& limits_;
-  long long nodes_ = 0;
 };
 
 }  // namespace
@@ -211,16 +149,7 @@ Result<CfnNode> parse_document(std::string_view text, const std::string& file,
                      " MB template limit",
                  SourcePos{file, 0, 0}};
   }
-  if (size_t nul = text.find('\0'); nul != std::string_view::npos) {
-    int line, col;
-    line_col_of(text, nul, line, col);
-    return Error{"binary data (NUL byte): not a JSON or YAML template", SourcePos{file, line, col}};
-  }
-  if (size_t bad = find_invalid_utf8(text); bad != std::string_view::npos) {
-    int line, col;
-    line_col_of(text, bad, line, col);
-    return Error{"invalid UTF-8: templates must be UTF-8 text", SourcePos{file, line, col}};
-  }
+  if (auto bad = check_yaml_text(text, file, "templates")) return Error{bad->message, bad->pos};
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   size_t first = text.find_first_not_of(" \t\r\n");
   bool json_like = first != std::string_view::npos && (text[first] == '{' || text[first] == '[');
@@ -244,17 +173,16 @@ Result<CfnNode> parse_document(std::string_view text, const std::string& file,
       if (c == '\t') c = ' ';
     }
   }
+  const YamlBounds bounds{limits.max_depth, limits.max_nodes};
+  YAML::Node doc;
+  std::optional<Diagnostic> bad = parse_yaml(buffer, file, bounds, doc);
+  if (!bad) bad = check_yaml_bounds(doc, buffer.size(), file, bounds);
+  if (bad) return json_error ? *json_error : Error{bad->message, bad->pos};
   try {
-    YAML::Node doc = YAML::Load(buffer);
-    Converter converter(limits);
-    return converter.convert(doc, 0);
+    return Converter().convert(doc, 0);
   } catch (const LoadFailure& f) {
     if (json_error) return *json_error;
     return Error{f.message, SourcePos{file, f.line, f.column}};
-  } catch (const YAML::Exception& e) {
-    if (json_error) return *json_error;
-    return Error{"malformed template: " + e.msg,
-                 SourcePos{file, e.mark.line + 1, e.mark.column + 1}};
   } catch (const std::exception& e) {
     if (json_error) return *json_error;
     return Error{std::string("cannot parse template: ") + e.what(), SourcePos{file, 0, 0}};
