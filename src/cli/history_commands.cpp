@@ -160,7 +160,10 @@ int print_logs(store::SqliteStore& history, engine::RunDetail detail, const std:
                     .try_emplace(id, history.log_file(attempt.log_path),
                                  static_cast<uint64_t>(attempt.log_offset))
                     .first;
-      if (engine::is_terminal(attempt.status)) {  // its slice is complete: bound it
+      // A finished attempt's slice is bounded by its recorded size. An interrupted one has
+      // no recorded size (its process died first), but it is the last slice of its job's log.
+      if (engine::is_terminal(attempt.status) &&
+          attempt.status != engine::RunStatus::kInterrupted) {
         it->second.set_end(static_cast<uint64_t>(attempt.log_offset + attempt.log_bytes));
       }
       if (!follow) {

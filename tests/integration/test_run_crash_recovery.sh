@@ -66,5 +66,16 @@ RC=0
 OUT=$(timeout 5 "$SLUICE" logs 1 --data-dir "$DATA" -f 2>&1) || RC=$?
 check_rc 0 "logs -f of an interrupted run"
 check_contains "started-long"
+# The interrupted step's log is whole: what it printed before sluice died is shown, even
+# when sluice died before it recorded the step's log size (killed as soon as the line is
+# on disk).
+rm -rf "$DATA"
+"$SLUICE" run "$REPO" --data-dir "$DATA" --var "sleep=$marker" >"$WORK/out" 2>&1 &
+pid=$!
+for _ in $(seq 200); do grep -qs sleeping "$DATA"/logs/1/long-1.log && break; sleep 0.02; done
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null || true
+OUT=$("$SLUICE" logs 1 long --data-dir "$DATA" 2>&1)
+grep -qx sleeping <<<"$OUT" || fail "the interrupted step's output is missing: $OUT"
 
 finish
