@@ -1,6 +1,7 @@
 // CSV, JSON and JUnit writers (SARIF and text live in their own files).
 #include <map>
 
+#include "core/encodings.h"
 #include "core/json.h"
 #include "core/value.h"
 #include "scan/report.h"
@@ -17,35 +18,12 @@ std::string csv_field(std::string_view s) {
   return out + "\"";
 }
 
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        // XML 1.0 forbids most control characters even when escaped.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') {
-          out += ' ';
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
+// XML text: XML 1.0 forbids most control characters even when escaped, so they become spaces.
+std::string xml_text(std::string_view s) {
+  std::string text(s);
+  for (char& c : text)
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') c = ' ';
+  return sluice::xml_escape(text);
 }
 
 std::map<std::string, const RuleInfo*> rule_index(const ScanResult& r) {
@@ -207,8 +185,7 @@ std::string write_junit_report(const ScanResult& result) {
     for (const Finding* f : list) {
       std::string name = f->rule_id + " " + resource_column(*f) +
                          (f->finding_id.empty() ? "" : "[" + f->finding_id + "]");
-      cases +=
-          "    <testcase classname=\"" + xml_escape(file) + "\" name=\"" + xml_escape(name) + "\"";
+      cases += "    <testcase classname=\"" + xml_text(file) + "\" name=\"" + xml_text(name) + "\"";
       if (f->compliance == Compliance::kCompliant) {
         cases += "/>\n";
         continue;
@@ -218,23 +195,23 @@ std::string write_junit_report(const ScanResult& result) {
         ++fails;
         auto it = rules.find(f->rule_id);
         cases += "      <failure type=\"" + std::string(level_name(f->level)) + "\" message=\"" +
-                 xml_escape(f->message) + "\">" +
-                 xml_escape(f->file + ":" + std::to_string(f->line) + ": " + f->message +
-                            (it == rules.end() ? "" : "\nfix: " + it->second->remediation)) +
+                 xml_text(f->message) + "\">" +
+                 xml_text(f->file + ":" + std::to_string(f->line) + ": " + f->message +
+                          (it == rules.end() ? "" : "\nfix: " + it->second->remediation)) +
                  "</failure>\n";
       } else {
         ++skips;
         std::string why = f->compliance == Compliance::kSuppressed
                               ? "suppressed: " + f->exception_reason
                               : "unknown: " + f->message;
-        cases += "      <skipped message=\"" + xml_escape(why) + "\"/>\n";
+        cases += "      <skipped message=\"" + xml_text(why) + "\"/>\n";
       }
       cases += "    </testcase>\n";
     }
     total += static_cast<int>(list.size());
     failures += fails;
     skipped += skips;
-    suites += "  <testsuite name=\"" + xml_escape(file) + "\" tests=\"" +
+    suites += "  <testsuite name=\"" + xml_text(file) + "\" tests=\"" +
               std::to_string(list.size()) + "\" failures=\"" + std::to_string(fails) +
               "\" errors=\"0\" skipped=\"" + std::to_string(skips) + "\">\n" + cases +
               "  </testsuite>\n";
