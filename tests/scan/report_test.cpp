@@ -144,6 +144,15 @@ TEST(Reports, JunitHasOneTestcasePerRow) {
             std::string::npos);
 }
 
+TEST(Reports, JunitEscapesMarkupAndDropsControlCharacters) {
+  ScanResult r = sample();
+  ASSERT_FALSE(r.findings.empty());
+  for (auto& finding : r.findings) finding.message = "a\x01<b>&'c'";
+  std::string xml = write_junit_report(r);
+  EXPECT_NE(xml.find("a &lt;b&gt;&amp;&apos;c&apos;"), std::string::npos);
+  EXPECT_EQ(xml.find('\x01'), std::string::npos);
+}
+
 TEST(Reports, TextGroupsByFileAndResourceWithFix) {
   std::string text = write_text_report(sample());
   EXPECT_EQ(text.rfind("infra/app stack.yaml\n", 0), 0u);
