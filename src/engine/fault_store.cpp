@@ -78,7 +78,8 @@ class FaultLogWriter : public LogWriter {
 
 }  // namespace
 
-FaultStore::FaultStore(Store& inner) : inner_(inner), log_budget_(std::make_shared<LogBudget>()) {}
+FaultStore::FaultStore(Store& inner)
+    : ForwardingStore(inner), log_budget_(std::make_shared<LogBudget>()) {}
 FaultStore::~FaultStore() = default;
 
 void FaultStore::fail(StoreOp op, int nth, bool and_after) {

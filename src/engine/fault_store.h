@@ -18,7 +18,7 @@
 #include <mutex>
 #include <string>
 
-#include "engine/store.h"
+#include "engine/forwarding_store.h"
 
 namespace sluice::engine {
 
@@ -34,7 +34,7 @@ enum class StoreOp {
 };
 const char* to_string(StoreOp op);
 
-class FaultStore : public Store {
+class FaultStore : public ForwardingStore {
  public:
   explicit FaultStore(Store& inner);
   ~FaultStore() override;
@@ -60,16 +60,8 @@ class FaultStore : public Store {
   Result<std::shared_ptr<LogWriter>> open_log(AttemptRecord& attempt) override;
   Status flush() override;
 
-  Result<std::vector<RunRecord>> list_runs(int limit) override { return inner_.list_runs(limit); }
-  Result<RunDetail> load_run(int64_t run_id) override { return inner_.load_run(run_id); }
-  Result<std::vector<RunRecord>> list_unfinished_runs() override {
-    return inner_.list_unfinished_runs();
-  }
-  // Crash recovery is not a write of the run being recorded: no fault is planned for it.
-  Result<bool> mark_interrupted(int64_t run_id, const std::string& reason,
-                                int64_t finished_ms) override {
-    return inner_.mark_interrupted(run_id, reason, finished_ms);
-  }
+  // Queries and crash recovery pass through: crash recovery is not a write of the run
+  // being recorded, so no fault is planned for it.
 
   struct LogBudget;  // shared with the log writers it hands out; defined in the .cpp
 
@@ -83,7 +75,6 @@ class FaultStore : public Store {
   // Counts a call of `op`; an error when it is to fail.
   Status check(StoreOp op);
 
-  Store& inner_;
   mutable std::mutex mutex_;
   std::array<Rule, kOps> rules_{};
   int failures_ = 0;

@@ -50,26 +50,26 @@ void mask_record(Annotation& record, const SecretMasker& masker) {
 
 Status MaskingStore::create_run(RunRecord& run) {
   RunRecord copy = masked(run, *masker_);
-  Status status = store_.create_run(copy);
+  Status status = inner_.create_run(copy);
   run.id = copy.id;
   run.run_number = copy.run_number;
   return status;
 }
 
 Status MaskingStore::save_run(const RunRecord& run) {
-  return store_.save_run(masked(run, *masker_));
+  return inner_.save_run(masked(run, *masker_));
 }
 Status MaskingStore::save_job(const JobRecord& job) {
-  return store_.save_job(masked(job, *masker_));
+  return inner_.save_job(masked(job, *masker_));
 }
 Status MaskingStore::save_step(const StepRecord& step) {
-  return store_.save_step(masked(step, *masker_));
+  return inner_.save_step(masked(step, *masker_));
 }
 Status MaskingStore::save_attempt(const AttemptRecord& attempt) {
-  return store_.save_attempt(masked(attempt, *masker_));
+  return inner_.save_attempt(masked(attempt, *masker_));
 }
 Status MaskingStore::add_annotation(const Annotation& annotation) {
-  return store_.add_annotation(masked(annotation, *masker_));
+  return inner_.add_annotation(masked(annotation, *masker_));
 }
 
 void MaskingObserver::on_run(const RunRecord& run) {

@@ -16,8 +16,8 @@
 #include <memory>
 
 #include "core/secret_masker.h"
+#include "engine/forwarding_store.h"
 #include "engine/run_context.h"
-#include "engine/store.h"
 
 namespace sluice::engine {
 
@@ -27,10 +27,10 @@ void mask_record(StepRecord& record, const SecretMasker& masker);
 void mask_record(AttemptRecord& record, const SecretMasker& masker);
 void mask_record(Annotation& record, const SecretMasker& masker);
 
-class MaskingStore : public Store {
+class MaskingStore : public ForwardingStore {
  public:
   MaskingStore(Store& store, std::shared_ptr<const SecretMasker> masker)
-      : store_(store), masker_(std::move(masker)) {}
+      : ForwardingStore(store), masker_(std::move(masker)) {}
 
   Status create_run(RunRecord& run) override;
   Status save_run(const RunRecord& run) override;
@@ -38,23 +38,10 @@ class MaskingStore : public Store {
   Status save_step(const StepRecord& step) override;
   Status save_attempt(const AttemptRecord& attempt) override;
   Status add_annotation(const Annotation& annotation) override;
-  Result<std::shared_ptr<LogWriter>> open_log(AttemptRecord& attempt) override {
-    return store_.open_log(attempt);
-  }
-  Status flush() override { return store_.flush(); }
-  Result<std::vector<RunRecord>> list_runs(int limit) override { return store_.list_runs(limit); }
-  Result<RunDetail> load_run(int64_t run_id) override { return store_.load_run(run_id); }
-  Result<std::vector<RunRecord>> list_unfinished_runs() override {
-    return store_.list_unfinished_runs();
-  }
-  // The reason is written by sluice itself (a pid), never by a step: nothing to mask.
-  Result<bool> mark_interrupted(int64_t run_id, const std::string& reason,
-                                int64_t finished_ms) override {
-    return store_.mark_interrupted(run_id, reason, finished_ms);
-  }
+  // Everything else passes through; mark_interrupted's reason is written by sluice itself
+  // (a pid), never by a step: nothing to mask.
 
  private:
-  Store& store_;
   std::shared_ptr<const SecretMasker> masker_;
 };
 

@@ -1,0 +1,46 @@
+// ForwardingStore: a Store that passes every call to another one. Decorators (MaskingStore,
+// FaultStore) derive from it and override only the calls they change, so a Store method
+// added later reaches the inner store without touching each decorator.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/store.h"
+
+namespace sluice::engine {
+
+class ForwardingStore : public Store {
+ public:
+  explicit ForwardingStore(Store& inner) : inner_(inner) {}
+
+  Status create_run(RunRecord& run) override { return inner_.create_run(run); }
+  Status save_run(const RunRecord& run) override { return inner_.save_run(run); }
+  Status save_job(const JobRecord& job) override { return inner_.save_job(job); }
+  Status save_step(const StepRecord& step) override { return inner_.save_step(step); }
+  Status save_attempt(const AttemptRecord& attempt) override {
+    return inner_.save_attempt(attempt);
+  }
+  Status add_annotation(const Annotation& annotation) override {
+    return inner_.add_annotation(annotation);
+  }
+  Result<std::shared_ptr<LogWriter>> open_log(AttemptRecord& attempt) override {
+    return inner_.open_log(attempt);
+  }
+  Status flush() override { return inner_.flush(); }
+  Result<std::vector<RunRecord>> list_runs(int limit) override { return inner_.list_runs(limit); }
+  Result<RunDetail> load_run(int64_t run_id) override { return inner_.load_run(run_id); }
+  Result<std::vector<RunRecord>> list_unfinished_runs() override {
+    return inner_.list_unfinished_runs();
+  }
+  Result<bool> mark_interrupted(int64_t run_id, const std::string& reason,
+                                int64_t finished_ms) override {
+    return inner_.mark_interrupted(run_id, reason, finished_ms);
+  }
+
+ protected:
+  Store& inner_;
+};
+
+}  // namespace sluice::engine
