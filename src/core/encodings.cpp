@@ -118,4 +118,15 @@ std::string base64_encode(std::string_view bytes) {
   return out;
 }
 
+std::string hex_encode(std::string_view bytes) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    hex += kDigits[c >> 4];
+    hex += kDigits[c & 15];
+  }
+  return hex;
+}
+
 }  // namespace sluice

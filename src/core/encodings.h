@@ -1,5 +1,5 @@
 // Text encodings shared by several rooms: JSON string escaping, percent-encoding, XML
-// escaping, base64. Each takes and returns bytes (UTF-8 passes through unchanged unless
+// escaping, base64, hex. Each takes and returns bytes (UTF-8 passes through unchanged unless
 // the encoding says otherwise).
 #pragma once
 
@@ -27,5 +27,8 @@ bool is_uri_unreserved(unsigned char c, bool keep_marks);
 inline constexpr char kBase64Alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 std::string base64_encode(std::string_view bytes);
+
+// Lowercase hex, two digits per byte.
+std::string hex_encode(std::string_view bytes);
 
 }  // namespace sluice

@@ -1,7 +1,5 @@
 #include "expr/hash_files.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -9,6 +7,8 @@
 #include <filesystem>
 #include <memory>
 #include <string_view>
+
+#include "core/sha256.h"
 
 namespace sluice::expr {
 namespace {
@@ -189,20 +189,9 @@ bool partial_match(const std::vector<std::string>& pattern, const std::vector<st
   return nfa.can_continue();
 }
 
-struct DigestDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-using DigestContext = std::unique_ptr<EVP_MD_CTX, DigestDeleter>;
-
-DigestContext new_sha256() {
-  DigestContext ctx(EVP_MD_CTX_new());
-  if (ctx) EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
-  return ctx;
-}
-
 class Walker {
  public:
-  Walker(std::vector<Pattern> patterns) : patterns_(std::move(patterns)), total_(new_sha256()) {}
+  Walker(std::vector<Pattern> patterns) : patterns_(std::move(patterns)) {}
 
   Status walk(const fs::path& dir) {
     std::error_code ec;
@@ -234,16 +223,7 @@ class Walker {
 
   std::string result() {
     if (matched_ == 0) return "";
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(total_.get(), digest, &length);
-    static const char* kHex = "0123456789abcdef";
-    std::string hex;
-    for (unsigned int i = 0; i < length; ++i) {
-      hex += kHex[digest[i] >> 4];
-      hex += kHex[digest[i] & 15];
-    }
-    return hex;
+    return total_.finish_hex();
   }
 
  private:
@@ -271,25 +251,23 @@ class Walker {
     std::FILE* f = std::fopen(path.c_str(), "rb");
     if (!f)
       return Error{"hashFiles(): cannot read '" + relative() + "': " + std::strerror(errno), {}};
-    DigestContext ctx = new_sha256();
+    Sha256 file_hash;
     std::vector<unsigned char> buffer(64 * 1024);
     size_t n;
     while ((n = std::fread(buffer.data(), 1, buffer.size(), f)) > 0)
-      EVP_DigestUpdate(ctx.get(), buffer.data(), n);
+      file_hash.update(buffer.data(), n);
     bool failed = std::ferror(f);
     std::fclose(f);
     if (failed) return Error{"hashFiles(): error reading '" + relative() + "'", {}};
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(ctx.get(), digest, &length);
-    EVP_DigestUpdate(total_.get(), digest, length);
+    std::string digest = file_hash.finish_raw();
+    total_.update(digest.data(), digest.size());
     ++matched_;
     return Status::Ok();
   }
 
   std::vector<Pattern> patterns_;
   std::vector<std::string> relative_;
-  DigestContext total_;
+  Sha256 total_;
   size_t visited_ = 0;
   size_t matched_ = 0;
 };

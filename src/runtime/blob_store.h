@@ -1,0 +1,102 @@
+// BlobStore: the bytes behind cache entries and artifacts, content-addressed by SHA-256.
+//
+// Layout under `dir` (normally <data dir>/blobs):
+//   sha256/<2 hex>/<64 hex>    a finished blob, named by the SHA-256 of its content
+//   tmp/<random>.part          incoming bodies (temp_path) and blobs being assembled
+//   uploads/<upload>/blocks/<hex of block id>   staged blocks of an upload
+//   uploads/<upload>/result    "<digest> <size> <content type>" of a finished upload
+//
+// Invariants:
+// - A file under sha256/ is complete and its name is its digest: it is written under tmp/,
+//   fsynced, then renamed into place (rename is atomic on one filesystem, and tmp/ is on
+//   the same one). A crash leaves at most a file under tmp/ or uploads/, never a partial
+//   blob; `remove_stale` deletes such leftovers once they are old.
+// - Memory is constant: bodies are hashed and copied in fixed-size chunks, never held.
+// - Upload names and block ids come from URLs: an upload name must match
+//   [A-Za-z0-9][A-Za-z0-9._-]{0,127}; a block id is any byte string up to 1024 bytes and is
+//   stored hex-encoded, so neither can name a path outside `dir`.
+//
+// Threading: every method may be called from several threads and processes at once. Two
+// writers of the same content publish the same file (the second rename replaces it with
+// identical bytes). Staging the same block id twice keeps the last one, as Azure does.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace sluice::runtime {
+
+class BlobStore {
+ public:
+  struct Blob {
+    std::string digest;  // SHA-256, lowercase hex
+    uint64_t size = 0;
+    std::string path;          // absolute path of the file under sha256/
+    std::string content_type;  // as the upload declared it ("" when unknown)
+  };
+
+  explicit BlobStore(std::string dir);
+
+  const std::string& dir() const { return dir_; }
+
+  // A new, not yet existing path under tmp/ for an incoming body. The caller creates and
+  // writes the file, then hands it to put() or stage_block(), which take it over (move or
+  // delete it); on failure the caller removes it.
+  Result<std::string> temp_path();
+
+  // PUT BlockBlob: `temp` is the whole blob. Publishes it and records it as the result of
+  // `upload` (replacing an earlier result).
+  Status put(const std::string& upload, const std::string& temp);
+  // PUT ?comp=block: stages `temp` as block `block_id` of `upload`.
+  Status stage_block(const std::string& upload, const std::string& block_id,
+                     const std::string& temp);
+  // PUT ?comp=blocklist: concatenates the staged blocks in the order of `ids` (a block may
+  // appear more than once), publishes the result and records it with `content_type`. An
+  // unknown id fails with "invalid_argument: ..." and publishes nothing. The staged blocks
+  // are removed once the result is recorded.
+  Status commit_blocks(const std::string& upload, const std::vector<std::string>& ids,
+                       const std::string& content_type);
+
+  // The finished content of `upload` (after put or commit_blocks).
+  Result<Blob> uploaded(const std::string& upload) const;
+  // Forgets `upload`: its staged blocks and result (not the published blob).
+  Status discard(const std::string& upload);
+
+  // The published blob with this digest, if any (content_type is empty: one blob can be
+  // uploaded under several types; the indexes keep the type).
+  std::optional<Blob> find(const std::string& digest) const;
+  // Removes a published blob (a missing one is fine). Callers make sure that nothing refers
+  // to it any more.
+  Status remove(const std::string& digest);
+  // The digests of every published blob (for garbage collection).
+  std::vector<std::string> list() const;
+
+  // Deletes temp files and uploads not modified for `max_age_ms`: what dead uploads left.
+  // Returns how many entries were removed.
+  size_t remove_stale(int64_t max_age_ms);
+
+  // True when `name` is acceptable as an upload name.
+  static bool valid_upload_name(const std::string& name);
+
+ private:
+  std::string upload_dir(const std::string& upload) const;
+  std::string blob_path(const std::string& digest) const;
+  // Moves the finished file `temp` (already hashed as `digest`) to its content address.
+  Status publish(const std::string& temp, const std::string& digest);
+  Status record_result(const std::string& upload, const Blob& blob);
+
+  std::string dir_;
+};
+
+// SHA-256 of a file, read in chunks, with its size. Lowercase hex.
+struct FileDigest {
+  std::string sha256;
+  uint64_t size = 0;
+};
+Result<FileDigest> sha256_file(const std::string& path);
+
+}  // namespace sluice::runtime

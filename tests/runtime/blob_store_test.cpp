@@ -1,0 +1,208 @@
+#include "runtime/blob_store.h"
+
+#include <gtest/gtest.h>
+#include <sys/time.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "../store/temp_dir.h"
+
+namespace sluice::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+using store::testing::read_file;
+using store::testing::TempDir;
+
+// sha256("hello") and sha256("abcdef").
+constexpr const char* kHello = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+constexpr const char* kAbcdef = "bef57ec7f53a6d40beb640a780a639c83bc29ac8a9816f1fc6c5c6dcd93c4721";
+
+// Writes `text` to a fresh temp path of the store, as the HTTP server does with a body.
+std::string incoming(BlobStore& blobs, const std::string& text) {
+  Result<std::string> path = blobs.temp_path();
+  EXPECT_TRUE(path.ok());
+  std::ofstream(*path, std::ios::binary) << text;
+  return *path;
+}
+
+size_t files_under(const fs::path& dir) {
+  size_t n = 0;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->is_regular_file()) ++n;
+  return n;
+}
+
+TEST(BlobStore, PutPublishesTheContentUnderItsDigest) {
+  TempDir dir;
+  BlobStore blobs((dir.path() / "blobs").string());
+  std::string temp = incoming(blobs, "hello");
+  ASSERT_TRUE(blobs.put("cache-1", temp).ok());
+  EXPECT_FALSE(fs::exists(temp));  // taken over
+  Result<BlobStore::Blob> blob = blobs.uploaded("cache-1");
+  ASSERT_TRUE(blob.ok()) << blob.error().message;
+  EXPECT_EQ(blob->digest, kHello);
+  EXPECT_EQ(blob->size, 5u);
+  EXPECT_EQ(read_file(blob->path), "hello");
+  std::optional<BlobStore::Blob> found = blobs.find(kHello);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->path, blob->path);
+  EXPECT_EQ(blobs.list(), std::vector<std::string>{kHello});
+}
+
+TEST(BlobStore, TheSameContentTwiceIsOneBlob) {
+  TempDir dir;
+  BlobStore blobs(dir.path().string());
+  ASSERT_TRUE(blobs.put("a", incoming(blobs, "hello")).ok());
+  ASSERT_TRUE(blobs.put("b", incoming(blobs, "hello")).ok());
+  EXPECT_EQ(blobs.uploaded("a")->digest, blobs.uploaded("b")->digest);
+  EXPECT_EQ(blobs.list().size(), 1u);
+}
+
+TEST(BlobStore, BlocksAreJoinedInListOrderNotArrivalOrder) {
+  TempDir dir;
+  BlobStore blobs(dir.path().string());
+  // Azure block ids are base64 and may contain '/', '+' and '='.
+  ASSERT_TRUE(blobs.stage_block("art-7", "Yw==/+", incoming(blobs, "ef")).ok());
+  ASSERT_TRUE(blobs.stage_block("art-7", "YQ==", incoming(blobs, "ab")).ok());
+  ASSERT_TRUE(blobs.stage_block("art-7", "Yg==", incoming(blobs, "cd")).ok());
+  ASSERT_TRUE(blobs.commit_blocks("art-7", {"YQ==", "Yg==", "Yw==/+"}, "application/zip").ok());
+  Result<BlobStore::Blob> blob = blobs.uploaded("art-7");
+  ASSERT_TRUE(blob.ok()) << blob.error().message;
+  EXPECT_EQ(read_file(blob->path), "abcdef");
+  EXPECT_EQ(blob->digest, kAbcdef);
+  EXPECT_EQ(blob->size, 6u);
+  EXPECT_EQ(blob->content_type, "application/zip");
+  EXPECT_FALSE(fs::exists(dir.path() / "uploads" / "art-7" / "blocks"));
+}
+
+TEST(BlobStore, ARestagedBlockReplacesTheEarlierOne) {
+  TempDir dir;
+  BlobStore blobs(dir.path().string());
+  ASSERT_TRUE(blobs.stage_block("u", "b1", incoming(blobs, "old")).ok());
+  ASSERT_TRUE(blobs.stage_block("u", "b1", incoming(blobs, "hello")).ok());
+  ASSERT_TRUE(blobs.commit_blocks("u", {"b1"}, "").ok());
+  EXPECT_EQ(blobs.uploaded("u")->digest, kHello);
+}
+
+TEST(BlobStore, AnUnknownBlockIdPublishesNothing) {
+  TempDir dir;
+  BlobStore blobs(dir.path().string());
+  ASSERT_TRUE(blobs.stage_block("u", "b1", incoming(blobs, "ab")).ok());
+  Status status = blobs.commit_blocks("u", {"b1", "b2"}, "");
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().message.rfind("invalid_argument: ", 0), 0u) << status.error().message;
+  EXPECT_TRUE(blobs.list().empty());
+  EXPECT_FALSE(blobs.uploaded("u").ok());
+}
+
+// A failure in the middle of assembling a blob (here: the second block cannot be read)
+// leaves no blob, no upload result and no temp file.
+TEST(BlobStore, AFailureMidCommitLeavesNothingVisible) {
+  TempDir dir;
+  BlobStore blobs(dir.path().string());
+  ASSERT_TRUE(blobs.stage_block("u", "b1", incoming(blobs, "ab")).ok());
+  ASSERT_TRUE(blobs.stage_block("u", "b2", incoming(blobs, "cd")).ok());
+  fs::path second = dir.path() / "uploads" / "u" / "blocks" / "6232";  // hex("b2")
+  ASSERT_TRUE(fs::exists(second));
+  fs::remove(second);
+  fs::create_directory(second);  // exists, but reading it fails (EISDIR)
+  Status status = blobs.commit_blocks("u", {"b1", "b2"}, "");
+  ASSERT_FALSE(status.ok());
+  EXPECT_TRUE(blobs.list().empty());
+  EXPECT_FALSE(blobs.uploaded("u").ok());
+  EXPECT_EQ(files_under(dir.path() / "tmp"), 0u);
+}
+
+TEST(BlobStore, UploadNamesCannotLeaveTheDirectory) {
+  TempDir dir;
+  BlobStore blobs((dir.path() / "blobs").string());
+  for (const std::string& name :
+       std::vector<std::string>{"../x", "..", ".", "a/b", "/etc/passwd", "", ".hidden", "a\\b",
+                                "a\nb", std::string(129, 'a')}) {
+    std::string temp = incoming(blobs, "x");
+    Status put = blobs.put(name, temp);
+    EXPECT_FALSE(put.ok()) << name;
+    EXPECT_FALSE(blobs.stage_block(name, "b", temp).ok()) << name;
+    EXPECT_FALSE(blobs.commit_blocks(name, {}, "").ok()) << name;
+    EXPECT_FALSE(blobs.uploaded(name).ok()) << name;
+    EXPECT_FALSE(blobs.discard(name).ok()) << name;
+    fs::remove(temp);
+  }
+  EXPECT_TRUE(BlobStore::valid_upload_name("cache-42.v1_x"));
+  // Only the blob store's own directory was touched.
+  std::vector<std::string> top;
+  for (const auto& entry : fs::directory_iterator(dir.path()))
+    top.push_back(entry.path().filename().string());
+  EXPECT_EQ(top, std::vector<std::string>{"blobs"});
+}
+
+TEST(BlobStore, BlockIdsAreStoredHexEncoded) {
+  TempDir dir;
+  BlobStore blobs((dir.path() / "blobs").string());
+  ASSERT_TRUE(blobs.stage_block("u", "../../../escaped", incoming(blobs, "ab")).ok());
+  EXPECT_FALSE(fs::exists(dir.path() / "escaped"));
+  EXPECT_EQ(files_under(dir.path() / "blobs" / "uploads" / "u" / "blocks"), 1u);
+  EXPECT_FALSE(blobs.stage_block("u", std::string(1025, 'a'), incoming(blobs, "x")).ok());
+  EXPECT_FALSE(blobs.stage_block("u", "", incoming(blobs, "x")).ok());
+}
+
+TEST(BlobStore, FindAndRemoveAcceptOnlyDigests) {
+  TempDir dir;
+  BlobStore blobs(dir.path().string());
+  EXPECT_FALSE(blobs.find("../../etc/passwd").has_value());
+  EXPECT_FALSE(blobs.remove("../x").ok());
+  ASSERT_TRUE(blobs.put("u", incoming(blobs, "hello")).ok());
+  ASSERT_TRUE(blobs.remove(kHello).ok());
+  EXPECT_FALSE(blobs.find(kHello).has_value());
+  EXPECT_TRUE(blobs.remove(kHello).ok());  // already gone is fine
+  Result<BlobStore::Blob> gone = blobs.uploaded("u");
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().message.rfind("not_found: ", 0), 0u);
+}
+
+void age(const fs::path& path, int seconds) {
+  struct timeval times[2];
+  gettimeofday(&times[0], nullptr);
+  times[0].tv_sec -= seconds;
+  times[1] = times[0];
+  ASSERT_EQ(utimes(path.c_str(), times), 0);
+}
+
+TEST(BlobStore, RemoveStaleDeletesOnlyOldLeftovers) {
+  TempDir dir;
+  BlobStore blobs(dir.path().string());
+  std::string old_temp = incoming(blobs, "old");
+  std::string new_temp = incoming(blobs, "new");
+  ASSERT_TRUE(blobs.stage_block("dead", "b", incoming(blobs, "x")).ok());
+  ASSERT_TRUE(blobs.stage_block("alive", "b", incoming(blobs, "x")).ok());
+  age(old_temp, 7200);
+  age(dir.path() / "uploads" / "dead", 7200);
+  age(dir.path() / "uploads" / "dead" / "blocks", 7200);
+  EXPECT_EQ(blobs.remove_stale(3600 * 1000), 2u);
+  EXPECT_FALSE(fs::exists(old_temp));
+  EXPECT_TRUE(fs::exists(new_temp));
+  EXPECT_FALSE(fs::exists(dir.path() / "uploads" / "dead"));
+  EXPECT_TRUE(fs::exists(dir.path() / "uploads" / "alive"));
+}
+
+TEST(BlobStore, Sha256FileHashesInChunks) {
+  TempDir dir;
+  fs::path path = dir.path() / "big";
+  {
+    std::ofstream out(path, std::ios::binary);
+    std::string chunk(1 << 20, 'x');
+    for (int i = 0; i < 3; ++i) out << chunk;
+    out << "tail";
+  }
+  Result<FileDigest> digest = sha256_file(path.string());
+  ASSERT_TRUE(digest.ok());
+  EXPECT_EQ(digest->size, 3u * (1 << 20) + 4);
+  EXPECT_EQ(digest->sha256, "e402d2c774eeab942791b15b0e0f0729219511a41ae5ac4854d08c8841adf7a9");
+  EXPECT_FALSE(sha256_file((dir.path() / "missing").string()).ok());
+}
+
+}  // namespace
+}  // namespace sluice::runtime
