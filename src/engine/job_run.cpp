@@ -10,10 +10,6 @@
 namespace sluice::engine {
 namespace {
 
-std::string scalar_text(const std::optional<spec::Scalar>& s) {
-  return s ? s->text : "";
-}
-
 Value outputs_object(const std::vector<std::pair<std::string, std::string>>& outputs) {
   Value o = Value::object();
   for (const auto& [k, v] : outputs) o.set(k, v);
@@ -110,14 +106,26 @@ void JobRun::fail_job(const Error& error) {
   if (record_.reason.empty()) record_.reason = context_.masker->mask(error.located_message());
 }
 
-JobRun::Item JobRun::resolve_item(const spec::Step& step) const {
+JobRun::Item JobRun::resolve_item(const spec::Step& step) {
   Item item;
   item.step = &step;
-  if (!step.uses) return item;
+  item.instance = ++instances_;
+  if (step.uses && is_local_action(step.uses->text)) {
+    item.resolve_at_start = true;
+  } else if (step.uses) {
+    resolve_action(item);
+  }
+  return item;
+}
+
+void JobRun::resolve_action(Item& item) const {
+  const spec::Step& step = *item.step;
+  item.action.reset();
+  item.resolve_error.reset();
   if (!context_.resolver) {
     item.resolve_error =
         Error{"cannot run action '" + step.uses->text + "': no action resolver", step.uses->pos};
-    return item;
+    return;
   }
   auto resolved = context_.resolver->resolve(step.uses->text, context_.options.workspace);
   if (resolved.ok()) {
@@ -126,7 +134,6 @@ JobRun::Item JobRun::resolve_item(const spec::Step& step) const {
     item.resolve_error = resolved.error();
     if (item.resolve_error->pos.line == 0) item.resolve_error->pos = step.uses->pos;
   }
-  return item;
 }
 
 void JobRun::cancel(bool timed_out) {
@@ -211,18 +218,7 @@ void JobRun::advance() {
 }
 
 void JobRun::begin_item(Frame& frame, Item item, int record_index) {
-  const spec::Step& step = *item.step;
-  expr::EvalContext ctx = eval_context(frame);
-  std::string condition = item.phase == Phase::kPost
-                              ? (item.post_if.empty() ? "always()" : item.post_if)
-                              : scalar_text(step.if_condition);
-  const spec::Scalar* where =
-      item.phase == Phase::kMain && step.if_condition ? &*step.if_condition : nullptr;
-  if (item.phase == Phase::kPre && item.action && item.action->action.pre_if) {
-    condition = item.action->action.pre_if->text;
-    where = &*item.action->action.pre_if;
-  }
-  auto run = eval_if(condition, where, ctx);
+  auto run = should_run(frame, item);
   if (!run.ok()) {
     StepEnd end{RunStatus::kFailure, run.error().located_message(), FailureClass::kStartError, {}};
     finish_step(record_index, frame, item, std::move(end));
@@ -250,6 +246,13 @@ void JobRun::begin_item(Frame& frame, Item item, int record_index) {
 void JobRun::start_attempt() {
   Attempt& a = *current_;
   open_attempt(a);
+  if (a.item.resolve_at_start) {  // read now: an earlier step may have written it
+    resolve_action(a.item);
+    const ResolvedAction* action = a.item.action.get();
+    if (action && action->kind == ResolvedAction::Kind::kNode && !action->action.pre.empty())
+      log_line("warning: `pre` execution is not supported for local action from '" + action->uses +
+               "'");
+  }
   const Item& item = a.item;
   if (item.resolve_error) return fail_to_start(*item.resolve_error);
   if (item.step->name) {  // the display name fell back to the text if it did not evaluate
@@ -392,7 +395,8 @@ void JobRun::on_outcome(StepOutcome outcome) {
 }
 
 // What a step leaves for the rest of the job, whatever its result: annotations, its
-// summary, GITHUB_ENV / GITHUB_PATH, and the post step of a node action that started.
+// summary, GITHUB_ENV / GITHUB_PATH, a node action's saved state, and the post step of a
+// node action that started.
 void JobRun::take_effects(const StepOutcome& outcome, const Item& item) {
   for (Annotation annotation : outcome.annotations) {
     annotation.run_id = in_.run_id;
@@ -406,12 +410,13 @@ void JobRun::take_effects(const StepOutcome& outcome, const Item& item) {
   summary_ += context_.masker->mask(outcome.summary);  // written to the data directory
   for (const auto& [k, v] : outcome.env) github_env_[k] = v;
   for (const auto& p : outcome.path) github_path_.push_back(p);
-  if (item.action && item.action->kind == ResolvedAction::Kind::kNode &&
-      item.phase == Phase::kMain && !item.action->action.post.empty() && outcome.started) {
+  bool node = item.action && item.action->kind == ResolvedAction::Kind::kNode;
+  if (node) {  // for the action's later steps (main after pre, post after both)
+    for (const auto& [k, v] : outcome.state) action_state_[item.instance][k] = v;
+  }
+  if (node && item.phase == Phase::kMain && !item.action->action.post.empty() && outcome.started) {
     Item post = item;
     post.phase = Phase::kPost;
-    post.post_if = item.action->action.post_if ? item.action->action.post_if->text : "always()";
-    for (const auto& [k, v] : outcome.state) post.saved_state[k] = v;
     post.action_inputs = last_action_inputs_;
     posts_.push_back(std::move(post));
   }

@@ -5,6 +5,15 @@
 // steps log into it). Node actions with `pre:` get a step before the job's first step
 // and those with `post:` a step after its last, in reverse order.
 //
+// When actions are read: a local action (`uses: ./path`) when its step starts, each
+// attempt anew, since earlier steps may write or rewrite it (a checkout, a build); so it
+// has no `pre` step, as on GitHub. Every other action when the job (or the composite
+// action holding it) starts, so that its `pre` step can run first.
+//
+// An action's pre, main and post steps share one instance: state saved by any of them
+// (GITHUB_STATE, ::save-state::) is STATE_* in the later ones, and `inputs` in `pre-if`
+// and `post-if` are the action's inputs (the step's `with:` and the action's defaults).
+//
 // State machine of a step: evaluate `if` → (skipped) | start attempt → outcome →
 // retry after backoff when the retry policy covers the failure class | finalise
 // (outcome, conclusion after continue-on-error, outputs into `steps.<id>`).
@@ -71,11 +80,11 @@ class JobRun {
   struct Item {
     const spec::Step* step = nullptr;
     Phase phase = Phase::kMain;
+    int instance = 0;                                  // shared by an action's pre, main and post
     std::shared_ptr<const ResolvedAction> action;      // for `uses:` steps
     std::optional<Error> resolve_error;                // the action could not be resolved
-    std::string post_if;                               // kPost: the action's post-if
-    std::map<std::string, std::string> saved_state;    // kPost: STATE_* from the main step
-    std::map<std::string, std::string> action_inputs;  // kPre/kPost: inputs of the main step
+    bool resolve_at_start = false;                     // a local action, read when the step starts
+    std::map<std::string, std::string> action_inputs;  // kPost: inputs of the main step
   };
   struct Frame {
     std::vector<Item> items;
@@ -109,7 +118,8 @@ class JobRun {
 
   // Job start.
   void evaluate_job_settings(const expr::EvalContext& ctx);
-  Item resolve_item(const spec::Step& step) const;
+  Item resolve_item(const spec::Step& step);
+  void resolve_action(Item& item) const;
   void fail_job(const Error& error);
 
   // Step attempts.
@@ -138,6 +148,9 @@ class JobRun {
   std::string step_display_name(const Item& item, const expr::EvalContext& ctx) const;
   Result<bool> eval_if(const std::string& condition, const spec::Scalar* where,
                        const expr::EvalContext& ctx) const;
+  Result<bool> should_run(const Frame& frame, const Item& item);
+  Result<std::map<std::string, std::string>> step_action_inputs(const Item& item,
+                                                                const expr::EvalContext& ctx) const;
   Result<int64_t> timeout_ms(const spec::Scalar& minutes, const expr::EvalContext& ctx) const;
   void save_step(const StepRecord& record);
   void save_attempt(const AttemptRecord& record);
@@ -167,6 +180,9 @@ class JobRun {
   bool finished_ = false;
   bool posts_added_ = false;
   std::map<std::string, std::string> last_action_inputs_;  // of the action step just built
+  // STATE_* of each action instance (Item::instance), from its pre and main steps.
+  std::map<int, std::map<std::string, std::string>> action_state_;
+  int instances_ = 0;
   int step_counter_ = 0;  // steps started: names GITHUB_ACTION of steps without an id
 };
 

@@ -72,6 +72,37 @@ Result<bool> JobRun::eval_if(const std::string& condition, const spec::Scalar* w
   return result;
 }
 
+// Whether the step runs: its `if`, or for an action's pre and post steps the action's
+// `pre-if` / `post-if` (default always()), which see the action's inputs as `inputs`.
+Result<bool> JobRun::should_run(const Frame& frame, const Item& item) {
+  expr::EvalContext ctx = eval_context(frame);
+  const spec::Step& step = *item.step;
+  if (item.phase == Phase::kMain) {
+    if (!step.if_condition) return eval_if("", nullptr, ctx);
+    return eval_if(step.if_condition->text, &*step.if_condition, ctx);
+  }
+  auto inputs = step_action_inputs(item, ctx);
+  if (!inputs.ok()) return inputs.error();
+  Value values = Value::object();
+  for (const auto& [k, v] : *inputs) values.set(k, v);
+  ctx.contexts.set("inputs", values);
+  const spec::Action& action = item.action->action;
+  const std::optional<spec::Scalar>& condition =
+      item.phase == Phase::kPre ? action.pre_if : action.post_if;
+  if (!condition) return eval_if("always()", nullptr, ctx);
+  return eval_if(condition->text, &*condition, ctx);
+}
+
+// The inputs of an action step: the main step's for a post step (its `with:` may name
+// step outputs that have changed since), else the step's `with:` and the defaults.
+Result<std::map<std::string, std::string>> JobRun::step_action_inputs(
+    const Item& item, const expr::EvalContext& ctx) const {
+  if (item.phase == Phase::kPost) return item.action_inputs;
+  return action_inputs(
+      *item.action, *item.step, ctx,
+      [](const spec::Scalar& s, const expr::EvalContext& c) { return evaluate_scalar(s, c); });
+}
+
 // timeout-minutes of the job or of a step: a positive number of minutes, or an error at its
 // place in the file (the same rule and message for both).
 Result<int64_t> JobRun::timeout_ms(const spec::Scalar& minutes,
@@ -151,16 +182,10 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
 
   if (item.action) {
     const ResolvedAction& action = *item.action;
-    std::map<std::string, std::string> inputs = item.action_inputs;
-    if (item.phase != Phase::kPost) {  // pre and main read the step's `with:`
-      auto evaluated = action_inputs(
-          action, step, ctx,
-          [](const spec::Scalar& s, const expr::EvalContext& c) { return evaluate_scalar(s, c); });
-      if (!evaluated.ok()) return evaluated.error();
-      inputs = *evaluated;
-      last_action_inputs_ = inputs;
-    }
-    for (const auto& [k, v] : inputs) env[input_env_name(k)] = v;
+    auto inputs = step_action_inputs(item, ctx);
+    if (!inputs.ok()) return inputs.error();
+    if (item.phase != Phase::kPost) last_action_inputs_ = *inputs;
+    for (const auto& [k, v] : *inputs) env[input_env_name(k)] = v;
     env["GITHUB_ACTION_PATH"] = action.dir;
     env["GITHUB_ACTION_REPOSITORY"] = action.uses;
     if (action.kind == ResolvedAction::Kind::kNode) {
@@ -169,7 +194,8 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
                                  : item.phase == Phase::kPost ? action.action.post
                                                               : action.action.main;
       request.script_path = (std::filesystem::path(action.dir) / entry).string();
-      for (const auto& [k, v] : item.saved_state) env["STATE_" + k] = v;
+      if (auto state = action_state_.find(item.instance); state != action_state_.end())
+        for (const auto& [k, v] : state->second) env["STATE_" + k] = v;
     } else {
       request.kind = StepRequest::Kind::kScript;
       request.shell = "bash";

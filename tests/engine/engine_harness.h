@@ -71,7 +71,9 @@ class FakeExecutor : public Executor {
 
   std::vector<std::string> running_scripts() {
     std::vector<std::string> out;
-    for (Execution* e : running()) out.push_back(e->request.script);
+    for (Execution* e : running())  // a node action's entry point stands for its script
+      out.push_back(e->request.kind == StepRequest::Kind::kNode ? e->request.script_path
+                                                                : e->request.script);
     return out;
   }
 
@@ -85,6 +87,17 @@ class FakeExecutor : public Executor {
       o.exit_code = exit_code;
       o.outputs = std::move(outputs);
       finish(*e, o);
+      return true;
+    }
+    return false;
+  }
+
+  // Ends the running execution that runs `script` (a `run:` script, or a node action's
+  // entry point) with `outcome`.
+  bool finish_with(const std::string& script, StepOutcome outcome) {
+    for (Execution* e : running()) {
+      if (e->request.script != script && e->request.script_path != script) continue;
+      finish(*e, std::move(outcome));
       return true;
     }
     return false;
@@ -121,6 +134,7 @@ class EngineHarness : public ::testing::Test {
     context_->options.temp_dir = ::testing::TempDir();
     context_->options.max_parallel_jobs = max_parallel_jobs;
     context_->options.reused_jobs = reused_jobs_;
+    context_->resolver = resolver_;
     engine_ = std::make_unique<Engine>(*plan_, *context_);
     RunRecord run;
     run.workflow_file = "test.yml";
@@ -173,6 +187,7 @@ class EngineHarness : public ::testing::Test {
   }
 
   std::map<std::string, RunOptions::ReusedJob> reused_jobs_;  // set before start()
+  ActionResolver* resolver_ = nullptr;                        // set before start()
   FakeExecutor executor_;
   MemoryStore store_;
   Store* run_store_ = &store_;  // what the run writes to: a test may wrap store_
