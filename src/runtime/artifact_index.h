@@ -29,26 +29,12 @@
 
 #include "core/result.h"
 #include "runtime/blob_store.h"
-
-namespace sluice::store::sqlite {
-class Database;
-}
+#include "runtime/index_common.h"
+#include "store/sqlite/runtime_tables.h"
 
 namespace sluice::runtime {
 
-struct Artifact {
-  int64_t id = 0;
-  int64_t run_id = 0;
-  std::string job;  // the job key that created it
-  std::string name;
-  uint64_t size = 0;
-  std::string digest;        // "sha256:<hex>" once finalized
-  std::string blob_digest;   // <hex>: the BlobStore key
-  std::string content_type;  // "application/zip" for zipped uploads
-  bool finalized = false;
-  int64_t created_ms = 0;
-  int64_t expires_ms = 0;
-};
+using store::Artifact;  // id, run_id, job, name, size, digest, blob_digest, content_type, ...
 
 struct ArtifactOptions {
   int64_t default_retention_ms = 90ll * 24 * 3600 * 1000;
@@ -67,6 +53,9 @@ class ArtifactIndex {
   // create it): nullptr when there is none.
   static Result<std::unique_ptr<ArtifactIndex>> open_existing(const std::string& data_dir,
                                                               ArtifactOptions options = {});
+  // Use open(): it opens runtime.db and fills in the default clock.
+  ArtifactIndex(std::unique_ptr<store::sqlite::Database> db, std::string blob_dir,
+                ArtifactOptions options);
   ~ArtifactIndex();
 
   // CreateArtifact. `expires_ms` 0: the default retention from now.
@@ -80,7 +69,7 @@ class ArtifactIndex {
   Result<std::vector<Artifact>> list(int64_t run_id, const std::optional<std::string>& name = {},
                                      std::optional<int64_t> id = {});
   // GetSignedArtifactURL: the finalized, unexpired artifact `name` of the run.
-  std::optional<Artifact> get(int64_t run_id, const std::string& name);
+  Result<std::optional<Artifact>> get(int64_t run_id, const std::string& name);
   // DeleteArtifact: removes the artifact (and its blob when nothing else refers to it).
   Result<Artifact> remove(int64_t run_id, const std::string& name);
   // Removes every expired artifact; returns how many.
@@ -89,8 +78,7 @@ class ArtifactIndex {
   BlobStore& blobs() { return blobs_; }
 
  private:
-  ArtifactIndex(std::unique_ptr<store::sqlite::Database> db, std::string blob_dir,
-                ArtifactOptions options);
+  int64_t now() const { return options_.now_ms(); }
 
   std::mutex mutex_;  // guards db_
   std::unique_ptr<store::sqlite::Database> db_;

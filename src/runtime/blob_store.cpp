@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +14,7 @@
 
 #include "core/encodings.h"
 #include "core/sha256.h"
+#include "runtime/index_common.h"
 
 namespace fs = std::filesystem;
 
@@ -112,20 +112,10 @@ bool is_hex_digest(const std::string& digest) {
   return true;
 }
 
-Error refused(const std::string& code, const std::string& message) {
-  return Error{code + ": " + message, {}};
-}
-
 int64_t mtime_ms(const std::string& path) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) return 0;
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
-}
-
-int64_t wall_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -200,7 +190,7 @@ Status BlobStore::record_result(const std::string& upload, const Blob& blob) {
 
 Status BlobStore::put(const std::string& upload, const std::string& temp) {
   if (!valid_upload_name(upload))
-    return refused("invalid_argument", "invalid upload name '" + upload + "'");
+    return refusal("invalid_argument", "invalid upload name '" + upload + "'");
   Result<FileDigest> digest = sha256_file(temp);
   if (!digest) return digest.error();
   if (Status synced = fsync_path(temp, O_RDONLY); !synced) return synced;
@@ -211,9 +201,9 @@ Status BlobStore::put(const std::string& upload, const std::string& temp) {
 Status BlobStore::stage_block(const std::string& upload, const std::string& block_id,
                               const std::string& temp) {
   if (!valid_upload_name(upload))
-    return refused("invalid_argument", "invalid upload name '" + upload + "'");
+    return refusal("invalid_argument", "invalid upload name '" + upload + "'");
   if (block_id.empty() || block_id.size() > kMaxBlockId)
-    return refused("invalid_argument", "a block id must have 1 to 1024 bytes");
+    return refusal("invalid_argument", "a block id must have 1 to 1024 bytes");
   std::string blocks = upload_dir(upload) + "/blocks";
   if (Status made = make_dirs(blocks); !made) return made;
   std::string target = blocks + "/" + hex_encode(block_id);
@@ -226,14 +216,14 @@ Status BlobStore::stage_block(const std::string& upload, const std::string& bloc
 Status BlobStore::commit_blocks(const std::string& upload, const std::vector<std::string>& ids,
                                 const std::string& content_type) {
   if (!valid_upload_name(upload))
-    return refused("invalid_argument", "invalid upload name '" + upload + "'");
+    return refusal("invalid_argument", "invalid upload name '" + upload + "'");
   std::string blocks = upload_dir(upload) + "/blocks/";
   std::vector<std::string> paths;
   paths.reserve(ids.size());
   for (const std::string& id : ids) {
     std::string path = blocks + hex_encode(id);
     if (id.empty() || id.size() > kMaxBlockId || ::access(path.c_str(), F_OK) != 0)
-      return refused("invalid_argument", "block '" + id + "' of upload '" + upload +
+      return refusal("invalid_argument", "block '" + id + "' of upload '" + upload +
                                              "' was never staged; stage it before the block list");
     paths.push_back(std::move(path));
   }
@@ -267,9 +257,9 @@ Status BlobStore::commit_blocks(const std::string& upload, const std::vector<std
 
 Result<BlobStore::Blob> BlobStore::uploaded(const std::string& upload) const {
   if (!valid_upload_name(upload))
-    return refused("invalid_argument", "invalid upload name '" + upload + "'");
+    return refusal("invalid_argument", "invalid upload name '" + upload + "'");
   std::ifstream in(upload_dir(upload) + "/result", std::ios::binary);
-  if (!in) return refused("not_found", "upload '" + upload + "' has no finished content yet");
+  if (!in) return refusal("not_found", "upload '" + upload + "' has no finished content yet");
   Blob blob;
   in >> blob.digest >> blob.size;
   in.ignore(1);
@@ -278,13 +268,13 @@ Result<BlobStore::Blob> BlobStore::uploaded(const std::string& upload) const {
     return Error{"the record of upload '" + upload + "' is damaged; upload again", {}};
   blob.path = blob_path(blob.digest);
   if (::access(blob.path.c_str(), F_OK) != 0)
-    return refused("not_found", "the content of upload '" + upload + "' was removed; upload again");
+    return refusal("not_found", "the content of upload '" + upload + "' was removed; upload again");
   return blob;
 }
 
 Status BlobStore::discard(const std::string& upload) {
   if (!valid_upload_name(upload))
-    return refused("invalid_argument", "invalid upload name '" + upload + "'");
+    return refusal("invalid_argument", "invalid upload name '" + upload + "'");
   std::error_code ec;
   fs::remove_all(upload_dir(upload), ec);
   if (ec) return io_error("cannot remove", upload_dir(upload), ec.value());
@@ -301,7 +291,7 @@ std::optional<BlobStore::Blob> BlobStore::find(const std::string& digest) const 
 
 Status BlobStore::remove(const std::string& digest) {
   if (!is_hex_digest(digest))
-    return refused("invalid_argument", "'" + digest + "' is not a SHA-256 hex digest");
+    return refusal("invalid_argument", "'" + digest + "' is not a SHA-256 hex digest");
   if (::unlink(blob_path(digest).c_str()) != 0 && errno != ENOENT)
     return io_error("cannot remove", blob_path(digest), errno);
   return Status::Ok();
@@ -319,7 +309,7 @@ std::vector<std::string> BlobStore::list() const {
 }
 
 size_t BlobStore::remove_stale(int64_t max_age_ms) {
-  int64_t cutoff = wall_now_ms() - max_age_ms;
+  int64_t cutoff = wall_clock_ms()() - max_age_ms;
   size_t removed = 0;
   std::error_code ec;
   for (fs::directory_iterator it(dir_ + "/tmp", ec), end; !ec && it != end; it.increment(ec)) {

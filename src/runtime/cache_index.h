@@ -39,21 +39,12 @@
 
 #include "core/result.h"
 #include "runtime/blob_store.h"
-
-namespace sluice::store::sqlite {
-class Database;
-}
+#include "runtime/index_common.h"
+#include "store/sqlite/runtime_tables.h"
 
 namespace sluice::runtime {
 
-struct CacheEntry {
-  int64_t id = 0;
-  std::string scope, key, version, blob_digest;
-  uint64_t size = 0;
-  bool finalized = false;
-  int64_t created_ms = 0;    // reservation, then finalization time
-  int64_t last_used_ms = 0;  // finalization or the last find() that returned it
-};
+using store::CacheEntry;  // id, scope, key, version, blob_digest, size, finalized, times
 
 struct CacheOptions {
   // Total size of finalized entries kept (SLUICE_CACHE_MAX_BYTES; GitHub: 10 GB per repo).
@@ -66,9 +57,6 @@ struct CacheOptions {
   std::function<int64_t()> now_ms;
 };
 
-// The Twirp code at the start of a refusal's message ("" for an internal failure).
-std::string_view refusal_code(const Error& error);
-
 // SLUICE_CACHE_MAX_BYTES parsed: a byte count with an optional K/M/G/T suffix (binary
 // units, "10G" = 10 GiB). Unset or empty gives the default; a malformed value is an error.
 Result<uint64_t> cache_max_bytes_from_env();
@@ -79,6 +67,9 @@ class CacheIndex {
   static Result<std::unique_ptr<CacheIndex>> open(const std::string& data_dir,
                                                   CacheOptions options = {});
   static Result<std::unique_ptr<CacheIndex>> open(const std::string& data_dir, uint64_t max_bytes);
+  // Use open(): it opens runtime.db and fills in the default clock.
+  CacheIndex(std::unique_ptr<store::sqlite::Database> db, std::string blob_dir,
+             CacheOptions options);
   ~CacheIndex();
 
   // Creates an unfinalized entry (CreateCacheEntry / POST caches). Keys: 1 to 512 bytes,
@@ -87,16 +78,18 @@ class CacheIndex {
                              const std::string& version);
   // The unfinalized reservation of (scope, key, version), for FinalizeCacheEntryUpload,
   // which names the entry by key and version only.
-  std::optional<CacheEntry> reservation(const std::string& scope, const std::string& key,
-                                        const std::string& version);
+  Result<std::optional<CacheEntry>> reservation(const std::string& scope, const std::string& key,
+                                                const std::string& version);
   // Marks entry `id` finished with the content `blob_digest` (which must be in the blob
   // store) of `size` bytes, then evicts. Refused: unknown id (not_found), already finalized
   // (already_exists), blob missing or larger than max_bytes (failed_precondition).
   Result<CacheEntry> finalize(int64_t id, const std::string& blob_digest, uint64_t size);
   // GitHub's matching order (see above); marks the entry used.
-  std::optional<CacheEntry> find(const std::vector<std::string>& scopes, const std::string& key,
-                                 const std::vector<std::string>& restore_keys,
-                                 const std::string& version);
+  // A miss is an empty optional; an Error means the index could not be read.
+  Result<std::optional<CacheEntry>> find(const std::vector<std::string>& scopes,
+                                         const std::string& key,
+                                         const std::vector<std::string>& restore_keys,
+                                         const std::string& version);
   // Every entry (finalized or not), most recently used first: for `sluice` commands and tests.
   Result<std::vector<CacheEntry>> list();
   // Total size of finalized entries.
@@ -106,9 +99,8 @@ class CacheIndex {
   const CacheOptions& options() const { return options_; }
 
  private:
-  CacheIndex(std::unique_ptr<store::sqlite::Database> db, std::string blob_dir,
-             CacheOptions options);
   Status evict(int64_t now, int64_t keep_id);
+  int64_t now() const { return options_.now_ms(); }
 
   std::mutex mutex_;  // guards db_ (one SQLite connection, one thread at a time)
   std::unique_ptr<store::sqlite::Database> db_;

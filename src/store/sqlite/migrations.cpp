@@ -145,29 +145,34 @@ Result<int> schema_version(Database& db) {
 }
 
 Status migrate(Database& db, int target) {
-  if (target < 0) target = latest_schema_version();
+  return migrate(db, schema_migrations(), target);
+}
+
+Status migrate(Database& db, const std::vector<Migration>& migrations, int target) {
+  const int latest = migrations.back().version;
+  if (target < 0) target = latest;
   // Checked outside any write lock, so readers of an up-to-date database never write.
   Result<int> before = schema_version(db);
   if (!before) return before.error();
-  if (*before > latest_schema_version()) {
+  if (*before > latest) {
     return Error{
         fmt::format("database {} has schema version {}, newer than this sluice knows ({}); "
                     "upgrade sluice to read it",
-                    db.path(), *before, latest_schema_version()),
+                    db.path(), *before, latest),
         {}};
   }
   if (*before >= target) return Status::Ok();
-  for (const Migration& migration : schema_migrations()) {
+  for (const Migration& migration : migrations) {
     if (migration.version > target) break;
     Status status = db.transaction(Database::Mode::kWrite, [&]() -> Status {
       // Read inside the write lock: another process may have migrated meanwhile.
       Result<int> current = schema_version(db);
       if (!current) return current.error();
-      if (*current > latest_schema_version()) {
+      if (*current > latest) {
         return Error{
             fmt::format("database {} has schema version {}, newer than this sluice knows ({}); "
                         "upgrade sluice to read it",
-                        db.path(), *current, latest_schema_version()),
+                        db.path(), *current, latest),
             {}};
       }
       if (*current >= migration.version) return Status::Ok();

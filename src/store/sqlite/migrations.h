@@ -27,6 +27,8 @@ int latest_schema_version();
 // Brings the database to `target` (default: latest). A database newer than this build
 // knows is refused with an error naming both versions, rather than misread.
 Status migrate(Database& db, int target = -1);
+// The same for another database file of the data directory with its own list (runtime.db).
+Status migrate(Database& db, const std::vector<Migration>& migrations, int target = -1);
 Result<int> schema_version(Database& db);
 
 }  // namespace sluice::store::sqlite
