@@ -15,7 +15,7 @@ enum class FailureClass {
   kTimeout,      // its timeout-minutes ran out
   kCancelled,    // the run or job was cancelled
   kStartError,   // could not start: missing shell or working directory, bad expression...
-  kFileCommand,  // exited 0 but wrote a malformed GITHUB_OUTPUT / GITHUB_ENV / GITHUB_STATE
+  kFileCommand,  // exited 0 but wrote a malformed GITHUB_OUTPUT / ENV / STATE, or a refused command
 };
 
 // "" | "exit-code" | "signal" | "timeout" | "cancelled" | "start-error" | "file-command".

@@ -180,8 +180,11 @@ engine::StepOutcome make_outcome(Execution& e) {
   out.annotations = std::move(p.annotations());
   out.outputs = std::move(p.outputs());
   out.state = std::move(p.state());
+  out.env = std::move(p.env());  // applied during the step on GitHub: GITHUB_ENV wins
+  out.path = std::move(p.path());
 
   std::vector<std::string> errors;
+  if (!p.command_error().empty()) errors.push_back(p.command_error());
   std::string content;
   auto read = [&](CommandFile file, size_t max) {
     std::string label = std::string("$GITHUB_") + variable_suffix(file);
@@ -198,7 +201,7 @@ engine::StepOutcome make_outcome(Execution& e) {
     if (!error.empty()) errors.push_back(std::move(error));
   }
   read(CommandFile::kPath, kMaxCommandFileBytes);
-  out.path = parse_path_file(content);
+  for (std::string& dir : parse_path_file(content)) out.path.push_back(std::move(dir));
   read(CommandFile::kStepSummary, kMaxSummaryBytes);
   out.summary = std::move(content);
 
@@ -323,8 +326,11 @@ engine::ExecutionId LocalProcessExecutor::start(engine::StepRequest request,
 
   bool debug =
       env_is(request.env, "ACTIONS_STEP_DEBUG", "true") || env_is(request.env, "RUNNER_DEBUG", "1");
-  e->processor = std::make_unique<WorkflowCommandProcessor>(request.masker, request.log,
-                                                            e->pattern.get(), debug);
+  // Read from the step's env, which holds the inherited environment and the workflow's,
+  // job's and step's `env` (GitHub reads the runner's environment and the env context).
+  bool allow_unsecure = env_is(request.env, "ACTIONS_ALLOW_UNSECURE_COMMANDS", "true");
+  e->processor = std::make_unique<WorkflowCommandProcessor>(
+      request.masker, request.log, e->pattern.get(), debug, allow_unsecure);
   Result<ChildProcess> child =
       processes_->spawn(request.job_scope, [&](const std::string& tracking_id) {
         env[0] = std::string(kTrackingVariable) + "=" + tracking_id;

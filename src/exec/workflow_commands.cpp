@@ -11,6 +11,9 @@ namespace sluice::exec {
 namespace {
 
 constexpr std::string_view kCommandKey = "::";
+constexpr const char* kUnsecureCommandsChangelog =
+    "https://github.blog/changelog/"
+    "2020-10-01-github-actions-deprecating-set-env-and-add-path-commands/";
 
 std::string unescape(std::string_view text, bool property) {
   std::string out;
@@ -111,8 +114,13 @@ bool parse_workflow_command(std::string_view line, WorkflowCommand& out) {
 
 WorkflowCommandProcessor::WorkflowCommandProcessor(std::shared_ptr<SecretMasker> masker,
                                                    std::shared_ptr<engine::LogWriter> log,
-                                                   const re2::RE2* log_pattern, bool debug)
-    : masker_(std::move(masker)), log_(std::move(log)), log_pattern_(log_pattern), debug_(debug) {
+                                                   const re2::RE2* log_pattern, bool debug,
+                                                   bool allow_unsecure_commands)
+    : masker_(std::move(masker)),
+      log_(std::move(log)),
+      log_pattern_(log_pattern),
+      debug_(debug),
+      allow_unsecure_commands_(allow_unsecure_commands) {
   if (masker_) {
     mask_view_.emplace(masker_->view());
     fragments_.emplace(masker_->stream());
@@ -224,15 +232,76 @@ bool WorkflowCommandProcessor::handle(const WorkflowCommand& command, std::strin
       warn("::echo:: takes 'on' or 'off', got '" + command.data + "'");
     }
   } else if (name == "set-env" || name == "add-path") {
-    // Disabled on GitHub since 2020 (CVE-2020-15228) unless explicitly re-enabled.
-    warn("the `" + name + "` command is disabled; write to $GITHUB_" +
-         (name == "set-env" ? std::string("ENV") : std::string("PATH")) + " instead");
+    unsecure_command(command, raw);
   } else if (name == "add-matcher" || name == "remove-matcher") {
     if (debug_) log("Debug: problem matchers are not supported; ignored: " + std::string(raw));
   } else {
     return false;
   }
   return true;
+}
+
+// ::set-env:: and ::add-path:: let any text a step prints (a test's output, a fetched
+// file) change the environment of the steps after it (CVE-2020-15228), so GitHub refuses
+// them unless ACTIONS_ALLOW_UNSECURE_COMMANDS is true. The messages are GitHub's: the
+// refusal (which fails the step, as the runner's CommandResult does) and, when allowed, the
+// deprecation warning the runner gave while both worked.
+void WorkflowCommandProcessor::unsecure_command(const WorkflowCommand& command,
+                                                std::string_view raw) {
+  const std::string& name = command.name;
+  bool set_env = name == "set-env";
+  const std::string* env_name = command.property("name");
+  std::string problem;
+  if (!allow_unsecure_commands_) {
+    problem = "The `" + name +
+              "` command is disabled. Please upgrade to using Environment Files or opt into "
+              "unsecure command execution by setting the `ACTIONS_ALLOW_UNSECURE_COMMANDS` "
+              "environment variable to `true`. For more information see: " +
+              kUnsecureCommandsChangelog;
+  } else if (set_env && (env_name == nullptr || env_name->empty())) {
+    problem = "Required field 'name' is missing in ##[set-env] command.";
+  } else if (!set_env && command.data.empty()) {
+    problem = "Required field 'path' is missing in ##[add-path] command.";
+  }
+  if (!problem.empty()) {
+    issue(engine::AnnotationLevel::kError,
+          "Unable to process command '" + std::string(raw) + "' successfully.");
+    issue(engine::AnnotationLevel::kError, problem);
+    if (command_error_.empty())
+      command_error_ = allow_unsecure_commands_ ? "the `" + name + "` command is malformed"
+                                                : "the `" + name +
+                                                      "` command is disabled "
+                                                      "(ACTIONS_ALLOW_UNSECURE_COMMANDS is "
+                                                      "not true)";
+    return;
+  }
+  issue(engine::AnnotationLevel::kWarning,
+        "The `" + name +
+            "` command is deprecated and will be disabled soon. Please upgrade to using "
+            "Environment Files. For more information see: " +
+            kUnsecureCommandsChangelog);
+  if (set_env && strcasecmp(env_name->c_str(), "NODE_OPTIONS") == 0) {
+    issue(engine::AnnotationLevel::kError,
+          "Can't update NODE_OPTIONS environment variable using ::set-env:: command.");
+    return;
+  }
+  env_bytes_ += (set_env ? env_name->size() : 0) + command.data.size();
+  if (env_bytes_ > kMaxValueBytes) {
+    warn("::" + name + ":: values exceed 1 MiB in this step; the rest are dropped");
+    return;
+  }
+  if (set_env) {
+    env_.emplace_back(*env_name, command.data);
+  } else {
+    path_.push_back(command.data);
+  }
+}
+
+// An annotation the runner itself raises about a command.
+void WorkflowCommandProcessor::issue(engine::AnnotationLevel level, std::string message) {
+  WorkflowCommand command;
+  command.data = std::move(message);
+  annotate(level, command);
 }
 
 void WorkflowCommandProcessor::annotate(engine::AnnotationLevel level,

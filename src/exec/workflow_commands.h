@@ -51,9 +51,12 @@ class WorkflowCommandProcessor {
   static constexpr size_t kMaxValueBytes = 1 << 20;  // per set-output/save-state total
 
   // `log_pattern` may be null. `debug` shows ::debug:: lines (ACTIONS_STEP_DEBUG).
+  // `allow_unsecure_commands` (ACTIONS_ALLOW_UNSECURE_COMMANDS=true in the step's env)
+  // turns ::set-env:: and ::add-path:: back on, each use with GitHub's deprecation
+  // warning; without it they are refused with GitHub's error and fail the step.
   WorkflowCommandProcessor(std::shared_ptr<SecretMasker> masker,
                            std::shared_ptr<engine::LogWriter> log, const re2::RE2* log_pattern,
-                           bool debug);
+                           bool debug, bool allow_unsecure_commands = false);
 
   // One complete output line, without its newline (a trailing '\r' is dropped).
   void process_line(std::string_view line);
@@ -67,6 +70,12 @@ class WorkflowCommandProcessor {
   std::vector<engine::Annotation>& annotations() { return annotations_; }
   std::vector<std::pair<std::string, std::string>>& outputs() { return outputs_; }
   std::vector<std::pair<std::string, std::string>>& state() { return state_; }
+  // ::set-env:: and ::add-path:: (only when allowed), in the order printed.
+  std::vector<std::pair<std::string, std::string>>& env() { return env_; }
+  std::vector<std::string>& path() { return path_; }
+  // Why a command failed the step (a refused set-env/add-path); "" when none did. Names the
+  // command, never its value.
+  const std::string& command_error() const { return command_error_; }
   // Problems with commands worth telling the user (dropped annotations, ...); also logged.
   const std::vector<std::string>& warnings() const { return warnings_; }
 
@@ -78,6 +87,8 @@ class WorkflowCommandProcessor {
   void store_value(std::vector<std::pair<std::string, std::string>>& into, size_t& bytes,
                    const WorkflowCommand& command, const char* what);
   void warn(std::string message);
+  void unsecure_command(const WorkflowCommand& command, std::string_view raw);
+  void issue(engine::AnnotationLevel level, std::string message);
 
   std::shared_ptr<SecretMasker> masker_;
   std::optional<SecretMasker::View> mask_view_;    // the per-line fast path of masker_
@@ -85,6 +96,7 @@ class WorkflowCommandProcessor {
   std::shared_ptr<engine::LogWriter> log_;
   const re2::RE2* log_pattern_;
   bool debug_;
+  bool allow_unsecure_commands_;
   bool echo_ = false;
   std::string stop_token_;  // non-empty: commands are off until "::<token>::"
   std::string group_title_;
@@ -93,9 +105,13 @@ class WorkflowCommandProcessor {
   size_t dropped_annotations_[3] = {0, 0, 0};
   size_t output_bytes_ = 0;
   size_t state_bytes_ = 0;
+  size_t env_bytes_ = 0;  // set-env and add-path values together
   std::vector<engine::Annotation> annotations_;
   std::vector<std::pair<std::string, std::string>> outputs_;
   std::vector<std::pair<std::string, std::string>> state_;
+  std::vector<std::pair<std::string, std::string>> env_;
+  std::vector<std::string> path_;
+  std::string command_error_;
   std::vector<std::string> warnings_;
 };
 

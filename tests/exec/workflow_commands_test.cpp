@@ -204,11 +204,60 @@ TEST_F(WorkflowCommandsTest, UnknownCommandsAreOrdinaryOutput) {
   EXPECT_EQ(lines(), (std::vector<std::string>{"::frobnicate::x"}));
 }
 
-TEST_F(WorkflowCommandsTest, DisabledSetEnvWarns) {
+// Without ACTIONS_ALLOW_UNSECURE_COMMANDS, set-env and add-path are refused with GitHub's
+// two errors and fail the step; nothing reaches the environment.
+TEST_F(WorkflowCommandsTest, SetEnvAndAddPathAreRefusedWithGitHubsErrorByDefault) {
   make();
   processor_->process_line("::set-env name=A::b");
-  ASSERT_EQ(processor_->warnings().size(), 1u);
-  EXPECT_NE(processor_->warnings()[0].find("$GITHUB_ENV"), std::string::npos);
+  processor_->process_line("::add-path::/opt/bin");
+  EXPECT_TRUE(processor_->env().empty());
+  EXPECT_TRUE(processor_->path().empty());
+  EXPECT_EQ(processor_->command_error(),
+            "the `set-env` command is disabled (ACTIONS_ALLOW_UNSECURE_COMMANDS is not true)");
+  auto& a = processor_->annotations();
+  ASSERT_EQ(a.size(), 4u);
+  EXPECT_EQ(a[0].level, AnnotationLevel::kError);
+  EXPECT_EQ(a[0].message, "Unable to process command '::set-env name=A::b' successfully.");
+  EXPECT_EQ(a[1].message,
+            "The `set-env` command is disabled. Please upgrade to using Environment Files or opt "
+            "into unsecure command execution by setting the `ACTIONS_ALLOW_UNSECURE_COMMANDS` "
+            "environment variable to `true`. For more information see: "
+            "https://github.blog/changelog/"
+            "2020-10-01-github-actions-deprecating-set-env-and-add-path-commands/");
+  EXPECT_EQ(a[3].message.substr(0, 35), "The `add-path` command is disabled.");
+  EXPECT_EQ(lines()[0], "Error: Unable to process command '::set-env name=A::b' successfully.");
+}
+
+// Regression (issue 9 §4): the ACTIONS_ALLOW_UNSECURE_COMMANDS opt-in did not exist.
+TEST_F(WorkflowCommandsTest, TheOptInEnablesSetEnvAndAddPathWithGitHubsWarning) {
+  processor_ = std::make_unique<WorkflowCommandProcessor>(masker_, log_, nullptr, false, true);
+  processor_->process_line("::set-env name=GREETING::hello%0Aworld");
+  processor_->process_line("::add-path::/opt/tool/bin");
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(processor_->env(), (Pairs{{"GREETING", "hello\nworld"}}));
+  EXPECT_EQ(processor_->path(), std::vector<std::string>{"/opt/tool/bin"});
+  EXPECT_EQ(processor_->command_error(), "");
+  auto& a = processor_->annotations();
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0].level, AnnotationLevel::kWarning);
+  EXPECT_EQ(a[0].message,
+            "The `set-env` command is deprecated and will be disabled soon. Please upgrade to "
+            "using Environment Files. For more information see: "
+            "https://github.blog/changelog/"
+            "2020-10-01-github-actions-deprecating-set-env-and-add-path-commands/");
+  EXPECT_EQ(a[1].message.substr(0, 26), "The `add-path` command is ");
+}
+
+TEST_F(WorkflowCommandsTest, AllowedSetEnvStillRefusesNodeOptionsAndNeedsAName) {
+  processor_ = std::make_unique<WorkflowCommandProcessor>(masker_, log_, nullptr, false, true);
+  processor_->process_line("::set-env name=NODE_OPTIONS::--require /tmp/evil.js");
+  EXPECT_TRUE(processor_->env().empty());
+  EXPECT_EQ(processor_->command_error(), "");  // GitHub reports it but runs on
+  ASSERT_EQ(processor_->annotations().size(), 2u);
+  EXPECT_EQ(processor_->annotations()[1].message,
+            "Can't update NODE_OPTIONS environment variable using ::set-env:: command.");
+  processor_->process_line("::set-env::no name");
+  EXPECT_EQ(processor_->command_error(), "the `set-env` command is malformed");
 }
 
 TEST_F(WorkflowCommandsTest, LogPatternMatchesUnmaskedLine) {

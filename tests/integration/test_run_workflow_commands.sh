@@ -2,7 +2,8 @@
 # Workflow commands: ::error/::warning/::notice stored as annotations (file, line, col, title)
 # without failing the step, ::group:: lines not printed raw, ::stop-commands:: suspends command
 # processing until the token; and a dynamic matrix from a job output (fromJSON), vars,
-# hashFiles, a job-level `if` on needs outputs.
+# hashFiles, a job-level `if` on needs outputs. ::set-env / ::add-path only with the
+# ACTIONS_ALLOW_UNSECURE_COMMANDS opt-in (job or step env), else refused and failing the step.
 source "$(dirname "$0")/lib.sh"
 setup_repo commands
 
@@ -32,5 +33,23 @@ fi
 sluice_run --var REGION
 check_rc 2 "--var without '='"
 check_contains "--var 'REGION' must be KEY=VALUE"
+
+# Regression (issue 9 §4): the ACTIONS_ALLOW_UNSECURE_COMMANDS opt-in was missing.
+setup_repo unsecure-commands
+unset ACTIONS_ALLOW_UNSECURE_COMMANDS
+sluice_run
+check_rc 1 "a refused ::set-env fails its step"
+check_eq "$(job_status allowed)" success "opted-in job"
+check_eq "$(step_log allowed 1)" "env=[set by a command]
+mytool ran" "::set-env / ::add-path with the opt-in"
+check_eq "$(step_status refused 0)" failure "::set-env without the opt-in"
+check_eq "$(db "SELECT reason FROM steps WHERE run_id=$(last_run) AND job_key='refused' AND step_index=0")" \
+  'the `set-env` command is disabled (ACTIONS_ALLOW_UNSECURE_COMMANDS is not true)' "refusal reason"
+check_eq "$(step_log refused 2)" "sneaky=[] step-level=[step level]" "refused vs step-level opt-in"
+check_eq "$(db "SELECT count(*) FROM annotations WHERE run_id=$(last_run) AND level='warning' AND message LIKE 'The \`%\` command is deprecated and will be disabled soon.%'")" 3 \
+  "GitHub's warning for each allowed command"
+log=$(step_log refused 0)
+grep -qF "Error: The \`set-env\` command is disabled. Please upgrade to using Environment Files or opt into unsecure command execution by setting the \`ACTIONS_ALLOW_UNSECURE_COMMANDS\` environment variable to \`true\`." <<<"$log" ||
+  fail "GitHub's refusal text missing"$'\n'"$log"
 
 finish
