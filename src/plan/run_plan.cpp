@@ -85,7 +85,7 @@ class PlanBuilder {
   void add_called(size_t caller_index, int depth) {
     const spec::Job& job = *unordered_[caller_index].job;
     const spec::Scalar& uses = *job.uses;
-    if (uses.text.rfind("./", 0) != 0) {
+    if (!job.called || job.called->kind != spec::ActionRef::Kind::kLocal) {
       diagnostics_.error(uses.pos,
                          "reusable workflow '" + uses.text + "' is not in this repository",
                          "sluice runs reusable workflows from the same repository: uses: "
@@ -100,7 +100,7 @@ class PlanBuilder {
       return;
     }
     std::string path =
-        (std::filesystem::path(repo_root_) / uses.text.substr(2)).lexically_normal().string();
+        (std::filesystem::path(repo_root_) / job.called->path).lexically_normal().string();
     Diagnostics called_diagnostics;
     auto called = spec::load_workflow_file(path, called_diagnostics);
     diagnostics_.append(called_diagnostics);

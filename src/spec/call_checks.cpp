@@ -17,23 +17,16 @@ bool has_key(const ScalarMap& map, const std::string& key) {
   return std::any_of(map.begin(), map.end(), [&](const auto& kv) { return kv.first == key; });
 }
 
-// The file a `./relative` path names, or "" (after reporting) when it leaves the repository.
-std::string resolve(const Scalar& uses, const ValidateOptions& options, const std::string& where,
-                    Diagnostics& d) {
-  fs::path rel = fs::path(uses.text.substr(2)).lexically_normal();
-  if (rel.empty() || rel.string().starts_with("..") || rel.is_absolute()) {
-    d.error(uses.pos, "'" + uses.text + "' in " + where + " points outside the repository",
-            "local paths are relative to the repository root and stay inside it");
-    return "";
-  }
-  return (fs::path(options.repo_root) / rel).string();
+// The file or directory a local `uses:` names (the loader checked that it stays inside the
+// repository: ActionRef::path).
+std::string resolve(const ActionRef& ref, const ValidateOptions& options) {
+  return (fs::path(options.repo_root) / ref.path).lexically_normal().string();
 }
 
 void check_reusable(const Job& job, const ValidateOptions& options, Diagnostics& d) {
   const std::string where = "job '" + job.id + "'";
   const Scalar& uses = *job.uses;
-  std::string path = resolve(uses, options, where, d);
-  if (path.empty()) return;
+  std::string path = resolve(*job.called, options);
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) {
     d.error(uses.pos,
@@ -83,8 +76,7 @@ void check_reusable(const Job& job, const ValidateOptions& options, Diagnostics&
 void check_local_action(const Step& step, const std::string& where, const ValidateOptions& options,
                         Diagnostics& d) {
   const Scalar& uses = *step.uses;
-  std::string path = resolve(uses, options, where, d);
-  if (path.empty()) return;
+  std::string path = resolve(*step.action, options);
   std::error_code ec;
   if (!fs::is_regular_file(fs::path(path) / "action.yml", ec) &&
       !fs::is_regular_file(fs::path(path) / "action.yaml", ec)) {
@@ -116,10 +108,10 @@ void check_local_action(const Step& step, const std::string& where, const Valida
 
 void check_calls(const Workflow& workflow, const ValidateOptions& options, Diagnostics& d) {
   for (const auto& job : workflow.jobs) {
-    if (job.uses && job.uses->text.starts_with("./")) check_reusable(job, options, d);
+    if (job.called && job.called->kind == ActionRef::Kind::kLocal) check_reusable(job, options, d);
     for (size_t i = 0; i < job.steps.size(); ++i) {
       const Step& step = job.steps[i];
-      if (step.uses && step.uses->text.starts_with("./"))
+      if (step.action && step.action->kind == ActionRef::Kind::kLocal)
         check_local_action(step, "step " + std::to_string(i + 1) + " of job '" + job.id + "'",
                            options, d);
     }

@@ -32,13 +32,10 @@ class CallGraphWalk {
     state_[key] = kOnPath;
     files_on_path_.push_back(key);
     for (const Job& job : workflow.jobs) {
-      if (!job.uses || !job.uses->text.starts_with("./")) continue;
+      // Malformed paths (and paths leaving the repository) are reported by the loader.
+      if (!job.called || job.called->kind != ActionRef::Kind::kLocal) continue;
       const Scalar& uses = *job.uses;
-      // Paths leaving the repository are reported by check_calls and not followed.
-      fs::path relative = fs::path(uses.text.substr(2)).lexically_normal();
-      if (relative.empty() || relative.is_absolute() || relative.string().starts_with(".."))
-        continue;
-      const std::string path = (fs::path(repo_root_) / relative).string();
+      const std::string path = (fs::path(repo_root_) / job.called->path).string();
       const std::string callee = key_of(path);
       calls_on_path_.push_back(&uses);
       auto state = state_.find(callee);

@@ -306,9 +306,6 @@ void Checker::check_job(const Job& job) {
     check(s.shell, sp("shell", kStepGeneral));
     check_map(s.env, "env", sw, kStepGeneral, &job, i);
     check_map(s.with, "with", sw, kStepGeneral, &job, i);
-    if (s.uses && s.uses->text.find("${{") != std::string::npos)
-      d_.error(s.uses->pos, "'uses' in " + sw + " cannot contain an expression",
-               "name the action literally, e.g. `uses: actions/checkout@v4`");
   }
 }
 

@@ -27,6 +27,11 @@ Defaults read_defaults(YamlReader& reader, const YAML::Node& node, std::string_v
 std::optional<Concurrency> read_concurrency(YamlReader& reader, const YAML::Node& node,
                                             std::string_view where);
 
+// `uses` parsed (spec/action_ref.h); reports a malformed string, and a kind that does not fit
+// where it is written (`job`: a reusable workflow is expected; else an action), at `uses`.
+std::optional<ActionRef> read_action_ref(YamlReader& reader, const Scalar& uses,
+                                         std::string_view where, bool job);
+
 // "needs a container runtime" error for `key`.
 void report_container_key(YamlReader& reader, std::string_view key, const SourcePos& pos,
                           std::string_view where);

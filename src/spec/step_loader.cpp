@@ -158,6 +158,30 @@ bool read_max_attempts(YamlReader& r, const YAML::Node& node, RetryPolicy& p) {
 
 }  // namespace
 
+std::optional<ActionRef> read_action_ref(YamlReader& r, const Scalar& uses, std::string_view where,
+                                         bool job) {
+  const std::string quoted = "'" + uses.text + "' in " + std::string(where);
+  auto parsed = parse_action_ref_detailed(uses.text);
+  if (auto* error = std::get_if<ActionRefError>(&parsed)) {
+    r.diagnostics().error(uses.pos, quoted + " " + error->problem, error->hint);
+    return std::nullopt;
+  }
+  ActionRef& ref = std::get<ActionRef>(parsed);
+  if (job && (ref.kind == ActionRef::Kind::kRemoteAction || ref.kind == ActionRef::Kind::kDocker)) {
+    r.diagnostics().error(uses.pos, quoted + " is not a reusable workflow",
+                          "a job calls a workflow file: "
+                          "'owner/repo/.github/workflows/<file>.yml@ref' or "
+                          "'./.github/workflows/<file>.yml'; actions are used by steps");
+    return std::nullopt;
+  }
+  if (!job && ref.kind == ActionRef::Kind::kRemoteWorkflow) {
+    r.diagnostics().error(uses.pos, quoted + " is a reusable workflow, which a step cannot use",
+                          "call it from a job: `jobs.<id>.uses: " + uses.text + "`");
+    return std::nullopt;
+  }
+  return std::move(ref);
+}
+
 std::optional<RetryPolicy> read_retry(YamlReader& r, const YAML::Node& node,
                                       std::string_view where) {
   RetryPolicy p;
@@ -331,6 +355,7 @@ Step read_step(YamlReader& r, const YAML::Node& node, const std::string& where, 
       s.timeout_minutes = r.number_or_expr(e.value, what);
     } else if (e.key == "uses") {
       s.uses = r.scalar(e.value, what);
+      if (s.uses) s.action = read_action_ref(r, *s.uses, where, false);
     } else if (e.key == "with") {
       s.with = r.scalar_map(e.value, what);
       with_pos = e.key_pos;
@@ -364,7 +389,7 @@ Step read_step(YamlReader& r, const YAML::Node& node, const std::string& where, 
         s.pos, where + " has 'run' but no 'shell'",
         "composite actions must name the shell of each run step: add `shell: bash`");
   }
-  if (s.uses && s.uses->text.starts_with("docker://")) {
+  if (s.action && s.action->kind == ActionRef::Kind::kDocker) {
     r.diagnostics().error(
         s.uses->pos,
         "Docker action '" + s.uses->text + "' in " + where +

@@ -13,6 +13,7 @@
 
 #include "core/diagnostic.h"
 #include "core/value.h"
+#include "spec/action_ref.h"
 
 namespace sluice::spec {
 
@@ -79,6 +80,7 @@ struct Step {
   std::optional<Scalar> continue_on_error;  // bool or expression
   std::optional<Scalar> timeout_minutes;    // number or expression
   std::optional<Scalar> uses;               // "./path", "owner/repo@ref", "sluice/scan@v1"
+  std::optional<ActionRef> action;          // `uses` parsed; nullopt when absent or malformed
   ScalarMap with;
   std::optional<RetryPolicy> retry;
   SourcePos pos;
@@ -129,6 +131,7 @@ struct Job {
   bool has_permissions = false;  // accepted, not enforced
   // Reusable-workflow caller job: `uses: ./.github/workflows/x.yml`.
   std::optional<Scalar> uses;
+  std::optional<ActionRef> called;  // `uses` parsed; nullopt when absent or malformed
   ScalarMap with;
   ScalarMap secrets;
   bool secrets_inherit = false;

@@ -240,6 +240,7 @@ Job read_job(YamlReader& r, const std::string& id, const SourcePos& pos, const Y
       job.steps = detail::read_steps(r, e.value, where, false);
     } else if (e.key == "uses") {
       job.uses = r.scalar(e.value, what);
+      if (job.uses) job.called = detail::read_action_ref(r, *job.uses, where, true);
     } else if (e.key == "with") {
       job.with = r.scalar_map(e.value, what);
     } else if (e.key == "secrets") {
@@ -249,7 +250,7 @@ Job read_job(YamlReader& r, const std::string& id, const SourcePos& pos, const Y
     }
   }
   if (caller) {
-    if (job.uses && !job.uses->text.starts_with("./")) {
+    if (job.called && job.called->kind == ActionRef::Kind::kRemoteWorkflow) {
       r.diagnostics().error(job.uses->pos,
                             "reusable workflow '" + job.uses->text + "' in " + where +
                                 " is not in this repository, which sluice does not support yet",
