@@ -16,6 +16,7 @@
 #include "engine/engine.h"
 #include "engine/masking_sinks.h"
 #include "engine/scalar_value.h"
+#include "engine/step_environment.h"
 #include "exec/local_process_executor.h"
 #include "exec/step_files.h"
 #include "store/log_paths.h"
@@ -234,7 +235,7 @@ WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& r) {
   o.inputs = r.inputs;
   o.vars = r.vars;
   o.secrets = session.secrets;
-  o.base_env = process_environment();
+  o.base_env = engine::inherited_environment(process_environment());
   o.only_job = r.job;
   o.reused_jobs = r.reused_jobs;
   o.runner_name = "sluice-local";

@@ -8,6 +8,7 @@
 #include "spec/validator.h"
 #include "spec/workflow_loader.h"
 #include "triggers/git_refs.h"
+#include "triggers/git_remote.h"
 
 namespace fs = std::filesystem;
 
@@ -20,6 +21,26 @@ std::string resolve_workflow_path(const std::string& repo_dir, const std::string
         fs::path(repo_dir) / ".sluice/workflows" / file})
     if (fs::is_regular_file(candidate)) return candidate.string();
   return file;
+}
+
+// github.repository_owner and the repository name: the `origin` remote's owner/repo when
+// it names a hosted repository (read in-process, triggers/git_remote.h), else "local" and
+// the directory's name. A config that cannot be read gives the fallback and a warning.
+triggers::RepositorySlug repository_of(const std::string& repo_dir) {
+  fs::path dir = fs::absolute(repo_dir).lexically_normal();
+  std::string name = dir.filename().string();
+  if (name.empty()) name = dir.parent_path().filename().string();
+  triggers::RepositorySlug fallback{"local", name};
+  auto repo = triggers::find_git_repository(repo_dir);
+  if (!repo.ok() || !repo->has_value()) return fallback;  // read_git_info says why
+  auto url = triggers::read_remote_url(**repo, "origin");
+  if (!url.ok()) {
+    std::cerr << "sluice: warning: cannot read the origin remote: " << url.error().message
+              << " (github.repository is local/" << name << ")\n";
+    return fallback;
+  }
+  if (!url->has_value()) return fallback;
+  return triggers::repository_from_remote_url(**url).value_or(fallback);
 }
 
 }  // namespace
@@ -111,9 +132,8 @@ Result<std::vector<std::pair<std::string, std::string>>> read_secrets_file(
 Value make_github_context(const plan::Event& event, const spec::Workflow& workflow,
                           const std::string& repo_dir) {
   Value g = Value::object();
-  std::string name = fs::absolute(repo_dir).lexically_normal().filename().string();
-  if (name.empty())
-    name = fs::absolute(repo_dir).lexically_normal().parent_path().filename().string();
+  triggers::RepositorySlug repository = repository_of(repo_dir);
+  std::string full_name = repository.owner + "/" + repository.name;
   const char* user = std::getenv("USER");
   g.set("event_name", event.name);
   g.set("event", event.payload);
@@ -124,12 +144,12 @@ Value make_github_context(const plan::Event& event, const spec::Workflow& workfl
   g.set("sha", event.sha);
   g.set("head_ref", event.head_ref);
   g.set("base_ref", event.base_ref);
-  g.set("repository", "local/" + name);
-  g.set("repository_owner", "local");
+  g.set("repository", full_name);
+  g.set("repository_owner", repository.owner);
   g.set("actor", user ? user : "sluice");
   g.set("triggering_actor", user ? user : "sluice");
   g.set("workflow", workflow.display_name());
-  g.set("workflow_ref", "local/" + name + "/" + workflow.file + "@" + event.ref);
+  g.set("workflow_ref", full_name + "/" + workflow.file + "@" + event.ref);
   g.set("run_attempt", "1");
   g.set("server_url", "http://localhost");
   g.set("api_url", "http://localhost/api");

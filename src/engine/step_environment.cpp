@@ -4,6 +4,11 @@
 
 namespace sluice::engine {
 
+std::map<std::string, std::string> inherited_environment(std::map<std::string, std::string> host) {
+  for (const char* session : {"SHELL", "SHLVL", "PWD", "OLDPWD", "_"}) host.erase(session);
+  return host;
+}
+
 std::map<std::string, std::string> default_step_env(const RunOptions& options, const Value& github,
                                                     const std::string& job_id,
                                                     const std::string& action) {

@@ -14,6 +14,14 @@
 
 namespace sluice::engine {
 
+// The part of sluice's own environment that steps inherit (RunOptions::base_env): all of
+// it, as a runner passes its own environment on, except what describes the terminal
+// session sluice was started from rather than the machine — the login shell (SHELL: a
+// step that runs `$SHELL` must not get the user's zsh or fish), the shell's nesting level
+// and its idea of the current and previous directories (PWD, OLDPWD: a step starts in its
+// working directory) and `_`. docs/runner-protocol.md lists what is passed and why.
+std::map<std::string, std::string> inherited_environment(std::map<std::string, std::string> host);
+
 // Default GITHUB_* / RUNNER_* variables of a step (GitHub's "default environment
 // variables"), from the github context and the run options.
 std::map<std::string, std::string> default_step_env(const RunOptions& options, const Value& github,

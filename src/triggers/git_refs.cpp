@@ -281,6 +281,10 @@ Result<GitHead> read_git_head(const GitRepository& repo) {
   return GitHead{head->target, sha->value_or("")};  // no sha: the branch is unborn
 }
 
+Result<std::optional<std::string>> read_git_config_file(const GitRepository& repo) {
+  return read_whole_file(repo.common_dir / "config");
+}
+
 Result<std::vector<PackedRef>> read_packed_refs(const fs::path& common_dir) {
   std::vector<PackedRef> refs;
   std::optional<Error> orphan;

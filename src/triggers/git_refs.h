@@ -58,6 +58,10 @@ Result<GitHead> read_git_head(const GitRepository& repo);
 Result<std::optional<std::string>> resolve_git_ref(const GitRepository& repo,
                                                    std::string_view name);
 
+// The text of `common_dir`/config (the repository's own git config: remotes, branches);
+// nullopt when there is none. triggers/git_remote.h reads it.
+Result<std::optional<std::string>> read_git_config_file(const GitRepository& repo);
+
 struct PackedRef {
   std::string name;
   std::string sha;
