@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   add_plan_command(app, exit_code);
   add_scan_command(app, exit_code);
   add_history_commands(app, exit_code);
+  add_artifacts_command(app, exit_code);
   add_internal_commands(app, exit_code);
   add_validate_command(app, exit_code);
   try {

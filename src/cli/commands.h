@@ -11,6 +11,7 @@ namespace sluice::cli {
 void add_version_command(CLI::App& app, int& exit_code);
 void add_scan_command(CLI::App& app, int& exit_code);
 void add_history_commands(CLI::App& app, int& exit_code);
+void add_artifacts_command(CLI::App& app, int& exit_code);
 void add_run_command(CLI::App& app, int& exit_code);
 void add_rerun_command(CLI::App& app, int& exit_code);
 void add_plan_command(CLI::App& app, int& exit_code);

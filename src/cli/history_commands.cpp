@@ -17,6 +17,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/run_artifacts.h"
 #include "cli/run_lookup.h"
 #include "store/log_selection.h"
 #include "store/run_recovery.h"
@@ -34,6 +35,8 @@ int64_t now_ms() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+}  // namespace
 
 // Opens the history without creating anything: reading must not leave a .sluice behind.
 // Runs whose process died are marked interrupted first (store/run_recovery.h), so that
@@ -76,6 +79,8 @@ Result<engine::RunDetail> load(const char* command, const std::string& data_dir,
   }
   return detail;
 }
+
+namespace {
 
 void add_runs_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("runs", "List recent runs, newest first");
@@ -131,8 +136,13 @@ void add_show_command(CLI::App& app, int& exit_code) {
       exit_code = kExitInvalid;
       return;
     }
-    std::cout << (args->json ? store::format_run_detail_json(*detail)
-                             : store::format_run_detail(*detail, now_ms()));
+    // Artifacts live in runtime.db; a run without any (or an unreadable file) shows none.
+    auto artifacts = load_run_artifacts(args->data_dir, detail->run.id);
+    if (!artifacts) std::cerr << "sluice show: warning: " << artifacts.error().message << "\n";
+    std::vector<store::Artifact> listed = artifacts ? *artifacts : std::vector<store::Artifact>();
+    std::cout << (args->json
+                      ? with_artifacts_json(store::format_run_detail_json(*detail), listed)
+                      : store::format_run_detail(*detail, now_ms()) + artifacts_section(listed));
     exit_code = kExitOk;
   });
 }
