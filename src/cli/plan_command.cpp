@@ -22,6 +22,7 @@ struct PlanArgs {
   std::vector<std::string> inputs;
   std::vector<std::string> vars;
   bool json = false;
+  PolicyOptions policy;
 };
 
 void print_text(const plan::WorkflowForecast& f) {
@@ -54,11 +55,7 @@ void print_text(const plan::WorkflowForecast& f) {
 }
 
 int run(const PlanArgs& args) {
-  WorkflowSet set = load_workflow_set(args.dir, "");
-  if (set.diagnostics.has_errors()) {
-    std::cerr << set.diagnostics.format();
-    return kExitInvalid;
-  }
+  WorkflowSet set = load_workflow_set(args.dir, "", args.policy);
   auto inputs = parse_key_values(args.inputs, "--input");
   auto vars = parse_key_values(args.vars, "--var");
   if (!inputs.ok() || !vars.ok()) {
@@ -75,6 +72,9 @@ int run(const PlanArgs& args) {
   event.sha = git.sha;
   if (!args.changed.empty()) event.changed_paths = args.changed;
   if (event.name == "pull_request") event.base_ref = event.branch();
+  Diagnostics problems = problems_for_event(set, event);
+  std::cerr << problems.format();
+  if (problems.has_errors()) return kExitInvalid;
   Value vars_object = Value::object();
   for (const auto& [k, v] : *vars) vars_object.set(k, v);
 
@@ -138,6 +138,7 @@ void add_plan_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--input", args->inputs, "workflow_dispatch input KEY=VALUE");
   cmd->add_option("--var", args->vars, "Configuration variable KEY=VALUE");
   cmd->add_flag("--json", args->json, "Machine-readable output (stable; see docs/cli.md)");
+  add_policy_options(*cmd, args->policy);
   cmd->callback([args, &exit_code] { exit_code = run(*args); });
 }
 

@@ -30,6 +30,7 @@ struct RerunArgs {
   int jobs = 0;
   std::string data_dir = ".sluice";
   std::string actions_dir;
+  PolicyOptions policy;
 };
 
 Value object_from_json(const std::string& text) {
@@ -75,9 +76,10 @@ int rerun(const RerunArgs& args) {
                  "start it again with `sluice run`\n";
     return kExitInvalid;
   }
-  WorkflowSet set = load_workflow_set(prior.workspace, prior.workflow_file);
-  if (set.diagnostics.has_errors() || set.workflows.empty()) {
-    std::cerr << set.diagnostics.format();
+  WorkflowSet set = load_workflow_set(prior.workspace, prior.workflow_file, args.policy);
+  Diagnostics problems = all_problems(set);
+  if (problems.has_errors() || set.workflows.empty()) {
+    std::cerr << problems.format();
     return kExitInvalid;
   }
   Diagnostics diagnostics;
@@ -129,6 +131,7 @@ void add_rerun_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--data-dir", args->data_dir, "Run history directory")->capture_default_str();
   cmd->add_option("--actions-dir", args->actions_dir, "Where owner/repo@ref actions are looked up");
+  add_policy_options(*cmd, args->policy);
   cmd->callback([args, &exit_code] { exit_code = rerun(*args); });
 }
 

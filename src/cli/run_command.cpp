@@ -28,6 +28,7 @@ struct RunArgs {
   int jobs = 0;
   std::string data_dir;
   std::string actions_dir;
+  PolicyOptions policy;
 };
 
 Value to_object(const std::vector<std::pair<std::string, std::string>>& pairs) {
@@ -37,11 +38,7 @@ Value to_object(const std::vector<std::pair<std::string, std::string>>& pairs) {
 }
 
 int run(RunArgs args) {
-  WorkflowSet set = load_workflow_set(args.dir, args.workflow);
-  if (set.diagnostics.has_errors()) {
-    std::cerr << set.diagnostics.format();
-    return kExitInvalid;
-  }
+  WorkflowSet set = load_workflow_set(args.dir, args.workflow, args.policy);
   auto inputs_given = parse_key_values(args.inputs, "--input");
   auto vars_given = parse_key_values(args.vars, "--var");
   for (const auto* r : {&inputs_given, &vars_given})
@@ -57,6 +54,10 @@ int run(RunArgs args) {
   event.inputs = *inputs_given;
   event.payload.set("ref", event.ref);
   event.payload.set("after", event.sha);
+  // Before anything runs: the problems of what this event runs (and of what the user named).
+  Diagnostics problems = args.workflow.empty() ? problems_for_event(set, event) : all_problems(set);
+  std::cerr << problems.format();
+  if (problems.has_errors()) return kExitInvalid;
 
   fs::path data_dir =
       args.data_dir.empty() ? fs::path(args.dir) / ".sluice" : fs::path(args.data_dir);
@@ -138,6 +139,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--data-dir", args->data_dir, "Run history directory (default: DIR/.sluice)");
   cmd->add_option("--actions-dir", args->actions_dir, "Where owner/repo@ref actions are looked up");
+  add_policy_options(*cmd, args->policy);
   cmd->callback([args, &exit_code] { exit_code = run(*args); });
 }
 

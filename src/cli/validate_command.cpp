@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/policy_options.h"
 #include "spec/validator.h"
 #include "spec/workflow_loader.h"
 
@@ -82,14 +84,20 @@ bool collect_targets(const std::vector<std::string>& paths, std::vector<Target>&
   return ok;
 }
 
-int run_validate(const std::vector<std::string>& paths) {
+int run_validate(const std::vector<std::string>& paths, const PolicyOptions& policy_options) {
   std::vector<Target> targets;
   if (!collect_targets(paths, targets)) return kExitInvalid;
   Diagnostics all;
+  // One policy per repository, read (and its problems printed) once.
+  std::map<std::string, spec::ActionPolicy> policies;
   for (const auto& t : targets) {
     Diagnostics d;
+    auto [policy, inserted] = policies.try_emplace(t.repo_root);
+    if (inserted) policy->second = load_action_policy(t.repo_root, policy_options, d);
     auto wf = spec::load_workflow_file(t.file, d);
-    if (wf) spec::validate_workflow(*wf, spec::ValidateOptions{t.repo_root}, d);
+    spec::ValidateOptions options{t.repo_root};
+    options.policy = &policy->second;
+    if (wf) spec::validate_workflow(*wf, options, d);
     for (const auto& item : d.items()) std::cout << item.format() << "\n";
     all.append(d);
   }
@@ -106,12 +114,14 @@ int run_validate(const std::vector<std::string>& paths) {
 void add_validate_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("validate", "Check workflow files and report every problem");
   auto paths = std::make_shared<std::vector<std::string>>();
+  auto policy = std::make_shared<PolicyOptions>();
   cmd->add_option(
       "paths", *paths,
       "Workflow files, or repositories/folders to search (default: the current directory)");
-  cmd->callback([paths, &exit_code] {
+  add_policy_options(*cmd, *policy);
+  cmd->callback([paths, policy, &exit_code] {
     if (paths->empty()) paths->push_back(".");
-    exit_code = run_validate(*paths);
+    exit_code = run_validate(*paths, *policy);
   });
 }
 

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "plan/event.h"
 #include "spec/validator.h"
 #include "spec/workflow_loader.h"
 #include "triggers/git_refs.h"
@@ -45,7 +46,8 @@ triggers::RepositorySlug repository_of(const std::string& repo_dir) {
 
 }  // namespace
 
-WorkflowSet load_workflow_set(const std::string& repo_dir, const std::string& file) {
+WorkflowSet load_workflow_set(const std::string& repo_dir, const std::string& file,
+                              const PolicyOptions& policy_options) {
   WorkflowSet set;
   std::vector<std::string> files;
   if (!file.empty()) {
@@ -56,20 +58,60 @@ WorkflowSet load_workflow_set(const std::string& repo_dir, const std::string& fi
       set.diagnostics.error({repo_dir, 0, 0}, "no workflow files found",
                             "put workflows in .github/workflows/*.yml or .sluice/workflows/*.yml");
   }
+  const spec::ActionPolicy policy = load_action_policy(repo_dir, policy_options, set.diagnostics);
   spec::ValidateOptions options;
   options.repo_root = repo_dir;
+  options.policy = &policy;
   for (const std::string& path : files) {
-    auto workflow = spec::load_workflow_file(path, set.diagnostics);
-    if (!workflow) continue;
-    spec::validate_workflow(*workflow, options, set.diagnostics);
+    Diagnostics diagnostics;
+    auto workflow = spec::load_workflow_file(path, diagnostics);
+    if (workflow) spec::validate_workflow(*workflow, options, diagnostics);
     // Name workflows by their path in the repository (".github/workflows/ci.yml").
     std::error_code ec;
     fs::path relative = fs::relative(path, repo_dir, ec);
-    if (!ec && !relative.empty() && relative.native().rfind("..", 0) != 0)
-      workflow->file = relative.string();
+    std::string name = !ec && !relative.empty() && relative.native().rfind("..", 0) != 0
+                           ? relative.string()
+                           : path;
+    if (diagnostics.has_errors()) {
+      std::optional<spec::Triggers> on =
+          workflow ? std::optional(workflow->on) : spec::load_workflow_triggers(path);
+      set.invalid.push_back({name, std::move(diagnostics), std::move(on)});
+      continue;
+    }
+    set.diagnostics.append(diagnostics);
+    workflow->file = name;
     set.workflows.push_back(std::make_unique<spec::Workflow>(std::move(*workflow)));
   }
   return set;
+}
+
+Diagnostics all_problems(const WorkflowSet& set) {
+  Diagnostics problems = set.diagnostics;
+  for (const InvalidWorkflow& invalid : set.invalid) problems.append(invalid.diagnostics);
+  return problems;
+}
+
+Diagnostics problems_for_event(const WorkflowSet& set, const plan::Event& event) {
+  Diagnostics problems = set.diagnostics;
+  for (const InvalidWorkflow& invalid : set.invalid) {
+    spec::Workflow skeleton;
+    skeleton.file = invalid.file;
+    if (invalid.on) skeleton.on = *invalid.on;
+    if (!invalid.on || plan::decide_trigger(skeleton, event).triggered) {
+      problems.append(invalid.diagnostics);
+      continue;
+    }
+    const Diagnostic* first = nullptr;
+    for (const Diagnostic& d : invalid.diagnostics.items())
+      if (d.severity == Severity::kError && !first) first = &d;
+    problems.warning(first->pos,
+                     "workflow " + invalid.file + " has " +
+                         std::to_string(invalid.diagnostics.error_count()) +
+                         " error(s) and is skipped: '" + event.name +
+                         "' does not trigger it (first error: " + first->message + ")",
+                     "`sluice validate " + invalid.file + "` shows every problem");
+  }
+  return problems;
 }
 
 GitInfo read_git_info(const std::string& repo_dir) {

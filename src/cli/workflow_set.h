@@ -3,10 +3,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "cli/policy_options.h"
 #include "core/diagnostic.h"
 #include "core/result.h"
 #include "core/value.h"
@@ -15,14 +17,35 @@
 
 namespace sluice::cli {
 
+// A workflow file with errors, kept apart so that a run can go ahead when the event does
+// not trigger it.
+struct InvalidWorkflow {
+  std::string file;
+  Diagnostics diagnostics;           // its load + validation problems (errors among them)
+  std::optional<spec::Triggers> on;  // its `on:` when that part reads; nullopt otherwise
+};
+
 struct WorkflowSet {
-  std::vector<std::unique_ptr<spec::Workflow>> workflows;
-  Diagnostics diagnostics;  // load + validation problems of every file
+  std::vector<std::unique_ptr<spec::Workflow>> workflows;  // the valid ones
+  std::vector<InvalidWorkflow> invalid;
+  // Problems of no single workflow (no workflow files, the policy file) and the warnings of
+  // the valid workflows.
+  Diagnostics diagnostics;
 };
 
 // Loads `file` (absolute, relative to `repo_dir`, or a name inside a workflows folder)
-// or, when empty, every discovered workflow file; validates each.
-WorkflowSet load_workflow_set(const std::string& repo_dir, const std::string& file);
+// or, when empty, every discovered workflow file; validates each, with the action origin
+// policy of `policy_options` (cli/policy_options.h) and `repo_dir`'s .sluice/policy.yml.
+WorkflowSet load_workflow_set(const std::string& repo_dir, const std::string& file,
+                              const PolicyOptions& policy_options = {});
+
+// What stops a run of `event`: set.diagnostics, and the errors of every invalid workflow
+// that the event triggers or whose `on:` cannot be read. An invalid workflow that the event
+// does not trigger gives one warning at its first error instead (GitHub does not run it
+// either, and the other workflows are not its hostages).
+Diagnostics problems_for_event(const WorkflowSet& set, const plan::Event& event);
+// Every problem of the set (a workflow the user named is run whatever triggers it).
+Diagnostics all_problems(const WorkflowSet& set);
 
 // The branch and commit `repo_dir` has checked out, read from the repository's files
 // (triggers/git_refs.h; no git process). Outside a repository: the defaults below. A

@@ -194,6 +194,7 @@ void validate_workflow(const Workflow& workflow, const ValidateOptions& options,
   }
   check_schedules(workflow, diagnostics);
   detail::check_expressions(workflow, diagnostics);
+  detail::check_action_origins(workflow, options, diagnostics);
   if (!options.repo_root.empty()) {
     detail::check_calls(workflow, options, diagnostics);
     check_call_cycles(workflow, options.repo_root, diagnostics);

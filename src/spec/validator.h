@@ -8,17 +8,23 @@
 
 namespace sluice::spec {
 
+struct ActionPolicy;
+
 struct ValidateOptions {
   // Repository root, used to load reusable workflows (`uses: ./.github/workflows/x.yml`)
   // and local actions (`uses: ./path`) and check their inputs. Empty: skip those checks.
   std::string repo_root;
+  // The action origin policy (spec/action_policy.h); nullptr or empty: every origin allowed.
+  // Not owned; outlives the call.
+  const ActionPolicy* policy = nullptr;
 };
 
 // Appends every problem found: `needs` on an unknown job, a cycle in `needs` (the cycle
 // is printed), duplicate step ids, invalid cron, invalid expression syntax (with column),
 // references to undefined inputs (`inputs.x` not declared), bad matrix shapes, unknown
 // shells, invalid retry patterns (RE2), reusable workflows that do not exist or lack
-// `on: workflow_call`, missing required `with:` inputs, cycles of reusable-workflow calls.
+// `on: workflow_call`, missing required `with:` inputs, cycles of reusable-workflow calls,
+// and actions or reusable workflows that the origin policy refuses.
 void validate_workflow(const Workflow& workflow, const ValidateOptions& options,
                        Diagnostics& diagnostics);
 

@@ -27,6 +27,11 @@ void check_expressions(const Workflow& workflow, Diagnostics& diagnostics);
 void check_calls(const Workflow& workflow, const ValidateOptions& options,
                  Diagnostics& diagnostics);
 
+// The origin policy (options.policy) on every `uses:` of the workflow, and on those of the
+// local composite actions and local reusable workflows it reaches (read from repo_root).
+void check_action_origins(const Workflow& workflow, const ValidateOptions& options,
+                          Diagnostics& diagnostics);
+
 // The names of a job's static matrix axes (axes plus keys added by `include`), or false
 // when the matrix is (or contains) an expression and the axes are only known at run time.
 bool static_matrix_keys(const Job& job, std::vector<std::string>& keys);

@@ -381,6 +381,24 @@ std::optional<Workflow> load_workflow_file(const std::string& path, Diagnostics&
   return load_workflow_text(buffer.str(), path, diagnostics);
 }
 
+std::optional<Triggers> load_workflow_triggers(const std::string& path) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  std::ifstream in(path, std::ios::binary);
+  if (ec || size > kMaxWorkflowFileBytes || !in) return std::nullopt;
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  Diagnostics local;
+  YamlReader reader(path, text, local);
+  auto root = reader.parse();
+  if (!root || !root->IsMap() || !(*root)["on"].IsDefined()) return std::nullopt;
+  Triggers on;
+  detail::read_triggers(reader, (*root)["on"], on);
+  if (local.has_errors()) return std::nullopt;
+  return on;
+}
+
 std::vector<std::string> discover_workflow_files(const std::string& repo_dir) {
   namespace fs = std::filesystem;
   std::vector<std::string> out;

@@ -27,6 +27,11 @@ std::optional<Workflow> load_workflow_file(const std::string& path, Diagnostics&
 std::optional<Workflow> load_workflow_text(std::string_view text, const std::string& file,
                                            Diagnostics& diagnostics);
 
+// Only the `on:` of a workflow file that may be invalid elsewhere, so that a run can tell
+// whether the event triggers it. nullopt when the file cannot be read, is not YAML, or its
+// `on:` itself has errors.
+std::optional<Triggers> load_workflow_triggers(const std::string& path);
+
 // `path` is an action directory (holding action.yml or action.yaml) or the file itself.
 std::optional<Action> load_action_file(const std::string& path, Diagnostics& diagnostics);
 
