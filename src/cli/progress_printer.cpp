@@ -105,7 +105,13 @@ void ProgressPrinter::on_job(const engine::JobRecord& job) {
   last = job.status;
   if (job.status == engine::RunStatus::kQueued || job.reason == "matrix") return;
   if (job.status == engine::RunStatus::kRunning) {
-    print("[" + job.key + "] started");
+    // A job that failed as it started (its env or timeout did not evaluate) still goes
+    // through its steps, skipping them: say why before their lines, not only at the end.
+    if (job.reason.empty()) {
+      print("[" + job.key + "] started");
+    } else {
+      print("[" + job.key + "] started, but its steps will not run: " + job.reason, kRed);
+    }
     return;
   }
   std::string line =

@@ -23,11 +23,6 @@ struct ResolvedAction {
   std::string builtin_script;  // kBuiltin only; reads its inputs from INPUT_* variables
 };
 
-// `uses: ./path` (or `.`): an action in the workspace, which the job's own steps may write.
-inline bool is_local_action(const std::string& uses) {
-  return uses == "." || uses.rfind("./", 0) == 0;
-}
-
 class ActionResolver {
  public:
   virtual ~ActionResolver() = default;

@@ -110,7 +110,8 @@ JobRun::Item JobRun::resolve_item(const spec::Step& step) {
   Item item;
   item.step = &step;
   item.instance = ++instances_;
-  if (step.uses && is_local_action(step.uses->text)) {
+  // A local action is in the workspace, which the job's own steps may write.
+  if (step.uses && step.action && step.action->kind == spec::ActionRef::Kind::kLocal) {
     item.resolve_at_start = true;
   } else if (step.uses) {
     resolve_action(item);
@@ -226,7 +227,7 @@ void JobRun::begin_item(Frame& frame, Item item, int record_index) {
   }
   if (!*run) {
     StepEnd end{cancelled_ ? RunStatus::kCancelled : RunStatus::kSkipped,
-                cancelled_ ? "run cancelled" : "if: condition was false",
+                skip_reason(frame, item),
                 FailureClass::kNone,
                 {}};
     finish_step(record_index, frame, item, std::move(end));
@@ -238,6 +239,19 @@ void JobRun::begin_item(Frame& frame, Item item, int record_index) {
   attempt.owns_attempt = frames_.size() == 1;
   current_ = std::move(attempt);
   start_attempt();
+}
+
+// Why a step whose condition was false did not run. A step without `if:` has the implicit
+// success(): say that an earlier failure stopped it, not that a condition it does not have
+// was false.
+std::string JobRun::skip_reason(const Frame& frame, const Item& item) const {
+  if (cancelled_) return "run cancelled";
+  bool implicit = item.phase == Phase::kMain && !item.step->if_condition;
+  if (implicit && frame.failed) return "not run: an earlier step failed";
+  if (implicit && failed_) return "not run: the job failed";
+  return item.phase == Phase::kMain  ? "if: condition was false"
+         : item.phase == Phase::kPre ? "pre-if: condition was false"
+                                     : "post-if: condition was false";
 }
 
 // One attempt of the current step: a composite action opens a nested frame; any other step
@@ -474,6 +488,9 @@ void JobRun::finish_step(int record_index, Frame& frame, const Item& item, StepE
     frame.steps.set(step.id, entry);
   }
   if (failed) {
+    if (frame.action && frame.failure.empty())  // the composite step's reason names it
+      frame.failure = "step '" + step_display_name(item, eval_context(frame)) + "' failed" +
+                      (end.reason.empty() ? "" : ": " + end.reason);
     frame.failed = true;
     if (frames_.size() == 1) {
       failed_ = true;
@@ -485,8 +502,13 @@ void JobRun::finish_step(int record_index, Frame& frame, const Item& item, StepE
   }
   std::string reason = context_.masker->mask(end.reason);
   if (frame.action) {  // inside a composite: its record belongs to the composite step
-    log_line("sluice: step '" + step_display_name(item, eval_context(frame)) + "' " +
-             to_string(conclusion) + (reason.empty() ? "" : " (" + reason + ")"));
+    // Steps that an inner failure stopped are not listed one by one: the failure would
+    // scroll out of the log tail that `sluice run` prints under the failed step.
+    bool stopped_by_failure = end.outcome == RunStatus::kSkipped && frame.failed &&
+                              item.phase == Phase::kMain && !step.if_condition;
+    if (!stopped_by_failure)
+      log_line("sluice: step '" + step_display_name(item, eval_context(frame)) + "' " +
+               to_string(conclusion) + (reason.empty() ? "" : " (" + reason + ")"));
     return;
   }
   StepRecord& rec = steps_[record_index];
@@ -537,7 +559,8 @@ void JobRun::finish_frame() {
   end.failure = nested.failed ? FailureClass::kExitCode
                 : cancelled_  ? FailureClass::kCancelled
                               : FailureClass::kNone;
-  if (nested.failed && end.reason.empty()) end.reason = "a step of the composite action failed";
+  if (nested.failed && end.reason.empty())
+    end.reason = nested.failure.empty() ? "a step of the composite action failed" : nested.failure;
   a.record.reason = end.reason;
   complete_attempt(a, end.outcome, end.failure);
   Item item = std::move(a.item);

@@ -95,6 +95,7 @@ class JobRun {
     std::shared_ptr<const ResolvedAction> action;  // composite being run; null for the job
     int record_index = -1;  // nested frames log into the composite step's record
     bool failed = false;
+    std::string failure;  // composite: "step 'X' failed: <reason>" of its first failed step
   };
   struct Attempt {
     int record_index = -1;
@@ -149,6 +150,7 @@ class JobRun {
   Result<bool> eval_if(const std::string& condition, const spec::Scalar* where,
                        const expr::EvalContext& ctx) const;
   Result<bool> should_run(const Frame& frame, const Item& item);
+  std::string skip_reason(const Frame& frame, const Item& item) const;
   Result<std::map<std::string, std::string>> step_action_inputs(const Item& item,
                                                                 const expr::EvalContext& ctx) const;
   Result<int64_t> timeout_ms(const spec::Scalar& minutes, const expr::EvalContext& ctx) const;

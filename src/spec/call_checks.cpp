@@ -80,8 +80,12 @@ void check_local_action(const Step& step, const std::string& where, const Valida
   std::error_code ec;
   if (!fs::is_regular_file(fs::path(path) / "action.yml", ec) &&
       !fs::is_regular_file(fs::path(path) / "action.yaml", ec)) {
-    d.error(uses.pos, "local action '" + uses.text + "' used by " + where + " does not exist",
-            "expected an action.yml in " + path);
+    // Not an error: the job reads a local action when its step starts, and an earlier step
+    // (a checkout, a build) may create it, as on GitHub.
+    d.warning(uses.pos,
+              "local action '" + uses.text + "' used by " + where + " does not exist (yet)",
+              "expected an action.yml in " + path +
+                  "; an earlier step of the job must create it, else that step fails");
     return;
   }
   Diagnostics action_diags;

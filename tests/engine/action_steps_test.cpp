@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "engine_harness.h"
+#include "spec/workflow_loader.h"
 
 namespace sluice::engine::testing {
 namespace {
@@ -262,6 +263,80 @@ jobs:
   ASSERT_EQ(s.size(), 2u);
   EXPECT_EQ(s[1].status, RunStatus::kFailure);
   EXPECT_THAT(s[1].reason, HasSubstr("action.yml:8:"));
+}
+
+// Regression (issue 9 §4): a step skipped after a failure said "if: condition was false"
+// although it has no `if:`; one with an `if:` still says so.
+TEST_F(ActionStepsTest, AStepStoppedByAFailureSaysSoNotThatItsConditionWasFalse) {
+  start(R"(
+on: push
+jobs:
+  a:
+    runs-on: x
+    steps:
+      - run: fails
+      - run: plain
+      - if: github.event_name == 'nope'
+        run: conditional
+)");
+  finish("fails", 2);
+  std::vector<StepRecord> s = steps("a");
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(s[0].reason, "exit code 2");
+  EXPECT_EQ(s[1].status, RunStatus::kSkipped);
+  EXPECT_EQ(s[1].reason, "not run: an earlier step failed");
+  EXPECT_EQ(s[2].reason, "if: condition was false");
+}
+
+TEST_F(ActionStepsTest, StepsOfAJobThatFailedAsItStartedSayTheJobFailed) {
+  start(R"(
+on: push
+jobs:
+  a:
+    runs-on: x
+    env:
+      X: ${{ fromJSON('{') }}
+    steps:
+      - run: never
+)");
+  std::vector<StepRecord> s = steps("a");
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].reason, "not run: the job failed");
+  EXPECT_THAT(job("a").reason, HasSubstr("test.yml:7:"));
+}
+
+// Regression (issue 9 §4): a failed composite step said only "a step of the composite
+// action failed", and the inner steps it skipped filled the log tail printed under it.
+TEST_F(ActionStepsTest, AFailedCompositeNamesItsFailedStepAndDoesNotListTheStepsItStopped) {
+  Diagnostics diagnostics;
+  std::string dir = std::string(SLUICE_TEST_DATA) + "/engine/fixtures/actions/three-steps";
+  auto loaded = spec::load_action_file(dir, diagnostics);
+  ASSERT_TRUE(loaded) << diagnostics.format();
+  auto action = std::make_shared<ResolvedAction>();
+  action->kind = ResolvedAction::Kind::kComposite;
+  action->uses = "o/three-steps@v1";
+  action->dir = dir;
+  action->action = std::move(*loaded);
+  resolver.actions["o/three-steps@v1"] = action;
+  start(R"(
+on: push
+jobs:
+  a:
+    runs-on: x
+    steps:
+      - uses: o/three-steps@v1
+)");
+  finish("first", 5);
+  finish("third");
+  std::vector<StepRecord> s = steps("a");
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].status, RunStatus::kFailure);
+  EXPECT_EQ(s[0].reason, "step 'first' failed: exit code 5");
+  std::vector<AttemptRecord> a = attempts("a");
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(store_.log_text(a[0].log_path),
+            "sluice: step 'first' failure (exit code 5)\n"
+            "sluice: step 'third' success\n");
 }
 
 }  // namespace

@@ -2,7 +2,8 @@
 # Status propagation as GitHub does it: after a failing step only failure()/always() steps
 # run; jobs needing a failed job are skipped (and their dependants too) unless their `if`
 # is failure() or always(); continue-on-error on a step (outcome failure, conclusion
-# success) and on a job (the run does not fail because of it).
+# success) and on a job (the run does not fail because of it). The console shows why steps
+# were skipped: the failing step's error, not only the skip lines.
 source "$(dirname "$0")/lib.sh"
 setup_repo failure
 
@@ -39,5 +40,18 @@ check_eq "$(job_status b)" success "chain: if: !cancelled() after a failed need"
 check_eq "$(job_status c)" success "chain: if: success() || failure() after a failed need"
 check_eq "$(job_status d)" skipped "chain: if without a status function after a failed need"
 check_eq "$(job_status e)" skipped "chain: success() of a job whose ancestor failed"
+
+# Regression (issue 9 §4): skipped steps said "if: condition was false" and the failing
+# step's error could be missing from the console.
+sluice_run --event workflow_dispatch -w .github/workflows/console.yml
+check_rc 1 "console"
+check_contains "[composite] ✗ Run ./.github/actions/noisy" "console"
+check_contains "step 'fail loudly' failed: exit code 4" "composite reason"
+check_contains "    | the real error: config.toml is missing" "composite log tail"
+check_contains "not run: an earlier step failed" "skipped step"
+check_lacks "if: condition was false" "console"
+check_contains "[setup] started, but its steps will not run: " "job error"
+check_before "[setup] started, but its steps will not run: " "[setup] − Run echo never-runs-either"
+check_contains "not run: the job failed" "skipped step of a failed job"
 
 finish
