@@ -286,7 +286,8 @@ std::optional<BlobStore::Blob> BlobStore::find(const std::string& digest) const 
   std::string path = blob_path(digest);
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-  return Blob{digest, static_cast<uint64_t>(st.st_size), path, ""};
+  int64_t modified = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+  return Blob{digest, static_cast<uint64_t>(st.st_size), path, "", modified};
 }
 
 Status BlobStore::remove(const std::string& digest) {

@@ -37,6 +37,7 @@ class BlobStore {
     uint64_t size = 0;
     std::string path;          // absolute path of the file under sha256/
     std::string content_type;  // as the upload declared it ("" when unknown)
+    int64_t modified_ms = 0;   // when it was written (find() only)
   };
 
   explicit BlobStore(std::string dir);

@@ -225,6 +225,30 @@ Result<std::vector<CacheEntry>> CacheIndex::list() {
   return CacheTable(*db_).all();
 }
 
+Result<size_t> CacheIndex::collect_garbage(int64_t max_age_ms) {
+  std::lock_guard lock(mutex_);
+  const int64_t now_ms = now();
+  size_t removed = 0;
+  Status status = db_->transaction(Database::Mode::kWrite, [&]() -> Status {
+    auto stale = CacheTable(*db_).remove_reservations_before(now_ms - options_.reservation_ttl_ms);
+    if (!stale) return stale.error();
+    removed = *stale;
+    return Status::Ok();
+  });
+  if (!status) return status.error();
+  removed += blobs_.remove_stale(max_age_ms);
+  // File times are wall-clock times, whatever clock the index was given.
+  const int64_t cutoff = wall_clock_ms()() - max_age_ms;
+  std::vector<std::string> old_blobs;
+  for (const std::string& digest : blobs_.list()) {
+    std::optional<BlobStore::Blob> blob = blobs_.find(digest);
+    if (blob && blob->modified_ms < cutoff) old_blobs.push_back(digest);
+  }
+  size_t before = blobs_.list().size();
+  if (Status released = release_blobs(*db_, blobs_, old_blobs); !released) return released.error();
+  return removed + before - blobs_.list().size();
+}
+
 Result<uint64_t> CacheIndex::total_size() {
   std::lock_guard lock(mutex_);
   return CacheTable(*db_).finalized_size();

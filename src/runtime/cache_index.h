@@ -95,6 +95,12 @@ class CacheIndex {
   // Total size of finalized entries.
   Result<uint64_t> total_size();
 
+  // What the runtime services clean when they start: reservations never finalized within
+  // reservation_ttl_ms, leftovers of dead uploads (BlobStore::remove_stale) and blobs that
+  // no cache entry or artifact refers to, both older than `max_age_ms` (an upload in
+  // progress is younger). Returns how many things were removed.
+  Result<size_t> collect_garbage(int64_t max_age_ms);
+
   BlobStore& blobs() { return blobs_; }
   const CacheOptions& options() const { return options_; }
 

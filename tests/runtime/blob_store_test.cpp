@@ -1,12 +1,11 @@
 #include "runtime/blob_store.h"
 
 #include <gtest/gtest.h>
-#include <sys/time.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "../store/temp_dir.h"
+#include "runtime_fixture.h"
 
 namespace sluice::runtime {
 namespace {
@@ -163,14 +162,6 @@ TEST(BlobStore, FindAndRemoveAcceptOnlyDigests) {
   EXPECT_EQ(gone.error().message.rfind("not_found: ", 0), 0u);
 }
 
-void age(const fs::path& path, int seconds) {
-  struct timeval times[2];
-  gettimeofday(&times[0], nullptr);
-  times[0].tv_sec -= seconds;
-  times[1] = times[0];
-  ASSERT_EQ(utimes(path.c_str(), times), 0);
-}
-
 TEST(BlobStore, RemoveStaleDeletesOnlyOldLeftovers) {
   TempDir dir;
   BlobStore blobs(dir.path().string());
@@ -178,9 +169,9 @@ TEST(BlobStore, RemoveStaleDeletesOnlyOldLeftovers) {
   std::string new_temp = incoming(blobs, "new");
   ASSERT_TRUE(blobs.stage_block("dead", "b", incoming(blobs, "x")).ok());
   ASSERT_TRUE(blobs.stage_block("alive", "b", incoming(blobs, "x")).ok());
-  age(old_temp, 7200);
-  age(dir.path() / "uploads" / "dead", 7200);
-  age(dir.path() / "uploads" / "dead" / "blocks", 7200);
+  testing::age_file(old_temp, 7200);
+  testing::age_file(dir.path() / "uploads" / "dead", 7200);
+  testing::age_file(dir.path() / "uploads" / "dead" / "blocks", 7200);
   EXPECT_EQ(blobs.remove_stale(3600 * 1000), 2u);
   EXPECT_FALSE(fs::exists(old_temp));
   EXPECT_TRUE(fs::exists(new_temp));

@@ -221,6 +221,29 @@ TEST_F(CacheIndexTest, EntriesPersistAndAreSharedBetweenOpeners) {
   EXPECT_FALSE(first->reserve(kMain, "k2", "v1").ok());
 }
 
+TEST_F(CacheIndexTest, GarbageCollectionRemovesOnlyOldUnreferencedThings) {
+  auto index = open();
+  CacheEntry kept = save(*index, kMain, "kept", "kept");
+  std::string orphan = upload(index->blobs(), "died-after-upload", "orphan");
+  std::string fresh = upload(index->blobs(), "still-uploading", "fresh");
+  testing::age_file(index->blobs().find(kept.blob_digest)->path, 2 * 24 * 3600);
+  testing::age_file(index->blobs().find(orphan)->path, 2 * 24 * 3600);
+  Result<CacheEntry> abandoned = index->reserve(kMain, "abandoned", "v1");
+  ASSERT_TRUE(abandoned.ok());
+  advance_ms(CacheOptions{}.reservation_ttl_ms + 1);
+  Result<CacheEntry> pending = index->reserve(kMain, "pending", "v1");
+  ASSERT_TRUE(pending.ok());
+
+  Result<size_t> removed = index->collect_garbage(24 * 3600 * 1000);
+  ASSERT_TRUE(removed.ok()) << removed.error().message;
+  EXPECT_EQ(*removed, 2u);  // the abandoned reservation and the orphan blob
+  EXPECT_FALSE(index->blobs().find(orphan).has_value());
+  EXPECT_TRUE(index->blobs().find(kept.blob_digest).has_value());
+  EXPECT_TRUE(index->blobs().find(fresh).has_value());
+  EXPECT_FALSE(index->reservation(kMain, "abandoned", "v1")->has_value());
+  EXPECT_TRUE(index->reservation(kMain, "pending", "v1")->has_value());
+}
+
 TEST(CacheSize, ParsesBytesAndBinarySuffixes) {
   EXPECT_EQ(*parse_byte_size("1024"), 1024u);
   EXPECT_EQ(*parse_byte_size("10G"), 10ull << 30);

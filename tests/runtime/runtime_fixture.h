@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/time.h>
 
 #include <fstream>
 #include <string>
@@ -11,6 +12,15 @@
 #include "runtime/blob_store.h"
 
 namespace sluice::runtime::testing {
+
+// Sets a file's times `seconds` into the past (for "older than" cleanups).
+inline void age_file(const std::string& path, int seconds) {
+  struct timeval times[2];
+  gettimeofday(&times[0], nullptr);
+  times[0].tv_sec -= seconds;
+  times[1] = times[0];
+  ASSERT_EQ(utimes(path.c_str(), times), 0);
+}
 
 class RuntimeFixture : public ::testing::Test {
  protected:

@@ -194,6 +194,13 @@ Status CacheTable::remove(int64_t id) {
   return run_cached(db_, "DELETE FROM cache_entries WHERE id = ?", id);
 }
 
+Result<size_t> CacheTable::remove_reservations_before(int64_t cutoff_ms) {
+  Status status = run_cached(
+      db_, "DELETE FROM cache_entries WHERE finalized = 0 AND created_ms < ?", cutoff_ms);
+  if (!status) return status.error();
+  return static_cast<size_t>(db_.changes());
+}
+
 Result<uint64_t> CacheTable::finalized_size() {
   Result<int64_t> total =
       db_.query_int("SELECT COALESCE(SUM(size), 0) FROM cache_entries WHERE finalized = 1");

@@ -77,6 +77,8 @@ class CacheTable {
   Status finalize(int64_t id, const std::string& blob_digest, uint64_t size, int64_t now_ms);
   Status touch(int64_t id, int64_t now_ms);
   Status remove(int64_t id);
+  // Deletes reservations (unfinalized entries) made before `cutoff_ms`; returns how many.
+  Result<size_t> remove_reservations_before(int64_t cutoff_ms);
   Result<uint64_t> finalized_size();
   // Finalized entries, least recently used first.
   Result<std::vector<CacheEntry>> by_last_use();
