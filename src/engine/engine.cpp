@@ -8,6 +8,7 @@
 #include "engine/retry.h"
 #include "engine/scalar_value.h"
 #include "expr/expression.h"
+#include "plan/inputs.h"
 #include "plan/matrix.h"
 
 namespace sluice::engine {
@@ -289,19 +290,12 @@ void Engine::start_caller(JobNode& n, expr::EvalContext& ctx) {
     if (!v.ok()) return finish_node(n, RunStatus::kFailure, v.error().located_message());
     n.inputs.set(key, *v);
   }
-  // Called workflows see their declared inputs: given values, else defaults.
-  const spec::Workflow* called = nullptr;
-  if (!n.planned->inner_keys.empty())
-    called = node(n.planned->inner_keys.front())->planned->workflow;
-  if (called) {
-    for (const spec::InputSpec& input : called->on.call_inputs) {
-      if (n.inputs.find(input.id)) continue;
-      if (input.required) {
-        finish_node(n, RunStatus::kFailure, "required input '" + input.id + "' not given");
-        return;
-      }
-      n.inputs.set(input.id, input.default_value ? *input.default_value : Value(""));
-    }
+  // Called workflows see their declared inputs, typed, with defaults evaluated (plan/inputs.h).
+  if (!n.planned->inner_keys.empty()) {
+    const spec::Workflow* called = node(n.planned->inner_keys.front())->planned->workflow;
+    auto inputs = plan::resolve_call_inputs(*called, n.inputs, ctx);
+    if (!inputs.ok()) return finish_node(n, RunStatus::kFailure, inputs.error().message);
+    n.inputs = std::move(*inputs);
   }
   ctx.contexts.set("secrets", context_.options.secrets);
   if (job.secrets_inherit) {

@@ -87,9 +87,13 @@ Result<Value> evaluate_string(std::string_view text, const EvalContext& context)
 Result<Expression> parse_condition(std::string_view text);
 Result<bool> evaluate_condition(const Expression& condition, const EvalContext& context);
 
-// Every dotted context path an expression reads with constant names, e.g.
-// {"inputs.name", "needs.build.outputs.version", "matrix.os"} — used by validation to
-// report references to undefined inputs, jobs or steps.
+// Every context path an expression reads with constant names, one member a segment, e.g.
+// {"matrix", "a.b"} for `matrix['a.b']` — used by validation to report references to
+// undefined inputs, jobs, steps or matrix axes.
+using MemberPath = std::vector<std::string>;
+std::vector<MemberPath> referenced_member_paths(const Expression& expression);
+// The same paths joined with '.' ("needs.build.outputs.version"): for display and for
+// prefix tests only, since a member may itself hold a '.'.
 std::vector<std::string> referenced_paths(const Expression& expression);
 
 }  // namespace sluice::expr

@@ -17,11 +17,11 @@ const std::string* constant_member(const Node& index_node) {
   return &index.literal.as_string();
 }
 
-void add(std::vector<std::string>& out, std::string path) {
+void add(std::vector<MemberPath>& out, MemberPath path) {
   if (std::find(out.begin(), out.end(), path) == out.end()) out.push_back(std::move(path));
 }
 
-void visit(const Node& node, std::vector<std::string>& out) {
+void visit(const Node& node, std::vector<MemberPath>& out) {
   if (node.kind == NodeKind::kIndex || node.kind == NodeKind::kContext) {
     // Collect the chain of index nodes down to its base, outermost first.
     std::vector<const Node*> chain;
@@ -31,11 +31,11 @@ void visit(const Node& node, std::vector<std::string>& out) {
       base = base->children[0].get();
     }
     if (base->kind == NodeKind::kContext) {
-      std::string path = base->name;
+      MemberPath path{base->name};
       for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
         const std::string* member = constant_member(**it);
         if (!member) break;
-        path += "." + *member;
+        path.push_back(*member);
       }
       add(out, std::move(path));
     } else {
@@ -51,9 +51,19 @@ void visit(const Node& node, std::vector<std::string>& out) {
 
 }  // namespace
 
+std::vector<MemberPath> referenced_member_paths(const Expression& expression) {
+  std::vector<MemberPath> out;
+  if (expression.root) visit(*expression.root, out);
+  return out;
+}
+
 std::vector<std::string> referenced_paths(const Expression& expression) {
   std::vector<std::string> out;
-  if (expression.root) visit(*expression.root, out);
+  for (const MemberPath& members : referenced_member_paths(expression)) {
+    std::string path;
+    for (const std::string& member : members) path += (path.empty() ? "" : ".") + member;
+    if (std::find(out.begin(), out.end(), path) == out.end()) out.push_back(std::move(path));
+  }
   return out;
 }
 

@@ -104,6 +104,55 @@ Result<std::vector<Value>> expand_matrix(const Value& matrix) {
   return combos;
 }
 
+// True for a `${{ insert }}` key (any spacing and case): GitHub's directive that merges the
+// mapping its value evaluates to into the enclosing mapping.
+static bool is_insert_key(std::string_view key) {
+  if (!key.starts_with("${{") || !key.ends_with("}}") || key.size() < 5) return false;
+  std::string_view inner = key.substr(3, key.size() - 5);
+  while (!inner.empty() && (inner.front() == ' ' || inner.front() == '\t')) inner.remove_prefix(1);
+  while (!inner.empty() && (inner.back() == ' ' || inner.back() == '\t')) inner.remove_suffix(1);
+  return to_lower(inner) == "insert";
+}
+
+static Result<Value> evaluate_matrix_at(const Value& raw, const expr::EvalContext& ctx, int depth);
+
+// A mapping of the matrix whose keys may be expressions, as GitHub evaluates them: a
+// `${{ insert }}` key merges the object its value evaluates to; another key holding `${{ }}`
+// becomes the string it evaluates to. A key defined twice is an error.
+static Result<Value> evaluate_matrix_mapping(const Value& raw, const expr::EvalContext& ctx,
+                                             int depth) {
+  Value out = Value::object();
+  auto add = [&](const std::string& key, Value value) -> Status {
+    if (key.empty()) return Error{"a matrix key evaluates to an empty string", {}};
+    if (out.find(key)) return Error{"matrix key '" + key + "' is defined twice", {}};
+    out.set(key, std::move(value));
+    return Status::Ok();
+  };
+  for (const auto& [k, v] : raw.as_object()) {
+    auto e = evaluate_matrix_at(v, ctx, depth + 1);
+    if (!e.ok()) return e;
+    if (is_insert_key(k)) {
+      if (!e->is_object())
+        return Error{
+            "the value of `${{ insert }}` in the matrix must evaluate to a mapping, "
+            "not " +
+                to_json(*e),
+            {}};
+      for (const auto& [ik, iv] : e->as_object())
+        if (Status s = add(ik, iv); !s.ok()) return s.error();
+      continue;
+    }
+    std::string key = k;
+    if (k.find("${{") != std::string::npos) {
+      auto evaluated = expr::evaluate_string(k, ctx);
+      if (!evaluated.ok()) return evaluated.error();
+      key = evaluated->to_string();
+    }
+    if (Status s = add(key, std::move(*e)); !s.ok()) return s.error();
+  }
+  return out;
+}
+
 static Result<Value> evaluate_matrix_at(const Value& raw, const expr::EvalContext& ctx, int depth) {
   if (depth > 32) return Error{"matrix nested too deeply", {}};
   if (raw.is_string()) {
@@ -119,15 +168,7 @@ static Result<Value> evaluate_matrix_at(const Value& raw, const expr::EvalContex
     }
     return Value::array(std::move(out));
   }
-  if (raw.is_object()) {
-    Value out = Value::object();
-    for (const auto& [k, v] : raw.as_object()) {
-      auto e = evaluate_matrix_at(v, ctx, depth + 1);
-      if (!e.ok()) return e;
-      out.set(k, *e);
-    }
-    return out;
-  }
+  if (raw.is_object()) return evaluate_matrix_mapping(raw, ctx, depth);
   return raw;
 }
 

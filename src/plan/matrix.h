@@ -21,7 +21,9 @@ constexpr size_t kMaxMatrixCombinations = spec::kMaxMatrixJobs;  // per job, as 
 Result<std::vector<Value>> expand_matrix(const Value& matrix);
 
 // Evaluates every string holding `${{` inside a matrix as written (the whole matrix may
-// be one such string, e.g. `${{ fromJSON(needs.setup.outputs.matrix) }}`).
+// be one such string, e.g. `${{ fromJSON(needs.setup.outputs.matrix) }}`), and keys as
+// GitHub does: `${{ insert }}: <mapping expression>` merges a mapping, another key holding
+// `${{ }}` is replaced by its value.
 Result<Value> evaluate_matrix(const Value& raw, const expr::EvalContext& ctx);
 
 // The suffix GitHub shows after a matrix job's name: "(ubuntu, 18)" — the values of

@@ -67,18 +67,6 @@ std::string strip_column(std::string message) {
   return message;
 }
 
-std::vector<std::string> split_path(const std::string& path) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (true) {
-    size_t dot = path.find('.', start);
-    out.push_back(path.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  return out;
-}
-
 bool contains_ci(const std::vector<std::string>& names, const std::string& name) {
   return std::any_of(names.begin(), names.end(),
                      [&](const std::string& n) { return iequals(n, name); });
@@ -169,8 +157,8 @@ SourcePos find_in(const Scalar& s, size_t start, const std::string& needle) {
 
 void Checker::check_references(const expr::Expression& e, const Scalar& s, size_t start,
                                const Place& p) {
-  for (const auto& path : expr::referenced_paths(e)) {
-    auto parts = split_path(path);
+  // Member by member: `matrix['a.b']` reads the axis "a.b", not "a".
+  for (const auto& parts : expr::referenced_member_paths(e)) {
     const SourcePos pos =
         find_in(s, start, parts.size() > 1 ? parts[0] + "." + parts[1] : parts[0]);
     std::string context = to_lower(parts[0]);
@@ -226,17 +214,18 @@ void Checker::check_references(const expr::Expression& e, const Scalar& s, size_
     } else if (bit == kMatrix && p.job) {
       std::vector<std::string> keys;
       if (!static_matrix_keys(*p.job, keys)) continue;
+      // A warning, as GitHub runs such files: the value is empty at run time.
       if (!contains_ci(keys, name)) {
-        d_.error(pos,
-                 "'matrix." + name + "' in " + p.what + " is not a matrix axis of job '" +
-                     p.job->id + "'",
-                 keys.empty() ? "job '" + p.job->id + "' has no matrix; add `strategy: matrix:`"
-                              : suggestion(
-                                    name, keys, "axes: " + [&] {
-                                      std::string s;
-                                      for (auto& k : keys) s += (s.empty() ? "" : ", ") + k;
-                                      return s;
-                                    }()));
+        d_.warning(pos,
+                   "'matrix." + name + "' in " + p.what + " is not a matrix axis of job '" +
+                       p.job->id + "' (it is empty at run time)",
+                   keys.empty() ? "job '" + p.job->id + "' has no matrix; add `strategy: matrix:`"
+                                : suggestion(
+                                      name, keys, "axes: " + [&] {
+                                        std::string s;
+                                        for (auto& k : keys) s += (s.empty() ? "" : ", ") + k;
+                                        return s;
+                                      }()));
       }
     } else if (bit == kJobs && !contains_ci(jobs_, name)) {
       d_.error(pos, "'jobs." + name + "' in " + p.what + " refers to an unknown job",

@@ -36,6 +36,8 @@ bool static_matrix_keys(const Job& job, std::vector<std::string>& keys) {
   const Value& m = *job.strategy.matrix;
   if (!m.is_object()) return false;
   for (const auto& [key, value] : m.as_object()) {
+    // `${{ insert }}` or an expression key: the axes are known at run time.
+    if (key.find("${{") != std::string::npos) return false;
     if (key == "exclude") continue;
     if (key != "include") {
       keys.push_back(key);
@@ -58,6 +60,8 @@ void check_matrix(const Job& job, Diagnostics& d) {
   std::vector<std::string> axes;
   std::vector<const Value::Array*> values;
   bool countable = true;
+  for (const auto& entry : m.as_object())
+    if (entry.first.find("${{") != std::string::npos) return;  // axes known at run time
   for (const auto& [key, value] : m.as_object()) {
     if (!is_axis(key)) continue;
     axes.push_back(key);

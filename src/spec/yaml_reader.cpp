@@ -184,6 +184,16 @@ ScalarMap YamlReader::scalar_map(const YAML::Node& node, std::string_view what) 
   if (node.IsNull()) return out;
   if (!expect_map(node, what)) return out;
   for (auto& e : entries(node, what, {})) {
+    // GitHub also evaluates `${{ }}` keys here (and `${{ insert }}`); sluice evaluates them
+    // only in `strategy.matrix`, and refuses them elsewhere rather than keep them as text.
+    if (has_expression(e.key)) {
+      diagnostics_.error(
+          e.key_pos,
+          "expression key '" + e.key + "' in " + std::string(what) + " is not supported by sluice",
+          "write each key out; `${{ }}` keys and `${{ insert }}` work only in "
+          "`strategy.matrix`");
+      continue;
+    }
     auto v = scalar(e.value, "'" + e.key + "' in " + std::string(what));
     if (v) out.emplace_back(e.key, std::move(*v));
   }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reusable workflow in the same repository (uses: ./.github/workflows/called.yml): inputs
-# from `with` (one from needs outputs, one defaulted, typed number/boolean), a secret passed
+# from `with` (one from needs outputs, one defaulted, typed number/boolean: `replicas: 3`
+# arrives as the number 3, not "3"; a default holding ${{ }} is evaluated), a secret passed
 # through `secrets:`, the called workflow's outputs read by a later job via needs.call.outputs;
 # failure of a called job propagates to the caller job and its dependants.
 source "$(dirname "$0")/lib.sh"
@@ -8,7 +9,8 @@ setup_repo reusable
 RUN_TIMEOUT=10
 
 sluice_run --secret DEPLOY_TOKEN=abcdef123
-check_eq "$(job_log 'call / check')" "check target=staging replicas=3 dry-run=false" "inputs of the called workflow"
+check_eq "$(job_log 'call / check')" "check target=staging replicas=3 dry-run=false
+typed replicas=3 dry-run=false label=push-staging" "inputs of the called workflow"
 check_eq "$(job_log 'call / deploy')" "deploy token-length=9 event=push" "secret passed to the called workflow"
 check_eq "$(job_status 'call / deploy')" success "called job deploy"
 check_eq "$(job_status call)" success "caller job"

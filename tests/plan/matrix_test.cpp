@@ -83,3 +83,45 @@ TEST(Matrix, DisplaySuffix) {
 
 }  // namespace
 }  // namespace sluice::plan
+
+// Regression (issue 9 §4): `${{ insert }}` and expression keys in a matrix were kept as
+// literal axis names. GitHub evaluates them: insert merges a mapping, a key becomes its value.
+namespace sluice::plan {
+namespace {
+
+TEST(Matrix, InsertAndExpressionKeysAreEvaluated) {
+  expr::EvalContext ctx;
+  Value vars = Value::object();
+  vars.set("AXIS", "node");
+  vars.set("EXTRA", R"({"os": ["linux", "macos"]})");
+  ctx.contexts.set("vars", vars);
+  auto raw = parse_json(
+      R"({"${{ vars.AXIS }}": [18, 20], "${{ insert }}": "${{ fromJSON(vars.EXTRA) }}",
+          "include": [{"${{ vars.AXIS }}": 22, "os": "windows"}]})");
+  ASSERT_TRUE(raw.ok());
+  auto matrix = evaluate_matrix(*raw, ctx);
+  ASSERT_TRUE(matrix.ok()) << matrix.error().message;
+  EXPECT_EQ(to_json(*matrix),
+            R"({"node":[18,20],"os":["linux","macos"],"include":[{"node":22,"os":"windows"}]})");
+  auto combos = expand_matrix(*matrix);
+  ASSERT_TRUE(combos.ok());
+  EXPECT_EQ(combos->size(), 5u);
+}
+
+TEST(Matrix, InsertNeedsAMappingAndKeysMustBeUnique) {
+  expr::EvalContext ctx;
+  auto raw = parse_json(R"({"${{ insert }}": "${{ fromJSON('[1]') }}"})");
+  ASSERT_TRUE(raw.ok());
+  auto bad = evaluate_matrix(*raw, ctx);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message,
+            "the value of `${{ insert }}` in the matrix must evaluate to a mapping, not [1]");
+  raw = parse_json(R"({"os": [1], "${{ 'os' }}": [2]})");
+  ASSERT_TRUE(raw.ok());
+  auto twice = evaluate_matrix(*raw, ctx);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().message, "matrix key 'os' is defined twice");
+}
+
+}  // namespace
+}  // namespace sluice::plan

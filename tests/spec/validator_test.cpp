@@ -389,7 +389,26 @@ jobs:
   EXPECT_HINT(d, "'matrix.os' in 'run' in step 1 of job 'b'", "job 'b' has no matrix");
   // c's axes are only known at run time; its inputs.m reference is reported once.
   EXPECT_DIAG(d, "'inputs.m' in 'strategy' of job 'c' is not a declared input", 13, 24);
-  EXPECT_EQ(d.error_count(), 3u) << d.format();
+  // Regression (issue 9 §4): unknown axes are warnings, as GitHub runs such files (the value
+  // is empty); only the undeclared input is an error.
+  EXPECT_EQ(d.error_count(), 1u) << d.format();
+  EXPECT_EQ(d.items().size(), 3u) << d.format();
+}
+
+// Regression (issue 9 §4): `matrix['a.b']` names the axis "a.b"; it was split at the dot and
+// reported as the unknown axis 'a'. `matrix.versions.ghc` reads a member of an object axis.
+TEST(Validator, MatrixAxisWithADotAndObjectAxes) {
+  auto d = validate(R"(on: push
+jobs:
+  a:
+    runs-on: x
+    strategy:
+      matrix:
+        'a.b': [1]
+        versions: [{ghc: '9.4'}, {ghc: '9.6'}]
+    steps: [{run: "echo ${{ matrix['a.b'] }} ${{ matrix.versions.ghc }}"}]
+)");
+  EXPECT_TRUE(d.empty()) << d.format();
 }
 
 TEST(Validator, ExpressionInUses) {
@@ -529,6 +548,45 @@ TEST(Validator, ReusableWorkflowCyclesNameEveryCall) {
                   ":4:11 uses ./.github/workflows/b.yml",
               4, 11);
   fs::remove_all(root);
+}
+
+}  // namespace
+}  // namespace sluice::spec
+
+// Regression (issue 9 §4): `${{ insert }}` and `${{ }}` keys were kept as literal names.
+// In a matrix they are evaluated at run time (no static axis checks); elsewhere sluice
+// refuses them at their position.
+namespace sluice::spec {
+namespace {
+
+TEST(Validator, ExpressionKeys) {
+  auto d = validate(R"(on: push
+jobs:
+  a:
+    runs-on: x
+    strategy:
+      matrix:
+        ${{ insert }}: ${{ fromJSON(vars.M) }}
+        exclude: [{os: linux}]
+    steps: [{run: 'echo ${{ matrix.os }}'}]
+)");
+  EXPECT_TRUE(d.empty()) << d.format();
+  Diagnostics load;
+  EXPECT_FALSE(load_workflow_text(R"(on: push
+env:
+  ${{ insert }}: ${{ fromJSON(vars.ENV) }}
+jobs:
+  a:
+    runs-on: x
+    steps:
+      - uses: ./x
+        with: {"${{ vars.K }}": 1}
+)",
+                                  "wf.yml", load));
+  EXPECT_DIAG(load, "expression key '${{ insert }}' in 'env' of the workflow is not supported", 3,
+              3);
+  EXPECT_HINT(load, "expression key '${{ insert }}'", "work only in `strategy.matrix`");
+  EXPECT_DIAG(load, "expression key '${{ vars.K }}' in 'with' in step 1 of job 'a'", 9, 16);
 }
 
 }  // namespace
