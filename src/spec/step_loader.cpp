@@ -328,6 +328,7 @@ Step read_step(YamlReader& r, const YAML::Node& node, const std::string& where, 
   Step s;
   s.pos = r.pos(node);
   std::optional<SourcePos> with_pos, shell_pos, run_pos;
+  bool run_is_null = false;  // `run:` with no value, as opposed to `run: ""`
   for (auto& e : r.entries(node, where, kStepKeys)) {
     const std::string what = "'" + e.key + "' in " + where;
     if (contains(kNotYetStepKeys, e.key)) {
@@ -342,6 +343,7 @@ Step read_step(YamlReader& r, const YAML::Node& node, const std::string& where, 
     } else if (e.key == "run") {
       s.run = r.scalar(e.value, what);
       run_pos = e.key_pos;
+      run_is_null = e.value.IsNull();
     } else if (e.key == "shell") {
       s.shell = r.scalar(e.value, what);
       shell_pos = e.key_pos;
@@ -373,8 +375,13 @@ Step read_step(YamlReader& r, const YAML::Node& node, const std::string& where, 
                           "add `run: <command>` or `uses: <action>`");
     ok = false;
   }
-  if (s.run && s.run->text.find_first_not_of(" \t\n") == std::string::npos) {
+  if (s.run && run_is_null) {
     r.diagnostics().error(*run_pos, "'run' in " + where + " is empty", "give the command to run");
+  } else if (s.run && s.run->text.find_first_not_of(" \t\n") == std::string::npos) {
+    // GitHub accepts `run: ""` and runs it as an empty script, which succeeds; workflows use
+    // such steps as labels (a name showing other steps' outcomes).
+    r.diagnostics().warning(*run_pos, "'run' in " + where + " is empty: the step does nothing",
+                            "give the command to run, or remove the step");
   }
   if (s.run && with_pos) {
     r.diagnostics().error(*with_pos, "'with' in " + where + " is only for 'uses' steps",

@@ -22,6 +22,14 @@ sluice_run --event workflow_dispatch -w .github/workflows/quoted-shell.yml
 # check_eq "$(job_log quoted)" "custom-shell
 # custom script ran" "quoted custom shell"
 
+# `run: ""`: a warning at validation, and a step that runs an empty script and succeeds.
+sluice_run --event workflow_dispatch -w .github/workflows/empty-run.yml
+check_rc 0 "empty run"
+OUT=$("$SLUICE" validate "$REPO/.github/workflows/empty-run.yml" 2>&1) && RC=0 || RC=$?
+check_rc 0 "validate an empty run"
+check_contains "empty-run.yml:12:9: warning: 'run' in step 2 of job 'e' is empty: the step does nothing"
+check_eq "$(step_status e 1)" success "empty run step"
+
 # A missing working-directory: a start error at the place that chose it, the step not run.
 sluice_run --event workflow_dispatch -w .github/workflows/missing-dir.yml
 check_rc 1 "missing working-directory"

@@ -627,6 +627,29 @@ jobs:
   EXPECT_DIAG(d, "'run' in step 6 of job 'a' is empty", 15, 9);
 }
 
+// `run: ""` is valid on GitHub (an empty script, which succeeds; sinatra/sinatra uses such steps
+// as labels): a warning, not an error. `run:` with no value stays an error.
+TEST(WorkflowLoader, ExplicitlyEmptyRunIsAWarning) {
+  Diagnostics d;
+  auto wf = load(R"(on: push
+jobs:
+  a:
+    runs-on: x
+    steps:
+      - id: t
+        run: exit 0
+      - name: "outcome of t: ${{ steps.t.outcome }}"
+        run: ""
+      - run: '  '
+)",
+                 d);
+  ASSERT_TRUE(wf) << d.format();
+  EXPECT_FALSE(d.has_errors()) << d.format();
+  EXPECT_DIAG(d, "'run' in step 2 of job 'a' is empty: the step does nothing", 9, 9);
+  EXPECT_DIAG(d, "'run' in step 3 of job 'a' is empty: the step does nothing", 10, 9);
+  EXPECT_EQ(::sluice::spec::testing::find_diag(d, "step 2")->severity, Severity::kWarning);
+}
+
 TEST(WorkflowLoader, MalformedYaml) {
   Diagnostics d;
   auto wf = load("on: push\njobs:\n  a:\n    runs-on: [x\n    steps: a\n", d);
