@@ -102,7 +102,7 @@ callees() { # file -> corpus files, transitively
 cell() { tr '\n|' ' /' | sed -e 's/  */ /g' -e 's/^ //' | cut -c1-"${2:-160}"; }
 
 rows=()
-n=0 n_valid=0 n_plan=0 n_ok=0
+n=0 n_valid=0 n_plan=0 n_ok=0 n_no_action=0
 declare -A cause_count=()
 called_only=()
 
@@ -128,6 +128,10 @@ for file in "$corpus"/$only; do
   done
   git_ add -A
   git_ commit -q -m "corpus file $base"
+  # Remote actions the file and its callees use (actions/checkout is built into sluice).
+  used=$(cat "$file" $(callees "$file" "${owner}__${repo_name}") |
+    grep -oE 'uses: *["'"'"']?[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@' | grep -v '/\.github/workflows/' |
+    sed -E 's/uses: *["'"'"']?//; s/@$//' | grep -vxE 'actions/checkout|sluice/.*' | sort -u | wc -l)
 
   # 1. validate
   "$sluice" validate "$repo/$path" >"$scratch/validate.log" 2>&1
@@ -163,6 +167,7 @@ for file in "$corpus"/$only; do
       | "\(length) jobs: \(map(select(.decision == "run")) | length) run, \(map(select(.decision == "skip")) | length) skip, \(map(select(.decision == "runtime")) | length) runtime"' "$scratch/plan.json")
   fi
   n=$((n + 1))
+  [ "$used" -eq 0 ] && n_no_action=$((n_no_action + 1))
   [ $vrc -eq 0 ] && n_valid=$((n_valid + 1))
   [ $prc -eq 0 ] && [ -n "$event" ] && n_plan=$((n_plan + 1))
 
@@ -209,7 +214,8 @@ for file in "$corpus"/$only; do
       detail=$(grep -m1 'error' "$scratch/run.log" | cell)
     elif [ -n "$missing" ]; then
       cause="needs actions not in the mirror"
-      detail=$missing
+      # sluice names the first missing action of each job; the file may use more.
+      detail="$missing(the file uses $used remote actions)"
     elif grep -qiE '(container|service|docker|podman)' <<<"$failed"; then
       cause="needs a container engine/image"
       detail=$(grep -iE '(container|service|docker|podman)' <<<"$failed" | head -1 | sed 's/^\[[^]]*\] ✗ //' | cell)
@@ -218,7 +224,7 @@ for file in "$corpus"/$only; do
       first=$(head -1 <<<"$failed")
       job=$(sed -E 's/^\[([^]]*)\].*/\1/' <<<"$first")
       # The failing step's last log line (sluice prints its tail as "    | ...").
-      why=$(awk -v j="[$job]" 'index($0, j " ✗ ") == 1 {grab = 1; next} grab && /^    \| / {last = $0} grab && !/^    \| / {if (last != "") exit} END {print last}' "$scratch/run.log" | sed 's/^    | //')
+      why=$(awk -v j="[$job]" 'index($0, j " ✗ ") == 1 {grab = 1; next} grab && /^    \| / {last = $0} grab && !/^    \| / {if (last != "") exit} END {print last}' "$scratch/run.log" | sed -E 's/^    \| //; s#[^ ]*/step-[0-9]+/step(\.[a-z]+)?: ##')
       detail="$(sed 's/^\[[^]]*\] ✗ //' <<<"$first" | cell 90) — $(cell 110 <<<"$why")"
     fi
   fi
@@ -233,7 +239,7 @@ echo "| --- | --- | --- | --- | --- | --- | --- |"
 printf '%s\n' "${rows[@]}"
 echo
 echo "Files: $n (workflow_call only, checked through their callers: ${#called_only[@]}${called_only:+: ${called_only[*]}})"
-echo "Validate: $n_valid/$n, plan: $n_plan/$n, run end to end offline: $n_ok/$n"
+echo "Validate: $n_valid/$n, plan: $n_plan/$n, run end to end offline: $n_ok/$n; files using no remote action: $n_no_action/$n"
 for cause in "${!cause_count[@]}"; do
   echo "- $cause: ${cause_count[$cause]}"
 done | sort
