@@ -156,6 +156,7 @@ for file in "$corpus"/$only; do
   done
   if [ $prc -ne 0 ]; then
     pcell="error: $(grep -m1 'error' "$scratch/plan.err" | sed 's/^[^ ]*: error: //' | cell 120)"
+    [ "$pcell" = "$vcell" ] && pcell="error (the same)"
   elif [ -z "$event" ]; then
     if grep -q 'workflow_call' "$file"; then
       called_only+=("$base")
@@ -192,8 +193,10 @@ for file in "$corpus"/$only; do
     secs=$(echo "$(date +%s.%N) - $start" | bc | xargs printf '%.1f')
     rcell="exit $rrc, ${secs}s"
     failed=$(grep -E '^\[[^]]*\] ✗ ' "$scratch/run.log" | grep -v '✗ job ' || true)
-    missing=$(grep -oE "action '[^']+' (not found|is not in|missing)[^:]*|[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[^ ]+ is not in the (action )?cache" "$scratch/run.log" \
-      | grep -oE "[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[A-Za-z0-9_./-]+" | sort -u | tr '\n' ' ')
+    # Before issue 9 §1: "action 'o/r@v' not found: no action.yml in DIR"; with --offline:
+    # "action 'o/r@v' is not in the action cache (--offline)" (reusable workflows alike).
+    missing=$(grep -oE "'[^' ]+@[^' ]+' (not found|is not in the action cache)" "$scratch/run.log" |
+      grep -oE "[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[A-Za-z0-9_./-]+" | sort -u | tr '\n' ' ')
     succeeded=$(grep -oE '[0-9]+ succeeded' "$scratch/run.log" | tail -1 | cut -d' ' -f1)
     if [ $rrc -eq 0 ] && [ "${succeeded:-0}" = 0 ]; then
       cause="runs, but every job is skipped"
@@ -209,13 +212,13 @@ for file in "$corpus"/$only; do
         /^\[[^]]*\] ✓ / {j = substr($0, 2, index($0, "]") - 2); if (j in open) {s = $0; sub(/^\[[^]]*\] ✓ /, "", s); sub(/ \([0-9.]+s\)$/, "", s); open[j] = s}}
         END {for (j in open) printf "%s (after: %s); ", j, open[j]}' "$scratch/run.log" | cell 200)
       detail="still running: $detail"
-    elif [ $rrc -eq 2 ]; then
-      cause="refused at run"
-      detail=$(grep -m1 'error' "$scratch/run.log" | cell)
     elif [ -n "$missing" ]; then
       cause="needs actions not in the mirror"
       # sluice names the first missing action of each job; the file may use more.
       detail="$missing(the file uses $used remote actions)"
+    elif [ $rrc -eq 2 ]; then
+      cause="refused at run"
+      detail=$(grep -m1 'error' "$scratch/run.log" | cell)
     elif grep -qiE '(container|service|docker|podman)' <<<"$failed"; then
       cause="needs a container engine/image"
       detail=$(grep -iE '(container|service|docker|podman)' <<<"$failed" | head -1 | sed 's/^\[[^]]*\] ✗ //' | cell)
