@@ -2,8 +2,10 @@
 // policy's verdicts on arbitrary bytes. Built with -DSLUICE_FUZZ=ON (clang); any crash,
 // sanitizer report, hang or out-of-memory is a bug: policy files and `uses:` strings come
 // from the repository and must only ever produce diagnostics.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "core/text.h"
@@ -28,9 +30,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (end == std::string_view::npos) end = text.size();
     auto ref = sluice::spec::parse_action_ref(text.substr(start, end - start));
     if (ref.ok()) {
-      if (ref->kind == sluice::spec::ActionRef::Kind::kLocal &&
-          (ref->path.empty() || ref->path.starts_with("..") || ref->path.starts_with("/")))
-        __builtin_trap();  // a local path never leaves the repository
+      // A local path never leaves the repository: no "." or ".." segment, not absolute.
+      if (ref->kind == sluice::spec::ActionRef::Kind::kLocal && ref->path != ".") {
+        const std::string& path = ref->path;
+        if (path.empty() || path.front() == '/') __builtin_trap();
+        size_t begin = 0;
+        while (begin <= path.size()) {
+          size_t slash = std::min(path.find('/', begin), path.size());
+          std::string_view segment(path.data() + begin, slash - begin);
+          if (segment.empty() || segment == "." || segment == "..") __builtin_trap();
+          begin = slash + 1;
+        }
+      }
       (void)sluice::spec::check_action_policy(policy, *ref);
     }
     start = end + 1;
