@@ -103,4 +103,11 @@ RC=0; OUT=$("$SLUICE" run "$REPO" --data-dir "$DATA" 2>&1) || RC=$?
 check_rc 0 "run with the policy allowing every action"
 [ -e "$REPO/ran.txt" ] || fail "the allowed run did not run its steps"
 
+# rerun applies the policy (file and flags) to the workflow as it is now.
+rm -f "$REPO/ran.txt"
+RC=0; OUT=$("$SLUICE" rerun latest --data-dir "$DATA" --deny-action 'actions/*' 2>&1) || RC=$?
+check_rc 2 "rerun with a flag that denies the workflow's action"
+check_contains "ci.yml:7:15: error: action 'actions/checkout@8f4b7f84864484a7bf31766abe9204da3cbe65b3' is denied by --deny-action actions/*"
+[ ! -e "$REPO/ran.txt" ] || fail "a step ran although the policy refused the re-run"
+
 finish
