@@ -119,7 +119,7 @@ JobRun::Item JobRun::resolve_item(const spec::Step& step) {
   return item;
 }
 
-void JobRun::resolve_action(Item& item) const {
+void JobRun::resolve_action(Item& item) {
   const spec::Step& step = *item.step;
   item.action.reset();
   item.resolve_error.reset();
@@ -131,6 +131,7 @@ void JobRun::resolve_action(Item& item) const {
   auto resolved = context_.resolver->resolve(step.uses->text, context_.options.workspace);
   if (resolved.ok()) {
     item.action = *resolved;
+    resolved_.push_back(item.action);
   } else {
     item.resolve_error = resolved.error();
     if (item.resolve_error->pos.line == 0) item.resolve_error->pos = step.uses->pos;

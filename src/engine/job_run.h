@@ -120,7 +120,7 @@ class JobRun {
   // Job start.
   void evaluate_job_settings(const expr::EvalContext& ctx);
   Item resolve_item(const spec::Step& step);
-  void resolve_action(Item& item) const;
+  void resolve_action(Item& item);
   void fail_job(const Error& error);
 
   // Step attempts.
@@ -185,6 +185,9 @@ class JobRun {
   // STATE_* of each action instance (Item::instance), from its pre and main steps.
   std::map<int, std::map<std::string, std::string>> action_state_;
   int instances_ = 0;
+  // Every action resolved for this job, kept until it ends: Item::step of a composite's
+  // inner step points into its action, and a post step may outlive the composite's frame.
+  std::vector<std::shared_ptr<const ResolvedAction>> resolved_;
   int step_counter_ = 0;  // steps started: names GITHUB_ACTION of steps without an id
 };
 

@@ -339,5 +339,41 @@ jobs:
             "sluice: step 'third' success\n");
 }
 
+// The post step of a node action inside a local composite runs after the composite's frame
+// is gone: the composite's action (which holds the inner step) must outlive it. The
+// resolver keeps nothing here, so a dangling step shows under ASan or valgrind.
+TEST_F(ActionStepsTest, APostStepInsideALocalCompositeOutlivesTheComposite) {
+  Diagnostics diagnostics;
+  std::string dir = std::string(SLUICE_TEST_DATA) + "/engine/fixtures/actions/wraps-node";
+  auto loaded = spec::load_action_file(dir, diagnostics);
+  ASSERT_TRUE(loaded) << diagnostics.format();
+  auto composite = std::make_shared<ResolvedAction>();
+  composite->kind = ResolvedAction::Kind::kComposite;
+  composite->uses = "./wraps";
+  composite->dir = dir;
+  composite->action = std::move(*loaded);
+  resolver.put_node("o/node@v1", false, true);
+  start(R"(
+on: push
+jobs:
+  a:
+    runs-on: x
+    steps:
+      - run: first
+      - uses: ./wraps
+)");
+  resolver.actions["./wraps"] = std::move(composite);
+  finish("first");
+  resolver.actions.erase("./wraps");  // the job holds the only reference now
+  finish_saving("/act/main.js", {{"K", "v"}});
+  ASSERT_THAT(running(), ElementsAre("/act/post.js"));
+  EXPECT_EQ(request_of("/act/post.js").env.at("STATE_K"), "v");
+  finish_saving("/act/post.js", {});
+  std::vector<StepRecord> s = steps("a");
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(s[2].name, "Post inner node");
+  EXPECT_EQ(job("a").status, RunStatus::kSuccess);
+}
+
 }  // namespace
 }  // namespace sluice::engine::testing

@@ -2,21 +2,26 @@
 # Local composite actions: a required input and one with a default, outputs mapped from
 # inner steps, an inner step reading another inner step's output, a composite action using
 # another one, outputs flowing into job outputs; github.action_path and $GITHUB_ACTION_PATH;
-# a failing inner step fails the action step and the job.
+# a failing inner step fails the action step and the job. Nesting with `uses:` inside: a
+# composite using a composite that uses a third, and a local JavaScript action (node24)
+# whose output flows out through both and whose post step runs at the end of the job.
 source "$(dirname "$0")/lib.sh"
+command -v node >/dev/null || { echo "SKIP: node is not installed (a nested JavaScript action)"; exit 77; }
 setup_repo composite
 
 sluice_run
 check_rc 0
 log=$(job_log use)
 for line in "Hello, world!" "Good morning, sluice!" "Hi, nested!" \
-  "default=Hello, world! len=13" "custom=Good morning, sluice!" "nested=Hi, nested!"; do
+  "default=Hello, world! len=13" "custom=Good morning, sluice!" "nested=Hi, nested!" \
+  "stacked=Hi, stacked! / HI, STACKED!" "upper post state=HI, STACKED! input=Hi, stacked!"; do
   grep -qxF -- "$line" <<<"$log" || fail "use job log lacks '$line'"
 done
 check_eq "$(job_log downstream)" "downstream=Good morning, sluice!" "composite output as job output"
 check_eq "$(job_status use)" success "job using the actions"
 grep -qx "action path ok=yes" <<<"$log" || fail "\$GITHUB_ACTION_PATH in a composite step"
 check_contains "2 actions: 2 succeeded, 0 failed"
+check_contains "[use] ✓ Post Run ./.github/actions/upper" "post step of a JavaScript action nested in composites"
 
 # A failing inner step fails the action step and the job.
 sluice_run --event workflow_dispatch -w .github/workflows/failing.yml
