@@ -74,6 +74,21 @@ class ActionStepsTest : public EngineHarness {
     return none;
   }
 
+  // The composite action in tests/engine/fixtures/actions/<name>, resolved as `uses`.
+  static std::shared_ptr<ResolvedAction> composite_fixture(const std::string& uses,
+                                                           const std::string& name) {
+    Diagnostics diagnostics;
+    std::string dir = std::string(SLUICE_TEST_DATA) + "/engine/fixtures/actions/" + name;
+    auto loaded = spec::load_action_file(dir, diagnostics);
+    EXPECT_TRUE(loaded) << diagnostics.format();
+    auto action = std::make_shared<ResolvedAction>();
+    action->kind = ResolvedAction::Kind::kComposite;
+    action->uses = uses;
+    action->dir = dir;
+    if (loaded) action->action = std::move(*loaded);
+    return action;
+  }
+
   FakeResolver resolver;
 };
 
@@ -308,16 +323,7 @@ jobs:
 // Regression (issue 9 §4): a failed composite step said only "a step of the composite
 // action failed", and the inner steps it skipped filled the log tail printed under it.
 TEST_F(ActionStepsTest, AFailedCompositeNamesItsFailedStepAndDoesNotListTheStepsItStopped) {
-  Diagnostics diagnostics;
-  std::string dir = std::string(SLUICE_TEST_DATA) + "/engine/fixtures/actions/three-steps";
-  auto loaded = spec::load_action_file(dir, diagnostics);
-  ASSERT_TRUE(loaded) << diagnostics.format();
-  auto action = std::make_shared<ResolvedAction>();
-  action->kind = ResolvedAction::Kind::kComposite;
-  action->uses = "o/three-steps@v1";
-  action->dir = dir;
-  action->action = std::move(*loaded);
-  resolver.actions["o/three-steps@v1"] = action;
+  resolver.actions["o/three-steps@v1"] = composite_fixture("o/three-steps@v1", "three-steps");
   start(R"(
 on: push
 jobs:
@@ -343,15 +349,7 @@ jobs:
 // is gone: the composite's action (which holds the inner step) must outlive it. The
 // resolver keeps nothing here, so a dangling step shows under ASan or valgrind.
 TEST_F(ActionStepsTest, APostStepInsideALocalCompositeOutlivesTheComposite) {
-  Diagnostics diagnostics;
-  std::string dir = std::string(SLUICE_TEST_DATA) + "/engine/fixtures/actions/wraps-node";
-  auto loaded = spec::load_action_file(dir, diagnostics);
-  ASSERT_TRUE(loaded) << diagnostics.format();
-  auto composite = std::make_shared<ResolvedAction>();
-  composite->kind = ResolvedAction::Kind::kComposite;
-  composite->uses = "./wraps";
-  composite->dir = dir;
-  composite->action = std::move(*loaded);
+  std::shared_ptr<const ResolvedAction> composite = composite_fixture("./wraps", "wraps-node");
   resolver.put_node("o/node@v1", false, true);
   start(R"(
 on: push
