@@ -220,6 +220,9 @@ void JobRun::advance() {
 }
 
 void JobRun::begin_item(Frame& frame, Item item, int record_index) {
+  // The name again, now that `steps` holds the earlier steps' outcomes and outputs (GitHub
+  // evaluates it when the step starts); the one computed at job start was a placeholder.
+  if (frames_.size() == 1) steps_[record_index].name = step_display_name(item, eval_context(frame));
   auto run = should_run(frame, item);
   if (!run.ok()) {
     StepEnd end{RunStatus::kFailure, run.error().located_message(), FailureClass::kStartError, {}};

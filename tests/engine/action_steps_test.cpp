@@ -261,6 +261,31 @@ jobs:
   EXPECT_EQ(s[5].status, RunStatus::kSuccess);  // Post of the first use
 }
 
+// Regression (corpus bug 6): a step's name was evaluated when the job started, so the
+// `steps` context in it was empty.
+TEST_F(ActionStepsTest, AStepsNameIsEvaluatedWhenItStarts) {
+  start(R"(
+on: push
+jobs:
+  a:
+    runs-on: x
+    steps:
+      - id: t
+        run: first
+      - name: "outcome=${{ steps.t.outcome }} v=${{ steps.t.outputs.v }}"
+        run: second
+      - name: "skipped after ${{ steps.t.outcome }}"
+        if: false
+        run: never
+)");
+  finish("first", 0, {{"v", "42"}});
+  EXPECT_EQ(steps("a")[1].name, "outcome=success v=42");
+  finish("second");
+  std::vector<StepRecord> s = steps("a");
+  EXPECT_EQ(s[1].name, "outcome=success v=42");
+  EXPECT_EQ(s[2].name, "skipped after success");
+}
+
 // A post-if that fails to evaluate fails the post step with the place in action.yml.
 TEST_F(ActionStepsTest, AnInvalidPostIfFailsThePostStepAtItsPlace) {
   auto action = resolver.put_node("o/a@v1", false, true);
