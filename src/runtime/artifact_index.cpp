@@ -17,6 +17,8 @@ constexpr size_t kMaxName = 256;
 std::string invalid_artifact_name(const std::string& name) {
   if (name.empty()) return "an artifact name must not be empty";
   if (name.size() > kMaxName) return "an artifact name must have at most 256 bytes";
+  // GitHub allows them, but they would name a directory when downloaded into DIR/<name>.
+  if (name == "." || name == "..") return "'" + name + "' cannot be an artifact name";
   static const std::string kForbidden = "\":<>|*?\r\n\\/";
   size_t bad = name.find_first_of(kForbidden);
   if (bad == std::string::npos) return "";

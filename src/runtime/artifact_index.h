@@ -3,7 +3,8 @@
 //
 // Semantics follow GitHub (docs/cache-and-artifacts.md):
 // - Artifacts belong to a run (sluice's run id); the job that created one is recorded.
-//   Names are unique per run, 1 to 256 bytes, none of `" : < > | * ? \r \n \ /`. A second
+//   Names are unique per run, 1 to 256 bytes, none of `" : < > | * ? \r \n \ /`, and
+//   not "." or ".." (they would name a directory on download). A second
 //   create() of a name is refused with already_exists (the client deletes first for
 //   `overwrite: true`), unless the first was never finalized and is older than
 //   `creation_ttl_ms` (its job died).

@@ -84,7 +84,7 @@ TEST_F(ArtifactIndexTest, NamesWithForbiddenCharactersAreRefused) {
   auto index = open();
   for (const std::string& name :
        std::vector<std::string>{"a/b", "a\\b", "a:b", "a<b", "a>b", "a|b", "a*b", "a?b", "a\"b",
-                                "a\rb", "a\nb", "", std::string(257, 'n')}) {
+                                "a\rb", "a\nb", "", ".", "..", std::string(257, 'n')}) {
     Result<Artifact> r = index->create(7, "job", name);
     ASSERT_FALSE(r.ok()) << name;
     EXPECT_EQ(refusal_code(r.error()), "invalid_argument") << name;
