@@ -1,5 +1,7 @@
 #include "actions/builtin_actions.h"
 
+#include "core/text.h"
+
 namespace sluice::actions {
 namespace {
 
@@ -8,12 +10,6 @@ spec::ActionInput input(const char* id, const char* default_value) {
   in.id = id;
   in.default_value = std::string(default_value);
   return in;
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
 }
 
 }  // namespace

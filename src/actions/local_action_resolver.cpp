@@ -22,10 +22,13 @@ std::string LocalActionResolver::default_actions_dir() {
 
 Result<std::shared_ptr<const engine::ResolvedAction>> LocalActionResolver::resolve(
     const std::string& uses, const std::string& workspace) {
-  if (uses.rfind("docker://", 0) == 0)
-    return Error{"action '" + uses +
-                     "' is a Docker image: it needs a container runtime, which sluice does not use",
-                 {}};
+  if (uses.rfind("docker://", 0) == 0) {  // an image run by the container executor
+    auto resolved = std::make_shared<engine::ResolvedAction>();
+    resolved->kind = engine::ResolvedAction::Kind::kDocker;
+    resolved->uses = uses;
+    resolved->action.using_ = "docker";
+    return std::shared_ptr<const engine::ResolvedAction>(resolved);
+  }
   if (uses.rfind("./", 0) == 0 || uses == ".") {
     fs::path dir = (fs::path(workspace) / uses).lexically_normal();
     return load(uses, dir.string(), dir.string());
@@ -79,9 +82,7 @@ Result<std::shared_ptr<const engine::ResolvedAction>> LocalActionResolver::load(
       return Error{
           "action '" + uses + "': runs.main '" + action->main + "' does not exist in " + dir, {}};
   } else if (using_ == "docker") {
-    return Error{"action '" + uses +
-                     "' runs in Docker: it needs a container runtime, which sluice does not use",
-                 {}};
+    resolved->kind = engine::ResolvedAction::Kind::kDocker;
   } else {
     return Error{"action '" + uses + "': unsupported runs.using '" + using_ + "'", {}};
   }

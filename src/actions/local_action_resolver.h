@@ -5,7 +5,7 @@
 //                           <actions_dir>/<owner>/<repo>/<ref>[/path] (nothing is downloaded)
 //   actions/checkout@*      built in: the workspace is the run's checkout
 //   sluice/scan@*           built in: the policy and secret scanning gate
-//   docker://image          not supported: sluice does not use a container runtime
+//   docker://image          a Docker action (run by exec/container/)
 #pragma once
 
 #include <string>

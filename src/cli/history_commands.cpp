@@ -19,6 +19,7 @@
 #include "cli/commands.h"
 #include "cli/run_artifacts.h"
 #include "cli/run_lookup.h"
+#include "exec/container/container_cleanup.h"
 #include "store/log_selection.h"
 #include "store/run_recovery.h"
 #include "store/run_report.h"
@@ -53,6 +54,8 @@ Result<std::unique_ptr<store::SqliteStore>> open_history(const std::string& data
               << ": warning: cannot mark interrupted runs: " << interrupted.error().message << "\n";
   } else if (!interrupted->empty()) {
     store::remove_leftovers(data_dir);
+    exec::container::remove_containers_of_runs(
+        *interrupted, std::filesystem::absolute(data_dir).lexically_normal().string());
   }
   return history;
 }

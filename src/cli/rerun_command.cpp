@@ -31,6 +31,7 @@ struct RerunArgs {
   std::string data_dir = ".sluice";
   std::string actions_dir;
   PolicyOptions policy;
+  std::string container_engine;
 };
 
 Value object_from_json(const std::string& text) {
@@ -58,6 +59,7 @@ int rerun(const RerunArgs& args) {
   if (!session) return open_error;
   session->max_parallel_jobs = args.jobs;
   session->actions_dir = args.actions_dir;
+  session->container_engine = args.container_engine;
   auto id = resolve_run(*session->store, args.run);
   auto detail = id ? session->store->load_run(*id) : Result<engine::RunDetail>(id.error());
   if (!detail) {
@@ -132,6 +134,10 @@ void add_rerun_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--data-dir", args->data_dir, "Run history directory")->capture_default_str();
   cmd->add_option("--actions-dir", args->actions_dir, "Where owner/repo@ref actions are looked up");
   add_policy_options(*cmd, args->policy);
+  cmd->add_option("--container-engine", args->container_engine,
+                  "podman, docker or a path: runs container jobs, services and Docker actions "
+                  "(default: podman, else docker, on PATH)")
+      ->envname("SLUICE_CONTAINER_ENGINE");
   cmd->callback([args, &exit_code] { exit_code = rerun(*args); });
 }
 

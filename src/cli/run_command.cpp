@@ -29,6 +29,7 @@ struct RunArgs {
   std::string data_dir;
   std::string actions_dir;
   PolicyOptions policy;
+  std::string container_engine;
 };
 
 Value to_object(const std::vector<std::pair<std::string, std::string>>& pairs) {
@@ -66,6 +67,7 @@ int run(RunArgs args) {
   if (!session) return open_error;
   session->max_parallel_jobs = args.jobs;
   session->actions_dir = args.actions_dir;
+  session->container_engine = args.container_engine;
   install_interrupt_handlers();
 
   int exit_code = kExitOk;
@@ -140,6 +142,10 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--data-dir", args->data_dir, "Run history directory (default: DIR/.sluice)");
   cmd->add_option("--actions-dir", args->actions_dir, "Where owner/repo@ref actions are looked up");
   add_policy_options(*cmd, args->policy);
+  cmd->add_option("--container-engine", args->container_engine,
+                  "podman, docker or a path: runs container jobs, services and Docker actions "
+                  "(default: podman, else docker, on PATH)")
+      ->envname("SLUICE_CONTAINER_ENGINE");
   cmd->callback([args, &exit_code] { exit_code = run(*args); });
 }
 

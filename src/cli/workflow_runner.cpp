@@ -17,6 +17,8 @@
 #include "engine/masking_sinks.h"
 #include "engine/scalar_value.h"
 #include "engine/step_environment.h"
+#include "exec/container/container_cleanup.h"
+#include "exec/container/container_executor.h"
 #include "exec/local_process_executor.h"
 #include "exec/step_files.h"
 #include "store/log_paths.h"
@@ -178,6 +180,9 @@ std::unique_ptr<RunSession> open_run_session(const char* command, const fs::path
     std::cerr << "sluice " << command
               << ": warning: cannot mark interrupted runs: " << interrupted.error().message << "\n";
   store::remove_leftovers(data_dir);
+  if (interrupted)
+    exec::container::remove_containers_of_runs(*interrupted,
+                                               fs::absolute(data_dir).lexically_normal().string());
   return session;
 }
 
@@ -187,7 +192,11 @@ WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& r) {
   engine::EventLoop loop(clock);
   exec::LocalProcessExecutor::Options executor_options;
   executor_options.orphan_reaper = true;
-  exec::LocalProcessExecutor executor(executor_options);
+  exec::LocalProcessExecutor processes(executor_options);
+  // Container jobs, services and Docker actions; everything else passes through.
+  exec::container::ContainerExecutor executor(
+      processes, {session.container_engine, fs::absolute(data_dir).lexically_normal().string(),
+                  process_environment()});
   actions::LocalActionResolver resolver(session.actions_dir.empty()
                                             ? actions::LocalActionResolver::default_actions_dir()
                                             : session.actions_dir,

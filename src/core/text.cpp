@@ -98,4 +98,10 @@ std::string describe_byte(unsigned char byte) {
   return "byte " + hex;
 }
 
+std::string shell_quote(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string_view("'\\''") : std::string_view(&c, 1);
+  return out + "'";
+}
+
 }  // namespace sluice

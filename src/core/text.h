@@ -28,4 +28,7 @@ std::string escape_for_display(std::string_view text);
 // "NUL byte (\x00)", "control character \x1b", "byte \xff".
 std::string describe_byte(unsigned char byte);
 
+// `text` as one POSIX shell word: single-quoted, with each ' written as '\''.
+std::string shell_quote(std::string_view text);
+
 }  // namespace sluice

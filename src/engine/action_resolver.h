@@ -15,6 +15,7 @@ struct ResolvedAction {
     kComposite,  // action.steps run in a nested frame
     kNode,       // action.main/pre/post run with node
     kBuiltin,    // a bash script provided by sluice (checkout, scan, ...), run like `run:`
+    kDocker,     // runs.using: docker, or `uses: docker://IMAGE` (action.image says which)
   };
   Kind kind = Kind::kComposite;
   std::string uses;            // as written

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/diagnostic.h"
+#include "engine/container_request.h"
 #include "engine/log_writer.h"
 #include "engine/run_model.h"
 
@@ -35,6 +36,11 @@ struct StepRequest {
   enum class Kind {
     kScript,  // `run:` — `shell` + `script`
     kNode,    // JavaScript action entry point: `node <script_path>`
+    // The job's containers (exec/container/): start them before the first step (network,
+    // services awaited healthy, job container), stop them after the last.
+    kContainersStart,
+    kContainersStop,
+    kDockerAction,  // `docker`: run the action's image (built first from a Dockerfile)
   };
   Kind kind = Kind::kScript;
   // kScript: "" (default: bash if present, else sh), "bash", "sh", "python", "pwsh", or a
@@ -65,6 +71,13 @@ struct StepRequest {
   std::shared_ptr<SecretMasker> masker;  // run-wide; ::add-mask:: adds to it
   std::shared_ptr<LogWriter> log;        // receives masked lines
   std::string log_pattern;               // RE2; report whether any output line matched
+
+  // Set for every step of a job with `container:` or `services:`. kScript/kNode steps with
+  // `containers->job` run inside the job container: `env` then holds only what the step
+  // sees there (no host environment), and its `PATH`, when present, only the GITHUB_PATH
+  // entries to put before the image's own PATH.
+  std::shared_ptr<const JobContainers> containers;
+  DockerActionRequest docker;  // kDockerAction
 };
 
 struct StepOutcome {

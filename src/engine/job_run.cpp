@@ -49,8 +49,10 @@ void JobRun::start() {
   std::vector<Item> pres;
   for (const spec::Step& step : job.steps) {
     Item item = resolve_item(step);
-    if (item.action && item.action->kind == ResolvedAction::Kind::kNode &&
-        !item.action->action.pre.empty()) {
+    if (item.action &&
+        ((item.action->kind == ResolvedAction::Kind::kNode && !item.action->action.pre.empty()) ||
+         (item.action->kind == ResolvedAction::Kind::kDocker &&
+          !item.action->action.pre_entrypoint.empty()))) {
       Item pre = item;
       pre.phase = Phase::kPre;
       pres.push_back(pre);
@@ -58,6 +60,7 @@ void JobRun::start() {
     top.items.push_back(std::move(item));
   }
   top.items.insert(top.items.begin(), pres.begin(), pres.end());
+  add_container_steps(top, ctx);
   for (size_t i = 0; i < top.items.size(); ++i) {
     StepRecord s;
     s.run_id = in_.run_id;
@@ -250,7 +253,8 @@ void JobRun::begin_item(Frame& frame, Item item, int record_index) {
 // was false.
 std::string JobRun::skip_reason(const Frame& frame, const Item& item) const {
   if (cancelled_) return "run cancelled";
-  bool implicit = item.phase == Phase::kMain && !item.step->if_condition;
+  bool implicit = (item.phase == Phase::kMain && !item.step->if_condition) ||
+                  item.phase == Phase::kContainersStart;
   if (implicit && frame.failed) return "not run: an earlier step failed";
   if (implicit && failed_) return "not run: the job failed";
   return item.phase == Phase::kMain  ? "if: condition was false"
@@ -267,7 +271,9 @@ void JobRun::start_attempt() {
   if (a.item.resolve_at_start) {  // read now: an earlier step may have written it
     resolve_action(a.item);
     const ResolvedAction* action = a.item.action.get();
-    if (action && action->kind == ResolvedAction::Kind::kNode && !action->action.pre.empty())
+    if (action && ((action->kind == ResolvedAction::Kind::kNode && !action->action.pre.empty()) ||
+                   (action->kind == ResolvedAction::Kind::kDocker &&
+                    !action->action.pre_entrypoint.empty())))
       log_line("warning: `pre` execution is not supported for local action from '" + action->uses +
                "'");
   }
@@ -391,6 +397,7 @@ void JobRun::on_outcome(StepOutcome outcome) {
   }
   a.execution = 0;
   take_effects(outcome, a.item);
+  if (a.item.phase == Phase::kContainersStart) record_containers(outcome.outputs);
   if (!outcome.error_message.empty()) log_line("error: " + outcome.error_message);
 
   FailureClass failure = classify_failure(outcome, a.timed_out);
@@ -432,7 +439,10 @@ void JobRun::take_effects(const StepOutcome& outcome, const Item& item) {
   if (node) {  // for the action's later steps (main after pre, post after both)
     for (const auto& [k, v] : outcome.state) action_state_[item.instance][k] = v;
   }
-  if (node && item.phase == Phase::kMain && !item.action->action.post.empty() && outcome.started) {
+  const spec::Action* action = item.action ? &item.action->action : nullptr;
+  if (action && item.phase == Phase::kMain && outcome.started &&
+      ((node && !action->post.empty()) ||
+       (item.action->kind == ResolvedAction::Kind::kDocker && !action->post_entrypoint.empty()))) {
     Item post = item;
     post.phase = Phase::kPost;
     post.action_inputs = last_action_inputs_;

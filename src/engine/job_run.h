@@ -76,7 +76,9 @@ class JobRun {
   const std::string& summary() const { return summary_; }
 
  private:
-  enum class Phase { kMain, kPre, kPost };
+  // kContainersStart/Stop: the "Initialize containers" and "Stop containers" steps of a
+  // job with `container:` or `services:` (job_containers.cpp).
+  enum class Phase { kMain, kPre, kPost, kContainersStart, kContainersStop };
   struct Item {
     const spec::Step* step = nullptr;
     Phase phase = Phase::kMain;
@@ -119,6 +121,13 @@ class JobRun {
 
   // Job start.
   void evaluate_job_settings(const expr::EvalContext& ctx);
+  // Containers (job_containers.cpp): evaluates `container:`/`services:` and adds their
+  // start and stop steps; the start step's outputs fill job.container / job.services.
+  void add_container_steps(Frame& top, const expr::EvalContext& ctx);
+  void record_containers(const std::vector<std::pair<std::string, std::string>>& outputs);
+  bool runs_in_job_container(const Item& item) const;
+  Status fill_docker_request(const Item& item, const std::map<std::string, std::string>& inputs,
+                             const expr::EvalContext& ctx, StepRequest& request) const;
   Item resolve_item(const spec::Step& step);
   void resolve_action(Item& item);
   void fail_job(const Error& error);
@@ -189,6 +198,9 @@ class JobRun {
   // inner step points into its action, and a post step may outlive the composite's frame.
   std::vector<std::shared_ptr<const ResolvedAction>> resolved_;
   int step_counter_ = 0;  // steps started: names GITHUB_ACTION of steps without an id
+  std::shared_ptr<const JobContainers> containers_;           // null for a job without containers
+  std::vector<std::unique_ptr<spec::Step>> container_steps_;  // the start and stop steps
+  Value job_containers_ = Value::object();  // `container` and `services` of the job context
 };
 
 }  // namespace sluice::engine

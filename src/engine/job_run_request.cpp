@@ -45,7 +45,7 @@ expr::EvalContext JobRun::eval_context(const Frame& frame) const {
   ctx.contexts.set("matrix", in_.matrix.is_null() ? Value::object() : in_.matrix);
   ctx.contexts.set("strategy", in_.strategy);
   ctx.contexts.set("steps", frame.steps);
-  Value job = Value::object();
+  Value job = job_containers_;  // container, services: what the start step reported
   job.set("status", cancelled_ ? "cancelled" : (failed_ || frame.failed) ? "failure" : "success");
   ctx.contexts.set("job", job);
   Value runner = Value::object();
@@ -77,6 +77,8 @@ Result<bool> JobRun::eval_if(const std::string& condition, const spec::Scalar* w
 Result<bool> JobRun::should_run(const Frame& frame, const Item& item) {
   expr::EvalContext ctx = eval_context(frame);
   const spec::Step& step = *item.step;
+  if (item.phase == Phase::kContainersStart) return eval_if("", nullptr, ctx);
+  if (item.phase == Phase::kContainersStop) return eval_if("always()", nullptr, ctx);
   if (item.phase == Phase::kMain) {
     if (!step.if_condition) return eval_if("", nullptr, ctx);
     return eval_if(step.if_condition->text, &*step.if_condition, ctx);
@@ -146,7 +148,11 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
 
   std::string action_name = step.id.empty() ? "__run_" + std::to_string(step_counter_) : step.id;
   ++step_counter_;
-  std::map<std::string, std::string> env = options.base_env;
+  // In a container (the job's, or a Docker action's) a step sees only its own variables.
+  const bool contained = runs_in_job_container(item) ||
+                         (item.action && item.action->kind == ResolvedAction::Kind::kDocker);
+  std::map<std::string, std::string> env;
+  if (!contained) env = options.base_env;
   for (auto& [k, v] :
        default_step_env(options, ctx.contexts.get("github"), in_.planned->job_id, action_name))
     env[k] = v;
@@ -158,8 +164,13 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
     env[k] = value->to_string();
     env_context->set(k, value->to_string());
   }
-  env["PATH"] =
-      prepend_path(github_path_, env.count("PATH") ? env["PATH"] : "/usr/local/bin:/usr/bin:/bin");
+  if (!contained) {
+    env["PATH"] = prepend_path(github_path_,
+                               env.count("PATH") ? env["PATH"] : "/usr/local/bin:/usr/bin:/bin");
+  } else if (!github_path_.empty()) {  // the executor puts them before the image's PATH
+    env["PATH"] = prepend_path(github_path_, "");
+    env["PATH"].pop_back();
+  }
   if (frame.action) env["GITHUB_ACTION_PATH"] = frame.action->dir;  // steps of a composite action
 
   // Working directory: step, then job defaults, then workflow defaults; relative to the workspace.
@@ -179,6 +190,13 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
   request.working_directory_pos = dir ? dir->pos : step.pos;
   request.step_files_dir =
       options.step_files_dir.empty() ? options.temp_dir : options.step_files_dir;
+  request.containers = containers_;
+  if (item.phase == Phase::kContainersStart || item.phase == Phase::kContainersStop) {
+    request.kind = item.phase == Phase::kContainersStart ? StepRequest::Kind::kContainersStart
+                                                         : StepRequest::Kind::kContainersStop;
+    request.env = std::move(env);
+    return request;
+  }
 
   if (item.action) {
     const ResolvedAction& action = *item.action;
@@ -188,7 +206,16 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
     for (const auto& [k, v] : *inputs) env[input_env_name(k)] = v;
     env["GITHUB_ACTION_PATH"] = action.dir;
     env["GITHUB_ACTION_REPOSITORY"] = action.uses;
-    if (action.kind == ResolvedAction::Kind::kNode) {
+    if (action.kind == ResolvedAction::Kind::kDocker) {
+      Value* env_ctx = ctx.contexts.find("env");
+      for (const auto& [k, scalar] : action.action.env) {  // runs.env
+        auto value = evaluate_scalar(scalar, ctx);
+        if (!value.ok()) return value.error();
+        env[k] = value->to_string();
+        env_ctx->set(k, value->to_string());
+      }
+      if (Status s = fill_docker_request(item, inputs, ctx, request); !s.ok()) return s.error();
+    } else if (action.kind == ResolvedAction::Kind::kNode) {
       request.kind = StepRequest::Kind::kNode;
       const std::string& entry = item.phase == Phase::kPre    ? action.action.pre
                                  : item.phase == Phase::kPost ? action.action.post

@@ -9,11 +9,24 @@
 namespace sluice::exec {
 namespace {
 
-// Splits a custom shell template into words the way a POSIX shell would, without
-// expansions: blanks separate words, '...' is literal, "..." keeps blanks and lets a
-// backslash escape " and \, and a backslash outside quotes escapes the next character.
-// So `perl -e 'print 1' {0}` or `"/opt/my tools/run" {0}` keep their words whole.
-Result<std::vector<std::string>> split_words(std::string_view text) {
+Error missing(std::string_view program, std::string_view why) {
+  return Error{"shell '" + std::string(program) + "' not found in PATH" + std::string(why), {}};
+}
+
+Result<ShellSpec> builtin(std::string program, std::vector<std::string> args, std::string extension,
+                          std::string_view path_env) {
+  ShellSpec spec;
+  spec.executable = find_executable(program, path_env);
+  if (spec.executable.empty()) return missing(program, "");
+  spec.program = std::move(program);
+  spec.arg_templates = std::move(args);
+  spec.extension = std::move(extension);
+  return spec;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> split_shell_words(std::string_view text) {
   std::vector<std::string> words;
   std::string word;
   bool in_word = false;
@@ -38,9 +51,7 @@ Result<std::vector<std::string>> split_words(std::string_view text) {
         word.push_back(text[close]);
       }
       if (close >= text.size()) {
-        return Error{
-            "custom shell '" + std::string(text) + "': unterminated " + (c == '"' ? "\"" : "'"),
-            {}};
+        return Error{"'" + std::string(text) + "': unterminated " + (c == '"' ? "\"" : "'"), {}};
       }
       i = close;
     } else {
@@ -50,23 +61,6 @@ Result<std::vector<std::string>> split_words(std::string_view text) {
   if (in_word) words.push_back(std::move(word));
   return words;
 }
-
-Error missing(std::string_view program, std::string_view why) {
-  return Error{"shell '" + std::string(program) + "' not found in PATH" + std::string(why), {}};
-}
-
-Result<ShellSpec> builtin(std::string program, std::vector<std::string> args, std::string extension,
-                          std::string_view path_env) {
-  ShellSpec spec;
-  spec.executable = find_executable(program, path_env);
-  if (spec.executable.empty()) return missing(program, "");
-  spec.program = std::move(program);
-  spec.arg_templates = std::move(args);
-  spec.extension = std::move(extension);
-  return spec;
-}
-
-}  // namespace
 
 ShellCommand ShellSpec::command_for(const std::string& script_path) const {
   ShellCommand command;
@@ -186,8 +180,8 @@ Result<ShellSpec> resolve_shell(std::string_view shell, std::string_view path_en
                      "(the script path), e.g. 'perl {0}'",
                  {}};
   }
-  Result<std::vector<std::string>> split = split_words(shell);
-  if (!split.ok()) return split.error();
+  Result<std::vector<std::string>> split = split_shell_words(shell);
+  if (!split.ok()) return Error{"custom shell " + split.error().message, {}};
   std::vector<std::string>& words = *split;
   if (words.empty() || words[0].find("{0}") != std::string::npos) {
     return Error{

@@ -36,6 +36,12 @@ struct ShellSpec {
   ShellCommand command_for(const std::string& script_path) const;
 };
 
+// Splits `text` into words the way a POSIX shell would, without expansions: blanks
+// separate words, '...' is literal, "..." keeps blanks and lets a backslash escape " and \,
+// and a backslash outside quotes escapes the next character. So `perl -e 'print 1' {0}` or
+// `"/opt/my tools/run" {0}` keep their words whole. An unterminated quote is an error.
+Result<std::vector<std::string>> split_shell_words(std::string_view text);
+
 // `path_env` is the step's PATH (empty: the PATH of this process).
 Result<ShellSpec> resolve_shell(std::string_view shell, std::string_view path_env);
 

@@ -28,6 +28,12 @@ struct Action {
   // node
   std::string main, pre, post;
   std::optional<Scalar> pre_if, post_if;
+  // docker: `image` is "Dockerfile" (a path in the action's directory, built by the
+  // container engine) or "docker://IMAGE"; `args` may hold `${{ inputs.x }}`.
+  std::optional<Scalar> image;
+  std::string entrypoint, pre_entrypoint, post_entrypoint;
+  std::vector<Scalar> args;
+  ScalarMap env;
   SourcePos pos;
 };
 

@@ -62,6 +62,39 @@ void read_outputs(YamlReader& r, const YAML::Node& node, Action& a) {
   }
 }
 
+// `runs:` of `using: docker`: image, entrypoint, args, env, pre-/post-entrypoint, pre-/post-if.
+void read_docker_runs(YamlReader& r, const YAML::Node& node,
+                      const std::vector<YamlReader::Entry>& entries, Action& a) {
+  for (auto& e : entries) {
+    const std::string what = "'" + e.key + "' of the action";
+    if (e.key == "using") continue;
+    if (e.key == "image") {
+      a.image = r.scalar(e.value, what);
+    } else if (e.key == "entrypoint" || e.key == "pre-entrypoint" || e.key == "post-entrypoint") {
+      auto s = r.string(e.value, what);
+      if (s)
+        (e.key == "entrypoint"       ? a.entrypoint
+         : e.key == "pre-entrypoint" ? a.pre_entrypoint
+                                     : a.post_entrypoint) = *s;
+    } else if (e.key == "args") {
+      if (!r.expect_seq(e.value, what, "write `args: [\"--flag\", \"${{ inputs.x }}\"]`")) continue;
+      for (const auto& item : e.value)
+        if (auto s = r.scalar(item, what)) a.args.push_back(*s);
+    } else if (e.key == "env") {
+      a.env = r.scalar_map(e.value, what);
+    } else if (e.key == "pre-if" || e.key == "post-if") {
+      (e.key == "pre-if" ? a.pre_if : a.post_if) = r.scalar(e.value, what);
+    } else {
+      r.diagnostics().error(
+          e.key_pos, what + " does not apply to `using: docker`",
+          "Docker actions have image, entrypoint, args, env, pre-entrypoint, post-entrypoint");
+    }
+  }
+  if (!a.image || a.image->text.empty())
+    r.diagnostics().error(r.pos(node), "Docker action has no 'image'",
+                          "add `image: Dockerfile` or `image: docker://IMAGE` under `runs:`");
+}
+
 void read_runs(YamlReader& r, const YAML::Node& node, Action& a) {
   if (!r.expect_map(node, "'runs' of the action", "write `runs: {using: composite, steps: [...]}`"))
     return;
@@ -76,18 +109,12 @@ void read_runs(YamlReader& r, const YAML::Node& node, Action& a) {
                           "add `using: composite` or `using: node20`");
     return;
   }
-  if (a.using_ == "docker") {
-    r.diagnostics().error(
-        using_pos,
-        "Docker action '" + a.file + "' needs a container runtime, which sluice does not use",
-        "use a composite or JavaScript action, or a `run:` step with the tool installed");
-    return;
-  }
   if (std::find(std::begin(kUsings), std::end(kUsings), a.using_) == std::end(kUsings)) {
     r.diagnostics().error(using_pos, "unknown 'using: " + a.using_ + "' in the action",
                           did_you_mean(a.using_, kUsings, "use composite, node16 or node20"));
     return;
   }
+  if (a.using_ == "docker") return read_docker_runs(r, node, entries, a);
   const bool composite = a.using_ == "composite";
   bool has_steps = false;
   for (auto& e : entries) {

@@ -91,14 +91,8 @@ void check_local_action(const Step& step, const std::string& where, const Valida
   Diagnostics action_diags;
   auto action = load_action_file(path, action_diags);
   if (!action) {
-    // Docker actions are reported as they are: the user needs the exact reason.
-    for (const auto& diag : action_diags.items())
-      if (diag.message.find("container runtime") != std::string::npos)
-        d.error(uses.pos, diag.message, diag.hint);
-    if (!d.has_errors() || action_diags.items().empty() ||
-        action_diags.items()[0].message.find("container runtime") == std::string::npos)
-      d.error(uses.pos, "local action '" + uses.text + "' used by " + where + " has errors",
-              "run `sluice validate` on " + path + "/action.yml to see them");
+    d.error(uses.pos, "local action '" + uses.text + "' used by " + where + " has errors",
+            "run `sluice validate` on " + path + "/action.yml to see them");
     return;
   }
   for (const auto& in : action->inputs)

@@ -32,7 +32,14 @@ std::optional<Concurrency> read_concurrency(YamlReader& reader, const YAML::Node
 std::optional<ActionRef> read_action_ref(YamlReader& reader, const Scalar& uses,
                                          std::string_view where, bool job);
 
-// "needs a container runtime" error for `key`.
+// `container:` (an image name or {image, credentials, env, ports, volumes, options}).
+std::optional<ContainerSpec> read_container(YamlReader& reader, const YAML::Node& node,
+                                            std::string_view job_where);
+// `services:` (a mapping of service name → the same shape as `container:`).
+std::vector<ContainerSpec> read_services(YamlReader& reader, const YAML::Node& node,
+                                         std::string_view job_where);
+
+// "not supported" error for `key` (`snapshot:`).
 void report_container_key(YamlReader& reader, std::string_view key, const SourcePos& pos,
                           std::string_view where);
 

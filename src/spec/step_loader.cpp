@@ -311,10 +311,7 @@ std::optional<Concurrency> read_concurrency(YamlReader& r, const YAML::Node& nod
 
 void report_container_key(YamlReader& r, std::string_view key, const SourcePos& pos,
                           std::string_view where) {
-  std::string hint =
-      key == "services"
-          ? "run the service on the machine (or start it in a step) and connect to localhost"
-          : "remove it and install the tools the job needs on the runner machine";
+  std::string hint = "remove it and install the tools the job needs on the runner machine";
   r.diagnostics().error(pos,
                         "'" + std::string(key) + "' in " + std::string(where) +
                             " needs a container runtime, which sluice does not use",
@@ -395,13 +392,6 @@ Step read_step(YamlReader& r, const YAML::Node& node, const std::string& where, 
     r.diagnostics().error(
         s.pos, where + " has 'run' but no 'shell'",
         "composite actions must name the shell of each run step: add `shell: bash`");
-  }
-  if (s.action && s.action->kind == ActionRef::Kind::kDocker) {
-    r.diagnostics().error(
-        s.uses->pos,
-        "Docker action '" + s.uses->text + "' in " + where +
-            " needs a container runtime, which sluice does not use",
-        "replace it with a `run:` step that calls the tool installed on the machine");
   }
   return s;
 }

@@ -110,6 +110,20 @@ struct Strategy {
   std::optional<Scalar> max_parallel;  // default unlimited
 };
 
+// `container:` of a job, or one entry of its `services:` (a string is the image alone).
+// Every value may hold `${{ }}` (matrix, needs, vars, secrets, inputs), evaluated when the
+// job starts; the container engine runs it (exec/container/).
+struct ContainerSpec {
+  std::string service_id;  // the key under `services:` (its host name); "" for `container:`
+  Scalar image;
+  std::optional<Scalar> username, password;  // `credentials:`
+  ScalarMap env;
+  std::vector<Scalar> ports;      // "8080", "5432:5432", "127.0.0.1:80:80/tcp"
+  std::vector<Scalar> volumes;    // "name:/path", "/host:/path[:ro]"
+  std::optional<Scalar> options;  // extra `create` options, e.g. --health-cmd "..."
+  SourcePos pos;
+};
+
 struct Job {
   std::string id;
   SourcePos pos;
@@ -127,6 +141,8 @@ struct Job {
   std::optional<Scalar> continue_on_error;
   Strategy strategy;
   std::vector<Step> steps;
+  std::optional<ContainerSpec> container;
+  std::vector<ContainerSpec> services;
   std::optional<RetryPolicy> retry;
   bool has_permissions = false;  // accepted, not enforced
   // Reusable-workflow caller job: `uses: ./.github/workflows/x.yml`.

@@ -201,8 +201,12 @@ Job read_job(YamlReader& r, const std::string& id, const SourcePos& pos, const Y
           "add `uses: ./.github/workflows/<file>.yml`, or pass values with 'env'");
       continue;
     }
-    if (e.key == "container" || e.key == "services" || e.key == "snapshot") {
+    if (e.key == "snapshot") {
       detail::report_container_key(r, e.key, e.key_pos, where);
+    } else if (e.key == "container") {
+      job.container = detail::read_container(r, e.value, where);
+    } else if (e.key == "services") {
+      job.services = detail::read_services(r, e.value, where);
     } else if (e.key == "name") {
       job.name = r.scalar(e.value, what);
     } else if (e.key == "needs") {

@@ -80,11 +80,31 @@ runs:
   EXPECT_FALSE(a->inputs[0].required);
 }
 
-TEST_F(ActionLoader, DockerActionNeedsAContainerRuntime) {
-  write("action.yml", "name: d\nruns:\n  using: docker\n  image: Dockerfile\n");
+TEST_F(ActionLoader, DockerActionIsRead) {
+  write("action.yml",
+        "name: d\ninputs:\n  who: {default: x}\nruns:\n  using: docker\n  image: Dockerfile\n"
+        "  pre-entrypoint: /pre.sh\n  entrypoint: /main.sh\n  post-entrypoint: /post.sh\n"
+        "  post-if: always()\n  args: [hello, '${{ inputs.who }}']\n  env: {A: b}\n");
+  Diagnostics d;
+  auto a = load_action_file(dir_.string(), d);
+  ASSERT_TRUE(a) << d.format();
+  EXPECT_EQ(a->using_, "docker");
+  EXPECT_EQ(a->image->text, "Dockerfile");
+  EXPECT_EQ(a->pre_entrypoint, "/pre.sh");
+  EXPECT_EQ(a->entrypoint, "/main.sh");
+  EXPECT_EQ(a->post_entrypoint, "/post.sh");
+  EXPECT_EQ(a->post_if->text, "always()");
+  ASSERT_EQ(a->args.size(), 2u);
+  EXPECT_EQ(a->args[1].text, "${{ inputs.who }}");
+  EXPECT_EQ(a->env[0].first, "A");
+}
+
+TEST_F(ActionLoader, DockerActionNeedsAnImage) {
+  write("action.yml", "name: d\nruns:\n  using: docker\n  main: x.js\n");
   Diagnostics d;
   EXPECT_FALSE(load_action_file(dir_.string(), d));
-  EXPECT_DIAG(d, "needs a container runtime, which sluice does not use", 3, 10);
+  EXPECT_DIAG(d, "'main' of the action does not apply to `using: docker`", 4, 3);
+  EXPECT_DIAG(d, "Docker action has no 'image'", 3, 3);
 }
 
 TEST_F(ActionLoader, CompositeRunStepNeedsShell) {

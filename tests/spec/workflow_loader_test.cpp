@@ -578,26 +578,64 @@ jobs:
   EXPECT_DIAG(d, "'with' in job 'plain' is only for jobs that call a reusable workflow", 11, 5);
 }
 
-TEST(WorkflowLoader, ContainerKeysNeedARuntime) {
+TEST(WorkflowLoader, ContainerAndServicesAreRead) {
+  Diagnostics d;
+  auto wf = load(R"(on: push
+jobs:
+  a:
+    runs-on: x
+    container:
+      image: node:20
+      credentials: {username: u, password: '${{ secrets.P }}'}
+      env: {A: '1'}
+      ports: [8080, "9000:9000"]
+      volumes: [/data:/data]
+      options: --cpus 1
+    services:
+      db:
+        image: postgres:16
+        options: --health-cmd pg_isready
+      cache: redis:7
+    steps:
+      - uses: docker://alpine:3
+)",
+                 d);
+  ASSERT_TRUE(wf) << d.format();
+  const Job& job = wf->jobs[0];
+  ASSERT_TRUE(job.container);
+  EXPECT_EQ(job.container->image.text, "node:20");
+  EXPECT_EQ(job.container->username->text, "u");
+  EXPECT_EQ(job.container->password->text, "${{ secrets.P }}");
+  ASSERT_EQ(job.container->ports.size(), 2u);
+  EXPECT_EQ(job.container->ports[0].text, "8080");
+  EXPECT_EQ(job.container->volumes[0].text, "/data:/data");
+  EXPECT_EQ(job.container->options->text, "--cpus 1");
+  EXPECT_EQ(job.container->env[0].first, "A");
+  ASSERT_EQ(job.services.size(), 2u);
+  EXPECT_EQ(job.services[0].service_id, "db");
+  EXPECT_EQ(job.services[0].options->text, "--health-cmd pg_isready");
+  EXPECT_EQ(job.services[1].service_id, "cache");
+  EXPECT_EQ(job.services[1].image.text, "redis:7");
+  EXPECT_EQ(job.services[1].pos.line, 16);
+}
+
+TEST(WorkflowLoader, ContainerErrorsArePlaced) {
   Diagnostics d;
   load(R"(on: push
 jobs:
   a:
     runs-on: x
-    container: node:20
+    container: {env: {A: b}}
     services:
-      db: {image: postgres}
-    steps:
-      - uses: docker://alpine:3
+      "bad name": {image: x}
+      ok: [1]
+    steps: [{run: a}]
 )",
        d);
-  EXPECT_DIAG(d, "'container' in job 'a' needs a container runtime, which sluice does not use", 5,
-              5);
-  EXPECT_DIAG(d, "'services' in job 'a' needs a container runtime, which sluice does not use", 6,
-              5);
-  EXPECT_HINT(d, "'services' in job 'a'", "localhost");
-  EXPECT_DIAG(d, "Docker action 'docker://alpine:3' in step 1 of job 'a' needs a container runtime",
-              9, 15);
+  EXPECT_DIAG(d, "'container' in job 'a' has no 'image'", 5, 16);
+  EXPECT_DIAG(d, "service name 'bad name' in 'services' in job 'a' is invalid", 7, 7);
+  EXPECT_HINT(d, "service name 'bad name'", "host name");
+  EXPECT_DIAG(d, "service 'ok' of job 'a'", 8, 11);
 }
 
 TEST(WorkflowLoader, StepNeedsExactlyOneOfRunAndUses) {

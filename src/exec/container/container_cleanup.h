@@ -1,0 +1,27 @@
+// Removing a job's containers synchronously: after a job whose stop step did not run (the
+// second Ctrl-C, a stop that failed) and, in crash recovery, for the runs of a dead sluice.
+// The normal path is the job's "Stop containers" step (container_scripts.h).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "exec/container/container_engine.h"
+
+namespace sluice::exec::container {
+
+// Runs `engine args...` with this process's environment, waits for it, and returns its
+// standard output; an error (with its output) when it exits non-zero.
+Result<std::string> run_engine(const ContainerEngine& engine, const std::vector<std::string>& args);
+
+// Removes every container, then every network, whose labels match all of `label_filters`
+// ("sluice.run=12", ...). Returns how many containers were removed.
+Result<int> remove_labelled(const ContainerEngine& engine,
+                            const std::vector<std::string>& label_filters);
+
+// Crash recovery: removes the containers and networks of `run_ids` in `data_dir`. Silent
+// when no engine is installed (then none can have been started).
+void remove_containers_of_runs(const std::vector<int64_t>& run_ids, const std::string& data_dir);
+
+}  // namespace sluice::exec::container

@@ -1,0 +1,72 @@
+// ContainerExecutor: the container side of a job, in front of the process executor.
+//
+// It passes native steps through untouched and turns the rest into bash steps that drive
+// the container engine (container_scripts.h), run by the inner executor like any step:
+//   kContainersStart  network, services (health awaited), job container
+//   kContainersStop   service logs, then every container and network of the job removed
+//   kScript / kNode   of a job with `container:`: `<engine> exec` in the job container
+//   kDockerAction     build (Dockerfile, cached by content) or take the image, `run --rm`
+// The engine is looked up once, on the first step that needs it; when there is none, such
+// a step fails to start with the position of `container:`/`services:`/`uses:` and what to
+// install, and native steps never notice.
+//
+// Cleanup guarantees. The engine's "Stop containers" step runs after the job's last step
+// (also after a failure or a first Ctrl-C: it runs under always()). When it did not run or
+// failed (second Ctrl-C, kill_all), end_job() and the destructor remove what the job left
+// by label, synchronously. When sluice itself dies, the next sluice command does it
+// (remove_containers_of_runs, from crash recovery). A cancelled Docker action's container
+// is removed at once (killing `run` does not stop it).
+//
+// Threading: as engine::Executor. start/cancel/end_job on the engine thread; on_done of the
+// inner executor may come from its I/O thread, so the state shared with it is locked.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "engine/executor.h"
+#include "exec/container/container_engine.h"
+
+namespace sluice::exec::container {
+
+class ContainerExecutor final : public engine::Executor {
+ public:
+  struct Options {
+    std::string engine_choice;  // --container-engine: "", "podman", "docker" or a path
+    std::string data_dir;       // the sluice.data label (crash recovery selects by it)
+    // The engine's own environment (PATH, HOME, CONTAINERS_CONF, XDG_RUNTIME_DIR, ...):
+    // steps in containers get only their own variables, the engine needs these.
+    std::map<std::string, std::string> host_env;
+  };
+
+  ContainerExecutor(engine::Executor& inner, Options options);
+  ~ContainerExecutor() override;
+
+  engine::ExecutionId start(engine::StepRequest request,
+                            std::function<void(engine::StepOutcome)> on_done) override;
+  void cancel(engine::ExecutionId id) override;
+  void end_job(const std::string& job_scope) override;
+  void kill_all() override;
+
+ private:
+  Result<ContainerEngine> engine();
+  engine::ExecutionId fail_now(const std::string& message,
+                               const std::function<void(engine::StepOutcome)>& on_done);
+  Result<engine::StepRequest> rewrite(engine::StepRequest request, const ContainerEngine& engine,
+                                      std::string& docker_container);
+  void sweep(const std::string& job_scope);
+
+  engine::Executor& inner_;
+  Options options_;
+  std::optional<Result<ContainerEngine>> engine_;
+  int docker_steps_ = 0;  // names Docker action containers apart
+
+  std::mutex mutex_;  // guards the two fields below (on_done runs on the inner I/O thread)
+  std::set<std::string> dirty_scopes_;                         // may have containers left
+  std::map<engine::ExecutionId, std::string> docker_running_;  // execution → container
+};
+
+}  // namespace sluice::exec::container

@@ -1,0 +1,179 @@
+// ContainerExecutor in front of a recording executor and a fake engine (a script that
+// logs its arguments): what passes through, what becomes an engine script, the errors
+// without an engine, and the synchronous cleanup when a job's stop step did not succeed.
+#include "exec/container/container_executor.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace sluice::exec::container {
+namespace {
+
+namespace fs = std::filesystem;
+using engine::StepRequest;
+
+class RecordingExecutor : public engine::Executor {
+ public:
+  engine::ExecutionId start(StepRequest request,
+                            std::function<void(engine::StepOutcome)> on_done) override {
+    requests.push_back(std::move(request));
+    done.push_back(std::move(on_done));
+    return static_cast<engine::ExecutionId>(requests.size());
+  }
+  void cancel(engine::ExecutionId id) override { cancelled.push_back(id); }
+  void end_job(const std::string& scope) override { ended.push_back(scope); }
+  void kill_all() override {}
+  void finish(size_t index, int exit_code) {
+    engine::StepOutcome o;
+    o.started = true;
+    o.exit_code = exit_code;
+    done[index](o);
+  }
+  std::vector<StepRequest> requests;
+  std::vector<std::function<void(engine::StepOutcome)>> done;
+  std::vector<engine::ExecutionId> cancelled;
+  std::vector<std::string> ended;
+};
+
+class ContainerExecutorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("sluice-cx-" + std::to_string(getpid()));
+    fs::create_directories(dir_);
+    engine_ = (dir_ / "podman").string();
+    std::ofstream(engine_) << "#!/bin/sh\necho \"$*\" >> '" << (dir_ / "calls").string() << "'\n";
+    fs::permissions(engine_, fs::perms::owner_all);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string calls() const {
+    std::ifstream in(dir_ / "calls");
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+  static std::shared_ptr<engine::JobContainers> with_job_container() {
+    auto job = std::make_shared<engine::JobContainers>();
+    job->job = engine::ContainerRequest{};
+    job->job->image = "img";
+    job->job->pos = {"w.yml", 5, 16};
+    job->mounts = {"/w"};
+    job->workspace = "/w";
+    return job;
+  }
+  fs::path dir_;
+  std::string engine_;
+};
+
+TEST_F(ContainerExecutorTest, NativeStepsPassThroughUntouched) {
+  RecordingExecutor inner;
+  ContainerExecutor executor(inner, {"/nonexistent/podman", "/d", {}});
+  StepRequest request;
+  request.script = "echo hi";
+  request.env = {{"A", "1"}};
+  executor.start(request, [](engine::StepOutcome) {});
+  ASSERT_EQ(inner.requests.size(), 1u);
+  EXPECT_EQ(inner.requests[0].script, "echo hi");
+  EXPECT_EQ(inner.requests[0].env, request.env);
+}
+
+TEST_F(ContainerExecutorTest, WithoutAnEngineTheStartFailsAtContainerAndTheStopSucceeds) {
+  RecordingExecutor inner;
+  ContainerExecutor executor(inner, {"/nonexistent/podman", "/d", {}});
+  StepRequest start;
+  start.kind = StepRequest::Kind::kContainersStart;
+  start.containers = with_job_container();
+  engine::StepOutcome outcome;
+  executor.start(start, [&](engine::StepOutcome o) { outcome = o; });
+  EXPECT_FALSE(outcome.started);
+  EXPECT_EQ(
+      outcome.error_message.rfind("w.yml:5:16: the job's containers need a container engine", 0),
+      0u)
+      << outcome.error_message;
+  EXPECT_NE(outcome.error_message.find("apt-get install podman runc"), std::string::npos);
+  StepRequest stop = start;
+  stop.kind = StepRequest::Kind::kContainersStop;
+  executor.start(stop, [&](engine::StepOutcome o) { outcome = o; });
+  EXPECT_TRUE(outcome.succeeded());
+  EXPECT_TRUE(inner.requests.empty());
+}
+
+TEST_F(ContainerExecutorTest, AStepOfAContainerJobBecomesAnEngineExec) {
+  RecordingExecutor inner;
+  ContainerExecutor executor(inner,
+                             {engine_, "/d", {{"PATH", "/usr/bin:/bin"}, {"HOME", "/root"}}});
+  StepRequest request;
+  request.job_scope = "4/build";
+  request.containers = with_job_container();
+  request.script = "make test";
+  request.shell = "bash";
+  request.working_directory = "/w/sub";
+  request.env = {{"CI", "true"}, {"PATH", "/opt/tool/bin"}, {"HOME", "/github/home"}};
+  executor.start(request, [](engine::StepOutcome) {});
+  ASSERT_EQ(inner.requests.size(), 1u);
+  const StepRequest& r = inner.requests[0];
+  EXPECT_EQ(r.kind, StepRequest::Kind::kScript);
+  EXPECT_EQ(r.shell, "bash");
+  EXPECT_NE(r.script.find("make test\n"), std::string::npos);
+  EXPECT_NE(r.script.find("exec '" + engine_ + "' 'exec' '-w' '/w/sub' '-e' 'CI' '-e' 'HOME'"),
+            std::string::npos)
+      << r.script;
+  EXPECT_NE(r.script.find("'/opt/tool/bin'"), std::string::npos);  // before the image's PATH
+  EXPECT_EQ(r.env.at("PATH"), "/usr/bin:/bin");                    // the engine's own
+  EXPECT_EQ(r.env.at("HOME"), "/github/home");                     // the step's wins
+  EXPECT_EQ(r.env.at("CI"), "true");
+}
+
+TEST_F(ContainerExecutorTest, AJobWhoseStopDidNotSucceedIsSweptByLabel) {
+  RecordingExecutor inner;
+  ContainerExecutor executor(inner, {engine_, "/d", {}});
+  StepRequest start;
+  start.kind = StepRequest::Kind::kContainersStart;
+  start.job_scope = "9/a";
+  start.containers = with_job_container();
+  executor.start(start, [](engine::StepOutcome) {});
+  ASSERT_EQ(inner.requests.size(), 1u);
+  EXPECT_NE(inner.requests[0].script.find("'network' 'create'"), std::string::npos);
+  inner.finish(0, 0);
+  executor.end_job("9/a");
+  EXPECT_EQ(inner.ended, std::vector<std::string>{"9/a"});
+  EXPECT_NE(calls().find("ps -a -q --filter label=sluice.job=9/a --filter label=sluice.data=/d"),
+            std::string::npos)
+      << calls();
+
+  // A stop that succeeded leaves nothing to sweep.
+  fs::remove(dir_ / "calls");
+  StepRequest stop = start;
+  stop.job_scope = "9/b";
+  executor.start(stop, [](engine::StepOutcome) {});  // a start marks the scope
+  stop.kind = StepRequest::Kind::kContainersStop;
+  executor.start(stop, [](engine::StepOutcome) {});
+  inner.finish(2, 0);
+  executor.end_job("9/b");
+  EXPECT_EQ(calls(), "");
+}
+
+TEST_F(ContainerExecutorTest, CancellingADockerActionRemovesItsContainer) {
+  RecordingExecutor inner;
+  ContainerExecutor executor(inner, {engine_, "/d", {}});
+  StepRequest request;
+  request.kind = StepRequest::Kind::kDockerAction;
+  request.job_scope = "2/a";
+  request.docker.image = "docker://alpine:3";
+  request.docker.workspace = "/w";
+  engine::ExecutionId id = executor.start(request, [](engine::StepOutcome) {});
+  ASSERT_EQ(inner.requests.size(), 1u);
+  EXPECT_NE(inner.requests[0].script.find("'run' '--rm'"), std::string::npos);
+  EXPECT_NE(inner.requests[0].script.find("'alpine:3'"), std::string::npos);
+  executor.cancel(id);
+  EXPECT_EQ(inner.cancelled, std::vector<engine::ExecutionId>{id});
+  EXPECT_NE(calls().find("rm -f -t 0 " + names_for("2/a", "/d").prefix + "-step-1"),
+            std::string::npos)
+      << calls();
+}
+
+}  // namespace
+}  // namespace sluice::exec::container

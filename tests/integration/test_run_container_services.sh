@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# A service of a native job: started on its own network, its port mapped to the host and
+# given to the steps as job.services.<id>.ports['<port>'], its health check awaited, and
+# removed after the job.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/container_lib.sh"
+setup_repo containers
+
+sluice_run -w .github/workflows/native-service.yml --event workflow_dispatch --var "IMAGE=$IMAGE"
+OUT+=$'\n'$(job_log native)
+check_rc 0 "native job with a service"
+check_contains "mapped port: yes" "job.services.web.ports['8080']"
+check_contains "web says pong" "service reached on the mapped port"
+check_contains "sluice: service 'web' is healthy" "health awaited"
+check_no_leftovers "after the job"
+finish
