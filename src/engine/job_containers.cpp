@@ -101,7 +101,6 @@ void JobRun::add_container_steps(Frame& top, const expr::EvalContext& ctx) {
   Item stop;
   stop.step = container_steps_[1].get();
   stop.phase = Phase::kContainersStop;
-  stop.post_if = "always()";
   posts_.insert(posts_.begin(), std::move(stop));  // posts run in reverse: this one last
 }
 

@@ -271,9 +271,9 @@ void JobRun::start_attempt() {
   if (a.item.resolve_at_start) {  // read now: an earlier step may have written it
     resolve_action(a.item);
     const ResolvedAction* action = a.item.action.get();
-    if (action && ((action->kind == ResolvedAction::Kind::kNode && !action->action.pre.empty()) ||
-                   (action->kind == ResolvedAction::Kind::kDocker &&
-                    !action->action.pre_entrypoint.empty())))
+    if (action &&
+        ((action->kind == ResolvedAction::Kind::kNode && !action->action.pre.empty()) ||
+         (action->kind == ResolvedAction::Kind::kDocker && !action->action.pre_entrypoint.empty())))
       log_line("warning: `pre` execution is not supported for local action from '" + action->uses +
                "'");
   }

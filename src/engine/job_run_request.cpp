@@ -214,7 +214,7 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
         env[k] = value->to_string();
         env_ctx->set(k, value->to_string());
       }
-      if (Status s = fill_docker_request(item, inputs, ctx, request); !s.ok()) return s.error();
+      if (Status s = fill_docker_request(item, *inputs, ctx, request); !s.ok()) return s.error();
     } else if (action.kind == ResolvedAction::Kind::kNode) {
       request.kind = StepRequest::Kind::kNode;
       const std::string& entry = item.phase == Phase::kPre    ? action.action.pre
