@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Containers never outlive their job: after Ctrl-C (the stop step runs under always()),
-# and after SIGKILL of sluice (the next sluice command removes the dead run's containers
+# after a second Ctrl-C (no step starts any more: the executor removes them when the job
+# ends), and after SIGKILL of sluice (the next sluice command removes the dead run's containers
 # and network, from crash recovery).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/container_lib.sh"
@@ -25,6 +26,17 @@ check_rc 130 "Ctrl-C"
 check_eq "$(db "SELECT status FROM steps WHERE run_id=$(last_run) AND name='Stop containers'")" success \
   "Ctrl-C: the stop step ran"
 check_no_leftovers "after Ctrl-C"
+
+start_run
+wait_for sleeping || fail "second Ctrl-C: the step never started"
+kill -INT "$pid"
+sleep 0.05  # the second signal must come while the first is being handled
+kill -INT "$pid" 2>/dev/null || true
+RC=0
+wait "$pid" || RC=$?
+OUT=$(cat "$WORK/out")
+check_rc 130 "second Ctrl-C"
+check_no_leftovers "after a second Ctrl-C"
 
 start_run
 wait_for sleeping || fail "SIGKILL: the step never started"
