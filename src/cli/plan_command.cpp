@@ -72,6 +72,9 @@ int run(const PlanArgs& args) {
   event.sha = git.sha;
   if (!args.changed.empty()) event.changed_paths = args.changed;
   if (event.name == "pull_request") event.base_ref = event.branch();
+  // github.event as `sluice run` fills it, so that plan forecasts the `if`s run evaluates.
+  event.payload.set("ref", event.ref);
+  event.payload.set("after", event.sha);
   Diagnostics problems = problems_for_event(set, event);
   std::cerr << problems.format();
   if (problems.has_errors()) return kExitInvalid;
@@ -90,6 +93,7 @@ int run(const PlanArgs& args) {
       }
       input_values = *resolved;
     }
+    if (event.name == "workflow_dispatch") event.payload.set("inputs", input_values);
     Value contexts = Value::object();
     contexts.set("github", make_github_context(event, *workflow, args.dir));
     contexts.set("inputs", input_values);
