@@ -72,6 +72,15 @@ if [ ${#source_flags[@]} -eq 0 ]; then
   source_flags=(--actions-dir "$mirror")
 fi
 
+# A container engine's state must be writable for container jobs to start (podman: its
+# storage and runtime dirs). Images cannot be pulled (no network): only local ones run.
+engine_binds=()
+command -v podman >/dev/null && mkdir -p /var/cache/containers  # podman creates it at first use
+for d in /var/lib/containers /var/cache/containers /run/containers /run/libpod /run/netns \
+  /etc/containers/networks; do
+  [ -d "$d" ] && engine_binds+=(--bind "$d" "$d")
+done
+
 original_path() { # corpus file name -> path inside its repository
   local base=$1 row
   row=$(grep -F "| $base |" "$corpus/SOURCES.md" 2>/dev/null | head -1)
@@ -183,8 +192,8 @@ for file in "$corpus"/$only; do
   else
     [ "$branch" = main ] || git_ checkout -q -b "$branch"
     start=$(date +%s.%N)
-    timeout --kill-after=10 "$timeout_s" bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp \
-      --bind "$scratch" "$scratch" --ro-bind "$mirror" "$mirror" \
+    timeout --kill-after=10 "$timeout_s" bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --tmpfs /var/tmp \
+      --bind "$scratch" "$scratch" --ro-bind "$mirror" "$mirror" "${engine_binds[@]}" \
       --unshare-net --unshare-pid --die-with-parent \
       --setenv HOME "$scratch/home" --chdir "$repo" \
       "$sluice" run -w "$path" --event "$event" "${source_flags[@]}" --data-dir "$scratch/data" \
@@ -216,11 +225,17 @@ for file in "$corpus"/$only; do
       cause="needs actions not in the mirror"
       # sluice names the first missing action of each job; the file may use more.
       detail="$missing(the file uses $used remote actions)"
+      images=$(grep -oE 'Trying to pull [^ ]+\.\.\.' "$scratch/run.log" | sed 's/Trying to pull //; s/\.\.\.$//' | sort -u | tr '\n' ' ')
+      [ -z "$images" ] || detail="$detail; images not pullable offline: $images"
     elif [ $rrc -eq 2 ]; then
       cause="refused at run"
       detail=$(grep -m1 'error' "$scratch/run.log" | cell)
+    elif grep -qE 'Trying to pull |pinging container registry' "$scratch/run.log"; then
+      cause="needs container images (none can be pulled offline)"
+      detail=$(grep -oE 'Trying to pull [^ ]+\.\.\.' "$scratch/run.log" | sed 's/Trying to pull //; s/\.\.\.$//' |
+        sort -u | tr '\n' ' ')
     elif grep -qiE '(container|service|docker|podman)' <<<"$failed"; then
-      cause="needs a container engine/image"
+      cause="needs a container engine"
       detail=$(grep -iE '(container|service|docker|podman)' <<<"$failed" | head -1 | sed 's/^\[[^]]*\] ✗ //' | cell)
     else
       cause="fails at run time"
