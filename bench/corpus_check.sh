@@ -199,6 +199,12 @@ for file in "$corpus"/$only; do
       "$sluice" run -w "$path" --event "$event" "${source_flags[@]}" --data-dir "$scratch/data" \
       >"$scratch/run.log" 2>&1
     rrc=$?
+    # Whatever the run left in the container engine (it should leave nothing, but a matrix
+    # job's name with a comma broke the cleanup filter), found by sluice's data-dir label.
+    if command -v podman >/dev/null; then
+      podman ps -aq --filter "label=sluice.data=$scratch/data" | xargs -r podman rm -f >/dev/null 2>&1
+      podman network ls -q --filter "label=sluice.data=$scratch/data" | xargs -r podman network rm >/dev/null 2>&1
+    fi
     secs=$(echo "$(date +%s.%N) - $start" | bc | xargs printf '%.1f')
     rcell="exit $rrc, ${secs}s"
     failed=$(grep -E '^\[[^]]*\] ✗ ' "$scratch/run.log" | grep -v '✗ job ' || true)
