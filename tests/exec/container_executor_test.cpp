@@ -175,5 +175,30 @@ TEST_F(ContainerExecutorTest, CancellingADockerActionRemovesItsContainer) {
       << calls();
 }
 
+TEST_F(ContainerExecutorTest, CancellingAStepInTheJobContainerKillsItsProcessesThere) {
+  RecordingExecutor inner;
+  ContainerExecutor executor(inner, {engine_, "/d", {}});
+  StepRequest request;
+  request.job_scope = "5/a";
+  request.containers = with_job_container();
+  request.script = "sleep 60";
+  engine::ExecutionId id = executor.start(request, [](engine::StepOutcome) {});
+  ASSERT_EQ(inner.requests.size(), 1u);
+  std::string marker = inner.requests[0].env.at(kStepMarker);
+  EXPECT_EQ(marker.back(), '.');
+  EXPECT_NE(inner.requests[0].script.find("'-e' 'SLUICE_CONTAINER_STEP'"), std::string::npos);
+  executor.cancel(id);
+  ContainerNames n = names_for("5/a", "/d");
+  EXPECT_NE(calls().find("exec " + n.job + " sh -c for p in /proc/[0-9]*"), std::string::npos)
+      << calls();
+  EXPECT_NE(calls().find(" sh " + marker), std::string::npos) << calls();
+
+  // Once the step has ended, a late cancel does nothing in the container.
+  fs::remove(dir_ / "calls");
+  inner.finish(0, 0);
+  executor.cancel(id);
+  EXPECT_EQ(calls(), "");
+}
+
 }  // namespace
 }  // namespace sluice::exec::container

@@ -6,6 +6,7 @@
 #     name; its env reaches it; its logs are shown by the stop step;
 #   - after success and after a failing step nothing of the job is left (containers,
 #     network);
+#   - a step that times out has its processes killed inside the container too;
 #   - with no engine, the job fails at `container:` with file:line:col and what to install.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/container_lib.sh"
@@ -41,6 +42,14 @@ check_lacks "second-2" "step after the failure"
 check_eq "$(step_status broken 2)" skipped "step after the failure"
 check_eq "$(job_status broken)" failure "failing job"
 check_no_leftovers "after a failure"
+
+sluice_run -w .github/workflows/timeout.yml --event workflow_dispatch --var "IMAGE=$IMAGE"
+OUT+=$'\n'$(job_log t)
+check_rc 0 "timed-out step (continue-on-error)"
+check_eq "$(step_status t 1)" success "timed-out step's conclusion"
+check_contains "checked-processes" "the next step ran"
+check_lacks "still-running" "the timed-out step's process inside the container"
+check_no_leftovers "after a timeout"
 
 sluice_run -w .github/workflows/fails.yml --event workflow_dispatch --var "IMAGE=$IMAGE" \
   --container-engine /nonexistent/podman

@@ -210,6 +210,19 @@ std::vector<std::string> exec_args(const ContainerNames& names, const std::strin
   return args;
 }
 
+// Markers end with '.', so that "-exec-1." never matches inside "-exec-12.".
+std::vector<std::string> kill_marked_args(const ContainerNames& names, const std::string& marker) {
+  return {"exec",
+          names.job,
+          "sh",
+          "-c",
+          "for p in /proc/[0-9]*; do grep -qaF \"" + std::string(kStepMarker) +
+              "=$1\" \"$p/environ\" 2>/dev/null && kill -9 \"${p#/proc/}\" 2>/dev/null; "
+              "done; true",
+          "sh",
+          marker};
+}
+
 std::vector<std::string> docker_action_run_args(const engine::DockerActionRequest& action,
                                                 const std::string& image,
                                                 const std::string& container_name,

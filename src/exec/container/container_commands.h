@@ -86,6 +86,12 @@ std::vector<std::string> exec_args(const ContainerNames& names, const std::strin
                                    const std::vector<std::string>& env_names,
                                    const std::vector<std::string>& command);
 
+// The variable that marks the processes of one step in the job container.
+inline constexpr const char* kStepMarker = "SLUICE_CONTAINER_STEP";
+// `exec` in the job container that SIGKILLs every process whose environment holds
+// SLUICE_CONTAINER_STEP=`marker` (a cancelled or timed-out step's; needs sh and grep).
+std::vector<std::string> kill_marked_args(const ContainerNames& names, const std::string& marker);
+
 // `run --rm` of a Docker action's image. `network` "" for a job without containers.
 std::vector<std::string> docker_action_run_args(const engine::DockerActionRequest& action,
                                                 const std::string& image,

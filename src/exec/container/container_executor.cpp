@@ -144,8 +144,8 @@ engine::ExecutionId ContainerExecutor::start(StepRequest request,
                            : "the job's containers need a container engine";
     return fail_now(located(pos, what + ": " + found.error().message), on_done);
   }
-  std::string docker_container;
-  auto rewritten = rewrite(std::move(request), *found, docker_container);
+  std::vector<std::string> on_cancel;
+  auto rewritten = rewrite(std::move(request), *found, on_cancel);
   if (!rewritten.ok()) return fail_now(rewritten.error().located_message(), on_done);
   const std::string scope = rewritten->job_scope;
   const bool stopping = rewritten->kind == StepRequest::Kind::kContainersStop;
@@ -167,27 +167,32 @@ engine::ExecutionId ContainerExecutor::start(StepRequest request,
       std::lock_guard lock(mutex_);
       if (stopping && outcome.succeeded()) dirty_scopes_.erase(scope);
       tracking->finished = true;
-      docker_running_.erase(tracking->id);
+      on_cancel_.erase(tracking->id);
     }
     on_done(std::move(outcome));
   };
   engine::ExecutionId id = inner_.start(std::move(*rewritten), std::move(done));
   std::lock_guard lock(mutex_);
   tracking->id = id;
-  if (!docker_container.empty() && !tracking->finished) docker_running_[id] = docker_container;
+  if (!on_cancel.empty() && !tracking->finished) on_cancel_[id] = std::move(on_cancel);
   return id;
 }
 
 // The request as a bash step of the inner executor. Its environment: the step's variables
 // (which the script passes into the container by name) over the engine's own.
 Result<StepRequest> ContainerExecutor::rewrite(StepRequest request, const ContainerEngine& engine,
-                                               std::string& docker_container) {
+                                               std::vector<std::string>& on_cancel) {
   ScriptTarget target{engine.program, engine.kind, names_for(request.job_scope, options_.data_dir),
                       labels_for(request.job_scope, options_.data_dir)};
   std::string path_prepend;
   if (auto it = request.env.find("PATH"); it != request.env.end()) {
     path_prepend = it->second;
     request.env.erase(it);
+  }
+  if (request.kind == StepRequest::Kind::kScript || request.kind == StepRequest::Kind::kNode) {
+    std::string marker = target.names.prefix + "-exec-" + std::to_string(++container_steps_) + ".";
+    request.env[kStepMarker] = marker;
+    on_cancel = kill_marked_args(target.names, marker);
   }
   std::vector<std::string> names = env_names(request.env);
   static const engine::JobContainers kNone;
@@ -213,10 +218,10 @@ Result<StepRequest> ContainerExecutor::rewrite(StepRequest request, const Contai
         if (!tag.ok()) return tag.error();
         run.image = *tag;
       }
-      run.container_name = target.names.prefix + "-step-" + std::to_string(++docker_steps_);
+      run.container_name = target.names.prefix + "-step-" + std::to_string(++container_steps_);
       run.network = job.job || !job.services.empty() ? target.names.network : "";
       run.env_names = names;
-      docker_container = run.container_name;
+      on_cancel = remove_args(engine.kind, {run.container_name});
       request.script = docker_action_script(target, action, run);
       break;
     }
@@ -254,15 +259,14 @@ Result<StepRequest> ContainerExecutor::rewrite(StepRequest request, const Contai
 void ContainerExecutor::cancel(engine::ExecutionId id) {
   if (id < 0) return;
   inner_.cancel(id);
-  std::string container;
+  std::vector<std::string> args;
   {
     std::lock_guard lock(mutex_);
-    auto it = docker_running_.find(id);
-    if (it != docker_running_.end()) container = it->second;
+    auto it = on_cancel_.find(id);
+    if (it != on_cancel_.end()) args = it->second;
   }
   auto found = engine();
-  if (!container.empty() && found.ok())
-    (void)run_engine(*found, remove_args(found->kind, {container}));
+  if (!args.empty() && found.ok()) (void)run_engine(*found, args);
 }
 
 void ContainerExecutor::end_job(const std::string& job_scope) {

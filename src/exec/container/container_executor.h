@@ -15,7 +15,10 @@
 // failed (second Ctrl-C, kill_all), end_job() and the destructor remove what the job left
 // by label, synchronously. When sluice itself dies, the next sluice command does it
 // (remove_containers_of_runs, from crash recovery). A cancelled Docker action's container
-// is removed at once (killing `run` does not stop it).
+// is removed at once, and a cancelled (or timed-out) step in the job container has its
+// processes killed inside the container (found by the SLUICE_CONTAINER_STEP marker in their
+// environment; needs sh and grep in the image, best effort otherwise): killing the `run` or
+// `exec` client stops nothing in the container.
 //
 // Threading: as engine::Executor. start/cancel/end_job on the engine thread; on_done of the
 // inner executor may come from its I/O thread, so the state shared with it is locked.
@@ -56,17 +59,19 @@ class ContainerExecutor final : public engine::Executor {
   engine::ExecutionId fail_now(const std::string& message,
                                const std::function<void(engine::StepOutcome)>& on_done);
   Result<engine::StepRequest> rewrite(engine::StepRequest request, const ContainerEngine& engine,
-                                      std::string& docker_container);
+                                      std::vector<std::string>& on_cancel);
   void sweep(const std::string& job_scope);
 
   engine::Executor& inner_;
   Options options_;
   std::optional<Result<ContainerEngine>> engine_;
-  int docker_steps_ = 0;  // names Docker action containers apart
+  int container_steps_ = 0;  // names Docker action containers and exec markers apart
 
   std::mutex mutex_;  // guards the two fields below (on_done runs on the inner I/O thread)
-  std::set<std::string> dirty_scopes_;                         // may have containers left
-  std::map<engine::ExecutionId, std::string> docker_running_;  // execution → container
+  std::set<std::string> dirty_scopes_;  // may have containers left
+  // Engine arguments that stop what a running execution started in a container (killing
+  // the `run`/`exec` client stops nothing there).
+  std::map<engine::ExecutionId, std::vector<std::string>> on_cancel_;
 };
 
 }  // namespace sluice::exec::container
