@@ -43,18 +43,38 @@ Result<std::shared_ptr<const engine::ResolvedAction>> LocalActionResolver::resol
     return std::shared_ptr<const engine::ResolvedAction>(checkout_action(uses));
   if (lower == "sluice/scan")
     return std::shared_ptr<const engine::ResolvedAction>(scan_action(uses, sluice_binary_));
+  std::string dir = copy_dir(uses);
+  if (dir.empty()) return Error{"action '" + uses + "' has an invalid name", {}};
+  return load(uses, dir, dir);
+}
+
+// <actions_dir>/<owner>/<repo>/<ref>[/path] for `owner/repo[/path]@ref`; "" when the name
+// could leave the actions directory.
+std::string LocalActionResolver::copy_dir(const std::string& uses) const {
+  size_t at = uses.find('@');
+  if (at == std::string::npos) return "";
+  std::string name = uses.substr(0, at);
+  std::string ref = uses.substr(at + 1);
   size_t slash = name.find('/');
-  if (slash == std::string::npos)
-    return Error{"action '" + uses + "' must be 'owner/repo[/path]@ref'", {}};
+  if (slash == std::string::npos) return "";
   size_t second = name.find('/', slash + 1);
   std::string repo = name.substr(0, second);
   std::string sub = second == std::string::npos ? "" : name.substr(second + 1);
   if (repo.find("..") != std::string::npos || sub.find("..") != std::string::npos ||
-      ref.find("..") != std::string::npos || ref.find('/') != std::string::npos)
-    return Error{"action '" + uses + "' has an invalid name", {}};
+      ref.find("..") != std::string::npos || ref.find('/') != std::string::npos || ref.empty())
+    return "";
   fs::path dir = fs::path(actions_dir_) / repo / ref;
   if (!sub.empty()) dir /= sub;
-  return load(uses, dir.string(), dir.string());
+  return dir.string();
+}
+
+std::string LocalActionResolver::override_dir(const std::string& uses) const {
+  std::string dir = copy_dir(uses);
+  std::error_code ec;
+  if (dir.empty() || (!fs::exists(fs::path(dir) / "action.yml", ec) &&
+                      !fs::exists(fs::path(dir) / "action.yaml", ec)))
+    return "";
+  return dir;
 }
 
 Result<std::shared_ptr<const engine::ResolvedAction>> LocalActionResolver::load(

@@ -25,10 +25,18 @@ class LocalActionResolver : public engine::ActionResolver {
   // ~/.cache/sluice/actions (or $XDG_CACHE_HOME/sluice/actions).
   static std::string default_actions_dir();
 
+  // The override copy of `owner/repo[/path]@ref` under the actions directory, when it has
+  // an action.yml there; "" otherwise.
+  std::string override_dir(const std::string& uses) const;
+  // Where that copy would be (whether or not it exists); "" for an invalid name.
+  std::string copy_dir(const std::string& uses) const;
+
+  // Reads the action in `dir` (errors name `uses` and `searched`).
+  static Result<std::shared_ptr<const engine::ResolvedAction>> load(const std::string& uses,
+                                                                    const std::string& dir,
+                                                                    const std::string& searched);
+
  private:
-  Result<std::shared_ptr<const engine::ResolvedAction>> load(const std::string& uses,
-                                                             const std::string& dir,
-                                                             const std::string& searched);
   std::string actions_dir_;
   std::string sluice_binary_;
 };

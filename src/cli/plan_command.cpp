@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cli/action_setup.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/workflow_set.h"
@@ -23,6 +24,7 @@ struct PlanArgs {
   std::vector<std::string> vars;
   bool json = false;
   PolicyOptions policy;
+  ActionArgs actions;  // remote reusable workflows are fetched to plan their jobs
 };
 
 void print_text(const plan::WorkflowForecast& f) {
@@ -55,6 +57,8 @@ void print_text(const plan::WorkflowForecast& f) {
 }
 
 int run(const PlanArgs& args) {
+  auto actions = make_action_setup("plan", args.actions);
+  if (!actions) return kExitInvalid;
   WorkflowSet set = load_workflow_set(args.dir, "", args.policy);
   auto inputs = parse_key_values(args.inputs, "--input");
   auto vars = parse_key_values(args.vars, "--var");
@@ -99,8 +103,9 @@ int run(const PlanArgs& args) {
     contexts.set("inputs", input_values);
     contexts.set("vars", vars_object);
     Diagnostics diagnostics;
-    auto run_plan =
-        trigger.triggered ? plan::build_run_plan(*workflow, args.dir, diagnostics) : nullptr;
+    auto run_plan = trigger.triggered ? plan::build_run_plan(*workflow, args.dir, diagnostics,
+                                                             actions->workflow_loader)
+                                      : nullptr;
     if (diagnostics.has_errors()) {
       std::cerr << diagnostics.format();
       return kExitInvalid;
@@ -143,6 +148,7 @@ void add_plan_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--var", args->vars, "Configuration variable KEY=VALUE");
   cmd->add_flag("--json", args->json, "Machine-readable output (stable; see docs/cli.md)");
   add_policy_options(*cmd, args->policy);
+  add_action_options(cmd, args->actions);
   cmd->callback([args, &exit_code] { exit_code = run(*args); });
 }
 

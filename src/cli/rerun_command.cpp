@@ -29,9 +29,9 @@ struct RerunArgs {
   std::string secrets_file;
   int jobs = 0;
   std::string data_dir = ".sluice";
-  std::string actions_dir;
   PolicyOptions policy;
   std::string container_engine;
+  ActionArgs actions;
 };
 
 Value object_from_json(const std::string& text) {
@@ -53,12 +53,14 @@ plan::Event event_of(const engine::RunRecord& prior, const Value& inputs) {
 }
 
 int rerun(const RerunArgs& args) {
+  auto actions = make_action_setup("rerun", args.actions);
+  if (!actions) return kExitInvalid;
   int open_error = kExitOk;
   auto session =
       open_run_session("rerun", args.data_dir, args.secrets, args.secrets_file, open_error);
   if (!session) return open_error;
   session->max_parallel_jobs = args.jobs;
-  session->actions_dir = args.actions_dir;
+  session->actions = actions.get();
   session->container_engine = args.container_engine;
   auto id = resolve_run(*session->store, args.run);
   auto detail = id ? session->store->load_run(*id) : Result<engine::RunDetail>(id.error());
@@ -85,11 +87,13 @@ int rerun(const RerunArgs& args) {
     return kExitInvalid;
   }
   Diagnostics diagnostics;
-  auto plan = plan::build_run_plan(*set.workflows.front(), prior.workspace, diagnostics);
+  auto plan = plan::build_run_plan(*set.workflows.front(), prior.workspace, diagnostics,
+                                   actions->workflow_loader);
   if (!plan) {
     std::cerr << diagnostics.format();
     return kExitInvalid;
   }
+  if (!prefetch_actions(*actions, *plan, prior.workspace)) return kExitInvalid;
   WorkflowRun run;
   run.workflow = set.workflows.front().get();
   run.plan = &*plan;
@@ -132,7 +136,7 @@ void add_rerun_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--jobs", args->jobs, "Jobs run in parallel (default: number of cores)")
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--data-dir", args->data_dir, "Run history directory")->capture_default_str();
-  cmd->add_option("--actions-dir", args->actions_dir, "Where owner/repo@ref actions are looked up");
+  add_action_options(cmd, args->actions);
   add_policy_options(*cmd, args->policy);
   cmd->add_option("--container-engine", args->container_engine,
                   "podman, docker or a path: runs container jobs, services and Docker actions "

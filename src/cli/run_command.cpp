@@ -27,9 +27,9 @@ struct RunArgs {
   std::string secrets_file;
   int jobs = 0;
   std::string data_dir;
-  std::string actions_dir;
   PolicyOptions policy;
   std::string container_engine;
+  ActionArgs actions;
 };
 
 Value to_object(const std::vector<std::pair<std::string, std::string>>& pairs) {
@@ -60,13 +60,15 @@ int run(RunArgs args) {
   std::cerr << problems.format();
   if (problems.has_errors()) return kExitInvalid;
 
+  auto actions = make_action_setup("run", args.actions);
+  if (!actions) return kExitInvalid;
   fs::path data_dir =
       args.data_dir.empty() ? fs::path(args.dir) / ".sluice" : fs::path(args.data_dir);
   int open_error = kExitOk;
   auto session = open_run_session("run", data_dir, args.secrets, args.secrets_file, open_error);
   if (!session) return open_error;
   session->max_parallel_jobs = args.jobs;
-  session->actions_dir = args.actions_dir;
+  session->actions = actions.get();
   session->container_engine = args.container_engine;
   install_interrupt_handlers();
 
@@ -94,11 +96,12 @@ int run(RunArgs args) {
       event.payload.set("inputs", run.inputs);
     }
     Diagnostics diagnostics;
-    auto plan = plan::build_run_plan(*workflow, args.dir, diagnostics);
+    auto plan = plan::build_run_plan(*workflow, args.dir, diagnostics, actions->workflow_loader);
     if (!plan) {
       std::cerr << diagnostics.format();
       return kExitInvalid;
     }
+    if (!prefetch_actions(*actions, *plan, args.dir)) return kExitInvalid;
     if (!args.job.empty() && !plan->find(args.job)) {
       std::cerr << "sluice run: " << workflow->file << " has no job '" << args.job << "'\n";
       return kExitInvalid;
@@ -140,7 +143,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--jobs", args->jobs, "Jobs run in parallel (default: number of cores)")
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--data-dir", args->data_dir, "Run history directory (default: DIR/.sluice)");
-  cmd->add_option("--actions-dir", args->actions_dir, "Where owner/repo@ref actions are looked up");
+  add_action_options(cmd, args->actions);
   add_policy_options(*cmd, args->policy);
   cmd->add_option("--container-engine", args->container_engine,
                   "podman, docker or a path: runs container jobs, services and Docker actions "

@@ -32,12 +32,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string self_binary() {
-  std::error_code ec;
-  auto p = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? "sluice" : p.string();
-}
-
 std::map<std::string, std::string> process_environment() {
   std::map<std::string, std::string> env;
   for (char** e = environ; *e; ++e) {
@@ -197,10 +191,6 @@ WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& r) {
   exec::container::ContainerExecutor executor(
       processes, {session.container_engine, fs::absolute(data_dir).lexically_normal().string(),
                   process_environment()});
-  actions::LocalActionResolver resolver(session.actions_dir.empty()
-                                            ? actions::LocalActionResolver::default_actions_dir()
-                                            : session.actions_dir,
-                                        self_binary());
   ProgressPrinter printer(std::cout, isatty(STDOUT_FILENO), data_dir.string());
 
   fs::path temp =
@@ -216,13 +206,17 @@ WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& r) {
   engine::MaskingStore masked_store(*session.store, session.masker);
   engine::MaskingObserver masked_printer(printer, session.masker);
   engine::RunContext context{executor, masked_store, clock, loop};
-  context.resolver = &resolver;
+  context.resolver = &session.actions->resolver;
   context.observer = &masked_printer;
   context.masker = session.masker;
   engine::RunOptions& o = context.options;
   o.workspace = fs::absolute(r.repo_dir).lexically_normal().string();
   if (!o.workspace.empty() && o.workspace.back() == '/') o.workspace.pop_back();
   o.temp_dir = temp.string();
+  std::error_code tool_cache_error;
+  if (fs::create_directories(session.actions->tool_cache_dir, tool_cache_error) ||
+      fs::is_directory(session.actions->tool_cache_dir, tool_cache_error))
+    o.tool_cache_dir = session.actions->tool_cache_dir;
   // Step command files go to tmpfs when there is one (see RunOptions::step_files_dir), in a
   // directory only this user can enter: they hold secrets. The name carries the pid and
   // the time, so that the next sluice can tell leftovers of a dead process.

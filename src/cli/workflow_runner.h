@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/action_setup.h"
 #include "core/result.h"
 #include "core/secret_masker.h"
 #include "core/value.h"
@@ -31,9 +32,9 @@ struct RunSession {
   std::unique_ptr<store::RunOwnerLock> owner;  // held until every run is recorded finished
   Value secrets = Value::object();
   std::shared_ptr<SecretMasker> masker = std::make_shared<SecretMasker>();
-  int max_parallel_jobs = 0;     // 0: the number of cores
-  std::string actions_dir;       // "" : the default
-  std::string container_engine;  // --container-engine: "" finds podman, else docker
+  int max_parallel_jobs = 0;       // 0: the number of cores
+  ActionSetup* actions = nullptr;  // resolver and tool cache; set before run_workflow()
+  std::string container_engine;    // --container-engine: "" finds podman, else docker
 };
 
 // Reads --secret values and the --secrets-file into a session's secrets and masker; opens

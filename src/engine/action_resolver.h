@@ -22,6 +22,11 @@ struct ResolvedAction {
   std::string dir;             // the action's directory (GITHUB_ACTION_PATH); "" for built-ins
   spec::Action action;         // inputs (with defaults) and outputs for every kind
   std::string builtin_script;  // kBuiltin only; reads its inputs from INPUT_* variables
+  // Remote actions (`owner/repo[/path]@ref`): github.action_repository / action_ref and
+  // the commit that was fetched. Empty for local and built-in actions, as on GitHub.
+  std::string repository;
+  std::string ref;
+  std::string sha;
 };
 
 class ActionResolver {

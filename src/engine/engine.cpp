@@ -78,6 +78,7 @@ Status Engine::start(RunRecord run) {
     n->record.key = n->planned->key;
     n->record.job_id = n->planned->job_id;
     n->record.name = n->planned->key;
+    n->record.workflow_sha = n->planned->workflow_sha;
     if (n->selected) save_job(n->record);
   }
   schedule();
@@ -398,7 +399,7 @@ bool Engine::expand(JobNode& n, const expr::EvalContext& ctx) {
     // The node's own key is not an instance: the matrix combinations are.
     if (auto s = context_.store.save_job(JobRecord{n.record.run_id, n.record.key, n.record.job_id,
                                                    n.record.name, "", RunStatus::kRunning, "matrix",
-                                                   1, "", context_.clock.now_ms(), 0});
+                                                   1, "", context_.clock.now_ms(), 0, ""});
         !s.ok())
       context_.report_store_error(s.error().message);
   }

@@ -526,6 +526,7 @@ void JobRun::finish_step(int record_index, Frame& frame, const Item& item, StepE
     return;
   }
   StepRecord& rec = steps_[record_index];
+  if (item.action) rec.action_sha = item.action->sha;
   rec.status = conclusion;
   rec.outcome = end.outcome;
   rec.reason = reason;

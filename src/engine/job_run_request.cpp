@@ -34,6 +34,9 @@ expr::EvalContext JobRun::eval_context(const Frame& frame) const {
   github.set("job", in_.planned->job_id);
   github.set("workspace", o.workspace);
   if (frame.action) github.set("action_path", frame.action->dir);
+  // Inside a remote action's steps: its repository and ref; "" elsewhere, as on GitHub.
+  github.set("action_repository", frame.action ? frame.action->repository : "");
+  github.set("action_ref", frame.action ? frame.action->ref : "");
   ctx.contexts.set("github", github);
   Value env = Value::object();
   for (const auto& [k, v] : context_env(frame)) env.set(k, v);
@@ -51,9 +54,9 @@ expr::EvalContext JobRun::eval_context(const Frame& frame) const {
   Value runner = Value::object();
   runner.set("name", o.runner_name);
   runner.set("os", "Linux");
-  runner.set("arch", "X64");
+  runner.set("arch", runner_arch());
   runner.set("temp", o.temp_dir);
-  runner.set("tool_cache", o.temp_dir + "/tool-cache");
+  runner.set("tool_cache", tool_cache_dir(o));
   runner.set("workspace", o.workspace);
   runner.set("debug", "");
   ctx.contexts.set("runner", runner);
@@ -171,7 +174,11 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
     env["PATH"] = prepend_path(github_path_, "");
     env["PATH"].pop_back();
   }
-  if (frame.action) env["GITHUB_ACTION_PATH"] = frame.action->dir;  // steps of a composite action
+  if (frame.action) {  // steps of a composite action
+    env["GITHUB_ACTION_PATH"] = frame.action->dir;
+    env["GITHUB_ACTION_REPOSITORY"] = frame.action->repository;
+    env["GITHUB_ACTION_REF"] = frame.action->ref;
+  }
 
   // Working directory: step, then job defaults, then workflow defaults; relative to the workspace.
   const spec::Job& job = *in_.planned->job;
@@ -205,7 +212,8 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
     if (item.phase != Phase::kPost) last_action_inputs_ = *inputs;
     for (const auto& [k, v] : *inputs) env[input_env_name(k)] = v;
     env["GITHUB_ACTION_PATH"] = action.dir;
-    env["GITHUB_ACTION_REPOSITORY"] = action.uses;
+    env["GITHUB_ACTION_REPOSITORY"] = action.repository;
+    env["GITHUB_ACTION_REF"] = action.ref;
     if (action.kind == ResolvedAction::Kind::kDocker) {
       Value* env_ctx = ctx.contexts.find("env");
       for (const auto& [k, scalar] : action.action.env) {  // runs.env

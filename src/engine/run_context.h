@@ -34,6 +34,9 @@ class RunObserver {
 struct RunOptions {
   std::string workspace;  // GITHUB_WORKSPACE: the repository directory for a local run
   std::string temp_dir;   // RUNNER_TEMP; exists
+  // RUNNER_TOOL_CACHE: kept across runs so that a toolchain a setup-* action downloads
+  // once is reused; "" = a directory under temp_dir (gone with the run).
+  std::string tool_cache_dir;
   // Where the executor gives each step attempt a private directory for the script and the
   // GITHUB_* command files (StepRequest::step_files_dir); exists, ideally 0700. Ideally on
   // tmpfs: creating these small files is most of a step's overhead on a disk file system.

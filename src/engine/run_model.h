@@ -70,6 +70,8 @@ struct JobRecord {
   std::string outputs_json;  // masked
   int64_t started_ms = 0;
   int64_t finished_ms = 0;
+  // A caller of a remote reusable workflow: the commit its file was fetched at; else "".
+  std::string workflow_sha;
 };
 
 struct StepRecord {
@@ -86,6 +88,8 @@ struct StepRecord {
   std::string outputs_json;  // masked
   int64_t started_ms = 0;
   int64_t finished_ms = 0;
+  // A remote action (`owner/repo@ref`): the commit that ran; "" for other steps.
+  std::string action_sha;
 };
 
 // One execution of a step; retried steps (and steps of retried jobs) have several.

@@ -1,5 +1,7 @@
 #include "engine/step_environment.h"
 
+#include <sys/utsname.h>
+
 #include <cctype>
 
 namespace sluice::engine {
@@ -7,6 +9,23 @@ namespace sluice::engine {
 std::map<std::string, std::string> inherited_environment(std::map<std::string, std::string> host) {
   for (const char* session : {"SHELL", "SHLVL", "PWD", "OLDPWD", "_"}) host.erase(session);
   return host;
+}
+
+const std::string& runner_arch() {
+  static const std::string arch = [] {
+    utsname name{};
+    if (uname(&name) != 0) return std::string("X64");
+    std::string machine = name.machine;
+    if (machine == "aarch64" || machine == "arm64") return std::string("ARM64");
+    if (machine.starts_with("arm")) return std::string("ARM");
+    if (machine == "i386" || machine == "i686") return std::string("X86");
+    return std::string("X64");
+  }();
+  return arch;
+}
+
+std::string tool_cache_dir(const RunOptions& options) {
+  return options.tool_cache_dir.empty() ? options.temp_dir + "/tool-cache" : options.tool_cache_dir;
 }
 
 std::map<std::string, std::string> default_step_env(const RunOptions& options, const Value& github,
@@ -39,11 +58,19 @@ std::map<std::string, std::string> default_step_env(const RunOptions& options, c
   env["GITHUB_API_URL"] = g("api_url");
   env["GITHUB_JOB"] = job_id;
   env["GITHUB_ACTION"] = action;
+  // Set by the action's step (job_run_request.cpp); empty for `run:` steps, as on GitHub.
+  env["GITHUB_ACTION_REPOSITORY"] = "";
+  env["GITHUB_ACTION_REF"] = "";
   env["RUNNER_OS"] = "Linux";
-  env["RUNNER_ARCH"] = "X64";
+  env["RUNNER_ARCH"] = runner_arch();
   env["RUNNER_NAME"] = options.runner_name;
   env["RUNNER_TEMP"] = options.temp_dir;
-  env["RUNNER_TOOL_CACHE"] = options.temp_dir + "/tool-cache";
+  env["RUNNER_TOOL_CACHE"] = tool_cache_dir(options);
+  // setup-* actions read the tool cache from here too (the hosted images set both).
+  env["AGENT_TOOLSDIRECTORY"] = tool_cache_dir(options);
+  // The hosted image whose prebuilt toolchains (setup-python, setup-node manifests) run
+  // here: Ubuntu 22.04's need glibc 2.35, which Debian 12 (2.36) has; ubuntu24's need 2.39.
+  env["ImageOS"] = "ubuntu22";
   env["RUNNER_WORKSPACE"] = options.workspace;
   env["SLUICE_RUN_ID"] = g("run_id");
   if (!options.artifacts_root.empty())

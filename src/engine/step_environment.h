@@ -28,6 +28,12 @@ std::map<std::string, std::string> default_step_env(const RunOptions& options, c
                                                     const std::string& job_id,
                                                     const std::string& action);
 
+// RUNNER_ARCH of this machine as GitHub names it: X64, ARM64, X86, ARM.
+const std::string& runner_arch();
+
+// RUNNER_TOOL_CACHE: RunOptions::tool_cache_dir, else a directory under the run's temp dir.
+std::string tool_cache_dir(const RunOptions& options);
+
 // INPUT_<NAME> as the runner names it: upper case, spaces replaced by '_'.
 std::string input_env_name(const std::string& input);
 

@@ -14,8 +14,11 @@ namespace {
 
 class PlanBuilder {
  public:
-  PlanBuilder(RunPlan& plan, const std::string& repo_root, Diagnostics& diagnostics)
-      : plan_(plan), repo_root_(repo_root), diagnostics_(diagnostics) {}
+  PlanBuilder(RunPlan& plan, const std::string& repo_root, Diagnostics& diagnostics,
+              const CalledWorkflowLoader& remote)
+      : plan_(plan), diagnostics_(diagnostics), remote_(remote) {
+    roots_[plan.workflow] = repo_root;
+  }
 
   // Adds the jobs of `workflow` under `prefix` ("" or "caller / ").
   void add_workflow(const spec::Workflow& workflow, const std::string& prefix,
@@ -85,13 +88,7 @@ class PlanBuilder {
   void add_called(size_t caller_index, int depth) {
     const spec::Job& job = *unordered_[caller_index].job;
     const spec::Scalar& uses = *job.uses;
-    if (!job.called || job.called->kind != spec::ActionRef::Kind::kLocal) {
-      diagnostics_.error(uses.pos,
-                         "reusable workflow '" + uses.text + "' is not in this repository",
-                         "sluice runs reusable workflows from the same repository: uses: "
-                         "./.github/workflows/<file>.yml");
-      return;
-    }
+    const std::string& root = roots_[unordered_[caller_index].workflow];
     if (depth >= kMaxReusableDepth) {
       diagnostics_.error(
           uses.pos,
@@ -99,8 +96,27 @@ class PlanBuilder {
           "flatten the chain of workflow calls");
       return;
     }
-    std::string path =
-        (std::filesystem::path(repo_root_) / job.called->path).lexically_normal().string();
+    std::string path;
+    std::string called_root = root;
+    if (job.called && job.called->kind == spec::ActionRef::Kind::kLocal) {
+      path = (std::filesystem::path(root) / job.called->path).lexically_normal().string();
+    } else if (remote_ && job.called && job.called->kind == spec::ActionRef::Kind::kRemoteWorkflow) {
+      auto file = remote_(uses.text);
+      if (!file.ok()) {
+        diagnostics_.error(uses.pos, file.error().message,
+                           "check the name and ref, and the action sources (docs/actions.md)");
+        return;
+      }
+      path = file->path;
+      called_root = file->repo_root;
+      unordered_[caller_index].workflow_sha = file->sha;
+    } else {
+      diagnostics_.error(uses.pos,
+                         "reusable workflow '" + uses.text + "' is not in this repository",
+                         "sluice runs reusable workflows from the same repository: uses: "
+                         "./.github/workflows/<file>.yml");
+      return;
+    }
     Diagnostics called_diagnostics;
     auto called = spec::load_workflow_file(path, called_diagnostics);
     diagnostics_.append(called_diagnostics);
@@ -118,6 +134,7 @@ class PlanBuilder {
     }
     plan_.called_workflows.push_back(std::make_unique<spec::Workflow>(std::move(*called)));
     const spec::Workflow& workflow = *plan_.called_workflows.back();
+    roots_[&workflow] = called_root;
     std::string caller_key = unordered_[caller_index].key;
     size_t first = unordered_.size();
     add_workflow(workflow, caller_key + " / ", caller_key, depth + 1);
@@ -128,8 +145,10 @@ class PlanBuilder {
   }
 
   RunPlan& plan_;
-  std::string repo_root_;
   Diagnostics& diagnostics_;
+  const CalledWorkflowLoader& remote_;
+  // The repository each loaded workflow belongs to (a remote one's checkout).
+  std::map<const spec::Workflow*, std::string> roots_;
   std::vector<PlannedJob> unordered_;
   bool too_many_jobs_ = false;
 };
@@ -143,14 +162,15 @@ const PlannedJob* RunPlan::find(const std::string& key) const {
 }
 
 std::unique_ptr<RunPlan> build_run_plan(const spec::Workflow& workflow,
-                                        const std::string& repo_root, Diagnostics& diagnostics) {
+                                        const std::string& repo_root, Diagnostics& diagnostics,
+                                        const CalledWorkflowLoader& remote) {
   auto plan = std::make_unique<RunPlan>();
   plan->workflow = &workflow;
   size_t errors_before = diagnostics.error_count();
   // A cycle of calls would otherwise be expanded until the nesting limit stops it.
   spec::check_call_cycles(workflow, repo_root, diagnostics);
   if (diagnostics.error_count() > errors_before) return nullptr;
-  PlanBuilder builder(*plan, repo_root, diagnostics);
+  PlanBuilder builder(*plan, repo_root, diagnostics, remote);
   builder.add_workflow(workflow, "", "", 0);
   builder.order();
   if (diagnostics.error_count() > errors_before) return nullptr;

@@ -8,11 +8,13 @@
 // a matrix may depend on the outputs of needed jobs.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "core/diagnostic.h"
+#include "core/result.h"
 #include "spec/workflow.h"
 
 namespace sluice::plan {
@@ -30,6 +32,7 @@ struct PlannedJob {
   std::vector<std::string> needs;            // keys of planned jobs
   std::string caller_key;                    // "" for top-level jobs
   std::vector<std::string> inner_keys;       // for caller jobs: their called jobs
+  std::string workflow_sha;                  // callers of a remote reusable workflow: its commit
   bool is_caller() const { return job->uses.has_value(); }
 };
 
@@ -41,9 +44,21 @@ struct RunPlan {
   const PlannedJob* find(const std::string& key) const;
 };
 
+// A reusable workflow of another repository, made available on disk by the caller's
+// hook (the actions/ room fetches it; plan itself knows nothing of git).
+struct CalledWorkflowFile {
+  std::string path;       // the workflow file to load
+  std::string repo_root;  // its repository's files: `uses: ./...` inside it resolve here
+  std::string sha;        // the commit, recorded on the caller job
+};
+// Maps `owner/repo/.github/workflows/FILE.yml@ref` to its file; an error says why not.
+using CalledWorkflowLoader = std::function<Result<CalledWorkflowFile>(const std::string& uses)>;
+
 // Builds the graph. Reports unknown needs, cycles, missing or invalid called workflows
-// (with positions) into `diagnostics` and returns nullptr when there are errors.
+// (with positions) into `diagnostics` and returns nullptr when there are errors. Without
+// `remote` a reusable workflow of another repository is an error.
 std::unique_ptr<RunPlan> build_run_plan(const spec::Workflow& workflow,
-                                        const std::string& repo_root, Diagnostics& diagnostics);
+                                        const std::string& repo_root, Diagnostics& diagnostics,
+                                        const CalledWorkflowLoader& remote = {});
 
 }  // namespace sluice::plan

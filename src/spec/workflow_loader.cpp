@@ -254,13 +254,6 @@ Job read_job(YamlReader& r, const std::string& id, const SourcePos& pos, const Y
     }
   }
   if (caller) {
-    if (job.called && job.called->kind == ActionRef::Kind::kRemoteWorkflow) {
-      r.diagnostics().error(job.uses->pos,
-                            "reusable workflow '" + job.uses->text + "' in " + where +
-                                " is not in this repository, which sluice does not support yet",
-                            "copy the workflow into .github/workflows/ and call it with "
-                            "`uses: ./.github/workflows/<file>.yml`");
-    }
     return job;
   }
   if (!has_runs_on)

@@ -170,6 +170,7 @@ std::string format_run_detail(const RunDetail& detail, int64_t now_ms) {
       if (job.attempt > 1) out += fmt::format("  (job attempt {})", job.attempt);
       if (!job.reason.empty()) out += "  " + job.reason;
       out += "\n";
+      if (!job.workflow_sha.empty()) out += "  workflow commit " + job.workflow_sha + "\n";
       if (!job.outputs_json.empty() && job.outputs_json != "{}")
         out += "  outputs " + job.outputs_json + "\n";
     } else {
@@ -184,6 +185,8 @@ std::string format_run_detail(const RunDetail& detail, int64_t now_ms) {
           attempts.push_back(&attempt);
       }
       std::string note = step.reason;
+      if (!step.action_sha.empty())
+        note = "action " + step.action_sha.substr(0, 12) + (note.empty() ? "" : "; " + note);
       if (attempts.size() > 1)
         note = fmt::format("{} attempts", attempts.size()) + (note.empty() ? "" : "; " + note);
       if (step.outcome != step.status && engine::is_terminal(step.outcome)) {
@@ -289,6 +292,7 @@ std::string format_run_detail_json(const RunDetail& detail) {
                        {"outputs", embedded_json(step.outputs_json)},
                        {"started_ms", step.started_ms},
                        {"finished_ms", step.finished_ms},
+                       {"action_sha", step.action_sha},
                        {"attempts", std::move(attempts)}});
     }
     jobs.push_back({{"key", job.key},
@@ -298,6 +302,7 @@ std::string format_run_detail_json(const RunDetail& detail) {
                     {"status", engine::to_string(job.status)},
                     {"reason", job.reason},
                     {"attempt", job.attempt},
+                    {"workflow_sha", job.workflow_sha},
                     {"outputs", embedded_json(job.outputs_json)},
                     {"started_ms", job.started_ms},
                     {"finished_ms", job.finished_ms},

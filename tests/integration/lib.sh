@@ -8,6 +8,10 @@ TEST_NAME=$(basename "$0" .sh)
 FAILURES=0
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sluice-it.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
+# Remote actions: never the internet (an action not under --actions-dir is looked for in an
+# empty local source), and a cache of this test's own.
+export SLUICE_ACTION_SOURCES=${SLUICE_ACTION_SOURCES:-file://$WORK/no-action-source}
+export XDG_CACHE_HOME=$WORK/cache
 # set -e stops a test at an unexpected failing command: say which one.
 trap 'echo "ERROR [$TEST_NAME]: line $LINENO: \`$BASH_COMMAND\` failed" >&2' ERR
 OUT="" RC=0

@@ -170,5 +170,54 @@ TEST_F(RunPlanTest, DispatchInputsAreTyped) {
   EXPECT_NE(missing.error().message.find("input 'level' is required"), std::string::npos);
 }
 
+void write_remote(const fs::path& root) {
+  fs::create_directories(root / "remote/.github/workflows");
+  std::ofstream(root / "remote/.github/workflows/outer.yml")
+      << "on: workflow_call\njobs:\n  build: {runs-on: x, steps: [{run: b}]}\n"
+         "  nested: {uses: ./.github/workflows/inner.yml}\n";
+  std::ofstream(root / "remote/.github/workflows/inner.yml")
+      << "on: workflow_call\njobs:\n  test: {runs-on: x, steps: [{run: t}]}\n";
+}
+
+constexpr const char* kCaller =
+    "on: push\njobs:\n  call:\n    uses: acme/flows/.github/workflows/outer.yml@v1\n";
+
+// Remote reusable workflows come from the CalledWorkflowLoader hook; `./` calls inside one
+// resolve in its own repository.
+TEST_F(RunPlanTest, RemoteWorkflowsComeFromTheHook) {
+  write_remote(root_);
+  auto w = load(kCaller);
+  std::vector<std::string> asked;
+  CalledWorkflowLoader loader = [&](const std::string& uses) -> Result<CalledWorkflowFile> {
+    asked.push_back(uses);
+    return CalledWorkflowFile{(root_ / "remote/.github/workflows/outer.yml").string(),
+                              (root_ / "remote").string(), std::string(40, 'a')};
+  };
+  Diagnostics d;
+  auto plan = build_run_plan(w, root_.string(), d, loader);
+  ASSERT_TRUE(plan) << d.format();
+  EXPECT_EQ(asked, std::vector<std::string>{"acme/flows/.github/workflows/outer.yml@v1"});
+  ASSERT_TRUE(plan->find("call / build"));
+  // The nested `./` call resolved in the remote repository, not in "repo".
+  ASSERT_TRUE(plan->find("call / nested / test"));
+  EXPECT_EQ(plan->find("call")->workflow_sha, std::string(40, 'a'));
+  EXPECT_EQ(plan->find("call / nested")->workflow_sha, "");
+}
+
+TEST_F(RunPlanTest, HookErrorsAndNoHookAreReportedAtTheUses) {
+  auto w = load(kCaller);
+  CalledWorkflowLoader failing = [](const std::string&) -> Result<CalledWorkflowFile> {
+    return Error{"cannot fetch reusable workflow 'x': offline", {}};
+  };
+  Diagnostics d;
+  EXPECT_FALSE(build_run_plan(w, root_.string(), d, failing));
+  EXPECT_NE(d.format().find("w.yml:4:11: error: cannot fetch reusable workflow 'x': offline"),
+            std::string::npos)
+      << d.format();
+  Diagnostics without;
+  EXPECT_FALSE(build_run_plan(w, root_.string(), without));
+  EXPECT_NE(without.format().find("is not in this repository"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sluice::plan

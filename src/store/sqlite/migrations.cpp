@@ -121,6 +121,12 @@ ALTER TABLE runs ADD COLUMN vars_json  TEXT    NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN rerun_of   INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// The commit a remote action (steps) or a remote reusable workflow (caller jobs) resolved to.
+constexpr const char* kResolvedCommits = R"sql(
+ALTER TABLE jobs  ADD COLUMN workflow_sha TEXT NOT NULL DEFAULT '';
+ALTER TABLE steps ADD COLUMN action_sha   TEXT NOT NULL DEFAULT '';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& schema_migrations() {
@@ -130,6 +136,7 @@ const std::vector<Migration>& schema_migrations() {
       {3, "index runs by status", kRunIndexes},
       {4, "log offsets: one log file per job attempt", kLogOffsets},
       {5, "run owner and reason; what a re-run needs", kOwnerAndRerun},
+      {6, "commits of remote actions and called workflows", kResolvedCommits},
   };
   return kMigrations;
 }

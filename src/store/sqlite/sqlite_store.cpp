@@ -69,6 +69,7 @@ JobRecord read_job(const Statement& row) {
   job.outputs_json = row.column_text(8);
   job.started_ms = row.column_int64(9);
   job.finished_ms = row.column_int64(10);
+  job.workflow_sha = row.column_text(11);
   return job;
 }
 
@@ -87,6 +88,7 @@ StepRecord read_step(const Statement& row) {
   step.outputs_json = row.column_text(10);
   step.started_ms = row.column_int64(11);
   step.finished_ms = row.column_int64(12);
+  step.action_sha = row.column_text(13);
   return step;
 }
 
@@ -397,13 +399,16 @@ Status SqliteStore::save_job(const JobRecord& job) {
     return run_cached(
         db,
         "INSERT INTO jobs (run_id, key, job_id, name, matrix_json, status, reason, attempt, "
-        "outputs_json, started_ms, finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "outputs_json, started_ms, finished_ms, workflow_sha) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (run_id, key) DO UPDATE SET job_id = excluded.job_id, name = excluded.name, "
         "matrix_json = excluded.matrix_json, status = excluded.status, reason = excluded.reason, "
         "attempt = excluded.attempt, outputs_json = excluded.outputs_json, "
-        "started_ms = excluded.started_ms, finished_ms = excluded.finished_ms",
+        "started_ms = excluded.started_ms, finished_ms = excluded.finished_ms, "
+        "workflow_sha = excluded.workflow_sha",
         job.run_id, job.key, job.job_id, job.name, job.matrix_json, engine::to_string(job.status),
-        job.reason, job.attempt, job.outputs_json, job.started_ms, job.finished_ms);
+        job.reason, job.attempt, job.outputs_json, job.started_ms, job.finished_ms,
+        job.workflow_sha);
   });
 }
 
@@ -413,16 +418,16 @@ Status SqliteStore::save_step(const StepRecord& step) {
     return run_cached(
         db,
         "INSERT INTO steps (run_id, job_key, step_index, step_id, name, status, outcome, reason, "
-        "attempts, exit_code, outputs_json, started_ms, finished_ms) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "attempts, exit_code, outputs_json, started_ms, finished_ms, action_sha) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (run_id, job_key, step_index) DO UPDATE SET step_id = excluded.step_id, "
         "name = excluded.name, status = excluded.status, outcome = excluded.outcome, "
         "reason = excluded.reason, attempts = excluded.attempts, exit_code = excluded.exit_code, "
         "outputs_json = excluded.outputs_json, started_ms = excluded.started_ms, "
-        "finished_ms = excluded.finished_ms",
+        "finished_ms = excluded.finished_ms, action_sha = excluded.action_sha",
         step.run_id, step.job_key, step.index, step.step_id, step.name,
         engine::to_string(step.status), engine::to_string(step.outcome), step.reason, step.attempts,
-        step.exit_code, step.outputs_json, step.started_ms, step.finished_ms);
+        step.exit_code, step.outputs_json, step.started_ms, step.finished_ms, step.action_sha);
   });
 }
 
@@ -566,7 +571,7 @@ Result<RunDetail> SqliteStore::load_run(int64_t run_id) {
     s = for_each_row(
         db,
         "SELECT run_id, key, job_id, name, matrix_json, status, reason, attempt, outputs_json, "
-        "started_ms, finished_ms FROM jobs WHERE run_id = ? ORDER BY id",
+        "started_ms, finished_ms, workflow_sha FROM jobs WHERE run_id = ? ORDER BY id",
         [&](const Statement& row) { detail.jobs.push_back(read_job(row)); }, run_id);
     if (!s) return s;
     // Steps and attempts follow their jobs' order; those of a job never saved come last.
@@ -576,7 +581,8 @@ Result<RunDetail> SqliteStore::load_run(int64_t run_id) {
     s = for_each_row(
         db,
         fmt::format("SELECT run_id, job_key, step_index, step_id, name, status, outcome, reason, "
-                    "attempts, exit_code, outputs_json, started_ms, finished_ms FROM steps t "
+                    "attempts, exit_code, outputs_json, started_ms, finished_ms, action_sha "
+                    "FROM steps t "
                     "WHERE run_id = ? ORDER BY {}, job_key, step_index",
                     kJobOrder),
         [&](const Statement& row) { detail.steps.push_back(read_step(row)); }, run_id);
