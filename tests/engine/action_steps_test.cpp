@@ -171,7 +171,8 @@ jobs:
   finish_saving("/act/pre.js", {});
   finish("first");
   EXPECT_THAT(running(), ElementsAre("/act/main.js"));
-  EXPECT_EQ(request_of("/act/main.js").env.at("GITHUB_ACTION_REPOSITORY"), "./local");
+  // A local action has no repository of its own (as on GitHub).
+  EXPECT_EQ(request_of("/act/main.js").env.at("GITHUB_ACTION_REPOSITORY"), "");
   finish_saving("/act/main.js", {});
   finish_saving("/act/main.js", {});
   std::vector<StepRecord> s = steps("a");

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Actions sluice cannot run give clear errors: a missing owner/repo@ref action names the
-# action and every directory searched; Docker actions (local action.yml with
+# Actions sluice cannot run give clear errors: a missing owner/repo@ref action stops the run
+# before it starts, naming the action, its place in the workflow, every source tried and
+# the override directory searched; Docker actions (local action.yml with
 # runs.using: docker, and docker:// images) without a container engine say where they are
 # and what to install.
 source "$(dirname "$0")/lib.sh"
@@ -8,11 +9,10 @@ setup_repo action-errors
 mkdir -p "$WORK/actions"
 
 sluice_run -w .github/workflows/missing.yml --actions-dir "$WORK/actions"
-[ "$RC" -eq 1 ] || [ "$RC" -eq 2 ] || fail "missing action: exit $RC, expected 1 or 2"
-check_contains "acme/not-there@v3" "missing action"
-check_contains "$WORK/actions/acme/not-there/v3" "missing action: the directory searched"
-check_eq "$(job_status use-missing)" failure "missing action: job"
-check_eq "$(job_log use-missing | grep -c "action 'acme/not-there@v3' not found")" 1 "missing action: error lines in the step log"
+check_rc 2 "missing action"
+check_contains "missing.yml:7:15: error: cannot fetch action 'acme/not-there@v3': file://$WORK/no-action-source/acme/not-there: fatal:" "missing action"
+check_contains "no override copy in $WORK/actions/acme/not-there/v3" "missing action: the directory searched"
+check_eq "$(job_status use-missing)" "" "missing action: no job started"
 
 sluice_run -w .github/workflows/docker-local.yml --event workflow_dispatch \
   --container-engine /nonexistent/docker

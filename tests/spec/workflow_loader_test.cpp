@@ -571,10 +571,6 @@ jobs:
   EXPECT_DIAG(d, "job 'call' calls a reusable workflow with 'uses' and cannot have 'runs-on'", 5,
               5);
   EXPECT_DIAG(d, "job 'call' calls a reusable workflow with 'uses' and cannot have 'steps'", 6, 5);
-  EXPECT_DIAG(d,
-              "reusable workflow 'octo/repo/.github/workflows/x.yml@v1' in job 'remote' is not in "
-              "this repository",
-              8, 11);
   EXPECT_DIAG(d, "'with' in job 'plain' is only for jobs that call a reusable workflow", 11, 5);
 }
 

@@ -50,10 +50,20 @@ inline Status seed_history(engine::Store& store) {
                           1,
                           R"({"rows":"120"})",
                           kT0,
-                          kT0 + 3000};
-  engine::JobRecord denormalize{
-      run.id, "denormalize", "denormalize", "Denormalize", "", RunStatus::kSuccess, "", 1,
-      "",     kT0 + 3000,    kT0 + 4200};
+                          kT0 + 3000,
+                          ""};
+  engine::JobRecord denormalize{run.id,
+                                "denormalize",
+                                "denormalize",
+                                "Denormalize",
+                                "",
+                                RunStatus::kSuccess,
+                                "",
+                                1,
+                                "",
+                                kT0 + 3000,
+                                kT0 + 4200,
+                                ""};
   if (!(s = store.save_job(crawl))) return s;
   if (!(s = store.save_job(denormalize))) return s;
 

@@ -173,7 +173,7 @@ TYPED_TEST(StoreConformanceTest, ARefusedSaveDoesNotTakeOtherSavesWithIt) {
 
 TYPED_TEST(StoreConformanceTest, JobsAreUpsertedByKeyAndKeepTheirFirstSaveOrder) {
   RunRecord run = this->new_run();
-  JobRecord test_job{run.id, "test", "test", "Test", "", RunStatus::kWaiting, "", 1, "", 0, 0};
+  JobRecord test_job{run.id, "test", "test", "Test", "", RunStatus::kWaiting, "", 1, "", 0, 0, ""};
   JobRecord build{run.id,
                   "build (linux, 18)",
                   "build",
@@ -184,7 +184,8 @@ TYPED_TEST(StoreConformanceTest, JobsAreUpsertedByKeyAndKeepTheirFirstSaveOrder)
                   1,
                   "",
                   10,
-                  0};
+                  0,
+                  ""};
   ASSERT_TRUE(this->store().save_job(test_job).ok());
   ASSERT_TRUE(this->store().save_job(build).ok());
   test_job.status = RunStatus::kSkipped;
@@ -205,11 +206,11 @@ TYPED_TEST(StoreConformanceTest, StepsAreUpsertedAndOrderedByJobThenIndex) {
   RunRecord run = this->new_run();
   ASSERT_TRUE(
       this->store()
-          .save_job(JobRecord{run.id, "b", "b", "", "", RunStatus::kRunning, "", 1, "", 0, 0})
+          .save_job(JobRecord{run.id, "b", "b", "", "", RunStatus::kRunning, "", 1, "", 0, 0, ""})
           .ok());
   ASSERT_TRUE(
       this->store()
-          .save_job(JobRecord{run.id, "a", "a", "", "", RunStatus::kRunning, "", 1, "", 0, 0})
+          .save_job(JobRecord{run.id, "a", "a", "", "", RunStatus::kRunning, "", 1, "", 0, 0, ""})
           .ok());
   auto step = [&](const std::string& job, int index) {
     StepRecord s;
@@ -346,7 +347,7 @@ TYPED_TEST(StoreConformanceTest, RunsDoNotSeeEachOthersRecords) {
   RunRecord two = this->new_run();
   ASSERT_TRUE(this->store()
                   .save_job(JobRecord{one.id, "build", "build", "", "", RunStatus::kSuccess, "", 1,
-                                      "", 0, 0})
+                                      "", 0, 0, ""})
                   .ok());
   StepRecord step;
   step.run_id = two.id;
@@ -474,9 +475,10 @@ TYPED_TEST(StoreConformanceTest, AFinishedRunClosesItsUnfinishedRecordsAndOnlyTh
   for (RunStatus final_status : {RunStatus::kFailure, RunStatus::kCancelled}) {
     RunRecord run = this->new_run();
     RunRecord other = this->new_run();
-    JobRecord done{run.id, "done", "done", "Done", "", RunStatus::kSuccess, "", 1, "", 1, 2};
-    JobRecord lost{run.id, "lost", "lost", "Lost", "", RunStatus::kRunning, "", 1, "", 3, 0};
-    JobRecord elsewhere{other.id, "lost", "lost", "Lost", "", RunStatus::kRunning, "", 1, "", 3, 0};
+    JobRecord done{run.id, "done", "done", "Done", "", RunStatus::kSuccess, "", 1, "", 1, 2, ""};
+    JobRecord lost{run.id, "lost", "lost", "Lost", "", RunStatus::kRunning, "", 1, "", 3, 0, ""};
+    JobRecord elsewhere{other.id, "lost", "lost", "Lost", "", RunStatus::kRunning,
+                        "",       1,      "",     3,      0,  ""};
     StepRecord step;
     step.run_id = run.id;
     step.job_key = "lost";

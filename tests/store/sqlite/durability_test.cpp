@@ -110,7 +110,7 @@ Status write_one_run(SqliteStore& store, int64_t now_ms) {
   run.started_ms = now_ms;
   if (!(s = store.save_run(run))) return s;
   engine::JobRecord job{run.id, "build", "build", "Build", "", RunStatus::kRunning,
-                        "",     1,       "",      now_ms,  0};
+                        "",     1,       "",      now_ms,  0,  ""};
   if (!(s = store.save_job(job))) return s;
   for (int step = 0; step < kSteps; ++step) {
     engine::StepRecord record;

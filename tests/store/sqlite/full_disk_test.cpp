@@ -62,7 +62,7 @@ TEST(SqliteFullDisk, ASaveOnAFullDiskFailsPromptlyAndTheRunCanBeFinishedOnceSpac
     run.status = RunStatus::kRunning;
     ASSERT_TRUE((*store)->create_run(run).ok());
 
-    JobRecord job{run.id, "build", "build", "Build", "", RunStatus::kRunning, "", 1, "", 1, 0};
+    JobRecord job{run.id, "build", "build", "Build", "", RunStatus::kRunning, "", 1, "", 1, 0, ""};
     ASSERT_TRUE((*store)->save_job(job).ok());
     ASSERT_TRUE((*store)->flush().ok());
 

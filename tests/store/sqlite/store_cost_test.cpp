@@ -22,7 +22,7 @@ TEST(StoreCost, FiveHundredStepJobIsNotDominatedByTheStore) {
   engine::RunRecord run;
   run.workflow_file = "steps.yml";
   ASSERT_TRUE((*store)->create_run(run).ok());
-  engine::JobRecord job{run.id, "many", "many", "", "", RunStatus::kRunning, "", 1, "", 1, 0};
+  engine::JobRecord job{run.id, "many", "many", "", "", RunStatus::kRunning, "", 1, "", 1, 0, ""};
   ASSERT_TRUE((*store)->save_job(job).ok());
 
   constexpr int kSteps = 500;
