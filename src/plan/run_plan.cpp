@@ -100,7 +100,8 @@ class PlanBuilder {
     std::string called_root = root;
     if (job.called && job.called->kind == spec::ActionRef::Kind::kLocal) {
       path = (std::filesystem::path(root) / job.called->path).lexically_normal().string();
-    } else if (remote_ && job.called && job.called->kind == spec::ActionRef::Kind::kRemoteWorkflow) {
+    } else if (remote_ && job.called &&
+               job.called->kind == spec::ActionRef::Kind::kRemoteWorkflow) {
       auto file = remote_(uses.text);
       if (!file.ok()) {
         diagnostics_.error(uses.pos, file.error().message,
