@@ -50,7 +50,7 @@ check_contains "pre-if: condition was false" "skipped pre"
 # Without the action in --actions-dir: an error naming the action and the directory searched.
 sluice_run --actions-dir "$WORK/empty-actions"
 [ "$RC" -ne 0 ] || fail "missing action: exit 0"
-check_contains "action 'acme/cleanup@v2' not found" "missing action"
+check_contains "cannot fetch action 'acme/cleanup@v2'" "missing action"
 check_contains "$WORK/empty-actions/acme/cleanup/v2" "missing action: directory searched"
 
 finish
