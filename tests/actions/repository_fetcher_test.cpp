@@ -95,6 +95,21 @@ TEST_F(RepositoryFetcherTest, PinnedShaFetchedShallowly) {
   EXPECT_NE(unknown.error().message.find("cannot fetch action 'acme/tool@aaa'"), std::string::npos);
 }
 
+// Under protocol v0 a server refuses a SHA it does not advertise (no
+// uploadpack.allowAnySHA1InWant): the fetcher then fetches the branches and tags in full.
+TEST_F(RepositoryFetcherTest, PinnedShaThatTheServerWillNotSendAlone) {
+  commit("three");  // sha_two_ is no longer the tip of any branch or tag
+  git({"-C", src_, "push", "-q", (served_ / "acme/tool.git").string(), "main"});
+  setenv("GIT_CONFIG_COUNT", "1", 1);
+  setenv("GIT_CONFIG_KEY_0", "protocol.version", 1);
+  setenv("GIT_CONFIG_VALUE_0", "0", 1);
+  auto pinned = fetcher().checkout("acme", "tool", sha_two_, "action");
+  unsetenv("GIT_CONFIG_COUNT");
+  ASSERT_TRUE(pinned.ok()) << pinned.error().message;
+  EXPECT_EQ(pinned->sha, sha_two_);
+  EXPECT_EQ(read_file(fs::path(pinned->dir) / "action.yml"), "name: two\n");
+}
+
 TEST_F(RepositoryFetcherTest, RecordedRefsServeOfflineAndWithinTheTtl) {
   ASSERT_TRUE(fetcher().checkout("acme", "tool", "main", "a").ok());
   // Move main on the server: within the TTL the recorded commit is used.
