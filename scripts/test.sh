@@ -5,6 +5,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh "$@"
+# The official Actions toolkit clients (@actions/cache, @actions/artifact) that the runtime
+# integration tests run, exactly as package-lock.json pins them; those tests skip without.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  clients=tests/runtime/clients
+  if [ ! -f "$clients/node_modules/.package-lock.json" ] ||
+    [ "$clients/package-lock.json" -nt "$clients/node_modules/.package-lock.json" ]; then
+    (cd "$clients" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+else
+  echo "test: node/npm not found: the cache and artifact client tests will be skipped" >&2
+fi
 build_dir=build
 [ "${1:-}" = "--sanitize" ] && build_dir=build-asan
 ctest --test-dir "$build_dir" --output-on-failure -j"$(nproc)" --timeout 300

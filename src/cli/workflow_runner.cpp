@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/interrupts.h"
 #include "cli/progress_printer.h"
+#include "cli/runtime_services.h"
 #include "cli/workflow_lock.h"
 #include "cli/workflow_set.h"
 #include "core/json.h"
@@ -244,6 +245,8 @@ WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& r) {
   o.runner_name = "sluice-local";
   o.artifacts_root = fs::absolute(data_dir / "artifacts").lexically_normal().string();
 
+  // Cache and artifact services for the jobs (destroyed after the engine, which calls them).
+  auto services = start_runtime_services(data_dir, r.repo_dir, o, session.masker);
   engine::Engine engine(*r.plan, context);
   engine::RunRecord run = initial_record(r, o, session.owner->token());
   expr::EvalContext ctx = engine::run_expression_context(o, r.inputs);

@@ -193,8 +193,10 @@ Value make_github_context(const plan::Event& event, const spec::Workflow& workfl
   g.set("workflow", workflow.display_name());
   g.set("workflow_ref", full_name + "/" + workflow.file + "@" + event.ref);
   g.set("run_attempt", "1");
-  g.set("server_url", "http://localhost");
-  g.set("api_url", "http://localhost/api");
+  // A `*.localhost` host: the toolkit treats any other non-GitHub host (localhost and
+  // 127.0.0.1 too) as GHES, where artifacts are refused (docs/runner-protocol.md).
+  g.set("server_url", "http://github.localhost");
+  g.set("api_url", "http://github.localhost/api");
   g.set("token", "");
   g.set("action", "");
   return g;

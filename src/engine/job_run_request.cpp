@@ -159,6 +159,8 @@ Result<StepRequest> JobRun::build_request(const Frame& frame, const Item& item) 
   for (auto& [k, v] :
        default_step_env(options, ctx.contexts.get("github"), in_.planned->job_id, action_name))
     env[k] = v;
+  if (options.job_env)
+    for (auto& [k, v] : options.job_env(in_.run_id, in_.key)) env[k] = v;
   for (auto& [k, v] : context_env(frame)) env[k] = v;
   Value* env_context = ctx.contexts.find("env");
   for (const auto& [k, scalar] : step.env) {

@@ -52,6 +52,11 @@ struct RunOptions {
   // Steps get SLUICE_ARTIFACTS_DIR=<artifacts_root>/<run id> for files kept with the run
   // (e.g. scan reports); "" disables it.
   std::string artifacts_root;
+  // Variables every step of a job gets on top of the defaults, by run id and job key: the
+  // Actions runtime services' URLs and the job's own token (runtime/runtime_server.h).
+  // Empty: none. Called on the engine thread when a step's environment is built.
+  std::function<std::map<std::string, std::string>(int64_t run_id, const std::string& job_key)>
+      job_env;
   std::string only_job;  // run this job and the jobs it needs; "" = every job
   // `sluice rerun --failed`: jobs that succeeded in the run being re-run, by job key. They
   // do not run again: each finishes at once as a success with its earlier outputs (and

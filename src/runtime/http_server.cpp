@@ -1,0 +1,277 @@
+// Include <utility> before any Asio header: Boost 1.74's asio/awaitable.hpp uses
+// std::exchange without including it (DESIGN.md, "Known pitfall").
+#include "runtime/http_server.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <thread>
+#include <utility>
+
+namespace sluice::runtime {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// Request heads larger than this are refused (ours and the clients' are < 4 KiB).
+constexpr uint32_t kHeaderLimit = 64 * 1024;
+// A connection that sends or reads nothing for this long is closed (the clients give up
+// on a stalled upload after 5 minutes).
+constexpr auto kIdleTimeout = std::chrono::minutes(5);
+
+HttpRequest request_of(const http::request_parser<http::empty_body>& parser) {
+  const auto& h = parser.get();
+  HttpRequest r;
+  r.method = std::string(h.method_string());
+  r.target = std::string(h.target());
+  size_t q = r.target.find('?');
+  r.path = r.target.substr(0, q);
+  if (q != std::string::npos) r.query = parse_query(r.target.substr(q + 1));
+  for (const auto& field : h) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    r.headers[name] = std::string(field.value());
+  }
+  return r;
+}
+
+template <class Body>
+void fill(http::response<Body>& out, const HttpResponse& in, bool keep_alive) {
+  out.result(static_cast<http::status>(in.status));
+  out.set(http::field::server, "sluice");
+  if (!in.content_type.empty()) out.set(http::field::content_type, in.content_type);
+  for (const auto& [k, v] : in.headers) out.set(k, v);
+  out.keep_alive(keep_alive);
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  HttpHandler& handler;
+  asio::io_context io{1};
+  tcp::acceptor acceptor{io};
+  std::thread thread;
+
+  explicit Impl(HttpHandler& h) : handler(h) {}
+
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      boost::system::error_code ec;
+      tcp::socket socket =
+          co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+        continue;  // e.g. EMFILE: keep serving the connections there are
+      }
+      asio::co_spawn(io, serve(std::move(socket)), asio::detached);
+    }
+  }
+
+  asio::awaitable<bool> send(beast::tcp_stream& stream, const HttpResponse& response,
+                             bool keep_alive) {
+    boost::system::error_code ec;
+    if (!response.file.empty()) {
+      http::response<http::file_body> out;
+      out.body().open(response.file.c_str(), beast::file_mode::scan, ec);
+      if (!ec) {
+        fill(out, response, keep_alive);
+        out.prepare_payload();
+        co_await http::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
+        co_return !ec;
+      }
+      HttpResponse missing =
+          HttpResponse::json(404, R"({"code":"not_found","msg":"the blob's file is gone"})");
+      co_return co_await send(stream, missing, keep_alive);
+    }
+    http::response<http::string_body> out;
+    fill(out, response, keep_alive);
+    out.body() = response.body;
+    out.prepare_payload();
+    co_await http::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
+    co_return !ec;
+  }
+
+  // Reads the body as `plan` says into `request`. False when the connection is unusable
+  // afterwards (the reply, if any, is in `error`).
+  asio::awaitable<bool> read_body(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                  http::request_parser<http::empty_body>& head,
+                                  const BodyPlan& plan, HttpRequest& request, HttpResponse& error) {
+    boost::system::error_code ec;
+    // The parser checks a Content-Length against its limit only when the head is parsed
+    // (with no limit then); a chunked body is checked as it arrives.
+    if (head.content_length() && *head.content_length() > plan.limit) {
+      error = HttpResponse::json(413, R"({"code":"resource_exhausted","msg":"body too large"})");
+      co_return false;
+    }
+    if (plan.kind == BodyPlan::Kind::kMemory) {
+      http::request_parser<http::string_body> parser(std::move(head));
+      parser.body_limit(plan.limit);
+      co_await http::async_read(stream, buffer, parser,
+                                asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec) {
+        request.body = parser.release().body();
+        request.body_size = request.body.size();
+      }
+    } else {
+      http::request_parser<http::file_body> parser(std::move(head));
+      parser.body_limit(plan.limit);
+      parser.get().body().open(plan.file.c_str(), beast::file_mode::write, ec);
+      if (ec) {
+        error =
+            HttpResponse::json(500, R"({"code":"internal","msg":"cannot create the body file"})");
+        co_return false;
+      }
+      request.body_file = plan.file;
+      co_await http::async_read(stream, buffer, parser,
+                                asio::redirect_error(asio::use_awaitable, ec));
+      parser.get().body().close();
+      std::error_code size_error;
+      request.body_size = std::filesystem::file_size(plan.file, size_error);
+    }
+    if (ec == http::error::body_limit)
+      error = HttpResponse::json(413, R"({"code":"resource_exhausted","msg":"body too large"})");
+    co_return !ec;
+  }
+
+  asio::awaitable<void> serve(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    for (;;) {
+      boost::system::error_code ec;
+      stream.expires_after(kIdleTimeout);
+      http::request_parser<http::empty_body> head;
+      head.header_limit(kHeaderLimit);
+      // The real limit is set once the plan is known. Not boost::none: Boost 1.74 compares
+      // the length with the empty optional and reports body_limit for every body.
+      head.body_limit(std::numeric_limits<std::uint64_t>::max());
+      co_await http::async_read_header(stream, buffer, head,
+                                       asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+      HttpRequest request = request_of(head);
+      bool keep_alive = head.get().keep_alive();
+      BodyPlan plan = handler.plan_body(request);
+      if (plan.kind == BodyPlan::Kind::kReject) {
+        // The body is not read, so the connection cannot carry another request.
+        co_await send(stream, plan.rejection, false);
+        co_return;
+      }
+      if (beast::iequals(head.get()[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> go_on{http::status::continue_, 11};
+        co_await http::async_write(stream, go_on, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return;
+      }
+      HttpResponse response;
+      bool readable = co_await read_body(stream, buffer, head, plan, request, response);
+      if (readable) response = handler.handle(request);
+      if (!request.body_file.empty()) {
+        std::error_code ignored;
+        std::filesystem::remove(request.body_file, ignored);
+      }
+      if (!readable) {
+        if (response.status != 200) co_await send(stream, response, false);
+        co_return;
+      }
+      if (!co_await send(stream, response, keep_alive) || !keep_alive) co_return;
+    }
+  }
+};
+
+HttpResponse HttpResponse::json(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = std::move(body);
+  return r;
+}
+
+HttpResponse HttpResponse::empty(int status) {
+  HttpResponse r;
+  r.status = status;
+  return r;
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)), port_(impl_->acceptor.local_endpoint().port()) {}
+
+HttpServer::~HttpServer() {
+  stop();
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::start(HttpHandler& handler) {
+  auto impl = std::make_unique<Impl>(handler);
+  boost::system::error_code ec;
+  tcp::endpoint endpoint(asio::ip::address_v4::loopback(), 0);
+  impl->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl->acceptor.bind(endpoint, ec);
+  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Error{"cannot listen on 127.0.0.1: " + ec.message(), {}};
+  Impl* raw = impl.get();
+  asio::co_spawn(raw->io, raw->accept_loop(), asio::detached);
+  raw->thread = std::thread([raw] { raw->io.run(); });
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+uint16_t HttpServer::port() const {
+  return port_;
+}
+
+void HttpServer::stop() {
+  if (!impl_) return;
+  // Stopping the context abandons every connection's coroutine; destroying the context
+  // (with impl_) then closes their sockets and body files.
+  impl_->io.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_.reset();
+}
+
+std::string percent_decode(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  auto hex = [](char c) {
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() + 0 && hex(text[i + 1]) >= 0 &&
+        hex(text[i + 2]) >= 0) {
+      out += static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::string> parse_query(const std::string& query) {
+  std::map<std::string, std::string> out;
+  size_t start = 0;
+  while (start < query.size()) {
+    size_t end = query.find('&', start);
+    if (end == std::string::npos) end = query.size();
+    std::string part = query.substr(start, end - start);
+    size_t eq = part.find('=');
+    if (!part.empty())
+      out[percent_decode(part.substr(0, eq))] =
+          eq == std::string::npos ? "" : percent_decode(part.substr(eq + 1));
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace sluice::runtime

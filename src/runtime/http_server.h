@@ -1,0 +1,108 @@
+// A small asynchronous HTTP/1.1 server on loopback (Boost.Beast inside http_server.cpp only,
+// so that including this header costs nothing).
+//
+// One thread runs every connection as a coroutine (no thread per connection); connections
+// are kept alive between requests and any number may be open at once. Bodies are read
+// where the handler says once it has seen the request's head: into memory up to a limit
+// (JSON), or streamed into a file with constant memory (blob uploads of any size).
+// Responses carry a string body or stream a file.
+//
+// Threading: the handler is called on the server thread only, one call at a time, so it
+// needs no locks of its own against other requests; it must not block for long (every
+// connection waits for it). start() returns once the socket is bound; stop() (also the
+// destructor) closes the listener and every connection and joins the thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/result.h"
+
+namespace sluice::runtime {
+
+struct HttpRequest {
+  std::string method;                          // "GET", "PUT", ...
+  std::string target;                          // as sent: path and query
+  std::string path;                            // the target before '?', not decoded
+  std::map<std::string, std::string> query;    // decoded parameters (the last of repeated ones)
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;                            // a body read into memory
+  std::string body_file;                       // a body streamed to this file ("" if none)
+  uint64_t body_size = 0;
+
+  std::string header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+  std::string file;  // non-empty: the body is this file's content, streamed
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static HttpResponse json(int status, std::string body);
+  static HttpResponse empty(int status);
+};
+
+// Where a request's body goes, decided from its head.
+struct BodyPlan {
+  enum class Kind { kMemory, kFile, kReject };
+  Kind kind = Kind::kMemory;
+  uint64_t limit = 0;      // maximum body size; more is refused with 413
+  std::string file;        // kFile: the body is written here (created, truncated)
+  HttpResponse rejection;  // kReject: sent instead of reading the body
+
+  static BodyPlan memory(uint64_t limit) { return {Kind::kMemory, limit, "", {}}; }
+  static BodyPlan to_file(std::string file, uint64_t limit) {
+    return {Kind::kFile, limit, std::move(file), {}};
+  }
+  static BodyPlan reject(HttpResponse response) {
+    return {Kind::kReject, 0, "", std::move(response)};
+  }
+};
+
+class HttpHandler {
+ public:
+  virtual ~HttpHandler() = default;
+  // Called when the request's head is read (`head.body` is empty).
+  virtual BodyPlan plan_body(const HttpRequest& head) = 0;
+  // Called with the whole request. A body file that still exists after this returns is
+  // removed by the server (the handler moves the ones it keeps).
+  virtual HttpResponse handle(HttpRequest& request) = 0;
+};
+
+class HttpServer {
+ public:
+  // Binds 127.0.0.1 on an ephemeral port and starts serving on a new thread. `handler`
+  // must outlive the server.
+  static Result<std::unique_ptr<HttpServer>> start(HttpHandler& handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  uint16_t port() const;
+  // Closes the listener and every connection (abandoning requests in flight) and joins
+  // the thread. Idempotent.
+  void stop();
+
+  struct Impl;
+
+ private:
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;  // null once stopped
+  uint16_t port_ = 0;
+};
+
+// Percent-decodes a URL component ('+' stays '+', as in paths and Azure's query values).
+std::string percent_decode(const std::string& text);
+// Splits "a=1&b=2" into decoded parameters.
+std::map<std::string, std::string> parse_query(const std::string& query);
+
+}  // namespace sluice::runtime

@@ -1,0 +1,135 @@
+#include "runtime/http_server.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+#include <vector>
+
+#include "../store/temp_dir.h"
+#include "http_client.h"
+
+namespace sluice::runtime {
+namespace {
+
+using testing::HttpClient;
+
+// Echoes what it saw; bodies under /file/ go to a file whose size and first bytes it reports.
+class EchoHandler : public HttpHandler {
+ public:
+  explicit EchoHandler(std::string dir) : dir_(std::move(dir)) {}
+  BodyPlan plan_body(const HttpRequest& head) override {
+    if (head.path == "/reject") return BodyPlan::reject(HttpResponse::json(403, "{}"));
+    if (head.path.rfind("/file/", 0) == 0)
+      return BodyPlan::to_file(dir_ + "/body-" + std::to_string(files_++), 1 << 30);
+    return BodyPlan::memory(16);
+  }
+  HttpResponse handle(HttpRequest& request) override {
+    if (request.path == "/download") {
+      HttpResponse r;
+      r.file = dir_ + "/download";
+      r.content_type = "application/zip";
+      return r;
+    }
+    std::string where = request.body_file.empty() ? "memory" : "file";
+    kept_file_exists_ = !request.body_file.empty() && std::filesystem::exists(request.body_file);
+    last_file_ = request.body_file;
+    return HttpResponse::json(200, request.method + " " + request.path +
+                                       " q=" + request.query["x"] + " " + where + " " +
+                                       std::to_string(request.body_size) + " " + request.body);
+  }
+  std::string last_file_;
+  bool kept_file_exists_ = false;
+
+ private:
+  std::string dir_;
+  int files_ = 0;
+};
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto started = HttpServer::start(handler_);
+    ASSERT_TRUE(started.ok());
+    server_ = std::move(*started);
+  }
+  store::testing::TempDir dir_;
+  EchoHandler handler_{dir_.path().string()};
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(HttpServerTest, KeepsTheConnectionAliveAcrossRequests) {
+  HttpClient client(server_->port());
+  ASSERT_TRUE(client.connected());
+  auto first = client.request("POST", "/a?x=%2Fy+z", {}, "hello");
+  EXPECT_EQ(first.status, 200);
+  EXPECT_EQ(first.body, "POST /a q=/y+z memory 5 hello");
+  EXPECT_EQ(first.headers["content-type"], "application/json");
+  auto second = client.request("GET", "/b");
+  EXPECT_EQ(second.body, "GET /b q= memory 0 ");
+}
+
+TEST_F(HttpServerTest, RefusesAMemoryBodyOverItsLimit) {
+  HttpClient client(server_->port());
+  auto r = client.request("POST", "/a", {}, std::string(17, 'x'));
+  EXPECT_EQ(r.status, 413);
+}
+
+TEST_F(HttpServerTest, StreamsABodyToAFileAndRemovesItAfterTheHandler) {
+  HttpClient client(server_->port());
+  std::string body(3 << 20, 'b');
+  auto r = client.request("PUT", "/file/x", {}, body);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "PUT /file/x q= file 3145728 ");
+  EXPECT_TRUE(handler_.kept_file_exists_);
+  EXPECT_FALSE(std::filesystem::exists(handler_.last_file_));
+}
+
+TEST_F(HttpServerTest, RejectsBeforeReadingTheBodyAndCloses) {
+  HttpClient client(server_->port());
+  auto r = client.request("PUT", "/reject", {}, "data");
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.headers["connection"], "close");
+}
+
+TEST_F(HttpServerTest, SendsAFileWithItsLength) {
+  std::ofstream(dir_.path() / "download") << std::string(100000, 'z');
+  HttpClient client(server_->port());
+  auto r = client.request("GET", "/download");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body.size(), 100000u);
+  EXPECT_EQ(r.headers["content-type"], "application/zip");
+}
+
+TEST_F(HttpServerTest, ServesManyConnectionsAtOnce) {
+  std::vector<std::unique_ptr<HttpClient>> clients;
+  for (int i = 0; i < 16; ++i) clients.push_back(std::make_unique<HttpClient>(server_->port()));
+  // Every connection sends its head first; none is answered before its body arrives.
+  for (int i = 0; i < 16; ++i)
+    ASSERT_TRUE(clients[i]->send_all("POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n"));
+  for (int i = 15; i >= 0; --i) {
+    ASSERT_TRUE(clients[i]->send_all(std::to_string(10 + i)));
+    auto r = clients[i]->read_response();
+    EXPECT_EQ(r.body, "POST /c q= memory 2 " + std::to_string(10 + i));
+  }
+}
+
+TEST_F(HttpServerTest, StopsWithOpenConnections) {
+  HttpClient idle(server_->port());
+  ASSERT_TRUE(idle.send_all("PUT /file/y HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab"));
+  server_->stop();
+  HttpClient late(server_->port());
+  EXPECT_FALSE(late.connected());
+}
+
+TEST(PercentDecode, DecodesEscapesAndKeepsPlus) {
+  EXPECT_EQ(percent_decode("a%2Bb+c%3d%ZZ%"), "a+b+c=%ZZ%");
+  auto q = parse_query("comp=block&blockid=QUJD%3D%3D&empty&x=1&x=2");
+  EXPECT_EQ(q["blockid"], "QUJD==");
+  EXPECT_EQ(q["empty"], "");
+  EXPECT_EQ(q["x"], "2");
+}
+
+}  // namespace
+}  // namespace sluice::runtime
