@@ -71,6 +71,11 @@ fi
 if [ ${#source_flags[@]} -eq 0 ]; then
   source_flags=(--actions-dir "$mirror")
 fi
+# `sluice plan` fetches remote reusable workflows too (issue 9 §1): same sources, no network.
+plan_flags=()
+if grep -q -- '--action-source' <<<"$("$sluice" plan --help 2>&1)"; then
+  plan_flags=("${source_flags[@]}")
+fi
 
 # A container engine's state must be writable for container jobs to start (podman: its
 # storage and runtime dirs). Images cannot be pulled (no network): only local ones run.
@@ -155,7 +160,7 @@ for file in "$corpus"/$only; do
   event="" branch="" prc=0
   for candidate in push:main push:master pull_request:main pull_request:master workflow_dispatch:main; do
     ev=${candidate%%:*} br=${candidate#*:}
-    (cd "$repo" && "$sluice" plan --event "$ev" --branch "$br" --json) >"$scratch/plan.json" 2>"$scratch/plan.err"
+    (cd "$repo" && "$sluice" plan --event "$ev" --branch "$br" "${plan_flags[@]}" --json) >"$scratch/plan.json" 2>"$scratch/plan.err"
     prc=$?
     [ $prc -eq 0 ] || break
     if [ "$(jq --arg f "$path" '[.workflows[] | select(.file == $f and .triggered)] | length' "$scratch/plan.json")" != 0 ]; then
@@ -202,8 +207,8 @@ for file in "$corpus"/$only; do
     # Whatever the run left in the container engine (it should leave nothing, but a matrix
     # job's name with a comma broke the cleanup filter), found by sluice's data-dir label.
     if command -v podman >/dev/null; then
-      podman ps -aq --filter "label=sluice.data=$scratch/data" | xargs -r podman rm -f >/dev/null 2>&1
-      podman network ls -q --filter "label=sluice.data=$scratch/data" | xargs -r podman network rm >/dev/null 2>&1
+      podman ps -aq --filter "label=sluice.data-dir=$scratch/data" | xargs -r podman rm -f >/dev/null 2>&1
+      podman network ls -q --filter "label=sluice.data-dir=$scratch/data" | xargs -r podman network rm >/dev/null 2>&1
     fi
     secs=$(echo "$(date +%s.%N) - $start" | bc | xargs printf '%.1f')
     rcell="exit $rrc, ${secs}s"

@@ -30,10 +30,25 @@ TEST(ContainerNames, CarryTheRunAndDifferByDataDirAndJob) {
 }
 
 TEST(ContainerLabels, SelectRunJobAndDataDir) {
-  EXPECT_EQ(labels_for("7/build (linux)", "/d").args(),
-            (Args{"--label", "sluice.run=7", "--label", "sluice.job=7/build (linux)", "--label",
-                  "sluice.data=/d"}));
-  EXPECT_EQ(labels_for("scope", "").args(), (Args{"--label", "sluice.job=scope"}));
+  Labels l = labels_for("7/build (linux)", "/d");
+  EXPECT_EQ(l.args(), (Args{"--label", "sluice.run=7", "--label", "sluice.job=" + l.job, "--label",
+                            "sluice.data=" + data_label("/d"), "--label",
+                            "sluice.scope=7/build (linux)", "--label", "sluice.data-dir=/d"}));
+  EXPECT_EQ(l.job_filters(), (Args{"sluice.job=" + l.job, "sluice.data=" + data_label("/d")}));
+  EXPECT_EQ(labels_for("scope", "").args(),
+            (Args{"--label", "sluice.job=" + labels_for("scope", "").job, "--label",
+                  "sluice.scope=scope"}));
+}
+
+// An engine's `--filter label=K=V` splits V at commas: a matrix job's scope ("build (a, b)")
+// or a data directory with a comma must not reach a filter.
+TEST(ContainerLabels, FilterValuesHaveNoCommas) {
+  Labels l = labels_for("7/build (linux, 20)", "/data,dir");
+  for (const auto& f : l.job_filters()) EXPECT_EQ(f.find(','), std::string::npos) << f;
+  EXPECT_NE(l.job, labels_for("7/build (linux, 22)", "/data,dir").job);
+  EXPECT_NE(l.data, data_label("/data,dir2"));
+  EXPECT_EQ(names_for("7/build (linux, 20)", "/data,dir").prefix,
+            "sluice-7-" + l.job.substr(0, 12));
 }
 
 TEST(ContainerCommands, ServiceRunsOnTheJobNetworkUnderItsKey) {
@@ -54,9 +69,13 @@ TEST(ContainerCommands, ServiceRunsOnTheJobNetworkUnderItsKey) {
                    "--label",
                    "sluice.run=3",
                    "--label",
-                   "sluice.job=3/j",
+                   "sluice.job=" + labels_for("3/j", "/d").job,
                    "--label",
-                   "sluice.data=/d",
+                   "sluice.data=" + data_label("/d"),
+                   "--label",
+                   "sluice.scope=3/j",
+                   "--label",
+                   "sluice.data-dir=/d",
                    "-e",
                    "POSTGRES_PASSWORD",
                    "-p",
@@ -77,11 +96,19 @@ TEST(ContainerCommands, JobContainerMountsAtTheSamePathsAndIdles) {
   job.workspace = "/w";
   ContainerNames n = names_for("1/a", "");
   Args args = job_container_run_args(job, n, labels_for("1/a", ""), {"--cpus", "1"});
-  Args expected = {"run",     "-d",           "--name",       n.job,           "--network",
-                   n.network, "--label",      "sluice.run=1", "--label",       "sluice.job=1/a",
-                   "-v",      "/w:/w",        "-v",           "/tmp/r:/tmp/r", "-w",
-                   "/w",      "--entrypoint", "tail",         "--cpus",        "1",
-                   "node:20", "-f",           "/dev/null"};
+  Args expected = {"run",          "-d",
+                   "--name",       n.job,
+                   "--network",    n.network,
+                   "--label",      "sluice.run=1",
+                   "--label",      "sluice.job=" + labels_for("1/a", "").job,
+                   "--label",      "sluice.scope=1/a",
+                   "-v",           "/w:/w",
+                   "-v",           "/tmp/r:/tmp/r",
+                   "-w",           "/w",
+                   "--entrypoint", "tail",
+                   "--cpus",       "1",
+                   "node:20",      "-f",
+                   "/dev/null"};
   EXPECT_EQ(args, expected);
 }
 
@@ -99,9 +126,10 @@ TEST(ContainerCommands, DockerActionRun) {
   action.entrypoint = "/main.sh";
   action.args = {"hello", "a b"};
   Args args = docker_action_run_args(action, "img:1", "c1", "net", labels_for("", ""), {"INPUT_X"});
-  EXPECT_EQ(args, (Args{"run", "--rm", "--name", "c1", "--label", "sluice.job=", "--network", "net",
-                        "-v", "/w:/w", "-w", "/w", "-e", "INPUT_X", "--entrypoint", "/main.sh",
-                        "img:1", "hello", "a b"}));
+  EXPECT_EQ(args,
+            (Args{"run", "--rm", "--name", "c1", "--label", "sluice.job=" + labels_for("", "").job,
+                  "--network", "net", "-v", "/w:/w", "-w", "/w", "-e", "INPUT_X", "--entrypoint",
+                  "/main.sh", "img:1", "hello", "a b"}));
   action.entrypoint.clear();
   args = docker_action_run_args(action, "img:1", "c1", "", labels_for("", ""), {});
   EXPECT_EQ(std::find(args.begin(), args.end(), "--entrypoint"), args.end());
@@ -212,7 +240,8 @@ TEST(ContainerScripts, StopShowsServiceLogsThenRemovesByLabel) {
   job.services.push_back(service("db", "pg"));
   std::string s = stop_script(t, job);
   EXPECT_NE(s.find("::group::Service container db logs"), std::string::npos);
-  EXPECT_NE(s.find("'--filter' 'label=sluice.job=1/a' '--filter' 'label=sluice.data=/d'"),
+  EXPECT_NE(s.find("'--filter' 'label=sluice.job=" + labels_for("1/a", "/d").job +
+                   "' '--filter' 'label=sluice.data=" + data_label("/d") + "'"),
             std::string::npos);
   EXPECT_LT(s.find("'logs'"), s.find("'rm' '-f'"));
   EXPECT_EQ(s.find("'-t' '0'"), std::string::npos);  // Docker's rm -f does not wait

@@ -140,7 +140,8 @@ TEST_F(ContainerExecutorTest, AJobWhoseStopDidNotSucceedIsSweptByLabel) {
   inner.finish(0, 0);
   executor.end_job("9/a");
   EXPECT_EQ(inner.ended, std::vector<std::string>{"9/a"});
-  EXPECT_NE(calls().find("ps -a -q --filter label=sluice.job=9/a --filter label=sluice.data=/d"),
+  EXPECT_NE(calls().find("ps -a -q --filter label=sluice.job=" + labels_for("9/a", "/d").job +
+                         " --filter label=sluice.data=" + data_label("/d")),
             std::string::npos)
       << calls();
 

@@ -46,8 +46,8 @@ probe=$("$ENGINE" run --rm "$IMAGE" echo probe-ok 2>"$WORK/probe.err") || true
 leftovers() {
   local data
   data=$(cd "$DATA" && pwd)
-  "$ENGINE" ps -a -q --filter "label=sluice.data=$data"
-  "$ENGINE" network ls -q --filter "label=sluice.data=$data"
+  "$ENGINE" ps -a -q --filter "label=sluice.data-dir=$data"
+  "$ENGINE" network ls -q --filter "label=sluice.data-dir=$data"
 }
 check_no_leftovers() {  # check_no_leftovers LABEL
   local left

@@ -5,7 +5,7 @@
 #   - a service is started first, its health check awaited, and reached by its key as host
 #     name; its env reaches it; its logs are shown by the stop step;
 #   - after success and after a failing step nothing of the job is left (containers,
-#     network);
+#     network), also for matrix jobs whose names have commas;
 #   - a step that times out has its processes killed inside the container too;
 #   - with no engine, the job fails at `container:` with file:line:col and what to install.
 source "$(dirname "$0")/lib.sh"
@@ -42,6 +42,12 @@ check_lacks "second-2" "step after the failure"
 check_eq "$(step_status broken 2)" skipped "step after the failure"
 check_eq "$(job_status broken)" failure "failing job"
 check_no_leftovers "after a failure"
+
+# A matrix job's name has commas ("m (linux, 1)"), which a label filter would split.
+sluice_run -w .github/workflows/matrix.yml --event workflow_dispatch --var "IMAGE=$IMAGE"
+check_rc 1 "failing matrix container jobs"
+check_contains "matrix linux-2" "second matrix instance ran"
+check_no_leftovers "after matrix jobs whose names have commas"
 
 sluice_run -w .github/workflows/timeout.yml --event workflow_dispatch --var "IMAGE=$IMAGE"
 OUT+=$'\n'$(job_log t)

@@ -82,7 +82,8 @@ void remove_containers_of_runs(const std::vector<int64_t>& run_ids, const std::s
   auto engine = find_container_engine(choice ? choice : "", path ? path : "");
   if (!engine.ok()) return;
   for (int64_t id : run_ids)
-    (void)remove_labelled(*engine, {"sluice.run=" + std::to_string(id), "sluice.data=" + data_dir});
+    (void)remove_labelled(
+        *engine, {"sluice.run=" + std::to_string(id), "sluice.data=" + data_label(data_dir)});
 }
 
 }  // namespace sluice::exec::container

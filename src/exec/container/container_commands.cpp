@@ -20,6 +20,16 @@ uint64_t fnv1a(std::string_view text) {
   return h;
 }
 
+std::string hex(uint64_t value) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(value));
+  return text;
+}
+
+std::string job_hash(std::string_view job_scope, std::string_view data_dir) {
+  return hex(fnv1a(std::string(data_dir) + '\0' + std::string(job_scope)));
+}
+
 std::string run_id_of(std::string_view job_scope) {
   size_t slash = job_scope.find('/');
   std::string_view id = job_scope.substr(0, slash);
@@ -80,26 +90,35 @@ std::string ContainerNames::service(std::string_view id) const {
 std::vector<std::string> Labels::args() const {
   std::vector<std::string> out;
   if (!run_id.empty()) out.insert(out.end(), {"--label", "sluice.run=" + run_id});
-  out.insert(out.end(), {"--label", "sluice.job=" + job_scope});
-  if (!data_dir.empty()) out.insert(out.end(), {"--label", "sluice.data=" + data_dir});
+  for (const auto& f : job_filters()) out.insert(out.end(), {"--label", f});
+  if (!job_scope.empty()) out.insert(out.end(), {"--label", "sluice.scope=" + job_scope});
+  if (!data_dir.empty()) out.insert(out.end(), {"--label", "sluice.data-dir=" + data_dir});
+  return out;
+}
+
+std::vector<std::string> Labels::job_filters() const {
+  std::vector<std::string> out = {"sluice.job=" + job};
+  if (!data.empty()) out.push_back("sluice.data=" + data);
   return out;
 }
 
 ContainerNames names_for(std::string_view job_scope, std::string_view data_dir) {
-  char hash[17];
-  std::snprintf(hash, sizeof hash, "%016llx",
-                static_cast<unsigned long long>(
-                    fnv1a(std::string(data_dir) + '\0' + std::string(job_scope))));
   std::string run = run_id_of(job_scope);
   ContainerNames n;
-  n.prefix = "sluice-" + (run.empty() ? "" : run + "-") + std::string(hash, 12);
+  n.prefix =
+      "sluice-" + (run.empty() ? "" : run + "-") + job_hash(job_scope, data_dir).substr(0, 12);
   n.network = n.prefix;
   n.job = n.prefix + "-job";
   return n;
 }
 
 Labels labels_for(std::string_view job_scope, std::string_view data_dir) {
-  return Labels{run_id_of(job_scope), std::string(job_scope), std::string(data_dir)};
+  return Labels{run_id_of(job_scope), std::string(job_scope), job_hash(job_scope, data_dir),
+                data_label(data_dir), std::string(data_dir)};
+}
+
+std::string data_label(std::string_view data_dir) {
+  return data_dir.empty() ? std::string() : hex(fnv1a(data_dir));
 }
 
 Result<std::vector<std::string>> split_options(std::string_view options) {

@@ -9,8 +9,11 @@
 // Names and labels. Every container and network of a job attempt is named
 // `sluice-<run id>-<hash>[-<service>]`, where the hash covers the data directory and the
 // job scope (so two data directories with the same run ids never collide), and carries the
-// labels sluice.run=<run id>, sluice.job=<job scope> and sluice.data=<data directory>:
-// cleanup after a job, after a cancel and by crash recovery selects by these labels.
+// labels sluice.run=<run id>, sluice.job=<that hash>, sluice.data=<hash of the data
+// directory> and, for people, sluice.scope=<job scope> and sluice.data-dir=<data
+// directory>: cleanup after a job, after a cancel
+// and by crash recovery selects by the first three. Selected values are hashes because an
+// engine's `--filter label=K=V` splits V at commas (a matrix job's scope "build (a, b)").
 //
 // Secrets. Values of environment variables never appear in an argument vector (where `ps`
 // would show them): `-e NAME` makes the engine take NAME's value from its own environment,
@@ -39,14 +42,20 @@ struct ContainerNames {
 struct Labels {
   std::string run_id;     // "" when the scope does not start with a run id
   std::string job_scope;  // engine::StepRequest::job_scope
+  std::string job;        // the sluice.job value: a hash of the data directory and job scope
+  std::string data;       // the sluice.data value, "" when the data directory is unknown
   std::string data_dir;   // "" when unknown
   // --label K=V ... for `run`/`create`/`network create`.
   std::vector<std::string> args() const;
+  // The K=V label filters that select every container and network of this job attempt.
+  std::vector<std::string> job_filters() const;
 };
 
 // `job_scope` is "<run id>/<job key>" (engine::Engine); `data_dir` tells data dirs apart.
 ContainerNames names_for(std::string_view job_scope, std::string_view data_dir);
 Labels labels_for(std::string_view job_scope, std::string_view data_dir);
+// The sluice.data label value of a data directory.
+std::string data_label(std::string_view data_dir);
 
 // `options:` split into words as a shell would (quotes, backslashes; no expansion).
 Result<std::vector<std::string>> split_options(std::string_view options);

@@ -286,9 +286,7 @@ void ContainerExecutor::kill_all() {
 void ContainerExecutor::sweep(const std::string& job_scope) {
   auto found = engine();
   if (!found.ok()) return;
-  std::vector<std::string> filters = {"sluice.job=" + job_scope};
-  if (!options_.data_dir.empty()) filters.push_back("sluice.data=" + options_.data_dir);
-  (void)remove_labelled(*found, filters);
+  (void)remove_labelled(*found, labels_for(job_scope, options_.data_dir).job_filters());
 }
 
 }  // namespace sluice::exec::container

@@ -178,8 +178,7 @@ std::string stop_script(const ScriptTarget& t, const engine::JobContainers& job)
     s += command_line(t.engine, logs_args(name)) + " 2>&1 || true\n";
     s += "echo '::endgroup::'\n";
   }
-  std::vector<std::string> filters = {"sluice.job=" + t.labels.job_scope};
-  if (!t.labels.data_dir.empty()) filters.push_back("sluice.data=" + t.labels.data_dir);
+  std::vector<std::string> filters = t.labels.job_filters();
   s += "sluice_ids=$(" + command_line(t.engine, list_by_label_args(filters)) + ")\n";
   s += "if [ -n \"$sluice_ids\" ]; then " + command_line(t.engine, remove_args(t.kind, {})) +
        " $sluice_ids >/dev/null || sluice_fail 'cannot remove the job'\"'\"'s containers'; fi\n";
