@@ -45,6 +45,26 @@ std::vector<std::string> repository_urls(std::string_view source, std::string_vi
   return {base, base + ".git"};
 }
 
+std::string url_credentials(std::string_view url) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return "";
+  size_t start = scheme + 3;
+  size_t host_end = url.find('/', start);
+  std::string_view authority = url.substr(
+      start, host_end == std::string_view::npos ? std::string_view::npos : host_end - start);
+  size_t at = authority.rfind('@');
+  return at == std::string_view::npos ? "" : std::string(authority.substr(0, at));
+}
+
+std::string hide_credentials(std::string text, std::string_view url) {
+  std::string credentials = url_credentials(url);
+  if (credentials.empty()) return text;
+  for (size_t at = text.find(credentials); at != std::string::npos;
+       at = text.find(credentials, at + 3))
+    text.replace(at, credentials.size(), "***");
+  return text;
+}
+
 bool is_safe_ref(std::string_view ref) {
   if (ref.empty() || ref.front() == '-' || ref.front() == '/' || ref.back() == '/' ||
       ref.find("..") != std::string_view::npos || ref.find("//") != std::string_view::npos ||

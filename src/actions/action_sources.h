@@ -23,6 +23,12 @@ Result<std::vector<std::string>> action_sources(const std::vector<std::string>& 
 std::vector<std::string> repository_urls(std::string_view source, std::string_view owner,
                                          std::string_view repo);
 
+// The credentials of a source URL ("https://user:token@host/..."), or "" when it has none.
+std::string url_credentials(std::string_view url);
+// `text` with the credentials of `url` replaced by "***" wherever they occur, so that no
+// message or record shows a token written into an --action-source URL.
+std::string hide_credentials(std::string text, std::string_view url);
+
 // A ref git may be given as an argument: not empty, no leading '-', no "..", no control
 // characters and nothing of git's forbidden set (space ~ ^ : ? * [ \).
 bool is_safe_ref(std::string_view ref);

@@ -64,19 +64,21 @@ Result<Checkout> RepositoryFetcher::fetch_locked(const RepositoryKey& key, const
   std::string reasons;
   auto note = [&](const std::string& text) { reasons += (reasons.empty() ? "" : "; ") + text; };
   for (const std::string& source : options_.sources) {
+    // Messages and records name a source without the credentials written into its URL.
+    auto shown = [&](std::string text) { return hide_credentials(std::move(text), source); };
     for (const std::string& url : repository_urls(source, owner, repo)) {
       RemoteRef found;
       if (is_sha) {
         found.sha = to_lower(ref);
       } else {
         auto listed = ls_remote(url, ref);
-        if (!listed.ok()) return listed.error();
+        if (!listed.ok()) return Error{shown(listed.error().message), listed.error().pos};
         if (!listed->reachable) {
-          note(url + ": " + listed->error);
+          note(shown(url + ": " + listed->error));
           continue;
         }
         if (!listed->ref) {
-          note(url + " has no tag or branch '" + ref + "'");
+          note(shown(url) + " has no tag or branch '" + ref + "'");
           break;  // the ".git" spelling is the same repository
         }
         found = *listed->ref;
@@ -88,7 +90,7 @@ Result<Checkout> RepositoryFetcher::fetch_locked(const RepositoryKey& key, const
         });
       }
       if (!installed.ok()) {
-        note(url + ": " + installed.error().message);
+        note(shown(url + ": " + installed.error().message));
         continue;
       }
       if (!is_sha) {
@@ -96,8 +98,8 @@ Result<Checkout> RepositoryFetcher::fetch_locked(const RepositoryKey& key, const
       }
       if (progress_)
         progress_("fetched " + owner + "/" + repo + "@" + ref + " (" + found.sha.substr(0, 12) +
-                  ") from " + url);
-      return Checkout{cache_.tree_dir(key, found.sha), found.sha, url};
+                  ") from " + shown(url));
+      return Checkout{cache_.tree_dir(key, found.sha), found.sha, shown(url)};
     }
   }
   return Error{"cannot fetch " + what + ": " + (reasons.empty() ? "no action source" : reasons),

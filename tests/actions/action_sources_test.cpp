@@ -89,5 +89,21 @@ TEST(ParseLsRemote, BranchWithSlashAndNoMatch) {
   EXPECT_FALSE(parse_ls_remote("", "main"));
 }
 
+TEST(SourceCredentials, FoundInTheAuthorityOnly) {
+  EXPECT_EQ(url_credentials("https://bot:tok3n@git.example.com/org"), "bot:tok3n");
+  EXPECT_EQ(url_credentials("https://tok3n@git.example.com"), "tok3n");
+  EXPECT_EQ(url_credentials("https://git.example.com/a@b"), "");
+  EXPECT_EQ(url_credentials("file:///srv/mirror"), "");
+  EXPECT_EQ(url_credentials("not a url"), "");
+}
+
+TEST(SourceCredentials, HiddenWhereverTheyOccur) {
+  std::string url = "https://bot:tok3n@git.example.com";
+  EXPECT_EQ(hide_credentials("cannot reach https://bot:tok3n@git.example.com/o/r (bot:tok3n)", url),
+            "cannot reach https://***@git.example.com/o/r (***)");
+  EXPECT_EQ(hide_credentials("https://git.example.com/o/r", "https://git.example.com"),
+            "https://git.example.com/o/r");
+}
+
 }  // namespace
 }  // namespace sluice::actions

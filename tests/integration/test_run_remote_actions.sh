@@ -204,6 +204,10 @@ sed -i 's|acme/js-action@main|acme/js-action@v9|' "$REPO/.github/workflows/ci.ym
 sluice_run --action-source "$SOURCE" --offline
 check_rc 2 "missing action offline"
 check_contains "ci.yml:10:15: error: action 'acme/js-action@v9' is not in the action cache (--offline): no commit is recorded for 'v9' of acme/js-action"
+# A token written into a source URL is never shown (git's own messages included).
+sluice_run --action-source "http://bot:s3cret-token@127.0.0.1:9" --action-source "file://$SERVED"
+check_lacks "s3cret-token" "credentials of a source URL"
+check_contains "http://***@127.0.0.1:9/acme/js-action" "the source, without its credentials"
 sluice_run --action-source "file://$SERVED"
 check_rc 2 "missing ref"
 check_contains "ci.yml:10:15: error: cannot fetch action 'acme/js-action@v9': file://$SERVED/acme/js-action has no tag or branch 'v9'"
