@@ -54,7 +54,10 @@ constexpr std::string_view kMergeGroupKeys[] = {"types", "branches", "branches-i
 constexpr std::string_view kWorkflowRunKeys[] = {"types", "workflows", "branches",
                                                  "branches-ignore"};
 constexpr std::string_view kTypesKeys[] = {"types"};
-constexpr std::string_view kDispatchKeys[] = {"inputs"};
+// GitHub accepts the push filters under workflow_dispatch and ignores them ("not available
+// for this event type and has no effect"): real workflows carry them, so they are warned about.
+constexpr std::string_view kDispatchKeys[] = {"inputs",      "branches", "branches-ignore", "tags",
+                                              "tags-ignore", "paths",    "paths-ignore"};
 constexpr std::string_view kCallKeys[] = {"inputs", "outputs", "secrets"};
 constexpr std::string_view kDispatchInputKeys[] = {"description", "type", "required", "default",
                                                    "options"};
@@ -314,8 +317,17 @@ void add_event(YamlReader& r, const std::string& name, const SourcePos& pos, con
   } else if (body && !body->IsNull()) {
     if (name == "workflow_dispatch") {
       if (r.expect_map(*body, "event 'workflow_dispatch'"))
-        for (auto& e : r.entries(*body, "event 'workflow_dispatch'", kDispatchKeys))
-          read_inputs(r, e.value, true, out.dispatch_inputs);
+        for (auto& e : r.entries(*body, "event 'workflow_dispatch'", kDispatchKeys)) {
+          if (e.key == "inputs") {
+            read_inputs(r, e.value, true, out.dispatch_inputs);
+          } else {
+            r.diagnostics().warning(e.key_pos,
+                                    "'" + e.key +
+                                        "' has no effect on workflow_dispatch: a manual "
+                                        "run uses the ref it is started on (GitHub ignores it too)",
+                                    "remove it, or check github.ref in a job's `if:`");
+          }
+        }
     } else if (name == "workflow_call") {
       read_call(r, *body, out);
     } else {

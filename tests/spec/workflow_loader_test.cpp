@@ -115,6 +115,24 @@ jobs: {a: {runs-on: x, steps: [{run: a}]}}
   EXPECT_EQ(in[4].type, "environment");
 }
 
+// GitHub runs a workflow whose workflow_dispatch has push filters, ignoring them.
+TEST(WorkflowLoader, DispatchBranchFiltersWarnAndAreIgnored) {
+  Diagnostics d;
+  auto wf = load(R"(on:
+  workflow_dispatch:
+    branches: [main]
+    paths-ignore: ['docs/**']
+jobs: {a: {runs-on: x, steps: [{run: a}]}}
+)",
+                 d);
+  ASSERT_TRUE(wf) << d.format();
+  EXPECT_FALSE(d.has_errors()) << d.format();
+  EXPECT_DIAG(d, "'branches' has no effect on workflow_dispatch", 3, 5);
+  EXPECT_DIAG(d, "'paths-ignore' has no effect on workflow_dispatch", 4, 5);
+  EXPECT_EQ(::sluice::spec::testing::find_diag(d, "'branches'")->severity, Severity::kWarning);
+  EXPECT_TRUE(wf->on.workflow_dispatch);
+}
+
 TEST(WorkflowLoader, ChoiceInputErrors) {
   Diagnostics d;
   load(R"(on:
