@@ -29,14 +29,16 @@ stop_run() {  # stop_run: waits for the background run; $RC, $OUT
   { wait "$pid"; } 2>/dev/null || RC=$?
   OUT=$(cat "$WORK/out")
 }
-# interrupt LABEL: Ctrl-C to the run, then stop_run; fails when the exit takes 3 s or more.
+# interrupt LABEL: Ctrl-C to the run, then stop_run; fails when the exit takes 8 s or more
+# (the regressions took 17 s and forever; a loaded CI machine takes a few seconds to respond,
+# and the time itself is measured in BENCHMARKS.md, not here).
 interrupt() {
   local start elapsed_ms
   kill -INT "$pid"
   start=$(date +%s%N)
   stop_run
   elapsed_ms=$((($(date +%s%N) - start) / 1000000))
-  [ "$elapsed_ms" -lt 3000 ] || fail "$1: exit took ${elapsed_ms} ms after Ctrl-C"
+  [ "$elapsed_ms" -lt 8000 ] || fail "$1: exit took ${elapsed_ms} ms after Ctrl-C"
 }
 
 # 1. Ctrl-C with jobs waiting for a slot (regression: they all ran after the cancel).
