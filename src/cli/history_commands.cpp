@@ -17,7 +17,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
-#include "cli/run_artifacts.h"
+#include "cli/history_output.h"
 #include "cli/run_lookup.h"
 #include "exec/container/container_cleanup.h"
 #include "store/log_selection.h"
@@ -87,35 +87,38 @@ namespace {
 
 void add_runs_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("runs", "List recent runs, newest first");
-  auto data_dir = std::make_shared<std::string>(".sluice");
-  auto limit = std::make_shared<int>(20);
-  cmd->add_option("--data-dir", *data_dir, "Run history directory")->capture_default_str();
-  cmd->add_option("--limit,-n", *limit, "How many runs to list (0: all)")
+  struct Args {
+    std::string data_dir = ".sluice";
+    int limit = 20;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("--data-dir", args->data_dir, "Run history directory")->capture_default_str();
+  cmd->add_option("--limit,-n", args->limit, "How many runs to list (0: all)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  cmd->callback([&exit_code, data_dir, limit] {
-    if (!fs::exists(fs::path(*data_dir) / store::SqliteStore::kDatabaseFile)) {
-      std::cout << "no runs yet in " << *data_dir << "\n";
+  cmd->add_flag("--json", args->json, "Print the runs as JSON (docs/cli.md, JSON formats)");
+  cmd->callback([&exit_code, args] {
+    if (!fs::exists(fs::path(args->data_dir) / store::SqliteStore::kDatabaseFile)) {
+      print_run_page({}, args->json, args->data_dir);
       exit_code = kExitOk;
       return;
     }
-    auto history = open_history(*data_dir, "runs");
+    auto history = open_history(args->data_dir, "runs");
     if (!history) {
       std::cerr << "sluice runs: error: " << history.error().message << "\n";
       exit_code = kExitInvalid;
       return;
     }
-    auto runs = (*history)->list_runs(*limit);
+    auto runs = (*history)->list_runs(args->limit);
     if (!runs) {
       std::cerr << "sluice runs: error: " << runs.error().message << "\n";
       exit_code = kExitFailure;
       return;
     }
-    if (runs->empty()) {
-      std::cout << "no runs yet in " << *data_dir << "\n";
-    } else {
-      std::cout << store::format_run_table(*runs, now_ms());
-    }
+    store::RunPage page;
+    page.runs = std::move(*runs);
+    print_run_page(page, args->json, args->data_dir);
     exit_code = kExitOk;
   });
 }
@@ -131,7 +134,7 @@ void add_show_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<Args>();
   cmd->add_option("RUN", args->run, "Run id (see `sluice runs`) or 'latest'")->required();
   cmd->add_option("--data-dir", args->data_dir, "Run history directory")->capture_default_str();
-  cmd->add_flag("--json", args->json, "Print the run as JSON");
+  cmd->add_flag("--json", args->json, "Print the run as JSON (docs/cli.md, JSON formats)");
   cmd->callback([&exit_code, args] {
     std::unique_ptr<store::SqliteStore> history;
     auto detail = load("show", args->data_dir, args->run, history);
@@ -139,13 +142,7 @@ void add_show_command(CLI::App& app, int& exit_code) {
       exit_code = kExitInvalid;
       return;
     }
-    // Artifacts live in runtime.db; a run without any (or an unreadable file) shows none.
-    auto artifacts = load_run_artifacts(args->data_dir, detail->run.id);
-    if (!artifacts) std::cerr << "sluice show: warning: " << artifacts.error().message << "\n";
-    std::vector<store::Artifact> listed = artifacts ? *artifacts : std::vector<store::Artifact>();
-    std::cout << (args->json
-                      ? with_artifacts_json(store::format_run_detail_json(*detail), listed)
-                      : store::format_run_detail(*detail, now_ms()) + artifacts_section(listed));
+    print_run_view(load_run_view(args->data_dir, std::move(*detail)), args->json);
     exit_code = kExitOk;
   });
 }

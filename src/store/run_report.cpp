@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <ctime>
 #include <map>
-#include <nlohmann/json.hpp>
 
 namespace sluice::store {
 
@@ -45,24 +44,6 @@ std::string table(const std::vector<std::vector<std::string>>& rows,
     out += line + "\n";
   }
   return out;
-}
-
-nlohmann::json embedded_json(const std::string& text) {
-  if (text.empty()) return nullptr;
-  auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  return parsed.is_discarded() ? nlohmann::json(text) : parsed;
-}
-
-nlohmann::json statistics_json(const engine::RunStatistics& stats, const std::string& summary) {
-  return {{"total", stats.total},
-          {"succeeded", stats.succeeded},
-          {"failed", stats.failed},
-          {"timed_out", stats.timed_out},
-          {"cancelled", stats.cancelled},
-          {"skipped", stats.skipped},
-          {"interrupted", stats.interrupted},
-          {"running", stats.running},
-          {"summary", summary}};
 }
 
 std::string attempt_label(const AttemptRecord& attempt) {
@@ -234,97 +215,6 @@ std::string format_run_detail(const RunDetail& detail, int64_t now_ms) {
     out += table(rows, "  ");
   }
   return out;
-}
-
-std::string format_run_detail_json(const RunDetail& detail) {
-  using nlohmann::json;
-  const RunRecord& run = detail.run;
-  json out;
-  out["run"] = {{"id", run.id},
-                {"run_number", run.run_number},
-                {"workflow_file", run.workflow_file},
-                {"workflow_name", run.workflow_name},
-                {"run_name", run.run_name},
-                {"event", run.event},
-                {"ref", run.ref},
-                {"sha", run.sha},
-                {"inputs", embedded_json(run.inputs_json)},
-                {"status", engine::to_string(run.status)},
-                {"reason", run.reason},
-                {"rerun_of", run.rerun_of},
-                {"created_ms", run.created_ms},
-                {"started_ms", run.started_ms},
-                {"finished_ms", run.finished_ms}};
-  engine::RunStatistics actions = engine::compute_action_statistics(detail.jobs);
-  engine::RunStatistics steps = engine::compute_step_statistics(detail.steps);
-  out["statistics"] = statistics_json(actions, engine::format_statistics(actions));
-  out["step_statistics"] = statistics_json(steps, engine::format_statistics(steps, "step"));
-  json jobs = json::array();
-  for (const auto& job : detail.jobs) {
-    json steps = json::array();
-    for (const auto& step : detail.steps) {
-      if (step.job_key != job.key) continue;
-      json attempts = json::array();
-      for (const auto& a : detail.attempts) {
-        if (a.job_key != job.key || a.step_index != step.index) continue;
-        attempts.push_back({{"job_attempt", a.job_attempt},
-                            {"attempt", a.attempt},
-                            {"status", engine::to_string(a.status)},
-                            {"exit_code", a.exit_code},
-                            {"signal", a.signal},
-                            {"failure_class", std::string(to_string(a.failure_class))},
-                            {"reason", a.reason},
-                            {"log_path", a.log_path},
-                            {"log_offset", a.log_offset},
-                            {"log_lines", a.log_lines},
-                            {"log_bytes", a.log_bytes},
-                            {"started_ms", a.started_ms},
-                            {"finished_ms", a.finished_ms}});
-      }
-      steps.push_back({{"number", step.index + 1},
-                       {"index", step.index},
-                       {"id", step.step_id},
-                       {"name", step.name},
-                       {"status", engine::to_string(step.status)},
-                       {"outcome", engine::to_string(step.outcome)},
-                       {"reason", step.reason},
-                       {"exit_code", step.exit_code},
-                       {"outputs", embedded_json(step.outputs_json)},
-                       {"started_ms", step.started_ms},
-                       {"finished_ms", step.finished_ms},
-                       {"action_sha", step.action_sha},
-                       {"attempts", std::move(attempts)}});
-    }
-    jobs.push_back({{"key", job.key},
-                    {"id", job.job_id},
-                    {"name", job.name},
-                    {"matrix", embedded_json(job.matrix_json)},
-                    {"status", engine::to_string(job.status)},
-                    {"reason", job.reason},
-                    {"attempt", job.attempt},
-                    {"workflow_sha", job.workflow_sha},
-                    {"outputs", embedded_json(job.outputs_json)},
-                    {"started_ms", job.started_ms},
-                    {"finished_ms", job.finished_ms},
-                    {"steps", std::move(steps)}});
-  }
-  out["jobs"] = std::move(jobs);
-  json annotations = json::array();
-  for (const auto& n : detail.annotations) {
-    annotations.push_back({{"level", engine::to_string(n.level)},
-                           {"message", n.message},
-                           {"title", n.title},
-                           {"file", n.file},
-                           {"line", n.line},
-                           {"end_line", n.end_line},
-                           {"column", n.column},
-                           {"end_column", n.end_column},
-                           {"job_key", n.job_key},
-                           {"step_index", n.step_index}});
-  }
-  out["annotations"] = std::move(annotations);
-  // Logs and outputs may hold invalid UTF-8; replace it rather than throw.
-  return out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace sluice::store

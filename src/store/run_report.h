@@ -1,4 +1,4 @@
-// Human and JSON renderings of the run history, shared by `sluice runs`, `sluice show`
+// Human renderings of the run history, shared by `sluice runs`, `sluice show`
 // and (later) the controller's API. Output is deterministic for a given history and
 // `now_ms` (timestamps are shown in the local time zone; tests set TZ).
 #pragma once
@@ -22,11 +22,7 @@ std::string format_run_table(const std::vector<engine::RunRecord>& runs, int64_t
 // `sluice show`: header, jobs with their steps and attempts, the statistics line of
 // `sluice run` (actions = job instances) and a steps line, annotations.
 std::string format_run_detail(const engine::RunDetail& detail, int64_t now_ms);
-// `sluice show --json`: {"run":{..}, "statistics":{..}, "step_statistics":{..},
-// "jobs":[{.., "steps":[{.., "attempts":[..]}]}], "annotations":[..]}. "statistics" counts
-// job instances (the line `sluice run` prints), "step_statistics" steps. Stored JSON fields
-// (inputs, outputs, matrix) are embedded as JSON.
-std::string format_run_detail_json(const engine::RunDetail& detail);
+// `sluice show --json` and `sluice runs --json`: store/run_json.h.
 
 // The step's label in listings: its name, else its id, else "step N" (1-based); only
 // the first line, at most 48 characters (then "..." is appended).

@@ -70,6 +70,13 @@ sluice_cmd show "$RUN" --json
 check_rc 0 "sluice show --json"
 check_eq "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["statistics"]["total"], len(d["jobs"][0]["steps"][1]["attempts"]))' <<<"$OUT")" \
   "2 2" "show --json: actions and attempts of the retried step"
+check_eq "$(python3 -c 'import json,sys; d=json.load(sys.stdin); r=d["run"]; print(r["status"], r["started_at"][10], r["finished_at"][-1], r["duration_ms"] >= 0, d["summaries"], d["artifacts"])' <<<"$OUT")" \
+  "success T Z True [] []" "show --json: status, ISO-8601 UTC times, duration, summaries, artifacts"
+
+sluice_cmd runs --json
+check_rc 0 "sluice runs --json"
+check_eq "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["runs"][0]["id"], d["runs"][0]["workflow_name"], d["runs"][0]["status"], d["next_cursor"])' <<<"$OUT")" \
+  "$RUN History success None" "runs --json: the run summary and no next page"
 
 sluice_cmd logs "$RUN"
 check_rc 0 "sluice logs"

@@ -4,7 +4,6 @@
 
 #include <cstdlib>
 #include <ctime>
-#include <nlohmann/json.hpp>
 
 #include "engine/memory_store.h"
 #include "history_fixture.h"
@@ -76,41 +75,6 @@ TEST_F(RunReportTest, ARunStillGoingShowsRunningCounts) {
       text.find("1 step: 0 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 1 running"),
       std::string::npos)
       << text;
-}
-
-TEST_F(RunReportTest, JsonNestsStepsAndAttemptsAndEmbedsStoredJson) {
-  auto detail = store_.load_run(1);
-  ASSERT_TRUE(detail.ok());
-  auto json = nlohmann::json::parse(format_run_detail_json(*detail));
-  EXPECT_EQ(json["run"]["id"], 1);
-  EXPECT_EQ(json["run"]["inputs"]["month"], "2025-11");
-  EXPECT_EQ(json["statistics"]["total"], 2);
-  EXPECT_EQ(json["statistics"]["succeeded"], 2);
-  EXPECT_EQ(json["statistics"]["summary"],
-            "2 actions: 2 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 0 running");
-  EXPECT_EQ(json["step_statistics"]["total"], 3);
-  EXPECT_EQ(json["step_statistics"]["summary"],
-            "3 steps: 3 succeeded, 0 failed, 0 timed out, 0 cancelled, 0 skipped, 0 running");
-  ASSERT_EQ(json["jobs"].size(), 2u);
-  EXPECT_EQ(json["jobs"][0]["key"], "crawl (cases)");
-  EXPECT_EQ(json["jobs"][0]["matrix"]["dataset"], "cases");
-  EXPECT_EQ(json["jobs"][0]["outputs"]["rows"], "120");
-  ASSERT_EQ(json["jobs"][0]["steps"].size(), 2u);
-  EXPECT_EQ(json["jobs"][0]["steps"][1]["number"], 2);
-  ASSERT_EQ(json["jobs"][0]["steps"][1]["attempts"].size(), 2u);
-  EXPECT_EQ(json["jobs"][0]["steps"][1]["attempts"][0]["status"], "failure");
-  EXPECT_EQ(json["jobs"][0]["steps"][1]["attempts"][0]["failure_class"], "exit-code");
-  EXPECT_EQ(json["annotations"][0]["file"], "data/population.csv");
-  EXPECT_EQ(json["annotations"][0]["level"], "warning");
-}
-
-TEST_F(RunReportTest, JsonSurvivesInvalidUtf8AndNonJsonOutputs) {
-  auto detail = store_.load_run(1);
-  ASSERT_TRUE(detail.ok());
-  detail->jobs[0].outputs_json = "not json";
-  detail->jobs[0].name = std::string("bad \xff byte");
-  auto json = nlohmann::json::parse(format_run_detail_json(*detail));
-  EXPECT_EQ(json["jobs"][0]["outputs"], "not json");
 }
 
 TEST(FormatTimestamp, ZeroIsADash) {
