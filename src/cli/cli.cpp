@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   add_artifacts_command(app, exit_code);
   add_internal_commands(app, exit_code);
   add_validate_command(app, exit_code);
+  add_dispatch_command(app, exit_code);
+  add_cancel_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,5 +1,6 @@
 // `sluice runs`, `sluice show RUN` and `sluice logs RUN [JOB[/STEP]] [-f]`: the run
-// history kept by the store in the data dir (default ./.sluice).
+// history kept by the store in the data dir (default ./.sluice), or with --server URL (or
+// SLUICE_SERVER) a controller's, through its API (cli/remote_commands.h), printed alike.
 //
 // Exit codes: 0 on success; 2 for an unknown run, job or step, or a data dir without
 // history (for `runs`, an empty history is not an error).
@@ -15,9 +16,11 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/api_client.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/history_output.h"
+#include "cli/remote_commands.h"
 #include "cli/run_lookup.h"
 #include "exec/container/container_cleanup.h"
 #include "store/log_selection.h"
@@ -91,6 +94,7 @@ void add_runs_command(CLI::App& app, int& exit_code) {
     std::string data_dir = ".sluice";
     int limit = 20;
     bool json = false;
+    ServerArgs server;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("--data-dir", args->data_dir, "Run history directory")->capture_default_str();
@@ -98,7 +102,12 @@ void add_runs_command(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--json", args->json, "Print the runs as JSON (docs/cli.md, JSON formats)");
+  add_server_options(cmd, args->server);
   cmd->callback([&exit_code, args] {
+    if (!args->server.server.empty()) {
+      exit_code = remote_runs(args->server, args->limit, args->json);
+      return;
+    }
     if (!fs::exists(fs::path(args->data_dir) / store::SqliteStore::kDatabaseFile)) {
       print_run_page({}, args->json, args->data_dir);
       exit_code = kExitOk;
@@ -130,12 +139,18 @@ void add_show_command(CLI::App& app, int& exit_code) {
     std::string run;
     std::string data_dir = ".sluice";
     bool json = false;
+    ServerArgs server;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("RUN", args->run, "Run id (see `sluice runs`) or 'latest'")->required();
   cmd->add_option("--data-dir", args->data_dir, "Run history directory")->capture_default_str();
   cmd->add_flag("--json", args->json, "Print the run as JSON (docs/cli.md, JSON formats)");
+  add_server_options(cmd, args->server);
   cmd->callback([&exit_code, args] {
+    if (!args->server.server.empty()) {
+      exit_code = remote_show(args->server, args->run, args->json);
+      return;
+    }
     std::unique_ptr<store::SqliteStore> history;
     auto detail = load("show", args->data_dir, args->run, history);
     if (!detail) {
@@ -215,6 +230,7 @@ void add_logs_command(CLI::App& app, int& exit_code) {
     std::string selector;
     std::string data_dir = ".sluice";
     bool follow = false;
+    ServerArgs server;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("RUN", args->run, "Run id (see `sluice runs`) or 'latest'")->required();
@@ -222,7 +238,12 @@ void add_logs_command(CLI::App& app, int& exit_code) {
                   "Job key, id or name; STEP is a step id, name or 1-based number");
   cmd->add_option("--data-dir", args->data_dir, "Run history directory")->capture_default_str();
   cmd->add_flag("-f,--follow", args->follow, "Keep printing new output until the run finishes");
+  add_server_options(cmd, args->server);
   cmd->callback([&exit_code, args] {
+    if (!args->server.server.empty()) {
+      exit_code = remote_logs(args->server, args->run, args->selector, args->follow);
+      return;
+    }
     std::unique_ptr<store::SqliteStore> history;
     auto detail = load("logs", args->data_dir, args->run, history);
     if (!detail) {

@@ -7,9 +7,11 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/api_client.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/interrupts.h"
+#include "cli/remote_commands.h"
 #include "cli/run_lookup.h"
 #include "cli/workflow_runner.h"
 #include "cli/workflow_set.h"
@@ -32,6 +34,8 @@ struct RerunArgs {
   PolicyOptions policy;
   std::string container_engine;
   ActionArgs actions;
+  ServerArgs server;  // --server: the controller re-runs it (cli/remote_commands.h)
+  bool wait = false;
 };
 
 Value object_from_json(const std::string& text) {
@@ -142,7 +146,14 @@ void add_rerun_command(CLI::App& app, int& exit_code) {
                   "podman, docker or a path: runs container jobs, services and Docker actions "
                   "(default: podman, else docker, on PATH)")
       ->envname("SLUICE_CONTAINER_ENGINE");
-  cmd->callback([args, &exit_code] { exit_code = rerun(*args); });
+  add_server_options(cmd, args->server);
+  cmd->add_flag("--wait", args->wait,
+                "With --server: follow the new run to its end and exit as `sluice run` does");
+  cmd->callback([args, &exit_code] {
+    exit_code = args->server.server.empty()
+                    ? rerun(*args)
+                    : remote_rerun(args->server, args->run, args->failed, args->wait);
+  });
 }
 
 }  // namespace sluice::cli
