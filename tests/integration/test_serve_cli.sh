@@ -6,7 +6,7 @@
 # unknown project or run and an unreachable server. Loopback only; the controller is
 # killed on exit.
 source "$(dirname "$0")/lib.sh"
-"$SLUICE" serve --help >/dev/null 2>&1 || { echo "SKIP: this sluice has no serve"; exit 77; }
+"$SLUICE" --help 2>/dev/null | grep -qE '^ +serve ' || { echo "SKIP: this sluice has no serve"; exit 77; }
 
 SERVE_PID=""
 trap '[ -n "$SERVE_PID" ] && kill -KILL "$SERVE_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
