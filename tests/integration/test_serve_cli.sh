@@ -30,6 +30,13 @@ jobs:
         run: |
           echo "hello x${{ inputs.count }}"
           echo "second line"
+      - name: Flaky
+        run: |
+          if [ -f flaky.seen ]; then echo "flaky second try"; else touch flaky.seen; echo "flaky first try"; exit 3; fi
+        retry:
+          max-attempts: 2
+          on:
+            - exit-codes: [3]
       - name: Maybe fail
         run: |
           echo "fail=${{ inputs.fail }}"
@@ -113,7 +120,14 @@ check_contains "==> build / 1. Say / attempt 1 of 1 [success] <==" "logs --serve
 check_contains "second line" "logs --server"
 check_contains "test saw success" "logs --server"
 check_before "hello x3" "test saw success"
-cli logs "$RUN" build/2 -f
+# A retried step: one header per attempt, each with its own text (cut from the step's log).
+cli logs "$RUN" build/2
+check_rc 0 "logs of a retried step"
+check_eq "$(grep -A1 '^==> ' <<<"$STDOUT")" "==> build / 2. Flaky / attempt 1 of 2 [failure] <==
+flaky first try
+==> build / 2. Flaky / attempt 2 of 2 [success] <==
+flaky second try" "logs of a retried step, attempt by attempt"
+cli logs "$RUN" build/3 -f
 check_rc 0 "logs -f of a finished step"
 check_contains "fail=false" "logs -f"
 check_lacks "hello x3" "logs build/2 selects the step"
