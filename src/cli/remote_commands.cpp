@@ -115,6 +115,15 @@ class LogFollower {
       : server_(server), selector_(std::move(selector)) {}
 
   int follow(ApiClient& api, int64_t run_id, store::RunView view) {
+    // A run that has already finished has nothing to follow: its logs in order, as without -f.
+    if (engine::is_terminal(view.detail.run.status)) {
+      auto selected = store::select_attempts(view.detail, selector_);
+      if (!selected) {
+        std::cerr << "sluice logs: error: " << selected.error().message << "\n";
+        return kExitInvalid;
+      }
+      return print_logs_once(api, view, *selected);
+    }
     while (true) {
       auto selected = store::select_attempts(view.detail, selector_);
       if (!selected) {

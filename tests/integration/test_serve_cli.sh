@@ -163,6 +163,9 @@ WAIT_RC=0
 wait "$WAITER" || WAIT_RC=$?
 check_eq "$WAIT_RC" 130 "dispatch --wait of a cancelled run"
 grep -q "run $SLOW cancelled" "$WORK/slow.out" || fail "dispatch --wait does not say the run was cancelled: $(cat "$WORK/slow.out")"
+# ... after following its log live (Server-Sent Events) while it ran.
+grep -q "^==> slow / 1. Tick / attempt 1 of 1 \[running\] <==$" "$WORK/slow.out" &&
+  grep -q "^tick 1$" "$WORK/slow.out" || fail "dispatch --wait did not follow the live log: $(cat "$WORK/slow.out")"
 cli cancel "$SLOW"
 check_rc 2 "cancel of a finished run"
 
