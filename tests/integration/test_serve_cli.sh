@@ -131,6 +131,15 @@ cli logs "$RUN" build/3 -f
 check_rc 0 "logs -f of a finished step"
 check_contains "fail=false" "logs -f"
 check_lacks "hello x3" "logs build/2 selects the step"
+# The same text as the local commands print from the controller's own history.
+if [ -f "$DATA/sluice.db" ]; then
+  for args in "show $RUN" "logs $RUN" "logs $RUN build/2"; do
+    cli $args
+    REMOTE=$STDOUT
+    LOCAL=$(SLUICE_SERVER= timeout 30 "$SLUICE" $args --data-dir "$DATA" 2>/dev/null) || true
+    check_eq "$REMOTE" "$LOCAL" "sluice $args: --server prints what the local command prints"
+  done
+fi
 cli logs "$RUN" nosuchjob
 check_rc 2 "logs of an unknown job"
 
