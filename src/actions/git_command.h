@@ -1,25 +1,13 @@
-// Running the `git` CLI for the action fetcher: argv only (no shell), no terminal prompt,
-// stdin from /dev/null, stdout and stderr captured.
+// The git CLI runner moved to core/ (the trigger poller uses it too); the action fetcher
+// keeps its names.
 #pragma once
 
-#include <string>
-#include <vector>
-
-#include "core/result.h"
+#include "core/git_command.h"
 
 namespace sluice::actions {
 
-struct GitOutput {
-  int exit_code = -1;  // 128 + signal when killed by one
-  std::string out;
-  std::string err;
-};
-
-// Runs `git ARGS...`. An error only when git could not be started at all; a failing git
-// is a GitOutput with a non-zero exit_code and its stderr.
-Result<GitOutput> run_git(const std::vector<std::string>& args);
-
-// git's first "fatal: ..." line (else its last line), for error messages.
-std::string git_error_line(const GitOutput& output);
+using sluice::git_error_line;
+using sluice::GitOutput;
+using sluice::run_git;
 
 }  // namespace sluice::actions

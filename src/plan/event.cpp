@@ -51,7 +51,13 @@ TriggerDecision decide_trigger(const spec::Workflow& workflow, const Event& even
   const spec::Triggers& on = workflow.on;
   if (event.name == "schedule") {
     if (on.schedules.empty()) return {false, "no 'schedule' trigger"};
-    return {true, ""};
+    // The controller fires one event per due cron line (github.event.schedule): only the
+    // workflows listing that line run. Without it (sluice run --event schedule) all do.
+    const Value* cron = event.payload.is_object() ? event.payload.find("schedule") : nullptr;
+    if (!cron || !cron->is_string()) return {true, ""};
+    for (const spec::Scalar& line : on.schedules)
+      if (line.text == cron->as_string()) return {true, ""};
+    return {false, "no schedule '" + cron->as_string() + "'"};
   }
   if (event.name == "workflow_dispatch") {
     if (!on.workflow_dispatch) return {false, "no 'workflow_dispatch' trigger"};

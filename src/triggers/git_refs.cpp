@@ -305,4 +305,29 @@ Result<std::vector<PackedRef>> read_packed_refs(const fs::path& common_dir) {
   return refs;
 }
 
+Result<std::map<std::string, std::string>> list_git_refs(const GitRepository& repo,
+                                                         std::string_view prefix) {
+  Status storage = check_ref_storage(repo);
+  if (!storage) return storage.error();
+  std::map<std::string, std::string> refs;
+  auto packed = read_packed_refs(repo.common_dir);
+  if (!packed) return packed.error();
+  for (const PackedRef& ref : *packed)
+    if (ref.name.starts_with(prefix)) refs[ref.name] = ref.sha;
+  fs::path root = repo.common_dir / prefix;
+  std::error_code ec;
+  if (!dir_exists(root)) return refs;
+  for (auto it = fs::recursive_directory_iterator(root, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    std::string name = fs::path(prefix) / it->path().lexically_relative(root);
+    if (name.ends_with(".lock") || !is_valid_ref_name(name)) continue;
+    auto sha = resolve_git_ref(repo, name);
+    if (!sha) return sha.error();
+    if (*sha) refs[name] = **sha;
+  }
+  if (ec) return file_error(root, ec.message());
+  return refs;
+}
+
 }  // namespace sluice::triggers

@@ -27,6 +27,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,5 +70,11 @@ struct PackedRef {
 };
 // Every ref in `common_dir`/packed-refs, in file order; empty when the file does not exist.
 Result<std::vector<PackedRef>> read_packed_refs(const std::filesystem::path& common_dir);
+
+// Every ref whose name starts with `prefix` ("refs/heads/", "refs/tags/"), name -> object id
+// (an annotated tag gives its tag object, unpeeled): loose refs override packed ones,
+// symbolic ones are resolved, `.lock` files of a ref being written are skipped.
+Result<std::map<std::string, std::string>> list_git_refs(const GitRepository& repo,
+                                                         std::string_view prefix);
 
 }  // namespace sluice::triggers

@@ -93,6 +93,11 @@ TEST(Trigger, ScheduleAndDispatch) {
   Event e;
   e.name = "schedule";
   EXPECT_TRUE(decide_trigger(w, e).triggered);
+  // The controller's schedule event names its cron line: other lines do not run.
+  e.payload.set("schedule", "0 10 1 * *");
+  EXPECT_TRUE(decide_trigger(w, e).triggered);
+  e.payload.set("schedule", "*/5 * * * *");
+  EXPECT_FALSE(decide_trigger(w, e).triggered);
   e.name = "workflow_dispatch";
   EXPECT_TRUE(decide_trigger(w, e).triggered);
   e.name = "push";

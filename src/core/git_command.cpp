@@ -1,4 +1,4 @@
-#include "actions/git_command.h"
+#include "core/git_command.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -11,7 +11,7 @@
 
 extern char** environ;
 
-namespace sluice::actions {
+namespace sluice {
 namespace {
 
 // git's output for the commands we run is small (ls-remote of a few refs, fetch progress):
@@ -67,7 +67,7 @@ Result<GitOutput> run_git(const std::vector<std::string>& args) {
     ::close(out_pipe[0]);
     ::close(err_pipe[0]);
     return Error{std::string("cannot run git: ") + std::strerror(spawned) +
-                     " (install git: sluice fetches actions with it)",
+                     " (install git: sluice fetches actions and polls repositories with it)",
                  {}};
   }
   GitOutput output;
@@ -120,4 +120,4 @@ std::string git_error_line(const GitOutput& output) {
   return last.empty() ? "git exited with code " + std::to_string(output.exit_code) : last;
 }
 
-}  // namespace sluice::actions
+}  // namespace sluice
