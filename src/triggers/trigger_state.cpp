@@ -117,7 +117,11 @@ const RememberedRefs* TriggerState::refs(const std::string& project) const {
 }
 
 void TriggerState::set_refs(const std::string& project, RememberedRefs refs) {
-  repositories_[project] = std::move(refs);
+  RememberedRefs& slot = repositories_[project];
+  if (slot.repository == refs.repository && slot.refs == refs.refs && !slot.repository.empty())
+    return;
+  slot = std::move(refs);
+  ++revision_;
 }
 
 std::optional<std::time_t> TriggerState::schedule_cursor(const std::string& key) const {
@@ -127,11 +131,15 @@ std::optional<std::time_t> TriggerState::schedule_cursor(const std::string& key)
 }
 
 void TriggerState::set_schedule_cursor(const std::string& key, std::time_t handled_up_to) {
-  schedules_[key] = handled_up_to;
+  auto [it, inserted] = schedules_.try_emplace(key, handled_up_to);
+  if (!inserted && it->second == handled_up_to) return;
+  it->second = handled_up_to;
+  ++revision_;
 }
 
 void TriggerState::retain_schedules(const std::set<std::string>& keys) {
-  std::erase_if(schedules_, [&](const auto& entry) { return !keys.contains(entry.first); });
+  revision_ +=
+      std::erase_if(schedules_, [&](const auto& entry) { return !keys.contains(entry.first); });
 }
 
 void TriggerState::retain_projects(const std::set<std::string>& projects) {

@@ -16,6 +16,7 @@
 // Not thread-safe: the owner (server::TriggerLoop) serialises access.
 #pragma once
 
+#include <cstdint>
 #include <ctime>
 #include <filesystem>
 #include <map>
@@ -55,8 +56,11 @@ class TriggerState {
   void retain_projects(const std::set<std::string>& projects);
 
   const std::filesystem::path& file() const { return file_; }
+  // Counts the changes made since load(): the owner saves only when it moved.
+  uint64_t revision() const { return revision_; }
 
  private:
+  uint64_t revision_ = 0;
   std::filesystem::path file_;
   std::map<std::string, RememberedRefs> repositories_;
   std::map<std::string, std::time_t> schedules_;

@@ -25,8 +25,11 @@ TEST(ScheduleTracker, FiresAtTheDueMinuteOnlyOnce) {
   TriggerState state;
   std::vector<ScheduleEntry> entries{entry("app", "nightly.yml", "30 10 * * *")};
   EXPECT_TRUE(collect_due_schedules(entries, kTen + 5, state).empty());
+  uint64_t revision = state.revision();  // the new cursor is a change to save...
+  EXPECT_GT(revision, 0u);
   EXPECT_TRUE(collect_due_schedules(entries, kTen + 30 * 60 - 1, state).empty());  // 10:29:59
-  auto due = collect_due_schedules(entries, kTen + 30 * 60, state);                // 10:30:00
+  EXPECT_EQ(state.revision(), revision);  // ...a tick with nothing due is not
+  auto due = collect_due_schedules(entries, kTen + 30 * 60, state);  // 10:30:00
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].project, "app");
   EXPECT_EQ(due[0].cron_text, "30 10 * * *");
