@@ -16,7 +16,7 @@ namespace sluice::triggers {
 namespace {
 
 Error git_failure(const std::string& what, const GitOutput& output) {
-  return Error{what + ": " + git_error_line(output), {}};
+  return Error{url_without_credentials(what + ": " + git_error_line(output)), {}};
 }
 
 // Runs git in `git_dir`; nullopt when it fails (the caller degrades what it builds).
@@ -93,12 +93,32 @@ std::string repository_full_name(const WatchedRepository& repo) {
   return id.empty() ? repo.project : id;
 }
 
+}  // namespace
+
+std::string url_without_credentials(const std::string& text) {
+  std::string out;
+  size_t pos = 0;
+  while (true) {
+    size_t scheme = text.find("://", pos);
+    if (scheme == std::string::npos) break;
+    size_t authority = scheme + 3;
+    size_t end = text.find_first_of("/ \t\n'\"", authority);
+    if (end == std::string::npos) end = text.size();
+    size_t at = text.rfind('@', end - 1);
+    out += text.substr(pos, authority - pos);
+    pos = at != std::string::npos && at >= authority && at < end ? at + 1 : authority;
+  }
+  return out + text.substr(pos);
+}
+
+namespace {
+
 Value repository_payload(const WatchedRepository& repo, const RepositoryRefs& refs) {
   std::string full_name = repository_full_name(repo);
   Value r = Value::object();
   r.set("full_name", full_name);
   r.set("name", full_name.substr(full_name.rfind('/') + 1));
-  r.set("clone_url", repo.repository);
+  r.set("clone_url", url_without_credentials(repo.repository));
   r.set("default_branch", refs.default_branch);
   return r;
 }

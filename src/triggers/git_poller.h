@@ -80,6 +80,10 @@ class GitPoller {
 // mirror (file:// URLs are fetched like any other: that is how tests exercise mirrors).
 bool is_local_repository(const std::string& repository);
 
+// `text` with the "user:password@" of every URL in it removed (a token in a configured URL
+// must not reach github.event, which workflows print and the store keeps, nor a log line).
+std::string url_without_credentials(const std::string& text);
+
 // Whether a ref fires for `repo`: a branch matching its patterns, or a tag when tags fire.
 bool is_watched_ref(const WatchedRepository& repo, const std::string& ref);
 

@@ -176,6 +176,9 @@ TEST_F(GitPollerTest, UrlRepositoryIsFetchedIntoAMirror) {
   EXPECT_EQ(second->events[0].sha, after);
   EXPECT_EQ(*second->events[0].changed_paths, (std::vector<std::string>{"a.txt"}));
 
+  EXPECT_EQ(second->events[0].payload.get("repository").get("clone_url").as_string(),
+            url.repository);
+
   WatchedRepository missing{"gone", "file://" + (root_ / "nope").string(), {}, true};
   auto error = poller.poll(missing, nullptr);
   ASSERT_FALSE(error.ok());
@@ -196,6 +199,17 @@ TEST(GitPollerNames, LocalOrUrlAndWatchedRefs) {
   EXPECT_FALSE(is_watched_ref(repo, "refs/heads/dev"));
   EXPECT_FALSE(is_watched_ref(repo, "refs/tags/v1"));
   EXPECT_FALSE(is_watched_ref(repo, "refs/notes/x"));
+}
+
+TEST(GitPollerNames, CredentialsNeverLeaveTheUrl) {
+  EXPECT_EQ(url_without_credentials("https://bot:ghp_secret@github.com/o/r.git"),
+            "https://github.com/o/r.git");
+  EXPECT_EQ(url_without_credentials("https://tok@host/a@b"), "https://host/a@b");
+  EXPECT_EQ(url_without_credentials("https://host/a@b"), "https://host/a@b");
+  EXPECT_EQ(url_without_credentials("git@github.com:o/r.git"), "git@github.com:o/r.git");
+  EXPECT_EQ(url_without_credentials("/srv/app"), "/srv/app");
+  EXPECT_EQ(url_without_credentials("fatal: 'https://u:p@h/x' and https://v@h2/y: no"),
+            "fatal: 'https://h/x' and https://h2/y: no");
 }
 
 }  // namespace
