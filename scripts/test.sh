@@ -13,8 +13,14 @@ if command -v node >/dev/null && command -v npm >/dev/null; then
     [ "$clients/package-lock.json" -nt "$clients/node_modules/.package-lock.json" ]; then
     (cd "$clients" && npm ci --no-audit --no-fund --loglevel=error)
   fi
+  # playwright-core, pinned the same way, drives Debian's chromium in test_web_ui.sh.
+  browser=tests/browser
+  if [ ! -f "$browser/node_modules/.package-lock.json" ] ||
+    [ "$browser/package-lock.json" -nt "$browser/node_modules/.package-lock.json" ]; then
+    (cd "$browser" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
 else
-  echo "test: node/npm not found: the cache and artifact client tests will be skipped" >&2
+  echo "test: node/npm not found: the cache, artifact and web UI browser tests will be skipped" >&2
 fi
 build_dir=build
 [ "${1:-}" = "--sanitize" ] && build_dir=build-asan
