@@ -79,6 +79,7 @@ Status Engine::start(RunRecord run) {
     n->record.job_id = n->planned->job_id;
     n->record.name = n->planned->key;
     n->record.workflow_sha = n->planned->workflow_sha;
+    n->record.needs_json = needs_to_json(n->planned->needs);
     if (n->selected) save_job(n->record);
   }
   schedule();
@@ -389,6 +390,7 @@ bool Engine::expand(JobNode& n, const expr::EvalContext& ctx) {
     r.key = combo.is_null() ? n.planned->key
                             : n.planned->key + " " + plan::matrix_display_suffix(combo);
     r.name = r.key;
+    r.needs_json = n.record.needs_json;
     if (!combo.is_null()) {
       r.matrix_json = to_json(combo);
       save_job(r);
@@ -397,9 +399,9 @@ bool Engine::expand(JobNode& n, const expr::EvalContext& ctx) {
   }
   if (!n.single()) {
     // The node's own key is not an instance: the matrix combinations are.
-    if (auto s = context_.store.save_job(JobRecord{n.record.run_id, n.record.key, n.record.job_id,
-                                                   n.record.name, "", RunStatus::kRunning, "matrix",
-                                                   1, "", context_.clock.now_ms(), 0, ""});
+    if (auto s = context_.store.save_job(JobRecord{
+            n.record.run_id, n.record.key, n.record.job_id, n.record.name, "", RunStatus::kRunning,
+            "matrix", 1, "", context_.clock.now_ms(), 0, "", n.record.needs_json});
         !s.ok())
       context_.report_store_error(s.error().message);
   }

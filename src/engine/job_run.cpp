@@ -28,6 +28,7 @@ JobRun::JobRun(RunContext& context, JobRunInputs inputs, std::function<void()> o
   record_.name = in_.key;
   record_.attempt = in_.job_attempt;
   if (!in_.matrix.is_null()) record_.matrix_json = to_json(in_.matrix);
+  record_.needs_json = needs_to_json(in_.planned->needs);
 }
 
 JobRun::~JobRun() {

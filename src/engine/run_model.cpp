@@ -4,7 +4,17 @@
 
 #include <algorithm>
 
+#include "core/json.h"
+#include "core/value.h"
+
 namespace sluice::engine {
+
+std::string needs_to_json(const std::vector<std::string>& needs) {
+  if (needs.empty()) return "";
+  Value::Array keys;
+  for (const std::string& key : needs) keys.push_back(Value(key));
+  return to_json(Value::array(std::move(keys)));
+}
 
 bool is_terminal(RunStatus status) {
   switch (status) {

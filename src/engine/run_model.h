@@ -72,7 +72,14 @@ struct JobRecord {
   int64_t finished_ms = 0;
   // A caller of a remote reusable workflow: the commit its file was fetched at; else "".
   std::string workflow_sha;
+  // The keys of the jobs it needs (plan::PlannedJob::needs) as a JSON array; "" for none.
+  // What the web UI draws the job graph from. (Initialised so that the positional
+  // initialisers written before it existed stay complete.)
+  std::string needs_json{};
 };
+
+// PlannedJob::needs as JobRecord::needs_json.
+std::string needs_to_json(const std::vector<std::string>& needs);
 
 struct StepRecord {
   int64_t run_id = 0;

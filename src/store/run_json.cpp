@@ -87,6 +87,7 @@ json job_json(const engine::JobRecord& job, json steps) {
               {"reason", job.reason},
               {"attempt", job.attempt},
               {"workflow_sha", job.workflow_sha},
+              {"needs", job.needs_json.empty() ? json::array() : embedded_json(job.needs_json)},
               {"outputs", embedded_json(job.outputs_json)}};
   put_time(out, "started", job.started_ms);
   put_time(out, "finished", job.finished_ms);
@@ -210,6 +211,8 @@ void read_job(const json& in, engine::RunDetail& detail) {
   get(in, "reason", job.reason);
   get(in, "attempt", job.attempt);
   get(in, "workflow_sha", job.workflow_sha);
+  get_embedded(in, "needs", job.needs_json);
+  if (job.needs_json == "[]") job.needs_json.clear();
   get_embedded(in, "outputs", job.outputs_json);
   get(in, "started_ms", job.started_ms);
   get(in, "finished_ms", job.finished_ms);

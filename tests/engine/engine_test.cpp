@@ -36,6 +36,28 @@ jobs:
   EXPECT_EQ(engine_->run().status, RunStatus::kSuccess);
 }
 
+// The job graph the web UI draws comes from these: each record keeps the keys it needs,
+// matrix instances those of their job, while waiting, running and once finished.
+TEST_F(EngineTest, JobRecordsKeepTheirNeeds) {
+  start(R"(
+on: push
+jobs:
+  a: {runs-on: x, steps: [{run: a}]}
+  b: {runs-on: x, needs: a, strategy: {matrix: {n: [1, 2]}}, steps: [{run: b}]}
+  d: {runs-on: x, needs: [a, b], steps: [{run: d}]}
+)");
+  EXPECT_EQ(job("a").needs_json, "");
+  EXPECT_EQ(job("d").needs_json, R"(["a","b"])");
+  finish("a");
+  EXPECT_EQ(job("b (1)").needs_json, R"(["a"])");
+  finish(running()[0]);
+  finish(running()[0]);
+  EXPECT_EQ(job("b (2)").needs_json, R"(["a"])");
+  EXPECT_EQ(job("b").needs_json, R"(["a"])");
+  finish("d");
+  EXPECT_EQ(job("d").needs_json, R"(["a","b"])");
+}
+
 TEST_F(EngineTest, LimitsParallelJobs) {
   start(R"(
 on: push

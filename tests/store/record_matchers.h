@@ -42,6 +42,8 @@ inline void expect_same(const engine::JobRecord& a, const engine::JobRecord& b) 
   EXPECT_EQ(a.outputs_json, b.outputs_json);
   EXPECT_EQ(a.started_ms, b.started_ms);
   EXPECT_EQ(a.finished_ms, b.finished_ms);
+  EXPECT_EQ(a.workflow_sha, b.workflow_sha);
+  EXPECT_EQ(a.needs_json, b.needs_json);
 }
 
 inline void expect_same(const engine::StepRecord& a, const engine::StepRecord& b) {

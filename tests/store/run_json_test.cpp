@@ -120,6 +120,18 @@ TEST_F(RunJsonTest, DetailNestsStepsAndAttemptsAndEmbedsStoredJson) {
   EXPECT_EQ(out["artifacts"][0]["created_at"], "2025-11-29T19:30:02.000Z");
 }
 
+// The web UI draws the job graph from each job's "needs" (always an array); it reads back.
+TEST_F(RunJsonTest, JobsListWhatTheyNeed) {
+  view_.detail.jobs[1].needs_json = "[\"crawl (cases)\"]";
+  json out = run_detail_json(view_, kT0);
+  EXPECT_EQ(out["jobs"][0]["needs"], json::array());
+  EXPECT_EQ(out["jobs"][1]["needs"], json::array({"crawl (cases)"}));
+  auto back = run_view_from_json(out);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->detail.jobs[0].needs_json, "");
+  EXPECT_EQ(back->detail.jobs[1].needs_json, "[\"crawl (cases)\"]");
+}
+
 TEST_F(RunJsonTest, DumpSurvivesInvalidUtf8AndNonJsonOutputs) {
   view_.detail.jobs[0].outputs_json = "not json";
   view_.detail.jobs[0].name = std::string("bad \xff byte");

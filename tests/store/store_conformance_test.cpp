@@ -174,6 +174,7 @@ TYPED_TEST(StoreConformanceTest, ARefusedSaveDoesNotTakeOtherSavesWithIt) {
 TYPED_TEST(StoreConformanceTest, JobsAreUpsertedByKeyAndKeepTheirFirstSaveOrder) {
   RunRecord run = this->new_run();
   JobRecord test_job{run.id, "test", "test", "Test", "", RunStatus::kWaiting, "", 1, "", 0, 0, ""};
+  test_job.needs_json = R"(["build"])";
   JobRecord build{run.id,
                   "build (linux, 18)",
                   "build",

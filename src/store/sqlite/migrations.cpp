@@ -127,6 +127,11 @@ ALTER TABLE jobs  ADD COLUMN workflow_sha TEXT NOT NULL DEFAULT '';
 ALTER TABLE steps ADD COLUMN action_sha   TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 7: what each job needs (keys of jobs of the same run, a JSON array), for the job graph.
+constexpr const char* kJobNeeds = R"sql(
+ALTER TABLE jobs ADD COLUMN needs_json TEXT NOT NULL DEFAULT '';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& schema_migrations() {
@@ -137,6 +142,7 @@ const std::vector<Migration>& schema_migrations() {
       {4, "log offsets: one log file per job attempt", kLogOffsets},
       {5, "run owner and reason; what a re-run needs", kOwnerAndRerun},
       {6, "commits of remote actions and called workflows", kResolvedCommits},
+      {7, "the needs of each job", kJobNeeds},
   };
   return kMigrations;
 }

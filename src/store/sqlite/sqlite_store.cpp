@@ -70,6 +70,7 @@ JobRecord read_job(const Statement& row) {
   job.started_ms = row.column_int64(9);
   job.finished_ms = row.column_int64(10);
   job.workflow_sha = row.column_text(11);
+  job.needs_json = row.column_text(12);
   return job;
 }
 
@@ -399,16 +400,16 @@ Status SqliteStore::save_job(const JobRecord& job) {
     return run_cached(
         db,
         "INSERT INTO jobs (run_id, key, job_id, name, matrix_json, status, reason, attempt, "
-        "outputs_json, started_ms, finished_ms, workflow_sha) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "outputs_json, started_ms, finished_ms, workflow_sha, needs_json) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (run_id, key) DO UPDATE SET job_id = excluded.job_id, name = excluded.name, "
         "matrix_json = excluded.matrix_json, status = excluded.status, reason = excluded.reason, "
         "attempt = excluded.attempt, outputs_json = excluded.outputs_json, "
         "started_ms = excluded.started_ms, finished_ms = excluded.finished_ms, "
-        "workflow_sha = excluded.workflow_sha",
+        "workflow_sha = excluded.workflow_sha, needs_json = excluded.needs_json",
         job.run_id, job.key, job.job_id, job.name, job.matrix_json, engine::to_string(job.status),
         job.reason, job.attempt, job.outputs_json, job.started_ms, job.finished_ms,
-        job.workflow_sha);
+        job.workflow_sha, job.needs_json);
   });
 }
 
@@ -571,7 +572,7 @@ Result<RunDetail> SqliteStore::load_run(int64_t run_id) {
     s = for_each_row(
         db,
         "SELECT run_id, key, job_id, name, matrix_json, status, reason, attempt, outputs_json, "
-        "started_ms, finished_ms, workflow_sha FROM jobs WHERE run_id = ? ORDER BY id",
+        "started_ms, finished_ms, workflow_sha, needs_json FROM jobs WHERE run_id = ? ORDER BY id",
         [&](const Statement& row) { detail.jobs.push_back(read_job(row)); }, run_id);
     if (!s) return s;
     // Steps and attempts follow their jobs' order; those of a job never saved come last.
