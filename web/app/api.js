@@ -19,6 +19,8 @@ const unauthorizedListeners = new Set();
 export function onUnauthorized(listener) { unauthorizedListeners.add(listener); }
 
 export const seg = (value) => encodeURIComponent(String(value));
+// A workflow file (".github/workflows/ci.yml") as the path it is: each part encoded.
+export const filePath = (file) => String(file).split('/').map(encodeURIComponent).join('/');
 
 function query(params) {
   const q = new URLSearchParams();
@@ -108,7 +110,7 @@ export const api = {
   cancel: (id) => request(`/runs/${seg(id)}/cancel`, {method: 'POST', body: {}}),
   rerun: (id, failed) => request(`/runs/${seg(id)}/rerun`, {method: 'POST', body: {failed: !!failed}}),
   dispatch: (project, file, ref, inputs) =>
-    request(`/projects/${seg(project)}/workflows/${seg(file)}/dispatch`, {method: 'POST', body: {ref, inputs}}),
+    request(`/projects/${seg(project)}/workflows/${filePath(file)}/dispatch`, {method: 'POST', body: {ref, inputs}}),
   agents: () => request('/agents'),
 };
 

@@ -3,7 +3,7 @@
 // parameters and query, and cleanup hooks (timers, event streams) run when the page is left.
 
 import {checkSession, logout, onUnauthorized} from './api.js';
-import {h, replace, errorBox, toast} from './dom.js';
+import {h, replace, errorBox, toast, tickDurations} from './dom.js';
 
 const routes = [
   {path: /^\/$/, redirect: '/runs'},
@@ -157,4 +157,5 @@ async function start() {
   await render();
 }
 
+setInterval(tickDurations, 1000);
 start();

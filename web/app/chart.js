@@ -59,12 +59,13 @@ export function durationChart(runs, {title, hrefFor, width = 720} = {}) {
     grid.appendChild(s('text', {class: 'chart-label', x: M.left - 6, y: py(t) + 4, 'text-anchor': 'end'}, t === 0 ? '0' : formatDuration(t)));
   }
   svg.appendChild(grid);
-  // Time axis: first, middle and last start dates.
-  const dateLabel = (ms) => new Date(ms).toLocaleString(undefined, spanX > 2 * 86400000
-    ? {month: 'short', day: 'numeric'} : {month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit'});
-  const xs = points.length === 1 ? [minX] : [minX, minX + spanX / 2, maxX];
+  // Time axis: first, (middle,) last start; times of day when the runs span under a day.
+  const format = spanX < 86400000 ? {hour: '2-digit', minute: '2-digit'}
+    : spanX < 7 * 86400000 ? {weekday: 'short', hour: '2-digit', minute: '2-digit'} : {month: 'short', day: 'numeric'};
+  const dateLabel = (ms) => new Date(ms).toLocaleString(undefined, format);
+  const xs = points.length === 1 || spanX < 60000 ? [minX] : W < 500 ? [minX, maxX] : [minX, minX + spanX / 2, maxX];
   xs.forEach((x, i) => svg.appendChild(s('text', {
-    class: 'chart-label', x: px(x), y: H - 10,
+    class: 'chart-label', x: xs.length === 1 ? px(points.length === 1 ? x : minX + spanX / 2) : px(x), y: H - 10,
     'text-anchor': xs.length === 1 ? 'middle' : i === 0 ? 'start' : i === xs.length - 1 ? 'end' : 'middle',
   }, dateLabel(x))));
   svg.appendChild(s('line', {class: 'chart-axis', x1: M.left, x2: W - M.right, y1: py(0), y2: py(0)}));

@@ -45,6 +45,8 @@ export function layout(jobs, {vertical = false} = {}) {
     const needs = own.length ? own : (caller && caller.needs) || [];
     const list = [];
     for (const need of needs) {
+      // A need names a job key (as the plan records it) or a job id (as the workflow says).
+      if (keyOf.has(need)) { list.push(need); continue; }
       for (const target of byId.get(need) || []) {
         if (keyOf.has(target.key)) list.push(target.key);
         else {

@@ -135,3 +135,18 @@ export function errorBox(error) {
   return h('div', {class: 'error-box', role: 'alert'},
     h('strong', null, 'Error: '), error && error.message ? error.message : String(error));
 }
+
+// A duration that counts up while the record runs (app.js ticks every .live-duration).
+export function durationElement(record) {
+  const ms = elapsed(record);
+  if (ms === null) return h('span', {class: 'muted'}, '–');
+  const running = record.started_ms && !record.finished_ms && !isTerminal(record.status);
+  return h('span', {class: running ? 'live-duration' : null, dataset: running ? {start: String(record.started_ms)} : null},
+    formatDuration(ms));
+}
+
+export function tickDurations(now = Date.now()) {
+  for (const el of document.querySelectorAll('.live-duration[data-start]')) {
+    el.textContent = formatDuration(now - Number(el.dataset.start));
+  }
+}

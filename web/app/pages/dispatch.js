@@ -4,7 +4,7 @@
 
 import {api} from '../api.js';
 import {h, replace, toast} from '../dom.js';
-import {normalizeInputs, isDispatchable} from './workflows.js';
+import {normalizeInputs, isDispatchable, matchesWorkflow, defaultBranch} from './workflows.js';
 
 function control(input, id) {
   const describedBy = input.description ? `${id}-help` : null;
@@ -47,7 +47,7 @@ export async function render(ctx) {
   const projects = Array.isArray(projectsAnswer) ? projectsAnswer : projectsAnswer.projects || [];
   const info = projects.find((p) => p.name === project) || {};
   const wanted = ctx.query.get('workflow');
-  const workflow = workflows.find((w) => w.file === wanted) || (workflows.length === 1 ? workflows[0] : null);
+  const workflow = workflows.find((w) => matchesWorkflow(w, wanted)) || (workflows.length === 1 ? workflows[0] : null);
   if (!workflow) {
     replace(ctx.main, h('h1', null, `Run a workflow of ${project}`),
       workflows.length ? h('ul', {class: 'link-list'}, workflows.map((w) =>
@@ -57,7 +57,7 @@ export async function render(ctx) {
   }
   ctx.setTitle(`Run ${workflow.name || workflow.file}`);
   const inputs = normalizeInputs(workflow.inputs);
-  const ref = h('input', {id: 'dispatch-ref', name: 'ref', value: info.default_branch || workflow.default_ref || '', placeholder: 'default branch', 'aria-describedby': 'ref-help'});
+  const ref = h('input', {id: 'dispatch-ref', name: 'ref', value: defaultBranch(info) || workflow.default_ref || '', placeholder: 'default branch', 'aria-describedby': 'ref-help'});
   const error = h('div', {class: 'form-error', role: 'alert'});
   const submit = h('button', {type: 'submit', class: 'button button-primary', id: 'dispatch-submit'}, 'Run workflow');
   const form = h('form', {class: 'card dispatch-form', novalidate: true},

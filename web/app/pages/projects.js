@@ -1,6 +1,6 @@
 import {api} from '../api.js';
 import {h, replace} from '../dom.js';
-import {normalizeInputs, isDispatchable, workflowSlug} from './workflows.js';
+import {normalizeInputs, isDispatchable, workflowSlug, defaultBranch} from './workflows.js';
 
 function badgeBlock(project, workflow) {
   const path = `/badge/${encodeURIComponent(project.name)}/${encodeURIComponent(workflowSlug(workflow))}.svg`;
@@ -45,7 +45,7 @@ export async function render(ctx) {
     list.appendChild(h('section', {class: 'card project', 'aria-labelledby': `p-${project.name}`},
       h('h2', {id: `p-${project.name}`}, project.name),
       h('p', {class: 'muted'}, repository ? h('span', {class: 'mono'}, repository) : null,
-        project.default_branch ? ` · default branch ${project.default_branch}` : ''),
+        defaultBranch(project) ? ` · default branch ${defaultBranch(project)}` : ''),
       workflows));
     api.workflows(project.name).then((data) => {
       const items = Array.isArray(data) ? data : data.workflows || [];

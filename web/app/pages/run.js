@@ -3,7 +3,7 @@
 // two seconds until it is finished; the parts update in place so that open logs stay open.
 
 import {api} from '../api.js';
-import {h, replace, statusPill, statusIcon, statusLabel, timeElement, elapsed, formatDuration,
+import {h, replace, statusPill, statusIcon, statusLabel, timeElement, durationElement,
   shortRef, shortSha, isTerminal, isFailed, toast, errorBox} from '../dom.js';
 import {renderGraph, graphJobs} from '../dag.js';
 import {LogView} from '../logs.js';
@@ -92,7 +92,6 @@ export async function render(ctx) {
     const run = detail.run;
     const name = run.workflow_name || run.workflow_file;
     ctx.setTitle(`${name} #${run.run_number || run.id}`);
-    const duration = elapsed(run);
     replace(header,
       h('h1', null, h('span', null, `${name} #${run.run_number || run.id}`), ' ', statusPill(run.status)),
       h('ul', {class: 'meta'},
@@ -101,7 +100,7 @@ export async function render(ctx) {
         h('li', null, h('span', {class: 'muted'}, 'Branch '), h('span', {class: 'mono'}, shortRef(run.ref) || '–')),
         run.sha ? h('li', null, h('span', {class: 'muted'}, 'Commit '), h('span', {class: 'mono', title: run.sha}, shortSha(run.sha))) : null,
         h('li', null, h('span', {class: 'muted'}, 'Started '), timeElement(run.started_ms || run.created_ms)),
-        h('li', null, h('span', {class: 'muted'}, 'Duration '), duration === null ? '–' : formatDuration(duration)),
+        h('li', null, h('span', {class: 'muted'}, 'Duration '), durationElement(run)),
         run.rerun_of ? h('li', null, h('span', {class: 'muted'}, 'Re-run of '), h('a', {href: `/runs/${run.rerun_of}`}, `run ${run.rerun_of}`)) : null,
         h('li', null, h('span', {class: 'muted'}, 'File '), h('span', {class: 'mono'}, run.workflow_file))));
     const inputs = run.inputs && Object.keys(run.inputs).length ? run.inputs : null;
@@ -201,12 +200,11 @@ export async function render(ctx) {
   }
 
   function updateStepButton(entry, step) {
-    const duration = elapsed(step);
     replace(entry.button,
       h('span', {class: `step-icon status-${step.status}`, 'aria-hidden': 'true'}, statusIcon(step.status)),
       h('span', {class: 'step-name'}, step.name || `Step ${step.index + 1}`),
       h('span', {class: 'visually-hidden'}, `, ${statusLabel(step.status)}`),
-      h('span', {class: 'step-duration muted'}, duration === null ? '' : formatDuration(duration)));
+      h('span', {class: 'step-duration muted'}, step.started_ms ? durationElement(step) : ''));
     entry.row.className = `step status-row-${step.status}`;
   }
 
@@ -222,12 +220,11 @@ export async function render(ctx) {
       stepList = h('ol', {class: 'steps'});
       renderedJob = job.key;
     }
-    const duration = elapsed(job);
     const steps = stepsOf(detail, job);
     replace(jobBox,
       h('div', {class: 'job-head'},
         h('h2', {id: 'job-title'}, `Job: ${job.name || job.key}`), statusPill(job.status),
-        h('span', {class: 'muted'}, duration === null ? '' : formatDuration(duration)),
+        h('span', {class: 'muted'}, durationElement(job)),
         h('a', {class: 'button button-small button-quiet', href: `/api/v1/runs/${encodeURIComponent(detail.run.id)}/logs/${encodeURIComponent(job.key)}`,
           download: `${job.key}.log`}, 'Download job log')),
       job.reason ? h('p', {class: `run-reason ${isFailed(job.status) ? 'is-error' : ''}`}, job.reason) : null,

@@ -1,12 +1,11 @@
 import {api} from '../api.js';
-import {h, replace, statusPill, timeElement, elapsed, formatDuration, shortRef, shortSha, isTerminal} from '../dom.js';
+import {h, replace, statusPill, timeElement, durationElement, shortRef, shortSha, isTerminal} from '../dom.js';
 
 const STATUSES = ['queued', 'waiting', 'running', 'success', 'failure', 'timed_out', 'cancelled', 'skipped', 'interrupted'];
 const PAGE_SIZE = 25;
 
 function runRow(run) {
   const name = run.workflow_name || run.workflow_file || 'workflow';
-  const duration = elapsed(run);
   return h('tr', {class: `run-row status-row-${run.status}`, dataset: {run: String(run.id)}},
     h('td', {class: 'cell-status', 'data-label': 'Status'}, statusPill(run.status)),
     h('td', {class: 'cell-run', 'data-label': 'Run'},
@@ -18,7 +17,7 @@ function runRow(run) {
       h('span', {class: 'mono'}, shortRef(run.ref) || '–'),
       run.sha ? h('span', {class: 'mono muted', title: run.sha}, ` ${shortSha(run.sha)}`) : null),
     h('td', {'data-label': 'Started'}, timeElement(run.started_ms || run.created_ms)),
-    h('td', {'data-label': 'Duration', class: 'cell-duration'}, duration === null ? '–' : formatDuration(duration)));
+    h('td', {'data-label': 'Duration', class: 'cell-duration'}, durationElement(run)));
 }
 
 function filterForm(ctx, projects) {
@@ -26,7 +25,7 @@ function filterForm(ctx, projects) {
   const field = (label, control) => h('div', {class: 'field'}, h('label', {for: control.id}, label), control);
   const project = h('select', {id: 'f-project', name: 'project'}, h('option', {value: ''}, 'All projects'),
     projects.map((p) => h('option', {value: p.name, selected: q.get('project') === p.name}, p.name)));
-  const workflow = h('input', {id: 'f-workflow', name: 'workflow', value: q.get('workflow') || '', placeholder: 'ci.yml'});
+  const workflow = h('input', {id: 'f-workflow', name: 'workflow', value: q.get('workflow') || '', placeholder: 'name or file'});
   const status = h('select', {id: 'f-status', name: 'status'}, h('option', {value: ''}, 'Any status'),
     STATUSES.map((s) => h('option', {value: s, selected: q.get('status') === s}, s.replace('_', ' '))));
   const branch = h('input', {id: 'f-branch', name: 'branch', value: q.get('branch') || '', placeholder: 'main'});

@@ -25,3 +25,17 @@ export function workflowSlug(workflow) {
   const file = String(workflow.file || workflow.name || '');
   return file.split('/').pop().replace(/\.ya?ml$/, '');
 }
+
+// A workflow named in a URL: by its file (".github/workflows/ci.yml"), its base name with or
+// without the extension ("ci.yml", "ci"), or its name.
+export function matchesWorkflow(workflow, wanted) {
+  if (!wanted) return false;
+  const file = String(workflow.file || '');
+  const base = file.split('/').pop();
+  return file === wanted || base === wanted || base.replace(/\.ya?ml$/, '') === wanted || workflow.name === wanted;
+}
+
+export function defaultBranch(project) {
+  if (!project) return '';
+  return project.default_branch || (Array.isArray(project.branches) && project.branches[0]) || '';
+}
