@@ -1,9 +1,11 @@
 #include "server/badge.h"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cmath>
 
-#include "fmt/format.h"
+#include "core/encodings.h"
 
 namespace sluice::server {
 namespace {
@@ -31,30 +33,11 @@ double text_width(std::string_view text) {
   return tenths / 10.0;
 }
 
-std::string xml_escape(std::string_view text) {
+// XML 1.0 allows no control characters but tab, newline and carriage return.
+std::string without_controls(std::string_view text) {
   std::string out;
-  out.reserve(text.size());
   for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        // Control characters are not allowed in XML 1.0.
-        if (static_cast<unsigned char>(c) >= 0x20 || c == '\t') out += c;
-    }
+    if (static_cast<unsigned char>(c) >= 0x20 || c == '\t') out += c;
   }
   return out;
 }
@@ -123,7 +106,7 @@ const char* badge_text(BadgeState state) {
 }
 
 std::string render_badge(std::string_view label, BadgeState state) {
-  const std::string name = xml_escape(label);
+  const std::string name = xml_escape(without_controls(label));
   const char* value = badge_text(state);
   // 5px of padding either side of each text, as shields does.
   const int left = static_cast<int>(std::lround(text_width(label) + 10));
