@@ -147,4 +147,20 @@ runtime::HttpResponse WebAssets::serve_asset(const runtime::HttpRequest& request
                      "public, max-age=31536000, immutable");
 }
 
+bool WebFront::is_page(const runtime::HttpRequest& head) const {
+  if (head.method != "GET" && head.method != "HEAD") return false;
+  if (head.path == "/api" || head.path.starts_with("/api/")) return false;
+  return !known_to_api_(head);
+}
+
+runtime::BodyPlan WebFront::plan_body(const runtime::HttpRequest& head) {
+  if (is_page(head)) return runtime::BodyPlan::memory(0);
+  return api_.plan_body(head);
+}
+
+runtime::HttpResponse WebFront::handle(runtime::HttpRequest& request) {
+  if (is_page(request)) return web_.handle(request);
+  return api_.handle(request);
+}
+
 }  // namespace sluice::server

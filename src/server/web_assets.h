@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -57,6 +58,26 @@ class WebAssets {
   std::string version_;
   std::string index_body_;  // index.html with its version placeholder filled in
   std::string index_etag_;
+};
+
+// The controller's front door: requests the API knows (its router matches them) and anything
+// under /api/ go to the API handler; any other GET or HEAD is a page of the web UI.
+class WebFront final : public runtime::HttpHandler {
+ public:
+  using KnownToApi = std::function<bool(const runtime::HttpRequest& head)>;
+  // `api` and `web` must outlive this.
+  WebFront(runtime::HttpHandler& api, KnownToApi known_to_api, const WebAssets& web)
+      : api_(api), known_to_api_(std::move(known_to_api)), web_(web) {}
+
+  runtime::BodyPlan plan_body(const runtime::HttpRequest& head) override;
+  runtime::HttpResponse handle(runtime::HttpRequest& request) override;
+
+ private:
+  bool is_page(const runtime::HttpRequest& head) const;
+
+  runtime::HttpHandler& api_;
+  KnownToApi known_to_api_;
+  const WebAssets& web_;
 };
 
 }  // namespace sluice::server

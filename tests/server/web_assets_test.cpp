@@ -119,5 +119,43 @@ TEST(WebAssets, BuiltInUiHasItsPagesAndScripts) {
   }
 }
 
+// Stands in for the API: answers everything with 418 and counts.
+class FakeApi : public runtime::HttpHandler {
+ public:
+  runtime::BodyPlan plan_body(const runtime::HttpRequest&) override {
+    return runtime::BodyPlan::memory(123);
+  }
+  runtime::HttpResponse handle(runtime::HttpRequest&) override {
+    ++calls;
+    return runtime::HttpResponse::empty(418);
+  }
+  int calls = 0;
+};
+
+TEST(WebFront, PagesForUnknownGetsAndTheApiForTheRest) {
+  WebAssets assets = test_assets();
+  FakeApi api;
+  WebFront front(
+      api,
+      [](const runtime::HttpRequest& r) {
+        return r.path == "/healthz" || r.path.starts_with("/badge/");
+      },
+      assets);
+  auto page = get("/runs/3");
+  EXPECT_EQ(front.handle(page).status, 200);
+  auto asset = get("/v/abc123/app.js");
+  EXPECT_EQ(front.handle(asset).status, 200);
+  EXPECT_EQ(api.calls, 0);
+  for (std::string path : {"/healthz", "/badge/p/ci.svg", "/api/v1/nope", "/api"}) {
+    auto request = get(path);
+    EXPECT_EQ(front.handle(request).status, 418) << path;
+  }
+  auto post = get("/runs");
+  post.method = "POST";
+  EXPECT_EQ(front.handle(post).status, 418);
+  EXPECT_EQ(front.plan_body(post).limit, 123u);
+  EXPECT_EQ(api.calls, 5);
+}
+
 }  // namespace
 }  // namespace sluice::server
