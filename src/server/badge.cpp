@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cmath>
+#include <functional>
 
 #include "core/encodings.h"
 
@@ -113,22 +114,24 @@ std::string render_badge(std::string_view label, BadgeState state) {
   const int right = static_cast<int>(std::lround(text_width(value) + 10));
   const int width = left + right;
   const std::string title = name + ": " + value;
+  // Ids of its own, so that badges inlined into one page do not clip each other.
+  const std::string id = fmt::format("{:06x}", std::hash<std::string>{}(title)&0xffffff);
   return fmt::format(
       R"svg(<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="20" role="img" aria-label="{title}">)svg"
       R"svg(<title>{title}</title>)svg"
-      R"svg(<linearGradient id="s" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" stop-opacity=".1"/><stop offset="1" stop-opacity=".1"/></linearGradient>)svg"
-      R"svg(<clipPath id="r"><rect width="{width}" height="20" rx="3" fill="#fff"/></clipPath>)svg"
-      R"svg(<g clip-path="url(#r)"><rect width="{left}" height="20" fill="#555"/>)svg"
+      R"svg(<linearGradient id="s{id}" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" stop-opacity=".1"/><stop offset="1" stop-opacity=".1"/></linearGradient>)svg"
+      R"svg(<clipPath id="r{id}"><rect width="{width}" height="20" rx="3" fill="#fff"/></clipPath>)svg"
+      R"svg(<g clip-path="url(#r{id})"><rect width="{left}" height="20" fill="#555"/>)svg"
       R"svg(<rect x="{left}" width="{right}" height="20" fill="{colour}"/>)svg"
-      R"svg(<rect width="{width}" height="20" fill="url(#s)"/></g>)svg"
+      R"svg(<rect width="{width}" height="20" fill="url(#s{id})"/></g>)svg"
       R"svg(<g fill="#fff" text-anchor="middle" font-family="Verdana,Geneva,DejaVu Sans,sans-serif" font-size="11">)svg"
       R"svg(<text x="{lx}" y="15" fill="#010101" fill-opacity=".3">{name}</text><text x="{lx}" y="14">{name}</text>)svg"
       R"svg(<text x="{rx}" y="15" fill="#010101" fill-opacity=".3">{value}</text><text x="{rx}" y="14">{value}</text>)svg"
       R"svg(</g></svg>)svg"
       "\n",
-      fmt::arg("width", width), fmt::arg("left", left), fmt::arg("right", right),
-      fmt::arg("title", title), fmt::arg("name", name), fmt::arg("value", value),
-      fmt::arg("colour", badge_colour(state)), fmt::arg("lx", left / 2.0),
+      fmt::arg("id", id), fmt::arg("width", width), fmt::arg("left", left),
+      fmt::arg("right", right), fmt::arg("title", title), fmt::arg("name", name),
+      fmt::arg("value", value), fmt::arg("colour", badge_colour(state)), fmt::arg("lx", left / 2.0),
       fmt::arg("rx", left + right / 2.0));
 }
 

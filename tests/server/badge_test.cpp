@@ -39,6 +39,17 @@ TEST(Badge, SvgHasTitleBothTextsAndColour) {
   EXPECT_NE(failing.find(">failing</text>"), std::string::npos);
 }
 
+TEST(Badge, IdsDifferBetweenBadges) {
+  auto clip = [](const std::string& svg) {
+    size_t at = svg.find("clipPath id=\"") + 13;
+    return svg.substr(at, svg.find('"', at) - at);
+  };
+  std::string a = render_badge("CI", BadgeState::kPassing);
+  std::string b = render_badge("Nightly", BadgeState::kFailing);
+  EXPECT_NE(clip(a), clip(b));
+  EXPECT_NE(a.find("url(#" + clip(a) + ")"), std::string::npos);
+}
+
 TEST(Badge, WidthGrowsWithTheLabel) {
   auto width = [](const std::string& svg) {
     size_t at = svg.find("width=\"") + 7;
