@@ -1,7 +1,6 @@
 #include "runtime/blob_store.h"
 
 #include <fcntl.h>
-#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +14,7 @@
 #include "core/encodings.h"
 #include "core/sha256.h"
 #include "runtime/index_common.h"
+#include "runtime/runtime_token.h"
 
 namespace fs = std::filesystem;
 
@@ -151,10 +151,7 @@ std::string BlobStore::blob_path(const std::string& digest) const {
 Result<std::string> BlobStore::temp_path() {
   std::string tmp = dir_ + "/tmp";
   if (Status made = make_dirs(tmp); !made) return made.error();
-  unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) return Error{"cannot draw random bytes", {}};
-  return tmp + "/" +
-         hex_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes)) + ".part";
+  return tmp + "/" + hex_encode(random_bytes(16)) + ".part";
 }
 
 Status BlobStore::publish(const std::string& temp, const std::string& digest) {
