@@ -246,7 +246,7 @@ WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& r) {
   o.artifacts_root = fs::absolute(data_dir / "artifacts").lexically_normal().string();
 
   // Cache and artifact services for the jobs (destroyed after the engine, which calls them).
-  auto services = start_runtime_services(data_dir, r.repo_dir, o, session.masker);
+  auto services = start_runtime_services(data_dir, r.repo_dir, o, *r.plan, session.masker);
   engine::Engine engine(*r.plan, context);
   engine::RunRecord run = initial_record(r, o, session.owner->token());
   expr::EvalContext ctx = engine::run_expression_context(o, r.inputs);

@@ -1,6 +1,10 @@
 #include "runtime/runtime_server.h"
 
+#include <sys/stat.h>
+
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 
 #include "runtime/artifact_index.h"
 #include "runtime/cache_index.h"
@@ -19,6 +23,9 @@ constexpr int64_t kTokenLifetimeS = 24 * 3600;
 // Temp files and uploads untouched this long belong to dead processes (a live upload writes
 // at least every 5 minutes, or its client gives up).
 constexpr int64_t kStaleUploadMs = 24ll * 3600 * 1000;
+// Garbage collection walks every blob; once an hour per data directory is plenty (the
+// stamp file's mtime says when it last ran, for every process sharing the directory).
+constexpr int64_t kGarbageCollectionIntervalMs = 3600ll * 1000;
 
 bool starts_with(const std::string& s, const char* prefix) {
   return s.rfind(prefix, 0) == 0;
@@ -51,7 +58,11 @@ RuntimeServer::RuntimeServer(std::string data_dir, RuntimeKeys keys,
     : data_dir_(std::move(data_dir)),
       keys_(std::move(keys)),
       now_ms_(std::move(now_ms)),
-      blobs_(data_dir_ + "/blobs") {}
+      blobs_(data_dir_ + "/blobs"),
+      oidc_(
+          data_dir_, [this](const std::string& token) { return verify_token(token); }, now_ms_) {
+  oidc_.set_issuer(origin());
+}
 
 RuntimeServer::~RuntimeServer() {
   stop();
@@ -62,6 +73,7 @@ Status RuntimeServer::listen() {
   if (!server.ok()) return server.error();
   server_ = std::move(*server);
   port_ = server_->port();
+  oidc_.set_issuer(origin());
   return Status::Ok();
 }
 
@@ -113,9 +125,13 @@ Result<RuntimeClaims> RuntimeServer::authenticate(const HttpRequest& request) co
       !std::equal(bearer.begin(), bearer.end(), header.begin(),
                   [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
     return Error{"unauthenticated: no runtime token (Authorization: Bearer)", {}};
-  auto claims = keys_.verify_token(header.substr(bearer.size()), now_ms() / 1000);
+  auto claims = verify_token(header.substr(bearer.size()));
   if (!claims.ok()) return Error{"unauthenticated: " + claims.error().message, {}};
   return claims;
+}
+
+Result<RuntimeClaims> RuntimeServer::verify_token(const std::string& token) const {
+  return keys_.verify_token(token, now_ms() / 1000);
 }
 
 Result<CacheIndex*> RuntimeServer::cache() {
@@ -128,10 +144,25 @@ Result<CacheIndex*> RuntimeServer::cache() {
     auto opened = CacheIndex::open(data_dir_, options);
     if (!opened.ok()) return opened.error();
     cache_ = std::move(*opened);
-    // What uploads of dead processes left behind (done once, when storage is first used).
-    blobs_.remove_stale(kStaleUploadMs);
+    collect_garbage();
   }
   return cache_.get();
+}
+
+void RuntimeServer::collect_garbage() {
+  namespace fs = std::filesystem;
+  std::string stamp = blobs_.dir() + "/gc.stamp";
+  struct stat st {};
+  int64_t wall_now = wall_clock_ms()();
+  if (::stat(stamp.c_str(), &st) == 0) {
+    int64_t last = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+    if (wall_now - last < kGarbageCollectionIntervalMs && last <= wall_now) return;
+  }
+  std::error_code ec;
+  fs::create_directories(blobs_.dir(), ec);
+  std::ofstream(stamp, std::ios::trunc).flush();  // rewriting the file sets its mtime
+  // A failure only delays the clean-up to the next run.
+  (void)cache_->collect_garbage(kStaleUploadMs);
 }
 
 Result<ArtifactIndex*> RuntimeServer::artifacts() {
@@ -142,7 +173,7 @@ Result<ArtifactIndex*> RuntimeServer::artifacts() {
     if (!opened.ok()) return opened.error();
     artifacts_ = std::move(*opened);
     (void)artifacts_->remove_expired();  // a failure here only delays the clean-up
-    blobs_.remove_stale(kStaleUploadMs);
+    (void)cache();                       // opening it collects garbage
   }
   return artifacts_.get();
 }
@@ -161,6 +192,7 @@ BodyPlan RuntimeServer::plan_body(const HttpRequest& head) {
 HttpResponse RuntimeServer::handle(HttpRequest& request) {
   if (starts_with(request.path, "/sluice/"))
     return request.method == "GET" ? get_blob(request) : put_blob(request);
+  if (OidcIssuer::serves(request.path)) return oidc_.handle(request);
   bool cache_v2_call = starts_with(request.path, kCacheService);
   bool artifact_call = starts_with(request.path, kArtifactService);
   bool cache_v1_call = starts_with(request.path, kCacheV1);

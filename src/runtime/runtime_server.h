@@ -10,13 +10,18 @@
 //   (twirp_artifacts.cpp) PUT
 //   /sluice/uploads/<upload>?<signature>[&comp=block&blockid=..|&comp=blocklist] GET
 //   /sluice/blobs/<sha256>[.zip]?<signature>                        (blob_endpoints.cpp)
+//   GET /.well-known/openid-configuration, /.well-known/jwks,
+//       /_services/token/idtoken                                    OIDC (oidc_issuer.h)
 // Service calls carry the job's runtime token (Authorization: Bearer); blob URLs carry an
 // HMAC signature instead (the Azure SDK sends no token to them). A token names one run and
 // one job: artifact calls for another run are refused, and the cache scope (the run's ref,
 // falling back to the default branch) comes from the token, never from the request.
 //
 // Storage is opened on the first request that needs it, so a run whose steps never call the
-// services pays only for the listening socket and the thread (BENCHMARKS.md).
+// services pays only for the listening socket, the thread and its tokens (BENCHMARKS.md,
+// "Trigger cost"). Opening it also cleans up, at most once an hour per data directory:
+// expired artifacts, reservations and uploads that dead jobs left, and blobs nothing refers
+// to (CacheIndex::collect_garbage, ArtifactIndex::remove_expired).
 //
 // Threading: requests are handled on the HTTP server's thread; job_env() may be called from
 // any thread (it reads only immutable state).
@@ -30,6 +35,7 @@
 
 #include "runtime/blob_store.h"
 #include "runtime/http_server.h"
+#include "runtime/oidc_issuer.h"
 #include "runtime/runtime_token.h"
 
 namespace sluice::runtime {
@@ -61,6 +67,12 @@ class RuntimeServer final : public HttpHandler {
   std::string token_for(int64_t run_id, const std::string& job_key, const std::string& ref,
                         const std::string& default_ref) const;
 
+  // The OIDC issuer on this origin (its issuer URL is origin() once listening). Jobs get
+  // ID tokens once allowed there (OidcIssuer::allow, OidcIssuer::job_env).
+  OidcIssuer& oidc() { return oidc_; }
+  // The job a runtime token belongs to, when it is one of ours and valid now.
+  Result<RuntimeClaims> verify_token(const std::string& token) const;
+
   BodyPlan plan_body(const HttpRequest& head) override;
   HttpResponse handle(HttpRequest& request) override;
 
@@ -69,6 +81,8 @@ class RuntimeServer final : public HttpHandler {
   Result<RuntimeClaims> authenticate(const HttpRequest& request) const;
   Result<CacheIndex*> cache();
   Result<ArtifactIndex*> artifacts();
+  // Called once, when the cache index is opened (cache_ is set).
+  void collect_garbage();
 
   // twirp_cache.cpp
   HttpResponse cache_v2(const std::string& method, const RuntimeClaims& caller,
@@ -93,6 +107,7 @@ class RuntimeServer final : public HttpHandler {
   BlobStore blobs_;
   std::unique_ptr<CacheIndex> cache_;
   std::unique_ptr<ArtifactIndex> artifacts_;
+  OidcIssuer oidc_;
   std::unique_ptr<HttpServer> server_;
   uint16_t port_ = 0;
   // Cache v1 reservations of this process: who made them and the PATCH ranges received

@@ -33,6 +33,13 @@ const EventFilter* Triggers::find(std::string_view event) const {
   return nullptr;
 }
 
+std::string Permissions::level(const std::string& scope) const {
+  if (all == "write-all") return "write";
+  if (all == "read-all") return scope == "id-token" ? "none" : "read";  // GitHub: no read
+  auto it = scopes.find(scope);
+  return it == scopes.end() ? "none" : it->second;
+}
+
 const Job* Workflow::find_job(std::string_view id) const {
   for (const auto& j : jobs)
     if (j.id == id) return &j;

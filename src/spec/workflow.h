@@ -6,6 +6,7 @@
 // parsed and evaluated by the planner and the engine, in the contexts GitHub allows.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -86,6 +87,16 @@ struct Step {
   SourcePos pos;
 };
 
+// `permissions:` as written, at the top of a workflow or on a job. sluice issues no
+// GitHub token, so most scopes change nothing; `id-token: write` lets the job have OIDC ID
+// tokens (docs/oidc.md).
+struct Permissions {
+  std::string all;                            // "read-all", "write-all", or "" (a mapping)
+  std::map<std::string, std::string> scopes;  // scope -> read | write | none
+  // The level `scope` has: "read", "write" or "none".
+  std::string level(const std::string& scope) const;
+};
+
 struct Environment {
   Scalar name;
   std::optional<Scalar> url;
@@ -145,6 +156,7 @@ struct Job {
   std::vector<ContainerSpec> services;
   std::optional<RetryPolicy> retry;
   bool has_permissions = false;  // accepted, not enforced
+  std::optional<Permissions> permissions;
   // Reusable-workflow caller job: `uses: ./.github/workflows/x.yml`.
   std::optional<Scalar> uses;
   std::optional<ActionRef> called;  // `uses` parsed; nullopt when absent or malformed
@@ -200,7 +212,8 @@ struct Workflow {
   Defaults defaults;
   std::optional<Concurrency> concurrency;
   bool has_permissions = false;  // accepted, not enforced
-  std::vector<Job> jobs;         // in file order
+  std::optional<Permissions> permissions;
+  std::vector<Job> jobs;  // in file order
 
   const Job* find_job(std::string_view id) const;
   // The display name: `name:` when given, else the file path.

@@ -51,22 +51,28 @@ bool is_one_of(std::span<const std::string_view> list, std::string_view s) {
   return std::find(list.begin(), list.end(), s) != list.end();
 }
 
-void read_permissions(YamlReader& r, const YAML::Node& node, std::string_view where) {
+spec::Permissions read_permissions(YamlReader& r, const YAML::Node& node, std::string_view where) {
   const std::string what = "'permissions' in " + std::string(where);
+  spec::Permissions permissions;
   if (node.IsScalar()) {
     const std::string& v = node.Scalar();
     if (v != "read-all" && v != "write-all")
       r.diagnostics().error(r.pos(node), "invalid " + what + ": '" + v + "'",
                             "write read-all, write-all or a mapping of scope: read|write|none");
-    return;
+    else
+      permissions.all = v;
+    return permissions;
   }
-  if (!r.expect_map(node, what)) return;
+  if (!r.expect_map(node, what)) return permissions;
   for (auto& e : r.entries(node, what, {})) {
     auto v = r.string(e.value, "'" + e.key + "' in " + what);
     if (v && *v != "read" && *v != "write" && *v != "none")
       r.diagnostics().error(r.pos(e.value), "invalid permission '" + *v + "' for '" + e.key + "'",
                             "write read, write or none");
+    else if (v)
+      permissions.scopes[e.key] = *v;
   }
+  return permissions;
 }
 
 void read_matrix_axis(YamlReader& r, const std::string& key, const YAML::Node& value) {
@@ -218,7 +224,7 @@ Job read_job(YamlReader& r, const std::string& id, const SourcePos& pos, const Y
       read_runs_on(r, e.value, where, job);
     } else if (e.key == "permissions") {
       job.has_permissions = true;
-      read_permissions(r, e.value, where);
+      job.permissions = read_permissions(r, e.value, where);
     } else if (e.key == "environment") {
       read_environment(r, e.value, where, job);
     } else if (e.key == "concurrency") {
@@ -297,7 +303,7 @@ std::optional<Workflow> read_workflow(YamlReader& r, const YAML::Node& root,
       wf.defaults = detail::read_defaults(r, e.value, "the workflow");
     } else if (e.key == "permissions") {
       wf.has_permissions = true;
-      read_permissions(r, e.value, "the workflow");
+      wf.permissions = read_permissions(r, e.value, "the workflow");
     } else if (e.key == "concurrency") {
       wf.concurrency = detail::read_concurrency(r, e.value, "the workflow");
     } else if (e.key == "jobs") {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "runtime/cache_index.h"
 #include "runtime/twirp_json.h"
 #include "runtime_fixture.h"
 
@@ -231,6 +232,41 @@ TEST_F(RuntimeServerTest, AnUnknownBlockInTheListIsRefused) {
           .status,
       400);
   EXPECT_EQ(call("PUT", upload + "&comp=blocklist", "<nope/>", "").status, 400);
+}
+
+// What dead jobs left (a reservation never finalized, a blob no entry refers to) is removed
+// when a later run first uses the cache; not before (a run that never calls the services
+// touches no storage), and not again within the hour.
+TEST_F(RuntimeServerTest, FirstCacheUseCollectsWhatDeadJobsLeft) {
+  std::string orphan;
+  {
+    auto index = CacheIndex::open(
+        data_dir(), CacheOptions{10ull << 30, 7ll * 24 * 3600 * 1000, 30ll * 60 * 1000, clock()});
+    ASSERT_TRUE(index.ok());
+    ASSERT_TRUE((*index)->reserve("refs/heads/main", "abandoned", "v1").ok());
+    orphan = upload((*index)->blobs(), "died-after-upload", "orphan");
+    testing::age_file((*index)->blobs().find(orphan)->path, 2 * 24 * 3600);
+  }
+  advance_ms(31 * 60 * 1000);
+  BlobStore blobs(data_dir() + "/blobs");
+  ASSERT_TRUE(blobs.find(orphan).has_value());  // the server's construction cleaned nothing
+  twirp("CacheService", "GetCacheEntryDownloadURL", {{"key", "x"}, {"version", "v1"}});
+  EXPECT_FALSE(blobs.find(orphan).has_value());
+  auto index = CacheIndex::open(data_dir());
+  ASSERT_TRUE(index.ok());
+  EXPECT_TRUE((*index)->list()->empty());  // the abandoned reservation is gone
+
+  // Another process within the hour does not walk the blobs again.
+  std::string second = upload(blobs, "died-too", "second orphan");
+  testing::age_file(blobs.find(second)->path, 2 * 24 * 3600);
+  RuntimeServer other(data_dir(), RuntimeKeys(std::string(32, 't'), std::string(32, 'u')), clock());
+  HttpRequest r;
+  r.method = "POST";
+  r.path = r.target = "/twirp/github.actions.results.api.v1.CacheService/GetCacheEntryDownloadURL";
+  r.headers["authorization"] = "Bearer " + token_;
+  r.body = R"({"key":"x","version":"v1"})";
+  EXPECT_EQ(other.handle(r).status, 200);
+  EXPECT_TRUE(blobs.find(second).has_value());
 }
 
 TEST_F(RuntimeServerTest, JobEnvironmentNamesTheServicesAndTheToken) {
