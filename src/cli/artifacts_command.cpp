@@ -11,12 +11,16 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
-#include "cli/run_artifacts.h"
 #include "cli/run_lookup.h"
+#include "runner/run_artifacts.h"
 #include "runtime/artifact_download.h"
 #include "runtime/artifact_index.h"
 
 namespace sluice::cli {
+
+using runner::format_artifact_table;
+using runner::format_size;
+using runner::load_run_artifacts;
 namespace {
 
 struct Args {

@@ -30,6 +30,8 @@ int main(int argc, char** argv) {
   add_validate_command(app, exit_code);
   add_dispatch_command(app, exit_code);
   add_cancel_command(app, exit_code);
+  add_serve_command(app, exit_code);
+  add_token_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -19,5 +19,7 @@ void add_internal_commands(CLI::App& app, int& exit_code);
 void add_validate_command(CLI::App& app, int& exit_code);
 void add_dispatch_command(CLI::App& app, int& exit_code);
 void add_cancel_command(CLI::App& app, int& exit_code);
+void add_serve_command(CLI::App& app, int& exit_code);
+void add_token_command(CLI::App& app, int& exit_code);
 
 }  // namespace sluice::cli

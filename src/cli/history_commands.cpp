@@ -29,6 +29,7 @@
 #include "store/sqlite/sqlite_store.h"
 
 namespace sluice::cli {
+
 namespace {
 
 namespace fs = std::filesystem;

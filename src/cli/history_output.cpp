@@ -7,11 +7,14 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "cli/run_artifacts.h"
+#include "runner/run_artifacts.h"
 #include "store/log_paths.h"
 #include "store/run_report.h"
 
 namespace sluice::cli {
+
+using runner::artifacts_section;
+using runner::load_run_artifacts;
 
 namespace fs = std::filesystem;
 

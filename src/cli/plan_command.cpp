@@ -5,13 +5,23 @@
 #include "cli/action_setup.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
-#include "cli/workflow_set.h"
+#include "cli/policy_options.h"
 #include "core/json.h"
 #include "plan/forecast.h"
 #include "plan/inputs.h"
 #include "plan/matrix.h"
+#include "runner/workflow_set.h"
 
 namespace sluice::cli {
+
+using runner::GitInfo;
+using runner::load_workflow_set;
+using runner::make_action_setup;
+using runner::make_github_context;
+using runner::parse_key_values;
+using runner::problems_for_event;
+using runner::read_git_info;
+using runner::WorkflowSet;
 namespace {
 
 struct PlanArgs {

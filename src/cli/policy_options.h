@@ -1,17 +1,8 @@
-// The action origin policy flags shared by validate, plan, run and rerun, and the policy
-// they make together with the repository's `.sluice/policy.yml` (spec/action_policy.h).
-//
-// The file and the flags are two sources: an action must pass both. The flags can narrow
-// what the file allows (an operator's `--allow-action actions/*` limits a repository whose
-// file allows more), never widen it, so a repository cannot loosen an operator's rules and
-// the flags cannot silently override a reviewed policy file.
+// The action origin policy flags shared by validate, plan, run and rerun
+// (runner/policy_options.h says how they combine with the repository's policy file).
 #pragma once
 
-#include <string>
-#include <vector>
-
-#include "core/diagnostic.h"
-#include "spec/action_policy.h"
+#include "runner/policy_options.h"
 
 namespace CLI {
 class App;
@@ -19,17 +10,10 @@ class App;
 
 namespace sluice::cli {
 
-struct PolicyOptions {
-  std::vector<std::string> allow, deny;
-  bool require_sha_pinning = false;
-};
+using runner::load_action_policy;
+using runner::PolicyOptions;
 
 // Adds --allow-action, --deny-action (both repeatable) and --require-sha-pinning to `cmd`.
 void add_policy_options(CLI::App& cmd, PolicyOptions& options);
-
-// `repo_root`'s policy file (when there is one) and the flags (when any is given). A file
-// that does not parse, or a malformed pattern in a flag, is reported in `diagnostics`.
-spec::ActionPolicy load_action_policy(const std::string& repo_root, const PolicyOptions& options,
-                                      Diagnostics& diagnostics);
 
 }  // namespace sluice::cli

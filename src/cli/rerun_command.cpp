@@ -7,19 +7,27 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/action_setup.h"
 #include "cli/api_client.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/interrupts.h"
+#include "cli/policy_options.h"
 #include "cli/remote_commands.h"
 #include "cli/run_lookup.h"
-#include "cli/workflow_runner.h"
-#include "cli/workflow_set.h"
+#include "cli/run_session.h"
 #include "core/json.h"
 #include "engine/rerun_selection.h"
 #include "plan/run_plan.h"
+#include "runner/workflow_set.h"
 
 namespace sluice::cli {
+
+using runner::all_problems;
+using runner::load_workflow_set;
+using runner::make_action_setup;
+using runner::prefetch_actions;
+using runner::WorkflowSet;
 namespace {
 
 namespace fs = std::filesystem;
@@ -123,7 +131,7 @@ int rerun(const RerunArgs& args) {
   }
   std::cout << "re-running run " << prior.id << (args.failed ? " (failed jobs)" : "") << "\n";
   install_interrupt_handlers();
-  return exit_code_of(run_workflow(*session, run));
+  return exit_code_of(run_on_terminal(*session, run));
 }
 
 }  // namespace

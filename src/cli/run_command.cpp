@@ -1,21 +1,33 @@
 // `sluice run`: runs a repository's workflows on this machine. Wiring only: which
-// workflows the event triggers (plan/), with what inputs; running one is run_workflow().
+// workflows the event triggers (plan/), with what inputs; running one is run_on_terminal().
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
 
+#include "cli/action_setup.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/interrupts.h"
-#include "cli/workflow_runner.h"
-#include "cli/workflow_set.h"
+#include "cli/policy_options.h"
+#include "cli/run_session.h"
 #include "plan/event.h"
 #include "plan/inputs.h"
 #include "plan/run_plan.h"
+#include "runner/workflow_set.h"
 
 namespace fs = std::filesystem;
 
 namespace sluice::cli {
+
+using runner::all_problems;
+using runner::GitInfo;
+using runner::load_workflow_set;
+using runner::make_action_setup;
+using runner::parse_key_values;
+using runner::prefetch_actions;
+using runner::problems_for_event;
+using runner::read_git_info;
+using runner::WorkflowSet;
 namespace {
 
 struct RunArgs {
@@ -113,7 +125,7 @@ int run(RunArgs args) {
     run.vars = to_object(*vars_given);
     run.repo_dir = args.dir;
     run.job = args.job;
-    int code = exit_code_of(run_workflow(*session, run));
+    int code = exit_code_of(run_on_terminal(*session, run));
     if (code == kExitNotRecorded || code == kExitCancelled) return code;
     if (code != kExitOk) exit_code = code;
   }

@@ -6,7 +6,10 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -28,9 +31,6 @@ namespace {
 
 // Request heads larger than this are refused (ours and the clients' are < 4 KiB).
 constexpr uint32_t kHeaderLimit = 64 * 1024;
-// A connection that sends or reads nothing for this long is closed (the clients give up
-// on a stalled upload after 5 minutes).
-constexpr auto kIdleTimeout = std::chrono::minutes(5);
 
 HttpRequest request_of(const http::request_parser<http::empty_body>& parser) {
   const auto& h = parser.get();
@@ -61,11 +61,65 @@ void fill(http::response<Body>& out, const HttpResponse& in, bool keep_alive) {
 
 struct HttpServer::Impl {
   HttpHandler& handler;
+  ListenOptions options;
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
   std::thread thread;
+  std::unique_ptr<asio::thread_pool> pool;  // handler_threads > 0
 
-  explicit Impl(HttpHandler& h) : handler(h) {}
+  Impl(HttpHandler& h, ListenOptions o) : handler(h), options(std::move(o)) {
+    if (options.handler_threads > 0)
+      pool = std::make_unique<asio::thread_pool>(options.handler_threads);
+  }
+
+  // handle() on the pool, the coroutine waiting on a timer that the pool's completion
+  // cancels (posted back to the server thread, so wait and cancel never race).
+  asio::awaitable<HttpResponse> handle(HttpRequest& request) {
+    if (!pool) co_return handler.handle(request);
+    HttpResponse response;
+    asio::steady_timer done(io, asio::steady_timer::time_point::max());
+    asio::post(*pool, [&] {
+      response = handler.handle(request);
+      asio::post(io, [&] { done.cancel(); });
+    });
+    boost::system::error_code ec;
+    co_await done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_return response;
+  }
+
+  // Sends a streamed response: the head (chunked), then what the stream yields, until it
+  // ends or the client goes away. False when the connection is unusable afterwards.
+  asio::awaitable<bool> send_stream(beast::tcp_stream& stream, const HttpResponse& response) {
+    boost::system::error_code ec;
+    http::response<http::empty_body> head;
+    fill(head, response, false);
+    head.chunked(true);
+    http::response_serializer<http::empty_body> serializer(head);
+    stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
+    co_await http::async_write_header(stream, serializer,
+                                      asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return false;
+    asio::steady_timer wait(io);
+    for (;;) {
+      std::string part;
+      ResponseStream::State state = response.stream->poll(part);
+      if (!part.empty()) {
+        stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
+        co_await asio::async_write(stream, http::make_chunk(asio::buffer(part)),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return false;
+      }
+      if (state == ResponseStream::State::kEnd) break;
+      if (state == ResponseStream::State::kWait) {
+        wait.expires_after(std::chrono::milliseconds(response.stream->poll_interval_ms()));
+        co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return false;
+      }
+    }
+    co_await asio::async_write(stream, http::make_chunk_last(),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    co_return false;  // the head said "close"
+  }
 
   asio::awaitable<void> accept_loop() {
     for (;;) {
@@ -83,6 +137,7 @@ struct HttpServer::Impl {
   asio::awaitable<bool> send(beast::tcp_stream& stream, const HttpResponse& response,
                              bool keep_alive) {
     boost::system::error_code ec;
+    if (response.stream) co_return co_await send_stream(stream, response);
     if (!response.file.empty()) {
       http::response<http::file_body> out;
       out.body().open(response.file.c_str(), beast::file_mode::scan, ec);
@@ -151,7 +206,7 @@ struct HttpServer::Impl {
     beast::flat_buffer buffer;
     for (;;) {
       boost::system::error_code ec;
-      stream.expires_after(kIdleTimeout);
+      stream.expires_after(std::chrono::seconds(options.idle_timeout_seconds));
       http::request_parser<http::empty_body> head;
       head.header_limit(kHeaderLimit);
       // The real limit is set once the plan is known. Not boost::none: Boost 1.74 compares
@@ -175,7 +230,7 @@ struct HttpServer::Impl {
       }
       HttpResponse response;
       bool readable = co_await read_body(stream, buffer, head, plan, request, response);
-      if (readable) response = handler.handle(request);
+      if (readable) response = co_await handle(request);
       if (!request.body_file.empty()) {
         std::error_code ignored;
         std::filesystem::remove(request.body_file, ignored);
@@ -211,13 +266,24 @@ HttpServer::~HttpServer() {
 }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(HttpHandler& handler) {
-  auto impl = std::make_unique<Impl>(handler);
+  return start(handler, ListenOptions{});
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::start(HttpHandler& handler,
+                                                      const ListenOptions& options) {
+  auto impl = std::make_unique<Impl>(handler, options);
   boost::system::error_code ec;
-  tcp::endpoint endpoint(asio::ip::address_v4::loopback(), 0);
+  auto address = asio::ip::make_address(options.address, ec);
+  if (ec) return Error{"cannot listen on '" + options.address + "': not an IP address", {}};
+  tcp::endpoint endpoint(address, options.port);
   impl->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) impl->acceptor.bind(endpoint, ec);
   if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return Error{"cannot listen on 127.0.0.1: " + ec.message(), {}};
+  if (ec)
+    return Error{"cannot listen on " + options.address + ":" + std::to_string(options.port) + ": " +
+                     ec.message(),
+                 {}};
   Impl* raw = impl.get();
   asio::co_spawn(raw->io, raw->accept_loop(), asio::detached);
   raw->thread = std::thread([raw] { raw->io.run(); });
@@ -228,12 +294,23 @@ uint16_t HttpServer::port() const {
   return port_;
 }
 
+void HttpServer::stop_accepting() {
+  if (!impl_) return;
+  Impl* impl = impl_.get();
+  asio::post(impl->io, [impl] {
+    boost::system::error_code ignored;
+    impl->acceptor.close(ignored);
+  });
+}
+
 void HttpServer::stop() {
   if (!impl_) return;
   // Stopping the context abandons every connection's coroutine; destroying the context
-  // (with impl_) then closes their sockets and body files.
+  // (with impl_) then closes their sockets and body files. Handlers still running on the
+  // pool finish first: they write into those coroutines' frames.
   impl_->io.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
+  if (impl_->pool) impl_->pool->join();
   impl_.reset();
 }
 

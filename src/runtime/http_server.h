@@ -7,10 +7,17 @@
 // (JSON), or streamed into a file with constant memory (blob uploads of any size).
 // Responses carry a string body or stream a file.
 //
-// Threading: the handler is called on the server thread only, one call at a time, so it
-// needs no locks of its own against other requests; it must not block for long (every
-// connection waits for it). start() returns once the socket is bound; stop() (also the
-// destructor) closes the listener and every connection and joins the thread.
+// Threading: by default the handler is called on the server thread only, one call at a
+// time, so it needs no locks of its own against other requests; it must not block for long
+// (every connection waits for it). With ListenOptions::handler_threads > 0 (the
+// controller), handle() runs on a pool of that many threads instead, concurrently, while
+// the server thread keeps reading and writing other connections; plan_body() stays on the
+// server thread. start() returns once the socket is bound; stop() (also the destructor)
+// closes the listener and every connection and joins the threads.
+//
+// A response may stream its body (ResponseStream: Server-Sent Events, a growing log): the
+// server sends the head, then asks the stream for more whenever the last part is written,
+// waiting between polls on a timer, so a long-lived stream holds no thread.
 #pragma once
 
 #include <cstdint>
@@ -40,12 +47,25 @@ struct HttpRequest {
   }
 };
 
+// A response body produced bit by bit, for as long as the client listens (sent with
+// chunked transfer encoding). poll() is called on the server thread: it must not block.
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+  enum class State { kMore, kWait, kEnd };
+  // Appends what is ready to `out`. kMore: call again at once; kWait: nothing now, call
+  // again after poll_interval_ms; kEnd: the body is complete (after `out` is sent).
+  virtual State poll(std::string& out) = 0;
+  virtual int poll_interval_ms() const { return 250; }
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type;
   std::string body;
   std::string file;  // non-empty: the body is this file's content, streamed
   std::vector<std::pair<std::string, std::string>> headers;
+  std::shared_ptr<ResponseStream> stream;  // non-null: the body comes from here
 
   static HttpResponse json(int status, std::string body);
   static HttpResponse empty(int status);
@@ -78,16 +98,29 @@ class HttpHandler {
   virtual HttpResponse handle(HttpRequest& request) = 0;
 };
 
+struct ListenOptions {
+  std::string address = "127.0.0.1";  // an IPv4 or IPv6 address ("0.0.0.0": every interface)
+  uint16_t port = 0;                  // 0: an ephemeral port (see port())
+  int handler_threads = 0;            // 0: handle() on the server thread (see above)
+  // A connection that sends or reads nothing for this long is closed.
+  int idle_timeout_seconds = 300;
+};
+
 class HttpServer {
  public:
   // Binds 127.0.0.1 on an ephemeral port and starts serving on a new thread. `handler`
   // must outlive the server.
   static Result<std::unique_ptr<HttpServer>> start(HttpHandler& handler);
+  static Result<std::unique_ptr<HttpServer>> start(HttpHandler& handler,
+                                                   const ListenOptions& options);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
   uint16_t port() const;
+  // Closes the listener and stops accepting; connections in flight go on (a graceful
+  // shutdown's first step). Any thread.
+  void stop_accepting();
   // Closes the listener and every connection (abandoning requests in flight) and joins
   // the thread. Idempotent.
   void stop();

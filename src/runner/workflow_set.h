@@ -8,14 +8,14 @@
 #include <utility>
 #include <vector>
 
-#include "cli/policy_options.h"
 #include "core/diagnostic.h"
 #include "core/result.h"
 #include "core/value.h"
 #include "plan/event.h"
+#include "runner/policy_options.h"
 #include "spec/workflow.h"
 
-namespace sluice::cli {
+namespace sluice::runner {
 
 // A workflow file with errors, kept apart so that a run can go ahead when the event does
 // not trigger it.
@@ -68,4 +68,4 @@ Result<std::vector<std::pair<std::string, std::string>>> read_secrets_file(const
 Value make_github_context(const plan::Event& event, const spec::Workflow& workflow,
                           const std::string& repo_dir);
 
-}  // namespace sluice::cli
+}  // namespace sluice::runner

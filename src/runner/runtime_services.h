@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <iosfwd>
 #include <memory>
 #include <string>
 
@@ -12,18 +13,19 @@
 #include "plan/run_plan.h"
 #include "runtime/runtime_server.h"
 
-namespace sluice::cli {
+namespace sluice::runner {
 
 // Starts the services on loopback and sets `options.job_env` so that each job's steps get
 // their URLs and a token for that job (added to `masker`: it is a credential); jobs of
 // `plan` with `permissions: id-token: write` also get the OIDC request variables
 // (docs/oidc.md). `repo_dir` tells the default branch (the cache's fallback scope).
 // `options` and `plan` must outlive the run (job_env reads options.github when a job
-// starts, after the engine has set run_number). Returns null, after a warning on stderr,
-// when the services cannot start: the run goes on without them.
+// starts, after the engine has set run_number). Returns null, after a warning on
+// `warnings` (which must outlive the run too), when the services cannot start: the run
+// goes on without them.
 std::unique_ptr<runtime::RuntimeServer> start_runtime_services(
     const std::filesystem::path& data_dir, const std::string& repo_dir, engine::RunOptions& options,
-    const plan::RunPlan& plan, std::shared_ptr<SecretMasker> masker);
+    const plan::RunPlan& plan, std::shared_ptr<SecretMasker> masker, std::ostream& warnings);
 
 // The planned job a job key of the run names: "build", "build (linux, 18)" (a matrix
 // instance of "build"), "release / publish". Null when none.
@@ -42,4 +44,4 @@ Result<runtime::IdTokenClaims> id_token_claims(const plan::RunPlan& plan,
 // repository has one, else the event's repository.default_branch, else refs/heads/main.
 std::string default_branch_ref(const std::string& repo_dir, const Value& event);
 
-}  // namespace sluice::cli
+}  // namespace sluice::runner

@@ -1,4 +1,4 @@
-#include "cli/workflow_set.h"
+#include "runner/workflow_set.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -13,7 +13,7 @@
 
 namespace fs = std::filesystem;
 
-namespace sluice::cli {
+namespace sluice::runner {
 namespace {
 
 std::string resolve_workflow_path(const std::string& repo_dir, const std::string& file) {
@@ -202,4 +202,4 @@ Value make_github_context(const plan::Event& event, const spec::Workflow& workfl
   return g;
 }
 
-}  // namespace sluice::cli
+}  // namespace sluice::runner

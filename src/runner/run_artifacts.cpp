@@ -1,4 +1,4 @@
-#include "cli/run_artifacts.h"
+#include "runner/run_artifacts.h"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 
 #include "runtime/artifact_index.h"
 
-namespace sluice::cli {
+namespace sluice::runner {
 
 Result<std::vector<store::Artifact>> load_run_artifacts(const std::string& data_dir,
                                                         int64_t run_id) {
@@ -67,4 +67,4 @@ std::string with_artifacts_json(const std::string& json,
   return detail.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-}  // namespace sluice::cli
+}  // namespace sluice::runner

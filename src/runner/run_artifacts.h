@@ -9,7 +9,7 @@
 #include "core/result.h"
 #include "store/sqlite/runtime_tables.h"
 
-namespace sluice::cli {
+namespace sluice::runner {
 
 // The run's finalized, unexpired artifacts by id (none when the data dir has no runtime.db).
 Result<std::vector<store::Artifact>> load_run_artifacts(const std::string& data_dir,
@@ -28,4 +28,4 @@ std::string artifacts_section(const std::vector<store::Artifact>& artifacts);
 std::string with_artifacts_json(const std::string& json,
                                 const std::vector<store::Artifact>& artifacts);
 
-}  // namespace sluice::cli
+}  // namespace sluice::runner

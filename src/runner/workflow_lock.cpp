@@ -1,4 +1,4 @@
-#include "cli/workflow_lock.h"
+#include "runner/workflow_lock.h"
 
 #include <fcntl.h>
 #include <openssl/sha.h>
@@ -13,7 +13,7 @@
 
 #include "core/value.h"
 
-namespace sluice::cli {
+namespace sluice::runner {
 namespace {
 
 constexpr int kMaxPending = 100;  // runs waiting with `queue: max`, as on GitHub
@@ -162,4 +162,4 @@ WorkflowLock::Outcome WorkflowLock::wait_turn(const std::atomic<int>& interrupts
   return Outcome::kAcquired;
 }
 
-}  // namespace sluice::cli
+}  // namespace sluice::runner

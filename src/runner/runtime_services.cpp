@@ -1,13 +1,13 @@
-#include "cli/runtime_services.h"
+#include "runner/runtime_services.h"
 
 #include <fstream>
-#include <iostream>
 #include <mutex>
+#include <ostream>
 
 #include "engine/engine.h"
 #include "expr/expression.h"
 
-namespace sluice::cli {
+namespace sluice::runner {
 
 namespace fs = std::filesystem;
 
@@ -116,12 +116,12 @@ Result<runtime::IdTokenClaims> id_token_claims(const plan::RunPlan& plan,
 
 std::unique_ptr<runtime::RuntimeServer> start_runtime_services(
     const fs::path& data_dir, const std::string& repo_dir, engine::RunOptions& options,
-    const plan::RunPlan& plan, std::shared_ptr<SecretMasker> masker) {
+    const plan::RunPlan& plan, std::shared_ptr<SecretMasker> masker, std::ostream& warnings) {
   auto server =
       std::make_unique<runtime::RuntimeServer>(data_dir.string(), runtime::RuntimeKeys::random());
   if (Status s = server->listen(); !s.ok()) {
-    std::cerr << "sluice run: warning: the cache and artifact services are unavailable: "
-              << s.error().message << "\n";
+    warnings << "sluice run: warning: the cache and artifact services are unavailable: "
+             << s.error().message << "\n";
     return nullptr;
   }
   std::string ref = options.github.get("ref").to_string();
@@ -136,6 +136,7 @@ std::unique_ptr<runtime::RuntimeServer> start_runtime_services(
   runtime::RuntimeServer* services = server.get();
   const engine::RunOptions* run_options = &options;
   const plan::RunPlan* run_plan = &plan;
+  std::ostream* warning_stream = &warnings;  // outlives the run, as `options` does
   options.job_env = [=](int64_t run_id, const std::string& job_key) {
     std::map<std::string, std::string> env;
     {
@@ -161,7 +162,7 @@ std::unique_ptr<runtime::RuntimeServer> start_runtime_services(
                                    std::move(*claims));
           for (auto& [k, v] : services->oidc().job_env(token)) env[k] = v;
         } else if (first) {
-          std::cerr << "sluice run: warning: " << claims.error().message << "\n";
+          *warning_stream << "sluice run: warning: " << claims.error().message << "\n";
         }
       }
     }
@@ -171,4 +172,4 @@ std::unique_ptr<runtime::RuntimeServer> start_runtime_services(
   return server;
 }
 
-}  // namespace sluice::cli
+}  // namespace sluice::runner

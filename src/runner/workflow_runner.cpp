@@ -1,18 +1,13 @@
-#include "cli/workflow_runner.h"
+#include "runner/workflow_runner.h"
 
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
-#include <iostream>
+#include <ostream>
 #include <thread>
 
 #include "actions/local_action_resolver.h"
-#include "cli/cli.h"
-#include "cli/interrupts.h"
-#include "cli/progress_printer.h"
-#include "cli/runtime_services.h"
-#include "cli/workflow_lock.h"
-#include "cli/workflow_set.h"
 #include "core/json.h"
 #include "engine/engine.h"
 #include "engine/masking_sinks.h"
@@ -22,12 +17,15 @@
 #include "exec/container/container_executor.h"
 #include "exec/local_process_executor.h"
 #include "exec/step_files.h"
+#include "runner/runtime_services.h"
+#include "runner/workflow_lock.h"
+#include "runner/workflow_set.h"
 #include "store/log_paths.h"
 #include "store/run_recovery.h"
 
 extern char** environ;
 
-namespace sluice::cli {
+namespace sluice::runner {
 
 namespace fs = std::filesystem;
 
@@ -61,119 +59,115 @@ engine::RunRecord initial_record(const WorkflowRun& r, const engine::RunOptions&
   return run;
 }
 
+struct Streams {
+  std::ostream& out;
+  std::ostream& err;
+};
+
 // Waits for the workflow's concurrency group. Returns false when the run must not start
 // (the error or the cancelled pending run is recorded and printed), with `outcome` set.
+// `group` is set to the group taken (to release), "" when there is none.
 bool wait_for_group(const spec::Workflow& workflow, const expr::EvalContext& ctx,
                     const fs::path& data_dir, engine::Store& store, engine::RunRecord& run,
-                    int64_t now_ms, WorkflowLock& lock, WorkflowOutcome& outcome) {
+                    int64_t now_ms, const RunHooks& hooks, Streams io, WorkflowLock& lock,
+                    WorkflowOutcome& outcome, std::string& group) {
   if (!workflow.concurrency) return true;
-  auto group = expr::evaluate_string(workflow.concurrency->group.text, ctx);
+  auto evaluated = expr::evaluate_string(workflow.concurrency->group.text, ctx);
   bool cancel_in_progress = false;
   if (workflow.concurrency->cancel_in_progress) {
     auto v = engine::evaluate_scalar(workflow.concurrency->cancel_in_progress->text, ctx);
     cancel_in_progress = v.ok() && v->truthy();
   }
-  std::string name = group.ok() ? group->to_string() : workflow.concurrency->group.text;
-  std::string error;
-  switch (lock.acquire(data_dir.string(), name, cancel_in_progress, workflow.concurrency->queue_all,
-                       interrupt_count(), std::cout, error)) {
-    case WorkflowLock::Outcome::kAcquired:
-      return true;
-    case WorkflowLock::Outcome::kFailed:
-      std::cerr << "sluice run: " << error << "\n";
-      outcome = {engine::RunStatus::kFailure};
-      return false;
-    case WorkflowLock::Outcome::kCancelled:
-      // Recorded like GitHub's cancelled pending run: in the history, with no jobs.
-      run.status = engine::RunStatus::kCancelled;
-      outcome = {engine::RunStatus::kCancelled};
-      run.created_ms = run.started_ms = run.finished_ms = now_ms;
-      if (Status s = store.create_run(run); !s.ok()) {
-        std::cerr << "sluice run: cannot record the run: " << s.error().message << "\n";
-        outcome.recorded = false;
+  std::string name = evaluated.ok() ? evaluated->to_string() : workflow.concurrency->group.text;
+  bool acquired = false;
+  if (hooks.acquire_group) {
+    acquired = hooks.acquire_group(name, cancel_in_progress, workflow.concurrency->queue_all);
+  } else {
+    static const std::atomic<int> kNever{0};
+    std::string error;
+    switch (lock.acquire(data_dir.string(), name, cancel_in_progress,
+                         workflow.concurrency->queue_all,
+                         hooks.interrupts ? *hooks.interrupts : kNever, io.out, error)) {
+      case WorkflowLock::Outcome::kAcquired:
+        acquired = true;
+        break;
+      case WorkflowLock::Outcome::kFailed:
+        io.err << "sluice run: " << error << "\n";
+        outcome = {engine::RunStatus::kFailure};
         return false;
-      }
-      std::cout << "run " << run.id << " cancelled while waiting for concurrency group '" << name
-                << "'\n";
-      return false;
+      case WorkflowLock::Outcome::kCancelled:
+        break;
+    }
   }
+  if (acquired) {
+    group = name;
+    return true;
+  }
+  // Recorded like GitHub's cancelled pending run: in the history, with no jobs.
+  run.status = engine::RunStatus::kCancelled;
+  outcome = {engine::RunStatus::kCancelled};
+  run.created_ms = run.started_ms = run.finished_ms = now_ms;
+  if (Status s = store.create_run(run); !s.ok()) {
+    io.err << "sluice run: cannot record the run: " << s.error().message << "\n";
+    outcome.recorded = false;
+    return false;
+  }
+  outcome.run_id = run.id;
+  io.out << "run " << run.id << " cancelled while waiting for concurrency group '" << name << "'\n";
   return false;
 }
 
-void write_summaries(const engine::Engine& engine, const fs::path& data_dir) {
+// Names that no other run of this process (the controller runs many at once) or of
+// another process takes: the pid, the time and a counter. store/run_recovery.h reads the
+// pid back to tell the leftovers of dead processes.
+std::string unique_suffix(int64_t now_ms) {
+  static std::atomic<uint64_t> sequence{0};
+  return std::to_string(getpid()) + "-" + std::to_string(now_ms) + "-" +
+         std::to_string(sequence.fetch_add(1));
+}
+
+void write_summaries(const engine::Engine& engine, const fs::path& data_dir, std::ostream& out) {
   if (engine.summaries().empty()) return;
   fs::path summary = data_dir / store::step_summary_path(engine.run().id);
   fs::create_directories(summary.parent_path());
-  std::ofstream out(summary);
-  for (const auto& [job, text] : engine.summaries()) out << "## " << job << "\n\n" << text << "\n";
-  std::cout << "step summaries: " << summary.string() << "\n";
+  std::ofstream file(summary);
+  for (const auto& [job, text] : engine.summaries()) file << "## " << job << "\n\n" << text << "\n";
+  out << "step summaries: " << summary.string() << "\n";
 }
 
 // Says on stderr what of the run could not be recorded.
-void report_unrecorded(int64_t run_id, const engine::RunContext& context,
-                       const fs::path& data_dir) {
-  std::cerr << "sluice run: run " << run_id << " could not be fully recorded in "
-            << (data_dir / store::SqliteStore::kDatabaseFile).string() << " ("
-            << context.store_errors << " store error" << (context.store_errors == 1 ? "" : "s")
-            << "): " << context.first_store_error << "\n";
+void report_unrecorded(int64_t run_id, const engine::RunContext& context, const fs::path& data_dir,
+                       std::ostream& err) {
+  err << "sluice run: run " << run_id << " could not be fully recorded in "
+      << (data_dir / store::SqliteStore::kDatabaseFile).string() << " (" << context.store_errors
+      << " store error" << (context.store_errors == 1 ? "" : "s")
+      << "): " << context.first_store_error << "\n";
   if (context.store_errors > 1)
-    std::cerr << "sluice run: last store error: " << context.last_store_error << "\n";
+    err << "sluice run: last store error: " << context.last_store_error << "\n";
 }
 
 }  // namespace
 
-int exit_code_of(const WorkflowOutcome& outcome) {
-  if (!outcome.recorded) return kExitNotRecorded;
-  if (outcome.status == engine::RunStatus::kCancelled || interrupt_count() > 0)
-    return kExitCancelled;
-  return outcome.status == engine::RunStatus::kSuccess ? kExitOk : kExitFailure;
-}
-
-std::unique_ptr<RunSession> open_run_session(const char* command, const fs::path& data_dir,
-                                             const std::vector<std::string>& secret_args,
-                                             const std::string& secrets_file, int& exit_code) {
-  exit_code = kExitInvalid;
+Result<std::unique_ptr<RunSession>> open_run_session(const fs::path& data_dir,
+                                                     std::ostream& warnings, bool& store_failed) {
+  store_failed = false;
   auto session = std::make_unique<RunSession>();
   session->data_dir = data_dir;
-  auto given = parse_key_values(secret_args, "--secret", true);
-  if (!given.ok()) {
-    std::cerr << "sluice " << command << ": " << given.error().message << "\n";
-    return nullptr;
-  }
-  std::vector<std::pair<std::string, std::string>> all = *given;
-  if (!secrets_file.empty()) {
-    auto from_file = read_secrets_file(secrets_file);
-    if (!from_file.ok()) {
-      std::cerr << "sluice " << command << ": " << from_file.error().format() << "\n";
-      return nullptr;
-    }
-    all.insert(all.end(), from_file->begin(), from_file->end());
-  }
-  for (const auto& [k, v] : all) {
-    session->secrets.set(k, v);
-    session->masker->add(v);
-  }
   session->secrets.set("GITHUB_TOKEN", "");
-
   auto store = store::SqliteStore::open(data_dir);
   if (!store.ok()) {
-    std::cerr << "sluice " << command << ": cannot open the store in " << data_dir.string() << ": "
-              << store.error().message << "\n";
-    exit_code = kExitNotRecorded;
-    return nullptr;
+    store_failed = true;
+    return Error{"cannot open the store in " + data_dir.string() + ": " + store.error().message,
+                 {}};
   }
   session->store = std::move(*store);
   auto owner = store::RunOwnerLock::acquire(data_dir);
-  if (!owner) {
-    std::cerr << "sluice " << command << ": " << owner.error().message << "\n";
-    return nullptr;
-  }
+  if (!owner) return owner.error();
   session->owner = std::move(*owner);
   auto interrupted =
       store::interrupt_orphaned_runs(*session->store, data_dir, engine::SystemClock().now_ms());
   if (!interrupted)
-    std::cerr << "sluice " << command
-              << ": warning: cannot mark interrupted runs: " << interrupted.error().message << "\n";
+    warnings << "warning: cannot mark interrupted runs: " << interrupted.error().message << "\n";
   store::remove_leftovers(data_dir);
   if (interrupted)
     exec::container::remove_containers_of_runs(*interrupted,
@@ -181,8 +175,11 @@ std::unique_ptr<RunSession> open_run_session(const char* command, const fs::path
   return session;
 }
 
-WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& r) {
+WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& r, const RunHooks& hooks) {
   const fs::path& data_dir = session.data_dir;
+  std::ostream discard(nullptr);  // for a hook the caller left unset: writes go nowhere
+  Streams io{hooks.out ? *hooks.out : discard, hooks.err ? *hooks.err : discard};
+  std::shared_ptr<SecretMasker> masker = r.masker ? r.masker : session.masker;
   engine::SystemClock clock;
   engine::EventLoop loop(clock);
   exec::LocalProcessExecutor::Options executor_options;
@@ -192,24 +189,23 @@ WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& r) {
   exec::container::ContainerExecutor executor(
       processes, {session.container_engine, fs::absolute(data_dir).lexically_normal().string(),
                   process_environment()});
-  ProgressPrinter printer(std::cout, isatty(STDOUT_FILENO), data_dir.string());
 
-  fs::path temp =
-      data_dir / "tmp" / ("run-" + std::to_string(getpid()) + "-" + std::to_string(clock.now_ms()));
+  fs::path temp = data_dir / "tmp" / ("run-" + unique_suffix(clock.now_ms()));
   // RUNNER_TEMP, and the step files' root when there is no /dev/shm: private to this user.
   fs::create_directories(temp.parent_path());
   if (Status s = exec::create_private_directory(temp.string()); !s.ok()) {
-    std::cerr << "sluice run: " << s.error().message << "\n";
+    io.err << "sluice run: " << s.error().message << "\n";
     return {engine::RunStatus::kFailure};
   }
   // Records and error messages reach the database and the terminal masked, whichever code
   // built them (engine/masking_sinks.h).
-  engine::MaskingStore masked_store(*session.store, session.masker);
-  engine::MaskingObserver masked_printer(printer, session.masker);
+  engine::MaskingStore masked_store(*session.store, masker);
+  engine::RunObserver no_observer;
+  engine::MaskingObserver masked_observer(hooks.observer ? *hooks.observer : no_observer, masker);
   engine::RunContext context{executor, masked_store, clock, loop};
   context.resolver = &session.actions->resolver;
-  context.observer = &masked_printer;
-  context.masker = session.masker;
+  context.observer = &masked_observer;
+  context.masker = masker;
   engine::RunOptions& o = context.options;
   o.workspace = fs::absolute(r.repo_dir).lexically_normal().string();
   if (!o.workspace.empty() && o.workspace.back() == '/') o.workspace.pop_back();
@@ -221,8 +217,7 @@ WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& r) {
   // Step command files go to tmpfs when there is one (see RunOptions::step_files_dir), in a
   // directory only this user can enter: they hold secrets. The name carries the pid and
   // the time, so that the next sluice can tell leftovers of a dead process.
-  fs::path step_files = fs::path("/dev/shm") / ("sluice-" + std::to_string(getpid()) + "-" +
-                                                std::to_string(clock.now_ms()));
+  fs::path step_files = fs::path("/dev/shm") / ("sluice-" + unique_suffix(clock.now_ms()));
   if (exec::create_private_directory(step_files.string()).ok())
     o.step_files_dir = step_files.string();
   o.max_parallel_jobs = session.max_parallel_jobs > 0
@@ -238,15 +233,15 @@ WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& r) {
   std::ofstream(event_path) << to_json(r.event.payload, 2);
   o.inputs = r.inputs;
   o.vars = r.vars;
-  o.secrets = session.secrets;
+  o.secrets = r.secrets ? *r.secrets : session.secrets;
   o.base_env = engine::inherited_environment(process_environment());
   o.only_job = r.job;
   o.reused_jobs = r.reused_jobs;
-  o.runner_name = "sluice-local";
+  o.runner_name = session.runner_name;
   o.artifacts_root = fs::absolute(data_dir / "artifacts").lexically_normal().string();
 
   // Cache and artifact services for the jobs (destroyed after the engine, which calls them).
-  auto services = start_runtime_services(data_dir, r.repo_dir, o, *r.plan, session.masker);
+  auto services = start_runtime_services(data_dir, r.repo_dir, o, *r.plan, masker, io.err);
   engine::Engine engine(*r.plan, context);
   engine::RunRecord run = initial_record(r, o, session.owner->token());
   expr::EvalContext ctx = engine::run_expression_context(o, r.inputs);
@@ -256,29 +251,40 @@ WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& r) {
   }
 
   WorkflowLock lock;
+  std::string group;
   WorkflowOutcome outcome{engine::RunStatus::kFailure};
-  if (!wait_for_group(*r.workflow, ctx, data_dir, masked_store, run, clock.now_ms(), lock, outcome))
+  auto cleanup = [&] {
+    std::error_code ec;
+    fs::remove_all(temp, ec);
+    if (!o.step_files_dir.empty()) fs::remove_all(o.step_files_dir, ec);
+  };
+  if (!wait_for_group(*r.workflow, ctx, data_dir, masked_store, run, clock.now_ms(), hooks, io,
+                      lock, outcome, group)) {
+    cleanup();
     return outcome;
+  }
   if (Status s = engine.start(run); !s.ok()) {
-    std::cerr << "sluice run: cannot record the run: " << s.error().message << "\n";
+    io.err << "sluice run: cannot record the run: " << s.error().message << "\n";
+    if (!group.empty() && hooks.release_group) hooks.release_group(group);
+    cleanup();
     return {engine::RunStatus::kFailure, false};
   }
   {
-    InterruptWatcher watcher(loop, engine, executor, *session.store, engine.run());
+    ActiveRun active{loop, engine, executor, *session.store, engine.run()};
+    std::unique_ptr<RunAttachment> attachment = hooks.attach ? hooks.attach(active) : nullptr;
     while (!engine.finished()) {
       loop.run_ready();
       if (!engine.finished()) loop.wait_for_work();
     }
   }
+  if (!group.empty() && hooks.release_group) hooks.release_group(group);
 
-  std::cout << "run " << engine.run().id
-            << " summary: " << engine::format_statistics(engine.statistics()) << "\n";
-  write_summaries(engine, data_dir);
-  std::error_code ec;
-  fs::remove_all(temp, ec);
-  if (!o.step_files_dir.empty()) fs::remove_all(o.step_files_dir, ec);
-  if (context.store_errors > 0) report_unrecorded(engine.run().id, context, data_dir);
-  return {engine.run().status, context.store_errors == 0};
+  io.out << "run " << engine.run().id
+         << " summary: " << engine::format_statistics(engine.statistics()) << "\n";
+  write_summaries(engine, data_dir, io.out);
+  cleanup();
+  if (context.store_errors > 0) report_unrecorded(engine.run().id, context, data_dir, io.err);
+  return {engine.run().status, context.store_errors == 0, engine.run().id};
 }
 
-}  // namespace sluice::cli
+}  // namespace sluice::runner

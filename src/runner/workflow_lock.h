@@ -18,7 +18,7 @@
 #include <iosfwd>
 #include <string>
 
-namespace sluice::cli {
+namespace sluice::runner {
 
 class WorkflowLock {
  public:
@@ -47,4 +47,4 @@ class WorkflowLock {
   int queue_fd_ = -1;
 };
 
-}  // namespace sluice::cli
+}  // namespace sluice::runner

@@ -1,0 +1,97 @@
+// `sluice serve`: the controller (server/serve.h). Flags here; a config file
+// (docs/server-config.md) holds what flags cannot say (secrets, tokens, branches).
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "core/diagnostic.h"
+#include "server/serve.h"
+#include "server/server_config.h"
+
+namespace sluice::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ServeArgs {
+  std::string config;
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = ".sluice-server";
+  std::vector<std::string> projects;
+  int executors = 0;
+  int grace_seconds = 30;
+};
+
+bool given(const CLI::App* cmd, const char* flag) {
+  return cmd->count(flag) > 0;
+}
+
+int serve(const ServeArgs& args, const CLI::App* cmd) {
+  server::ServeOptions options;
+  server::ServerConfig config;
+  if (!args.config.empty()) {
+    Diagnostics diagnostics;
+    auto loaded = server::load_server_config(args.config, diagnostics);
+    std::cerr << diagnostics.format();
+    if (!loaded) return kExitInvalid;
+    config = std::move(*loaded);
+  }
+  // Flags win over the config file.
+  std::string listen = given(cmd, "--listen") || !config.listen ? args.listen : *config.listen;
+  if (!server::split_listen_address(listen, options.listen_address, options.listen_port)) {
+    std::cerr << "sluice serve: --listen '" << listen << "' is not ADDR:PORT\n";
+    return kExitInvalid;
+  }
+  std::string data_dir =
+      given(cmd, "--data-dir") || !config.data_dir ? args.data_dir : *config.data_dir;
+  options.controller.data_dir = fs::absolute(data_dir).lexically_normal();
+  options.controller.executors = args.executors > 0 ? args.executors : config.executors.value_or(2);
+  options.grace = std::chrono::seconds(
+      given(cmd, "--grace") || !config.grace_seconds ? args.grace_seconds : *config.grace_seconds);
+  options.controller.projects = config.projects;
+  options.tokens = config.tokens;
+  for (const std::string& p : args.projects) {
+    size_t eq = p.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == p.size()) {
+      std::cerr << "sluice serve: --project '" << p << "' is not NAME=PATH_OR_URL\n";
+      return kExitInvalid;
+    }
+    server::ProjectConfig project;
+    project.name = p.substr(0, eq);
+    project.repository = p.substr(eq + 1);
+    if (project.repository.find("://") == std::string::npos)
+      project.repository = fs::absolute(project.repository).lexically_normal().string();
+    for (const auto& existing : options.controller.projects)
+      if (existing.name == project.name) {
+        std::cerr << "sluice serve: project '" << project.name << "' is given twice\n";
+        return kExitInvalid;
+      }
+    options.controller.projects.push_back(std::move(project));
+  }
+  return server::serve(options, std::cout, std::cerr);
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<ServeArgs>();
+  auto* cmd =
+      app.add_subcommand("serve", "Run the controller: API, web UI, triggers and a built-in agent");
+  cmd->add_option("--config", args->config, "Server config file (docs/server-config.md)");
+  cmd->add_option("--listen", args->listen, "Address and port to listen on")->capture_default_str();
+  cmd->add_option("--data-dir", args->data_dir, "Where the controller keeps its state")
+      ->capture_default_str();
+  cmd->add_option("--project", args->projects, "Register a project: NAME=PATH_OR_URL (repeatable)");
+  cmd->add_option("--executors", args->executors,
+                  "Jobs the built-in agent runs at once (default 2)")
+      ->check(CLI::Range(1, 256));
+  cmd->add_option("--grace", args->grace_seconds,
+                  "On SIGTERM, seconds runs may go on before they are cancelled")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 86400));
+  cmd->callback([args, cmd, &exit_code] { exit_code = serve(*args, cmd); });
+}
+
+}  // namespace sluice::cli

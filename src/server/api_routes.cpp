@@ -1,0 +1,190 @@
+#include "server/api_routes.h"
+
+#include <nlohmann/json.hpp>
+
+#include "server/api_body.h"
+#include "server/metrics.h"
+#include "server/run_queries.h"
+#include "store/run_report.h"
+
+namespace sluice::server {
+
+namespace {
+
+using json = nlohmann::json;
+
+HttpResponse ok_json(const json& body, int status = 200) {
+  return HttpResponse::json(status, body.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+Result<int64_t> run_id_param(const Route& route) {
+  const std::string text = route.param("id");
+  int64_t id = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9' || id > 1'000'000'000'000) return Error{"not a run id: " + text, {}};
+    id = id * 10 + (c - '0');
+  }
+  if (text.empty() || id <= 0) return Error{"not a run id: " + text, {}};
+  return id;
+}
+
+HttpResponse projects(ApiContext& c) {
+  json list = json::array();
+  for (const ProjectConfig& p : c.controller.projects())
+    list.push_back({{"name", p.name},
+                    {"repository", p.repository},
+                    {"branches", p.branches},
+                    {"poll_interval_seconds", p.poll_interval_seconds},
+                    {"workflow_dir", p.workflow_dir}});
+  return ok_json({{"projects", list}});
+}
+
+HttpResponse workflows(ApiContext& c, const Route& route) {
+  auto list = c.controller.workflows(route.param("project"));
+  if (!list) return json_error(404, "not_found", list.error().message);
+  json out = json::array();
+  for (const WorkflowInfo& w : *list) {
+    json inputs = json::array();
+    for (const WorkflowInput& i : w.inputs)
+      inputs.push_back({{"name", i.name},
+                        {"type", i.type},
+                        {"description", i.description},
+                        {"required", i.required},
+                        {"default", i.default_value},
+                        {"options", i.options}});
+    out.push_back({{"file", w.file},
+                   {"name", w.name},
+                   {"dispatchable", w.dispatchable},
+                   {"inputs", inputs},
+                   {"errors", w.errors}});
+  }
+  return ok_json({{"workflows", out}});
+}
+
+HttpResponse dispatch(ApiContext& c, HttpRequest& request, const Route& route) {
+  auto body = parse_dispatch_body(request.body);
+  if (!body) return json_error(400, "invalid_body", body.error().message);
+  auto ids =
+      c.controller.dispatch(route.param("project"), route.param("file"), body->ref, body->inputs);
+  if (!ids) {
+    int status = c.controller.project(route.param("project")) ? 422 : 404;
+    return json_error(status, status == 404 ? "not_found" : "invalid_dispatch",
+                      ids.error().message);
+  }
+  return ok_json({{"run_ids", *ids}}, 201);
+}
+
+HttpResponse run_detail(ApiContext& c, const Route& route) {
+  auto id = run_id_param(route);
+  if (!id) return json_error(400, "invalid_id", id.error().message);
+  auto detail = c.controller.store().load_run(*id);
+  if (!detail) return json_error(404, "not_found", "no run " + std::to_string(*id));
+  return HttpResponse::json(200, store::format_run_detail_json(*detail));
+}
+
+HttpResponse cancel(ApiContext& c, const Route& route) {
+  auto id = run_id_param(route);
+  if (!id) return json_error(400, "invalid_id", id.error().message);
+  if (Status s = c.controller.cancel(*id); !s) {
+    bool missing = s.error().message.rfind("no run", 0) == 0;
+    return json_error(missing ? 404 : 409, missing ? "not_found" : "not_running",
+                      s.error().message);
+  }
+  return ok_json({{"run_id", *id}, {"cancelling", true}}, 202);
+}
+
+HttpResponse rerun(ApiContext& c, HttpRequest& request, const Route& route) {
+  auto id = run_id_param(route);
+  if (!id) return json_error(400, "invalid_id", id.error().message);
+  auto body = parse_rerun_body(request.body);
+  if (!body) return json_error(400, "invalid_body", body.error().message);
+  auto started = c.controller.rerun(*id, body->failed_only);
+  if (!started) return json_error(409, "cannot_rerun", started.error().message);
+  return ok_json({{"run_id", *started}}, 201);
+}
+
+HttpResponse create_token(ApiContext& c, HttpRequest& request) {
+  auto body = parse_token_body(request.body);
+  if (!body) return json_error(400, "invalid_body", body.error().message);
+  auto token = c.tokens.create(body->role, body->name);
+  if (!token) return json_error(500, "internal", token.error().message);
+  return ok_json({{"token", *token}, {"role", to_string(body->role)}}, 201);
+}
+
+HttpResponse list_tokens(ApiContext& c) {
+  auto list = c.tokens.list();
+  if (!list) return json_error(500, "internal", list.error().message);
+  json out = json::array();
+  for (const TokenInfo& t : *list)
+    out.push_back({{"id", t.id},
+                   {"role", to_string(t.role)},
+                   {"name", t.name},
+                   {"created_ms", t.created_ms}});
+  return ok_json({{"tokens", out}});
+}
+
+HttpResponse login(ApiContext& c, HttpRequest& request) {
+  auto body = parse_session_body(request.body);
+  if (!body) return json_error(400, "invalid_body", body.error().message);
+  auto session = c.auth.login(*body);
+  if (!session) return json_error(401, "unauthenticated", "not a valid token");
+  HttpResponse r = ok_json({{"csrf", session->csrf}, {"role", to_string(session->role)}}, 201);
+  r.headers.emplace_back("Set-Cookie", "sluice_session=" + session->id +
+                                           "; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200");
+  return r;
+}
+
+HttpResponse logout(ApiContext& c, HttpRequest& request) {
+  c.auth.logout(request);
+  HttpResponse r = HttpResponse::empty(204);
+  r.headers.emplace_back("Set-Cookie",
+                         "sluice_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+  return r;
+}
+
+}  // namespace
+
+void add_api_routes(Router& r, ApiContext& c) {
+  const std::string v1 = "/api/v1";
+  r.add("GET", "/healthz", Role::kNone,
+        [](HttpRequest&, const Route&) { return HttpResponse::json(200, R"({"status":"ok"})"); });
+  r.add("GET", "/metrics", Role::kRead, [&c](HttpRequest&, const Route&) {
+    HttpResponse m;
+    m.content_type = "text/plain; version=0.0.4";
+    m.body = format_metrics(c.controller) + (c.extra_metrics ? c.extra_metrics() : "");
+    return m;
+  });
+  r.add("POST", v1 + "/session", Role::kNone,
+        [&c](HttpRequest& q, const Route&) { return login(c, q); });
+  r.add("DELETE", v1 + "/session", Role::kNone,
+        [&c](HttpRequest& q, const Route&) { return logout(c, q); });
+  r.add("GET", v1 + "/projects", Role::kRead,
+        [&c](HttpRequest&, const Route&) { return projects(c); });
+  r.add("GET", v1 + "/projects/{project}/workflows", Role::kRead,
+        [&c](HttpRequest&, const Route& route) { return workflows(c, route); });
+  r.add("POST", v1 + "/projects/{project}/workflows/{file...}/dispatch", Role::kOperate,
+        [&c](HttpRequest& q, const Route& route) { return dispatch(c, q, route); });
+  r.add("GET", v1 + "/runs", Role::kRead,
+        [&c](HttpRequest& q, const Route&) { return list_runs(c.controller, q); });
+  r.add("GET", v1 + "/runs/{id}", Role::kRead,
+        [&c](HttpRequest&, const Route& route) { return run_detail(c, route); });
+  r.add("GET", v1 + "/runs/{id}/logs/{job}", Role::kRead,
+        [&c](HttpRequest& q, const Route& route) { return run_log(c.controller, q, route); });
+  r.add("GET", v1 + "/runs/{id}/logs/{job}/{step}", Role::kRead,
+        [&c](HttpRequest& q, const Route& route) { return run_log(c.controller, q, route); });
+  r.add(
+      "GET", v1 + "/runs/{id}/logs/{job}/{step}/stream", Role::kRead,
+      [&c](HttpRequest& q, const Route& route) { return run_log_stream(c.controller, q, route); });
+  r.add("POST", v1 + "/runs/{id}/cancel", Role::kOperate,
+        [&c](HttpRequest&, const Route& route) { return cancel(c, route); });
+  r.add("POST", v1 + "/runs/{id}/rerun", Role::kOperate,
+        [&c](HttpRequest& q, const Route& route) { return rerun(c, q, route); });
+  r.add("GET", v1 + "/agents", Role::kRead,
+        [](HttpRequest&, const Route&) { return HttpResponse::json(200, R"({"agents":[]})"); });
+  r.add("GET", v1 + "/tokens", Role::kAdmin,
+        [&c](HttpRequest&, const Route&) { return list_tokens(c); });
+  r.add("POST", v1 + "/tokens", Role::kAdmin,
+        [&c](HttpRequest& q, const Route&) { return create_token(c, q); });
+}
+
+}  // namespace sluice::server

@@ -1,0 +1,423 @@
+#include "server/controller.h"
+
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "actions/action_sources.h"
+#include "core/json.h"
+#include "core/secret_masker.h"
+#include "engine/engine.h"
+#include "engine/rerun_selection.h"
+#include "plan/inputs.h"
+#include "plan/run_plan.h"
+#include "runner/action_setup.h"
+#include "runner/workflow_runner.h"
+#include "runner/workflow_set.h"
+#include "server/metrics.h"
+#include "server/run_registry.h"
+#include "server/secret_store.h"
+#include "server/workspaces.h"
+
+namespace sluice::server {
+
+namespace fs = std::filesystem;
+
+struct Controller::Impl {
+  Controller& owner;
+  std::unique_ptr<runner::RunSession> session;
+  std::unique_ptr<runner::ActionSetup> actions;
+  Workspaces workspaces;
+  RunRegistry registry;
+  JobMetrics metrics;
+  std::map<std::string, std::shared_ptr<SecretMasker>> maskers;  // by project, fixed at open
+
+  Impl(Controller& c, const fs::path& data_dir) : owner(c), workspaces(data_dir) {}
+
+  // One run to start: what the run's thread owns until the run is over.
+  struct Prepared {
+    std::string project;
+    Checkout checkout;
+    runner::WorkflowSet set;  // holds the workflow the plan points into
+    const spec::Workflow* workflow = nullptr;
+    std::unique_ptr<plan::RunPlan> plan;
+    runner::WorkflowRun run;
+  };
+
+  Result<std::unique_ptr<Prepared>> prepare(const ProjectConfig& project, const plan::Event& event,
+                                            const std::string& file, const Checkout& checkout);
+  Result<int64_t> start(std::unique_ptr<Prepared> prepared);
+  Result<std::vector<int64_t>> start_all(
+      const ProjectConfig& project, plan::Event event, const std::string& only_file,
+      const std::vector<std::pair<std::string, std::string>>* inputs);
+};
+
+namespace {
+
+Value object_of(const std::map<std::string, std::string>& values) {
+  Value o = Value::object();
+  for (const auto& [k, v] : values) o.set(k, v);
+  return o;
+}
+
+std::string relative_file(const std::string& file, const fs::path& root) {
+  std::error_code ec;
+  fs::path rel = fs::relative(file, root, ec);
+  return ec || rel.empty() ? file : rel.string();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Controller::Impl::Prepared>> Controller::Impl::prepare(
+    const ProjectConfig& project, const plan::Event& event, const std::string& file,
+    const Checkout& checkout) {
+  auto p = std::make_unique<Prepared>();
+  p->project = project.name;
+  p->checkout = checkout;
+  p->set = runner::load_workflow_set(checkout.dir.string(), file);
+  Diagnostics problems = runner::all_problems(p->set);
+  if (problems.has_errors() || p->set.workflows.empty())
+    return Error{problems.format().empty() ? "no workflow " + file : problems.format(), {}};
+  p->workflow = p->set.workflows.front().get();
+  p->run.event = event;
+  if (event.name == "workflow_dispatch") {
+    auto resolved = plan::resolve_dispatch_inputs(*p->workflow, event.inputs);
+    if (!resolved) return resolved.error();
+    p->run.inputs = *resolved;
+    p->run.event.payload.set("inputs", p->run.inputs);
+  }
+  Diagnostics diagnostics;
+  p->plan = plan::build_run_plan(*p->workflow, checkout.dir.string(), diagnostics,
+                                 actions->workflow_loader);
+  if (!p->plan) return Error{diagnostics.format(), {}};
+  std::vector<Error> fetch_errors = actions->resolver.prefetch(*p->plan, checkout.dir.string());
+  if (!fetch_errors.empty()) return fetch_errors.front();
+  p->run.workflow = p->workflow;
+  p->run.plan = p->plan.get();
+  p->run.repo_dir = checkout.dir.string();
+  p->run.vars = object_of(project.vars);
+  Value secrets = object_of(project.secrets);
+  secrets.set("GITHUB_TOKEN", "");
+  p->run.secrets = secrets;
+  p->run.masker = maskers[project.name];
+  return p;
+}
+
+Result<int64_t> Controller::Impl::start(std::unique_ptr<Prepared> prepared) {
+  auto started = std::make_shared<std::promise<int64_t>>();
+  std::future<int64_t> id = started->get_future();
+  std::string project = prepared->project;
+  bool accepted = registry.spawn([this, started,
+                                  p = std::shared_ptr<Prepared>(std::move(prepared))] {
+    bool announced = false;
+    runner::RunHooks hooks;
+    std::ostringstream log;
+    hooks.err = &log;
+    std::unique_ptr<engine::RunObserver> observer = metrics.observer();
+    hooks.observer = observer.get();
+    hooks.attach = [&](runner::ActiveRun& active) -> std::unique_ptr<runner::RunAttachment> {
+      auto attachment = registry.attach(active);
+      started->set_value(active.run.id);
+      announced = true;
+      return attachment;
+    };
+    hooks.acquire_group = [&](const std::string& group, bool cancel_in_progress, bool queue_all) {
+      return registry.acquire_group(group, cancel_in_progress, queue_all);
+    };
+    hooks.release_group = [&](const std::string& group) { registry.release_group(group); };
+    runner::WorkflowOutcome outcome = runner::run_workflow(*session, p->run, hooks);
+    if (!announced) started->set_value(outcome.run_id > 0 ? outcome.run_id : -1);
+    std::error_code ec;
+    fs::remove_all(p->checkout.dir, ec);
+  });
+  if (!accepted) return Error{"the controller is shutting down", {}};
+  int64_t run_id = id.get();
+  if (run_id < 0) return Error{"the run could not be recorded", {}};
+  return run_id;
+}
+
+Result<std::vector<int64_t>> Controller::Impl::start_all(
+    const ProjectConfig& project, plan::Event event, const std::string& only_file,
+    const std::vector<std::pair<std::string, std::string>>* inputs) {
+  if (registry.stopping()) return Error{"the controller is shutting down", {}};
+  // One checkout to decide what runs; each run then gets its own.
+  auto first = workspaces.checkout(project.name, project.repository, event.ref, event.sha);
+  if (!first) return first.error();
+  event.ref = first->ref;
+  event.sha = first->sha;
+  if (inputs) event.inputs = *inputs;
+  event.payload.set("ref", event.ref);
+  event.payload.set("after", event.sha);
+  runner::WorkflowSet set = runner::load_workflow_set(first->dir.string(), only_file);
+  std::vector<std::string> files;
+  for (const auto& workflow : set.workflows) {
+    if (only_file.empty() && plan::only_called_by_workflows(*workflow)) continue;
+    if (!plan::decide_trigger(*workflow, event).triggered) {
+      if (!only_file.empty())
+        return Error{
+            relative_file(workflow->file, first->dir) + " is not triggered by " + event.name, {}};
+      continue;
+    }
+    files.push_back(relative_file(workflow->file, first->dir));
+  }
+  if (!only_file.empty() && set.workflows.empty()) {
+    Diagnostics problems = runner::all_problems(set);
+    std::error_code ec;
+    fs::remove_all(first->dir, ec);
+    return Error{problems.has_errors() ? problems.format() : "no workflow " + only_file, {}};
+  }
+  std::vector<int64_t> ids;
+  Result<Checkout> checkout = *first;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (i > 0)
+      checkout = workspaces.checkout(project.name, project.repository, event.ref, event.sha);
+    if (!checkout) return checkout.error();
+    auto prepared = prepare(project, event, files[i], *checkout);
+    if (!prepared) {
+      std::error_code ec;
+      fs::remove_all(checkout->dir, ec);
+      if (!only_file.empty()) return prepared.error();
+      continue;  // a broken workflow does not stop the others (it is reported by validate)
+    }
+    auto id = start(std::move(*prepared));
+    if (!id) return id.error();
+    ids.push_back(*id);
+  }
+  if (files.empty()) {
+    std::error_code ec;
+    fs::remove_all(first->dir, ec);
+  }
+  return ids;
+}
+
+Controller::Controller(ControllerOptions options)
+    : options_(std::move(options)), impl_(std::make_unique<Impl>(*this, options_.data_dir)) {}
+
+Controller::~Controller() {
+  shutdown(std::chrono::milliseconds(0));
+}
+
+Result<std::unique_ptr<Controller>> Controller::open(ControllerOptions options) {
+  std::error_code ec;
+  fs::create_directories(options.data_dir, ec);
+  if (ec) return Error{"cannot create " + options.data_dir.string() + ": " + ec.message(), {}};
+  std::unique_ptr<Controller> c(new Controller(std::move(options)));
+  std::ostringstream warnings;
+  bool store_failed = false;
+  auto session = runner::open_run_session(c->options_.data_dir, warnings, store_failed);
+  if (!session) return session.error();
+  c->impl_->session = std::move(*session);
+  c->impl_->session->max_parallel_jobs = std::max(1, c->options_.executors);
+  c->impl_->session->runner_name = "sluice-controller";
+  auto sources =
+      actions::action_sources(c->options_.action_sources, std::getenv("SLUICE_ACTION_SOURCES"));
+  if (!sources) return sources.error();
+  actions::FetchOptions fetch;
+  fetch.sources = std::move(*sources);
+  fetch.offline = c->options_.offline;
+  c->impl_->actions = std::make_unique<runner::ActionSetup>(
+      actions::LocalActionResolver::default_actions_dir(),
+      actions::ActionCache(actions::ActionCache::default_root()), std::move(fetch));
+  c->impl_->session->actions = c->impl_->actions.get();
+  // Secrets: the config's are sealed into the store (so that they are at rest encrypted
+  // like those set with `sluice secret set`), then every stored one is loaded.
+  auto secrets = SecretStore::open(c->options_.data_dir);
+  if (!secrets) return secrets.error();
+  for (const ProjectConfig& p : c->options_.projects)
+    for (const auto& [name, value] : p.secrets)
+      if (Status s = (*secrets)->set(p.name, name, value); !s) return s.error();
+  auto stored = (*secrets)->load_all();
+  if (!stored) return stored.error();
+  for (ProjectConfig& p : c->options_.projects)
+    for (const auto& [name, value] : (*stored)[p.name]) p.secrets[name] = value;
+  for (const ProjectConfig& p : c->options_.projects) {
+    auto masker = std::make_shared<SecretMasker>();
+    for (const auto& [name, value] : p.secrets) masker->add(value);
+    c->impl_->maskers[p.name] = masker;
+  }
+  return c;
+}
+
+const ProjectConfig* Controller::project(const std::string& name) const {
+  for (const ProjectConfig& p : options_.projects)
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+std::string Controller::mask(const std::string& text) const {
+  std::string out = text;
+  for (const auto& [project, masker] : impl_->maskers) out = masker->mask(out);
+  return out;
+}
+
+engine::Store& Controller::store() {
+  return *impl_->session->store;
+}
+
+Result<std::vector<int64_t>> Controller::trigger(const std::string& project, plan::Event event) {
+  const ProjectConfig* p = this->project(project);
+  if (!p) return Error{"no project '" + project + "'", {}};
+  return impl_->start_all(*p, std::move(event), "", nullptr);
+}
+
+Result<std::vector<int64_t>> Controller::dispatch(
+    const std::string& project, const std::string& file, const std::string& ref,
+    const std::vector<std::pair<std::string, std::string>>& inputs) {
+  const ProjectConfig* p = this->project(project);
+  if (!p) return Error{"no project '" + project + "'", {}};
+  plan::Event event;
+  event.name = "workflow_dispatch";
+  event.ref = ref.empty() && !p->branches.empty() && Workspaces::is_git(p->repository)
+                  ? p->branches.front()
+                  : ref;
+  return impl_->start_all(*p, std::move(event), file, &inputs);
+}
+
+Status Controller::cancel(int64_t run_id) {
+  if (impl_->registry.cancel(run_id)) return Status::Ok();
+  auto detail = store().load_run(run_id);
+  if (!detail) return Error{"no run " + std::to_string(run_id), {}};
+  return Error{"run " + std::to_string(run_id) + " is not in progress (" +
+                   engine::to_string(detail->run.status) + ")",
+               {}};
+}
+
+Result<int64_t> Controller::rerun(int64_t run_id, bool failed_only) {
+  auto detail = store().load_run(run_id);
+  if (!detail) return Error{"no run " + std::to_string(run_id), {}};
+  const engine::RunRecord& prior = detail->run;
+  if (!engine::is_terminal(prior.status))
+    return Error{"run " + std::to_string(run_id) + " is still " + engine::to_string(prior.status),
+                 {}};
+  std::string project_name = project_of(prior);
+  const ProjectConfig* p = project(project_name);
+  if (!p)
+    return Error{"run " + std::to_string(run_id) + " belongs to no project of this controller", {}};
+  auto checkout = impl_->workspaces.checkout(p->name, p->repository, prior.ref,
+                                             Workspaces::is_git(p->repository) ? prior.sha : "");
+  if (!checkout) return checkout.error();
+  plan::Event event;
+  event.name = prior.event;
+  event.ref = prior.ref;
+  event.sha = prior.sha;
+  Value inputs = Value::object();
+  if (!prior.inputs_json.empty())
+    if (auto parsed = parse_json(prior.inputs_json); parsed && parsed->is_object())
+      inputs = *parsed;
+  for (const auto& [k, v] : inputs.as_object()) event.inputs.emplace_back(k, v.to_string());
+  event.payload.set("ref", event.ref);
+  event.payload.set("after", event.sha);
+  std::string file = relative_file(prior.workflow_file, prior.workspace);
+  auto prepared = impl_->prepare(*p, event, file, *checkout);
+  if (!prepared) {
+    std::error_code ec;
+    fs::remove_all(checkout->dir, ec);
+    return prepared.error();
+  }
+  Impl::Prepared& run = **prepared;
+  run.run.rerun_of = run_id;
+  run.run.job = prior.job_filter;
+  if (failed_only) {
+    run.run.reused_jobs = engine::reusable_jobs(*run.plan, detail->jobs, run_id);
+    bool all_reused = true;
+    for (const auto& job : run.plan->jobs) {
+      bool selected = false;
+      for (const auto& record : detail->jobs) selected = selected || record.key == job.key;
+      all_reused = all_reused && (!selected || run.run.reused_jobs.count(job.key) > 0);
+    }
+    if (all_reused) {
+      std::error_code ec;
+      fs::remove_all(checkout->dir, ec);
+      return Error{"run " + std::to_string(run_id) + " has no failed jobs to re-run", {}};
+    }
+  }
+  return impl_->start(std::move(*prepared));
+}
+
+Result<std::vector<WorkflowInfo>> Controller::workflows(const std::string& project_name) {
+  const ProjectConfig* p = project(project_name);
+  if (!p) return Error{"no project '" + project_name + "'", {}};
+  std::string ref =
+      p->branches.empty() || !Workspaces::is_git(p->repository) ? "" : p->branches.front();
+  auto checkout = impl_->workspaces.checkout(p->name, p->repository, ref, "");
+  if (!checkout) return checkout.error();
+  runner::WorkflowSet set = runner::load_workflow_set(checkout->dir.string(), "");
+  std::vector<WorkflowInfo> out;
+  for (const auto& w : set.workflows) {
+    WorkflowInfo info;
+    info.file = relative_file(w->file, checkout->dir);
+    info.name = w->display_name();
+    info.dispatchable = w->on.workflow_dispatch;
+    for (const auto& input : w->on.dispatch_inputs) {
+      WorkflowInput i;
+      i.name = input.id;
+      i.type = input.type;
+      i.description = input.description;
+      if (input.default_value) i.default_value = input.default_value->to_string();
+      i.required = input.required;
+      i.options = input.options;
+      info.inputs.push_back(std::move(i));
+    }
+    out.push_back(std::move(info));
+  }
+  for (const auto& invalid : set.invalid) {
+    WorkflowInfo info;
+    info.file = relative_file(invalid.file, checkout->dir);
+    for (const auto& d : invalid.diagnostics.items())
+      if (d.severity == Severity::kError) info.errors.push_back(d.format());
+    out.push_back(std::move(info));
+  }
+  std::error_code ec;
+  fs::remove_all(checkout->dir, ec);
+  return out;
+}
+
+std::string Controller::project_of(const engine::RunRecord& run) const {
+  fs::path root = fs::absolute(options_.data_dir / "workspaces").lexically_normal();
+  fs::path rel = fs::path(run.workspace).lexically_relative(root);
+  if (rel.empty() || *rel.begin() == "..") return "";
+  std::string name = rel.begin()->string();
+  return project(name) ? name : "";
+}
+
+Result<std::vector<RunListing>> Controller::query_runs(const RunFilter& filter) {
+  // The history is read whole and filtered here: fine for thousands of runs; an indexed
+  // query in store/ is the next step (docs/api.md says so).
+  auto runs = store().list_runs(0);
+  if (!runs) return runs.error();
+  std::vector<RunListing> out;
+  for (engine::RunRecord& r : *runs) {
+    if (filter.before_id > 0 && r.id >= filter.before_id) continue;
+    if (!filter.status.empty() && filter.status != engine::to_string(r.status)) continue;
+    if (!filter.ref.empty() && filter.ref != r.ref) continue;
+    std::string project = project_of(r);
+    if (!filter.project.empty() && filter.project != project) continue;
+    if (!filter.workflow.empty() && filter.workflow != r.workflow_name &&
+        filter.workflow != relative_file(r.workflow_file, r.workspace))
+      continue;
+    out.push_back({std::move(r), std::move(project)});
+    if (filter.limit > 0 && static_cast<int>(out.size()) >= filter.limit) break;
+  }
+  return out;
+}
+
+Controller::Stats Controller::stats() const {
+  Stats s;
+  s.active_runs = impl_->registry.active_count();
+  s.queued_jobs = impl_->metrics.queued_jobs();
+  return s;
+}
+
+JobMetrics& Controller::job_metrics() {
+  return impl_->metrics;
+}
+
+void Controller::shutdown(std::chrono::milliseconds grace) {
+  if (!impl_) return;
+  impl_->registry.shutdown(grace);
+  if (impl_->session) (void)impl_->session->store->flush();
+}
+
+}  // namespace sluice::server

@@ -1,0 +1,98 @@
+#include "server/serve.h"
+
+#include <signal.h>
+
+#include <ostream>
+
+#include "server/api_routes.h"
+#include "server/api_server.h"
+#include "server/auth.h"
+#include "server/token_store.h"
+
+namespace sluice::server {
+
+namespace {
+
+// Blocks SIGTERM/SIGINT in this thread and every thread started after (the HTTP server's,
+// the runs'), so that sigwait() below receives them; restored when done.
+class BlockedSignals {
+ public:
+  BlockedSignals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);
+  }
+  ~BlockedSignals() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  int wait() {
+    int signal = 0;
+    sigwait(&set_, &signal);
+    return signal;
+  }
+
+ private:
+  sigset_t set_{}, old_{};
+};
+
+}  // namespace
+
+int serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
+  BlockedSignals signals;
+  auto controller = Controller::open(options.controller);
+  if (!controller) {
+    err << "sluice serve: " << controller.error().message << "\n";
+    return 2;
+  }
+  TokenStore tokens(options.controller.data_dir);
+  for (const ConfiguredToken& t : options.tokens) tokens.add_configured(t.sha256, t.role, t.name);
+  auto admin = tokens.ensure_admin_token();
+  if (!admin) {
+    err << "sluice serve: " << admin.error().message << "\n";
+    return 2;
+  }
+  SessionAuth auth(tokens);
+  Router router;
+  Controller& c = **controller;
+  ApiServer api(router, auth, &out, [&c](const std::string& text) { return c.mask(text); });
+  ApiContext context{**controller, tokens, auth, [&api] {
+                       std::string text =
+                           "# HELP sluice_agents_connected Remote agents connected.\n"
+                           "# TYPE sluice_agents_connected gauge\nsluice_agents_connected 0\n"
+                           "# HELP sluice_http_requests_total HTTP requests answered.\n"
+                           "# TYPE sluice_http_requests_total counter\n";
+                       for (const auto& [code, n] : api.requests_by_status())
+                         text += "sluice_http_requests_total{code=\"" + std::to_string(code) +
+                                 "\"} " + std::to_string(n) + "\n";
+                       return text;
+                     }};
+  add_api_routes(router, context);
+
+  runtime::ListenOptions listen;
+  listen.address = options.listen_address;
+  listen.port = options.listen_port;
+  listen.handler_threads = options.handler_threads;
+  auto http = runtime::HttpServer::start(api, listen);
+  if (!http) {
+    err << "sluice serve: " << http.error().message << "\n";
+    return 2;
+  }
+  std::string host = options.listen_address.find(':') != std::string::npos
+                         ? "[" + options.listen_address + "]"
+                         : options.listen_address;
+  std::string url = "http://" + host + ":" + std::to_string((*http)->port());
+  out << "sluice serve: listening on " << url << " (data dir "
+      << options.controller.data_dir.string() << ", admin token in "
+      << (options.controller.data_dir / "admin.token").string() << ")" << std::endl;
+  if (options.ready) options.ready(url, *admin, **controller);
+
+  int signal = signals.wait();
+  out << "sluice serve: " << (signal == SIGTERM ? "SIGTERM" : "SIGINT") << ": stopping (grace "
+      << options.grace.count() / 1000 << "s)" << std::endl;
+  (*http)->stop_accepting();
+  (*controller)->shutdown(options.grace);
+  (*http)->stop();
+  out << "sluice serve: stopped" << std::endl;
+  return 0;
+}
+
+}  // namespace sluice::server

@@ -1,0 +1,80 @@
+# Helpers for the `sluice serve` integration tests (sourced after lib.sh).
+# start_serve ARGS... starts the controller on 127.0.0.1 with a free port and $DATA as its
+# data dir; api METHOD PATH [BODY] calls it with $TOKEN (the admin token by default) and
+# sets $STATUS and $BODY. The controller is killed when the test exits, whatever happens.
+SERVE_PID="" URL="" TOKEN=""
+API="python3 $SOURCE_DIR/tests/integration/tools/sluice_api.py"
+DATA=$WORK/data
+
+kill_serve() {
+  if [ -n "$SERVE_PID" ] && kill -0 "$SERVE_PID" 2>/dev/null; then
+    kill -KILL "$SERVE_PID" 2>/dev/null || true
+    wait "$SERVE_PID" 2>/dev/null || true
+  fi
+  SERVE_PID=""
+}
+trap 'kill_serve; rm -rf "$WORK"' EXIT
+
+start_serve() {
+  SERVE_LOG=$WORK/serve-$RANDOM.log
+  "$SLUICE" serve --listen 127.0.0.1:0 --data-dir "$DATA" "$@" >"$SERVE_LOG" 2>&1 &
+  SERVE_PID=$!
+  URL=""
+  for _ in $(seq 1 200); do
+    URL=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$SERVE_LOG" | head -1 | sed 's/listening on //') || true
+    [ -n "$URL" ] && break
+    kill -0 "$SERVE_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -z "$URL" ]; then
+    fail "sluice serve did not start"
+    cat "$SERVE_LOG" >&2
+    exit 1
+  fi
+  export SLUICE_URL=$URL
+  TOKEN=$(cat "$DATA/admin.token")
+}
+
+# api METHOD PATH [BODY]: sets STATUS and BODY.
+api() {
+  local out
+  out=$($API --token "$TOKEN" request "$1" "$2" ${3:+--body "$3"})
+  STATUS=$(head -1 <<<"$out")
+  BODY=$(tail -n +2 <<<"$out")
+}
+field() { $API field "$1" <<<"$BODY"; }
+wait_run() { $API --token "$TOKEN" wait-run "$1" --timeout "${2:-60}"; }
+
+# make_project DIR: a git repository with .github/workflows/ci.yml (workflow_dispatch with
+# typed inputs, and push) committed on main.
+make_project() {
+  mkdir -p "$1/.github/workflows"
+  cat >"$1/.github/workflows/ci.yml" <<'YAML'
+name: ci
+on:
+  push:
+    branches: [main]
+  workflow_dispatch:
+    inputs:
+      greeting: {type: string, default: hello}
+      count: {type: number, required: true}
+      mode: {type: choice, options: [fast, slow], default: fast}
+jobs:
+  build:
+    runs-on: local
+    steps:
+      - id: say
+        run: |
+          echo "${{ inputs.greeting }} x${{ inputs.count }} mode=${{ inputs.mode }}"
+          echo "secret is ${{ secrets.DEMO_SECRET }}"
+          echo "out=done" >> "$GITHUB_OUTPUT"
+  test:
+    needs: build
+    runs-on: local
+    steps:
+      - run: echo "test saw ${{ needs.build.result }}"
+YAML
+  git -C "$1" init -q -b main
+  git -C "$1" -c user.email=t@example.com -c user.name=t add -A
+  git -C "$1" -c user.email=t@example.com -c user.name=t commit -qm init
+}
