@@ -22,7 +22,58 @@ struct ServeArgs {
   std::vector<std::string> projects;
   int executors = 0;
   int grace_seconds = 30;
+  bool demo = false;
 };
+
+// The bundled examples/: beside the source tree the binary was built in (build/sluice →
+// examples/), else in the current directory.
+fs::path examples_dir() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  for (const fs::path& candidate : {exe.parent_path().parent_path() / "examples",
+                                    exe.parent_path() / "examples", fs::path("examples")})
+    if (fs::is_directory(candidate, ec)) return fs::absolute(candidate).lexically_normal();
+  return {};
+}
+
+// --demo: every example project with workflows is registered; once the controller
+// listens, the ETL example's workflow is dispatched and the UI URL and login token printed.
+bool add_demo_projects(server::ServeOptions& options) {
+  fs::path examples = examples_dir();
+  if (examples.empty()) {
+    std::cerr << "sluice serve: --demo: no examples/ directory found\n";
+    return false;
+  }
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(examples, ec)) {
+    if (!fs::is_directory(entry.path() / ".github" / "workflows", ec)) continue;
+    server::ProjectConfig project;
+    project.name = entry.path().filename().string();
+    project.repository = entry.path().string();
+    options.controller.projects.push_back(std::move(project));
+  }
+  options.ready = [](const std::string& url, const std::string& token,
+                     server::Controller& controller) {
+    std::string project = controller.project("etl") ? "etl" : controller.projects().front().name;
+    auto workflows = controller.workflows(project);
+    std::string file;
+    if (workflows)
+      for (const auto& w : *workflows)
+        if (w.dispatchable && file.empty()) file = w.file;
+    auto runs = controller.dispatch(project, file, "", {});
+    if (runs && !runs->empty())
+      std::cout << "sluice serve: demo: dispatched run " << runs->front() << " of " << project
+                << "/" << file << "\n";
+    else
+      std::cout << "sluice serve: demo: could not dispatch " << project << ": "
+                << (runs ? "no run" : runs.error().message) << "\n";
+    std::cout << "\n  web UI:       " << url << "/\n  login token:  " << token
+              << "\n  API:          curl -H 'Authorization: Bearer " << token << "' " << url
+              << "/api/v1/runs\n\n  Ctrl-C stops the controller.\n"
+              << std::flush;
+  };
+  return true;
+}
 
 bool given(const CLI::App* cmd, const char* flag) {
   return cmd->count(flag) > 0;
@@ -51,6 +102,7 @@ int serve(const ServeArgs& args, const CLI::App* cmd) {
   options.grace = std::chrono::seconds(
       given(cmd, "--grace") || !config.grace_seconds ? args.grace_seconds : *config.grace_seconds);
   options.controller.projects = config.projects;
+  if (args.demo && !add_demo_projects(options)) return kExitInvalid;
   options.tokens = config.tokens;
   for (const std::string& p : args.projects) {
     size_t eq = p.find('=');
@@ -91,6 +143,9 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                   "On SIGTERM, seconds runs may go on before they are cancelled")
       ->capture_default_str()
       ->check(CLI::Range(0, 86400));
+  cmd->add_flag("--demo", args->demo,
+                "Register the bundled examples/, dispatch the example workflow once and print "
+                "the UI URL and login token");
   cmd->callback([args, cmd, &exit_code] { exit_code = serve(*args, cmd); });
 }
 
