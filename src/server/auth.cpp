@@ -2,6 +2,8 @@
 
 #include <openssl/crypto.h>
 
+#include "server/private_files.h"
+
 namespace sluice::server {
 
 namespace {

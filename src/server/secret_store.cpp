@@ -1,9 +1,6 @@
 #include "server/secret_store.h"
 
-#include <fcntl.h>
 #include <openssl/evp.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <memory>
@@ -11,7 +8,7 @@
 #include <sstream>
 
 #include "core/encodings.h"
-#include "server/token_store.h"
+#include "server/private_files.h"
 
 namespace sluice::server {
 
@@ -43,20 +40,6 @@ std::string hex_decode(const std::string& hex) {
 std::string random_bytes(size_t n) {
   return hex_decode(random_hex(n));
 }
-
-class FileLock {
- public:
-  explicit FileLock(const fs::path& path) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
-  }
-  ~FileLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
- private:
-  int fd_ = -1;
-};
 
 std::string read_all(const fs::path& path, bool& exists) {
   std::ifstream in(path, std::ios::binary);

@@ -69,9 +69,4 @@ class TokenStore {
   bool loaded_ = false;
 };
 
-// `bytes` random bytes from the kernel, as lowercase hex.
-std::string random_hex(size_t bytes);
-// Writes `content` to `path` with mode 0600, atomically (a temporary file renamed).
-Status write_private_file(const std::filesystem::path& path, const std::string& content);
-
 }  // namespace sluice::server
