@@ -5,7 +5,6 @@
 #include "server/api_body.h"
 #include "server/metrics.h"
 #include "server/run_queries.h"
-#include "store/run_report.h"
 
 namespace sluice::server {
 
@@ -72,14 +71,6 @@ HttpResponse dispatch(ApiContext& c, HttpRequest& request, const Route& route) {
                       ids.error().message);
   }
   return ok_json({{"run_ids", *ids}}, 201);
-}
-
-HttpResponse run_detail(ApiContext& c, const Route& route) {
-  auto id = run_id_param(route);
-  if (!id) return json_error(400, "invalid_id", id.error().message);
-  auto detail = c.controller.store().load_run(*id);
-  if (!detail) return json_error(404, "not_found", "no run " + std::to_string(*id));
-  return HttpResponse::json(200, store::format_run_detail_json(*detail));
 }
 
 HttpResponse cancel(ApiContext& c, const Route& route) {
@@ -167,7 +158,7 @@ void add_api_routes(Router& r, ApiContext& c) {
   r.add("GET", v1 + "/runs", Role::kRead,
         [&c](HttpRequest& q, const Route&) { return list_runs(c.controller, q); });
   r.add("GET", v1 + "/runs/{id}", Role::kRead,
-        [&c](HttpRequest&, const Route& route) { return run_detail(c, route); });
+        [&c](HttpRequest&, const Route& route) { return run_detail(c.controller, route); });
   r.add("GET", v1 + "/runs/{id}/logs/{job}", Role::kRead,
         [&c](HttpRequest& q, const Route& route) { return run_log(c.controller, q, route); });
   r.add("GET", v1 + "/runs/{id}/logs/{job}/{step}", Role::kRead,

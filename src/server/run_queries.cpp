@@ -1,11 +1,15 @@
 #include "server/run_queries.h"
 
 #include <charconv>
+#include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "runner/run_artifacts.h"
 #include "server/log_stream.h"
+#include "store/log_paths.h"
 #include "store/log_selection.h"
+#include "store/run_json.h"
 
 namespace sluice::server {
 
@@ -25,22 +29,10 @@ std::optional<int64_t> to_int(const std::string& text) {
   return v;
 }
 
-json run_summary(const engine::RunRecord& r, const std::string& project) {
-  return {{"id", r.id},
-          {"run_number", r.run_number},
-          {"project", project},
-          {"workflow_file", r.workflow_file},
-          {"workflow_name", r.workflow_name},
-          {"run_name", r.run_name},
-          {"event", r.event},
-          {"ref", r.ref},
-          {"sha", r.sha},
-          {"status", engine::to_string(r.status)},
-          {"reason", r.reason},
-          {"rerun_of", r.rerun_of},
-          {"created_ms", r.created_ms},
-          {"started_ms", r.started_ms},
-          {"finished_ms", r.finished_ms}};
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 // Reads [begin, begin + size) of `path`; size -1: to the end of the file.
@@ -124,17 +116,32 @@ HttpResponse list_runs(Controller& controller, HttpRequest& request) {
                    cursor,  limit + 1};
   auto runs = controller.query_runs(filter);
   if (!runs) return json_error(500, "internal", runs.error().message);
-  json list = json::array();
-  int64_t next = 0;
+  store::RunPage page;
   for (size_t i = 0; i < runs->size(); ++i) {
     if (static_cast<int>(i) == limit) {
-      next = (*runs)[i - 1].record.id;
+      page.next_cursor = std::to_string((*runs)[i - 1].record.id);
       break;
     }
-    list.push_back(run_summary((*runs)[i].record, (*runs)[i].project));
+    page.projects[(*runs)[i].record.id] = (*runs)[i].project;
+    page.runs.push_back(std::move((*runs)[i].record));
   }
-  json body = {{"runs", list}, {"next_cursor", next > 0 ? json(std::to_string(next)) : json()}};
-  return HttpResponse::json(200, body.dump(-1, ' ', false, json::error_handler_t::replace));
+  return HttpResponse::json(200, store::dump_json(store::run_page_json(page, now_ms())));
+}
+
+HttpResponse run_detail(Controller& controller, const Route& route) {
+  auto id = to_int(route.param("id"));
+  if (!id || *id < 1) return json_error(400, "invalid_id", "not a run id: " + route.param("id"));
+  auto detail = controller.store().load_run(*id);
+  if (!detail) return json_error(404, "not_found", "no run " + route.param("id"));
+  store::RunView view;
+  view.project = controller.project_of(detail->run);
+  std::string summaries =
+      read_slice(controller.data_dir() / store::step_summary_path(*id), 0, -1, kMaxLogResponse);
+  if (!summaries.empty()) view.summaries = store::split_step_summaries(summaries, detail->jobs);
+  if (auto artifacts = runner::load_run_artifacts(controller.data_dir().string(), *id); artifacts)
+    view.artifacts = std::move(*artifacts);
+  view.detail = std::move(*detail);
+  return HttpResponse::json(200, store::dump_json(store::run_detail_json(view, now_ms())));
 }
 
 HttpResponse run_log(Controller& controller, HttpRequest& request, const Route& route) {

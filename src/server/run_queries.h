@@ -9,8 +9,14 @@ namespace sluice::server {
 
 // GET /api/v1/runs?project=&workflow=&status=&branch=&limit=&cursor=
 HttpResponse list_runs(Controller& controller, HttpRequest& request);
+// GET /api/v1/runs/{id}: the documented run detail JSON (store/run_json.h), with the
+// run's project, step summaries and artifacts.
+HttpResponse run_detail(Controller& controller, const Route& route);
 // GET /api/v1/runs/{id}/logs/{job}[/{step}]  (Range: bytes=N-[M] → 206)
 HttpResponse run_log(Controller& controller, HttpRequest& request, const Route& route);
+// GET /api/v1/runs/{id}: the documented run detail JSON (store/run_json.h), with the
+// run's project, step summaries and artifacts.
+HttpResponse run_detail(Controller& controller, const Route& route);
 // GET /api/v1/runs/{id}/logs/{job}/{step}/stream
 HttpResponse run_log_stream(Controller& controller, HttpRequest& request, const Route& route);
 
