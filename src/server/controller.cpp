@@ -350,6 +350,7 @@ Result<std::vector<WorkflowInfo>> Controller::workflows(const std::string& proje
     info.file = relative_file(w->file, checkout->dir);
     info.name = w->display_name();
     info.dispatchable = w->on.workflow_dispatch;
+    for (const auto& line : w->on.schedules) info.schedules.push_back(line.text);
     for (const auto& input : w->on.dispatch_inputs) {
       WorkflowInput i;
       i.name = input.id;

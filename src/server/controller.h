@@ -39,6 +39,10 @@ struct ProjectConfig {
   std::string workflow_dir;                    // "": .github/workflows and .sluice/workflows
   std::map<std::string, std::string> secrets;  // plaintext in memory only
   std::map<std::string, std::string> vars;
+  // triggers (docs/triggers.md): the secret webhooks are signed with ("": webhooks refused),
+  // and whether tag pushes fire.
+  std::string webhook_secret;
+  bool tags = true;
 };
 
 struct ControllerOptions {
@@ -60,7 +64,8 @@ struct WorkflowInfo {
   std::string name;
   bool dispatchable = false;  // has on.workflow_dispatch
   std::vector<WorkflowInput> inputs;
-  std::vector<std::string> errors;  // the workflow does not load or validate
+  std::vector<std::string> errors;     // the workflow does not load or validate
+  std::vector<std::string> schedules;  // its on.schedule cron lines (server/trigger_loop)
 };
 
 // Which runs GET /api/v1/runs lists (empty fields: any), newest first.

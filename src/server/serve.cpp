@@ -7,7 +7,9 @@
 #include "server/api_routes.h"
 #include "server/api_server.h"
 #include "server/auth.h"
+#include "server/hook_routes.h"
 #include "server/token_store.h"
+#include "server/trigger_loop.h"
 
 namespace sluice::server {
 
@@ -67,6 +69,20 @@ int serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
                      }};
   add_api_routes(router, context);
 
+  // Triggers: polling and schedules on their own thread; webhooks authenticate themselves.
+  TriggerLoopOptions trigger_options;
+  trigger_options.state_dir = options.controller.data_dir / "triggers";
+  trigger_options.log = &out;
+  TriggerLoop triggers(c, trigger_options);
+  HookRoutes hooks(c, &triggers);
+  router.mount(
+      "/hooks/", Role::kNone, [&hooks](HttpRequest& request) { return hooks.handle(request); },
+      [&hooks](const HttpRequest& head) { return hooks.plan_body(head); });
+  if (Status started = triggers.start(); !started.ok()) {
+    err << "sluice serve: " << started.error().message << "\n";
+    return 2;
+  }
+
   runtime::ListenOptions listen;
   listen.address = options.listen_address;
   listen.port = options.listen_port;
@@ -89,6 +105,7 @@ int serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   out << "sluice serve: " << (signal == SIGTERM ? "SIGTERM" : "SIGINT") << ": stopping (grace "
       << options.grace.count() / 1000 << "s)" << std::endl;
   (*http)->stop_accepting();
+  triggers.stop();
   (*controller)->shutdown(options.grace);
   (*http)->stop();
   out << "sluice serve: stopped" << std::endl;

@@ -18,8 +18,9 @@ namespace {
 constexpr std::array<std::string_view, 9> kTopKeys = {"listen",   "data-dir", "executors",
                                                       "grace",    "labels",   "label-map",
                                                       "projects", "tokens",   "version"};
-constexpr std::array<std::string_view, 7> kProjectKeys = {
-    "name", "repository", "branches", "poll-interval", "workflow-dir", "secrets", "vars"};
+constexpr std::array<std::string_view, 9> kProjectKeys = {
+    "name",    "repository", "branches",       "poll-interval", "workflow-dir",
+    "secrets", "vars",       "webhook-secret", "tags"};
 constexpr std::array<std::string_view, 3> kTokenKeys = {"name", "role", "sha256"};
 constexpr std::array<std::string_view, 2> kSecretSourceKeys = {"env", "file"};
 
@@ -158,7 +159,16 @@ class ConfigParser {
       } else if (e.key == "branches") {
         p.branches = strings(e.value, "branches");
       } else if (e.key == "poll-interval") {
-        if (auto v = seconds(e.value, "poll-interval", 5, 86400)) p.poll_interval_seconds = *v;
+        // 0 turns polling off (webhooks only); docs/triggers.md.
+        if (auto v = seconds(e.value, "poll-interval", 0, 86400)) p.poll_interval_seconds = *v;
+      } else if (e.key == "webhook-secret") {
+        if (e.value.IsMap()) {
+          if (auto v = secret_source(e)) p.webhook_secret = *v;
+        } else if (auto v = reader_.string(e.value, "webhook-secret")) {
+          p.webhook_secret = *v;
+        }
+      } else if (e.key == "tags") {
+        if (auto v = reader_.boolean(e.value, "tags")) p.tags = *v;
       } else if (e.key == "workflow-dir") {
         if (auto s = reader_.string(e.value, "workflow-dir")) p.workflow_dir = *s;
       } else if (e.key == "secrets") {
