@@ -53,4 +53,32 @@ std::shared_ptr<engine::ResolvedAction> scan_action(const std::string& uses,
   return a;
 }
 
+std::shared_ptr<engine::ResolvedAction> health_gate_action(const std::string& uses,
+                                                           const std::string& sluice_binary) {
+  auto a = std::make_shared<engine::ResolvedAction>();
+  a->kind = engine::ResolvedAction::Kind::kBuiltin;
+  a->uses = uses;
+  a->action.name = "health-gate (built-in)";
+  a->action.inputs = {input("source", ""),
+                      input("url", ""),
+                      input("query", ""),
+                      input("condition", ""),
+                      input("threshold", ""),
+                      input("command", ""),
+                      input("endpoint", ""),
+                      input("region", ""),
+                      input("services", ""),
+                      input("categories", ""),
+                      input("statuses", "open"),
+                      input("event-types", ""),
+                      input("ignore", ""),
+                      input("interval", "10s"),
+                      input("stable-for", "2"),
+                      input("timeout", "30m"),
+                      input("on-source-error", "retry"),
+                      input("on-timeout", "fail")};
+  a->builtin_script = "exec " + shell_quote(sluice_binary) + " __health-gate\n";
+  return a;
+}
+
 }  // namespace sluice::actions

@@ -19,4 +19,10 @@ std::shared_ptr<engine::ResolvedAction> checkout_action(const std::string& uses)
 std::shared_ptr<engine::ResolvedAction> scan_action(const std::string& uses,
                                                     const std::string& sluice_binary);
 
+// `sluice/health-gate`: runs `sluice __health-gate`, which polls a health source (AWS Health,
+// Statuspage, HTTP, Prometheus, command) until it is clear for `stable-for` polls or the
+// gate times out (docs/health-gates.md).
+std::shared_ptr<engine::ResolvedAction> health_gate_action(const std::string& uses,
+                                                           const std::string& sluice_binary);
+
 }  // namespace sluice::actions

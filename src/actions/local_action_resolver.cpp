@@ -43,6 +43,8 @@ Result<std::shared_ptr<const engine::ResolvedAction>> LocalActionResolver::resol
     return std::shared_ptr<const engine::ResolvedAction>(checkout_action(uses));
   if (lower == "sluice/scan")
     return std::shared_ptr<const engine::ResolvedAction>(scan_action(uses, sluice_binary_));
+  if (lower == "sluice/health-gate")
+    return std::shared_ptr<const engine::ResolvedAction>(health_gate_action(uses, sluice_binary_));
   std::string dir = copy_dir(uses);
   if (dir.empty()) return Error{"action '" + uses + "' has an invalid name", {}};
   return load(uses, dir, dir);

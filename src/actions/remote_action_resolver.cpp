@@ -15,7 +15,7 @@ constexpr int kMaxPrefetchDepth = 8;  // as the engine's composite nesting limit
 
 bool is_builtin(const spec::ActionRef& ref) {
   std::string name = to_lower(ref.repository());
-  return name == "actions/checkout" || name == "sluice/scan";
+  return name == "actions/checkout" || name == "sluice/scan" || name == "sluice/health-gate";
 }
 
 }  // namespace

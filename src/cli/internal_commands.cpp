@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "actions/health_gate_action.h"
 #include "actions/scan_gate.h"
 #include "cli/commands.h"
 
@@ -11,6 +12,9 @@ void add_internal_commands(CLI::App& app, int& exit_code) {
   auto* gate = app.add_subcommand("__scan-gate", "");  // empty description: hidden from --help
   gate->group("");
   gate->callback([&exit_code] { exit_code = actions::run_scan_gate(std::cout, std::cerr); });
+  auto* health = app.add_subcommand("__health-gate", "");
+  health->group("");
+  health->callback([&exit_code] { exit_code = actions::run_health_gate(std::cout, std::cerr); });
 }
 
 }  // namespace sluice::cli
