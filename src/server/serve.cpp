@@ -7,9 +7,12 @@
 #include "server/api_routes.h"
 #include "server/api_server.h"
 #include "server/auth.h"
+#include "server/badge.h"
+#include "server/badge_lookup.h"
 #include "server/hook_routes.h"
 #include "server/token_store.h"
 #include "server/trigger_loop.h"
+#include "server/web_assets.h"
 
 namespace sluice::server {
 
@@ -68,6 +71,16 @@ int serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
                        return text;
                      }};
   add_api_routes(router, context);
+  // Status badges are public (READMEs embed them); the web UI answers every other GET.
+  BadgeRoutes badges(controller_badge_lookup(c));
+  router.mount("/badge/", Role::kNone, [&badges](HttpRequest& r) { return badges.handle(r); });
+  WebAssets web;
+  WebFront front(
+      api,
+      [&router](const HttpRequest& head) {
+        return router.match(head.method, head.path).kind != Router::Match::Kind::kNone;
+      },
+      web);
 
   // Triggers: polling and schedules on their own thread; webhooks authenticate themselves.
   TriggerLoopOptions trigger_options;
@@ -87,7 +100,7 @@ int serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   listen.address = options.listen_address;
   listen.port = options.listen_port;
   listen.handler_threads = options.handler_threads;
-  auto http = runtime::HttpServer::start(api, listen);
+  auto http = runtime::HttpServer::start(front, listen);
   if (!http) {
     err << "sluice serve: " << http.error().message << "\n";
     return 2;
