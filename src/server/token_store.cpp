@@ -1,5 +1,7 @@
 #include "server/token_store.h"
 
+#include <sys/stat.h>
+
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -32,14 +34,17 @@ std::string TokenStore::hash(const std::string& token) {
 }
 
 Status TokenStore::reload_locked() {
-  std::error_code ec;
-  auto mtime = fs::last_write_time(file_, ec);
-  if (ec) {  // no file yet: no tokens
+  struct stat st {};
+  if (stat(file_.c_str(), &st) != 0) {  // no file yet: no tokens
     entries_.clear();
     loaded_ = true;
+    loaded_version_.clear();
     return Status::Ok();
   }
-  if (loaded_ && mtime == loaded_time_) return Status::Ok();
+  std::string version = std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+                        std::to_string(st.st_mtim.tv_sec) + "." +
+                        std::to_string(st.st_mtim.tv_nsec);
+  if (loaded_ && version == loaded_version_) return Status::Ok();
   std::ifstream in(file_);
   std::stringstream text;
   text << in.rdbuf();
@@ -60,7 +65,7 @@ Status TokenStore::reload_locked() {
     entries.push_back(std::move(e));
   }
   entries_ = std::move(entries);
-  loaded_time_ = mtime;
+  loaded_version_ = version;
   loaded_ = true;
   return Status::Ok();
 }

@@ -65,7 +65,10 @@ class TokenStore {
   std::mutex mutex_;
   std::vector<Entry> entries_;
   std::vector<Entry> configured_;
-  std::filesystem::file_time_type loaded_time_{};
+  // Which version of the file entries_ holds: its inode, size and mtime in ns. Every write
+  // renames a new file into place, so the inode changes even when two writes fall in the same
+  // mtime tick (a revocation by another process must be seen at once).
+  std::string loaded_version_;
   bool loaded_ = false;
 };
 
