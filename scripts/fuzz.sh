@@ -12,6 +12,9 @@ if ! command -v clang++ >/dev/null; then
 fi
 cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DSLUICE_FUZZ=ON -DSLUICE_TESTS=OFF -DSLUICE_BENCH=OFF >/dev/null
-targets=$(find src -name '*_fuzz.cpp' -exec basename {} .cpp \; | sort)
+# Not the rooms that link Boost.Asio coroutines (runtime, server): clang 14 cannot build them
+# (src/CMakeLists.txt says why).
+targets=$(find src -name '*_fuzz.cpp' -not -path 'src/runtime/*' -not -path 'src/server/*' \
+  -exec basename {} .cpp \; | sort)
 cmake --build build-fuzz -j"$(nproc)" --target $targets
 FUZZ_SECONDS=$seconds ctest --test-dir build-fuzz -L fuzz --output-on-failure
