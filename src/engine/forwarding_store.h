@@ -38,6 +38,28 @@ class ForwardingStore : public Store {
                                 int64_t finished_ms) override {
     return inner_.mark_interrupted(run_id, reason, finished_ms);
   }
+  Status create_deployment(DeploymentRecord& deployment) override {
+    return inner_.create_deployment(deployment);
+  }
+  Status save_deployment(const DeploymentRecord& deployment) override {
+    return inner_.save_deployment(deployment);
+  }
+  Status add_deployment_review(const DeploymentReview& review) override {
+    return inner_.add_deployment_review(review);
+  }
+  Result<std::optional<DeploymentRecord>> load_deployment(int64_t id) override {
+    return inner_.load_deployment(id);
+  }
+  Result<std::vector<DeploymentRecord>> list_deployments(const DeploymentQuery& query) override {
+    return inner_.list_deployments(query);
+  }
+  Result<std::optional<DeploymentRecord>> last_good_deployment(
+      const std::string& environment) override {
+    return inner_.last_good_deployment(environment);
+  }
+  Result<bool> try_start_deployment(int64_t id, int limit, int64_t now_ms) override {
+    return inner_.try_start_deployment(id, limit, now_ms);
+  }
 
  protected:
   Store& inner_;

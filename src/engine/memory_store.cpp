@@ -93,6 +93,15 @@ void MemoryStore::close_unfinished_locked(int64_t run_id, RunStatus closed,
     if (std::get<0>(key) == run_id && close(step)) step.outcome = closed;
   for (auto& [key, attempt] : attempts_)
     if (std::get<0>(key) == run_id) close(attempt);
+  const DeploymentStatus deployment_closed =
+      closed == RunStatus::kCancelled ? DeploymentStatus::kCancelled : DeploymentStatus::kFailure;
+  for (auto& [id, deployment] : deployments_) {
+    if (deployment.run_id != run_id || is_terminal(deployment.status)) continue;
+    deployment.status = deployment_closed;
+    deployment.waiting_on = DeploymentWait::kNone;
+    deployment.reason = reason;
+    deployment.updated_ms = finished_ms;
+  }
 }
 
 Status MemoryStore::save_job(const JobRecord& job) {
@@ -217,6 +226,96 @@ Result<bool> MemoryStore::mark_interrupted(int64_t run_id, const std::string& re
   record.reason = reason;
   record.finished_ms = finished_ms;
   close_unfinished_locked(run_id, RunStatus::kInterrupted, reason, finished_ms);
+  return true;
+}
+
+Status MemoryStore::create_deployment(DeploymentRecord& deployment) {
+  std::lock_guard lock(mutex_);
+  if (!has_run_locked(deployment.run_id)) return unknown_run(deployment.run_id);
+  deployment.id = next_deployment_id_++;
+  DeploymentRecord copy = deployment;
+  copy.reviews.clear();
+  deployments_[deployment.id] = std::move(copy);
+  return Status::Ok();
+}
+
+Status MemoryStore::save_deployment(const DeploymentRecord& deployment) {
+  std::lock_guard lock(mutex_);
+  auto it = deployments_.find(deployment.id);
+  if (it == deployments_.end())
+    return Error{fmt::format("deployment {} does not exist", deployment.id), {}};
+  if (!has_run_locked(deployment.run_id)) return unknown_run(deployment.run_id);
+  it->second = deployment;
+  it->second.reviews.clear();
+  return Status::Ok();
+}
+
+Status MemoryStore::add_deployment_review(const DeploymentReview& review) {
+  std::lock_guard lock(mutex_);
+  if (deployments_.count(review.deployment_id) == 0)
+    return Error{fmt::format("deployment {} does not exist", review.deployment_id), {}};
+  reviews_.push_back(review);
+  return Status::Ok();
+}
+
+DeploymentRecord MemoryStore::with_reviews_locked(const DeploymentRecord& deployment) const {
+  DeploymentRecord copy = deployment;
+  for (const DeploymentReview& review : reviews_)
+    if (review.deployment_id == deployment.id) copy.reviews.push_back(review);
+  return copy;
+}
+
+Result<std::optional<DeploymentRecord>> MemoryStore::load_deployment(int64_t id) {
+  std::lock_guard lock(mutex_);
+  auto it = deployments_.find(id);
+  if (it == deployments_.end()) return std::optional<DeploymentRecord>();
+  return std::optional<DeploymentRecord>(with_reviews_locked(it->second));
+}
+
+Result<std::vector<DeploymentRecord>> MemoryStore::list_deployments(const DeploymentQuery& query) {
+  std::lock_guard lock(mutex_);
+  std::vector<DeploymentRecord> out;
+  for (auto it = deployments_.rbegin(); it != deployments_.rend(); ++it) {
+    if (query.limit > 0 && static_cast<int>(out.size()) >= query.limit) break;
+    const DeploymentRecord& d = it->second;
+    if (!query.environment.empty() && d.environment != query.environment) continue;
+    if (query.run_id != 0 && d.run_id != query.run_id) continue;
+    out.push_back(with_reviews_locked(d));
+  }
+  return out;
+}
+
+Result<std::optional<DeploymentRecord>> MemoryStore::last_good_deployment(
+    const std::string& environment) {
+  std::lock_guard lock(mutex_);
+  for (auto it = deployments_.rbegin(); it != deployments_.rend(); ++it) {
+    const DeploymentRecord& d = it->second;
+    if (d.environment == environment && d.status == DeploymentStatus::kSuccess)
+      return std::optional<DeploymentRecord>(with_reviews_locked(d));
+  }
+  return std::optional<DeploymentRecord>();
+}
+
+Result<bool> MemoryStore::try_start_deployment(int64_t id, int limit, int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  auto me = deployments_.find(id);
+  if (me == deployments_.end()) return Error{fmt::format("deployment {} does not exist", id), {}};
+  int ahead = 0;
+  for (const auto& [other_id, d] : deployments_) {
+    if (other_id == id || d.environment != me->second.environment) continue;
+    auto run = runs_.find(d.run_id);
+    if (run == runs_.end() || is_terminal(run->second.status)) continue;
+    bool in_progress = d.status == DeploymentStatus::kInProgress;
+    bool queued_before = d.status == DeploymentStatus::kWaiting &&
+                         d.waiting_on == DeploymentWait::kConcurrency && other_id < id;
+    if (in_progress || queued_before) ++ahead;
+  }
+  if (ahead >= limit) return false;
+  DeploymentRecord& d = me->second;
+  d.status = DeploymentStatus::kInProgress;
+  d.waiting_on = DeploymentWait::kNone;
+  d.reason.clear();
+  d.updated_ms = now_ms;
   return true;
 }
 

@@ -38,6 +38,15 @@ class MemoryStore : public Store {
   Result<bool> mark_interrupted(int64_t run_id, const std::string& reason,
                                 int64_t finished_ms) override;
 
+  Status create_deployment(DeploymentRecord& deployment) override;
+  Status save_deployment(const DeploymentRecord& deployment) override;
+  Status add_deployment_review(const DeploymentReview& review) override;
+  Result<std::optional<DeploymentRecord>> load_deployment(int64_t id) override;
+  Result<std::vector<DeploymentRecord>> list_deployments(const DeploymentQuery& query) override;
+  Result<std::optional<DeploymentRecord>> last_good_deployment(
+      const std::string& environment) override;
+  Result<bool> try_start_deployment(int64_t id, int limit, int64_t now_ms) override;
+
   // The text written to the log at `log_path` so far, each line followed by '\n';
   // empty when no such log exists. For tests.
   std::string log_text(const std::string& log_path) const;
@@ -52,6 +61,7 @@ class MemoryStore : public Store {
   // Ends the run's records still queued, waiting or running (Store::save_run, mark_interrupted).
   void close_unfinished_locked(int64_t run_id, RunStatus closed, const std::string& reason,
                                int64_t finished_ms);
+  DeploymentRecord with_reviews_locked(const DeploymentRecord& deployment) const;
 
   mutable std::mutex mutex_;
   int64_t next_run_id_ = 1;
@@ -64,6 +74,9 @@ class MemoryStore : public Store {
   std::map<AttemptKey, AttemptRecord> attempts_;
   std::vector<Annotation> annotations_;
   std::map<std::string, std::shared_ptr<LogBuffer>> logs_;
+  int64_t next_deployment_id_ = 1;
+  std::map<int64_t, DeploymentRecord> deployments_;  // reviews kept apart, in reviews_
+  std::vector<DeploymentReview> reviews_;
 };
 
 }  // namespace sluice::engine

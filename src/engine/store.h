@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "engine/deployment_record.h"
 #include "engine/log_writer.h"
 #include "engine/run_model.h"
 
@@ -30,11 +31,17 @@ struct RunDetail {
 // A finished run has no unfinished parts. The engine saves every job, step and attempt
 // final before the run; when one of those saves was lost (a full disk), save_run of the
 // final status closes the record left behind in the same write: its status (and a step's
-// outcome) becomes closed_status(run status), its reason kNotRecordedReason.
+// outcome) becomes closed_status(run status), its reason kNotRecordedReason. A deployment
+// of the run still queued, waiting or in progress ends the same way (kCancelled or
+// kFailure, see closed_deployment_status), and so does one of a run marked interrupted.
 inline constexpr const char* kNotRecordedReason =
     "its final state could not be recorded (store error)";
 inline RunStatus closed_status(RunStatus run_status) {
   return run_status == RunStatus::kCancelled ? RunStatus::kCancelled : RunStatus::kFailure;
+}
+inline DeploymentStatus closed_deployment_status(RunStatus run_status) {
+  return run_status == RunStatus::kCancelled ? DeploymentStatus::kCancelled
+                                             : DeploymentStatus::kFailure;
 }
 
 class Store {
@@ -70,6 +77,33 @@ class Store {
   // when the run is already terminal (its owner finished it meanwhile).
   virtual Result<bool> mark_interrupted(int64_t run_id, const std::string& reason,
                                         int64_t finished_ms) = 0;
+
+  // Deployments (engine/deployment_record.h). Unlike the run records, these are read and
+  // written by several processes at once (`sluice approve` beside the waiting run, two
+  // runs deploying to one environment), so every deployment write is committed before it
+  // returns, and the queries see other processes' commits.
+  //
+  // Assigns deployment.id; the run must exist. Ids grow: a newer deployment has a larger id.
+  virtual Status create_deployment(DeploymentRecord& deployment) = 0;
+  // Replaces the record with this id (reviews untouched); an unknown id is an error.
+  virtual Status save_deployment(const DeploymentRecord& deployment) = 0;
+  // Appends a review to its deployment (which must exist).
+  virtual Status add_deployment_review(const DeploymentReview& review) = 0;
+  // The deployment with its reviews; nullopt when there is none with this id.
+  virtual Result<std::optional<DeploymentRecord>> load_deployment(int64_t id) = 0;
+  // Newest first, with their reviews.
+  virtual Result<std::vector<DeploymentRecord>> list_deployments(const DeploymentQuery& query) = 0;
+  // The environment's "last good revision": its newest deployment with status kSuccess.
+  virtual Result<std::optional<DeploymentRecord>> last_good_deployment(
+      const std::string& environment) = 0;
+  // The environment's concurrency rule, decided atomically across processes: deployment
+  // `id` moves to kInProgress (waiting_on kNone, reason "", updated_ms = now_ms) and true
+  // is returned when fewer than `limit` deployments of its environment are in progress
+  // plus waiting_on kConcurrency with a smaller id (first come, first served). Otherwise
+  // it is left as it is (the caller has saved it waiting on kConcurrency) and false is
+  // returned. Only deployments of unfinished runs count: a run that died holds no slot
+  // once it is marked interrupted.
+  virtual Result<bool> try_start_deployment(int64_t id, int limit, int64_t now_ms) = 0;
 };
 
 }  // namespace sluice::engine

@@ -1,5 +1,5 @@
-// The contract of engine::Store, run against every implementation. A new backend
-// (PostgreSQL) joins by adding a factory to StoreImplementations.
+// The contract of engine::Store, run against every implementation (store_factories.h).
+// Deployments have their own suite: deployment_conformance_test.cpp.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,11 +8,8 @@
 #include <set>
 #include <sstream>
 
-#include "engine/memory_store.h"
-#include "log_slice.h"
 #include "record_matchers.h"
-#include "store/sqlite/sqlite_store.h"
-#include "temp_dir.h"
+#include "store_factories.h"
 
 namespace sluice::store::testing {
 namespace {
@@ -24,24 +21,6 @@ using engine::JobRecord;
 using engine::RunRecord;
 using engine::RunStatus;
 using engine::StepRecord;
-
-struct MemoryStoreFactory {
-  std::unique_ptr<engine::MemoryStore> store = std::make_unique<engine::MemoryStore>();
-  engine::Store& get() { return *store; }
-  std::string read_log(const AttemptRecord& attempt) { return store->log_text(attempt.log_path); }
-};
-
-struct SqliteStoreFactory {
-  TempDir dir;
-  std::unique_ptr<SqliteStore> store;
-  SqliteStoreFactory() {
-    auto opened = SqliteStore::open(dir.path() / ".sluice");
-    if (!opened) throw std::runtime_error(opened.error().message);
-    store = std::move(*opened);
-  }
-  engine::Store& get() { return *store; }
-  std::string read_log(const AttemptRecord& attempt) { return read_log_slice(*store, attempt); }
-};
 
 template <typename Factory>
 class StoreConformanceTest : public ::testing::Test {
@@ -62,7 +41,6 @@ class StoreConformanceTest : public ::testing::Test {
   Factory factory_;
 };
 
-using StoreImplementations = ::testing::Types<MemoryStoreFactory, SqliteStoreFactory>;
 TYPED_TEST_SUITE(StoreConformanceTest, StoreImplementations);
 
 TYPED_TEST(StoreConformanceTest, CreateRunAssignsIdsAndRunNumbersPerWorkflow) {

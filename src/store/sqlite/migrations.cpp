@@ -132,6 +132,40 @@ constexpr const char* kJobNeeds = R"sql(
 ALTER TABLE jobs ADD COLUMN needs_json TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 8: deployments to environments (engine/deployment_record.h) and their reviews,
+// appended by `sluice approve`/`sluice reject` from other processes. Listed per environment
+// and per run, newest first.
+constexpr const char* kDeployments = R"sql(
+CREATE TABLE deployments (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  environment TEXT    NOT NULL,
+  run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  job_key     TEXT    NOT NULL DEFAULT '',
+  ref         TEXT    NOT NULL DEFAULT '',
+  sha         TEXT    NOT NULL DEFAULT '',
+  status      TEXT    NOT NULL,
+  waiting_on  TEXT    NOT NULL DEFAULT '',
+  reason      TEXT    NOT NULL DEFAULT '',
+  revision    TEXT    NOT NULL DEFAULT '',
+  url         TEXT    NOT NULL DEFAULT '',
+  creator     TEXT    NOT NULL DEFAULT '',
+  rollback_of INTEGER NOT NULL DEFAULT 0,
+  created_ms  INTEGER NOT NULL DEFAULT 0,
+  updated_ms  INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX deployments_by_environment ON deployments(environment, id);
+CREATE INDEX deployments_by_run ON deployments(run_id, id);
+CREATE TABLE deployment_reviews (
+  id            INTEGER PRIMARY KEY,
+  deployment_id INTEGER NOT NULL REFERENCES deployments(id) ON DELETE CASCADE,
+  user          TEXT    NOT NULL,
+  decision      TEXT    NOT NULL,
+  comment       TEXT    NOT NULL DEFAULT '',
+  time_ms       INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX deployment_reviews_by_deployment ON deployment_reviews(deployment_id, id);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& schema_migrations() {
@@ -143,6 +177,7 @@ const std::vector<Migration>& schema_migrations() {
       {5, "run owner and reason; what a re-run needs", kOwnerAndRerun},
       {6, "commits of remote actions and called workflows", kResolvedCommits},
       {7, "the needs of each job", kJobNeeds},
+      {8, "deployments to environments and their reviews", kDeployments},
   };
   return kMigrations;
 }

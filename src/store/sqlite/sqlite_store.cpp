@@ -169,7 +169,11 @@ Status close_unfinished(Database& db, int64_t run_id, engine::RunStatus closed,
                    engine::to_string(closed), reason, finished_ms, run_id);
     if (!status) return status;
   }
-  return Status::Ok();
+  return run_cached(
+      db,
+      "UPDATE deployments SET status = ?, waiting_on = '', reason = ?, updated_ms = ? "
+      "WHERE run_id = ? AND status IN ('queued', 'waiting', 'in_progress')",
+      engine::to_string(engine::closed_deployment_status(closed)), reason, finished_ms, run_id);
 }
 
 }  // namespace

@@ -74,6 +74,17 @@ class SqliteStore : public engine::Store {
   Result<bool> mark_interrupted(int64_t run_id, const std::string& reason,
                                 int64_t finished_ms) override;
 
+  // Deployments (sqlite_store_deployments.cpp): every write waits for its commit.
+  Status create_deployment(engine::DeploymentRecord& deployment) override;
+  Status save_deployment(const engine::DeploymentRecord& deployment) override;
+  Status add_deployment_review(const engine::DeploymentReview& review) override;
+  Result<std::optional<engine::DeploymentRecord>> load_deployment(int64_t id) override;
+  Result<std::vector<engine::DeploymentRecord>> list_deployments(
+      const engine::DeploymentQuery& query) override;
+  Result<std::optional<engine::DeploymentRecord>> last_good_deployment(
+      const std::string& environment) override;
+  Result<bool> try_start_deployment(int64_t id, int limit, int64_t now_ms) override;
+
   // The file behind an attempt's log_path (which is relative to the data dir).
   std::filesystem::path log_file(const std::string& log_path) const;
   const std::filesystem::path& data_dir() const { return data_dir_; }
@@ -98,6 +109,11 @@ class SqliteStore : public engine::Store {
   void run_writer();
   Status commit(std::vector<QueuedWrite>& batch);
   Status take_error_locked();
+  // Deployments matching `where` (SQL over the deployments table aliased d, binding
+  // `args`), newest first, with their reviews, in one read transaction.
+  template <typename... Args>
+  Result<std::vector<engine::DeploymentRecord>> query_deployments(const std::string& where,
+                                                                  const Args&... args);
 
   std::filesystem::path data_dir_;
   SqliteStoreOptions options_;
