@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/names.h"
 #include "spec/yaml_reader.h"
 
 namespace sluice::server {
@@ -30,13 +31,6 @@ bool valid_name(const std::string& name) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
       return false;
   return name != "." && name != "..";
-}
-
-bool valid_variable_name(const std::string& name) {
-  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
-  for (char c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
-  return true;
 }
 
 std::string resolve_path(const std::string& path, const std::string& config_file) {
@@ -188,7 +182,7 @@ class ConfigParser {
               bool secret) {
     if (!reader_.expect_map(node, what, "NAME: value")) return;
     for (auto& e : reader_.entries(node, what, {})) {
-      if (!valid_variable_name(e.key)) {
+      if (!is_variable_name(e.key)) {
         error(e.key_pos,
               std::string(secret ? "secret" : "variable") + " name '" + e.key + "' is not valid",
               "use letters, digits and '_', not starting with a digit");
