@@ -21,5 +21,7 @@ void add_dispatch_command(CLI::App& app, int& exit_code);
 void add_cancel_command(CLI::App& app, int& exit_code);
 void add_serve_command(CLI::App& app, int& exit_code);
 void add_token_command(CLI::App& app, int& exit_code);
+// approve, reject, deployments (deployment_commands.cpp).
+void add_deployment_commands(CLI::App& app, int& exit_code);
 
 }  // namespace sluice::cli

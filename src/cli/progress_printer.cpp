@@ -100,6 +100,15 @@ void ProgressPrinter::on_run(const engine::RunRecord& run) {
 }
 
 void ProgressPrinter::on_job(const engine::JobRecord& job) {
+  // A job held back (an environment's reviewers, wait timer, gates): say what for, again
+  // whenever that changes.
+  if (job.status == engine::RunStatus::kWaiting && !job.reason.empty()) {
+    auto& printed = waiting_[job.key];
+    if (printed != job.reason) {
+      printed = job.reason;
+      print("[" + job.key + "] waiting: " + job.reason, kYellow);
+    }
+  }
   auto& last = jobs_[job.key];
   if (last == job.status && job.status != engine::RunStatus::kQueued) return;
   last = job.status;

@@ -37,6 +37,7 @@ class ProgressPrinter : public engine::RunObserver {
   bool terminal_;
   std::string log_root_;
   std::map<std::string, engine::RunStatus> jobs_;          // key -> last status printed
+  std::map<std::string, std::string> waiting_;             // key -> last waiting reason printed
   std::map<std::string, std::string> running_;             // "job/step" -> step name
   std::map<std::string, engine::AttemptRecord> last_log_;  // "job/step-index" -> its last attempt
   int64_t run_started_ms_ = 0;

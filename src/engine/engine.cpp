@@ -413,6 +413,10 @@ void Engine::start_instances() {
     if (n->status != RunStatus::kRunning || n->planned->is_caller()) continue;
     for (size_t i = 0; i < n->instances.size(); ++i) {
       if (!n->instances[i].pending()) continue;
+      // An environment's rules come first: waiting for them takes no --jobs slot.
+      if (needs_admission(*n, i)) begin_admission(*n, i);
+      if (!n->instances[i].pending() || n->instances[i].admission == Instance::Admission::kWaiting)
+        continue;
       if (running_instances_ >= std::max(1, context_.options.max_parallel_jobs)) return;
       if (n->max_parallel > 0 && n->running >= n->max_parallel) break;
       if (!acquire_group(*n, i)) continue;
@@ -432,6 +436,7 @@ void Engine::end_instance(JobNode& n, size_t index, RunStatus status, const std:
   Instance& instance = n.instances[index];
   if (instance.waiting_retry()) context_.loop.cancel_timer(instance.retry_timer);
   instance.retry_timer = 0;
+  end_admission(instance, status, reason);
   JobRecord& record = instance.record;
   record.status = status;
   record.reason = context_.masker->mask(reason);
@@ -458,6 +463,15 @@ void Engine::start_instance(JobNode& n, size_t index) {
   in.inputs = inputs_for(n);
   in.secrets = context_.options.secrets;
   if (!n.planned->caller_key.empty()) in.secrets = node(n.planned->caller_key)->secrets;
+  // An environment's secrets and vars override the repository's for this job.
+  if (!instance.environment_secrets.empty()) {
+    in.secrets = Value::object(in.secrets.as_object());
+    for (const auto& [k, v] : instance.environment_secrets) in.secrets.set(k, v);
+  }
+  if (!instance.environment_vars.empty()) {
+    in.vars = Value::object(context_.options.vars.as_object());
+    for (const auto& [k, v] : instance.environment_vars) in.vars->set(k, v);
+  }
   // A called workflow has its own env, evaluated with its inputs.
   auto env = n.planned->workflow == plan_.workflow
                  ? workflow_env_
@@ -507,6 +521,7 @@ void Engine::on_instance_finished(JobNode& n, size_t index) {
     schedule();
     return;
   }
+  end_admission(instance, status, "");
   if (failed(status) && n.fail_fast && !n.continue_on_error) {
     for (size_t i = 0; i < n.instances.size(); ++i) {
       Instance& other = n.instances[i];
@@ -516,6 +531,7 @@ void Engine::on_instance_finished(JobNode& n, size_t index) {
       } else if (other.pending() || other.waiting_retry()) {
         if (other.waiting_retry()) context_.loop.cancel_timer(other.retry_timer);
         other.retry_timer = 0;
+        end_admission(other, RunStatus::kCancelled, "fail-fast: another matrix job failed");
         other.record.status = RunStatus::kCancelled;
         other.record.reason = "fail-fast: another matrix job failed";
         save_job(other.record);

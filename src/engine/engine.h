@@ -69,6 +69,10 @@ class Engine {
   void end_instance(JobNode& node, size_t index, RunStatus status, const std::string& reason);
   bool runs_when_cancelled(const JobNode& node) const;
   void start_instance(JobNode& node, size_t index);
+  // environment_admission.cpp: holds a job with `environment:` back until the gate admits it.
+  bool needs_admission(const JobNode& node, size_t index) const;
+  void begin_admission(JobNode& node, size_t index);
+  void end_admission(Instance& instance, RunStatus status, const std::string& reason);
   std::string job_scope(const Instance& instance) const;
   Result<std::map<std::string, std::string>> workflow_env(const spec::Workflow& workflow,
                                                           const Value& inputs,

@@ -2,6 +2,7 @@
 // its instances (matrix combinations) as the scheduler tracks them. Engine thread only.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,11 @@ struct Engine::Instance {
   std::unique_ptr<JobRun> run;         // null until started, and while waiting for a retry
   EventLoop::TimerId retry_timer = 0;  // non-zero while waiting to be retried
   std::string group;                   // the concurrency group it holds, if any
+  // A job with `environment:` starts only once admitted (engine/environment_gate.h).
+  enum class Admission { kNone, kWaiting, kAdmitted };
+  Admission admission = Admission::kNone;
+  std::map<std::string, std::string> environment_vars;     // once admitted
+  std::map<std::string, std::string> environment_secrets;  // once admitted
 
   bool waiting_retry() const { return retry_timer != 0; }
   // Neither started nor finished: waiting for a --jobs slot, max-parallel or its group.

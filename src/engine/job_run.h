@@ -52,6 +52,8 @@ struct JobRunInputs {
   Value needs = Value::object();
   Value inputs = Value::object();
   Value secrets = Value::object();
+  // The `vars` context when it is not the run's (an environment's vars override it).
+  std::optional<Value> vars;
   std::map<std::string, std::string> workflow_env;  // evaluated workflow-level env
   std::optional<Error>
       setup_error;  // fails the job at once (e.g. the workflow env did not evaluate)

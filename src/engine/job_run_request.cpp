@@ -41,7 +41,7 @@ expr::EvalContext JobRun::eval_context(const Frame& frame) const {
   Value env = Value::object();
   for (const auto& [k, v] : context_env(frame)) env.set(k, v);
   ctx.contexts.set("env", env);
-  ctx.contexts.set("vars", o.vars);
+  ctx.contexts.set("vars", in_.vars ? *in_.vars : o.vars);
   ctx.contexts.set("secrets", in_.secrets);
   ctx.contexts.set("inputs", frame.action ? frame.inputs : in_.inputs);
   ctx.contexts.set("needs", in_.needs);

@@ -48,6 +48,23 @@ void mask_record(Annotation& record, const SecretMasker& masker) {
     mask(*text, masker, scratch);
 }
 
+void mask_record(DeploymentRecord& record, const SecretMasker& masker) {
+  std::string scratch;
+  for (std::string* text : {&record.reason, &record.url, &record.revision})
+    mask(*text, masker, scratch);
+}
+
+Status MaskingStore::create_deployment(DeploymentRecord& deployment) {
+  DeploymentRecord copy = masked(deployment, *masker_);
+  Status status = inner_.create_deployment(copy);
+  deployment.id = copy.id;
+  return status;
+}
+
+Status MaskingStore::save_deployment(const DeploymentRecord& deployment) {
+  return inner_.save_deployment(masked(deployment, *masker_));
+}
+
 Status MaskingStore::create_run(RunRecord& run) {
   RunRecord copy = masked(run, *masker_);
   Status status = inner_.create_run(copy);

@@ -26,6 +26,7 @@ void mask_record(JobRecord& record, const SecretMasker& masker);
 void mask_record(StepRecord& record, const SecretMasker& masker);
 void mask_record(AttemptRecord& record, const SecretMasker& masker);
 void mask_record(Annotation& record, const SecretMasker& masker);
+void mask_record(DeploymentRecord& record, const SecretMasker& masker);
 
 class MaskingStore : public ForwardingStore {
  public:
@@ -38,6 +39,8 @@ class MaskingStore : public ForwardingStore {
   Status save_step(const StepRecord& step) override;
   Status save_attempt(const AttemptRecord& attempt) override;
   Status add_annotation(const Annotation& annotation) override;
+  Status create_deployment(DeploymentRecord& deployment) override;
+  Status save_deployment(const DeploymentRecord& deployment) override;
   // Everything else passes through; mark_interrupted's reason is written by sluice itself
   // (a pid), never by a step: nothing to mask.
 

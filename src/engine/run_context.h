@@ -12,6 +12,7 @@
 #include "core/value.h"
 #include "engine/action_resolver.h"
 #include "engine/clock.h"
+#include "engine/environment_gate.h"
 #include "engine/event_loop.h"
 #include "engine/executor.h"
 #include "engine/store.h"
@@ -75,6 +76,9 @@ struct RunContext {
   EventLoop& loop;
   ActionResolver* resolver = nullptr;  // nullptr: `uses:` steps fail with an error
   RunObserver* observer = nullptr;
+  // Decides when jobs with `environment:` may start (engine/environment_gate.h); nullptr:
+  // they start unguarded.
+  EnvironmentGate* environments = nullptr;
   std::shared_ptr<SecretMasker> masker = std::make_shared<SecretMasker>();
   RunOptions options{};
 

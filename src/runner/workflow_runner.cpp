@@ -9,6 +9,8 @@
 
 #include "actions/local_action_resolver.h"
 #include "core/json.h"
+#include "deploy/reviewers.h"
+#include "deploy/run_deployments.h"
 #include "engine/engine.h"
 #include "engine/masking_sinks.h"
 #include "engine/scalar_value.h"
@@ -114,6 +116,61 @@ bool wait_for_group(const spec::Workflow& workflow, const expr::EvalContext& ctx
   }
   outcome.run_id = run.id;
   io.out << "run " << run.id << " cancelled while waiting for concurrency group '" << name << "'\n";
+  return false;
+}
+
+// A branch that may not deploy to an environment fails the run before anything runs:
+// every job whose environment is named literally is checked against the environment's
+// branch and tag patterns. The failed run is recorded (with a failed deployment per job) so
+// that `sluice show` and `sluice deployments` tell why. Returns false when the run must not
+// start (with `outcome` set). Jobs whose environment is an expression are checked when
+// they start (deploy/environment_admission.h).
+bool check_branch_policies(const WorkflowRun& r, const deploy::EnvironmentsFile& environments,
+                           engine::Store& store, engine::RunRecord& run, int64_t now_ms,
+                           const std::string& creator, Streams io, WorkflowOutcome& outcome) {
+  if (!r.job.empty()) return true;  // --job: the admission checks the jobs that run
+  std::vector<std::pair<std::string, std::string>> refused;  // job key, environment
+  std::string reason;
+  for (const plan::PlannedJob& job : r.plan->jobs) {
+    if (!job.job->environment) continue;
+    const std::string& name = job.job->environment->name.text;
+    if (name.find("${{") != std::string::npos) continue;
+    const deploy::EnvironmentSpec* env = environments.find(name);
+    if (env == nullptr || env->allows_ref(r.event.ref)) continue;
+    refused.emplace_back(job.key, name);
+    if (reason.empty()) {
+      std::string patterns;
+      for (const auto& list : {env->branches, env->tags})
+        for (const std::string& p : list) patterns += (patterns.empty() ? "" : ", ") + p;
+      reason = (r.event.ref.empty() ? std::string("this ref") : r.event.ref) +
+               " may not deploy to environment '" + name + "' (allowed: " + patterns + ")";
+    }
+  }
+  if (refused.empty()) return true;
+  run.status = engine::RunStatus::kFailure;
+  run.reason = reason;
+  run.created_ms = run.started_ms = run.finished_ms = now_ms;
+  outcome = {engine::RunStatus::kFailure};
+  if (Status s = store.create_run(run); !s.ok()) {
+    io.err << "sluice run: cannot record the run: " << s.error().message << "\n";
+    outcome.recorded = false;
+    return false;
+  }
+  outcome.run_id = run.id;
+  for (const auto& [key, name] : refused) {
+    engine::DeploymentRecord d;
+    d.environment = name;
+    d.run_id = run.id;
+    d.job_key = key;
+    d.ref = r.event.ref;
+    d.sha = d.revision = r.event.sha;
+    d.creator = creator;
+    d.status = engine::DeploymentStatus::kFailure;
+    d.reason = reason;
+    d.created_ms = d.updated_ms = now_ms;
+    (void)store.create_deployment(d);
+  }
+  io.err << "sluice run: run " << run.id << " failed before any job ran: " << reason << "\n";
   return false;
 }
 
@@ -258,17 +315,40 @@ WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& r, const Ru
     fs::remove_all(temp, ec);
     if (!o.step_files_dir.empty()) fs::remove_all(o.step_files_dir, ec);
   };
+
+  // .sluice/environments.yml: protection rules of the jobs' environments, notifications.
+  Diagnostics environment_errors;
+  auto environments = deploy::load_environments(r.repo_dir, environment_errors);
+  if (!environments) {
+    io.err << environment_errors.format();
+    cleanup();
+    return outcome;
+  }
+  deploy::AdmissionSettings admission{r.workflow->file, r.event.ref, r.event.sha,
+                                      deploy::current_user()};
+  if (!check_branch_policies(r, *environments, masked_store, run, clock.now_ms(), admission.creator,
+                             io, outcome)) {
+    cleanup();
+    return outcome;
+  }
+  std::ostream* report_to = &io.err;
+  deploy::RunDeployments deployments(
+      std::move(*environments), admission, masked_store, clock, loop, o.secrets, masker,
+      [report_to](const std::string& message) { *report_to << "sluice: " << message << "\n"; });
+  context.environments = deployments.gate();
   if (!wait_for_group(*r.workflow, ctx, data_dir, masked_store, run, clock.now_ms(), hooks, io,
                       lock, outcome, group)) {
     cleanup();
     return outcome;
   }
+  deployments.set_run(run);  // its names, for notifications sent while it starts
   if (Status s = engine.start(run); !s.ok()) {
     io.err << "sluice run: cannot record the run: " << s.error().message << "\n";
     if (!group.empty() && hooks.release_group) hooks.release_group(group);
     cleanup();
     return {engine::RunStatus::kFailure, false};
   }
+  deployments.set_run(engine.run());
   {
     ActiveRun active{loop, engine, executor, *session.store, engine.run()};
     std::unique_ptr<RunAttachment> attachment = hooks.attach ? hooks.attach(active) : nullptr;
@@ -278,6 +358,11 @@ WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& r, const Ru
     }
   }
   if (!group.empty() && hooks.release_group) hooks.release_group(group);
+  deployments.run_finished(engine.run());
+  // Notifications never hold the run back, but the process waits a little for them
+  // before it exits (which would drop them).
+  if (!deployments.drain(std::chrono::seconds(10)))
+    io.err << "sluice run: some notifications were still being delivered at exit\n";
 
   io.out << "run " << engine.run().id
          << " summary: " << engine::format_statistics(engine.statistics()) << "\n";

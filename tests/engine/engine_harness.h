@@ -135,6 +135,7 @@ class EngineHarness : public ::testing::Test {
     context_->options.max_parallel_jobs = max_parallel_jobs;
     context_->options.reused_jobs = reused_jobs_;
     context_->resolver = resolver_;
+    context_->environments = environments_;
     engine_ = std::make_unique<Engine>(*plan_, *context_);
     RunRecord run;
     run.workflow_file = "test.yml";
@@ -188,6 +189,7 @@ class EngineHarness : public ::testing::Test {
 
   std::map<std::string, RunOptions::ReusedJob> reused_jobs_;  // set before start()
   ActionResolver* resolver_ = nullptr;                        // set before start()
+  EnvironmentGate* environments_ = nullptr;                   // set before start()
   FakeExecutor executor_;
   MemoryStore store_;
   Store* run_store_ = &store_;  // what the run writes to: a test may wrap store_
