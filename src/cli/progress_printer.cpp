@@ -108,6 +108,8 @@ void ProgressPrinter::on_job(const engine::JobRecord& job) {
       printed = job.reason;
       print("[" + job.key + "] waiting: " + job.reason, kYellow);
     }
+    jobs_[job.key] = job.status;
+    return;
   }
   auto& last = jobs_[job.key];
   if (last == job.status && job.status != engine::RunStatus::kQueued) return;

@@ -4,9 +4,12 @@
 # from $SLUICE_USER; self-review and non-reviewers refused), a reject fails it, a disallowed
 # branch fails the run before anything runs, the wait timer holds the job, two runs deploying
 # to an environment with concurrency 1 take turns, and cancelling a waiting run works.
-# Environment vars and secrets reach the job (the secret masked); `sluice deployments` lists it all.
+# Environment vars and secrets reach the job (the secret masked); a health gate named on the
+# environment (a local Statuspage, python3 http.server) holds the job until it is clear, and
+# fails it at its timeout; `sluice deployments` lists it all.
 source "$(dirname "$0")/lib.sh"
 command -v git >/dev/null || { echo "skip: no git"; exit 77; }
+command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
 REPO=$WORK/repo DATA=$WORK/data
 BG_PIDS=""
 trap 'for p in $BG_PIDS; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
@@ -49,7 +52,29 @@ jobs:
           echo "end $(date +%s.%N)" >> "$LOG_FILE"
         env: {LOG_FILE: "${{ vars.LOG_FILE }}"}
 YAML
-cat >"$REPO/.sluice/environments.yml" <<'YAML'
+cat >"$REPO/.github/workflows/gated.yml" <<'YAML'
+name: Gated
+on: workflow_dispatch
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    environment: gated
+    steps: [{run: echo gate-passed-deploying}]
+YAML
+GATE_SITE=$WORK/site
+mkdir -p "$GATE_SITE/api/v2"
+GATE_FIX=$SOURCE_DIR/tests/gates/fixtures
+cp "$GATE_FIX/statuspage_incident.json" "$GATE_SITE/api/v2/summary.json"
+python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$GATE_SITE" >"$WORK/server.log" 2>&1 &
+BG_PIDS="$BG_PIDS $!"
+GATE_PORT=""
+for _ in $(seq 1 100); do
+  GATE_PORT=$(sed -n 's/.*port \([0-9][0-9]*\).*/\1/p' "$WORK/server.log" | head -1)
+  [ -n "$GATE_PORT" ] && break
+  sleep 0.1
+done
+[ -n "$GATE_PORT" ] || fail "http.server did not start: $(cat "$WORK/server.log")"
+cat >"$REPO/.sluice/environments.yml" <<YAML
 environments:
   production:
     reviewers: [alice, bob, ops]
@@ -59,6 +84,9 @@ environments:
     secrets-file: prod.env
   timed: {wait-timer: 2s}
   single: {concurrency: 1}
+  gated: {health-gates: [status]}
+health-gates:
+  status: {source: statuspage, url: 'http://127.0.0.1:$GATE_PORT/api/v2/summary.json', services: API, interval: 0.2s, stable-for: 2, timeout: GATE_TIMEOUT}
 reviewer-groups:
   ops: [carol]
 YAML
@@ -178,4 +206,25 @@ check_contains "waiting for a deployment to 'single' to finish (concurrency 1)" 
 check_eq "$(cut -d' ' -f1 "$WORK/single.log" | tr '\n' ' ')" "start end start end " "the deployments' order (no overlap)"
 sluice_cmd deployments single
 check_eq "$(grep -c success <<<"$OUT")" 2 "successful deployments to single"
+
+# 7. A health gate on the environment: blocked by the open incident on API, passes after it is
+# resolved and 2 clear polls; then fails at its timeout while the incident stays open.
+sed -i "s/GATE_TIMEOUT/20s/" "$REPO/.sluice/environments.yml"
+(sleep 1.5 && cp "$GATE_FIX/statuspage_resolved.json" "$GATE_SITE/api/v2/summary.tmp" &&
+  mv "$GATE_SITE/api/v2/summary.tmp" "$GATE_SITE/api/v2/summary.json") &
+RESOLVER=$!
+sluice_run -w gated.yml --event workflow_dispatch
+wait $RESOLVER || true
+check_rc 0 "the gated deployment"
+check_contains "[deploy] waiting: health gate 'status': poll 1 (+0"
+check_contains "s): blocked by 2 event(s)"
+check_contains "clear (2/2)"
+check_before "clear (2/2)" "[deploy] started"
+cp "$GATE_FIX/statuspage_incident.json" "$GATE_SITE/api/v2/summary.json"
+sed -i "s/timeout: 20s/timeout: 1s/" "$REPO/.sluice/environments.yml"
+sluice_run -w gated.yml --event workflow_dispatch
+check_rc 1 "the gate that times out"
+check_lacks "gate-passed-deploying"
+OUT=$(db "SELECT reason FROM jobs WHERE run_id=$(last_run) AND key='deploy'")
+check_contains "health gate 'status' failed: timed out after 1s: blocked by 2 event(s)" "the timed-out job's reason"
 finish
