@@ -3,6 +3,7 @@
 // the encoding says otherwise).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,5 +31,7 @@ std::string base64_encode(std::string_view bytes);
 
 // Lowercase hex, two digits per byte.
 std::string hex_encode(std::string_view bytes);
+// The bytes of hex digits (either case); nothing for an odd length or a non-hex character.
+std::optional<std::string> hex_decode(std::string_view hex);
 
 }  // namespace sluice

@@ -1,4 +1,4 @@
-// HMAC-SHA256 (OpenSSL) and a comparison that does not leak where two secrets differ.
+// HMAC-SHA256 and a comparison that does not leak where two secrets differ.
 #pragma once
 
 #include <string>

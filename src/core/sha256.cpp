@@ -1,21 +1,18 @@
+// The low-level SHA256_* functions on purpose (deprecated in OpenSSL 3, still shipped): the
+// EVP layer (EVP_sha256, HMAC(), even the one-shot SHA256()) initialises OpenSSL's providers
+// on first use, ~1 ms measured here, and every `sluice run` hashes (runtime tokens, lock
+// names) before its first step (issue 8 §7). SHA256_Init/Update/Final run the same assembly.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "core/sha256.h"
 
-#include <openssl/evp.h>
-
-#include <stdexcept>
+#include <openssl/sha.h>
 
 #include "core/encodings.h"
 
 namespace sluice {
 
-void Sha256::Free::operator()(evp_md_ctx_st* ctx) const {
-  EVP_MD_CTX_free(ctx);
-}
-
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
-  // Only allocation can fail here: a programmer-level failure, not a value to return.
-  if (!ctx_ || EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr) != 1)
-    throw std::runtime_error("cannot initialise SHA-256");
+Sha256::Sha256() : ctx_(std::make_unique<SHA256_CTX>()) {
+  SHA256_Init(ctx_.get());
 }
 
 Sha256::~Sha256() = default;
@@ -23,18 +20,23 @@ Sha256::Sha256(Sha256&&) noexcept = default;
 Sha256& Sha256::operator=(Sha256&&) noexcept = default;
 
 void Sha256::update(const void* data, size_t size) {
-  EVP_DigestUpdate(ctx_.get(), data, size);
+  SHA256_Update(ctx_.get(), data, size);
 }
 
 std::string Sha256::finish_raw() {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx_.get(), digest, &length);
-  return std::string(reinterpret_cast<const char*>(digest), length);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256_Final(digest, ctx_.get());
+  return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
 }
 
 std::string Sha256::finish_hex() {
   return hex_encode(finish_raw());
+}
+
+std::string sha256_raw(std::string_view data) {
+  Sha256 hash;
+  hash.update(data);
+  return hash.finish_raw();
 }
 
 }  // namespace sluice

@@ -1,7 +1,6 @@
 #include "runner/workflow_lock.h"
 
 #include <fcntl.h>
-#include <openssl/sha.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +10,8 @@
 #include <filesystem>
 #include <ostream>
 
+#include "core/encodings.h"
+#include "core/sha256.h"
 #include "core/value.h"
 
 namespace sluice::runner {
@@ -68,15 +69,12 @@ WorkflowLock::Outcome WorkflowLock::acquire(const std::string& data_dir, const s
                                             const std::atomic<int>& interrupts,
                                             std::ostream& progress, std::string& error) {
   std::string key = to_lower(group);  // group names are case-insensitive
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
-  char hex[17];
-  for (int i = 0; i < 8; ++i) std::snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+  std::string hex = hex_encode(sha256_raw(key).substr(0, 8));
   std::filesystem::path dir = std::filesystem::path(data_dir) / "locks";
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   auto open_lock = [&](const char* suffix, int& fd) {
-    std::string path = (dir / (std::string(hex) + suffix)).string();
+    std::string path = (dir / (hex + suffix)).string();
     fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) error = "cannot open " + path + ": " + std::strerror(errno);
     return fd >= 0;

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "core/encodings.h"
+#include "core/random.h"
 #include "core/sha256.h"
 #include "runtime/index_common.h"
 #include "runtime/runtime_token.h"

@@ -1,19 +1,11 @@
-// The low-level SHA256_* functions on purpose (deprecated in OpenSSL 3, still shipped): the
-// EVP layer (EVP_sha256, HMAC(), even the one-shot SHA256()) initialises OpenSSL's providers
-// on first use, ~1 ms measured here, and every `sluice run` issues a token before its first
-// step (issue 8 §7). SHA256_Init/Update/Final run the digest directly.
-#define OPENSSL_SUPPRESS_DEPRECATED
 #include "runtime/runtime_token.h"
 
-#include <openssl/sha.h>
-#include <sys/random.h>
-
-#include <array>
-#include <cerrno>
 #include <nlohmann/json.hpp>
-#include <stdexcept>
 
 #include "core/encodings.h"
+#include "core/hmac.h"
+#include "core/random.h"
+#include "core/sha256.h"
 
 namespace sluice::runtime {
 
@@ -54,47 +46,6 @@ bool parse_scope(const std::string& scp, std::string& run, std::string& job) {
 
 }  // namespace
 
-namespace {
-
-// SHA-256 of the concatenation of `parts`, raw 32 bytes.
-std::string sha256_of(std::initializer_list<std::string_view> parts) {
-  SHA256_CTX ctx;
-  SHA256_Init(&ctx);
-  for (std::string_view part : parts) SHA256_Update(&ctx, part.data(), part.size());
-  std::array<unsigned char, SHA256_DIGEST_LENGTH> out{};
-  SHA256_Final(out.data(), &ctx);
-  return std::string(reinterpret_cast<const char*>(out.data()), out.size());
-}
-
-}  // namespace
-
-std::string hmac_sha256(std::string_view key, std::string_view message) {
-  // RFC 2104 with SHA-256's 64-byte block.
-  constexpr size_t kBlock = 64;
-  std::string block = key.size() > kBlock ? sha256_of({key}) : std::string(key);
-  block.resize(kBlock, '\0');
-  std::string inner_pad(kBlock, '\0'), outer_pad(kBlock, '\0');
-  for (size_t i = 0; i < kBlock; ++i) {
-    inner_pad[i] = static_cast<char>(block[i] ^ 0x36);
-    outer_pad[i] = static_cast<char>(block[i] ^ 0x5c);
-  }
-  return sha256_of({outer_pad, sha256_of({inner_pad, message})});
-}
-
-std::string random_bytes(size_t n) {
-  std::string out(n, '\0');
-  size_t filled = 0;
-  while (filled < n) {
-    ssize_t got = ::getrandom(out.data() + filled, n - filled, 0);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      throw std::runtime_error("getrandom failed: no randomness for the runtime keys");
-    }
-    filled += static_cast<size_t>(got);
-  }
-  return out;
-}
-
 std::string base64url_encode(std::string_view bytes) {
   std::string text = base64_encode(bytes);
   while (!text.empty() && text.back() == '=') text.pop_back();
@@ -127,15 +78,8 @@ Result<std::string> base64url_decode(std::string_view text) {
   return out;
 }
 
-bool constant_time_equal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
-
 std::string job_backend_id(const std::string& run_id, const std::string& job_key) {
-  std::string hex = hex_encode(sha256_of({run_id, "\n", job_key})).substr(0, 32);
+  std::string hex = hex_encode(sha256_raw(run_id + "\n" + job_key)).substr(0, 32);
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
          hex.substr(16, 4) + "-" + hex.substr(20);
 }

@@ -40,17 +40,9 @@ struct RuntimeClaims {
 // claim cannot carry.
 std::string job_backend_id(const std::string& run_id, const std::string& job_key);
 
-// HMAC-SHA256 of `message` under `key` (raw 32 bytes). Cheap from the first call: it does
-// not initialise OpenSSL's EVP layer (see runtime_token.cpp).
-std::string hmac_sha256(std::string_view key, std::string_view message);
-// `n` bytes from the kernel's CSPRNG (getrandom(2); no OpenSSL initialisation). Throws only
-// when the kernel has none to give (a programmer or system error, not an input error).
-std::string random_bytes(size_t n);
 // base64url without padding (RFC 7515), and its inverse (which accepts padding).
 std::string base64url_encode(std::string_view bytes);
 Result<std::string> base64url_decode(std::string_view text);
-// Compares without an early exit, so that timing does not tell how much of a MAC matched.
-bool constant_time_equal(std::string_view a, std::string_view b);
 
 // The process's secret keys: one for tokens, one for blob URLs. Not copyable by accident.
 class RuntimeKeys {

@@ -3,38 +3,17 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/json.h"
+
 namespace sluice::server {
 
 namespace {
 
 using json = nlohmann::json;
 
-// The deepest nesting of arrays and objects, outside strings (checked before parsing, so
-// that a body of a million '[' costs one pass and no recursion).
-int nesting_depth(const std::string& text) {
-  int depth = 0, deepest = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
 Result<json> parse_object(const std::string& body, const std::set<std::string>& allowed) {
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) return json::object();
-  if (nesting_depth(body) > kMaxJsonDepth)
+  if (json_nesting_depth(body) > kMaxJsonDepth)
     return Error{"the body nests deeper than " + std::to_string(kMaxJsonDepth) + " levels", {}};
   json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return Error{"the body is not valid JSON", {}};

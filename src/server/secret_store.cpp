@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/encodings.h"
+#include "core/random.h"
 #include "server/private_files.h"
 
 namespace sluice::server {
@@ -22,24 +23,6 @@ struct CipherFree {
   void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
 };
 using Cipher = std::unique_ptr<EVP_CIPHER_CTX, CipherFree>;
-
-std::string hex_decode(const std::string& hex) {
-  auto nibble = [](char c) {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-  };
-  std::string out;
-  if (hex.size() % 2) return "";
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) return "";
-    out += static_cast<char>(hi * 16 + lo);
-  }
-  return out;
-}
-
-std::string random_bytes(size_t n) {
-  return hex_decode(random_hex(n));
-}
 
 std::string read_all(const fs::path& path, bool& exists) {
   std::ifstream in(path, std::ios::binary);
@@ -63,7 +46,7 @@ Result<std::unique_ptr<SecretStore>> SecretStore::open(const fs::path& data_dir)
     hex = random_hex(kKeyBytes);
     if (Status s = write_private_file(key_file, hex + "\n"); !s) return s.error();
   }
-  std::string key = hex_decode(hex);
+  std::string key = hex_decode(hex).value_or("");
   if (key.size() != kKeyBytes)
     return Error{key_file.string() + " is not a 256-bit key (64 hex digits)", {}};
   return std::unique_ptr<SecretStore>(new SecretStore(data_dir, key));
@@ -94,7 +77,7 @@ std::string SecretStore::seal(const std::string& project, const std::string& nam
 
 Result<std::string> SecretStore::open_sealed(const std::string& project, const std::string& name,
                                              const std::string& sealed) const {
-  std::string raw = hex_decode(sealed);
+  std::string raw = hex_decode(sealed).value_or("");
   if (raw.size() < kNonceBytes + kTagBytes)
     return Error{"secret '" + name + "' of project '" + project + "' is damaged", {}};
   std::string nonce = raw.substr(0, kNonceBytes), tag = raw.substr(kNonceBytes, kTagBytes);

@@ -341,26 +341,10 @@ Result<WebhookDelivery> parse_webhook(HookProvider provider, const HookHeaders& 
     return Error{"webhook payload larger than " + std::to_string(kMaxWebhookBody) + " bytes", {}};
   // parse_json's own limit is for workflow data; a webhook gets a tighter one, checked on the
   // text first so a deep payload costs no allocation.
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < json_text.size(); ++i) {
-    char c = json_text[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > kMaxWebhookJsonDepth)
-        return Error{"webhook payload nested deeper than " + std::to_string(kMaxWebhookJsonDepth) +
-                         " levels",
-                     {}};
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
+  if (json_nesting_depth(json_text) > kMaxWebhookJsonDepth)
+    return Error{
+        "webhook payload nested deeper than " + std::to_string(kMaxWebhookJsonDepth) + " levels",
+        {}};
   Result<Value> parsed = parse_json(json_text);
   if (!parsed.ok()) return Error{"webhook payload: " + parsed.error().message, {}};
   if (!parsed->is_object()) return Error{"webhook payload is not a JSON object", {}};
