@@ -18,6 +18,7 @@ namespace fs = std::filesystem;
 struct ServeArgs {
   std::string config;
   std::string listen = "127.0.0.1:8080";
+  std::string public_url;
   std::string data_dir = ".sluice-server";
   std::vector<std::string> projects;
   int executors = 0;
@@ -95,6 +96,16 @@ int serve(const ServeArgs& args, const CLI::App* cmd) {
     std::cerr << "sluice serve: --listen '" << listen << "' is not ADDR:PORT\n";
     return kExitInvalid;
   }
+  std::string public_url =
+      given(cmd, "--public-url") || !config.public_url ? args.public_url : *config.public_url;
+  if (!public_url.empty()) {
+    auto normalized = server::normalize_public_url(public_url);
+    if (!normalized) {
+      std::cerr << "sluice serve: --public-url '" << public_url << "' is not an http(s) URL\n";
+      return kExitInvalid;
+    }
+    options.public_url = *normalized;
+  }
   std::string data_dir =
       given(cmd, "--data-dir") || !config.data_dir ? args.data_dir : *config.data_dir;
   options.controller.data_dir = fs::absolute(data_dir).lexically_normal();
@@ -133,6 +144,9 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       app.add_subcommand("serve", "Run the controller: API, web UI, triggers and a built-in agent");
   cmd->add_option("--config", args->config, "Server config file (docs/server-config.md)");
   cmd->add_option("--listen", args->listen, "Address and port to listen on")->capture_default_str();
+  cmd->add_option("--public-url", args->public_url,
+                  "URL clients and clouds reach the controller at (default: the listen address); "
+                  "the issuer of the jobs' OIDC tokens");
   cmd->add_option("--data-dir", args->data_dir, "Where the controller keeps its state")
       ->capture_default_str();
   cmd->add_option("--project", args->projects, "Register a project: NAME=PATH_OR_URL (repeatable)");

@@ -299,6 +299,7 @@ WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& r, const Ru
 
   // Cache and artifact services for the jobs (destroyed after the engine, which calls them).
   auto services = start_runtime_services(data_dir, r.repo_dir, o, *r.plan, masker, io.err);
+  if (services && !session.oidc_issuer.empty()) services->oidc().set_issuer(session.oidc_issuer);
   engine::Engine engine(*r.plan, context);
   engine::RunRecord run = initial_record(r, o, session.owner->token());
   expr::EvalContext ctx = engine::run_expression_context(o, r.inputs);

@@ -51,6 +51,9 @@ struct RunSession {
   ActionSetup* actions = nullptr;  // resolver and tool cache; set before run_workflow()
   std::string container_engine;    // --container-engine: "" finds podman, else docker
   std::string runner_name = "sluice-local";
+  // The `iss` of the jobs' OIDC ID tokens: "" for each run's own runtime server (sluice
+  // run); the controller's public URL under `sluice serve`, which serves the JWKS itself.
+  std::string oidc_issuer;
 };
 
 // Opens the store in `data_dir` (creating it), takes the owner lock and recovers from

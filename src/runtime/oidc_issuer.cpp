@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/encodings.h"
+#include "core/random.h"
 #include "core/sha256.h"
 
 namespace sluice::runtime {
@@ -174,6 +175,12 @@ void OidcIssuer::set_issuer(std::string url) {
   issuer_ = std::move(url);
 }
 
+void OidcIssuer::set_token_endpoint(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  std::lock_guard lock(mutex_);
+  token_endpoint_ = std::move(url);
+}
+
 std::string OidcIssuer::issuer() const {
   std::lock_guard lock(mutex_);
   return issuer_;
@@ -192,7 +199,12 @@ void OidcIssuer::allow(const std::string& run_id, const std::string& job_id, IdT
 }
 
 std::map<std::string, std::string> OidcIssuer::job_env(const std::string& runtime_token) const {
-  return {{"ACTIONS_ID_TOKEN_REQUEST_URL", issuer() + kTokenPath + "?api-version=2.0"},
+  std::string base;
+  {
+    std::lock_guard lock(mutex_);
+    base = token_endpoint_.empty() ? issuer_ : token_endpoint_;
+  }
+  return {{"ACTIONS_ID_TOKEN_REQUEST_URL", base + kTokenPath + "?api-version=2.0"},
           {"ACTIONS_ID_TOKEN_REQUEST_TOKEN", runtime_token}};
 }
 

@@ -87,6 +87,10 @@ class OidcIssuer {
   // public URL behind a controller (a cloud provider needs https and a reachable host).
   void set_issuer(std::string url);
   std::string issuer() const;
+  // Where jobs request their tokens (the base of ACTIONS_ID_TOKEN_REQUEST_URL): the server
+  // that mounts handle() for them; the issuer when not set. A controller's runs set the
+  // issuer to the controller's URL and keep this at their own runtime services.
+  void set_token_endpoint(std::string url);
 
   // Lets the job that RuntimeClaims{run_id, job_id} names have tokens with `claims`.
   void allow(const std::string& run_id, const std::string& job_id, IdTokenClaims claims);
@@ -116,6 +120,7 @@ class OidcIssuer {
   std::function<int64_t()> now_ms_;
   mutable std::mutex mutex_;
   std::string issuer_;
+  std::string token_endpoint_;
   std::unique_ptr<Key> key_;
   std::map<std::pair<std::string, std::string>, IdTokenClaims> allowed_;
 };

@@ -74,6 +74,7 @@ Status RuntimeServer::listen() {
   server_ = std::move(*server);
   port_ = server_->port();
   oidc_.set_issuer(origin());
+  oidc_.set_token_endpoint(origin());
   return Status::Ok();
 }
 

@@ -375,6 +375,10 @@ Result<std::vector<WorkflowInfo>> Controller::workflows(const std::string& proje
   return out;
 }
 
+void Controller::set_public_url(const std::string& url) {
+  impl_->session->oidc_issuer = url;
+}
+
 std::string Controller::project_of(const engine::RunRecord& run) const {
   fs::path root = fs::absolute(options_.data_dir / "workspaces").lexically_normal();
   fs::path rel = fs::path(run.workspace).lexically_relative(root);

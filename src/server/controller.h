@@ -117,6 +117,9 @@ class Controller {
   // DATA_DIR/workspaces/<project>/.
   std::string project_of(const engine::RunRecord& run) const;
   const std::filesystem::path& data_dir() const { return options_.data_dir; }
+  // The URL the controller is reached at (its `public-url`, else its listen address): the
+  // issuer of the jobs' OIDC tokens. Set once, before any run starts.
+  void set_public_url(const std::string& url);
 
   // What /metrics reports.
   struct Stats {

@@ -4,6 +4,7 @@
 
 #include <ostream>
 
+#include "runtime/oidc_issuer.h"
 #include "server/api_routes.h"
 #include "server/api_server.h"
 #include "server/auth.h"
@@ -82,6 +83,14 @@ int serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
       },
       web);
 
+  // OIDC: jobs get their tokens from their run's runtime services, signed with the data
+  // dir's key; the controller publishes the discovery document and the JWKS under its own
+  // URL (the tokens' `iss`), which is what a cloud provider fetches.
+  runtime::OidcIssuer oidc(options.controller.data_dir.string(), [](const std::string&) {
+    return Result<runtime::RuntimeClaims>(Error{"not served by the controller", {}});
+  });
+  router.mount("/.well-known/", Role::kNone, [&oidc](HttpRequest& r) { return oidc.handle(r); });
+
   // Triggers: polling and schedules on their own thread; webhooks authenticate themselves.
   TriggerLoopOptions trigger_options;
   trigger_options.state_dir = options.controller.data_dir / "triggers";
@@ -91,11 +100,6 @@ int serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   router.mount(
       "/hooks/", Role::kNone, [&hooks](HttpRequest& request) { return hooks.handle(request); },
       [&hooks](const HttpRequest& head) { return hooks.plan_body(head); });
-  if (Status started = triggers.start(); !started.ok()) {
-    err << "sluice serve: " << started.error().message << "\n";
-    return 2;
-  }
-
   runtime::ListenOptions listen;
   listen.address = options.listen_address;
   listen.port = options.listen_port;
@@ -109,6 +113,15 @@ int serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
                          ? "[" + options.listen_address + "]"
                          : options.listen_address;
   std::string url = "http://" + host + ":" + std::to_string((*http)->port());
+  std::string public_url = options.public_url.empty() ? url : options.public_url;
+  oidc.set_issuer(public_url);
+  c.set_public_url(public_url);
+  // After the URL is known: a polled push may start a run at once.
+  if (Status started = triggers.start(); !started.ok()) {
+    err << "sluice serve: " << started.error().message << "\n";
+    (*http)->stop();
+    return 2;
+  }
   out << "sluice serve: listening on " << url << " (data dir "
       << options.controller.data_dir.string() << ", admin token in "
       << (options.controller.data_dir / "admin.token").string() << ")" << std::endl;

@@ -18,6 +18,7 @@ struct ServeOptions {
   ControllerOptions controller;
   std::string listen_address = "127.0.0.1";
   uint16_t listen_port = 8080;  // 0: any free port (printed)
+  std::string public_url;       // "": http://LISTEN_ADDRESS:PORT
   std::chrono::milliseconds grace{30000};
   int handler_threads = 4;
   std::vector<ConfiguredToken> tokens;  // from the config file (hashes)

@@ -16,9 +16,9 @@ using spec::detail::YamlReader;
 
 namespace {
 
-constexpr std::array<std::string_view, 9> kTopKeys = {"listen",   "data-dir", "executors",
-                                                      "grace",    "labels",   "label-map",
-                                                      "projects", "tokens",   "version"};
+constexpr std::array<std::string_view, 10> kTopKeys = {
+    "listen", "public-url", "data-dir", "executors", "grace",
+    "labels", "label-map",  "projects", "tokens",    "version"};
 constexpr std::array<std::string_view, 9> kProjectKeys = {
     "name",    "repository", "branches",       "poll-interval", "workflow-dir",
     "secrets", "vars",       "webhook-secret", "tags"};
@@ -109,6 +109,14 @@ class ConfigParser {
                 "e.g. 127.0.0.1:8080, 0.0.0.0:80 or [::1]:8080");
         else
           config_.listen = *s;
+      }
+    } else if (e.key == "public-url") {
+      if (auto s = reader_.string(e.value, "public-url")) {
+        if (auto url = normalize_public_url(*s))
+          config_.public_url = *url;
+        else
+          error(reader_.pos(e.value), "public-url '" + *s + "' is not an http(s) URL",
+                "e.g. https://ci.example.com (the issuer of the jobs' OIDC tokens)");
       }
     } else if (e.key == "data-dir") {
       if (auto s = reader_.string(e.value, "data-dir")) config_.data_dir = resolve_path(*s, file_);
@@ -321,6 +329,15 @@ std::optional<ServerConfig> load_server_config(const std::string& path, Diagnost
     return std::nullopt;
   }
   return parse_server_config(source, path, diagnostics);
+}
+
+std::optional<std::string> normalize_public_url(std::string text) {
+  while (!text.empty() && text.back() == '/') text.pop_back();
+  size_t scheme = text.rfind("https://", 0) == 0 ? 8 : text.rfind("http://", 0) == 0 ? 7 : 0;
+  if (scheme == 0 || text.size() == scheme) return std::nullopt;
+  if (text.find_first_of("?# \t\r\n", scheme) != std::string::npos) return std::nullopt;
+  if (text[scheme] == '/' || text[scheme] == ':') return std::nullopt;  // no host
+  return text;
 }
 
 }  // namespace sluice::server

@@ -2,6 +2,7 @@
 // loader's reader, so every problem is reported at once with file:line:col and a hint.
 //
 //   listen: 127.0.0.1:8080
+//   public-url: https://ci.example.com   # how jobs and clouds reach it (OIDC issuer)
 //   data-dir: /var/lib/sluice
 //   executors: 4
 //   grace: 30s
@@ -41,7 +42,8 @@ struct ConfiguredToken {
 };
 
 struct ServerConfig {
-  std::optional<std::string> listen;  // "ADDR:PORT"
+  std::optional<std::string> listen;      // "ADDR:PORT"
+  std::optional<std::string> public_url;  // normalize_public_url()
   std::optional<std::string> data_dir;
   std::optional<int> executors;
   std::optional<int> grace_seconds;
@@ -60,6 +62,10 @@ std::optional<ServerConfig> parse_server_config(
 
 // Reads and parses `path`.
 std::optional<ServerConfig> load_server_config(const std::string& path, Diagnostics& diagnostics);
+
+// `text` as the controller's public URL: http:// or https://, a host, no query or fragment,
+// without a trailing slash; nullopt when it is not such a URL.
+std::optional<std::string> normalize_public_url(std::string text);
 
 // "ADDR:PORT", "[v6]:PORT" or ":PORT" → address and port; false when malformed.
 bool split_listen_address(const std::string& text, std::string& address, uint16_t& port);

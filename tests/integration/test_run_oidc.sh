@@ -57,35 +57,22 @@ check_eq "$(job_log plain | grep -c 'no id-token variables')" 1 "a job without i
 check_eq "$(cat "$OUTDIR/plain.status")" 403 "a job without id-token: write is refused a token"
 grep -q '/_services/token/idtoken?api-version=2.0$' "$OUTDIR/url" || fail "request URL: $(cat "$OUTDIR/url")"
 
-python3 - "$OUTDIR" "$sha" <<'PY' || fail "token verification (see above)"
-import base64, hashlib, json, sys
+python3 - "$OUTDIR" "$sha" "$SOURCE_DIR/tests/integration/tools" <<'PY' || fail "token verification (see above)"
+import json, sys
+sys.path.insert(0, sys.argv[3])
+from id_token import verify
 out, sha = sys.argv[1], sys.argv[2]
-def b64(s):
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
 discovery = json.load(open(f"{out}/discovery.json"))
 jwks = json.load(open(f"{out}/jwks.json"))
 issuer = discovery["issuer"]
 assert discovery["jwks_uri"] == issuer + "/.well-known/jwks", discovery
 assert issuer.startswith("http://127.0.0.1:"), issuer
-def verify(path):
-    token = json.load(open(path))["value"]
-    head, body, sig = token.split(".")
-    header = json.loads(b64(head))
-    assert header["alg"] == "RS256", header
-    key = next(k for k in jwks["keys"] if k["kid"] == header["kid"])
-    n = int.from_bytes(b64(key["n"]), "big")
-    e = int.from_bytes(b64(key["e"]), "big")
-    size = (n.bit_length() + 7) // 8
-    em = pow(int.from_bytes(b64(sig), "big"), e, n).to_bytes(size, "big")
-    digest_info = bytes.fromhex("3031300d060960864801650304020105000420")
-    digest = hashlib.sha256(f"{head}.{body}".encode()).digest()
-    expected = b"\x00\x01" + b"\xff" * (size - 3 - len(digest_info) - 32) + b"\x00" + digest_info + digest
-    assert em == expected, "the RS256 signature does not verify against the JWKS"
-    return json.loads(b64(body))
+def verify_file(path):
+    return verify(json.load(open(path))["value"], jwks)
 def expect(claims, name, value):
     if claims.get(name) != value:
         raise SystemExit(f"claim {name}: {claims.get(name)!r}, expected {value!r}\n{claims}")
-deploy = verify(f"{out}/deploy.json")
+deploy = verify_file(f"{out}/deploy.json")
 for name, value in [("iss", issuer), ("aud", "sts.amazonaws.com"),
                     ("sub", "repo:octo/app:environment:prod"), ("environment", "prod"),
                     ("repository", "octo/app"), ("repository_owner", "octo"),
@@ -98,7 +85,7 @@ for name, value in [("iss", issuer), ("aud", "sts.amazonaws.com"),
     expect(deploy, name, value)
 assert deploy["exp"] - deploy["iat"] == 300 and deploy["nbf"] <= deploy["iat"], deploy
 assert deploy["run_id"].isdigit(), deploy
-build = verify(f"{out}/build.json")
+build = verify_file(f"{out}/build.json")
 expect(build, "sub", "repo:octo/app:ref:refs/heads/main")
 expect(build, "aud", "https://github.com/octo")  # an empty audience is the default
 assert build["jti"] != deploy["jti"]

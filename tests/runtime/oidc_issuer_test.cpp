@@ -232,5 +232,14 @@ TEST_F(OidcIssuerTest, JobEnvCarriesAQueryForTheAudienceToAppendTo) {
   EXPECT_EQ(env["ACTIONS_ID_TOKEN_REQUEST_TOKEN"], token_);
 }
 
+// Under a controller the tokens name the controller as issuer, while jobs still ask their
+// run's runtime services for them.
+TEST_F(OidcIssuerTest, TheTokenEndpointMayDifferFromTheIssuer) {
+  issuer_.set_token_endpoint("http://127.0.0.1:4711/");
+  EXPECT_EQ(issuer_.job_env(token_)["ACTIONS_ID_TOKEN_REQUEST_URL"],
+            "http://127.0.0.1:4711/_services/token/idtoken?api-version=2.0");
+  EXPECT_EQ(issuer_.issuer(), "https://ci.example.com");
+}
+
 }  // namespace
 }  // namespace sluice::runtime

@@ -14,6 +14,7 @@ TEST(ServerConfigTest, ReadsEveryDocumentedKey) {
   Diagnostics d;
   auto config = parse(R"(
 listen: 0.0.0.0:9000
+public-url: https://ci.example.com/
 data-dir: state
 executors: 4
 grace: 1m
@@ -33,6 +34,7 @@ tokens:
                       d, {{"APP_TOKEN", "s3cret"}});
   ASSERT_TRUE(config) << d.format();
   EXPECT_EQ(*config->listen, "0.0.0.0:9000");
+  EXPECT_EQ(*config->public_url, "https://ci.example.com");
   EXPECT_EQ(*config->data_dir, "/etc/sluice/state");
   EXPECT_EQ(*config->executors, 4);
   EXPECT_EQ(*config->grace_seconds, 60);
@@ -93,6 +95,18 @@ TEST(ServerConfigTest, DuplicateProjectsAndEmptyFiles) {
   EXPECT_NE(d.format().find("project 'a' is defined twice"), std::string::npos);
   Diagnostics empty;
   EXPECT_TRUE(parse("", empty));
+}
+
+TEST(ServerConfigTest, PublicUrls) {
+  EXPECT_EQ(normalize_public_url("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+  EXPECT_EQ(normalize_public_url("https://ci.example.com/sluice//"),
+            "https://ci.example.com/sluice");
+  for (const char* bad : {"ci.example.com", "ftp://x", "https://", "https:///path",
+                          "https://x/?q=1", "https://x/#top", "http://a b"})
+    EXPECT_FALSE(normalize_public_url(bad)) << bad;
+  Diagnostics d;
+  EXPECT_FALSE(parse("public-url: example.com\n", d));
+  EXPECT_NE(d.format().find("1:13"), std::string::npos) << d.format();
 }
 
 TEST(ServerConfigTest, ListenAddresses) {
