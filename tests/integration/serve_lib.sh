@@ -20,7 +20,7 @@ start_serve() {
   "$SLUICE" serve --listen 127.0.0.1:0 --data-dir "$DATA" "$@" >"$SERVE_LOG" 2>&1 &
   SERVE_PID=$!
   URL=""
-  for _ in $(seq 1 200); do
+  for _ in $(seq 1 300); do
     URL=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$SERVE_LOG" | head -1 | sed 's/listening on //') || true
     [ -n "$URL" ] && break
     kill -0 "$SERVE_PID" 2>/dev/null || break

@@ -6,11 +6,7 @@
 # unknown project or run and an unreachable server. Loopback only; the controller is
 # killed on exit.
 source "$(dirname "$0")/lib.sh"
-"$SLUICE" --help 2>/dev/null | grep -qE '^ +serve ' || { echo "SKIP: this sluice has no serve"; exit 77; }
-
-SERVE_PID=""
-trap '[ -n "$SERVE_PID" ] && kill -KILL "$SERVE_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
-DATA=$WORK/server
+source "$SOURCE_DIR/tests/integration/serve_lib.sh"
 
 APP=$WORK/app
 mkdir -p "$APP/.github/workflows"
@@ -61,19 +57,8 @@ git -C "$APP" init -q -b main
 git -C "$APP" -c user.email=t@example.com -c user.name=t add -A
 git -C "$APP" -c user.email=t@example.com -c user.name=t commit -qm init
 
-SERVE_LOG=$WORK/serve.log
-"$SLUICE" serve --listen 127.0.0.1:0 --data-dir "$DATA" --project "app=$APP" >"$SERVE_LOG" 2>&1 &
-SERVE_PID=$!
-URL=""
-for _ in $(seq 1 300); do
-  URL=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$SERVE_LOG" | head -1 | sed 's/listening on //') || true
-  [ -n "$URL" ] && break
-  kill -0 "$SERVE_PID" 2>/dev/null || break
-  sleep 0.1
-done
-[ -n "$URL" ] || { fail "sluice serve did not start"; cat "$SERVE_LOG" >&2; exit 1; }
-export SLUICE_SERVER=$URL SLUICE_TOKEN
-SLUICE_TOKEN=$(cat "$DATA/admin.token")
+start_serve --project "app=$APP"
+export SLUICE_SERVER=$URL SLUICE_TOKEN=$TOKEN
 
 # cli ARGS...: the client, bounded; sets OUT (stdout+stderr), STDOUT and RC.
 cli() {
