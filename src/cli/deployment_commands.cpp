@@ -16,7 +16,6 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -60,51 +59,27 @@ int review(const ReviewArgs& args, engine::ReviewDecision decision) {
   if (!history) return fail(kExitInvalid, history.error().message);
   auto run_id = resolve_run(**history, args.run);
   if (!run_id) return fail(kExitInvalid, run_id.error().message);
-  auto deployments = (*history)->list_deployments(engine::DeploymentQuery{"", *run_id, 0});
-  if (!deployments) return fail(kExitFailure, deployments.error().message);
-  std::vector<DeploymentRecord> waiting;
-  std::set<std::string> environments;
-  for (const DeploymentRecord& d : *deployments) {
-    if (d.status != DeploymentStatus::kWaiting && d.status != DeploymentStatus::kQueued) continue;
-    if (!args.environment.empty() && d.environment != args.environment) continue;
-    waiting.push_back(d);
-    environments.insert(d.environment);
-  }
-  if (waiting.empty())
-    return fail(
-        kExitInvalid,
-        fmt::format("run {} has no deployment waiting{}", *run_id,
-                    args.environment.empty() ? "" : " to environment '" + args.environment + "'"));
-  if (environments.size() > 1) {
-    std::string names;
-    for (const auto& name : environments) names += (names.empty() ? "" : ", ") + name;
-    return fail(kExitInvalid, fmt::format("run {} waits for several environments ({}): name one "
-                                          "with --env",
-                                          *run_id, names));
-  }
   const std::string user = deploy::current_user();
-  // The rules as the run reads them: its repository's environments file.
-  auto detail = (*history)->load_run(*run_id);
-  if (detail.ok() && !detail->run.workspace.empty()) {
-    Diagnostics diagnostics;
-    auto file = deploy::load_environments(detail->run.workspace, diagnostics);
-    const deploy::EnvironmentSpec* env = file ? file->find(waiting.front().environment) : nullptr;
-    if (env != nullptr) {
-      deploy::ReviewerPolicy policy(*env, *file);
-      std::string refused = policy.refuse_reason(user, waiting.front().creator);
-      if (!refused.empty()) return fail(kExitFailure, refused);
-    }
-  }
-  for (const DeploymentRecord& d : waiting) {
-    engine::DeploymentReview r{d.id, user, decision, args.comment, now_ms()};
-    if (Status s = (*history)->add_deployment_review(r); !s.ok())
-      return fail(kExitFailure, s.error().message);
+  auto outcome = deploy::submit_review(**history, *run_id, args.environment, user, decision,
+                                       args.comment, now_ms());
+  using Kind = deploy::ReviewOutcome::Kind;
+  for (const DeploymentRecord& d : outcome.reviewed)
     std::cout << fmt::format(
         "{} deployment {} of run {} (job {}) to '{}' as {}\n",
         decision == engine::ReviewDecision::kApproved ? "approved" : "rejected", d.id, d.run_id,
         d.job_key, d.environment, user);
+  switch (outcome.kind) {
+    case Kind::kRecorded:
+      return kExitOk;
+    case Kind::kNothingWaiting:
+      return fail(kExitInvalid, outcome.message);
+    case Kind::kAmbiguous:
+      return fail(kExitInvalid, outcome.message + " with --env");
+    case Kind::kRefused:
+    case Kind::kFailed:
+      break;
   }
-  return kExitOk;
+  return fail(kExitFailure, outcome.message);
 }
 
 void add_review_command(CLI::App& app, int& exit_code, engine::ReviewDecision decision) {

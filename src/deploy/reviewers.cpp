@@ -93,4 +93,55 @@ std::string ReviewerPolicy::describe() const {
   return out;
 }
 
+ReviewOutcome submit_review(engine::Store& store, int64_t run_id, const std::string& environment,
+                            const std::string& user, engine::ReviewDecision decision,
+                            const std::string& comment, int64_t now_ms) {
+  using Kind = ReviewOutcome::Kind;
+  ReviewOutcome out;
+  auto deployments = store.list_deployments(engine::DeploymentQuery{"", run_id, 0});
+  if (!deployments.ok()) return {Kind::kFailed, deployments.error().message, {}};
+  std::vector<engine::DeploymentRecord> waiting;
+  std::set<std::string> environments;
+  for (const engine::DeploymentRecord& d : *deployments) {
+    if (d.status != engine::DeploymentStatus::kWaiting &&
+        d.status != engine::DeploymentStatus::kQueued)
+      continue;
+    if (!environment.empty() && d.environment != environment) continue;
+    waiting.push_back(d);
+    environments.insert(d.environment);
+  }
+  if (waiting.empty())
+    return {Kind::kNothingWaiting,
+            "run " + std::to_string(run_id) + " has no deployment waiting" +
+                (environment.empty() ? "" : " to environment '" + environment + "'"),
+            {}};
+  if (environments.size() > 1) {
+    std::string names;
+    for (const auto& name : environments) names += (names.empty() ? "" : ", ") + name;
+    return {Kind::kAmbiguous,
+            "run " + std::to_string(run_id) + " waits for several environments (" + names +
+                "): name one",
+            {}};
+  }
+  // The rules as the run reads them: its repository's environments file.
+  auto detail = store.load_run(run_id);
+  if (detail.ok() && !detail->run.workspace.empty()) {
+    Diagnostics diagnostics;
+    auto file = load_environments(detail->run.workspace, diagnostics);
+    const EnvironmentSpec* env = file ? file->find(waiting.front().environment) : nullptr;
+    if (env != nullptr) {
+      std::string refused =
+          ReviewerPolicy(*env, *file).refuse_reason(user, waiting.front().creator);
+      if (!refused.empty()) return {Kind::kRefused, refused, {}};
+    }
+  }
+  for (const engine::DeploymentRecord& d : waiting) {
+    if (Status s = store.add_deployment_review({d.id, user, decision, comment, now_ms}); !s.ok())
+      return {Kind::kFailed, s.error().message, out.reviewed};
+    out.reviewed.push_back(d);
+  }
+  out.kind = Kind::kRecorded;
+  return out;
+}
+
 }  // namespace sluice::deploy

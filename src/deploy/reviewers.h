@@ -15,6 +15,7 @@
 
 #include "deploy/environments.h"
 #include "engine/deployment_record.h"
+#include "engine/store.h"
 
 namespace sluice::deploy {
 
@@ -52,5 +53,19 @@ class ReviewerPolicy {
   const EnvironmentsFile& file_;
   GroupMembers groups_;
 };
+
+// A review submitted for the deployments of a run that wait (`sluice approve|reject`, the
+// controller's POST /api/v1/runs/{id}/approve|reject): checked against the rules of the
+// run's environments file (from its workspace, when it is still there) and appended to each
+// waiting deployment of the environment.
+struct ReviewOutcome {
+  enum class Kind { kRecorded, kNothingWaiting, kAmbiguous, kRefused, kFailed };
+  Kind kind = Kind::kFailed;
+  std::string message;  // why not recorded
+  std::vector<engine::DeploymentRecord> reviewed;
+};
+ReviewOutcome submit_review(engine::Store& store, int64_t run_id, const std::string& environment,
+                            const std::string& user, engine::ReviewDecision decision,
+                            const std::string& comment, int64_t now_ms);
 
 }  // namespace sluice::deploy

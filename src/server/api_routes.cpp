@@ -2,9 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "deploy/reviewers.h"
+#include "engine/clock.h"
 #include "server/api_body.h"
 #include "server/metrics.h"
 #include "server/run_queries.h"
+#include "store/deployment_json.h"
 
 namespace sluice::server {
 
@@ -94,6 +97,67 @@ HttpResponse rerun(ApiContext& c, HttpRequest& request, const Route& route) {
   return ok_json({{"run_id", *started}}, 201);
 }
 
+HttpResponse deployments(ApiContext& c, HttpRequest& request) {
+  engine::DeploymentQuery query;
+  if (auto it = request.query.find("environment"); it != request.query.end())
+    query.environment = it->second;
+  query.limit = 50;
+  if (auto it = request.query.find("limit"); it != request.query.end()) {
+    char* end = nullptr;
+    long limit = std::strtol(it->second.c_str(), &end, 10);
+    if (it->second.empty() || *end != '\0' || limit < 1 || limit > 1000)
+      return json_error(400, "invalid_limit", "limit: a number from 1 to 1000");
+    query.limit = static_cast<int>(limit);
+  }
+  auto list = c.controller.store().list_deployments(query);
+  if (!list) return json_error(500, "internal", list.error().message);
+  return ok_json(store::deployments_json(*list));
+}
+
+// The reviewer is the calling token's name (docs/api.md): name tokens after people.
+HttpResponse review(ApiContext& c, HttpRequest& request, const Route& route,
+                    engine::ReviewDecision decision) {
+  auto id = run_id_param(route);
+  if (!id) return json_error(400, "invalid_id", id.error().message);
+  json body = request.body.empty() ? json::object() : json::parse(request.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return json_error(400, "invalid_body", "expected {\"environment\": ..., \"comment\": ...}");
+  std::string environment, comment;
+  for (auto [key, into] : {std::pair{"environment", &environment}, {"comment", &comment}}) {
+    if (!body.contains(key)) continue;
+    if (!body[key].is_string() || body[key].get_ref<const std::string&>().size() > 4096)
+      return json_error(400, "invalid_body", std::string(key) + ": a string");
+    *into = body[key].get<std::string>();
+  }
+  std::string user;
+  if (auto tokens = c.tokens.list(); tokens.ok())
+    for (const TokenInfo& t : *tokens)
+      if (t.id == route.caller_token_id) user = t.name;
+  if (user.empty()) return json_error(403, "forbidden", "only a named token can review");
+  auto outcome = deploy::submit_review(c.controller.store(), *id, environment, user, decision,
+                                       comment, engine::SystemClock().now_ms());
+  using Kind = deploy::ReviewOutcome::Kind;
+  switch (outcome.kind) {
+    case Kind::kRecorded: {
+      json ids = json::array();
+      for (const auto& d : outcome.reviewed) ids.push_back(d.id);
+      return ok_json({{"run_id", *id},
+                      {"decision", engine::to_string(decision)},
+                      {"user", user},
+                      {"deployment_ids", ids}});
+    }
+    case Kind::kNothingWaiting:
+      return json_error(404, "not_waiting", outcome.message);
+    case Kind::kAmbiguous:
+      return json_error(409, "ambiguous", outcome.message + " with \"environment\"");
+    case Kind::kRefused:
+      return json_error(403, "not_a_reviewer", outcome.message);
+    case Kind::kFailed:
+      break;
+  }
+  return json_error(500, "internal", outcome.message);
+}
+
 HttpResponse create_token(ApiContext& c, HttpRequest& request) {
   auto body = parse_token_body(request.body);
   if (!body) return json_error(400, "invalid_body", body.error().message);
@@ -170,6 +234,15 @@ void add_api_routes(Router& r, ApiContext& c) {
         [&c](HttpRequest&, const Route& route) { return cancel(c, route); });
   r.add("POST", v1 + "/runs/{id}/rerun", Role::kOperate,
         [&c](HttpRequest& q, const Route& route) { return rerun(c, q, route); });
+  r.add("POST", v1 + "/runs/{id}/approve", Role::kOperate,
+        [&c](HttpRequest& q, const Route& route) {
+          return review(c, q, route, engine::ReviewDecision::kApproved);
+        });
+  r.add("POST", v1 + "/runs/{id}/reject", Role::kOperate, [&c](HttpRequest& q, const Route& route) {
+    return review(c, q, route, engine::ReviewDecision::kRejected);
+  });
+  r.add("GET", v1 + "/deployments", Role::kRead,
+        [&c](HttpRequest& q, const Route&) { return deployments(c, q); });
   r.add("GET", v1 + "/agents", Role::kRead,
         [](HttpRequest&, const Route&) { return HttpResponse::json(200, R"({"agents":[]})"); });
   r.add("GET", v1 + "/tokens", Role::kAdmin,

@@ -53,6 +53,7 @@ HttpResponse ApiServer::route(HttpRequest& request, Caller& caller) {
                         "send the X-Sluice-CSRF header that POST /api/v1/session returned");
   }
   if (m.kind == Router::Match::Kind::kMount) return (*m.mounted)(request);
+  m.route.caller_token_id = caller.token_id;
   return (*m.handler)(request, m.route);
 }
 

@@ -28,6 +28,9 @@ struct Route {
   std::string pattern;
   Role role = Role::kRead;                    // the least role a caller needs
   std::map<std::string, std::string> params;  // filled by a match: {name} -> decoded segment
+  // The authenticated caller's token id (ApiServer::route fills it; "" when none): who
+  // approves a deployment (POST /api/v1/runs/{id}/approve).
+  std::string caller_token_id{};
 
   std::string param(const std::string& name) const {
     auto it = params.find(name);
