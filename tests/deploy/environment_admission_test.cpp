@@ -318,5 +318,23 @@ TEST_F(EnvironmentAdmissionTest, ARecoveryFollowsAFailedDeployment) {
   EXPECT_THAT(events_, ::testing::ElementsAre("failure open", "recovery open", "success open"));
 }
 
+// The deploy action marks a deployment rolled back while its job runs: the job's end keeps
+// that status (the environment's last good revision stays the previous one) and tells of it.
+TEST_F(EnvironmentAdmissionTest, ARollbackSetDuringTheJobIsKeptAndAnnounced) {
+  EnvironmentAdmission& a = admission();
+  Job& good = admit(a, "open", 0, "good");
+  a.finished(0, "good", RunStatus::kSuccess);
+  Job& bad = admit(a, "open", 0, "bad");
+  DeploymentRecord d = deployment(bad.decision->deployment_id);
+  d.status = DeploymentStatus::kRolledBack;
+  d.revision = "v2";
+  ASSERT_TRUE(store_.save_deployment(d).ok());
+  a.finished(0, "bad", RunStatus::kFailure);
+  EXPECT_EQ(deployment(d.id).status, DeploymentStatus::kRolledBack);
+  EXPECT_EQ(deployment(d.id).revision, "v2");
+  EXPECT_EQ((*store_.last_good_deployment("open"))->id, good.decision->deployment_id);
+  EXPECT_THAT(events_, ::testing::ElementsAre("success open", "rollback open"));
+}
+
 }  // namespace
 }  // namespace sluice::deploy
