@@ -319,6 +319,36 @@ Result<bool> MemoryStore::try_start_deployment(int64_t id, int limit, int64_t no
   return true;
 }
 
+Status MemoryStore::append_deploy_journal(DeployJournalEntry& entry) {
+  if (entry.deployment_id.empty()) return Error{"deploy journal entry without a deployment id", {}};
+  std::lock_guard lock(mutex_);
+  auto& journal = deploy_journals_[entry.deployment_id];
+  if (journal.empty()) deployments_started_.push_back(entry.deployment_id);
+  entry.seq = journal.empty() ? 1 : journal.back().seq + 1;
+  journal.push_back(entry);
+  return Status::Ok();
+}
+
+Result<std::vector<DeployJournalEntry>> MemoryStore::load_deploy_journal(
+    const std::string& deployment_id) {
+  std::lock_guard lock(mutex_);
+  auto it = deploy_journals_.find(deployment_id);
+  if (it == deploy_journals_.end()) return std::vector<DeployJournalEntry>{};
+  return it->second;
+}
+
+Result<std::vector<DeployJournalEntry>> MemoryStore::list_deploy_heads(
+    const std::string& environment, int limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<DeployJournalEntry> heads;
+  for (auto id = deployments_started_.rbegin();
+       id != deployments_started_.rend() && static_cast<int>(heads.size()) < limit; ++id) {
+    const DeployJournalEntry& head = deploy_journals_.at(*id).back();
+    if (environment.empty() || head.environment == environment) heads.push_back(head);
+  }
+  return heads;
+}
+
 std::string MemoryStore::log_text(const std::string& log_path) const {
   std::shared_ptr<LogBuffer> buffer;
   {

@@ -37,6 +37,11 @@ class MemoryStore : public Store {
   Result<std::vector<RunRecord>> list_unfinished_runs() override;
   Result<bool> mark_interrupted(int64_t run_id, const std::string& reason,
                                 int64_t finished_ms) override;
+  Status append_deploy_journal(DeployJournalEntry& entry) override;
+  Result<std::vector<DeployJournalEntry>> load_deploy_journal(
+      const std::string& deployment_id) override;
+  Result<std::vector<DeployJournalEntry>> list_deploy_heads(const std::string& environment,
+                                                            int limit) override;
 
   Status create_deployment(DeploymentRecord& deployment) override;
   Status save_deployment(const DeploymentRecord& deployment) override;
@@ -77,6 +82,8 @@ class MemoryStore : public Store {
   int64_t next_deployment_id_ = 1;
   std::map<int64_t, DeploymentRecord> deployments_;  // reviews kept apart, in reviews_
   std::vector<DeploymentReview> reviews_;
+  std::map<std::string, std::vector<DeployJournalEntry>> deploy_journals_;
+  std::vector<std::string> deployments_started_;  // deployment ids, oldest first
 };
 
 }  // namespace sluice::engine

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "engine/deploy_journal_entry.h"
 #include "engine/deployment_record.h"
 #include "engine/log_writer.h"
 #include "engine/run_model.h"
@@ -104,6 +105,18 @@ class Store {
   // returned. Only deployments of unfinished runs count: a run that died holds no slot
   // once it is marked interrupted.
   virtual Result<bool> try_start_deployment(int64_t id, int limit, int64_t now_ms) = 0;
+  // Deployment journals (deploy/journal.h). Appends `entry` with seq = 1 + the deployment's
+  // highest (filled in) and returns only once it is committed: the journal is written before
+  // the deployer acts. Appends to one deployment from several processes (the deployer, a
+  // `sluice deploy abort`) are serialised; none is lost.
+  virtual Status append_deploy_journal(DeployJournalEntry& entry) = 0;
+  // Every entry of one deployment, by seq; empty when there is none.
+  virtual Result<std::vector<DeployJournalEntry>> load_deploy_journal(
+      const std::string& deployment_id) = 0;
+  // The newest entry of each deployment of `environment` ("" = every environment), the
+  // most recently started deployment first, at most `limit`.
+  virtual Result<std::vector<DeployJournalEntry>> list_deploy_heads(const std::string& environment,
+                                                                    int limit) = 0;
 };
 
 }  // namespace sluice::engine

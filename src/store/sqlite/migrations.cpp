@@ -166,6 +166,24 @@ CREATE TABLE deployment_reviews (
 CREATE INDEX deployment_reviews_by_deployment ON deployment_reviews(deployment_id, id);
 )sql";
 
+// Version 9: deployment journals (deploy/journal.h): one row per transition, appended before
+// the deployer acts on it. No foreign key to runs: a deployment may run outside a run.
+constexpr const char* kDeployJournal = R"sql(
+CREATE TABLE deploy_journal (
+  deployment_id TEXT    NOT NULL,
+  seq           INTEGER NOT NULL,
+  environment   TEXT    NOT NULL DEFAULT '',
+  run_id        INTEGER NOT NULL DEFAULT 0,
+  target        TEXT    NOT NULL DEFAULT '',
+  phase         TEXT    NOT NULL,
+  state         TEXT    NOT NULL,
+  detail        TEXT    NOT NULL DEFAULT '',
+  time_ms       INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (deployment_id, seq)
+);
+CREATE INDEX deploy_journal_by_environment ON deploy_journal (environment);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& schema_migrations() {
@@ -178,6 +196,7 @@ const std::vector<Migration>& schema_migrations() {
       {6, "commits of remote actions and called workflows", kResolvedCommits},
       {7, "the needs of each job", kJobNeeds},
       {8, "deployments to environments and their reviews", kDeployments},
+      {9, "deployment journals", kDeployJournal},
   };
   return kMigrations;
 }

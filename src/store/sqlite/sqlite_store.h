@@ -73,6 +73,11 @@ class SqliteStore : public engine::Store {
   Result<std::vector<engine::RunRecord>> list_unfinished_runs() override;
   Result<bool> mark_interrupted(int64_t run_id, const std::string& reason,
                                 int64_t finished_ms) override;
+  Status append_deploy_journal(engine::DeployJournalEntry& entry) override;
+  Result<std::vector<engine::DeployJournalEntry>> load_deploy_journal(
+      const std::string& deployment_id) override;
+  Result<std::vector<engine::DeployJournalEntry>> list_deploy_heads(const std::string& environment,
+                                                                    int limit) override;
 
   // Deployments (sqlite_store_deployments.cpp): every write waits for its commit.
   Status create_deployment(engine::DeploymentRecord& deployment) override;
