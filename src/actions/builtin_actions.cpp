@@ -81,4 +81,26 @@ std::shared_ptr<engine::ResolvedAction> health_gate_action(const std::string& us
   return a;
 }
 
+std::shared_ptr<engine::ResolvedAction> deploy_action(const std::string& uses,
+                                                      const std::string& sluice_binary) {
+  auto a = std::make_shared<engine::ResolvedAction>();
+  a->kind = engine::ResolvedAction::Kind::kBuiltin;
+  a->uses = uses;
+  a->action.name = "deploy (built-in)";
+  a->action.inputs = {input("strategy", "all-at-once"),
+                      input("targets", ""),
+                      input("targets-command", ""),
+                      input("revision", ""),
+                      input("environment", ""),
+                      input("min-healthy", ""),
+                      input("appspec", ""),
+                      input("hooks", ""),
+                      input("steps", ""),
+                      input("checks", ""),
+                      input("rollback-window", "0"),
+                      input("auto-rollback", "true")};
+  a->builtin_script = "exec " + shell_quote(sluice_binary) + " __deploy\n";
+  return a;
+}
+
 }  // namespace sluice::actions

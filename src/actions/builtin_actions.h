@@ -25,4 +25,10 @@ std::shared_ptr<engine::ResolvedAction> scan_action(const std::string& uses,
 std::shared_ptr<engine::ResolvedAction> health_gate_action(const std::string& uses,
                                                            const std::string& sluice_binary);
 
+// `sluice/deploy`: runs `sluice __deploy`, which deploys a revision to targets with a
+// strategy (all-at-once, rolling, blue-green, canary), the user's hooks and checks, and rolls
+// back automatically (docs/deployments.md).
+std::shared_ptr<engine::ResolvedAction> deploy_action(const std::string& uses,
+                                                      const std::string& sluice_binary);
+
 }  // namespace sluice::actions

@@ -45,6 +45,8 @@ Result<std::shared_ptr<const engine::ResolvedAction>> LocalActionResolver::resol
     return std::shared_ptr<const engine::ResolvedAction>(scan_action(uses, sluice_binary_));
   if (lower == "sluice/health-gate")
     return std::shared_ptr<const engine::ResolvedAction>(health_gate_action(uses, sluice_binary_));
+  if (lower == "sluice/deploy")
+    return std::shared_ptr<const engine::ResolvedAction>(deploy_action(uses, sluice_binary_));
   std::string dir = copy_dir(uses);
   if (dir.empty()) return Error{"action '" + uses + "' has an invalid name", {}};
   return load(uses, dir, dir);

@@ -15,7 +15,8 @@ constexpr int kMaxPrefetchDepth = 8;  // as the engine's composite nesting limit
 
 bool is_builtin(const spec::ActionRef& ref) {
   std::string name = to_lower(ref.repository());
-  return name == "actions/checkout" || name == "sluice/scan" || name == "sluice/health-gate";
+  return name == "actions/checkout" || name == "sluice/scan" || name == "sluice/health-gate" ||
+         name == "sluice/deploy";
 }
 
 }  // namespace

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   add_serve_command(app, exit_code);
   add_token_command(app, exit_code);
   add_deployment_commands(app, exit_code);
+  add_deploy_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

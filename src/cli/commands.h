@@ -23,5 +23,7 @@ void add_serve_command(CLI::App& app, int& exit_code);
 void add_token_command(CLI::App& app, int& exit_code);
 // approve, reject, deployments (deployment_commands.cpp).
 void add_deployment_commands(CLI::App& app, int& exit_code);
+// deploy promote|abort|status|recover (deploy_command.cpp).
+void add_deploy_command(CLI::App& app, int& exit_code);
 
 }  // namespace sluice::cli

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "actions/deploy_action.h"
 #include "actions/health_gate_action.h"
 #include "actions/scan_gate.h"
 #include "cli/commands.h"
@@ -15,6 +16,9 @@ void add_internal_commands(CLI::App& app, int& exit_code) {
   auto* health = app.add_subcommand("__health-gate", "");
   health->group("");
   health->callback([&exit_code] { exit_code = actions::run_health_gate(std::cout, std::cerr); });
+  auto* deploy = app.add_subcommand("__deploy", "");
+  deploy->group("");
+  deploy->callback([&exit_code] { exit_code = actions::run_deploy(std::cout, std::cerr); });
 }
 
 }  // namespace sluice::cli
