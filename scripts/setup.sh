@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential cmake pkg-config git sqlite3 python3 nodejs procps
+packages=(build-essential cmake pkg-config git sqlite3 python3 nodejs procps nginx
   libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev libre2-dev libcli11-dev libfmt-dev
   libspdlog-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev clang-format libtomlplusplus-dev libarchive-dev
   podman runc netavark aardvark-dns libboost-dev
