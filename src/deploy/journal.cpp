@@ -31,8 +31,8 @@ Journal::Journal(engine::Store& store, std::string deployment_id, std::string en
       run_id_(run_id),
       now_ms_(std::move(now_ms)) {}
 
-Status Journal::record(const std::string& target, const std::string& phase,
-                       const std::string& state, const std::string& detail) {
+DeployJournalEntry Journal::entry(const std::string& target, const std::string& phase,
+                                  const std::string& state, const std::string& detail) const {
   DeployJournalEntry e;
   e.deployment_id = deployment_id_;
   e.environment = environment_;
@@ -42,8 +42,21 @@ Status Journal::record(const std::string& target, const std::string& phase,
   e.state = state;
   e.detail = detail;
   e.time_ms = now_ms_();
+  return e;
+}
+
+Status Journal::record(const std::string& target, const std::string& phase,
+                       const std::string& state, const std::string& detail) {
+  DeployJournalEntry e = entry(target, phase, state, detail);
   std::lock_guard lock(mutex_);
   return store_.append_deploy_journal(e);
+}
+
+Status Journal::note(const std::string& target, const std::string& phase, const std::string& state,
+                     const std::string& detail) {
+  DeployJournalEntry e = entry(target, phase, state, detail);
+  std::lock_guard lock(mutex_);
+  return store_.queue_deploy_journal(e);
 }
 
 Result<std::vector<Journal::Request>> Journal::new_requests() {

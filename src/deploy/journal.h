@@ -58,14 +58,22 @@ class Journal {
           std::function<int64_t()> now_ms);
 
   const std::string& deployment_id() const { return deployment_id_; }
+  // Returns once the entry is committed: what it announces may then be acted on.
   Status record(const std::string& target, const std::string& phase, const std::string& state,
                 const std::string& detail = "");
+  // For an entry nothing is acted on after (a result, a measurement): committed with the
+  // next record(), in order (Store::queue_deploy_journal).
+  Status note(const std::string& target, const std::string& phase, const std::string& state,
+              const std::string& detail = "");
 
   enum class Request { kPromote, kAbort };
   // Promote/abort requests recorded by other processes since the last call.
   Result<std::vector<Request>> new_requests();
 
  private:
+  engine::DeployJournalEntry entry(const std::string& target, const std::string& phase,
+                                   const std::string& state, const std::string& detail) const;
+
   engine::Store& store_;
   std::string deployment_id_, environment_;
   int64_t run_id_;

@@ -59,20 +59,24 @@ class ForwardingStore : public Store {
   }
   Result<bool> try_start_deployment(int64_t id, int limit, int64_t now_ms) override {
     return inner_.try_start_deployment(id, limit, now_ms);
-    Status append_deploy_journal(DeployJournalEntry & entry) override {
-      return inner_.append_deploy_journal(entry);
-    }
-    Result<std::vector<DeployJournalEntry>> load_deploy_journal(const std::string& deployment_id)
-        override {
-      return inner_.load_deploy_journal(deployment_id);
-    }
-    Result<std::vector<DeployJournalEntry>> list_deploy_heads(const std::string& environment,
-                                                              int limit) override {
-      return inner_.list_deploy_heads(environment, limit);
-    }
+  }
+  Status append_deploy_journal(DeployJournalEntry& entry) override {
+    return inner_.append_deploy_journal(entry);
+  }
+  Status queue_deploy_journal(const DeployJournalEntry& entry) override {
+    return inner_.queue_deploy_journal(entry);
+  }
+  Result<std::vector<DeployJournalEntry>> load_deploy_journal(
+      const std::string& deployment_id) override {
+    return inner_.load_deploy_journal(deployment_id);
+  }
+  Result<std::vector<DeployJournalEntry>> list_deploy_heads(const std::string& environment,
+                                                            int limit) override {
+    return inner_.list_deploy_heads(environment, limit);
+  }
 
-   protected:
-    Store& inner_;
-  };
+ protected:
+  Store& inner_;
+};
 
 }  // namespace sluice::engine

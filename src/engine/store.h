@@ -110,6 +110,14 @@ class Store {
   // the deployer acts. Appends to one deployment from several processes (the deployer, a
   // `sluice deploy abort`) are serialised; none is lost.
   virtual Status append_deploy_journal(DeployJournalEntry& entry) = 0;
+  // Appends without waiting for the commit (an entry nothing is acted on after: a hook's
+  // result, a measurement). Entries are committed in the order they were given, so the
+  // next append_deploy_journal (or flush) commits this one first; an error comes back from a
+  // later call. The default waits.
+  virtual Status queue_deploy_journal(const DeployJournalEntry& entry) {
+    DeployJournalEntry copy = entry;
+    return append_deploy_journal(copy);
+  }
   // Every entry of one deployment, by seq; empty when there is none.
   virtual Result<std::vector<DeployJournalEntry>> load_deploy_journal(
       const std::string& deployment_id) = 0;

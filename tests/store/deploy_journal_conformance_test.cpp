@@ -117,6 +117,26 @@ TYPED_TEST(DeployJournalConformanceTest, HeadsAreTheNewestEntryOfEachDeploymentN
   EXPECT_EQ((*one)[0].deployment_id, "d-c");
 }
 
+TYPED_TEST(DeployJournalConformanceTest, QueuedEntriesKeepTheirOrderAmongAppends) {
+  this->append("d-q", "prod", "Install", "started", "web-1");
+  engine::DeployJournalEntry e;
+  e.deployment_id = "d-q";
+  e.environment = "prod";
+  e.target = "web-1";
+  e.phase = "Install";
+  e.state = "succeeded";
+  ASSERT_TRUE(this->store().queue_deploy_journal(e).ok());
+  EXPECT_EQ(this->append("d-q", "prod", "Install", "started", "web-2").seq, 3);
+  auto journal = this->store().load_deploy_journal("d-q");
+  ASSERT_TRUE(journal.ok());
+  ASSERT_EQ(journal->size(), 3u);
+  EXPECT_EQ((*journal)[1].seq, 2);
+  EXPECT_EQ((*journal)[1].state, "succeeded");
+  EXPECT_EQ((*journal)[2].target, "web-2");
+  ASSERT_TRUE(this->store().queue_deploy_journal(e).ok());
+  EXPECT_EQ(this->store().load_deploy_journal("d-q")->size(), 4u);  // a read sees it too
+}
+
 TYPED_TEST(DeployJournalConformanceTest, ConcurrentAppendsGetDistinctSequenceNumbers) {
   std::vector<std::thread> writers;
   for (int t = 0; t < 4; ++t)

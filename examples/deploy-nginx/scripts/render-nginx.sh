@@ -1,8 +1,7 @@
 #!/bin/bash
 # Writes nginx.conf from $DEPLOY_NGINX_STATE/nginx/upstream ("name port weight" lines;
-# weight 0 = down), then, when nginx runs, reloads it and waits until a new worker process
-# (one with the new configuration) has started: once this returns, new requests follow the
-# new weights.
+# weight 0 = down), then, when nginx runs, reloads it and waits until only workers with the
+# new configuration run: once this returns, every new request follows the new weights.
 set -eu
 n=$DEPLOY_NGINX_STATE/nginx
 {
@@ -22,13 +21,20 @@ n=$DEPLOY_NGINX_STATE/nginx
 mv "$n/conf/nginx.conf.new" "$n/conf/nginx.conf"
 [ -f "$n/nginx.pid" ] || exit 0
 master=$(cat "$n/nginx.pid")
-before=" $(pgrep -P "$master" | tr '\n' ' ') "
+before=$(pgrep -P "$master" | tr '\n' ' ')
 "${NGINX:-nginx}" -p "$n" -c "$n/conf/nginx.conf" -s reload 2>>"$n/error.log"
-for _ in $(seq 1 300); do
-  for p in $(pgrep -P "$master"); do
-    case "$before" in *" $p "*) ;; *) exit 0 ;; esac
-  done
+# Done when the workers of the old configuration have exited (they stop accepting at once
+# but finish the requests they hold) and a new one runs: from then on every request
+# follows the new weights.
+for _ in $(seq 1 500); do
+  old=0
+  for p in $before; do kill -0 "$p" 2>/dev/null && old=1; done
+  if [ "$old" = 0 ]; then
+    for p in $(pgrep -P "$master"); do
+      case " $before " in *" $p "*) ;; *) exit 0 ;; esac
+    done
+  fi
   sleep 0.01
 done
-echo "nginx started no new worker after the reload (see $n/error.log)" >&2
+echo "nginx's old workers did not exit within 5 s of the reload (see $n/error.log)" >&2
 exit 1

@@ -14,10 +14,10 @@ export NGINX
 DEMO_PIDS=()
 mkdir -p "$DEPLOY_NGINX_STATE"/{apps,releases,nginx/conf,nginx/tmp}
 
-stop_demo_env() {
+stop_demo_env() {  # safe under `set -e`: what already ended is fine
   local pid_file=$DEPLOY_NGINX_STATE/nginx/nginx.pid
-  [ -f "$pid_file" ] && kill "$(cat "$pid_file")" 2>/dev/null
-  for p in "${DEMO_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  if [ -f "$pid_file" ]; then kill "$(cat "$pid_file")" 2>/dev/null || true; fi
+  for p in "${DEMO_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 

@@ -29,36 +29,45 @@ DeployJournalEntry read_entry(const Statement& row) {
   return e;
 }
 
+// The seq is read in the same write transaction as the insert, so appends from other
+// processes cannot take it.
+Status insert_entry(Database& db, const DeployJournalEntry& entry, int64_t& seq) {
+  Result<Statement*> next =
+      db.cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM deploy_journal WHERE deployment_id = ?");
+  if (!next) return next.error();
+  if (Status bound = (*next)->bind(1, entry.deployment_id); !bound) return bound;
+  Result<bool> row = (*next)->step();
+  if (!row) return row.error();
+  seq = (*next)->column_int64(0);
+  (*next)->reset();
+  return sqlite::run_cached(
+      db,
+      fmt::format("INSERT INTO deploy_journal ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  kJournalColumns),
+      entry.deployment_id, seq, entry.environment, entry.run_id, entry.target, entry.phase,
+      entry.state, entry.detail, entry.time_ms);
+}
+
 }  // namespace
 
 Status SqliteStore::append_deploy_journal(DeployJournalEntry& entry) {
   if (entry.deployment_id.empty()) return Error{"deploy journal entry without a deployment id", {}};
   int64_t seq = 0;
-  // Waits for the commit: the deployer acts only on what is recorded. The seq is read in
-  // the same write transaction, so appends from other processes cannot take it.
+  // Waits for the commit: the deployer acts only on what is recorded.
   Status status = write(
       "append_deploy_journal", "",
-      [&seq, entry](Database& db) -> Status {
-        Result<Statement*> next = db.cached(
-            "SELECT COALESCE(MAX(seq), 0) + 1 FROM deploy_journal WHERE deployment_id = ?");
-        if (!next) return next.error();
-        if (Status bound = (*next)->bind(1, entry.deployment_id); !bound) return bound;
-        Result<bool> row = (*next)->step();
-        if (!row) return row.error();
-        seq = (*next)->column_int64(0);
-        (*next)->reset();
-        return sqlite::run_cached(db,
-                                  fmt::format("INSERT INTO deploy_journal ({}) VALUES "
-                                              "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                              kJournalColumns),
-                                  entry.deployment_id, seq, entry.environment, entry.run_id,
-                                  entry.target, entry.phase, entry.state, entry.detail,
-                                  entry.time_ms);
-      },
-      true);
+      [&seq, entry](Database& db) { return insert_entry(db, entry, seq); }, true);
   if (!status) return status;
   entry.seq = seq;
   return Status::Ok();
+}
+
+Status SqliteStore::queue_deploy_journal(const DeployJournalEntry& entry) {
+  if (entry.deployment_id.empty()) return Error{"deploy journal entry without a deployment id", {}};
+  return write("queue_deploy_journal", "", [entry](Database& db) {
+    int64_t seq = 0;
+    return insert_entry(db, entry, seq);
+  });
 }
 
 Result<std::vector<DeployJournalEntry>> SqliteStore::load_deploy_journal(

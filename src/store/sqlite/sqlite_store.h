@@ -74,6 +74,7 @@ class SqliteStore : public engine::Store {
   Result<bool> mark_interrupted(int64_t run_id, const std::string& reason,
                                 int64_t finished_ms) override;
   Status append_deploy_journal(engine::DeployJournalEntry& entry) override;
+  Status queue_deploy_journal(const engine::DeployJournalEntry& entry) override;
   Result<std::vector<engine::DeployJournalEntry>> load_deploy_journal(
       const std::string& deployment_id) override;
   Result<std::vector<engine::DeployJournalEntry>> list_deploy_heads(const std::string& environment,
