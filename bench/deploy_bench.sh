@@ -113,10 +113,12 @@ set-traffic: $DEMO_SCRIPTS/set-traffic.sh")
   id=$(sqlite3 "$db" "SELECT deployment_id FROM deploy_journal WHERE seq=1 AND detail LIKE '%\"revision\":\"v2\"%' AND detail NOT LIKE '%\"rollback_of\":\"d-%'")
   failed_at=$(sqlite3 "$db" "SELECT min(time_ms) FROM deploy_journal WHERE deployment_id='$id' AND phase='check' AND state='fail'")
   back_at=$(sqlite3 "$db" "SELECT max(time_ms) FROM deploy_journal WHERE phase='traffic' AND state='succeeded' AND deployment_id IN (SELECT deployment_id FROM deploy_journal WHERE seq=1 AND detail LIKE '%\"rollback_of\":\"$id\"%')")
-  last_v2=$(awk '$3 == "v2" { t = $1 } END { print t + 0 }' "$WORK/traffic")
+  last_v2=$(awk '$3 == "v2" { t = $1 } END { printf "%d\n", t }' "$WORK/traffic")
+  [ "$last_v2" -gt 0 ] || last_v2=$failed_at  # no client request reached v2 at all
   [ -n "$failed_at" ] && [ -n "$back_at" ] || { cat "$WORK/canary.out"; exit 1; }
   back+=($(((back_at - failed_at) * 1000000)))
-  client+=($(((last_v2 - failed_at) * 1000000)))
+  gap=$((last_v2 - failed_at)); [ "$gap" -ge 0 ] || gap=0  # the last v2 response came before
+  client+=($((gap * 1000000)))
 done
 echo "failed measurement -> rollback's SetTraffic done: $(stats "${back[@]}")"
 echo "failed measurement -> last response from v2 seen by a client: $(stats "${client[@]}")"

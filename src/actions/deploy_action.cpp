@@ -11,6 +11,7 @@
 #include <map>
 #include <ostream>
 
+#include "actions/action_inputs.h"
 #include "deploy/deploy_inputs.h"
 #include "deploy/deployer.h"
 #include "deploy/hook_runner.h"
@@ -28,18 +29,6 @@ constexpr const char* kInputs[] = {
     "strategy", "targets", "targets-command", "revision", "environment",     "min-healthy",
     "appspec",  "hooks",   "steps",           "checks",   "rollback-window", "auto-rollback"};
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
-
-std::string input(const std::string& name) {
-  std::string key = "INPUT_";
-  for (char c : name)
-    key += c == ' ' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return env(key.c_str());
-}
-
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -47,10 +36,10 @@ int64_t now_ms() {
 }
 
 std::string data_dir_of_step() {
-  if (std::string d = env("SLUICE_DATA_DIR"); !d.empty()) return d;
-  if (std::string a = env("SLUICE_ARTIFACTS_DIR"); !a.empty())
+  if (std::string d = env_value("SLUICE_DATA_DIR"); !d.empty()) return d;
+  if (std::string a = env_value("SLUICE_ARTIFACTS_DIR"); !a.empty())
     return fs::path(a).parent_path().parent_path().string();
-  std::string ws = env("GITHUB_WORKSPACE");
+  std::string ws = env_value("GITHUB_WORKSPACE");
   return (fs::path(ws.empty() ? "." : ws) / ".sluice").string();
 }
 
@@ -101,8 +90,8 @@ Result<std::vector<deploy::DeployOutcome>> recover(World& w, std::ostream& out,
 std::string resolve_targets(std::ostream& out, std::ostream& err, const std::string& workspace,
                             bool& ok) {
   ok = true;
-  std::string targets = input("targets");
-  std::string command = input("targets-command");
+  std::string targets = action_input("targets");
+  std::string command = action_input("targets-command");
   if (command.empty()) return targets;
   deploy::ProcessHookRunner runner;
   deploy::HookScript script;
@@ -120,7 +109,7 @@ std::string resolve_targets(std::ostream& out, std::ostream& err, const std::str
 }
 
 void write_outputs(const deploy::DeployOutcome& o) {
-  std::string path = env("GITHUB_OUTPUT");
+  std::string path = env_value("GITHUB_OUTPUT");
   if (path.empty()) return;
   std::ofstream f(path, std::ios::app);
   f << "deployment-id=" << o.deployment_id << "\nstatus=" << deploy::to_string(o.status)
@@ -132,16 +121,16 @@ void write_outputs(const deploy::DeployOutcome& o) {
 
 int run_deploy(std::ostream& out, std::ostream& err) {
   out << std::unitbuf;
-  std::string workspace = env("GITHUB_WORKSPACE");
+  std::string workspace = env_value("GITHUB_WORKSPACE");
   if (workspace.empty()) workspace = fs::current_path().string();
   bool ok = true;
   std::map<std::string, std::string> inputs;
-  for (const char* name : kInputs) inputs[name] = input(name);
+  for (const char* name : kInputs) inputs[name] = action_input(name);
   inputs["targets"] = resolve_targets(out, err, workspace, ok);
   if (!ok) return 2;
   Diagnostics diagnostics;
   deploy::DeploySpec spec =
-      deploy::read_deploy_inputs(inputs, {workspace, env("GITHUB_SHA")}, diagnostics);
+      deploy::read_deploy_inputs(inputs, {workspace, env_value("GITHUB_SHA")}, diagnostics);
   for (const Diagnostic& d : diagnostics.items())
     err << (d.severity == Severity::kError ? "::error::" : "::warning::") << d.pos.to_string()
         << (d.pos.to_string().empty() ? "" : ": ") << d.message
@@ -171,7 +160,7 @@ int run_deploy(std::ostream& out, std::ostream& err) {
     return 1;
   }
   deploy::DeployRequest request;
-  request.run_id = std::atoi(env("SLUICE_RUN_ID").c_str());
+  request.run_id = std::atoi(env_value("SLUICE_RUN_ID").c_str());
   request.owner = w.owner->token();
   request.previous = *previous;
   deploy::DeployOutcome outcome = deploy::deploy(parts_of(w, out), spec, request);
@@ -209,7 +198,8 @@ int request_deploy(const std::string& data_dir, int64_t run_id, DeployRequestKin
     if (head.run_id != run_id || deploy::is_final_state(head.state)) continue;
     auto what = kind == DeployRequestKind::kPromote ? deploy::Journal::Request::kPromote
                                                     : deploy::Journal::Request::kAbort;
-    std::string who = env("USER").empty() ? "uid " + std::to_string(::getuid()) : env("USER");
+    std::string who =
+        env_value("USER").empty() ? "uid " + std::to_string(::getuid()) : env_value("USER");
     if (Status s = deploy::request(**store, head, what, who, now_ms()); !s) {
       err << "sluice deploy: error: " << s.error().message << "\n";
       return 1;

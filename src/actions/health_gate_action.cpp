@@ -4,6 +4,7 @@
 #include <fstream>
 #include <ostream>
 
+#include "actions/action_inputs.h"
 #include "gates/gate_inputs.h"
 #include "gates/gate_loop.h"
 #include "gates/sources.h"
@@ -11,27 +12,14 @@
 namespace sluice::actions {
 namespace {
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
-
-std::string input(const std::string& name) {
-  std::string key = "INPUT_";
-  for (char c : name)
-    key += c == ' ' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  std::string v = env(key.c_str());
-  while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
-  return v;
-}
-
 Result<gates::GateSetup> read_inputs() {
   return gates::gate_from_inputs(
-      input, {env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"), env("AWS_SESSION_TOKEN")});
+      action_input, {env_value("AWS_ACCESS_KEY_ID"), env_value("AWS_SECRET_ACCESS_KEY"),
+                     env_value("AWS_SESSION_TOKEN")});
 }
 
 void write_outputs(const gates::GateOutcome& outcome) {
-  std::string path = env("GITHUB_OUTPUT");
+  std::string path = env_value("GITHUB_OUTPUT");
   if (path.empty()) return;
   std::ofstream out(path, std::ios::app);
   out << "result=" << (outcome.passed ? "pass" : "fail") << "\npolls=" << outcome.polls << "\n";

@@ -35,9 +35,19 @@ failed() { awk '$2 != 200' "$TRAFFIC" | wc -l; }
 # tail_versions N: the distinct "status version" of the last N responses.
 tail_versions() { tail -n "$1" "$TRAFFIC" | awk '{ print $2, $3 }' | sort -u | tr '\n' ';'; }
 
-# workflow <<YAML: the workflow of the next run.
-workflow() {
+# deploy_workflow <<WITH: the workflow of the next run: one job, one sluice/deploy@v1 step
+# whose `with:` is stdin (written without indentation).
+deploy_workflow() {
   mkdir -p "$REPO/.github/workflows"
-  cat >"$REPO/.github/workflows/deploy.yml"
+  {
+    printf 'name: deploy\non: push\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n'
+    printf '    steps:\n      - uses: sluice/deploy@v1\n        with:\n'
+    sed 's/^/          /'
+  } >"$REPO/.github/workflows/deploy.yml"
+}
+# deploy_run: sluice run; $OUT also holds the job's log.
+deploy_run() {
+  sluice_run
+  OUT+=$'\n'"$(job_log deploy)"
 }
 jdb() { sqlite3 "$DATA/sluice.db" "$@"; }

@@ -15,40 +15,27 @@ release v2 5  # every 5th request fails
 cp "$RELEASES/v0" "$APPS/app-blue/release"
 start_nginx "app-blue 100" "app-green 0"
 
-# deploy STRATEGY REVISION EXTRA_WITH: a workflow with the deploy step, then sluice run.
+# deploy STRATEGY REVISION <<EXTRA_WITH: deploys to blue=app-blue, green=app-green.
 deploy() {
-  workflow <<YAML
-name: deploy
-on: push
-jobs:
-  deploy:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: sluice/deploy@v1
-        with:
-          strategy: $1
-          environment: production
-          revision: $2
-          targets: |
-            blue=app-blue
-            green=app-green
-          hooks: |
-            Install: $BIN/install.sh
-            ValidateService: $BIN/validate.sh
-            set-traffic: $BIN/set-traffic.sh
-$3
-YAML
-  sluice_run
-  OUT+=$'\n'"$(job_log deploy)"
+  {
+    printf 'strategy: %s\nenvironment: production\nrevision: %s\n' "$1" "$2"
+    printf 'targets: blue=app-blue, green=app-green\nhooks: |\n'
+    printf '  Install: %s\n  ValidateService: %s\n  set-traffic: %s\n' \
+      "$BIN/install.sh" "$BIN/validate.sh" "$BIN/set-traffic.sh"
+    cat
+  } | deploy_workflow
+  deploy_run
 }
 
 # 1. Blue/green of v1: green is idle (blue serves v0).
 traffic_start bluegreen
-deploy blue-green v1 "          checks: |
-            - name: through-nginx
-              http: $NGINX_URL
-              count: 3
-              interval: 100ms"
+deploy blue-green v1 <<WITH
+checks: |
+  - name: through-nginx
+    http: $NGINX_URL
+    count: 3
+    interval: 100ms
+WITH
 sleep 0.3
 traffic_stop
 check_rc 0 "blue-green of v1"
@@ -62,17 +49,19 @@ check_eq "$(jdb "SELECT state FROM deploy_journal WHERE phase='deployment' ORDER
 
 # 2. Canary of the bad v2 on blue (idle now): 20 %, then analysis of the canary itself.
 traffic_start canary
-deploy canary v2 "          steps: |
-            - set-weight: 20
-            - pause: 1s
-            - analysis: [errors]
-            - set-weight: 100
-          checks: |
-            - name: errors
-              http: http://127.0.0.1:$(app_port app-blue)/
-              count: 40
-              interval: 50ms
-              failure-limit: 1"
+deploy canary v2 <<WITH
+steps: |
+  - set-weight: 20
+  - pause: 1s
+  - analysis: [errors]
+  - set-weight: 100
+checks: |
+  - name: errors
+    http: http://127.0.0.1:$(app_port app-blue)/
+    count: 40
+    interval: 50ms
+    failure-limit: 1
+WITH
 sleep 0.3
 traffic_stop
 check_rc 1 "canary of the bad v2"

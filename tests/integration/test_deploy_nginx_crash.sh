@@ -15,29 +15,14 @@ release v2
 cp "$RELEASES/v0" "$APPS/app-blue/release"
 start_nginx "app-blue 100" "app-green 0"
 
-steps_for() {  # steps_for STRATEGY: the canary's steps, or nothing
-  [ "$1" = canary ] || return 0
-  printf '          steps: |\n            - set-weight: 20\n            - pause: {}\n'
-}
+# write_deploy STRATEGY REVISION: a canary pauses at 20 % until promoted.
 write_deploy() {
-  workflow <<YAML
-name: deploy
-on: push
-jobs:
-  deploy:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: sluice/deploy@v1
-        with:
-          strategy: $1
-          environment: production
-          revision: $2
-          targets: blue=app-blue, green=app-green
-          hooks: |
-            Install: $BIN/install.sh
-            set-traffic: $BIN/set-traffic.sh
-$(steps_for "$1")
-YAML
+  {
+    printf 'strategy: %s\nenvironment: production\nrevision: %s\n' "$1" "$2"
+    printf 'targets: blue=app-blue, green=app-green\nhooks: |\n'
+    printf '  Install: %s\n  set-traffic: %s\n' "$BIN/install.sh" "$BIN/set-traffic.sh"
+    [ "$1" != canary ] || printf 'steps: |\n  - set-weight: 20\n  - pause: {}\n'
+  } | deploy_workflow
 }
 
 write_deploy blue-green v1

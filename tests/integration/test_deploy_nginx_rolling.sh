@@ -15,29 +15,20 @@ release v2 0 feature-x
 start_nginx "app1 1" "app2 1" "app3 1" "app4 1"
 
 deploy() {
-  workflow <<YAML
-name: deploy
-on: push
-jobs:
-  deploy:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: sluice/deploy@v1
-        with:
-          strategy: rolling
-          min-healthy: 75%
-          environment: staging
-          revision: $1
-          targets: app1, app2, app3, app4
-          hooks: |
-            BeforeBlockTraffic: $BIN/weight.sh 0
-            ApplicationStop: $BIN/stop.sh
-            Install: $BIN/install.sh
-            ValidateService: $BIN/validate.sh
-            AfterAllowTraffic: $BIN/weight.sh 1
-YAML
-  sluice_run
-  OUT+=$'\n'"$(job_log deploy)"
+  deploy_workflow <<WITH
+strategy: rolling
+min-healthy: 75%
+environment: staging
+revision: $1
+targets: app1, app2, app3, app4
+hooks: |
+  BeforeBlockTraffic: $BIN/weight.sh 0
+  ApplicationStop: $BIN/stop.sh
+  Install: $BIN/install.sh
+  ValidateService: $BIN/validate.sh
+  AfterAllowTraffic: $BIN/weight.sh 1
+WITH
+  deploy_run
 }
 
 deploy v1

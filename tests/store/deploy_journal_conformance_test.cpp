@@ -4,30 +4,12 @@
 
 #include <thread>
 
-#include "engine/memory_store.h"
-#include "store/sqlite/sqlite_store.h"
-#include "temp_dir.h"
+#include "store_factories.h"
 
 namespace sluice::store::testing {
 namespace {
 
 using engine::DeployJournalEntry;
-
-struct MemoryJournalStore {
-  engine::MemoryStore store;
-  engine::Store& get() { return store; }
-};
-
-struct SqliteJournalStore {
-  TempDir dir;
-  std::unique_ptr<SqliteStore> store;
-  SqliteJournalStore() {
-    auto opened = SqliteStore::open(dir.path() / ".sluice");
-    if (!opened) throw std::runtime_error(opened.error().message);
-    store = std::move(*opened);
-  }
-  engine::Store& get() { return *store; }
-};
 
 template <typename Factory>
 class DeployJournalConformanceTest : public ::testing::Test {
@@ -50,8 +32,7 @@ class DeployJournalConformanceTest : public ::testing::Test {
   Factory factory_;
 };
 
-using Implementations = ::testing::Types<MemoryJournalStore, SqliteJournalStore>;
-TYPED_TEST_SUITE(DeployJournalConformanceTest, Implementations);
+TYPED_TEST_SUITE(DeployJournalConformanceTest, StoreImplementations);
 
 TYPED_TEST(DeployJournalConformanceTest, AppendAssignsSequenceNumbersPerDeployment) {
   EXPECT_EQ(this->append("d-1", "prod", "deployment", "started").seq, 1);
