@@ -108,6 +108,29 @@ std::string resolve_targets(std::ostream& out, std::ostream& err, const std::str
   return targets.empty() ? outcome.output : targets + "\n" + outcome.output;
 }
 
+// The job's deployment record (a job with `environment:`; docs/environments.md), when this
+// run has one in progress for the environment: it gets the revision deployed, and the
+// status rolled_back when the deployment was rolled back (the job's end keeps that status,
+// so the environment's last good revision stays the previous one).
+void update_deployment_record(engine::Store& store, int64_t run_id, const std::string& environment,
+                              const std::string& revision, const deploy::DeployOutcome* outcome) {
+  if (run_id == 0 || environment.empty()) return;
+  auto records = store.list_deployments({environment, run_id, 0});
+  if (!records) return;
+  for (engine::DeploymentRecord d : *records) {
+    if (d.status != engine::DeploymentStatus::kInProgress) continue;
+    d.revision = revision;
+    if (outcome && outcome->status != deploy::DeployStatus::kSucceeded) {
+      if (outcome->status == deploy::DeployStatus::kRolledBack)
+        d.status = engine::DeploymentStatus::kRolledBack;
+      d.reason = outcome->reason;
+    }
+    d.updated_ms = now_ms();
+    (void)store.save_deployment(d);
+    return;
+  }
+}
+
 void write_outputs(const deploy::DeployOutcome& o) {
   std::string path = env_value("GITHUB_OUTPUT");
   if (path.empty()) return;
@@ -163,7 +186,9 @@ int run_deploy(std::ostream& out, std::ostream& err) {
   request.run_id = std::atoi(env_value("SLUICE_RUN_ID").c_str());
   request.owner = w.owner->token();
   request.previous = *previous;
+  update_deployment_record(*w.store, request.run_id, spec.environment, spec.revision, nullptr);
   deploy::DeployOutcome outcome = deploy::deploy(parts_of(w, out), spec, request);
+  update_deployment_record(*w.store, request.run_id, spec.environment, spec.revision, &outcome);
   write_outputs(outcome);
   if (outcome.status == deploy::DeployStatus::kSucceeded) return 0;
   err << "::error::deployment " << outcome.deployment_id << " " << deploy::to_string(outcome.status)

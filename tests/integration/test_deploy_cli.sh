@@ -143,6 +143,25 @@ deploy_log
 check_contains "deployment d-$RUN_ID-"
 check_contains "rolled-back: aborted during a pause"
 
+# 4. A job with `environment:` has a deployment record (docs/environments.md): the deploy
+#    step gives it the revision, and marks it rolled back when it rolled back.
+workflow <<YAML
+on: push
+jobs:
+  deploy:
+    runs-on: x
+    environment: qa
+    steps:
+      - uses: sluice/deploy@v1
+        with: {environment: qa, revision: q1, targets: a, hooks: "Install: 'true'"}
+      - uses: sluice/deploy@v1
+        with: {environment: qa, revision: q2, targets: a, hooks: "Install: exit 3"}
+YAML
+sluice_run
+check_rc 1 "a job whose second deployment is rolled back"
+check_eq "$(db "SELECT status || ' ' || revision FROM deployments WHERE environment='qa'")" \
+  "rolled_back q2" "the job's deployment record"
+
 sluice_cmd deploy promote 999
 check_rc 2 "promote of a run without deployments"
 check_contains "run 999 has no deployment in progress"
