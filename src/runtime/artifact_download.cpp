@@ -2,7 +2,11 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -103,21 +107,31 @@ Result<DownloadedArtifact> download_artifact(const BlobStore& blobs,
                      " (hint: it was removed by hand; upload it again)",
                  {}};
   // Verified before anything is written: a blob altered on disk is refused whole.
-  Result<FileDigest> digest = sha256_file(blob->path);
+  Result<std::string> digest = BlobStore::content_sha256(*blob);
   if (!digest) return digest.error();
-  if ("sha256:" + digest->sha256 != artifact.digest)
+  if ("sha256:" + *digest != artifact.digest)
     return Error{"artifact '" + artifact.name + "' does not match its digest " + artifact.digest +
-                     " (the stored content hashes to sha256:" + digest->sha256 +
+                     " (the stored content hashes to sha256:" + *digest +
                      "); it is damaged, nothing was written",
                  {}};
-  if (is_zipped(artifact, blob->path)) return unzip_into(blob->path, dest_dir);
   std::error_code ec;
   fs::create_directories(dest_dir, ec);
   if (ec) return Error{"cannot create " + dest_dir + ": " + ec.message(), {}};
-  fs::path target = fs::path(dest_dir) / artifact.name;  // names hold no '/' or '\'
-  fs::copy_file(blob->path, target, fs::copy_options::overwrite_existing, ec);
-  if (ec) return Error{"cannot write " + target.string() + ": " + ec.message(), {}};
-  return DownloadedArtifact{1, digest->size};
+  bool zipped = is_zipped(artifact, blob->parts.front());
+  if (zipped && blob->parts.size() == 1) return unzip_into(blob->parts.front(), dest_dir);
+  // A zip kept as several blocks is joined into a temp file first (libarchive reads a
+  // zip's directory at its end).
+  fs::path target = zipped ? fs::path(dest_dir) / (".sluice-" + digest->substr(0, 16) + ".zip")
+                           : fs::path(dest_dir) / artifact.name;  // names hold no '/' or '\'
+  int out = ::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (out < 0) return Error{"cannot write " + target.string() + ": " + std::strerror(errno), {}};
+  Status copied = copy_blob(*blob, out);
+  if (::close(out) != 0 && copied) copied = Error{"cannot write " + target.string(), {}};
+  if (!copied) return copied.error();
+  if (!zipped) return DownloadedArtifact{1, blob->size};
+  Result<DownloadedArtifact> unzipped = unzip_into(target.string(), dest_dir);
+  fs::remove(target, ec);
+  return unzipped;
 }
 
 }  // namespace sluice::runtime

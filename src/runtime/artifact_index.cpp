@@ -88,10 +88,19 @@ Result<Artifact> ArtifactIndex::create(int64_t run_id, const std::string& job,
 Result<Artifact> ArtifactIndex::finalize(int64_t run_id, const std::string& name,
                                          const std::string& blob_digest, uint64_t size,
                                          const std::string& hash, const std::string& content_type) {
-  if (!hash.empty() && hash != "sha256:" + blob_digest)
+  // The content's own SHA-256: a single-part blob's id; a blob kept as blocks is named
+  // otherwise, so it is read and hashed once (outside the write transaction).
+  std::string content_sha256 = blob_digest;
+  if (std::optional<BlobStore::Blob> blob = blobs_.find(blob_digest);
+      blob && blob->parts.size() > 1) {
+    Result<std::string> hashed = BlobStore::content_sha256(*blob);
+    if (!hashed) return hashed.error();
+    content_sha256 = *hashed;
+  }
+  if (!hash.empty() && hash != "sha256:" + content_sha256)
     return refusal("invalid_argument",
                    "artifact '" + name + "': the declared hash " + hash +
-                       " does not match the uploaded content (sha256:" + blob_digest + ")");
+                       " does not match the uploaded content (sha256:" + content_sha256 + ")");
   std::lock_guard lock(mutex_);
   ArtifactTable table(*db_);
   Artifact finalized;
@@ -114,7 +123,7 @@ Result<Artifact> ArtifactIndex::finalize(int64_t run_id, const std::string& name
     finalized = **existing;
     finalized.blob_digest = blob_digest;
     finalized.size = size;
-    finalized.digest = "sha256:" + blob_digest;
+    finalized.digest = "sha256:" + content_sha256;
     finalized.content_type = content_type;
     finalized.finalized = true;
     return table.finalize(finalized.id, blob_digest, size, finalized.digest, content_type);

@@ -10,7 +10,8 @@
 //   `creation_ttl_ms` (its job died).
 // - Ids increase (SQLite AUTOINCREMENT, never reused) and stay below 2^53.
 // - finalize() checks that the uploaded blob has the declared size and, when the client
-//   sent one, the declared "sha256:<hex>" hash; it stores "sha256:<hex>" as the digest that
+//   sent one, the declared "sha256:<hex>" hash (the content's, read once here for a blob kept
+//   as blocks); it stores "sha256:<hex>" as the digest that
 //   downloads are checked against.
 // - Only finalized, unexpired artifacts are listed or found. An artifact expires at
 //   `expires_ms` (the client's retention-days; default `default_retention_ms`, 90 days as

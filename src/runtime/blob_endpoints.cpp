@@ -7,7 +7,8 @@
 //   GET  /sluice/blobs/<sha256>[.zip]?..                          a finished blob
 // Success is 201 for a PUT, 200 with the whole body for a GET; the SDK treats any other
 // status as a failure. URLs are /<account>/<container>/<blob> because the SDK parses that
-// shape for IP hosts. Bodies are streamed to BlobStore temp files, never held in memory.
+// shape for IP hosts. Bodies are streamed to BlobStore temp files (hashed as they arrive),
+// never held in memory; a blob kept as blocks is sent as one body.
 #include <chrono>
 
 #include "runtime/runtime_server.h"
@@ -141,7 +142,7 @@ HttpResponse RuntimeServer::put_blob(HttpRequest& request) {
   if (comp == "block") {
     std::string id = get("blockid");
     if (id.empty()) return storage_error(400, "InvalidQueryParameterValue", "blockid is missing");
-    Status s = blobs_.stage_block(upload, id, request.body_file);
+    Status s = blobs_.stage_block(upload, id, request.body_file, request.body_sha256);
     return s.ok() ? created() : storage_error_of(s.error());
   }
   if (comp == "blocklist") {
@@ -153,7 +154,7 @@ HttpResponse RuntimeServer::put_blob(HttpRequest& request) {
   if (!comp.empty())
     return storage_error(400, "InvalidQueryParameterValue",
                          "unsupported comp=" + comp.substr(0, 40));
-  Status s = blobs_.put(upload, request.body_file);
+  Status s = blobs_.put(upload, request.body_file, request.body_sha256);
   return s.ok() ? created() : storage_error_of(s.error());
 }
 
@@ -167,7 +168,7 @@ HttpResponse RuntimeServer::get_blob(const HttpRequest& request) {
   if (!blob) return storage_error(404, "BlobNotFound", "no such blob");
   HttpResponse r;
   r.status = 200;
-  r.file = blob->path;
+  r.files = blob->parts;
   auto rsct = request.query.find("rsct");
   r.content_type = rsct == request.query.end() ? "application/octet-stream" : rsct->second;
   auto rscd = request.query.find("rscd");

@@ -110,7 +110,7 @@ HttpResponse RuntimeServer::cache_v1(HttpRequest& request, const RuntimeClaims& 
       if (!parse_content_range(request.header("content-range"), start, end) ||
           end - start + 1 != request.body_size)
         return v1_error(400, "Content-Range must be 'bytes <start>-<end>/*' matching the body");
-      Status s = blobs_.stage_block(name, chunk_id(start), request.body_file);
+      Status s = blobs_.stage_block(name, chunk_id(start), request.body_file, request.body_sha256);
       if (!s.ok()) return v1_error_of(s.error());
       upload->second.chunks[start] = end + 1;
       return HttpResponse::empty(204);

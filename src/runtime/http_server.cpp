@@ -2,6 +2,10 @@
 // std::exchange without including it (DESIGN.md, "Known pitfall").
 #include "runtime/http_server.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -13,12 +17,15 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
 #include <thread>
 #include <utility>
+
+#include "core/sha256.h"
 
 namespace sluice::runtime {
 
@@ -31,6 +38,10 @@ namespace {
 
 // Request heads larger than this are refused (ours and the clients' are < 4 KiB).
 constexpr uint32_t kHeaderLimit = 64 * 1024;
+// A file body is read through a buffer this large. Beast reads no more than the buffer's
+// free capacity at a time, which after a head is a few hundred bytes: a 64 MiB block then
+// took ~130,000 recvmsg and write calls of 512 bytes (BENCHMARKS.md, cache save).
+constexpr size_t kFileBodyBuffer = 1 << 20;
 
 HttpRequest request_of(const http::request_parser<http::empty_body>& parser) {
   const auto& h = parser.get();
@@ -47,6 +58,67 @@ HttpRequest request_of(const http::request_parser<http::empty_body>& parser) {
   }
   return r;
 }
+
+// An open file descriptor, closed on scope exit.
+struct OwnedFd {
+  int fd = -1;
+  explicit OwnedFd(int f) : fd(f) {}
+  OwnedFd(OwnedFd&& other) noexcept : fd(std::exchange(other.fd, -1)) {}
+  OwnedFd(const OwnedFd&) = delete;
+  OwnedFd& operator=(const OwnedFd&) = delete;
+  OwnedFd& operator=(OwnedFd&&) = delete;
+  ~OwnedFd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// A request body written to a file and hashed on the way (a Beast Body: the parser hands
+// over what it reads, in the buffer's pieces). The state lives in the reading coroutine.
+struct HashingFileBody {
+  struct State {
+    int fd = -1;
+    Sha256 hash;
+    uint64_t size = 0;
+  };
+  struct value_type {
+    State* state = nullptr;
+  };
+  class reader {
+   public:
+    template <bool isRequest, class Fields>
+    // Constructed with the parser, before the state is set: looked up at each put().
+    reader(http::header<isRequest, Fields>&, value_type& body) : body_(body) {}
+    void init(const boost::optional<std::uint64_t>&, beast::error_code& ec) { ec = {}; }
+    template <class ConstBufferSequence>
+    std::size_t put(const ConstBufferSequence& buffers, beast::error_code& ec) {
+      State& state = *body_.state;
+      std::size_t taken = 0;
+      for (auto buffer : beast::buffers_range_ref(buffers)) {
+        const char* data = static_cast<const char*>(buffer.data());
+        std::size_t left = buffer.size();
+        state.hash.update(data, left);
+        while (left > 0) {
+          ssize_t n = ::write(state.fd, data, left);
+          if (n < 0 && errno == EINTR) continue;
+          if (n < 0) {
+            ec = beast::error_code(errno, boost::system::generic_category());
+            return taken;
+          }
+          data += n;
+          left -= static_cast<std::size_t>(n);
+          taken += static_cast<std::size_t>(n);
+        }
+      }
+      state.size += taken;
+      ec = {};
+      return taken;
+    }
+    void finish(beast::error_code& ec) { ec = {}; }
+
+   private:
+    value_type& body_;
+  };
+};
 
 template <class Body>
 void fill(http::response<Body>& out, const HttpResponse& in, bool keep_alive) {
@@ -138,25 +210,54 @@ struct HttpServer::Impl {
                              bool keep_alive) {
     boost::system::error_code ec;
     if (response.stream) co_return co_await send_stream(stream, response);
-    if (!response.file.empty()) {
-      http::response<http::file_body> out;
-      out.body().open(response.file.c_str(), beast::file_mode::scan, ec);
-      if (!ec) {
-        fill(out, response, keep_alive);
-        out.prepare_payload();
-        co_await http::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
-        co_return !ec;
-      }
-      HttpResponse missing =
-          HttpResponse::json(404, R"({"code":"not_found","msg":"the blob's file is gone"})");
-      co_return co_await send(stream, missing, keep_alive);
-    }
+    if (!response.files.empty()) co_return co_await send_files(stream, response, keep_alive);
     http::response<http::string_body> out;
     fill(out, response, keep_alive);
     out.body() = response.body;
     out.prepare_payload();
     co_await http::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
     co_return !ec;
+  }
+
+  // Sends the files of `response` as one body. A file that is gone before the head is sent
+  // makes a 404; one that fails later closes the connection (the length was promised).
+  asio::awaitable<bool> send_files(beast::tcp_stream& stream, const HttpResponse& response,
+                                   bool keep_alive) {
+    boost::system::error_code ec;
+    std::vector<OwnedFd> files;
+    uint64_t total = 0;
+    for (const std::string& path : response.files) {
+      files.emplace_back(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+      struct stat st {};
+      if (files.back().fd < 0 || ::fstat(files.back().fd, &st) != 0) {
+        HttpResponse missing =
+            HttpResponse::json(404, R"({"code":"not_found","msg":"the blob's file is gone"})");
+        co_return co_await send(stream, missing, keep_alive);
+      }
+      total += static_cast<uint64_t>(st.st_size);
+    }
+    http::response<http::empty_body> head;
+    fill(head, response, keep_alive);
+    head.content_length(total);
+    http::response_serializer<http::empty_body> serializer(head);
+    co_await http::async_write_header(stream, serializer,
+                                      asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return false;
+    std::string buffer(1 << 20, '\0');
+    uint64_t sent = 0;
+    for (const OwnedFd& file : files) {
+      for (;;) {
+        ssize_t n = ::read(file.fd, buffer.data(), buffer.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) co_return false;
+        if (n == 0) break;
+        co_await asio::async_write(stream, asio::buffer(buffer.data(), static_cast<size_t>(n)),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return false;
+        sent += static_cast<uint64_t>(n);
+      }
+    }
+    co_return sent == total;
   }
 
   // Reads the body as `plan` says into `request`. False when the connection is unusable
@@ -181,20 +282,24 @@ struct HttpServer::Impl {
         request.body_size = request.body.size();
       }
     } else {
-      http::request_parser<http::file_body> parser(std::move(head));
-      parser.body_limit(plan.limit);
-      parser.get().body().open(plan.file.c_str(), beast::file_mode::write, ec);
-      if (ec) {
+      HashingFileBody::State state;
+      OwnedFd file(::open(plan.file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+      if (file.fd < 0) {
         error =
             HttpResponse::json(500, R"({"code":"internal","msg":"cannot create the body file"})");
         co_return false;
       }
+      state.fd = file.fd;
+      buffer.reserve(kFileBodyBuffer);
+      http::request_parser<HashingFileBody> parser(std::move(head));
+      parser.body_limit(plan.limit);
+      parser.get().body().state = &state;
       request.body_file = plan.file;
       co_await http::async_read(stream, buffer, parser,
                                 asio::redirect_error(asio::use_awaitable, ec));
-      parser.get().body().close();
-      std::error_code size_error;
-      request.body_size = std::filesystem::file_size(plan.file, size_error);
+      request.body_size = state.size;
+      request.body_sha256 = state.hash.finish_hex();
+      buffer.shrink_to_fit();  // idle keep-alive connections hold no large buffer
     }
     if (ec == http::error::body_limit)
       error = HttpResponse::json(413, R"({"code":"resource_exhausted","msg":"body too large"})");

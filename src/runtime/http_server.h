@@ -4,8 +4,9 @@
 // One thread runs every connection as a coroutine (no thread per connection); connections
 // are kept alive between requests and any number may be open at once. Bodies are read
 // where the handler says once it has seen the request's head: into memory up to a limit
-// (JSON), or streamed into a file with constant memory (blob uploads of any size).
-// Responses carry a string body or stream a file.
+// (JSON), or streamed into a file with constant memory (blob uploads of any size), hashed
+// (SHA-256) as it is written so that nobody reads it again to name it.
+// Responses carry a string body or stream files (one after the other, one Content-Length).
 //
 // Threading: by default the handler is called on the server thread only, one call at a
 // time, so it needs no locks of its own against other requests; it must not block for long
@@ -39,6 +40,7 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;                            // a body read into memory
   std::string body_file;                       // a body streamed to this file ("" if none)
+  std::string body_sha256;                     // with body_file: its SHA-256, lowercase hex
   uint64_t body_size = 0;
 
   std::string header(const std::string& lower_name) const {
@@ -63,7 +65,8 @@ struct HttpResponse {
   int status = 200;
   std::string content_type;
   std::string body;
-  std::string file;  // non-empty: the body is this file's content, streamed
+  // Non-empty: the body is these files' contents, one after the other, streamed.
+  std::vector<std::string> files;
   std::vector<std::pair<std::string, std::string>> headers;
   std::shared_ptr<ResponseStream> stream;  // non-null: the body comes from here
 

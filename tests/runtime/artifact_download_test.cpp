@@ -90,6 +90,44 @@ TEST_F(ArtifactDownloadTest, ARawArtifactIsSavedUnderItsName) {
   EXPECT_FALSE(fs::exists(root() / "out" / "f.txt"));
 }
 
+// A blob kept as several blocks (an upload in blocks): a zip is joined and unzipped, and
+// its digest is the content's SHA-256 (not the blob's id).
+TEST_F(ArtifactDownloadTest, AnArtifactKeptAsBlocksIsJoined) {
+  BlobStore blobs((root() / "blobs").string());
+  write_zip(root() / "a.zip", {{"f.txt", "zipped", ""}, {"g.txt", std::string(5000, 'g'), ""}});
+  std::string zip = read_file(root() / "a.zip");
+  for (std::string type : {"application/zip", "application/octet-stream"}) {
+    std::string upload = type == "application/zip" ? "z" : "raw";
+    std::vector<std::string> ids;
+    for (size_t at = 0; at < zip.size(); at += 100) {
+      ids.push_back("b" + std::to_string(at));
+      auto temp = blobs.temp_path();
+      ASSERT_TRUE(temp.ok());
+      std::ofstream(*temp, std::ios::binary) << zip.substr(at, 100);
+      ASSERT_TRUE(blobs.stage_block(upload, ids.back(), *temp).ok());
+    }
+    ASSERT_TRUE(blobs.commit_blocks(upload, ids, type).ok());
+    auto blob = blobs.uploaded(upload);
+    ASSERT_TRUE(blob.ok());
+    ASSERT_GT(blob->parts.size(), 1u);
+    store::Artifact artifact;
+    artifact.name = "a.zip";
+    artifact.blob_digest = blob->digest;
+    artifact.digest = "sha256:" + sha256_file((root() / "a.zip").string())->sha256;
+    artifact.content_type = type;
+    fs::path out = root() / ("out-" + upload);
+    auto done = download_artifact(blobs, artifact, out.string());
+    ASSERT_TRUE(done.ok()) << done.error().message;
+    if (upload == "z") {
+      EXPECT_EQ(read_file(out / "f.txt"), "zipped");
+      EXPECT_EQ(read_file(out / "g.txt"), std::string(5000, 'g'));
+      EXPECT_EQ(std::distance(fs::directory_iterator(out), fs::directory_iterator()), 2);
+    } else {
+      EXPECT_EQ(read_file(out / "a.zip"), zip);
+    }
+  }
+}
+
 TEST_F(ArtifactDownloadTest, ADamagedBlobWritesNothing) {
   BlobStore blobs((root() / "blobs").string());
   write_zip(root() / "a.zip", {{"f.txt", "zipped", ""}});

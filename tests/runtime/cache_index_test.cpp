@@ -226,8 +226,8 @@ TEST_F(CacheIndexTest, GarbageCollectionRemovesOnlyOldUnreferencedThings) {
   CacheEntry kept = save(*index, kMain, "kept", "kept");
   std::string orphan = upload(index->blobs(), "died-after-upload", "orphan");
   std::string fresh = upload(index->blobs(), "still-uploading", "fresh");
-  testing::age_file(index->blobs().find(kept.blob_digest)->path, 2 * 24 * 3600);
-  testing::age_file(index->blobs().find(orphan)->path, 2 * 24 * 3600);
+  testing::age_file(index->blobs().find(kept.blob_digest)->parts.at(0), 2 * 24 * 3600);
+  testing::age_file(index->blobs().find(orphan)->parts.at(0), 2 * 24 * 3600);
   Result<CacheEntry> abandoned = index->reserve(kMain, "abandoned", "v1");
   ASSERT_TRUE(abandoned.ok());
   advance_ms(CacheOptions{}.reservation_ttl_ms + 1);

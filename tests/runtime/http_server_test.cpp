@@ -28,18 +28,21 @@ class EchoHandler : public HttpHandler {
   HttpResponse handle(HttpRequest& request) override {
     if (request.path == "/download") {
       HttpResponse r;
-      r.file = dir_ + "/download";
+      r.files = {dir_ + "/download"};
+      if (request.query.count("parts")) r.files = {dir_ + "/a", dir_ + "/b", dir_ + "/a"};
       r.content_type = "application/zip";
       return r;
     }
     std::string where = request.body_file.empty() ? "memory" : "file";
     kept_file_exists_ = !request.body_file.empty() && std::filesystem::exists(request.body_file);
     last_file_ = request.body_file;
+    last_sha256_ = request.body_sha256;
     return HttpResponse::json(200, request.method + " " + request.path +
                                        " q=" + request.query["x"] + " " + where + " " +
                                        std::to_string(request.body_size) + " " + request.body);
   }
   std::string last_file_;
+  std::string last_sha256_;
   bool kept_file_exists_ = false;
 
  private:
@@ -84,6 +87,9 @@ TEST_F(HttpServerTest, StreamsABodyToAFileAndRemovesItAfterTheHandler) {
   EXPECT_EQ(r.body, "PUT /file/x q= file 3145728 ");
   EXPECT_TRUE(handler_.kept_file_exists_);
   EXPECT_FALSE(std::filesystem::exists(handler_.last_file_));
+  // Hashed on the way in: `head -c 3145728 /dev/zero | tr '\0' b | sha256sum`.
+  EXPECT_EQ(handler_.last_sha256_,
+            "6cac27e0f30e108ff9b437cf8d89933fbc66fff163267719cb005f3684c27f11");
 }
 
 TEST_F(HttpServerTest, RejectsBeforeReadingTheBodyAndCloses) {
@@ -100,6 +106,20 @@ TEST_F(HttpServerTest, SendsAFileWithItsLength) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body.size(), 100000u);
   EXPECT_EQ(r.headers["content-type"], "application/zip");
+}
+
+TEST_F(HttpServerTest, SendsSeveralFilesAsOneBody) {
+  std::ofstream(dir_.path() / "a") << std::string(70000, 'a');
+  std::ofstream(dir_.path() / "b") << std::string(3 << 20, 'b');
+  HttpClient client(server_->port());
+  auto r = client.request("GET", "/download?parts=1");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers["content-length"], std::to_string(140000 + (3 << 20)));
+  EXPECT_EQ(r.body, std::string(70000, 'a') + std::string(3 << 20, 'b') + std::string(70000, 'a'));
+  // The connection stays usable.
+  EXPECT_EQ(client.request("GET", "/b").body, "GET /b q= memory 0 ");
+  std::filesystem::remove(dir_.path() / "b");
+  EXPECT_EQ(client.request("GET", "/download?parts=1").status, 404);
 }
 
 TEST_F(HttpServerTest, ServesManyConnectionsAtOnce) {

@@ -106,7 +106,8 @@ TEST_F(RuntimeServerTest, SavesAndRestoresACacheEntry) {
   EXPECT_EQ(hit["matched_key"], "deps-1");
   HttpResponse got = call("GET", target_of(hit["signed_download_url"]), "", "");
   EXPECT_EQ(got.status, 200);
-  EXPECT_EQ(read(got.file), "archive");
+  ASSERT_EQ(got.files.size(), 1u);
+  EXPECT_EQ(read(got.files[0]), "archive");
 
   json miss =
       twirp("CacheService", "GetCacheEntryDownloadURL", {{"key", "deps-1"}, {"version", "v2"}});
@@ -189,7 +190,8 @@ TEST_F(RuntimeServerTest, UploadsListsAndDownloadsAnArtifact) {
   HttpResponse blob = call("GET", target, "", "");
   EXPECT_EQ(blob.status, 200);
   EXPECT_EQ(blob.content_type, "application/zip");
-  EXPECT_EQ(read(blob.file), "hello world");
+  ASSERT_EQ(blob.files.size(), 2u);  // kept as its two blocks
+  EXPECT_EQ(read(blob.files[0]) + read(blob.files[1]), "hello world");
 
   json dup = twirp("ArtifactService", "CreateArtifact", create, 409);
   EXPECT_EQ(dup["code"], "already_exists");
@@ -245,7 +247,7 @@ TEST_F(RuntimeServerTest, FirstCacheUseCollectsWhatDeadJobsLeft) {
     ASSERT_TRUE(index.ok());
     ASSERT_TRUE((*index)->reserve("refs/heads/main", "abandoned", "v1").ok());
     orphan = upload((*index)->blobs(), "died-after-upload", "orphan");
-    testing::age_file((*index)->blobs().find(orphan)->path, 2 * 24 * 3600);
+    testing::age_file((*index)->blobs().find(orphan)->parts.at(0), 2 * 24 * 3600);
   }
   advance_ms(31 * 60 * 1000);
   BlobStore blobs(data_dir() + "/blobs");
@@ -258,7 +260,7 @@ TEST_F(RuntimeServerTest, FirstCacheUseCollectsWhatDeadJobsLeft) {
 
   // Another process within the hour does not walk the blobs again.
   std::string second = upload(blobs, "died-too", "second orphan");
-  testing::age_file(blobs.find(second)->path, 2 * 24 * 3600);
+  testing::age_file(blobs.find(second)->parts.at(0), 2 * 24 * 3600);
   RuntimeServer other(data_dir(), RuntimeKeys(std::string(32, 't'), std::string(32, 'u')), clock());
   HttpRequest r;
   r.method = "POST";

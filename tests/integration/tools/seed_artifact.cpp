@@ -51,7 +51,9 @@ int main(int argc, char** argv) {
     return fail(committed.error().message);
   auto blob = blobs.uploaded(upload);
   if (!blob) return fail(blob.error().message);
-  auto done = (*index)->finalize(run_id, name, blob->digest, blob->size, "sha256:" + blob->digest,
+  auto content = BlobStore::content_sha256(*blob);
+  if (!content) return fail(content.error().message);
+  auto done = (*index)->finalize(run_id, name, blob->digest, blob->size, "sha256:" + *content,
                                  blob->content_type);
   if (!done) return fail(done.error().message);
   (void)blobs.discard(upload);
