@@ -300,6 +300,23 @@ WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& r, const Ru
   // Cache and artifact services for the jobs (destroyed after the engine, which calls them).
   auto services = start_runtime_services(data_dir, r.repo_dir, o, *r.plan, masker, io.err);
   if (services && !session.oidc_issuer.empty()) services->oidc().set_issuer(session.oidc_issuer);
+  // A job container's steps reach them on the container's own loopback, at the same URLs.
+  if (services) {
+    runtime::RuntimeServer* server = services.get();
+    std::ostream* warnings = &io.err;
+    executor.set_job_container_hooks(
+        {[server, warnings](const std::string& scope, const std::string& netns) {
+           if (Status s = server->serve_in_network_namespace(scope, netns); !s.ok())
+             *warnings << "sluice run: warning: the job container of " << scope
+                       << " cannot reach the cache, artifact and OIDC services: "
+                       << s.error().message << "\n";
+         },
+         [server](const std::string& scope) { server->stop_serving_in(scope); }});
+  }
+  struct ForgetHooks {  // `services` dies before `executor`
+    exec::container::ContainerExecutor& executor;
+    ~ForgetHooks() { executor.set_job_container_hooks({}); }
+  } forget_hooks{executor};
   engine::Engine engine(*r.plan, context);
   engine::RunRecord run = initial_record(r, o, session.owner->token());
   expr::EvalContext ctx = engine::run_expression_context(o, r.inputs);

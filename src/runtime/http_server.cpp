@@ -136,6 +136,8 @@ struct HttpServer::Impl {
   ListenOptions options;
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
+  // Listeners added after start (add_listener), by key; touched on the server thread only.
+  std::map<std::string, std::unique_ptr<tcp::acceptor>> extra_acceptors;
   std::thread thread;
   std::unique_ptr<asio::thread_pool> pool;  // handler_threads > 0
 
@@ -193,13 +195,16 @@ struct HttpServer::Impl {
     co_return false;  // the head said "close"
   }
 
-  asio::awaitable<void> accept_loop() {
+  // Accepts on `from` until it is closed. `from` outlives the loop: the main acceptor lives
+  // with Impl; an extra one is closed (ending the loop) before it is destroyed, and
+  // destroyed only after its loop has returned (remove_listener posts both steps).
+  asio::awaitable<void> accept_loop(tcp::acceptor& from) {
     for (;;) {
       boost::system::error_code ec;
       tcp::socket socket =
-          co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+          co_await from.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
-        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+        if (ec == asio::error::operation_aborted || !from.is_open()) co_return;
         continue;  // e.g. EMFILE: keep serving the connections there are
       }
       asio::co_spawn(io, serve(std::move(socket)), asio::detached);
@@ -390,7 +395,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(HttpHandler& handler,
                      ec.message(),
                  {}};
   Impl* raw = impl.get();
-  asio::co_spawn(raw->io, raw->accept_loop(), asio::detached);
+  asio::co_spawn(raw->io, raw->accept_loop(raw->acceptor), asio::detached);
   raw->thread = std::thread([raw] { raw->io.run(); });
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
@@ -405,6 +410,46 @@ void HttpServer::stop_accepting() {
   asio::post(impl->io, [impl] {
     boost::system::error_code ignored;
     impl->acceptor.close(ignored);
+    for (auto& [key, acceptor] : impl->extra_acceptors) acceptor->close(ignored);
+  });
+}
+
+void HttpServer::add_listener(const std::string& key, int fd) {
+  if (!impl_) {
+    ::close(fd);
+    return;
+  }
+  Impl* impl = impl_.get();
+  asio::post(impl->io, [impl, key, fd] {
+    auto acceptor = std::make_unique<tcp::acceptor>(impl->io);
+    boost::system::error_code ec;
+    acceptor->assign(tcp::v4(), fd, ec);
+    if (ec) {
+      ::close(fd);
+      return;
+    }
+    tcp::acceptor& from = *acceptor;
+    if (auto old = impl->extra_acceptors.find(key); old != impl->extra_acceptors.end()) {
+      old->second->close(ec);
+      // Its loop still holds a reference until it resumes: destroy it after that.
+      asio::post(impl->io, [kept = std::shared_ptr<tcp::acceptor>(std::move(old->second))] {});
+    }
+    impl->extra_acceptors[key] = std::move(acceptor);
+    asio::co_spawn(impl->io, impl->accept_loop(from), asio::detached);
+  });
+}
+
+void HttpServer::remove_listener(const std::string& key) {
+  if (!impl_) return;
+  Impl* impl = impl_.get();
+  asio::post(impl->io, [impl, key] {
+    auto it = impl->extra_acceptors.find(key);
+    if (it == impl->extra_acceptors.end()) return;
+    boost::system::error_code ignored;
+    it->second->close(ignored);
+    // The loop resumes (operation_aborted) before this second post runs.
+    asio::post(impl->io, [kept = std::shared_ptr<tcp::acceptor>(std::move(it->second))] {});
+    impl->extra_acceptors.erase(it);
   });
 }
 

@@ -121,6 +121,12 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   uint16_t port() const;
+  // Also accepts on `fd`, a listening TCP socket made elsewhere (a job container's own
+  // loopback: netns_listener.h), under `key`; the server owns it from now on. A second
+  // listener under the same key replaces the first. Any thread.
+  void add_listener(const std::string& key, int fd);
+  // Closes the listener added under `key` (connections it accepted go on). Any thread.
+  void remove_listener(const std::string& key);
   // Closes the listener and stops accepting; connections in flight go on (a graceful
   // shutdown's first step). Any thread.
   void stop_accepting();

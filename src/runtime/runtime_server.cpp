@@ -8,6 +8,7 @@
 
 #include "runtime/artifact_index.h"
 #include "runtime/cache_index.h"
+#include "runtime/netns_listener.h"
 #include "runtime/twirp_json.h"
 
 namespace sluice::runtime {
@@ -76,6 +77,19 @@ Status RuntimeServer::listen() {
   oidc_.set_issuer(origin());
   oidc_.set_token_endpoint(origin());
   return Status::Ok();
+}
+
+Status RuntimeServer::serve_in_network_namespace(const std::string& key,
+                                                 const std::string& netns_path) {
+  if (!server_) return Error{"the runtime services are not listening", {}};
+  auto fd = listen_in_network_namespace(netns_path, port_);
+  if (!fd.ok()) return fd.error();
+  server_->add_listener(key, *fd);
+  return Status::Ok();
+}
+
+void RuntimeServer::stop_serving_in(const std::string& key) {
+  if (server_) server_->remove_listener(key);
 }
 
 void RuntimeServer::stop() {

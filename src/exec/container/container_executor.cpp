@@ -149,6 +149,8 @@ engine::ExecutionId ContainerExecutor::start(StepRequest request,
   if (!rewritten.ok()) return fail_now(rewritten.error().located_message(), on_done);
   const std::string scope = rewritten->job_scope;
   const bool stopping = rewritten->kind == StepRequest::Kind::kContainersStop;
+  const bool starting_job_container = rewritten->kind == StepRequest::Kind::kContainersStart &&
+                                      rewritten->containers && rewritten->containers->job;
   {
     std::lock_guard lock(mutex_);
     if (!stopping) dirty_scopes_.insert(scope);
@@ -161,7 +163,7 @@ engine::ExecutionId ContainerExecutor::start(StepRequest request,
     bool finished = false;
   };
   auto tracking = std::make_shared<Tracking>();
-  auto done = [this, stopping, scope, tracking,
+  auto done = [this, stopping, starting_job_container, scope, tracking,
                on_done = std::move(on_done)](engine::StepOutcome outcome) {
     {
       std::lock_guard lock(mutex_);
@@ -169,6 +171,11 @@ engine::ExecutionId ContainerExecutor::start(StepRequest request,
       tracking->finished = true;
       on_cancel_.erase(tracking->id);
     }
+    if (starting_job_container && outcome.succeeded() && hooks_.started) {
+      std::string netns = job_container_netns(scope);
+      if (!netns.empty()) hooks_.started(scope, netns);
+    }
+    if (stopping && hooks_.removed) hooks_.removed(scope);
     on_done(std::move(outcome));
   };
   engine::ExecutionId id = inner_.start(std::move(*rewritten), std::move(done));
@@ -219,7 +226,13 @@ Result<StepRequest> ContainerExecutor::rewrite(StepRequest request, const Contai
         run.image = *tag;
       }
       run.container_name = target.names.prefix + "-step-" + std::to_string(++container_steps_);
-      run.network = job.job || !job.services.empty() ? target.names.network : "";
+      // In the job container's network namespace when there is one: its loopback has the
+      // runtime services (JobContainerHooks) and its network the services by name. With no
+      // container network, the host's: the runtime services on 127.0.0.1, as for the job's
+      // native steps.
+      run.network = job.job                 ? "container:" + target.names.job
+                    : !job.services.empty() ? target.names.network
+                                            : "host";
       run.env_names = names;
       on_cancel = remove_args(engine.kind, {run.container_name});
       request.script = docker_action_script(target, action, run);
@@ -277,6 +290,21 @@ void ContainerExecutor::end_job(const std::string& job_scope) {
     dirty = dirty_scopes_.erase(job_scope) > 0;
   }
   if (dirty) sweep(job_scope);
+  if (dirty && hooks_.removed) hooks_.removed(job_scope);
+}
+
+std::string ContainerExecutor::job_container_netns(const std::string& job_scope) {
+  auto found = engine();
+  if (!found.ok()) return "";
+  auto pid = run_engine(*found, {"inspect", "--format", "{{.State.Pid}}",
+                                 names_for(job_scope, options_.data_dir).job});
+  if (!pid.ok()) return "";
+  std::string digits = *pid;
+  while (!digits.empty() && (digits.back() == '\n' || digits.back() == ' ')) digits.pop_back();
+  if (digits.empty() || digits == "0" ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
+    return "";
+  return "/proc/" + digits + "/ns/net";
 }
 
 void ContainerExecutor::kill_all() {

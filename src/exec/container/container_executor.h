@@ -6,6 +6,9 @@
 //   kContainersStop   service logs, then every container and network of the job removed
 //   kScript / kNode   of a job with `container:`: `<engine> exec` in the job container
 //   kDockerAction     build (Dockerfile, cached by content) or take the image, `run --rm`
+//                     in the job container's network namespace (container jobs), on the
+//                     host's network (jobs with no container network) or on the job's
+//                     network (native jobs with services)
 // The engine is looked up once, on the first step that needs it; when there is none, such
 // a step fails to start with the position of `container:`/`services:`/`uses:` and what to
 // install, and native steps never notice.
@@ -45,8 +48,22 @@ class ContainerExecutor final : public engine::Executor {
     std::map<std::string, std::string> host_env;
   };
 
+  // What the runner does when a job container starts and when a job's containers go: the
+  // runtime services start and stop answering inside the container's network namespace
+  // (runtime/netns_listener.h), so that its steps reach them at the job's usual URLs.
+  struct JobContainerHooks {
+    // `netns_path`: /proc/<pid>/ns/net of the job container. Called on the inner
+    // executor's thread, after the "Initialize containers" step succeeded.
+    std::function<void(const std::string& job_scope, const std::string& netns_path)> started;
+    // Called after the job's containers were removed (the stop step or end_job).
+    std::function<void(const std::string& job_scope)> removed;
+  };
+
   ContainerExecutor(engine::Executor& inner, Options options);
   ~ContainerExecutor() override;
+
+  // Set before the first step starts.
+  void set_job_container_hooks(JobContainerHooks hooks) { hooks_ = std::move(hooks); }
 
   engine::ExecutionId start(engine::StepRequest request,
                             std::function<void(engine::StepOutcome)> on_done) override;
@@ -62,8 +79,12 @@ class ContainerExecutor final : public engine::Executor {
                                       std::vector<std::string>& on_cancel);
   void sweep(const std::string& job_scope);
 
+  // The job container's network namespace, when it runs ("" when it cannot be found).
+  std::string job_container_netns(const std::string& job_scope);
+
   engine::Executor& inner_;
   Options options_;
+  JobContainerHooks hooks_;
   std::optional<Result<ContainerEngine>> engine_;
   int container_steps_ = 0;  // names Docker action containers and exec markers apart
 

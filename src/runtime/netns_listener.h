@@ -1,0 +1,24 @@
+// A listening socket inside another network namespace (a job container's), so that the
+// runtime services answer on that namespace's own loopback: the container reaches
+// http://127.0.0.1:<port> as the host's steps do, and nothing listens on an address other
+// hosts or containers could reach (docs/containers.md, "Runtime services").
+//
+// The socket is made by a short-lived thread that enters the namespace (setns applies to
+// the calling thread only) and leaves with the thread; a socket keeps the namespace it was
+// made in, so the descriptor can be accepted on from any thread. Entering another network
+// namespace needs CAP_SYS_ADMIN (rootful Podman or Docker and sluice as root); without it
+// this fails and says so.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/result.h"
+
+namespace sluice::runtime {
+
+// A TCP socket bound to 127.0.0.1:`port` and listening, in the network namespace at
+// `netns_path` (/proc/<pid>/ns/net). The caller owns (closes) the descriptor.
+Result<int> listen_in_network_namespace(const std::string& netns_path, uint16_t port);
+
+}  // namespace sluice::runtime
