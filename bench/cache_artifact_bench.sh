@@ -29,22 +29,7 @@ timed() {
   echo $((end - start))
 }
 
-echo "generating 256k x 2 KiB files + one 512 MiB file under $WORK/data ..." >&2
-mkdir -p "$WORK/data"
-python3 - "$WORK/data" <<'PY'
-import os, sys
-root = sys.argv[1]
-rnd = os.urandom(1 << 20)  # hex of random bytes: text that zstd halves, like source trees
-for d in range(256):
-    sub = os.path.join(root, "d%03d" % d)
-    os.mkdir(sub)
-    for f in range(1024):
-        i = (d * 1024 + f) * 1024 % ((1 << 20) - 1024)
-        with open(os.path.join(sub, "f%04d.txt" % f), "w") as out:
-            out.write(rnd[i:i + 1024].hex())
-PY
-head -c $((512 << 20)) /dev/urandom >"$WORK/data/large.bin"
-sync
+"$(dirname "$0")/cache_bench_data.sh" "$WORK/data"
 
 echo "## (b) cache" >&2
 best() { sort -n | head -1; }

@@ -19,24 +19,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 # BENCH_DATA=DIR keeps the generated data there between calls (generating takes minutes).
 DATA=${BENCH_DATA:-$WORK/data}
-if [ ! -f "$DATA/large.bin" ]; then
-echo "generating 256k x 2 KiB files + one 512 MiB file under $DATA ..." >&2
-mkdir -p "$DATA"
-python3 - "$DATA" <<'PY'
-import os, sys
-root = sys.argv[1]
-rnd = os.urandom(1 << 20)  # hex of random bytes: text that zstd halves, like source trees
-for d in range(256):
-    sub = os.path.join(root, "d%03d" % d)
-    os.mkdir(sub)
-    for f in range(1024):
-        i = (d * 1024 + f) * 1024 % ((1 << 20) - 1024)
-        with open(os.path.join(sub, "f%04d.txt" % f), "w") as out:
-            out.write(rnd[i:i + 1024].hex())
-PY
-head -c $((512 << 20)) /dev/urandom >"$DATA/large.bin"
-sync
-fi
+[ -f "$DATA/large.bin" ] || "$SOURCE_DIR/bench/cache_bench_data.sh" "$DATA"
 
 REPO=$WORK/repo
 mkdir -p "$REPO/.github/workflows"
