@@ -14,6 +14,8 @@ import {mkdirSync} from 'node:fs';
 
 const BASE = process.env.BASE_URL;
 const TOKEN = process.env.TOKEN;
+const ALICE_TOKEN = process.env.ALICE_TOKEN || '';  // operate, named alice: the reviewer
+const READ_TOKEN = process.env.READ_TOKEN || '';    // read role
 const PROJECT = process.env.PROJECT || 'demo';
 const SHOTS = process.env.SCREENSHOTS || '';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -67,10 +69,10 @@ async function newPage(width, height) {
   page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
   return page;
 }
-async function login(page) {
+async function login(page, token = TOKEN) {
   await page.goto(`${BASE}/runs`);
   await page.waitForURL(/\/login/);
-  await page.fill('#token', TOKEN);
+  await page.fill('#token', token);
   await page.click('form.login-form button[type=submit]');
   await page.waitForURL(/\/runs(\?|$)/);
 }
@@ -275,6 +277,51 @@ try {
     assert(/<title>[^<]*: passing<\/title>/.test(body), `badge: ${body.slice(0, 200)}`);
   });
 
+  let deployRun = 0;
+  await check('a run waiting for approval shows its reason; a read session gets no buttons', async () => {
+    assert(ALICE_TOKEN && READ_TOKEN, 'ALICE_TOKEN and READ_TOKEN are required');
+    const started = await api(`/api/v1/projects/${PROJECT}/workflows/deploy.yml/dispatch`,
+      {method: 'POST', body: JSON.stringify({ref: 'main', inputs: {}})});
+    deployRun = started.run_ids[0];
+    const reader = await newPage(390, 844);
+    await login(reader, READ_TOKEN);
+    await reader.goto(`${BASE}/runs/${deployRun}`);
+    await reader.waitForSelector('section.approval[data-environment="production"]', {timeout: 30000});
+    const text = await reader.textContent('section.approval');
+    assert(/Waiting for production/.test(text) && /read role/.test(text), `card: ${text}`);
+    assert(await reader.locator('section.approval button').count() === 0, 'a read session sees Approve/Reject');
+    await shoot(reader, 'run-approval-read');
+    await reader.context().close();
+  });
+
+  await check('alice approves the deployment from the run page with a comment and the run succeeds', async () => {
+    const reviewer = await newPage(1280, 800);
+    await login(reviewer, ALICE_TOKEN);
+    await reviewer.goto(`${BASE}/runs/${deployRun}`);
+    await reviewer.waitForSelector('section.approval button[id$="-approve"]', {timeout: 30000});
+    const reason = await reviewer.textContent('section.approval .approval-reason');
+    assert(reason.trim().length > 0, 'no reason shown');
+    await reviewer.fill('section.approval textarea', 'looks good');
+    await shoot(reviewer, 'run-approval');
+    await reviewer.click('section.approval button[id$="-approve"]');
+    await waitFor('the approved run to succeed', async () =>
+      (await api(`/api/v1/runs/${deployRun}`)).run.status === 'success', 30000);
+    await reviewer.waitForSelector('section.approval', {state: 'detached', timeout: 10000});
+    await reviewer.waitForSelector('h1 .status-success', {timeout: 10000});
+    await reviewer.context().close();
+  });
+
+  await check('the deployments page lists it as the last good deployment with its review', async () => {
+    await page.goto(`${BASE}/deployments`);
+    await page.waitForSelector('section[data-environment="production"] tr.last-good');
+    const row = await page.textContent('section[data-environment="production"] tr.last-good');
+    assert(row.includes(`run ${deployRun}`) && row.includes('alice') && row.includes('looks good') && row.includes('Success'), `row: ${row}`);
+    assert(await page.locator(`tr.last-good a[href^="/runs/${deployRun}"]`).count() === 1, 'no link to the run');
+    const link = await page.getAttribute('.topbar nav a[aria-current="page"]', 'href');
+    assert(link === '/deployments', `nav: ${link}`);
+    await shoot(page, 'deployments');
+  });
+
   await check('at 390×844 the pages fit the screen', async () => {
     const phone = await newPage(390, 844);
     await login(phone);
@@ -286,6 +333,7 @@ try {
       ['/projects', 'projects', '.workflow-row'],
       ['/agents', 'agents', '.agents-table tbody tr'],
       ['/durations', 'durations', 'svg.duration-chart'],
+      ['/deployments', 'deployments', 'tr.last-good'],
     ]) {
       await phone.goto(BASE + path);
       await phone.waitForSelector(selector);

@@ -31,6 +31,9 @@ trap cleanup EXIT
 repo=$WORK/repo
 mkdir -p "$repo/.github/workflows"
 cp "$SOURCE_DIR/tests/integration/fixtures/web/"*.yml "$repo/.github/workflows/"
+# deploy.yml's job waits for the environment production (one approval by alice).
+mkdir -p "$repo/.sluice"
+cp "$SOURCE_DIR/tests/integration/fixtures/web/sluice/environments.yml" "$repo/.sluice/"
 git -C "$repo" init -q -b main
 git -C "$repo" add -A
 git -C "$repo" -c user.name=test -c user.email=test@example.com commit -q -m "workflows"
@@ -38,6 +41,9 @@ git -C "$repo" -c user.name=test -c user.email=test@example.com commit -q -m "wo
 # A free port: bound by the kernel, released, then taken by the server (retried on a race).
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 data=$WORK/data
+# alice reviews deployments (operate); viewer only reads. The admin token starts the runs.
+alice=$("$SLUICE" token create --role operate --name alice --data-dir "$data")
+viewer=$("$SLUICE" token create --role read --name viewer --data-dir "$data")
 for attempt in 1 2 3; do
   port=$(free_port)
   "$SLUICE" serve --listen "127.0.0.1:$port" --data-dir "$data" --project "demo=$repo" \
@@ -61,7 +67,7 @@ curl -fsS "http://127.0.0.1:$port/" 2>/dev/null | grep -q '/app.js' ||
 
 shots=${WEB_UI_SCREENSHOTS:-$PWD/web-ui-screenshots}
 rc=0
-BASE_URL="http://127.0.0.1:$port" TOKEN="$token" PROJECT=demo SCREENSHOTS="$shots" CHROMIUM="$chromium" \
+BASE_URL="http://127.0.0.1:$port" TOKEN="$token" ALICE_TOKEN="$alice" READ_TOKEN="$viewer" PROJECT=demo SCREENSHOTS="$shots" CHROMIUM="$chromium" \
   timeout -k 5 150 node "$browser_dir/ui_test.mjs" || rc=$?
 if [ "$rc" -ne 0 ]; then
   echo "--- sluice serve log (last 40 lines):" >&2

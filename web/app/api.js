@@ -4,7 +4,18 @@
 
 const BASE = '/api/v1';
 const CSRF_KEY = 'sluice.csrf';
+const ROLE_KEY = 'sluice.role';
 let csrf = sessionStorage.getItem(CSRF_KEY) || '';
+
+// The session's role as the controller told it at login ('read', 'operate', 'admin'), or ''
+// when unknown (a tab that never saw the login answer): the UI then shows the buttons and
+// the controller's 403 says what is missing.
+export const sessionRole = () => sessionStorage.getItem(ROLE_KEY) || '';
+export const mayOperate = () => sessionRole() !== 'read';
+function keepRole(role) {
+  if (role) sessionStorage.setItem(ROLE_KEY, role);
+  else sessionStorage.removeItem(ROLE_KEY);
+}
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -71,6 +82,7 @@ function keepCsrf(value) {
 export async function login(token) {
   const answer = await request('/session', {method: 'POST', body: {token}, quiet401: true});
   keepCsrf(answer && answer.csrf);
+  keepRole(answer && answer.role);
   return answer;
 }
 
@@ -79,6 +91,7 @@ export async function logout() {
     await request('/session', {method: 'DELETE', quiet401: true});
   } finally {
     keepCsrf('');
+    keepRole('');
   }
 }
 
@@ -87,6 +100,7 @@ export async function checkSession() {
   try {
     const answer = await request('/session', {quiet401: true});
     if (answer && answer.csrf) keepCsrf(answer.csrf);
+    if (answer && answer.role) keepRole(answer.role);
     return true;
   } catch (error) {
     if (error.status === 401) return false;
@@ -112,6 +126,10 @@ export const api = {
   dispatch: (project, file, ref, inputs) =>
     request(`/projects/${seg(project)}/workflows/${filePath(file)}/dispatch`, {method: 'POST', body: {ref, inputs}}),
   agents: () => request('/agents'),
+  deployments: (params, signal) => request('/deployments', {params, signal}),
+  // decision: 'approve' or 'reject'; environment only when the run waits for several.
+  review: (id, decision, environment, comment) =>
+    request(`/runs/${seg(id)}/${decision}`, {method: 'POST', body: {environment: environment || undefined, comment: comment || undefined}}),
 };
 
 // Log URLs: a step is named by its 1-based number in the job (`step.number` in the run JSON).

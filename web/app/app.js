@@ -12,6 +12,7 @@ const routes = [
   {path: /^\/projects\/([^/]+)\/dispatch$/, page: 'dispatch', title: 'Run workflow', nav: '/projects'},
   {path: /^\/runs$/, page: 'runs', title: 'Runs', nav: '/runs'},
   {path: /^\/runs\/(\d+)$/, page: 'run', title: 'Run', nav: '/runs'},
+  {path: /^\/deployments$/, page: 'deployments', title: 'Deployments', nav: '/deployments'},
   {path: /^\/agents$/, page: 'agents', title: 'Agents', nav: '/agents'},
   {path: /^\/durations$/, page: 'durations', title: 'Durations', nav: '/durations'},
 ];

@@ -2,7 +2,7 @@
 // their logs (live while they run), annotations and step summaries. The run is re-read every
 // two seconds until it is finished; the parts update in place so that open logs stay open.
 
-import {api} from '../api.js';
+import {api, mayOperate} from '../api.js';
 import {h, replace, statusPill, statusIcon, statusLabel, timeElement, durationElement,
   shortRef, shortSha, isTerminal, isFailed, toast, errorBox} from '../dom.js';
 import {renderGraph, graphJobs} from '../dag.js';
@@ -67,12 +67,13 @@ export async function render(ctx) {
   const header = h('div', {class: 'run-head'});
   const actions = h('div', {class: 'actions run-actions', role: 'group', 'aria-label': 'Run actions'});
   const reason = h('div');
+  const approvals = h('div');
   const statsBox = h('section', {class: 'card', 'aria-labelledby': 'stats-title'}, h('h2', {id: 'stats-title'}, 'Statistics'));
   const graphBox = h('div', {class: 'dag-scroll'});
   const jobBox = h('section', {class: 'card job-panel', id: 'job-panel', 'aria-labelledby': 'job-title'});
   const annotationsBox = h('div');
   const summariesBox = h('div');
-  replace(ctx.main, header, actions, reason, statsBox,
+  replace(ctx.main, header, actions, reason, approvals, statsBox,
     h('section', {class: 'card', 'aria-labelledby': 'graph-title'}, h('h2', {id: 'graph-title'}, 'Jobs'),
       h('p', {class: 'muted small'}, 'Select a job to see its steps and logs.'), graphBox),
     jobBox, annotationsBox, summariesBox);
@@ -137,6 +138,48 @@ export async function render(ctx) {
     }
     const logs = h('a', {class: 'button button-quiet', href: `/runs?workflow=${encodeURIComponent(run.workflow_file)}${run.project ? `&project=${encodeURIComponent(run.project)}` : ''}`}, 'Other runs of this workflow');
     replace(actions, buttons, logs);
+  }
+
+  // Deployments of this run that wait for an environment's reviewers: the reason, and for
+  // operate sessions Approve / Reject with an optional comment (POST .../approve|reject).
+  let waitingKey = '';
+  async function renderApprovals() {
+    const jobsWaiting = (detail.jobs || []).some((job) => job.status === 'waiting' || job.status === 'queued');
+    let waiting = [];
+    if (!isTerminal(detail.run.status) && jobsWaiting) {
+      const answer = await api.deployments({limit: 200}, ctx.signal);
+      waiting = (answer.deployments || []).filter((d) => String(d.run_id) === String(detail.run.id) && d.status === 'waiting');
+    }
+    const key = JSON.stringify(waiting.map((d) => [d.id, d.waiting_on, d.reason, (d.reviews || []).length]));
+    if (key === waitingKey) return;
+    if (approvals.contains(document.activeElement) && waiting.length) return;  // do not redraw under the user
+    waitingKey = key;
+    replace(approvals, waiting.map((d) => approvalCard(d, waiting.length > 1)));
+  }
+
+  function approvalCard(d, several) {
+    const id = `approval-${d.id}`;
+    const reviewable = d.waiting_on === 'approval';
+    const comment = h('textarea', {id: `${id}-comment`, rows: 2, class: 'approval-comment', maxlength: 2000});
+    const approve = h('button', {type: 'button', class: 'button button-primary', id: `${id}-approve`}, 'Approve');
+    const reject = h('button', {type: 'button', class: 'button button-danger', id: `${id}-reject`}, 'Reject');
+    const decide = (button, decision, label) => act(button, label, async () => {
+      const answer = await api.review(detail.run.id, decision, several ? d.environment : '', comment.value.trim());
+      toast(`${decision === 'approve' ? 'Approved' : 'Rejected'} as ${answer.user}.`);
+      waitingKey = '';
+      refresh();
+    });
+    approve.addEventListener('click', () => decide(approve, 'approve', 'Approving…'));
+    reject.addEventListener('click', () => decide(reject, 'reject', 'Rejecting…'));
+    const reviewed = (d.reviews || []).map((r) => `${r.user} ${r.decision}`).join(', ');
+    return h('section', {class: 'card approval', 'aria-labelledby': `${id}-title`, dataset: {environment: d.environment}},
+      h('h2', {id: `${id}-title`}, statusIcon('waiting'), ` Waiting for ${d.environment}`),
+      h('p', {class: 'approval-reason'}, d.reason || `The job ${d.job} waits for the environment ${d.environment}.`),
+      reviewed ? h('p', {class: 'muted small'}, `Reviews so far: ${reviewed}`) : null,
+      reviewable && mayOperate() ? [
+        h('label', {for: comment.id}, 'Comment (optional)'), comment,
+        h('div', {class: 'actions', role: 'group', 'aria-label': `Review the deployment to ${d.environment}`}, approve, reject)]
+        : reviewable ? h('p', {class: 'muted small'}, 'Your token has the read role: a reviewer with an operate token can approve or reject this.') : null);
   }
 
   function selectJob(job) {
@@ -269,6 +312,7 @@ export async function render(ctx) {
     renderJob();
     renderAnnotations();
     renderSummaries();
+    renderApprovals().catch((error) => { if (error.name !== 'AbortError') console.warn(error); });
   }
 
   let lastKey = '';
@@ -276,7 +320,10 @@ export async function render(ctx) {
     try {
       const next = await api.run(runId, ctx.signal);
       const key = JSON.stringify(next);
-      if (key === lastKey) return;
+      if (key === lastKey) {
+        if (!isTerminal(detail.run.status)) await renderApprovals();
+        return;
+      }
       lastKey = key;
       detail = next;
       if (!selected || !(detail.jobs || []).some((job) => job.key === selected)) selected = pickJob(detail.jobs || [], null);
