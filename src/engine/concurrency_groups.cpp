@@ -45,10 +45,22 @@ bool Engine::acquire_group(JobNode& n, size_t index) {
         return false;
       }
       if (v->truthy()) {
+        const std::string holder = held->second;
         for (auto& other : nodes_)
-          for (Instance& instance : other->instances)
-            if (instance.run && !instance.run->finished() && instance.record.key == held->second)
+          for (size_t i = 0; i < other->instances.size(); ++i) {
+            Instance& instance = other->instances[i];
+            if (!instance.active() || instance.record.key != holder) continue;
+            if (!instance.placing) {
               instance.run->cancel(false);
+              continue;
+            }
+            // Not started yet (waiting for an agent): it gives the group up at once.
+            withdraw_placement(*other, i);
+            cancel_instance(*other, i,
+                            "a newer job of concurrency group '" + name + "' is waiting");
+          }
+        held = held_groups_.find(name);
+        free = held == held_groups_.end();
       }
     }
     // While the group is free, whoever waits is about to take it (later in this pass, or

@@ -1,6 +1,8 @@
 #include "engine/engine.h"
 
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include "core/json.h"
 #include "engine/job_node.h"
@@ -52,7 +54,9 @@ Engine::Engine(const plan::RunPlan& plan, RunContext& context) : plan_(plan), co
   }
 }
 
-Engine::~Engine() = default;
+Engine::~Engine() {
+  *alive_ = false;
+}
 
 Engine::JobNode* Engine::node(const std::string& key) {
   for (auto& n : nodes_)
@@ -106,7 +110,8 @@ void Engine::cancel() {
     if (runs_when_cancelled(*n)) continue;
     for (size_t i = 0; i < n->instances.size(); ++i) {
       Instance& instance = n->instances[i];
-      if (instance.run && !instance.run->finished())
+      if (instance.placing) withdraw_placement(*n, i);
+      if (instance.active())
         instance.run->cancel(false);
       else if (instance.pending() || instance.waiting_retry())
         cancel_instance(*n, i, "run cancelled");
@@ -480,12 +485,107 @@ void Engine::start_instance(JobNode& n, size_t index) {
     in.workflow_env = std::move(*env);
   else
     in.setup_error = env.error();
+  std::optional<Error> placement_error;
+  JobPlacement placement = placement_for(n, instance, in, placement_error);
+  if (placement_error && !in.setup_error) in.setup_error = placement_error;
+  bool place = !in.setup_error;
   ++running_instances_;
   ++n.running;
   JobNode* np = &n;
   instance.run = std::make_unique<JobRun>(context_, std::move(in),
                                           [this, np, index] { on_instance_finished(*np, index); });
-  instance.run->start();
+  instance.lost = false;
+  if (!place) {  // fails at once: nothing to place
+    instance.run->start();
+    return;
+  }
+  // Events the executor sends while place_job runs on this thread are handled after it
+  // returns; any other is posted to the loop.
+  instance.placing = true;
+  uint64_t token = instance.placement = ++placements_;
+  auto in_call = std::make_shared<std::atomic<bool>>(true);
+  auto immediate = std::make_shared<std::vector<PlacementEvent>>();
+  std::thread::id caller = std::this_thread::get_id();
+  context_.executor.place_job(placement, [this, alive = alive_, loop = &context_.loop, np, index,
+                                          token, in_call, immediate, caller](PlacementEvent event) {
+    if (in_call->load() && std::this_thread::get_id() == caller) {
+      immediate->push_back(std::move(event));
+      return;
+    }
+    loop->post([this, alive, np, index, token, event = std::move(event)] {
+      if (*alive) on_placement(*np, index, token, event);
+    });
+  });
+  in_call->store(false);
+  for (const PlacementEvent& event : *immediate) on_placement(n, index, token, event);
+}
+
+// What the executor is told about the instance: its `runs-on` labels evaluated with the
+// matrix (an error fails the job at start), the secrets its steps may see, the run's dirs.
+JobPlacement Engine::placement_for(const JobNode& n, const Instance& instance,
+                                   const JobRunInputs& in, std::optional<Error>& error) const {
+  JobPlacement p;
+  p.job_scope = in.job_scope;
+  p.run_id = run_.id;
+  p.job_key = in.key;
+  p.attempt = in.job_attempt;
+  expr::EvalContext ctx = job_context(n);
+  ctx.contexts.set("matrix", instance.combo.is_null() ? Value::object() : instance.combo);
+  for (const spec::Scalar& label : n.planned->job->runs_on) {
+    auto v = evaluate_scalar(label, ctx);
+    if (!v.ok()) {
+      error = v.error();
+      break;
+    }
+    if (v->is_array()) {
+      for (const Value& e : v->as_array()) p.runs_on.push_back(e.to_string());
+    } else if (!v->to_string().empty()) {
+      p.runs_on.push_back(v->to_string());
+    }
+  }
+  if (in.secrets.is_object())
+    for (const auto& [k, v] : in.secrets.as_object()) p.secrets.push_back(v.to_string());
+  const RunOptions& o = context_.options;
+  p.workspace = o.workspace;
+  p.temp_dir = o.temp_dir;
+  p.tool_cache_dir = o.tool_cache_dir.empty() ? o.temp_dir + "/tool-cache" : o.tool_cache_dir;
+  return p;
+}
+
+void Engine::on_placement(JobNode& n, size_t index, uint64_t placement,
+                          const PlacementEvent& event) {
+  Instance& instance = n.instances[index];
+  if (instance.placement != placement || !instance.run) return;  // withdrawn, or retried
+  switch (event.kind) {
+    case PlacementEvent::Kind::kWaiting:
+      if (!instance.placing) return;
+      instance.record.status = RunStatus::kWaiting;
+      instance.record.reason = context_.masker->mask(event.reason);
+      save_job(instance.record);
+      return;
+    case PlacementEvent::Kind::kPlaced:
+      if (!instance.placing) return;
+      instance.placing = false;
+      instance.run->start();
+      return;
+    case PlacementEvent::Kind::kLost:
+      if (instance.placing || instance.run->finished()) return;
+      instance.lost = true;
+      instance.run->lose(event.reason.empty() ? "agent lost" : event.reason);
+      return;
+  }
+}
+
+// The instance is pending again: its slots and group are free, the executor forgets it.
+void Engine::withdraw_placement(JobNode& n, size_t index) {
+  Instance& instance = n.instances[index];
+  context_.executor.release_job(job_scope(instance));
+  instance.placing = false;
+  instance.placement = 0;
+  instance.run.reset();
+  --running_instances_;
+  --n.running;
+  release_group(instance);
 }
 
 std::string Engine::job_scope(const Instance& instance) const {
@@ -512,7 +612,9 @@ void Engine::on_instance_finished(JobNode& n, size_t index) {
     int64_t delay = retry_delay_ms(*policy, instance.record.attempt);
     instance.record.attempt += 1;
     instance.record.status = RunStatus::kWaiting;
-    instance.record.reason = "retrying after " + std::string(to_string(run.failure_class()));
+    instance.record.reason = instance.lost
+                                 ? "retrying after " + run.record().reason
+                                 : "retrying after " + std::string(to_string(run.failure_class()));
     n.retired.push_back(std::move(instance.run));
     instance.retry_timer = context_.loop.add_timer(delay, [this, &instance] {
       instance.retry_timer = 0;
@@ -526,7 +628,8 @@ void Engine::on_instance_finished(JobNode& n, size_t index) {
     for (size_t i = 0; i < n.instances.size(); ++i) {
       Instance& other = n.instances[i];
       if (i == index) continue;
-      if (other.run && !other.run->finished()) {
+      if (other.placing) withdraw_placement(n, i);
+      if (other.active()) {
         other.run->cancel(false);
       } else if (other.pending() || other.waiting_retry()) {
         if (other.waiting_retry()) context_.loop.cancel_timer(other.retry_timer);

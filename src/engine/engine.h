@@ -13,6 +13,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@
 namespace sluice::engine {
 
 class JobRun;
+struct JobRunInputs;
 
 // The expression context of run-level values — github, inputs and vars — that `run-name`,
 // workflow `concurrency` and workflow `env` are evaluated in; every narrower context (a
@@ -73,6 +75,10 @@ class Engine {
   bool needs_admission(const JobNode& node, size_t index) const;
   void begin_admission(JobNode& node, size_t index);
   void end_admission(Instance& instance, RunStatus status, const std::string& reason);
+  JobPlacement placement_for(const JobNode& node, const Instance& instance, const JobRunInputs& in,
+                             std::optional<Error>& error) const;
+  void on_placement(JobNode& node, size_t index, uint64_t placement, const PlacementEvent& event);
+  void withdraw_placement(JobNode& node, size_t index);
   std::string job_scope(const Instance& instance) const;
   Result<std::map<std::string, std::string>> workflow_env(const spec::Workflow& workflow,
                                                           const Value& inputs,
@@ -104,6 +110,9 @@ class Engine {
   bool finished_ = false;
   bool scheduling_ = false;
   bool reschedule_ = false;
+  uint64_t placements_ = 0;
+  // Guards the executor's placement callbacks, which may outlive the engine.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::vector<std::pair<std::string, std::string>> summaries_;
   Result<std::map<std::string, std::string>> workflow_env_ = std::map<std::string, std::string>{};
 };

@@ -9,6 +9,15 @@
 // Threading: start() and cancel() are called from the engine thread. `on_done` is called
 // exactly once per started execution, from any thread; the engine re-posts it onto its
 // own event loop. `on_done` may be called before start() returns.
+//
+// Placement: before the first step of each job attempt the engine calls place_job() and
+// starts the job only once the executor answers kPlaced. The local executor places every
+// job at once (the default); the controller's remote executor (exec/remote/) leases the
+// job to an agent with the job's `runs-on` labels, and meanwhile answers kWaiting with the
+// reason, which the engine shows in the job's record. A placed job whose agent is lost gets
+// kLost: the executor fails its running step and refuses its later ones, and the engine
+// fails the attempt with the reason given ("agent lost") and retries it when the job's
+// retry policy allows, which places it anew.
 #pragma once
 
 #include <cstdint>
@@ -98,9 +107,43 @@ struct StepOutcome {
   bool succeeded() const { return started && !cancelled && signal == 0 && exit_code == 0; }
 };
 
+// What the executor needs to know to place a job attempt (see place_job).
+struct JobPlacement {
+  std::string job_scope;  // as in StepRequest::job_scope of its steps
+  int64_t run_id = 0;
+  std::string job_key;
+  int attempt = 1;
+  std::vector<std::string> runs_on;  // `runs-on` labels, evaluated
+  std::vector<std::string> secrets;  // the values the job's steps may see (for masking)
+  // The run's directories as the job's step requests name them (RunOptions).
+  std::string workspace;
+  std::string temp_dir;
+  std::string tool_cache_dir;
+};
+
+struct PlacementEvent {
+  enum class Kind {
+    kWaiting,  // not placed yet; `reason` says why (any number of times, before kPlaced)
+    kPlaced,   // the job's steps may start (once)
+    kLost,     // after kPlaced: the job's place is gone; `reason` says why (at most once)
+  };
+  Kind kind = Kind::kPlaced;
+  std::string reason;
+};
+
 class Executor {
  public:
   virtual ~Executor() = default;
+  // Finds the job attempt a place to run. Engine thread. `on_event` may be called from any
+  // thread, before place_job returns too: kWaiting any number of times, then kPlaced once,
+  // then at most one kLost; after release_job(job_scope) it is not called any more.
+  virtual void place_job(const JobPlacement& job, std::function<void(PlacementEvent)> on_event) {
+    (void)job;
+    on_event(PlacementEvent{PlacementEvent::Kind::kPlaced, ""});
+  }
+  // The engine no longer wants a place for the job: it was cancelled while waiting. Engine
+  // thread. (A placed job's place ends with end_job.)
+  virtual void release_job(const std::string& job_scope) { (void)job_scope; }
   virtual ExecutionId start(StepRequest request, std::function<void(StepOutcome)> on_done) = 0;
   // Stops the execution: SIGTERM to its whole process group, SIGKILL after a grace
   // period. No-op when it already ended. on_done still follows, with cancelled = true.

@@ -28,10 +28,18 @@ struct Engine::Instance {
   Admission admission = Admission::kNone;
   std::map<std::string, std::string> environment_vars;     // once admitted
   std::map<std::string, std::string> environment_secrets;  // once admitted
+  // Holding its slots and waiting for the executor to place it (Executor::place_job): `run`
+  // is made but not started. `placement` numbers the request, so that events of one the
+  // engine withdrew are ignored.
+  bool placing = false;
+  uint64_t placement = 0;
+  bool lost = false;  // the executor lost the attempt's place (PlacementEvent::kLost)
 
   bool waiting_retry() const { return retry_timer != 0; }
   // Neither started nor finished: waiting for a --jobs slot, max-parallel or its group.
   bool pending() const { return !run && !waiting_retry() && !is_terminal(record.status); }
+  // Started or being placed, not finished.
+  bool active() const { return run && !run->finished(); }
 };
 
 struct Engine::JobNode {

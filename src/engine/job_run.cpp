@@ -160,6 +160,10 @@ void JobRun::cancel(bool timed_out) {
   }
 }
 
+void JobRun::lose(const std::string& reason) {
+  if (!finished_) fail_job(Error{reason, {}});
+}
+
 void JobRun::finish_job() {
   if (job_timer_) {
     context_.loop.cancel_timer(job_timer_);

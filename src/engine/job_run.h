@@ -69,6 +69,10 @@ class JobRun {
   // `timed_out`: the job's own timeout fired (status timed_out instead of cancelled).
   void cancel(bool timed_out);
 
+  // The job's place is gone (its agent was lost, PlacementEvent::kLost): the attempt fails
+  // with `reason`. The executor ends the running step and refuses later ones.
+  void lose(const std::string& reason);
+
   bool finished() const { return finished_; }
   RunStatus status() const { return record_.status; }
   const JobRecord& record() const { return record_; }

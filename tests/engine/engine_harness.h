@@ -54,6 +54,24 @@ class FakeExecutor : public Executor {
 
   void end_job(const std::string& job_scope) override { ended_jobs_.push_back(job_scope); }
 
+  // Placement: by default every job is placed at once (Executor's default). With
+  // `hold_placements` the requests wait until the test answers them with place().
+  struct Placement {
+    JobPlacement job;
+    std::function<void(PlacementEvent)> on_event;
+    bool released = false;
+  };
+  bool hold_placements = false;
+  void place_job(const JobPlacement& job, std::function<void(PlacementEvent)> on_event) override {
+    if (!hold_placements) return Executor::place_job(job, std::move(on_event));
+    placements_.push_back(Placement{job, std::move(on_event), false});
+  }
+  void release_job(const std::string& job_scope) override {
+    for (Placement& p : placements_)
+      if (p.job.job_scope == job_scope) p.released = true;
+  }
+  std::vector<Placement>& placements() { return placements_; }
+
   void kill_all() override {
     killed_all_ = true;
     for (Execution* e : running()) cancel(e->id);
@@ -113,6 +131,7 @@ class FakeExecutor : public Executor {
   }
   std::vector<std::unique_ptr<Execution>> executions_;
   std::vector<std::string> ended_jobs_;
+  std::vector<Placement> placements_;
   bool killed_all_ = false;
   ExecutionId next_id_ = 1;
 };
