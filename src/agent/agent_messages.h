@@ -1,0 +1,141 @@
+// The messages of the agent protocol (docs/agent-protocol.md, "sluice-agent/1") as typed
+// values, and their JSON forms.
+//
+// Both sides treat every message as untrusted input: parse_*() checks sizes, nesting,
+// types and id shapes, and refuses a message whole with an error naming the field
+// ("lines[3]: not a string"); nothing of a refused message is used. nlohmann/json stays in
+// the .cpp. Fuzzed by agent_message_fuzz.cpp.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/result.h"
+#include "engine/executor.h"
+
+namespace sluice::agent {
+
+inline constexpr const char* kProtocol = "sluice-agent/1";
+
+// Limits (documented in docs/agent-protocol.md, "Validation").
+inline constexpr size_t kMaxSmallBody = 64 * 1024;             // register, poll, heartbeat
+inline constexpr size_t kMaxReportBody = 1024 * 1024;          // log chunk, result
+inline constexpr size_t kMaxPollReplyBody = 16 * 1024 * 1024;  // messages to an agent
+inline constexpr int kMaxDepth = 8;
+inline constexpr size_t kMaxLineBytes = 64 * 1024;
+inline constexpr size_t kMaxTextBytes = 1024 * 1024;  // script, summary
+inline constexpr size_t kMaxLinesPerChunk = 1000;
+inline constexpr size_t kMaxEnvEntries = 4096;
+inline constexpr size_t kMaxLabels = 64;
+inline constexpr size_t kMaxItems = 1000;  // outputs, annotations, masks, leases
+
+struct RegisterRequest {
+  std::string protocol = kProtocol;
+  std::string name;
+  std::string version;
+  std::vector<std::string> labels;
+  int executors = 1;
+};
+
+struct RegisterReply {
+  std::string agent_id;
+  std::string session;
+  int64_t lease_ttl_ms = 30000;
+  int64_t heartbeat_ms = 10000;
+  int64_t poll_wait_ms = 25000;
+};
+
+struct PollRequest {
+  int64_t wait_ms = 0;
+};
+
+struct HeartbeatRequest {
+  std::vector<std::string> leases;
+};
+
+struct HeartbeatReply {
+  std::vector<std::string> lost;
+};
+
+// The controller's directories a lease's step requests name (docs: "Paths").
+struct LeaseRoots {
+  std::string workspace;
+  std::string temp;
+  std::string tool_cache;
+  std::string home;
+};
+
+struct LeaseMessage {
+  std::string lease_id;
+  std::string job_scope;
+  int64_t run_id = 0;
+  std::string job_key;
+  int attempt = 1;
+  int64_t ttl_ms = 30000;
+  std::vector<std::string> secrets;
+  LeaseRoots roots;
+  std::string workspace_url;  // "" when the agent gets no workspace
+};
+
+// A step for an agent: the fields of engine::StepRequest that travel (not the log writer,
+// the masker, containers).
+struct StepMessage {
+  std::string lease_id;
+  int64_t step_id = 0;
+  engine::StepRequest request;
+};
+
+struct ControllerMessage {
+  enum class Type { kLease, kStep, kCancel, kEndJob };
+  Type type = Type::kLease;
+  LeaseMessage lease;    // kLease
+  StepMessage step;      // kStep
+  std::string lease_id;  // kCancel, kEndJob (and a copy of the others')
+  int64_t step_id = 0;   // kCancel
+};
+
+struct LogChunk {
+  int64_t seq = 0;
+  std::vector<std::string> lines;
+};
+
+struct StepResult {
+  int64_t log_chunks = 0;
+  engine::StepOutcome outcome;
+  std::vector<std::string> masks;  // values the step registered with ::add-mask::
+};
+
+// Ids the controller hands out: a letter, '-', digits ("a-3", "l-9").
+bool valid_id(std::string_view id);
+// Agent labels: 1..64 characters of [A-Za-z0-9._-].
+bool valid_label(std::string_view label);
+
+std::string encode(const RegisterRequest& m);
+std::string encode(const RegisterReply& m);
+std::string encode(const PollRequest& m);
+std::string encode(const HeartbeatRequest& m);
+std::string encode(const HeartbeatReply& m);
+std::string encode(const ControllerMessage& m);  // one message, for a poll reply
+std::string encode_poll_reply(const std::vector<std::string>& encoded_messages);
+std::string encode(const LogChunk& m);
+std::string encode(const StepResult& m);
+
+Result<RegisterRequest> parse_register_request(std::string_view body);
+Result<RegisterReply> parse_register_reply(std::string_view body);
+Result<PollRequest> parse_poll_request(std::string_view body);
+Result<HeartbeatRequest> parse_heartbeat_request(std::string_view body);
+Result<HeartbeatReply> parse_heartbeat_reply(std::string_view body);
+Result<std::vector<ControllerMessage>> parse_poll_reply(std::string_view body);
+Result<LogChunk> parse_log_chunk(std::string_view body);
+Result<StepResult> parse_step_result(std::string_view body);
+
+// {"error":{"code":CODE,"message":MESSAGE}}, the API's error shape.
+std::string encode_error(std::string_view code, std::string_view message);
+// The code of such a body; "" when it is not one.
+std::string error_code(std::string_view body);
+
+}  // namespace sluice::agent

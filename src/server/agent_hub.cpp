@@ -1,0 +1,661 @@
+#include "server/agent_hub.h"
+
+#include <sys/random.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "agent/workspace_archive.h"
+#include "core/glob.h"
+#include "core/json.h"
+#include "core/value.h"
+
+namespace sluice::server {
+
+using exec::remote::LeaseEvent;
+using runtime::HttpRequest;
+using runtime::HttpResponse;
+
+struct AgentHub::Agent {
+  std::string id;
+  std::string session;
+  std::string name;
+  std::string version;
+  std::vector<std::string> labels;  // lower-case
+  int executors = 0;
+  int busy = 0;
+  int64_t last_seen_ms = 0;
+  bool builtin = false;
+  std::vector<std::string> outbox;  // encoded messages not yet polled
+  Reply waiter;                     // a held poll
+  int64_t waiter_deadline_ms = 0;
+  std::set<std::string> leases;
+};
+
+struct AgentHub::Waiting {
+  engine::JobPlacement job;
+  std::vector<std::string> labels;  // after the label map
+  std::function<void(LeaseEvent)> on_event;
+  std::string last_reason;
+};
+
+struct AgentHub::PendingStep {
+  std::shared_ptr<exec::remote::StepReceiver> receiver;
+  int64_t next_seq = 0;
+  std::optional<agent::StepResult> result;  // waiting for its last log chunks
+};
+
+struct AgentHub::Lease {
+  std::string id;
+  std::string agent_id;
+  engine::JobPlacement job;
+  std::function<void(LeaseEvent)> on_event;
+  int64_t expires_ms = 0;
+  bool local = false;
+  std::string archive;  // the workspace tar, once made
+  std::map<engine::ExecutionId, PendingStep> steps;
+};
+
+namespace {
+
+constexpr const char* kPrefix = "/api/v1/agent/";
+
+HttpResponse error(int status, std::string_view code, std::string_view message) {
+  return HttpResponse::json(status, agent::encode_error(code, message));
+}
+
+std::string random_hex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  size_t got = 0;
+  while (got < bytes) {
+    ssize_t n = getrandom(raw.data() + got, bytes - got, 0);
+    if (n > 0) got += static_cast<size_t>(n);
+  }
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : raw) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    if (end > start) parts.emplace_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return parts;
+}
+
+bool parse_step_id(const std::string& text, int64_t& id) {
+  if (text.empty() || text.size() > 18) return false;
+  id = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    id = id * 10 + (c - '0');
+  }
+  return id > 0;
+}
+
+bool constant_time_equal(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+}  // namespace
+
+std::string machine_arch_label() {
+  utsname u{};
+  if (uname(&u) != 0) return "x64";
+  std::string m = u.machine;
+  if (m == "x86_64" || m == "amd64") return "x64";
+  if (m == "aarch64" || m == "arm64") return "arm64";
+  if (m.rfind("arm", 0) == 0) return "arm";
+  if (m == "i386" || m == "i686") return "x86";
+  return to_lower(m);
+}
+
+AgentHub::AgentHub(const engine::Clock& clock, AgentHubOptions options)
+    : clock_(clock), options_(std::move(options)) {
+  if (options_.scratch_dir.empty())
+    options_.scratch_dir = std::filesystem::temp_directory_path().string();
+  if (options_.builtin_executors > 0) {
+    auto a = std::make_unique<Agent>();
+    a->id = "builtin";
+    a->name = "built-in";
+    a->builtin = true;
+    a->executors = options_.builtin_executors;
+    a->labels = {"self-hosted", "local", "linux", machine_arch_label()};
+    for (const std::string& l : options_.builtin_labels) a->labels.push_back(to_lower(l));
+    agents_[a->id] = std::move(a);
+  }
+}
+
+AgentHub::~AgentHub() {
+  std::error_code ec;
+  for (const auto& [id, lease] : leases_)
+    if (!lease->archive.empty()) std::filesystem::remove(lease->archive, ec);
+}
+
+void AgentHub::run(Actions& later) {
+  for (auto& action : later) action();
+  later.clear();
+}
+
+std::vector<std::string> AgentHub::required_labels(const std::vector<std::string>& runs_on) const {
+  std::vector<std::string> out;
+  for (const std::string& label : runs_on) {
+    std::string l = to_lower(label);
+    for (const auto& [pattern, target] : options_.label_map) {
+      if (glob_match(to_lower(pattern), l)) {
+        l = to_lower(target);
+        break;
+      }
+    }
+    if (!l.empty() && std::find(out.begin(), out.end(), l) == out.end()) out.push_back(l);
+  }
+  return out;
+}
+
+bool AgentHub::matches(const Agent& agent, const std::vector<std::string>& labels) const {
+  for (const std::string& l : labels)
+    if (std::find(agent.labels.begin(), agent.labels.end(), l) == agent.labels.end()) return false;
+  return true;
+}
+
+std::string AgentHub::waiting_reason(const std::vector<std::string>& labels) const {
+  bool some_agent_matches = false;
+  std::vector<std::string> missing;
+  for (const std::string& l : labels) {
+    bool held = false;
+    for (const auto& [id, a] : agents_)
+      held = held || std::find(a->labels.begin(), a->labels.end(), l) != a->labels.end();
+    if (!held) missing.push_back(l);
+  }
+  for (const auto& [id, a] : agents_)
+    some_agent_matches = some_agent_matches || matches(*a, labels);
+  if (some_agent_matches) return "waiting for a free agent with labels: " + join(labels);
+  return "no agent with labels: " + join(missing.empty() ? labels : missing);
+}
+
+// Grants what can be granted, first come first served; tells the others why they wait.
+void AgentHub::assign(Actions& later) {
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    Agent* best = nullptr;
+    for (const auto& [id, a] : agents_) {
+      if (a->busy >= a->executors || !matches(*a, it->labels)) continue;
+      if (!best || a->executors - a->busy > best->executors - best->busy) best = a.get();
+    }
+    if (best) {
+      grant(*it, *best, later);
+      it = waiting_.erase(it);
+      continue;
+    }
+    std::string reason = waiting_reason(it->labels);
+    if (reason != it->last_reason) {
+      it->last_reason = reason;
+      later.push_back([cb = it->on_event, reason] {
+        cb(LeaseEvent{LeaseEvent::Kind::kWaiting, reason, "", false});
+      });
+    }
+    ++it;
+  }
+}
+
+void AgentHub::grant(Waiting& request, Agent& agent, Actions& later) {
+  auto lease = std::make_unique<Lease>();
+  lease->id = "l-" + std::to_string(next_lease_++);
+  lease->agent_id = agent.id;
+  lease->job = request.job;
+  lease->on_event = request.on_event;
+  lease->expires_ms = clock_.now_ms() + options_.lease_ttl_ms;
+  lease->local = agent.builtin;
+  agent.busy++;
+  agent.leases.insert(lease->id);
+  lease_of_scope_[lease->job.job_scope] = lease->id;
+  if (!agent.builtin) {
+    agent::ControllerMessage m;
+    m.type = agent::ControllerMessage::Type::kLease;
+    m.lease_id = lease->id;
+    agent::LeaseMessage& l = m.lease;
+    l.lease_id = lease->id;
+    l.job_scope = request.job.job_scope;
+    l.run_id = request.job.run_id;
+    l.job_key = request.job.job_key;
+    l.attempt = request.job.attempt;
+    l.ttl_ms = options_.lease_ttl_ms;
+    l.secrets = request.job.secrets;
+    l.roots.workspace = request.job.workspace;
+    l.roots.temp = request.job.temp_dir;
+    l.roots.tool_cache = request.job.tool_cache_dir;
+    if (const char* home = std::getenv("HOME")) l.roots.home = home;
+    if (!request.job.workspace.empty())
+      l.workspace_url = std::string(kPrefix) + "leases/" + lease->id + "/workspace";
+    queue_message(agent, agent::encode(m), later);
+  }
+  later.push_back([cb = lease->on_event, id = lease->id, local = lease->local] {
+    cb(LeaseEvent{LeaseEvent::Kind::kGranted, "", id, local});
+  });
+  leases_[lease->id] = std::move(lease);
+}
+
+void AgentHub::queue_message(Agent& agent, std::string message, Actions& later) {
+  agent.outbox.push_back(std::move(message));
+  flush_poll(agent, later);
+}
+
+// Answers the agent's held poll, if any, with everything queued.
+void AgentHub::flush_poll(Agent& agent, Actions& later) {
+  if (!agent.waiter) return;
+  HttpResponse response = HttpResponse::json(200, agent::encode_poll_reply(agent.outbox));
+  agent.outbox.clear();
+  later.push_back(
+      [reply = std::move(agent.waiter), response = std::move(response)] { reply(response); });
+  agent.waiter = nullptr;
+}
+
+void AgentHub::request_lease(const engine::JobPlacement& job,
+                             std::function<void(LeaseEvent)> on_event) {
+  Actions later;
+  {
+    std::lock_guard lock(mutex_);
+    waiting_.push_back(Waiting{job, required_labels(job.runs_on), std::move(on_event), ""});
+    assign(later);
+  }
+  run(later);
+}
+
+void AgentHub::release(const std::string& job_scope) {
+  Actions later;
+  {
+    std::lock_guard lock(mutex_);
+    std::erase_if(waiting_, [&](const Waiting& w) { return w.job.job_scope == job_scope; });
+    if (Lease* lease = find_lease_by_scope(job_scope)) end_lease(*lease, later);
+    assign(later);
+  }
+  run(later);
+}
+
+// The job ended: the agent forgets the lease (end_job) and has a free executor again.
+void AgentHub::end_lease(Lease& lease, Actions& later) {
+  std::string id = lease.id;
+  if (Agent* agent = find_agent(lease.agent_id)) {
+    agent->busy--;
+    agent->leases.erase(id);
+    if (!agent->builtin) {
+      agent::ControllerMessage m;
+      m.type = agent::ControllerMessage::Type::kEndJob;
+      m.lease_id = id;
+      queue_message(*agent, agent::encode(m), later);
+    }
+  }
+  // Steps still outstanding (the engine gave up on them) end as lost.
+  for (auto& [step_id, step] : lease.steps)
+    later.push_back([r = step.receiver] { r->on_result(exec::remote::agent_lost_outcome(), {}); });
+  std::error_code ec;
+  if (!lease.archive.empty()) std::filesystem::remove(lease.archive, ec);
+  lease_of_scope_.erase(lease.job.job_scope);
+  lost_.insert(id);
+  lost_order_.push_back(id);
+  while (lost_order_.size() > 10000) {
+    lost_.erase(lost_order_.front());
+    lost_order_.pop_front();
+  }
+  leases_.erase(id);
+}
+
+void AgentHub::lose_lease(const std::string& lease_id, Actions& later) {
+  auto it = leases_.find(lease_id);
+  if (it == leases_.end()) return;
+  Lease& lease = *it->second;
+  later.push_back([cb = lease.on_event] {
+    cb(LeaseEvent{LeaseEvent::Kind::kLost, "agent lost", "", false});
+  });
+  end_lease(lease, later);  // ends the outstanding steps as lost, after kLost
+}
+
+void AgentHub::drop_agent(const std::string& agent_id, Actions& later) {
+  Agent* agent = find_agent(agent_id);
+  if (!agent || agent->builtin) return;
+  std::vector<std::string> leases(agent->leases.begin(), agent->leases.end());
+  for (const std::string& id : leases) lose_lease(id, later);
+  if (agent->waiter)
+    later.push_back([reply = std::move(agent->waiter)] {
+      reply(error(404, "unknown_agent", "the agent was dropped; register again"));
+    });
+  agents_.erase(agent_id);
+}
+
+void AgentHub::send_step(const std::string& job_scope, engine::ExecutionId id,
+                         const engine::StepRequest& request,
+                         std::shared_ptr<exec::remote::StepReceiver> receiver) {
+  Actions later;
+  {
+    std::lock_guard lock(mutex_);
+    Lease* lease = find_lease_by_scope(job_scope);
+    Agent* agent = lease ? find_agent(lease->agent_id) : nullptr;
+    using Kind = engine::StepRequest::Kind;
+    if (!lease || !agent) {
+      later.push_back([receiver] { receiver->on_result(exec::remote::agent_lost_outcome(), {}); });
+    } else if (request.kind != Kind::kScript && request.kind != Kind::kNode) {
+      engine::StepOutcome o;
+      o.error_message =
+          "container steps and Docker actions do not run on remote agents (sluice-agent/1)";
+      later.push_back([receiver, o] { receiver->on_result(o, {}); });
+    } else {
+      agent::ControllerMessage m;
+      m.type = agent::ControllerMessage::Type::kStep;
+      m.lease_id = lease->id;
+      m.step.lease_id = lease->id;
+      m.step.step_id = id;
+      m.step.request = request;
+      lease->steps[id].receiver = std::move(receiver);
+      queue_message(*agent, agent::encode(m), later);
+    }
+  }
+  run(later);
+}
+
+void AgentHub::cancel_step(const std::string& job_scope, engine::ExecutionId id) {
+  Actions later;
+  {
+    std::lock_guard lock(mutex_);
+    Lease* lease = find_lease_by_scope(job_scope);
+    Agent* agent = lease ? find_agent(lease->agent_id) : nullptr;
+    if (lease && agent && lease->steps.count(id)) {
+      agent::ControllerMessage m;
+      m.type = agent::ControllerMessage::Type::kCancel;
+      m.lease_id = lease->id;
+      m.step_id = id;
+      queue_message(*agent, agent::encode(m), later);
+    }
+  }
+  run(later);
+}
+
+void AgentHub::tick() {
+  Actions later;
+  {
+    std::lock_guard lock(mutex_);
+    int64_t now = clock_.now_ms();
+    std::vector<std::string> silent;
+    for (const auto& [id, a] : agents_)
+      if (!a->builtin && now - a->last_seen_ms > options_.lease_ttl_ms) silent.push_back(id);
+    for (const std::string& id : silent) drop_agent(id, later);
+    std::vector<std::string> expired;
+    for (const auto& [id, lease] : leases_)
+      if (!lease->local && lease->expires_ms <= now) expired.push_back(id);
+    for (const std::string& id : expired) lose_lease(id, later);
+    for (const auto& [id, a] : agents_)
+      if (a->waiter && a->waiter_deadline_ms <= now) flush_poll(*a, later);
+    if (!silent.empty() || !expired.empty()) assign(later);
+  }
+  run(later);
+}
+
+AgentHub::Agent* AgentHub::find_agent(const std::string& id) {
+  auto it = agents_.find(id);
+  return it == agents_.end() ? nullptr : it->second.get();
+}
+
+AgentHub::Lease* AgentHub::find_lease_by_scope(const std::string& job_scope) {
+  auto it = lease_of_scope_.find(job_scope);
+  if (it == lease_of_scope_.end()) return nullptr;
+  auto lease = leases_.find(it->second);
+  return lease == leases_.end() ? nullptr : lease->second.get();
+}
+
+std::vector<AgentInfo> AgentHub::agents() const {
+  std::lock_guard lock(mutex_);
+  std::vector<AgentInfo> out;
+  for (const auto& [id, a] : agents_) {
+    AgentInfo info{a->id,        a->name, a->version,      a->labels,
+                   a->executors, a->busy, a->last_seen_ms, {}};
+    for (const std::string& lease_id : a->leases)
+      if (auto it = leases_.find(lease_id); it != leases_.end())
+        info.jobs.push_back(it->second->job.job_scope);
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+std::string AgentHub::agents_json() const {
+  Value list = Value::array();
+  for (const AgentInfo& a : agents()) {
+    Value labels = Value::array();
+    for (const std::string& l : a.labels) labels.as_array().push_back(l);
+    Value jobs = Value::array();
+    for (const std::string& j : a.jobs) jobs.as_array().push_back(j);
+    Value o = Value::object();
+    o.set("id", a.id);
+    o.set("name", a.name);
+    o.set("version", a.version);
+    o.set("labels", labels);
+    o.set("executors", a.executors);
+    o.set("busy", a.busy);
+    o.set("last_seen_ms", static_cast<long long>(a.last_seen_ms));
+    o.set("jobs", jobs);
+    list.as_array().push_back(o);
+  }
+  Value out = Value::object();
+  out.set("agents", list);
+  return to_json(out);
+}
+
+// --- HTTP ---------------------------------------------------------------------------------
+
+runtime::BodyPlan AgentHub::plan_body(const HttpRequest& head) {
+  bool report = head.path.find("/steps/") != std::string::npos;
+  return runtime::BodyPlan::memory(report ? agent::kMaxReportBody : agent::kMaxSmallBody);
+}
+
+HttpResponse AgentHub::handle(HttpRequest& request) {
+  Actions later;
+  HttpResponse response;
+  if (options_.authorize && !options_.authorize(request)) {
+    response = error(401, "unauthorized", "an agent token is required");
+  } else {
+    std::lock_guard lock(mutex_);
+    response = dispatch(request, nullptr, later);
+  }
+  run(later);
+  return response;
+}
+
+void AgentHub::handle_async(HttpRequest& request, std::function<void(HttpResponse)> reply) {
+  Actions later;
+  std::optional<HttpResponse> response;
+  if (options_.authorize && !options_.authorize(request)) {
+    response = error(401, "unauthorized", "an agent token is required");
+  } else {
+    std::lock_guard lock(mutex_);
+    Reply held = reply;
+    response = dispatch(request, &held, later);
+    if (!held) response.reset();  // the poll is held: it answers through `reply`
+  }
+  run(later);
+  if (response) reply(std::move(*response));
+}
+
+HttpResponse AgentHub::dispatch(HttpRequest& request, Reply* async, Actions& later) {
+  std::string_view path = request.path;
+  if (path.rfind(kPrefix, 0) == 0) path.remove_prefix(std::string_view(kPrefix).size());
+  std::vector<std::string> parts = split_path(path);
+  const std::string& method = request.method;
+  if (parts.size() == 1 && parts[0] == "register" && method == "POST")
+    return on_register(request, later);
+
+  std::string session = request.header("x-sluice-agent-session");
+  if (parts.size() == 3 && parts[0] == "agents") {
+    Agent* agent = find_agent(parts[1]);
+    if (!agent || agent->builtin) return error(404, "unknown_agent", "register again");
+    if (!constant_time_equal(session, agent->session))
+      return error(401, "unauthorized", "wrong agent session");
+    agent->last_seen_ms = clock_.now_ms();
+    if (method != "POST") return error(405, "method_not_allowed", "use POST");
+    if (parts[2] == "poll") return on_poll(*agent, request, async, later);
+    if (parts[2] == "heartbeat") return on_heartbeat(*agent, request);
+    if (parts[2] == "deregister") {
+      drop_agent(agent->id, later);
+      assign(later);
+      return HttpResponse::json(200, "{}");
+    }
+  }
+  if (parts.size() >= 3 && parts[0] == "leases") {
+    auto it = leases_.find(parts[1]);
+    if (it == leases_.end())
+      return lost_.count(parts[1]) ? error(410, "lease_lost", "the lease has expired or ended")
+                                   : error(404, "not_found", "no such lease");
+    Lease& lease = *it->second;
+    Agent* agent = find_agent(lease.agent_id);
+    if (!agent || !constant_time_equal(session, agent->session))
+      return error(401, "unauthorized", "wrong agent session");
+    agent->last_seen_ms = clock_.now_ms();
+    if (parts.size() == 3 && parts[2] == "workspace" && method == "GET") return on_workspace(lease);
+    int64_t step_id = 0;
+    if (parts.size() == 5 && parts[2] == "steps" && parse_step_id(parts[3], step_id) &&
+        method == "POST") {
+      if (parts[4] == "log") return on_log(lease, step_id, request, later);
+      if (parts[4] == "result") return on_result(lease, step_id, request, later);
+    }
+  }
+  return error(404, "not_found", "no such agent endpoint");
+}
+
+HttpResponse AgentHub::on_register(const HttpRequest& request, Actions& later) {
+  auto m = agent::parse_register_request(request.body);
+  if (!m.ok()) return error(400, "bad_request", m.error().message);
+  if (m->protocol != agent::kProtocol)
+    return error(
+        400, "unsupported_protocol",
+        "this controller speaks " + std::string(agent::kProtocol) + ", not '" + m->protocol + "'");
+  auto a = std::make_unique<Agent>();
+  a->id = "a-" + std::to_string(next_agent_++);
+  a->session = random_hex(24);
+  a->name = m->name;
+  a->version = m->version;
+  a->executors = m->executors;
+  a->last_seen_ms = clock_.now_ms();
+  a->labels.push_back("self-hosted");
+  for (const std::string& l : m->labels) {
+    std::string lower = to_lower(l);
+    if (std::find(a->labels.begin(), a->labels.end(), lower) == a->labels.end())
+      a->labels.push_back(lower);
+  }
+  agent::RegisterReply reply{a->id, a->session, options_.lease_ttl_ms, options_.heartbeat_ms,
+                             options_.poll_wait_ms};
+  agents_[a->id] = std::move(a);
+  assign(later);
+  return HttpResponse::json(200, agent::encode(reply));
+}
+
+HttpResponse AgentHub::on_poll(Agent& agent, const HttpRequest& request, Reply* async,
+                               Actions& later) {
+  auto m = agent::parse_poll_request(request.body);
+  if (!m.ok()) return error(400, "bad_request", m.error().message);
+  if (agent.waiter)  // a poll the agent gave up on (its connection broke): answer it empty
+    later.push_back([reply = std::move(agent.waiter)] {
+      reply(HttpResponse::json(200, agent::encode_poll_reply({})));
+    });
+  agent.waiter = nullptr;
+  if (agent.outbox.empty() && async && m->wait_ms > 0) {
+    agent.waiter = std::move(*async);
+    *async = nullptr;
+    agent.waiter_deadline_ms = clock_.now_ms() + std::min(m->wait_ms, options_.poll_wait_ms);
+    return HttpResponse{};
+  }
+  HttpResponse response = HttpResponse::json(200, agent::encode_poll_reply(agent.outbox));
+  agent.outbox.clear();
+  return response;
+}
+
+HttpResponse AgentHub::on_heartbeat(Agent& agent, const HttpRequest& request) {
+  auto m = agent::parse_heartbeat_request(request.body);
+  if (!m.ok()) return error(400, "bad_request", m.error().message);
+  agent::HeartbeatReply reply;
+  int64_t expires = clock_.now_ms() + options_.lease_ttl_ms;
+  for (const std::string& id : m->leases) {
+    auto it = leases_.find(id);
+    if (it != leases_.end() && it->second->agent_id == agent.id)
+      it->second->expires_ms = expires;
+    else
+      reply.lost.push_back(id);
+  }
+  return HttpResponse::json(200, agent::encode(reply));
+}
+
+// Made on the first request and kept for the lease: a retried download sends the same.
+HttpResponse AgentHub::on_workspace(Lease& lease) {
+  if (lease.job.workspace.empty()) return error(404, "not_found", "the job has no workspace");
+  if (lease.archive.empty()) {
+    std::string file = options_.scratch_dir + "/sluice-workspace-" + std::to_string(getpid()) +
+                       "-" + lease.id + ".tar";
+    if (Status s = agent::create_workspace_archive(lease.job.workspace, file); !s.ok()) {
+      std::error_code ec;
+      std::filesystem::remove(file, ec);
+      return error(500, "workspace", s.error().message);
+    }
+    lease.archive = file;
+  }
+  HttpResponse response;
+  response.status = 200;
+  response.content_type = "application/x-tar";
+  response.file = lease.archive;
+  return response;
+}
+
+HttpResponse AgentHub::on_log(Lease& lease, int64_t step_id, const HttpRequest& request,
+                              Actions& later) {
+  auto chunk = agent::parse_log_chunk(request.body);
+  if (!chunk.ok()) return error(400, "bad_request", chunk.error().message);
+  auto it = lease.steps.find(step_id);
+  if (it == lease.steps.end()) return HttpResponse::json(200, "{}");  // delivered already
+  PendingStep& step = it->second;
+  if (chunk->seq < step.next_seq) return HttpResponse::json(200, "{}");  // a resend
+  if (chunk->seq > step.next_seq)
+    return error(409, "out_of_order", "expected log chunk " + std::to_string(step.next_seq));
+  step.next_seq++;
+  later.push_back([r = step.receiver, lines = std::move(chunk->lines)] { r->on_log(lines); });
+  if (step.result && step.next_seq >= step.result->log_chunks) {
+    later.push_back([r = step.receiver, result = std::move(*step.result)]() mutable {
+      r->on_result(std::move(result.outcome), result.masks);
+    });
+    lease.steps.erase(it);
+  }
+  return HttpResponse::json(200, "{}");
+}
+
+HttpResponse AgentHub::on_result(Lease& lease, int64_t step_id, const HttpRequest& request,
+                                 Actions& later) {
+  auto result = agent::parse_step_result(request.body);
+  if (!result.ok()) return error(400, "bad_request", result.error().message);
+  auto it = lease.steps.find(step_id);
+  if (it == lease.steps.end() || it->second.result) return HttpResponse::json(200, "{}");
+  PendingStep& step = it->second;
+  if (step.next_seq < result->log_chunks) {  // its last chunks are still on their way
+    step.result = std::move(*result);
+    return HttpResponse::json(200, "{}");
+  }
+  later.push_back([r = step.receiver, res = std::move(*result)]() mutable {
+    r->on_result(std::move(res.outcome), res.masks);
+  });
+  lease.steps.erase(it);
+  return HttpResponse::json(200, "{}");
+}
+
+}  // namespace sluice::server

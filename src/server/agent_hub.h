@@ -1,0 +1,154 @@
+// AgentHub: the controller's side of the agent protocol (docs/agent-protocol.md).
+//
+// It keeps the agents (the built-in one and the remote ones that registered), the job
+// attempts waiting for a place, and the leases. It implements exec::remote::AgentTransport
+// for the RemoteExecutor, and serves the agents' endpoints under /api/v1/agent/.
+//
+// Placement: requests wait first come, first served; each is leased to the agent that has
+// every label of its runs-on (after the label map) and the most free executors. A request
+// no agent can take waits with the reason ("no agent with labels: gpu"), reported once per
+// change of reason.
+//
+// Leases: a remote lease expires lease_ttl_ms after it was granted or last listed in a
+// heartbeat of its agent; an agent silent for lease_ttl_ms is dropped with all its leases.
+// A lost lease reports kLost, then ends its outstanding steps with "agent lost"; reports
+// that arrive later for it are refused with 410 lease_lost. Time comes from the injected
+// Clock; expiry happens in tick(), which the controller calls every few hundred ms and
+// tests call after moving a ManualClock.
+//
+// Threading: every method is thread-safe (one mutex). Callbacks (lease events, step
+// receivers, poll replies) are called after the mutex is released, in the order the
+// events happened within one call.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "agent/agent_messages.h"
+#include "engine/clock.h"
+#include "exec/remote/agent_transport.h"
+#include "runtime/http_server.h"
+
+namespace sluice::server {
+
+struct AgentHubOptions {
+  int64_t lease_ttl_ms = 30000;
+  int64_t heartbeat_ms = 10000;
+  int64_t poll_wait_ms = 25000;  // the longest a poll is held
+  // runs-on labels matching a pattern (glob, case-insensitive) are replaced by the target
+  // label: GitHub-hosted runner names map to agents' labels.
+  std::vector<std::pair<std::string, std::string>> label_map = {{"ubuntu-*", "linux"}};
+  // The controller's built-in agent: how many jobs it runs at once (0: none) and its
+  // labels besides self-hosted, local, linux and the machine's architecture.
+  int builtin_executors = 0;
+  std::vector<std::string> builtin_labels;
+  // Checks a request's credentials (the Authorization header); null: the caller's router
+  // already did. Called under no lock.
+  std::function<bool(const runtime::HttpRequest&)> authorize;
+  // Where workspace tars are written while their lease lasts ("" = the system temp dir).
+  std::string scratch_dir;
+};
+
+struct AgentInfo {
+  std::string id;  // "builtin" for the built-in agent
+  std::string name;
+  std::string version;
+  std::vector<std::string> labels;
+  int executors = 0;
+  int busy = 0;
+  int64_t last_seen_ms = 0;
+  std::vector<std::string> jobs;  // job scopes it holds leases for
+};
+
+class AgentHub final : public exec::remote::AgentTransport {
+ public:
+  AgentHub(const engine::Clock& clock, AgentHubOptions options);
+  ~AgentHub() override;
+  AgentHub(const AgentHub&) = delete;
+  AgentHub& operator=(const AgentHub&) = delete;
+
+  // HTTP, for requests under /api/v1/agent/ (the server mounts it there).
+  runtime::BodyPlan plan_body(const runtime::HttpRequest& head);
+  runtime::HttpResponse handle(runtime::HttpRequest& request);
+  // The same, for a server that can answer later: a poll is held until a message is
+  // queued for the agent or its wait is over (tick() ends it); every other request is
+  // answered at once. `reply` is called exactly once, from any thread.
+  void handle_async(runtime::HttpRequest& request,
+                    std::function<void(runtime::HttpResponse)> reply);
+
+  // Expires leases and agents, ends held polls that are due. Thread-safe.
+  void tick();
+
+  std::vector<AgentInfo> agents() const;
+  // The agents as JSON for GET /api/v1/agents: {"agents":[{id,name,labels,...}]}.
+  std::string agents_json() const;
+
+  // The labels `runs_on` asks for after the label map, lower-cased, without duplicates.
+  std::vector<std::string> required_labels(const std::vector<std::string>& runs_on) const;
+
+  // exec::remote::AgentTransport
+  void request_lease(const engine::JobPlacement& job,
+                     std::function<void(exec::remote::LeaseEvent)> on_event) override;
+  void release(const std::string& job_scope) override;
+  void send_step(const std::string& job_scope, engine::ExecutionId id,
+                 const engine::StepRequest& request,
+                 std::shared_ptr<exec::remote::StepReceiver> receiver) override;
+  void cancel_step(const std::string& job_scope, engine::ExecutionId id) override;
+
+ private:
+  using Actions = std::vector<std::function<void()>>;
+  using Reply = std::function<void(runtime::HttpResponse)>;
+  struct Agent;
+  struct Waiting;
+  struct Lease;
+  struct PendingStep;
+
+  runtime::HttpResponse dispatch(runtime::HttpRequest& request, Reply* async, Actions& later);
+  runtime::HttpResponse on_register(const runtime::HttpRequest& request, Actions& later);
+  runtime::HttpResponse on_poll(Agent& agent, const runtime::HttpRequest& request, Reply* async,
+                                Actions& later);
+  runtime::HttpResponse on_heartbeat(Agent& agent, const runtime::HttpRequest& request);
+  runtime::HttpResponse on_workspace(Lease& lease);
+  runtime::HttpResponse on_log(Lease& lease, int64_t step_id, const runtime::HttpRequest& request,
+                               Actions& later);
+  runtime::HttpResponse on_result(Lease& lease, int64_t step_id,
+                                  const runtime::HttpRequest& request, Actions& later);
+  Agent* find_agent(const std::string& id);
+  Lease* find_lease_by_scope(const std::string& job_scope);
+  void assign(Actions& later);
+  bool matches(const Agent& agent, const std::vector<std::string>& labels) const;
+  std::string waiting_reason(const std::vector<std::string>& labels) const;
+  void grant(Waiting& request, Agent& agent, Actions& later);
+  void queue_message(Agent& agent, std::string message, Actions& later);
+  void flush_poll(Agent& agent, Actions& later);
+  void lose_lease(const std::string& lease_id, Actions& later);
+  void drop_agent(const std::string& agent_id, Actions& later);
+  void end_lease(Lease& lease, Actions& later);
+  static void run(Actions& later);
+
+  const engine::Clock& clock_;
+  AgentHubOptions options_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::unique_ptr<Agent>> agents_;  // by id
+  std::deque<Waiting> waiting_;                           // first come, first served
+  std::map<std::string, std::unique_ptr<Lease>> leases_;  // by lease id
+  std::map<std::string, std::string> lease_of_scope_;     // job scope -> lease id
+  std::deque<std::string> lost_order_;                    // bounds lost_
+  std::set<std::string> lost_;                            // leases lost or ended
+  int64_t next_agent_ = 1;
+  int64_t next_lease_ = 1;
+};
+
+// The machine's architecture as a runner label: x64, arm64, arm, x86, or uname's name.
+std::string machine_arch_label();
+
+}  // namespace sluice::server

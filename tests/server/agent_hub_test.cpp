@@ -1,0 +1,329 @@
+// AgentHub: label matching, leases with a manual clock, the agents' endpoints, and the
+// RemoteExecutor driven through the real hub with a scripted agent (no HTTP, no process).
+#include "server/agent_hub.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "../exec/memory_log.h"
+#include "core/secret_masker.h"
+#include "exec/remote/remote_executor.h"
+
+namespace sluice::server {
+namespace {
+
+using exec::remote::LeaseEvent;
+using nlohmann::json;
+using runtime::HttpRequest;
+using runtime::HttpResponse;
+
+// A local executor that only records what reaches it.
+class RecordingExecutor : public engine::Executor {
+ public:
+  engine::ExecutionId start(engine::StepRequest request,
+                            std::function<void(engine::StepOutcome)> on_done) override {
+    scripts.push_back(request.script);
+    dones.push_back(std::move(on_done));
+    return static_cast<engine::ExecutionId>(scripts.size());
+  }
+  void cancel(engine::ExecutionId) override {}
+  void end_job(const std::string& scope) override { ended.push_back(scope); }
+  void kill_all() override {}
+  std::vector<std::string> scripts;
+  std::vector<std::function<void(engine::StepOutcome)>> dones;
+  std::vector<std::string> ended;
+};
+
+struct Events {
+  std::vector<LeaseEvent> list;
+  std::function<void(LeaseEvent)> sink() {
+    return [this](LeaseEvent e) { list.push_back(std::move(e)); };
+  }
+  const LeaseEvent& last() const { return list.back(); }
+};
+
+class AgentHubTest : public ::testing::Test {
+ protected:
+  void make_hub(int builtin_executors = 0) {
+    AgentHubOptions o;
+    o.lease_ttl_ms = 30000;
+    o.builtin_executors = builtin_executors;
+    hub_ = std::make_unique<AgentHub>(clock_, o);
+  }
+
+  HttpResponse call(const std::string& method, const std::string& path, const std::string& body,
+                    const std::string& session = "") {
+    HttpRequest r;
+    r.method = method;
+    r.path = "/api/v1/agent/" + path;
+    r.target = r.path;
+    r.body = body;
+    if (!session.empty()) r.headers["x-sluice-agent-session"] = session;
+    return hub_->handle(r);
+  }
+
+  // Registers a remote agent; returns {id, session}.
+  std::pair<std::string, std::string> register_agent(std::vector<std::string> labels,
+                                                     int executors = 1) {
+    agent::RegisterRequest m;
+    m.name = "test";
+    m.labels = std::move(labels);
+    m.executors = executors;
+    HttpResponse r = call("POST", "register", agent::encode(m));
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto reply = agent::parse_register_reply(r.body);
+    EXPECT_TRUE(reply.ok());
+    return {reply->agent_id, reply->session};
+  }
+
+  std::vector<agent::ControllerMessage> poll(const std::pair<std::string, std::string>& a) {
+    HttpResponse r = call("POST", "agents/" + a.first + "/poll", "{\"wait_ms\":0}", a.second);
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto m = agent::parse_poll_reply(r.body);
+    EXPECT_TRUE(m.ok()) << m.error().message;
+    return m.ok() ? *m : std::vector<agent::ControllerMessage>{};
+  }
+
+  engine::JobPlacement job(const std::string& scope, std::vector<std::string> runs_on) {
+    engine::JobPlacement p;
+    p.job_scope = scope;
+    p.run_id = 1;
+    p.job_key = scope;
+    p.runs_on = std::move(runs_on);
+    p.secrets = {"hunter2"};
+    p.workspace = "/ctl/ws";
+    p.temp_dir = "/ctl/tmp";
+    return p;
+  }
+
+  engine::ManualClock clock_;
+  std::unique_ptr<AgentHub> hub_;
+};
+
+TEST_F(AgentHubTest, AJobGoesOnlyToAnAgentWithEveryLabel) {
+  make_hub(1);
+  Events e;
+  hub_->request_lease(job("1/train", {"self-hosted", "gpu"}), e.sink());
+  ASSERT_EQ(e.list.size(), 1u);
+  EXPECT_EQ(e.last().kind, LeaseEvent::Kind::kWaiting);
+  EXPECT_EQ(e.last().reason, "no agent with labels: gpu");
+
+  auto cpu = register_agent({"linux", "x64"});
+  EXPECT_EQ(e.list.size(), 1u) << "an agent without gpu changes nothing";
+  EXPECT_TRUE(poll(cpu).empty());
+
+  auto gpu = register_agent({"linux", "GPU"});
+  ASSERT_EQ(e.list.size(), 2u);
+  EXPECT_EQ(e.last().kind, LeaseEvent::Kind::kGranted);
+  EXPECT_FALSE(e.last().local);
+  auto messages = poll(gpu);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].type, agent::ControllerMessage::Type::kLease);
+  EXPECT_EQ(messages[0].lease.job_scope, "1/train");
+  EXPECT_EQ(messages[0].lease.secrets, std::vector<std::string>{"hunter2"});
+  EXPECT_EQ(messages[0].lease.roots.workspace, "/ctl/ws");
+  EXPECT_EQ(messages[0].lease.workspace_url,
+            "/api/v1/agent/leases/" + messages[0].lease_id + "/workspace");
+}
+
+TEST_F(AgentHubTest, TheBuiltInAgentHasItsLabelsAndUbuntuNamesMapToLinux) {
+  make_hub(1);
+  EXPECT_EQ(hub_->required_labels({"ubuntu-latest", "Self-Hosted"}),
+            (std::vector<std::string>{"linux", "self-hosted"}));
+  Events e;
+  hub_->request_lease(job("1/a", {"ubuntu-24.04"}), e.sink());
+  ASSERT_EQ(e.list.size(), 1u);
+  EXPECT_EQ(e.last().kind, LeaseEvent::Kind::kGranted);
+  EXPECT_TRUE(e.last().local);
+  auto agents = hub_->agents();
+  ASSERT_EQ(agents.size(), 1u);
+  EXPECT_EQ(agents[0].labels,
+            (std::vector<std::string>{"self-hosted", "local", "linux", machine_arch_label()}));
+  EXPECT_EQ(agents[0].busy, 1);
+
+  // Its one executor is busy: the next job waits for it, with that reason.
+  Events second;
+  hub_->request_lease(job("1/b", {"linux"}), second.sink());
+  ASSERT_EQ(second.list.size(), 1u);
+  EXPECT_EQ(second.last().reason, "waiting for a free agent with labels: linux");
+  hub_->release("1/a");
+  ASSERT_EQ(second.list.size(), 2u);
+  EXPECT_EQ(second.last().kind, LeaseEvent::Kind::kGranted);
+}
+
+TEST_F(AgentHubTest, ALeaseExpiresWithoutHeartbeatsAndLateReportsAreRejected) {
+  make_hub(0);
+  auto a = register_agent({"linux"});
+  Events e;
+  hub_->request_lease(job("1/a", {"linux"}), e.sink());
+  ASSERT_EQ(e.last().kind, LeaseEvent::Kind::kGranted);
+  std::string lease = e.last().lease_id;
+
+  // Heartbeats that list the lease keep it alive.
+  clock_.advance_ms(20000);
+  HttpResponse hb = call("POST", "agents/" + a.first + "/heartbeat",
+                         "{\"leases\":[\"" + lease + "\",\"l-99\"]}", a.second);
+  ASSERT_EQ(hb.status, 200);
+  EXPECT_EQ(agent::parse_heartbeat_reply(hb.body)->lost, std::vector<std::string>{"l-99"});
+  clock_.advance_ms(29999);
+  hub_->tick();
+  EXPECT_EQ(e.list.size(), 1u) << "29.999 s after the last heartbeat the lease holds";
+
+  clock_.advance_ms(2);
+  hub_->tick();
+  ASSERT_EQ(e.list.size(), 2u);
+  EXPECT_EQ(e.last().kind, LeaseEvent::Kind::kLost);
+  EXPECT_EQ(e.last().reason, "agent lost");
+
+  HttpResponse late = call("POST", "leases/" + lease + "/steps/1/result",
+                           "{\"started\":true,\"exit_code\":0}", a.second);
+  EXPECT_EQ(late.status, 410);
+  EXPECT_EQ(agent::error_code(late.body), "lease_lost");
+  EXPECT_EQ(call("POST", "agents/" + a.first + "/poll", "{}", a.second).status, 404)
+      << "the silent agent was dropped: it must register again";
+}
+
+TEST_F(AgentHubTest, BadMessagesAndWrongSessionsAreRefused) {
+  make_hub(0);
+  auto a = register_agent({"linux"});
+  EXPECT_EQ(call("POST", "agents/" + a.first + "/poll", "{}", "wrong").status, 401);
+  EXPECT_EQ(call("POST", "agents/" + a.first + "/heartbeat", "{\"leases\":[1]}", a.second).status,
+            400);
+  HttpResponse r = call("POST", "register", "{\"protocol\":\"sluice-agent/9\"}");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(agent::error_code(r.body), "unsupported_protocol");
+  EXPECT_EQ(
+      call("POST", "register", "{\"protocol\":\"sluice-agent/1\",\"labels\":[\"a b\"]}").status,
+      400);
+  EXPECT_EQ(call("GET", "nowhere", "").status, 404);
+}
+
+// The remote executor over the real hub, with the test playing the agent.
+class RemoteThroughHubTest : public AgentHubTest {
+ protected:
+  void SetUp() override {
+    make_hub(0);
+    remote_ = std::make_unique<exec::remote::RemoteExecutor>(*hub_, local_);
+  }
+  engine::StepRequest step(const std::string& scope, const std::string& script) {
+    engine::StepRequest r;
+    r.job_scope = scope;
+    r.script = script;
+    r.log = log_;
+    r.masker = masker_;
+    return r;
+  }
+  RecordingExecutor local_;
+  std::unique_ptr<exec::remote::RemoteExecutor> remote_;
+  std::shared_ptr<exec::testing::MemoryLog> log_ = std::make_shared<exec::testing::MemoryLog>();
+  std::shared_ptr<SecretMasker> masker_ = std::make_shared<SecretMasker>();
+};
+
+TEST_F(RemoteThroughHubTest, AStepRunsOnTheLeasedAgentWithLogsAndOutcome) {
+  masker_->add("controller-only-secret");
+  auto a = register_agent({"linux"});
+  std::vector<engine::PlacementEvent> placed;
+  remote_->place_job(job("7/build", {"ubuntu-latest"}),
+                     [&](engine::PlacementEvent e) { placed.push_back(e); });
+  ASSERT_EQ(placed.size(), 1u);
+  EXPECT_EQ(placed[0].kind, engine::PlacementEvent::Kind::kPlaced);
+
+  std::optional<engine::StepOutcome> outcome;
+  remote_->start(step("7/build", "make"), [&](engine::StepOutcome o) { outcome = o; });
+  auto messages = poll(a);
+  ASSERT_EQ(messages.size(), 2u);
+  ASSERT_EQ(messages[1].type, agent::ControllerMessage::Type::kStep);
+  EXPECT_EQ(messages[1].step.request.script, "make");
+  std::string base =
+      "leases/" + messages[1].lease_id + "/steps/" + std::to_string(messages[1].step.step_id);
+
+  // The result arrives before the last log chunk: the outcome waits for the chunk.
+  std::string result = R"({"log_chunks":2,"started":true,"exit_code":0,"masks":["added-on-agent"],
+                           "outputs":[["v","1"]]})";
+  EXPECT_EQ(
+      call("POST", base + "/log", R"({"seq":0,"lines":["one controller-only-secret"]})", a.second)
+          .status,
+      200);
+  EXPECT_EQ(call("POST", base + "/result", result, a.second).status, 200);
+  EXPECT_FALSE(outcome);
+  EXPECT_EQ(call("POST", base + "/log", R"({"seq":0,"lines":["one again"]})", a.second).status, 200)
+      << "a resent chunk is acknowledged";
+  EXPECT_EQ(call("POST", base + "/log", R"({"seq":1,"lines":["two"]})", a.second).status, 200);
+  ASSERT_TRUE(outcome);
+  EXPECT_TRUE(outcome->succeeded());
+  EXPECT_EQ(outcome->outputs, (std::vector<std::pair<std::string, std::string>>{{"v", "1"}}));
+  EXPECT_EQ(log_->all(), (std::vector<std::string>{"one ***", "two"}))
+      << "re-masked with the run's masker; the resend was not appended twice";
+  EXPECT_EQ(masker_->mask("x added-on-agent"), "x ***");
+  EXPECT_TRUE(local_.scripts.empty());
+
+  remote_->end_job("7/build");
+  messages = poll(a);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].type, agent::ControllerMessage::Type::kEndJob);
+  EXPECT_EQ(hub_->agents()[0].busy, 0);
+}
+
+TEST_F(RemoteThroughHubTest, ALostLeaseEndsTheRunningStepAndRefusesTheNext) {
+  auto a = register_agent({"linux"});
+  std::vector<engine::PlacementEvent> events;
+  remote_->place_job(job("7/build", {"linux"}),
+                     [&](engine::PlacementEvent e) { events.push_back(e); });
+  std::vector<engine::StepOutcome> outcomes;
+  remote_->start(step("7/build", "make"), [&](engine::StepOutcome o) { outcomes.push_back(o); });
+  clock_.advance_ms(30001);
+  hub_->tick();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].kind, engine::PlacementEvent::Kind::kLost);
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_FALSE(outcomes[0].started);
+  EXPECT_EQ(outcomes[0].error_message, "agent lost");
+  remote_->start(step("7/build", "echo after"),
+                 [&](engine::StepOutcome o) { outcomes.push_back(o); });
+  ASSERT_EQ(outcomes.size(), 2u);
+  EXPECT_EQ(outcomes[1].error_message, "agent lost");
+}
+
+TEST_F(RemoteThroughHubTest, JobsOnTheBuiltInAgentRunOnTheLocalExecutor) {
+  AgentHubOptions o;
+  o.builtin_executors = 2;
+  hub_ = std::make_unique<AgentHub>(clock_, o);
+  remote_ = std::make_unique<exec::remote::RemoteExecutor>(*hub_, local_);
+  remote_->place_job(job("3/a", {"self-hosted"}), [](engine::PlacementEvent) {});
+  remote_->start(step("3/a", "make"), [](engine::StepOutcome) {});
+  EXPECT_EQ(local_.scripts, std::vector<std::string>{"make"});
+  remote_->end_job("3/a");
+  EXPECT_EQ(local_.ended, std::vector<std::string>{"3/a"});
+  EXPECT_EQ(hub_->agents()[0].busy, 0);
+}
+
+TEST_F(RemoteThroughHubTest, AHeldPollIsAnsweredWhenWorkArrives) {
+  auto a = register_agent({"linux"});
+  HttpRequest r;
+  r.method = "POST";
+  r.path = "/api/v1/agent/agents/" + a.first + "/poll";
+  r.body = "{\"wait_ms\":25000}";
+  r.headers["x-sluice-agent-session"] = a.second;
+  std::optional<HttpResponse> reply;
+  hub_->handle_async(r, [&](HttpResponse response) { reply = response; });
+  EXPECT_FALSE(reply) << "nothing queued: the poll is held";
+  remote_->place_job(job("1/a", {"linux"}), [](engine::PlacementEvent) {});
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(agent::parse_poll_reply(reply->body)->size(), 1u);
+
+  // An empty poll ends at its deadline.
+  reply.reset();
+  r.body = "{\"wait_ms\":1000}";
+  hub_->handle_async(r, [&](HttpResponse response) { reply = response; });
+  clock_.advance_ms(999);
+  hub_->tick();
+  EXPECT_FALSE(reply);
+  clock_.advance_ms(1);
+  hub_->tick();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(agent::parse_poll_reply(reply->body)->size(), 0u);
+}
+
+}  // namespace
+}  // namespace sluice::server
