@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   add_token_command(app, exit_code);
   add_deployment_commands(app, exit_code);
   add_deploy_command(app, exit_code);
+  add_agent_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -25,5 +25,6 @@ void add_token_command(CLI::App& app, int& exit_code);
 void add_deployment_commands(CLI::App& app, int& exit_code);
 // deploy promote|abort|status|recover (deploy_command.cpp).
 void add_deploy_command(CLI::App& app, int& exit_code);
+void add_agent_command(CLI::App& app, int& exit_code);
 
 }  // namespace sluice::cli

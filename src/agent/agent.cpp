@@ -1,0 +1,465 @@
+#include "agent/agent.h"
+
+#include <sys/utsname.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "agent/agent_paths.h"
+#include "agent/workspace_archive.h"
+#include "core/secret_masker.h"
+
+namespace sluice::agent {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kApi = "/api/v1/agent/";
+constexpr size_t kChunkBytes = 512 * 1024;
+
+std::string arch_label() {
+  utsname u{};
+  std::string m = uname(&u) == 0 ? u.machine : "";
+  if (m == "x86_64" || m == "amd64") return "x64";
+  if (m == "aarch64" || m == "arm64") return "arm64";
+  return m.empty() ? "x64" : m;
+}
+
+}  // namespace
+
+// The log of one step: lines wait here until the outbox takes them as a chunk.
+class Agent::StepLog final : public engine::LogWriter {
+ public:
+  StepLog(std::string lease_id, int64_t step_id)
+      : lease_id_(std::move(lease_id)), step_id_(step_id) {}
+  void append_line(std::string_view line) override {
+    std::lock_guard lock(mutex_);
+    if (closed_) return;
+    pending_.emplace_back(line);
+    ++lines_;
+    bytes_ += static_cast<int64_t>(line.size()) + 1;
+  }
+  void close() override {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+  }
+  int64_t lines() const override { return lines_; }
+  int64_t bytes() const override { return bytes_; }
+
+  // The next chunk of waiting lines; false when none wait.
+  bool take(LogChunk& chunk) {
+    std::lock_guard lock(mutex_);
+    if (pending_.empty()) return false;
+    chunk.seq = seq_++;
+    chunk.lines.clear();
+    size_t bytes = 0;
+    while (!pending_.empty() && chunk.lines.size() < kMaxLinesPerChunk &&
+           (chunk.lines.empty() || bytes + pending_.front().size() < kChunkBytes)) {
+      bytes += pending_.front().size();
+      chunk.lines.push_back(std::move(pending_.front()));
+      pending_.pop_front();
+    }
+    return true;
+  }
+  int64_t chunks() const {
+    std::lock_guard lock(mutex_);
+    return seq_;
+  }
+  const std::string& lease_id() const { return lease_id_; }
+  int64_t step_id() const { return step_id_; }
+
+ private:
+  const std::string lease_id_;
+  const int64_t step_id_;
+  mutable std::mutex mutex_;
+  std::deque<std::string> pending_;
+  int64_t seq_ = 0;
+  bool closed_ = false;
+  std::atomic<int64_t> lines_{0}, bytes_{0};
+};
+
+struct Agent::Lease {
+  LeaseMessage message;
+  std::string dir;
+  std::shared_ptr<SecretMasker> masker = std::make_shared<SecretMasker>();
+  PathMap to_agent;
+  PathMap to_controller;
+  std::string setup_error;  // the workspace could not be prepared: its steps fail to start
+  std::map<int64_t, engine::ExecutionId> running;  // step id -> executor id (0 until known)
+};
+
+Agent::Agent(AgentOptions options, ChannelFactory channels, engine::Executor& executor)
+    : options_(std::move(options)), channels_(std::move(channels)), executor_(executor) {}
+
+Agent::~Agent() = default;
+
+void Agent::say(const std::string& text) const {
+  if (options_.log) options_.log(text);
+}
+
+void Agent::wait(const std::atomic<bool>& stop, int64_t ms) {
+  std::unique_lock lock(mutex_);
+  wake_.wait_for(lock, std::chrono::milliseconds(ms), [&] { return stop.load(); });
+}
+
+Headers Agent::headers() const {
+  Headers h{{"Authorization", "Bearer " + options_.token}};
+  if (!session_.empty()) h.emplace_back("X-Sluice-Agent-Session", session_);
+  return h;
+}
+
+int Agent::run(const std::atomic<bool>& stop) {
+  std::error_code ec;
+  fs::create_directories(fs::path(options_.work_dir) / "leases", ec);
+  fs::create_directories(fs::path(options_.work_dir) / "tool-cache", ec);
+  bool refused = false;
+  if (!register_agent(stop, refused)) return refused ? 1 : 0;
+  std::thread heartbeats([&] { heartbeat_loop(stop); });
+  std::thread outbox([&] { outbox_loop(stop); });
+  poll_loop(stop);
+  {
+    std::lock_guard lock(mutex_);
+    wake_.notify_all();
+  }
+  heartbeats.join();
+  outbox.join();
+  executor_.kill_all();
+  if (auto channel = channels_(); channel.ok()) {
+    Headers h;
+    std::string target;
+    {
+      std::lock_guard lock(mutex_);
+      h = headers();
+      target = std::string(kApi) + "agents/" + agent_id_ + "/deregister";
+    }
+    (void)(*channel)->call("POST", target, "{}", h, 2000);
+  }
+  lose_all_leases();
+  return 0;
+}
+
+bool Agent::register_agent(const std::atomic<bool>& stop, bool& refused) {
+  RegisterRequest m;
+  m.name = options_.name;
+  m.version = options_.version;
+  m.executors = options_.executors;
+  m.labels = options_.labels;
+  for (std::string l : {std::string("linux"), arch_label()})
+    if (std::find(m.labels.begin(), m.labels.end(), l) == m.labels.end()) m.labels.push_back(l);
+  int64_t backoff = 100;
+  while (!stop) {
+    auto channel = channels_();
+    if (!channel.ok()) {
+      say("error: " + channel.error().message);
+      refused = true;
+      return false;
+    }
+    Headers h{{"Authorization", "Bearer " + options_.token}};
+    auto reply = (*channel)->call("POST", std::string(kApi) + "register", encode(m), h, 10000);
+    if (reply.ok() && reply->status == 200) {
+      auto r = parse_register_reply(reply->body);
+      if (r.ok()) {
+        std::lock_guard lock(mutex_);
+        agent_id_ = r->agent_id;
+        session_ = r->session;
+        registration_ = *r;
+        say("registered with " + options_.server + " as " + r->agent_id);
+        return true;
+      }
+      say("error: the controller's registration reply is not valid: " + r.error().message);
+    } else if (reply.ok() &&
+               (reply->status == 400 || reply->status == 401 || reply->status == 403)) {
+      say("error: the controller refused the agent (HTTP " + std::to_string(reply->status) +
+          "): " + reply->body);
+      refused = true;
+      return false;
+    } else {
+      say("cannot register (" +
+          (reply.ok() ? "HTTP " + std::to_string(reply->status) : reply.error().message) +
+          "); retrying");
+    }
+    wait(stop, backoff);
+    backoff = std::min<int64_t>(backoff * 2, 5000);
+  }
+  return false;
+}
+
+void Agent::poll_loop(const std::atomic<bool>& stop) {
+  auto opened = channels_();
+  if (!opened.ok()) return;
+  std::unique_ptr<Channel> channel = std::move(*opened);
+  int64_t backoff = 100, idle = 0;
+  while (!stop) {
+    Headers h;
+    std::string target;
+    int64_t wait_ms;
+    {
+      std::lock_guard lock(mutex_);
+      h = headers();
+      target = std::string(kApi) + "agents/" + agent_id_ + "/poll";
+      wait_ms = std::min(registration_.poll_wait_ms, options_.max_poll_wait_ms);
+    }
+    auto started = std::chrono::steady_clock::now();
+    auto reply = channel->call("POST", target, encode(PollRequest{wait_ms}), h,
+                               static_cast<int>(wait_ms + 15000));
+    if (stop) break;
+    std::string code = reply.ok() ? error_code(reply->body) : "";
+    if (reply.ok() && (reply->status == 404 || reply->status == 401 || code == "unknown_agent")) {
+      say("the controller no longer knows this agent; registering again");
+      lose_all_leases();
+      bool refused = false;
+      if (!register_agent(stop, refused)) return;
+      continue;
+    }
+    if (!reply.ok() || reply->status != 200) {
+      say("poll failed (" +
+          (reply.ok() ? "HTTP " + std::to_string(reply->status) : reply.error().message) +
+          "); retrying");
+      wait(stop, backoff);
+      backoff = std::min<int64_t>(backoff * 2, 5000);
+      continue;
+    }
+    backoff = 100;
+    auto messages = parse_poll_reply(reply->body);
+    if (!messages.ok()) {
+      say("error: a poll reply is not valid: " + messages.error().message);
+      wait(stop, 1000);
+      continue;
+    }
+    for (const ControllerMessage& m : *messages) handle(m, *channel);
+    // A controller that cannot hold polls answers at once: do not spin.
+    auto elapsed = std::chrono::steady_clock::now() - started;
+    if (messages->empty() && elapsed < std::chrono::milliseconds(wait_ms / 2)) {
+      idle = std::min<int64_t>(idle ? idle * 2 : 50, 400);
+      wait(stop, idle);
+    } else {
+      idle = 0;
+    }
+  }
+}
+
+void Agent::handle(const ControllerMessage& m, Channel& channel) {
+  switch (m.type) {
+    case ControllerMessage::Type::kLease:
+      return open_lease(m.lease, channel);
+    case ControllerMessage::Type::kStep:
+      return start_step(m.step);
+    case ControllerMessage::Type::kCancel: {
+      engine::ExecutionId id = 0;
+      {
+        std::lock_guard lock(mutex_);
+        auto lease = leases_.find(m.lease_id);
+        if (lease == leases_.end()) return;
+        auto step = lease->second->running.find(m.step_id);
+        if (step == lease->second->running.end()) return;
+        id = step->second;
+      }
+      if (id) executor_.cancel(id);
+      return;
+    }
+    case ControllerMessage::Type::kEndJob:
+      return end_lease(m.lease_id, false);
+  }
+}
+
+void Agent::open_lease(const LeaseMessage& message, Channel& channel) {
+  auto lease = std::make_unique<Lease>();
+  lease->message = message;
+  lease->dir = (fs::path(options_.work_dir) / "leases" / message.lease_id).string();
+  for (const std::string& s : message.secrets) lease->masker->add(s);
+  std::string workspace = lease->dir + "/workspace", temp = lease->dir + "/temp";
+  std::error_code ec;
+  fs::remove_all(lease->dir, ec);
+  for (const std::string& d : {workspace, temp, lease->dir + "/step-files"})
+    fs::create_directories(d, ec);
+  if (ec) lease->setup_error = "cannot create " + lease->dir + ": " + ec.message();
+  const char* home = std::getenv("HOME");
+  lease->to_agent.add(message.roots.workspace, workspace);
+  lease->to_agent.add(message.roots.temp, temp);
+  lease->to_agent.add(message.roots.tool_cache, options_.work_dir + "/tool-cache");
+  if (home) lease->to_agent.add(message.roots.home, home);
+  lease->to_controller = lease->to_agent.reversed();
+  if (lease->setup_error.empty() && !message.workspace_url.empty()) {
+    std::string tar = lease->dir + "/workspace.tar";
+    Headers h;
+    {
+      std::lock_guard lock(mutex_);
+      h = headers();
+    }
+    Status s = channel.download(message.workspace_url, tar, h, 600000);
+    if (s.ok()) s = extract_workspace_archive(tar, workspace);
+    fs::remove(tar, ec);
+    if (!s.ok()) lease->setup_error = "cannot get the run's workspace: " + s.error().message;
+  }
+  if (!lease->setup_error.empty()) say("lease " + message.lease_id + ": " + lease->setup_error);
+  std::lock_guard lock(mutex_);
+  leases_[message.lease_id] = std::move(lease);
+}
+
+void Agent::start_step(const StepMessage& message) {
+  engine::StepRequest request = message.request;
+  auto log = std::make_shared<StepLog>(message.lease_id, message.step_id);
+  std::string setup_error;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = leases_.find(message.lease_id);
+    if (it == leases_.end()) return;  // lost meanwhile: nobody waits for the result
+    Lease& lease = *it->second;
+    setup_error = lease.setup_error;
+    map_request(request, lease.to_agent);
+    request.job_scope = lease.message.job_scope;
+    request.step_files_dir = lease.dir + "/step-files";
+    request.masker = lease.masker;
+    request.log = log;
+    lease.running[message.step_id] = 0;
+    open_logs_.insert(log);
+  }
+  std::string lease_id = message.lease_id;
+  int64_t step_id = message.step_id;
+  if (!setup_error.empty()) {
+    engine::StepOutcome o;
+    o.error_message = setup_error;
+    on_step_done(lease_id, step_id, log, std::move(o));
+    return;
+  }
+  engine::ExecutionId id = executor_.start(
+      std::move(request), [this, lease_id, step_id, log](engine::StepOutcome outcome) {
+        on_step_done(lease_id, step_id, log, std::move(outcome));
+      });
+  std::lock_guard lock(mutex_);
+  auto it = leases_.find(lease_id);
+  if (it == leases_.end()) return;
+  auto step = it->second->running.find(step_id);
+  if (step != it->second->running.end()) step->second = id;  // still running
+}
+
+// Executor thread (or the poll thread for a step that could not start).
+void Agent::on_step_done(const std::string& lease_id, int64_t step_id, std::shared_ptr<StepLog> log,
+                         engine::StepOutcome outcome) {
+  std::lock_guard lock(mutex_);
+  open_logs_.erase(log);
+  auto it = leases_.find(lease_id);
+  if (it == leases_.end()) return;  // lost: its reports would be refused
+  Lease& lease = *it->second;
+  lease.running.erase(step_id);
+  queue_log_chunks(*log);
+  map_outcome(outcome, lease.to_controller);
+  StepResult result;
+  result.log_chunks = log->chunks();
+  result.outcome = std::move(outcome);
+  outbox_.push_back(Report{
+      lease_id,
+      std::string(kApi) + "leases/" + lease_id + "/steps/" + std::to_string(step_id) + "/result",
+      encode(result)});
+  wake_.notify_all();
+}
+
+void Agent::queue_log_chunks(StepLog& log) {
+  LogChunk chunk;
+  while (log.take(chunk))
+    outbox_.push_back(Report{log.lease_id(),
+                             std::string(kApi) + "leases/" + log.lease_id() + "/steps/" +
+                                 std::to_string(log.step_id()) + "/log",
+                             encode(chunk)});
+}
+
+void Agent::end_lease(const std::string& lease_id, bool lost) {
+  std::unique_ptr<Lease> lease;
+  std::vector<engine::ExecutionId> running;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = leases_.find(lease_id);
+    if (it == leases_.end()) return;
+    lease = std::move(it->second);
+    leases_.erase(it);
+    for (const auto& [step, id] : lease->running)
+      if (id) running.push_back(id);
+    if (lost) std::erase_if(outbox_, [&](const Report& r) { return r.lease_id == lease_id; });
+  }
+  if (lost) say("lease " + lease_id + " lost: its processes are killed");
+  for (engine::ExecutionId id : running) executor_.cancel(id);
+  executor_.end_job(lease->message.job_scope);
+  std::error_code ec;
+  fs::remove_all(lease->dir, ec);
+}
+
+void Agent::lose_all_leases() {
+  std::vector<std::string> ids;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, lease] : leases_) ids.push_back(id);
+  }
+  for (const std::string& id : ids) end_lease(id, true);
+}
+
+void Agent::heartbeat_loop(const std::atomic<bool>& stop) {
+  auto opened = channels_();
+  if (!opened.ok()) return;
+  std::unique_ptr<Channel> channel = std::move(*opened);
+  while (!stop) {
+    int64_t every;
+    HeartbeatRequest m;
+    Headers h;
+    std::string target;
+    {
+      std::lock_guard lock(mutex_);
+      every = registration_.heartbeat_ms;
+      for (const auto& [id, lease] : leases_) m.leases.push_back(id);
+      h = headers();
+      target = std::string(kApi) + "agents/" + agent_id_ + "/heartbeat";
+    }
+    auto reply = channel->call("POST", target, encode(m), h, 10000);
+    if (reply.ok() && reply->status == 200) {
+      auto r = parse_heartbeat_reply(reply->body);
+      if (r.ok())
+        for (const std::string& id : r->lost) end_lease(id, true);
+    }
+    wait(stop, every);
+  }
+}
+
+void Agent::outbox_loop(const std::atomic<bool>& stop) {
+  auto opened = channels_();
+  if (!opened.ok()) return;
+  std::unique_ptr<Channel> channel = std::move(*opened);
+  int64_t backoff = 100;
+  while (!stop) {
+    Report report;
+    Headers h;
+    {
+      std::unique_lock lock(mutex_);
+      // Lines of running steps go out every 200 ms, so a live log keeps moving.
+      wake_.wait_for(lock, std::chrono::milliseconds(200),
+                     [&] { return stop.load() || !outbox_.empty(); });
+      for (const auto& log : open_logs_) queue_log_chunks(*log);
+      if (outbox_.empty()) continue;
+      report = outbox_.front();
+      h = headers();
+    }
+    auto reply = channel->call("POST", report.target, report.body, h, 30000);
+    if (!reply.ok() || reply->status >= 500 || reply->status == 401) {
+      if (!reply.ok()) say("cannot deliver a report (" + reply.error().message + "); retrying");
+      wait(stop, backoff);
+      backoff = std::min<int64_t>(backoff * 2, 5000);
+      continue;
+    }
+    backoff = 100;
+    {
+      std::lock_guard lock(mutex_);
+      if (!outbox_.empty() && outbox_.front().target == report.target &&
+          outbox_.front().body == report.body)
+        outbox_.pop_front();
+    }
+    if (reply->status == 410 || reply->status == 404) {
+      end_lease(report.lease_id, true);
+    } else if (reply->status != 200) {
+      say("the controller refused a report (HTTP " + std::to_string(reply->status) +
+          "): " + reply->body);
+    }
+  }
+}
+
+}  // namespace sluice::agent

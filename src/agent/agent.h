@@ -1,0 +1,106 @@
+// Agent: `sluice agent`, the remote side of docs/agent-protocol.md.
+//
+// It registers with the controller, keeps one poll outstanding for messages (leases,
+// steps, cancels, end_job), runs each step with the executor it is given (the same
+// LocalProcessExecutor as `sluice run`), streams the step's log lines back in chunks and
+// then its result, and sends heartbeats that keep its leases. Each lease gets a directory
+// WORK_DIR/leases/<id> with the run's workspace unpacked into it; the controller's paths in
+// a step request are mapped onto it (agent_paths.h).
+//
+// Failures: a controller that cannot be reached is retried with back-off (100 ms doubling
+// to 5 s) by every thread; reports wait in order in the outbox meanwhile and are delivered
+// once it answers again. A controller that no longer knows the agent (404, it restarted)
+// gets a new registration; leases it calls lost (heartbeat reply, 410) have their
+// processes killed and their undelivered reports dropped.
+//
+// Threads: the caller's (run(): registration and polls), one for heartbeats, one for the
+// outbox (reports), and the executor's I/O thread (log lines, step ends). One mutex guards
+// the state they share.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "agent/agent_messages.h"
+#include "agent/http_channel.h"
+#include "engine/executor.h"
+
+namespace sluice {
+class SecretMasker;
+}
+
+namespace sluice::agent {
+
+struct AgentOptions {
+  std::string server;  // http://host:port
+  std::string token;
+  std::vector<std::string> labels;  // besides linux and the architecture
+  int executors = 1;
+  std::string work_dir;
+  std::string name;
+  std::string version;
+  int64_t max_poll_wait_ms = 5000;  // bounds how long a stop waits for the poll in flight
+  std::function<void(const std::string&)> log;  // the agent's own messages (stderr)
+};
+
+class Agent {
+ public:
+  using ChannelFactory = std::function<Result<std::unique_ptr<Channel>>()>;
+  Agent(AgentOptions options, ChannelFactory channels, engine::Executor& executor);
+  ~Agent();
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
+
+  // Works until `stop` is set, then deregisters and kills what it runs. Returns 0, or 1
+  // when the controller refuses the agent for good (bad token, unsupported protocol).
+  int run(const std::atomic<bool>& stop);
+
+  class StepLog;
+  struct Lease;
+  struct Report {
+    std::string lease_id;
+    std::string target;
+    std::string body;
+  };
+
+ private:
+  bool register_agent(const std::atomic<bool>& stop, bool& refused);
+  void poll_loop(const std::atomic<bool>& stop);
+  void heartbeat_loop(const std::atomic<bool>& stop);
+  void outbox_loop(const std::atomic<bool>& stop);
+  void handle(const ControllerMessage& message, Channel& channel);
+  void open_lease(const LeaseMessage& message, Channel& channel);
+  void start_step(const StepMessage& message);
+  void on_step_done(const std::string& lease_id, int64_t step_id, std::shared_ptr<StepLog> log,
+                    engine::StepOutcome outcome);
+  void end_lease(const std::string& lease_id, bool lost);
+  void lose_all_leases();
+  void queue_log_chunks(StepLog& log);  // mutex_ held
+  Headers headers() const;              // mutex_ held
+  void wait(const std::atomic<bool>& stop, int64_t ms);
+  void say(const std::string& text) const;
+
+  AgentOptions options_;
+  ChannelFactory channels_;
+  engine::Executor& executor_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::string agent_id_;
+  std::string session_;
+  RegisterReply registration_;
+  std::map<std::string, std::unique_ptr<Lease>> leases_;
+  std::deque<Report> outbox_;
+  std::set<std::shared_ptr<StepLog>> open_logs_;
+};
+
+}  // namespace sluice::agent

@@ -1,0 +1,119 @@
+// `sluice agent`: a remote agent of a controller (src/agent/agent.h, docs/agent-protocol.md).
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "agent/agent.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "cli/interrupts.h"
+#include "exec/local_process_executor.h"
+
+namespace sluice::cli {
+namespace {
+
+struct AgentArgs {
+  std::string server;
+  std::string token;
+  std::string labels;
+  int executors = 1;
+  std::string work_dir;
+  std::string name;
+};
+
+std::vector<std::string> split_labels(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    std::string label = text.substr(start, end - start);
+    while (!label.empty() && label.front() == ' ') label.erase(label.begin());
+    while (!label.empty() && label.back() == ' ') label.pop_back();
+    if (!label.empty()) out.push_back(label);
+    start = end + 1;
+  }
+  return out;
+}
+
+int run_agent(const AgentArgs& args) {
+  agent::AgentOptions o;
+  o.server = args.server.empty() && std::getenv("SLUICE_SERVER") ? std::getenv("SLUICE_SERVER")
+                                                                 : args.server;
+  o.token =
+      args.token.empty() && std::getenv("SLUICE_TOKEN") ? std::getenv("SLUICE_TOKEN") : args.token;
+  if (o.server.empty() || o.token.empty()) {
+    std::cerr << "error: sluice agent needs --server URL and --token TOKEN "
+                 "(or SLUICE_SERVER and SLUICE_TOKEN)\n";
+    return kExitInvalid;
+  }
+  o.labels = split_labels(args.labels);
+  for (const std::string& l : o.labels) {
+    if (!agent::valid_label(l)) {
+      std::cerr << "error: --labels: '" << l << "' is not a label (letters, digits, '.', '_', "
+                << "'-'; at most 64)\n";
+      return kExitInvalid;
+    }
+  }
+  if (args.executors < 1 || args.executors > 64) {
+    std::cerr << "error: --executors must be between 1 and 64\n";
+    return kExitInvalid;
+  }
+  o.executors = args.executors;
+  o.work_dir =
+      args.work_dir.empty()
+          ? (std::filesystem::temp_directory_path() / ("sluice-agent-" + std::to_string(getpid())))
+                .string()
+          : std::filesystem::absolute(args.work_dir).string();
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  o.name = args.name.empty() ? std::string(host) : args.name;
+  o.version = "0.1.0";
+  o.log = [](const std::string& text) { std::cerr << "sluice agent: " << text << std::endl; };
+  auto channel_check = agent::open_http_channel(o.server);
+  if (!channel_check.ok()) {
+    std::cerr << "error: --server: " << channel_check.error().message << "\n";
+    return kExitInvalid;
+  }
+
+  exec::LocalProcessExecutor::Options eo;
+  eo.orphan_reaper = true;  // a SIGKILLed agent leaves no step process behind
+  exec::LocalProcessExecutor executor(eo);
+  std::string server = o.server;
+  agent::Agent agent(
+      std::move(o), [server] { return agent::open_http_channel(server); }, executor);
+  install_interrupt_handlers();
+  std::atomic<bool> stop{false};
+  std::thread watcher([&] {
+    while (!stop && interrupt_count().load() == 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    stop = true;
+  });
+  int rc = agent.run(stop);
+  stop = true;
+  watcher.join();
+  return rc == 0 ? kExitOk : kExitInvalid;
+}
+
+}  // namespace
+
+void add_agent_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<AgentArgs>();
+  auto* cmd = app.add_subcommand("agent", "Run jobs for a sluice controller (a remote agent)");
+  cmd->add_option("--server", args->server, "The controller, http://host:port ($SLUICE_SERVER)");
+  cmd->add_option("--token", args->token, "A token of role agent ($SLUICE_TOKEN)");
+  cmd->add_option("--labels", args->labels,
+                  "Labels besides self-hosted, linux and the architecture: a,b");
+  cmd->add_option("--executors", args->executors, "Jobs to run at once (default 1)");
+  cmd->add_option("--work-dir", args->work_dir,
+                  "Where jobs get their workspace (default: a new temp directory)");
+  cmd->add_option("--name", args->name, "The agent's name (default: the host name)");
+  cmd->callback([args, &exit_code] { exit_code = run_agent(*args); });
+}
+
+}  // namespace sluice::cli
