@@ -311,6 +311,7 @@ void Agent::start_step(const StepMessage& message) {
     setup_error = lease.setup_error;
     map_request(request, lease.to_agent);
     request.job_scope = lease.message.job_scope;
+    request.env["RUNNER_NAME"] = options_.name;  // the runner that runs it, as on GitHub
     request.step_files_dir = lease.dir + "/step-files";
     request.masker = lease.masker;
     request.log = log;

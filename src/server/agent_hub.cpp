@@ -147,6 +147,12 @@ AgentHub::AgentHub(const engine::Clock& clock, AgentHubOptions options)
 }
 
 AgentHub::~AgentHub() {
+  {
+    std::lock_guard lock(ticker_mutex_);
+    ticker_stop_ = true;
+  }
+  ticker_wake_.notify_all();
+  if (ticker_.joinable()) ticker_.join();
   std::error_code ec;
   for (const auto& [id, lease] : leases_)
     if (!lease->archive.empty()) std::filesystem::remove(lease->archive, ec);
@@ -406,6 +412,19 @@ void AgentHub::tick() {
     if (!silent.empty() || !expired.empty()) assign(later);
   }
   run(later);
+}
+
+void AgentHub::start_ticker(int64_t every_ms) {
+  if (ticker_.joinable()) return;
+  ticker_ = std::thread([this, every_ms] {
+    std::unique_lock lock(ticker_mutex_);
+    while (!ticker_wake_.wait_for(lock, std::chrono::milliseconds(every_ms),
+                                  [this] { return ticker_stop_; })) {
+      lock.unlock();
+      tick();
+      lock.lock();
+    }
+  });
 }
 
 AgentHub::Agent* AgentHub::find_agent(const std::string& id) {

@@ -21,6 +21,7 @@
 // events happened within one call.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -30,6 +31,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -87,6 +89,9 @@ class AgentHub final : public exec::remote::AgentTransport {
 
   // Expires leases and agents, ends held polls that are due. Thread-safe.
   void tick();
+  // Calls tick() every `every_ms` on a thread of its own until the hub is destroyed (the
+  // controller; tests call tick() themselves).
+  void start_ticker(int64_t every_ms = 100);
 
   std::vector<AgentInfo> agents() const;
   // The agents as JSON for GET /api/v1/agents: {"agents":[{id,name,labels,...}]}.
@@ -146,6 +151,10 @@ class AgentHub final : public exec::remote::AgentTransport {
   std::set<std::string> lost_;                            // leases lost or ended
   int64_t next_agent_ = 1;
   int64_t next_lease_ = 1;
+  std::mutex ticker_mutex_;
+  std::condition_variable ticker_wake_;
+  bool ticker_stop_ = false;
+  std::thread ticker_;
 };
 
 // The machine's architecture as a runner label: x64, arm64, arm, x86, or uname's name.
