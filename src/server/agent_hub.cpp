@@ -1,6 +1,5 @@
 #include "server/agent_hub.h"
 
-#include <sys/random.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -9,8 +8,10 @@
 
 #include "agent/workspace_archive.h"
 #include "core/glob.h"
+#include "core/hmac.h"
 #include "core/json.h"
 #include "core/value.h"
+#include "server/private_files.h"
 
 namespace sluice::server {
 
@@ -66,22 +67,6 @@ HttpResponse error(int status, std::string_view code, std::string_view message) 
   return HttpResponse::json(status, agent::encode_error(code, message));
 }
 
-std::string random_hex(size_t bytes) {
-  std::string raw(bytes, '\0');
-  size_t got = 0;
-  while (got < bytes) {
-    ssize_t n = getrandom(raw.data() + got, bytes - got, 0);
-    if (n > 0) got += static_cast<size_t>(n);
-  }
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) {
-    out += digits[c >> 4];
-    out += digits[c & 15];
-  }
-  return out;
-}
-
 std::vector<std::string> split_path(std::string_view path) {
   std::vector<std::string> parts;
   size_t start = 0;
@@ -102,13 +87,6 @@ bool parse_step_id(const std::string& text, int64_t& id) {
     id = id * 10 + (c - '0');
   }
   return id > 0;
-}
-
-bool constant_time_equal(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
 }
 
 std::string join(const std::vector<std::string>& items) {
