@@ -1,6 +1,7 @@
 // `sluice serve`: the controller (server/serve.h). Flags here; a config file
 // (docs/server-config.md) holds what flags cannot say (secrets, tokens, branches).
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -113,6 +114,19 @@ int serve(const ServeArgs& args, const CLI::App* cmd) {
   options.grace = std::chrono::seconds(
       given(cmd, "--grace") || !config.grace_seconds ? args.grace_seconds : *config.grace_seconds);
   options.controller.projects = config.projects;
+  options.controller.builtin_labels = config.labels;
+  options.controller.label_map = config.label_map;
+  // Tests shorten the agents' lease (docs/agent-protocol.md) to see a lost agent quickly.
+  if (const char* ttl = std::getenv("SLUICE_AGENT_LEASE_TTL_MS"); ttl && *ttl) {
+    char* end = nullptr;
+    long long ms = std::strtoll(ttl, &end, 10);
+    if (*end != '\0' || ms < 100 || ms > 86400000) {
+      std::cerr << "sluice serve: SLUICE_AGENT_LEASE_TTL_MS='" << ttl
+                << "' is not a number of ms from 100 to 86400000\n";
+      return kExitInvalid;
+    }
+    options.controller.agent_lease_ttl_ms = ms;
+  }
   if (args.demo && !add_demo_projects(options)) return kExitInvalid;
   options.tokens = config.tokens;
   for (const std::string& p : args.projects) {

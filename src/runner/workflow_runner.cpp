@@ -243,9 +243,11 @@ WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& r, const Ru
   executor_options.orphan_reaper = true;
   exec::LocalProcessExecutor processes(executor_options);
   // Container jobs, services and Docker actions; everything else passes through.
-  exec::container::ContainerExecutor executor(
+  exec::container::ContainerExecutor local(
       processes, {session.container_engine, fs::absolute(data_dir).lexically_normal().string(),
                   process_environment()});
+  std::unique_ptr<engine::Executor> wrapped = hooks.executor ? hooks.executor(local) : nullptr;
+  engine::Executor& executor = wrapped ? *wrapped : local;
 
   fs::path temp = data_dir / "tmp" / ("run-" + unique_suffix(clock.now_ms()));
   // RUNNER_TEMP, and the step files' root when there is no /dev/shm: private to this user.

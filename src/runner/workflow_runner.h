@@ -119,6 +119,10 @@ struct RunHooks {
       acquire_group;
   // Called once the run is over (any outcome) to release what acquire_group took.
   std::function<void(const std::string& group)> release_group;
+  // Wraps the run's local executor (processes, containers) in the one the engine uses: the
+  // controller places jobs on agents (exec/remote/). Called once, on the run's thread; the
+  // result lives until the run is over.
+  std::function<std::unique_ptr<engine::Executor>(engine::Executor& local)> executor;
 };
 
 WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& run,

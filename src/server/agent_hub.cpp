@@ -28,6 +28,7 @@ struct AgentHub::Agent {
   int executors = 0;
   int busy = 0;
   int64_t last_seen_ms = 0;
+  int64_t last_grant = 0;  // grants_ at its last lease
   bool builtin = false;
   std::vector<std::string> outbox;  // encoded messages not yet polled
   Reply waiter;                     // a held poll
@@ -183,7 +184,10 @@ void AgentHub::assign(Actions& later) {
     Agent* best = nullptr;
     for (const auto& [id, a] : agents_) {
       if (a->busy >= a->executors || !matches(*a, it->labels)) continue;
-      if (!best || a->executors - a->busy > best->executors - best->busy) best = a.get();
+      int free = a->executors - a->busy, best_free = best ? best->executors - best->busy : 0;
+      // The most free executors; among equals the agent that got work the longest ago.
+      if (!best || free > best_free || (free == best_free && a->last_grant < best->last_grant))
+        best = a.get();
     }
     if (best) {
       grant(*it, *best, later);
@@ -210,6 +214,7 @@ void AgentHub::grant(Waiting& request, Agent& agent, Actions& later) {
   lease->expires_ms = clock_.now_ms() + options_.lease_ttl_ms;
   lease->local = agent.builtin;
   agent.busy++;
+  agent.last_grant = ++grants_;
   agent.leases.insert(lease->id);
   lease_of_scope_[lease->job.job_scope] = lease->id;
   if (!agent.builtin) {
@@ -420,15 +425,32 @@ AgentHub::Lease* AgentHub::find_lease_by_scope(const std::string& job_scope) {
 std::vector<AgentInfo> AgentHub::agents() const {
   std::lock_guard lock(mutex_);
   std::vector<AgentInfo> out;
+  int64_t now = clock_.now_ms();
   for (const auto& [id, a] : agents_) {
-    AgentInfo info{a->id,        a->name, a->version,      a->labels,
-                   a->executors, a->busy, a->last_seen_ms, {}};
+    AgentInfo info;
+    info.id = a->id;
+    info.name = a->name;
+    info.version = a->version;
+    info.labels = a->labels;
+    info.executors = a->executors;
+    info.busy = a->busy;
+    info.last_seen_ms = a->builtin ? now : a->last_seen_ms;
+    info.builtin = a->builtin;
     for (const std::string& lease_id : a->leases)
-      if (auto it = leases_.find(lease_id); it != leases_.end())
-        info.jobs.push_back(it->second->job.job_scope);
+      if (auto it = leases_.find(lease_id); it != leases_.end()) {
+        const engine::JobPlacement& job = it->second->job;
+        info.jobs.push_back({job.run_id, job.job_key, job.attempt});
+      }
     out.push_back(std::move(info));
   }
   return out;
+}
+
+int AgentHub::remote_agents() const {
+  std::lock_guard lock(mutex_);
+  int n = 0;
+  for (const auto& [id, a] : agents_) n += a->builtin ? 0 : 1;
+  return n;
 }
 
 std::string AgentHub::agents_json() const {
@@ -437,11 +459,19 @@ std::string AgentHub::agents_json() const {
     Value labels = Value::array();
     for (const std::string& l : a.labels) labels.as_array().push_back(l);
     Value jobs = Value::array();
-    for (const std::string& j : a.jobs) jobs.as_array().push_back(j);
+    for (const AgentInfo::Job& j : a.jobs) {
+      Value job = Value::object();
+      job.set("run_id", static_cast<long long>(j.run_id));
+      job.set("job_key", j.job_key);
+      job.set("attempt", j.attempt);
+      jobs.as_array().push_back(job);
+    }
     Value o = Value::object();
     o.set("id", a.id);
     o.set("name", a.name);
+    o.set("builtin", a.builtin);
     o.set("version", a.version);
+    o.set("status", a.busy > 0 ? "busy" : "idle");
     o.set("labels", labels);
     o.set("executors", a.executors);
     o.set("busy", a.busy);
@@ -461,17 +491,46 @@ runtime::BodyPlan AgentHub::plan_body(const HttpRequest& head) {
   return runtime::BodyPlan::memory(report ? agent::kMaxReportBody : agent::kMaxSmallBody);
 }
 
-HttpResponse AgentHub::handle(HttpRequest& request) {
-  Actions later;
-  HttpResponse response;
-  if (options_.authorize && !options_.authorize(request)) {
-    response = error(401, "unauthorized", "an agent token is required");
-  } else {
-    std::lock_guard lock(mutex_);
-    response = dispatch(request, nullptr, later);
+namespace {
+
+// A held poll on the HTTP server: its head (200, chunked) goes out at once and its body once
+// the hub replies (a message for the agent, or the end of the wait). The server asks the
+// stream every few ms, on its own thread, so a held poll holds no handler thread.
+class HeldPoll final : public runtime::ResponseStream {
+ public:
+  struct Slot {
+    std::mutex mutex;
+    std::optional<HttpResponse> reply;
+  };
+  explicit HeldPoll(std::shared_ptr<Slot> slot) : slot_(std::move(slot)) {}
+
+  State poll(std::string& out) override {
+    std::lock_guard lock(slot_->mutex);
+    if (!slot_->reply) return State::kWait;
+    // An error after the head was sent (the agent was dropped meanwhile) can only end the
+    // poll empty: the agent's next poll gets the error itself.
+    out = slot_->reply->status == 200 ? slot_->reply->body : agent::encode_poll_reply({});
+    return State::kEnd;
   }
-  run(later);
-  return response;
+  int poll_interval_ms() const override { return 5; }
+
+ private:
+  std::shared_ptr<Slot> slot_;
+};
+
+}  // namespace
+
+HttpResponse AgentHub::handle(HttpRequest& request) {
+  auto slot = std::make_shared<HeldPoll::Slot>();
+  handle_async(request, [slot](HttpResponse response) {
+    std::lock_guard lock(slot->mutex);
+    slot->reply = std::move(response);
+  });
+  std::lock_guard lock(slot->mutex);
+  if (slot->reply) return std::move(*slot->reply);
+  HttpResponse held = HttpResponse::json(200, "");
+  held.stream = std::make_shared<HeldPoll>(slot);
+  return held;
 }
 
 void AgentHub::handle_async(HttpRequest& request, std::function<void(HttpResponse)> reply) {

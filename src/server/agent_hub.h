@@ -5,7 +5,8 @@
 // for the RemoteExecutor, and serves the agents' endpoints under /api/v1/agent/.
 //
 // Placement: requests wait first come, first served; each is leased to the agent that has
-// every label of its runs-on (after the label map) and the most free executors. A request
+// every label of its runs-on (after the label map) and the most free executors (among
+// equals, the one that got work the longest ago, so that work spreads). A request
 // no agent can take waits with the reason ("no agent with labels: gpu"), reported once per
 // change of reason.
 //
@@ -68,7 +69,13 @@ struct AgentInfo {
   int executors = 0;
   int busy = 0;
   int64_t last_seen_ms = 0;
-  std::vector<std::string> jobs;  // job scopes it holds leases for
+  bool builtin = false;
+  struct Job {
+    int64_t run_id = 0;
+    std::string job_key;
+    int attempt = 1;
+  };
+  std::vector<Job> jobs;  // what it holds leases for
 };
 
 class AgentHub final : public exec::remote::AgentTransport {
@@ -78,7 +85,9 @@ class AgentHub final : public exec::remote::AgentTransport {
   AgentHub(const AgentHub&) = delete;
   AgentHub& operator=(const AgentHub&) = delete;
 
-  // HTTP, for requests under /api/v1/agent/ (the server mounts it there).
+  // HTTP, for requests under /api/v1/agent/ (the server mounts it there). A poll with
+  // nothing queued is held: the response's head goes out at once and its body, a
+  // ResponseStream, ends when a message is queued for the agent or its wait is over.
   runtime::BodyPlan plan_body(const runtime::HttpRequest& head);
   runtime::HttpResponse handle(runtime::HttpRequest& request);
   // The same, for a server that can answer later: a poll is held until a message is
@@ -94,8 +103,12 @@ class AgentHub final : public exec::remote::AgentTransport {
   void start_ticker(int64_t every_ms = 100);
 
   std::vector<AgentInfo> agents() const;
-  // The agents as JSON for GET /api/v1/agents: {"agents":[{id,name,labels,...}]}.
+  // The agents as JSON for GET /api/v1/agents (docs/api.md): {"agents":[{id, name,
+  // builtin, version, status, labels, executors, busy, last_seen_ms, jobs:[{run_id,
+  // job_key, attempt}]}]}.
   std::string agents_json() const;
+  // Remote agents registered (sluice_agents_connected).
+  int remote_agents() const;
 
   // The labels `runs_on` asks for after the label map, lower-cased, without duplicates.
   std::vector<std::string> required_labels(const std::vector<std::string>& runs_on) const;
@@ -151,6 +164,7 @@ class AgentHub final : public exec::remote::AgentTransport {
   std::set<std::string> lost_;                            // leases lost or ended
   int64_t next_agent_ = 1;
   int64_t next_lease_ = 1;
+  int64_t grants_ = 0;
   std::mutex ticker_mutex_;
   std::condition_variable ticker_wake_;
   bool ticker_stop_ = false;

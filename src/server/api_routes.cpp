@@ -4,6 +4,7 @@
 
 #include "deploy/reviewers.h"
 #include "engine/clock.h"
+#include "server/agent_hub.h"
 #include "server/api_body.h"
 #include "server/metrics.h"
 #include "server/run_queries.h"
@@ -243,8 +244,9 @@ void add_api_routes(Router& r, ApiContext& c) {
   });
   r.add("GET", v1 + "/deployments", Role::kRead,
         [&c](HttpRequest& q, const Route&) { return deployments(c, q); });
-  r.add("GET", v1 + "/agents", Role::kRead,
-        [](HttpRequest&, const Route&) { return HttpResponse::json(200, R"({"agents":[]})"); });
+  r.add("GET", v1 + "/agents", Role::kRead, [&c](HttpRequest&, const Route&) {
+    return HttpResponse::json(200, c.controller.agents().agents_json());
+  });
   r.add("GET", v1 + "/tokens", Role::kAdmin,
         [&c](HttpRequest&, const Route&) { return list_tokens(c); });
   r.add("POST", v1 + "/tokens", Role::kAdmin,

@@ -11,11 +11,13 @@
 #include "core/secret_masker.h"
 #include "engine/engine.h"
 #include "engine/rerun_selection.h"
+#include "exec/remote/remote_executor.h"
 #include "plan/inputs.h"
 #include "plan/run_plan.h"
 #include "runner/action_setup.h"
 #include "runner/workflow_runner.h"
 #include "runner/workflow_set.h"
+#include "server/agent_hub.h"
 #include "server/metrics.h"
 #include "server/run_registry.h"
 #include "server/secret_store.h"
@@ -30,6 +32,8 @@ struct Controller::Impl {
   std::unique_ptr<runner::RunSession> session;
   std::unique_ptr<runner::ActionSetup> actions;
   Workspaces workspaces;
+  engine::SystemClock clock;
+  std::unique_ptr<AgentHub> hub;  // outlives the runs (destroyed after the registry)
   RunRegistry registry;
   JobMetrics metrics;
   std::map<std::string, std::shared_ptr<SecretMasker>> maskers;  // by project, fixed at open
@@ -127,6 +131,9 @@ Result<int64_t> Controller::Impl::start(std::unique_ptr<Prepared> prepared) {
       return registry.acquire_group(group, cancel_in_progress, queue_all);
     };
     hooks.release_group = [&](const std::string& group) { registry.release_group(group); };
+    hooks.executor = [this](engine::Executor& local) -> std::unique_ptr<engine::Executor> {
+      return std::make_unique<exec::remote::RemoteExecutor>(*hub, local);
+    };
     runner::WorkflowOutcome outcome = runner::run_workflow(*session, p->run, hooks);
     if (!announced) started->set_value(outcome.run_id > 0 ? outcome.run_id : -1);
     std::error_code ec;
@@ -209,7 +216,20 @@ Result<std::unique_ptr<Controller>> Controller::open(ControllerOptions options) 
   auto session = runner::open_run_session(c->options_.data_dir, warnings, store_failed);
   if (!session) return session.error();
   c->impl_->session = std::move(*session);
-  c->impl_->session->max_parallel_jobs = std::max(1, c->options_.executors);
+  // The hub caps the jobs of all runs (each agent's executors); a run's own cap only
+  // bounds how many of its jobs wait for a place at once.
+  c->impl_->session->max_parallel_jobs = 1024;
+  AgentHubOptions agents;
+  agents.builtin_executors = std::max(1, c->options_.executors);
+  agents.builtin_labels = c->options_.builtin_labels;
+  agents.label_map = c->options_.label_map;
+  agents.label_map.emplace_back("ubuntu-*", "linux");
+  agents.lease_ttl_ms = std::max<int64_t>(100, c->options_.agent_lease_ttl_ms);
+  agents.heartbeat_ms = std::max<int64_t>(50, agents.lease_ttl_ms / 3);
+  agents.scratch_dir = (c->options_.data_dir / "tmp").string();
+  fs::create_directories(agents.scratch_dir, ec);
+  c->impl_->hub = std::make_unique<AgentHub>(c->impl_->clock, std::move(agents));
+  c->impl_->hub->start_ticker(std::min<int64_t>(100, c->options_.agent_lease_ttl_ms / 10 + 1));
   c->impl_->session->runner_name = "sluice-controller";
   auto sources =
       actions::action_sources(c->options_.action_sources, std::getenv("SLUICE_ACTION_SOURCES"));
@@ -417,6 +437,10 @@ Controller::Stats Controller::stats() const {
 
 JobMetrics& Controller::job_metrics() {
   return impl_->metrics;
+}
+
+AgentHub& Controller::agents() {
+  return *impl_->hub;
 }
 
 void Controller::shutdown(std::chrono::milliseconds grace) {

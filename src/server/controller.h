@@ -7,7 +7,9 @@
 // event.sha), loads the project's workflows, plans each one the event triggers and
 // starts it on its own thread (runner::run_workflow: one event loop per run, so runs never
 // wait on each other's engine). The run ids are returned once every run is recorded.
-// Jobs of all runs share the built-in executors (ControllerOptions::executors).
+// Each run's engine places its jobs through the AgentHub (exec/remote/RemoteExecutor): on
+// the built-in agent (ControllerOptions::executors jobs at once over all runs) or on a
+// remote agent with the job's runs-on labels.
 //
 // Threading: every public method is thread-safe (HTTP handlers, trigger loops and agents
 // call them concurrently).
@@ -30,6 +32,7 @@
 namespace sluice::server {
 
 class JobMetrics;
+class AgentHub;
 
 struct ProjectConfig {
   std::string name;
@@ -48,6 +51,13 @@ struct ProjectConfig {
 struct ControllerOptions {
   std::filesystem::path data_dir;
   int executors = 2;  // jobs the built-in agent runs at once, over all runs
+  // Agents (server/agent_hub.h, docs/agent-protocol.md): the built-in agent's labels
+  // besides self-hosted, local, linux and the architecture; runs-on names mapped to agent
+  // labels (glob → label, first match wins; the default ubuntu-* → linux comes last); how
+  // long a remote agent's lease lives without a heartbeat.
+  std::vector<std::string> builtin_labels;
+  std::vector<std::pair<std::string, std::string>> label_map;
+  int64_t agent_lease_ttl_ms = 30000;
   std::vector<ProjectConfig> projects;
   std::vector<std::string> action_sources;  // "" : $SLUICE_ACTION_SOURCES or github.com
   bool offline = false;
@@ -129,6 +139,9 @@ class Controller {
   };
   Stats stats() const;
   JobMetrics& job_metrics();
+  // The agents: the built-in one and the remote ones (`sluice agent`); every job is placed
+  // through it. serve mounts its endpoints under /api/v1/agent/.
+  AgentHub& agents();
 
   // Graceful stop: no new runs; runs in progress go on for up to `grace`, then are
   // cancelled; returns once every run is recorded finished.

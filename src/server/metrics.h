@@ -5,7 +5,7 @@
 //   sluice_queued_jobs                        jobs waiting to start (queue depth)
 //   sluice_job_wait_seconds_bucket{le=...}    from the run's start to the job's start
 //   sluice_job_duration_seconds_bucket{le=...}  from the job's start to its end
-//   sluice_agents_connected                   remote agents (0 until agents land)
+//   sluice_agents_connected                   remote agents registered (server/agent_hub.h)
 //   sluice_http_requests_total{code="200"}    requests answered, by status code
 //
 // JobMetrics observes the runs (one RunObserver per run, on the run's thread) and keeps

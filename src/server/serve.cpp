@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "runtime/oidc_issuer.h"
+#include "server/agent_hub.h"
 #include "server/api_routes.h"
 #include "server/api_server.h"
 #include "server/auth.h"
@@ -60,10 +61,12 @@ int serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   Router router;
   Controller& c = **controller;
   ApiServer api(router, auth, &out, [&c](const std::string& text) { return c.mask(text); });
-  ApiContext context{**controller, tokens, auth, [&api] {
+  ApiContext context{**controller, tokens, auth, [&api, &c] {
                        std::string text =
                            "# HELP sluice_agents_connected Remote agents connected.\n"
-                           "# TYPE sluice_agents_connected gauge\nsluice_agents_connected 0\n"
+                           "# TYPE sluice_agents_connected gauge\nsluice_agents_connected " +
+                           std::to_string(c.agents().remote_agents()) +
+                           "\n"
                            "# HELP sluice_http_requests_total HTTP requests answered.\n"
                            "# TYPE sluice_http_requests_total counter\n";
                        for (const auto& [code, n] : api.requests_by_status())
@@ -72,6 +75,11 @@ int serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
                        return text;
                      }};
   add_api_routes(router, context);
+  // Remote agents (docs/agent-protocol.md): tokens with the agent role (or admin).
+  AgentHub& hub = c.agents();
+  router.mount(
+      "/api/v1/agent/", Role::kAgent, [&hub](HttpRequest& request) { return hub.handle(request); },
+      [&hub](const HttpRequest& head) { return hub.plan_body(head); });
   // Status badges are public (READMEs embed them); the web UI answers every other GET.
   BadgeRoutes badges(controller_badge_lookup(c));
   router.mount("/badge/", Role::kNone, [&badges](HttpRequest& r) { return badges.handle(r); });

@@ -327,3 +327,75 @@ TEST_F(RemoteThroughHubTest, AHeldPollIsAnsweredWhenWorkArrives) {
 
 }  // namespace
 }  // namespace sluice::server
+
+namespace sluice::server {
+namespace {
+
+// handle() (what the controller's HTTP server calls) holds an empty poll as a streamed
+// response: its head now, its body when work arrives; polls with work answer at once.
+TEST_F(AgentHubTest, HandleHoldsAnEmptyPollAsAStreamThatEndsWithTheWork) {
+  make_hub();
+  auto a = register_agent({"linux"});
+  HttpResponse held = call("POST", "agents/" + a.first + "/poll", "{\"wait_ms\":25000}", a.second);
+  EXPECT_EQ(held.status, 200);
+  ASSERT_TRUE(held.stream) << "an empty poll is held";
+  std::string body;
+  EXPECT_EQ(held.stream->poll(body), runtime::ResponseStream::State::kWait);
+  EXPECT_EQ(body, "");
+  Events e;
+  hub_->request_lease(job("4/a", {"linux"}), e.sink());
+  EXPECT_EQ(held.stream->poll(body), runtime::ResponseStream::State::kEnd);
+  auto messages = agent::parse_poll_reply(body);
+  ASSERT_TRUE(messages.ok()) << body;
+  ASSERT_EQ(messages->size(), 1u);
+  EXPECT_EQ((*messages)[0].type, agent::ControllerMessage::Type::kLease);
+
+  // A message queued before the poll: answered at once, no stream.
+  hub_->send_step("4/a", 9, engine::StepRequest{}, nullptr);
+  HttpResponse now = call("POST", "agents/" + a.first + "/poll", "{\"wait_ms\":25000}", a.second);
+  EXPECT_FALSE(now.stream);
+  EXPECT_EQ(agent::parse_poll_reply(now.body)->size(), 1u);
+}
+
+TEST_F(AgentHubTest, AgentsJsonHasStatusLabelsAndCurrentJobs) {
+  make_hub(2);
+  auto a = register_agent({"remote"}, 2);
+  Events e;
+  engine::JobPlacement p = job("12/build", {"remote"});
+  p.run_id = 12;
+  p.job_key = "build";
+  hub_->request_lease(p, e.sink());
+  json agents = json::parse(hub_->agents_json())["agents"];
+  ASSERT_EQ(agents.size(), 2u);
+  json remote = agents[0]["id"] == a.first ? agents[0] : agents[1];
+  json builtin = agents[0]["id"] == a.first ? agents[1] : agents[0];
+  EXPECT_EQ(remote["status"], "busy");
+  EXPECT_EQ(remote["builtin"], false);
+  EXPECT_EQ(remote["labels"], json::parse(R"(["self-hosted","remote"])"));
+  EXPECT_EQ(remote["busy"], 1);
+  EXPECT_EQ(remote["executors"], 2);
+  ASSERT_EQ(remote["jobs"].size(), 1u);
+  EXPECT_EQ(remote["jobs"][0]["run_id"], 12);
+  EXPECT_EQ(remote["jobs"][0]["job_key"], "build");
+  EXPECT_EQ(builtin["status"], "idle");
+  EXPECT_EQ(builtin["builtin"], true);
+  EXPECT_EQ(builtin["name"], "built-in");
+  EXPECT_EQ(hub_->remote_agents(), 1);
+}
+
+TEST_F(AgentHubTest, WorkSpreadsOverEquallyFreeAgents) {
+  make_hub();
+  auto a = register_agent({"linux"}, 2);
+  auto b = register_agent({"linux"}, 2);
+  Events e;
+  hub_->request_lease(job("1/x", {"linux"}), e.sink());
+  hub_->release("1/x");
+  hub_->request_lease(job("2/x", {"linux"}), e.sink());
+  EXPECT_EQ(poll(a).size(), 2u) << "lease and end_job of the first job";
+  auto second = poll(b);
+  ASSERT_EQ(second.size(), 1u) << "the second job went to the other agent";
+  EXPECT_EQ(second[0].lease.job_scope, "2/x");
+}
+
+}  // namespace
+}  // namespace sluice::server

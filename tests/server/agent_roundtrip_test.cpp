@@ -61,6 +61,7 @@ TEST(AgentRoundTrip, AStepRunsOnARemoteAgentInItsOwnCopyOfTheWorkspace) {
   options.heartbeat_ms = 200;
   options.scratch_dir = (root / "tmp").string();
   AgentHub hub(clock, options);
+  hub.start_ticker(20);  // ends held polls at their deadline
   HubHandler handler(hub);
   auto server = runtime::HttpServer::start(handler);
   ASSERT_TRUE(server.ok());
