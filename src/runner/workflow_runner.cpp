@@ -306,7 +306,7 @@ WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& r, const Ru
   if (services) {
     runtime::RuntimeServer* server = services.get();
     std::ostream* warnings = &io.err;
-    executor.set_job_container_hooks(
+    local.set_job_container_hooks(
         {[server, warnings](const std::string& scope, const std::string& netns) {
            if (Status s = server->serve_in_network_namespace(scope, netns); !s.ok())
              *warnings << "sluice run: warning: the job container of " << scope
@@ -318,7 +318,7 @@ WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& r, const Ru
   struct ForgetHooks {  // `services` dies before `executor`
     exec::container::ContainerExecutor& executor;
     ~ForgetHooks() { executor.set_job_container_hooks({}); }
-  } forget_hooks{executor};
+  } forget_hooks{local};
   engine::Engine engine(*r.plan, context);
   engine::RunRecord run = initial_record(r, o, session.owner->token());
   expr::EvalContext ctx = engine::run_expression_context(o, r.inputs);

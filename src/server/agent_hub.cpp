@@ -671,7 +671,7 @@ HttpResponse AgentHub::on_workspace(Lease& lease) {
   HttpResponse response;
   response.status = 200;
   response.content_type = "application/x-tar";
-  response.file = lease.archive;
+  response.files = {lease.archive};
   return response;
 }
 
