@@ -29,7 +29,12 @@ class ForwardingStore : public Store {
     return inner_.open_log(attempt);
   }
   Status flush() override { return inner_.flush(); }
-  Result<std::vector<RunRecord>> list_runs(int limit) override { return inner_.list_runs(limit); }
+  Result<std::vector<RunRecord>> list_runs_before(int64_t before_id, int limit) override {
+    return inner_.list_runs_before(before_id, limit);
+  }
+  Result<std::map<RunStatus, int64_t>> count_runs_by_status() override {
+    return inner_.count_runs_by_status();
+  }
   Result<RunDetail> load_run(int64_t run_id) override { return inner_.load_run(run_id); }
   Result<std::vector<RunRecord>> list_unfinished_runs() override {
     return inner_.list_unfinished_runs();

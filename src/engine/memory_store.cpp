@@ -151,14 +151,21 @@ Result<std::shared_ptr<LogWriter>> MemoryStore::open_log(AttemptRecord& attempt)
   return std::shared_ptr<LogWriter>(std::make_shared<MemoryLogWriter>(buffer));
 }
 
-Result<std::vector<RunRecord>> MemoryStore::list_runs(int limit) {
+Result<std::vector<RunRecord>> MemoryStore::list_runs_before(int64_t before_id, int limit) {
   std::lock_guard lock(mutex_);
   std::vector<RunRecord> out;
-  for (auto it = runs_.rbegin();
-       it != runs_.rend() && (limit <= 0 || static_cast<int>(out.size()) < limit); ++it) {
+  auto it =
+      before_id > 0 ? std::make_reverse_iterator(runs_.lower_bound(before_id)) : runs_.rbegin();
+  for (; it != runs_.rend() && (limit <= 0 || static_cast<int>(out.size()) < limit); ++it)
     out.push_back(it->second);
-  }
   return out;
+}
+
+Result<std::map<RunStatus, int64_t>> MemoryStore::count_runs_by_status() {
+  std::lock_guard lock(mutex_);
+  std::map<RunStatus, int64_t> counts;
+  for (const auto& [id, run] : runs_) ++counts[run.status];
+  return counts;
 }
 
 Result<RunDetail> MemoryStore::load_run(int64_t run_id) {

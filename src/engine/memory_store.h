@@ -32,7 +32,8 @@ class MemoryStore : public Store {
   Status add_annotation(const Annotation& annotation) override;
   Result<std::shared_ptr<LogWriter>> open_log(AttemptRecord& attempt) override;
 
-  Result<std::vector<RunRecord>> list_runs(int limit) override;
+  Result<std::vector<RunRecord>> list_runs_before(int64_t before_id, int limit) override;
+  Result<std::map<RunStatus, int64_t>> count_runs_by_status() override;
   Result<RunDetail> load_run(int64_t run_id) override;
   Result<std::vector<RunRecord>> list_unfinished_runs() override;
   Result<bool> mark_interrupted(int64_t run_id, const std::string& reason,

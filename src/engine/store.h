@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,8 +68,13 @@ class Store {
   // returns such an error if no call has returned it yet.
   virtual Status flush() { return Status::Ok(); }
 
-  // Queries (newest first).
-  virtual Result<std::vector<RunRecord>> list_runs(int limit) = 0;
+  // Queries (newest first). `limit` <= 0: no limit.
+  Result<std::vector<RunRecord>> list_runs(int limit) { return list_runs_before(0, limit); }
+  // The runs with an id below `before_id` (0: any), newest first: a page of a long history
+  // (the controller reads its runs list page by page).
+  virtual Result<std::vector<RunRecord>> list_runs_before(int64_t before_id, int limit) = 0;
+  // How many runs the history holds in each status (statuses without runs are left out).
+  virtual Result<std::map<RunStatus, int64_t>> count_runs_by_status() = 0;
   virtual Result<RunDetail> load_run(int64_t run_id) = 0;
 
   // Crash recovery (store/run_recovery.h). Runs not yet in a terminal state, oldest first.

@@ -408,22 +408,28 @@ std::string Controller::project_of(const engine::RunRecord& run) const {
 }
 
 Result<std::vector<RunListing>> Controller::query_runs(const RunFilter& filter) {
-  // The history is read whole and filtered here: fine for thousands of runs; an indexed
-  // query in store/ is the next step (docs/api.md says so).
-  auto runs = store().list_runs(0);
-  if (!runs) return runs.error();
+  // The history is read newest first in pages and filtered here, so a page of the runs
+  // list costs a page of reads however long the history is (unless the filter matches
+  // only old runs: then the scan goes on until it has enough or reaches the first run).
+  constexpr int kPage = 256;
   std::vector<RunListing> out;
-  for (engine::RunRecord& r : *runs) {
-    if (filter.before_id > 0 && r.id >= filter.before_id) continue;
-    if (!filter.status.empty() && filter.status != engine::to_string(r.status)) continue;
-    if (!filter.ref.empty() && filter.ref != r.ref) continue;
-    std::string project = project_of(r);
-    if (!filter.project.empty() && filter.project != project) continue;
-    if (!filter.workflow.empty() && filter.workflow != r.workflow_name &&
-        filter.workflow != relative_file(r.workflow_file, r.workspace))
-      continue;
-    out.push_back({std::move(r), std::move(project)});
-    if (filter.limit > 0 && static_cast<int>(out.size()) >= filter.limit) break;
+  int64_t before = filter.before_id;
+  while (filter.limit <= 0 || static_cast<int>(out.size()) < filter.limit) {
+    auto runs = store().list_runs_before(before, kPage);
+    if (!runs) return runs.error();
+    for (engine::RunRecord& r : *runs) {
+      before = r.id;
+      if (!filter.status.empty() && filter.status != engine::to_string(r.status)) continue;
+      if (!filter.ref.empty() && filter.ref != r.ref) continue;
+      std::string project = project_of(r);
+      if (!filter.project.empty() && filter.project != project) continue;
+      if (!filter.workflow.empty() && filter.workflow != r.workflow_name &&
+          filter.workflow != relative_file(r.workflow_file, r.workspace))
+        continue;
+      out.push_back({std::move(r), std::move(project)});
+      if (filter.limit > 0 && static_cast<int>(out.size()) >= filter.limit) break;
+    }
+    if (static_cast<int>(runs->size()) < kPage) break;
   }
   return out;
 }

@@ -66,14 +66,14 @@ std::string JobMetrics::format() const {
 }
 
 std::string format_metrics(Controller& controller) {
-  std::map<std::string, int> by_status;
+  std::map<std::string, int64_t> by_status;
   for (auto s :
        {engine::RunStatus::kQueued, engine::RunStatus::kRunning, engine::RunStatus::kSuccess,
         engine::RunStatus::kFailure, engine::RunStatus::kCancelled, engine::RunStatus::kInterrupted,
         engine::RunStatus::kTimedOut})
     by_status[engine::to_string(s)] = 0;
-  if (auto runs = controller.store().list_runs(0); runs)
-    for (const auto& r : *runs) ++by_status[engine::to_string(r.status)];
+  if (auto counts = controller.store().count_runs_by_status(); counts)
+    for (const auto& [status, n] : *counts) by_status[engine::to_string(status)] += n;
   std::string out = "# HELP sluice_runs Runs in the history by status.\n# TYPE sluice_runs gauge\n";
   for (const auto& [status, n] : by_status)
     out += fmt::format("sluice_runs{{status=\"{}\"}} {}\n", status, n);

@@ -321,6 +321,40 @@ TYPED_TEST(StoreConformanceTest, ListRunsIsNewestFirstAndHonoursTheLimit) {
   EXPECT_EQ((*two)[0].workflow_file, "a.yml");
 }
 
+TYPED_TEST(StoreConformanceTest, ListRunsBeforeAnIdPagesThroughTheHistory) {
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(this->new_run().id);
+  auto page = this->store().list_runs_before(ids[3], 2);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].id, ids[2]);
+  EXPECT_EQ((*page)[1].id, ids[1]);
+  auto rest = this->store().list_runs_before(ids[1], 0);
+  ASSERT_TRUE(rest.ok());
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ((*rest)[0].id, ids[0]);
+  auto none = this->store().list_runs_before(ids[0], 10);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TYPED_TEST(StoreConformanceTest, CountsRunsByStatus) {
+  auto empty = this->store().count_runs_by_status();
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->empty());
+  for (RunStatus status : {RunStatus::kSuccess, RunStatus::kFailure, RunStatus::kSuccess}) {
+    RunRecord run = this->new_run();
+    run.status = status;
+    ASSERT_TRUE(this->store().save_run(run).ok());
+  }
+  this->new_run();  // queued
+  auto counts = this->store().count_runs_by_status();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ((*counts)[RunStatus::kSuccess], 2);
+  EXPECT_EQ((*counts)[RunStatus::kFailure], 1);
+  EXPECT_EQ(counts->size(), 3u);
+}
+
 TYPED_TEST(StoreConformanceTest, RunsDoNotSeeEachOthersRecords) {
   RunRecord one = this->new_run();
   RunRecord two = this->new_run();

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <limits>
 #include <system_error>
 #include <thread>
 
@@ -500,19 +501,37 @@ void SqliteStore::close_job_logs(int64_t run_id, const JobRecord* job) {
     it = close(it);
 }
 
-Result<std::vector<RunRecord>> SqliteStore::list_runs(int limit) {
+Result<std::vector<RunRecord>> SqliteStore::list_runs_before(int64_t before_id, int limit) {
   if (Status flushed = flush(); !flushed) return flushed.error();  // read our own writes
   std::lock_guard lock(read_mutex_);
   std::vector<RunRecord> runs;
   Status status = reader_->transaction(Database::Mode::kRead, [&] {
     runs.clear();  // a retried transaction starts over
     return for_each_row(
-        *reader_, fmt::format("SELECT {} FROM runs ORDER BY id DESC LIMIT ?", kRunColumns),
+        *reader_,
+        fmt::format("SELECT {} FROM runs WHERE id < ? ORDER BY id DESC LIMIT ?", kRunColumns),
         [&](const Statement& row) { runs.push_back(read_run(row)); },
+        before_id > 0 ? before_id : std::numeric_limits<int64_t>::max(),
         static_cast<int64_t>(limit > 0 ? limit : -1));
   });
   if (!status) return with_context(status, "list_runs").error();
   return runs;
+}
+
+Result<std::map<engine::RunStatus, int64_t>> SqliteStore::count_runs_by_status() {
+  if (Status flushed = flush(); !flushed) return flushed.error();
+  std::lock_guard lock(read_mutex_);
+  std::map<engine::RunStatus, int64_t> counts;
+  // runs_by_status (status, id) answers this from the index alone.
+  Status status = reader_->transaction(Database::Mode::kRead, [&] {
+    counts.clear();
+    return for_each_row(
+        *reader_, "SELECT status, COUNT(*) FROM runs GROUP BY status", [&](const Statement& row) {
+          counts[engine::run_status_from_string(row.column_text(0))] += row.column_int64(1);
+        });
+  });
+  if (!status) return with_context(status, "count_runs_by_status").error();
+  return counts;
 }
 
 Result<std::vector<RunRecord>> SqliteStore::list_unfinished_runs() {

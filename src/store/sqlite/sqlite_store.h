@@ -68,7 +68,8 @@ class SqliteStore : public engine::Store {
 
   Status flush() override;
 
-  Result<std::vector<engine::RunRecord>> list_runs(int limit) override;
+  Result<std::vector<engine::RunRecord>> list_runs_before(int64_t before_id, int limit) override;
+  Result<std::map<engine::RunStatus, int64_t>> count_runs_by_status() override;
   Result<engine::RunDetail> load_run(int64_t run_id) override;
   Result<std::vector<engine::RunRecord>> list_unfinished_runs() override;
   Result<bool> mark_interrupted(int64_t run_id, const std::string& reason,
