@@ -399,3 +399,40 @@ TEST_F(AgentHubTest, WorkSpreadsOverEquallyFreeAgents) {
 
 }  // namespace
 }  // namespace sluice::server
+
+namespace sluice::server {
+namespace {
+
+// The transport runs its callbacks outside its lock, so one may come after the run ended
+// and its RemoteExecutor was destroyed: it must find the job forgotten.
+class HeldCallbackTransport : public exec::remote::AgentTransport {
+ public:
+  void request_lease(const engine::JobPlacement&,
+                     std::function<void(LeaseEvent)> on_event) override {
+    held = std::move(on_event);
+  }
+  void release(const std::string&) override {}
+  void send_step(const std::string&, engine::ExecutionId, const engine::StepRequest&,
+                 std::shared_ptr<exec::remote::StepReceiver>) override {}
+  void cancel_step(const std::string&, engine::ExecutionId) override {}
+  std::function<void(LeaseEvent)> held;
+};
+
+TEST(RemoteExecutorLifetime, ALeaseEventAfterTheExecutorIsGoneReachesNobody) {
+  HeldCallbackTransport transport;
+  RecordingExecutor local;
+  int events = 0;
+  {
+    exec::remote::RemoteExecutor remote(transport, local);
+    engine::JobPlacement p;
+    p.job_scope = "5/a";
+    remote.place_job(p, [&](engine::PlacementEvent) { ++events; });
+    transport.held(LeaseEvent{LeaseEvent::Kind::kGranted, "", "l-1", false});
+    EXPECT_EQ(events, 1);
+  }
+  transport.held(LeaseEvent{LeaseEvent::Kind::kLost, "agent lost", "", false});
+  EXPECT_EQ(events, 1) << "the destroyed executor's job is forgotten";
+}
+
+}  // namespace
+}  // namespace sluice::server

@@ -16,9 +16,9 @@ engine::StepOutcome agent_lost_outcome() {
 // Delivers an agent's reports for one step into the engine's LogWriter and on_done.
 class RemoteExecutor::Receiver final : public StepReceiver {
  public:
-  Receiver(RemoteExecutor& owner, engine::ExecutionId id, engine::StepRequest& request,
+  Receiver(std::shared_ptr<State> owner, engine::ExecutionId id, engine::StepRequest& request,
            std::function<void(engine::StepOutcome)> on_done)
-      : owner_(owner),
+      : owner_(std::move(owner)),
         id_(id),
         log_(request.log),
         masker_(request.masker),
@@ -38,12 +38,12 @@ class RemoteExecutor::Receiver final : public StepReceiver {
     }
     if (masker_)
       for (const std::string& value : masks) masker_->add(value);
-    owner_.forget(id_);
+    owner_->forget(id_);
     on_done_(std::move(outcome));
   }
 
  private:
-  RemoteExecutor& owner_;
+  std::shared_ptr<State> owner_;
   engine::ExecutionId id_;
   std::mutex mutex_;  // the LogWriter is thread-compatible only
   bool done_ = false;
@@ -55,37 +55,45 @@ class RemoteExecutor::Receiver final : public StepReceiver {
 RemoteExecutor::RemoteExecutor(AgentTransport& transport, engine::Executor& local)
     : transport_(transport), local_(local) {}
 
+RemoteExecutor::~RemoteExecutor() {
+  std::lock_guard lock(state_->mutex);
+  state_->jobs.clear();
+  state_->executions.clear();
+}
+
 void RemoteExecutor::place_job(const engine::JobPlacement& job,
                                std::function<void(engine::PlacementEvent)> on_event) {
   {
-    std::lock_guard lock(mutex_);
-    jobs_[job.job_scope] = Job{};
+    std::lock_guard lock(state_->mutex);
+    state_->jobs[job.job_scope] = Job{};
   }
   std::string scope = job.job_scope;
-  transport_.request_lease(job, [this, scope, on_event = std::move(on_event)](LeaseEvent e) {
-    using Kind = engine::PlacementEvent::Kind;
-    engine::PlacementEvent event{Kind::kWaiting, e.reason};
-    {
-      std::lock_guard lock(mutex_);
-      auto it = jobs_.find(scope);
-      if (it == jobs_.end()) return;  // released meanwhile
-      if (e.kind == LeaseEvent::Kind::kGranted) {
-        it->second.granted = true;
-        it->second.local = e.local;
-        event.kind = Kind::kPlaced;
-      } else if (e.kind == LeaseEvent::Kind::kLost) {
-        it->second.lost = true;
-        event.kind = Kind::kLost;
-      }
-    }
-    on_event(std::move(event));
-  });
+  transport_.request_lease(job,
+                           [state = state_, scope, on_event = std::move(on_event)](LeaseEvent e) {
+                             using Kind = engine::PlacementEvent::Kind;
+                             engine::PlacementEvent event{Kind::kWaiting, e.reason};
+                             {
+                               std::lock_guard lock(state->mutex);
+                               auto it = state->jobs.find(scope);
+                               if (it == state->jobs.end())
+                                 return;  // released meanwhile, or the executor is gone
+                               if (e.kind == LeaseEvent::Kind::kGranted) {
+                                 it->second.granted = true;
+                                 it->second.local = e.local;
+                                 event.kind = Kind::kPlaced;
+                               } else if (e.kind == LeaseEvent::Kind::kLost) {
+                                 it->second.lost = true;
+                                 event.kind = Kind::kLost;
+                               }
+                             }
+                             on_event(std::move(event));
+                           });
 }
 
 void RemoteExecutor::release_job(const std::string& job_scope) {
   {
-    std::lock_guard lock(mutex_);
-    jobs_.erase(job_scope);
+    std::lock_guard lock(state_->mutex);
+    state_->jobs.erase(job_scope);
   }
   transport_.release(job_scope);
 }
@@ -95,14 +103,14 @@ engine::ExecutionId RemoteExecutor::start(engine::StepRequest request,
   engine::ExecutionId id;
   bool local = false, usable = false, killed = false;
   {
-    std::lock_guard lock(mutex_);
-    id = next_id_++;
-    auto it = jobs_.find(request.job_scope);
+    std::lock_guard lock(state_->mutex);
+    id = state_->next_id++;
+    auto it = state_->jobs.find(request.job_scope);
     // A step of a job that was never placed here (an engine without place_job) runs locally.
-    local = it == jobs_.end() || it->second.local;
-    usable = it == jobs_.end() || (it->second.granted && !it->second.lost);
-    killed = killed_;
-    if (usable && !killed) executions_[id] = Execution{request.job_scope, local, 0};
+    local = it == state_->jobs.end() || it->second.local;
+    usable = it == state_->jobs.end() || (it->second.granted && !it->second.lost);
+    killed = state_->killed;
+    if (usable && !killed) state_->executions[id] = Execution{request.job_scope, local, 0};
   }
   if (killed && !local) {
     engine::StepOutcome o;
@@ -116,32 +124,33 @@ engine::ExecutionId RemoteExecutor::start(engine::StepRequest request,
     return id;
   }
   if (local) {
-    engine::ExecutionId local_id =
-        local_.start(std::move(request), [this, id, on_done = std::move(on_done)](auto outcome) {
-          forget(id);
+    engine::ExecutionId local_id = local_.start(
+        std::move(request), [state = state_, id, on_done = std::move(on_done)](auto outcome) {
+          state->forget(id);
           on_done(std::move(outcome));
         });
-    std::lock_guard lock(mutex_);
-    if (auto it = executions_.find(id); it != executions_.end()) it->second.local_id = local_id;
+    std::lock_guard lock(state_->mutex);
+    if (auto it = state_->executions.find(id); it != state_->executions.end())
+      it->second.local_id = local_id;
     return id;
   }
   std::string scope = request.job_scope;
-  auto receiver = std::make_shared<Receiver>(*this, id, request, std::move(on_done));
+  auto receiver = std::make_shared<Receiver>(state_, id, request, std::move(on_done));
   transport_.send_step(scope, id, request, std::move(receiver));
   return id;
 }
 
-void RemoteExecutor::forget(engine::ExecutionId id) {
-  std::lock_guard lock(mutex_);
-  executions_.erase(id);
+void RemoteExecutor::State::forget(engine::ExecutionId id) {
+  std::lock_guard lock(mutex);
+  executions.erase(id);
 }
 
 void RemoteExecutor::cancel(engine::ExecutionId id) {
   Execution e;
   {
-    std::lock_guard lock(mutex_);
-    auto it = executions_.find(id);
-    if (it == executions_.end()) return;
+    std::lock_guard lock(state_->mutex);
+    auto it = state_->executions.find(id);
+    if (it == state_->executions.end()) return;
     e = it->second;
   }
   if (e.local) {
@@ -154,11 +163,11 @@ void RemoteExecutor::cancel(engine::ExecutionId id) {
 void RemoteExecutor::end_job(const std::string& job_scope) {
   bool local = true;
   {
-    std::lock_guard lock(mutex_);
-    auto it = jobs_.find(job_scope);
-    if (it != jobs_.end()) {
+    std::lock_guard lock(state_->mutex);
+    auto it = state_->jobs.find(job_scope);
+    if (it != state_->jobs.end()) {
       local = it->second.local;
-      jobs_.erase(it);
+      state_->jobs.erase(it);
     }
   }
   if (local) local_.end_job(job_scope);
@@ -168,9 +177,9 @@ void RemoteExecutor::end_job(const std::string& job_scope) {
 void RemoteExecutor::kill_all() {
   std::vector<std::pair<std::string, engine::ExecutionId>> remote;
   {
-    std::lock_guard lock(mutex_);
-    killed_ = true;
-    for (const auto& [id, e] : executions_)
+    std::lock_guard lock(state_->mutex);
+    state_->killed = true;
+    for (const auto& [id, e] : state_->executions)
       if (!e.local) remote.emplace_back(e.job_scope, id);
   }
   local_.kill_all();

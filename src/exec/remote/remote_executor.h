@@ -14,7 +14,8 @@
 //
 // Threading: Executor methods on engine threads (several engines may share one
 // RemoteExecutor); transport callbacks on any thread. One mutex guards the maps; no
-// callback is called under it. The transport and the local executor must outlive it.
+// callback is called under it. The transport and the local executor must outlive it; the
+// transport's callbacks may come after it is gone (they then reach nobody).
 #pragma once
 
 #include <map>
@@ -30,6 +31,7 @@ namespace sluice::exec::remote {
 class RemoteExecutor final : public engine::Executor {
  public:
   RemoteExecutor(AgentTransport& transport, engine::Executor& local);
+  ~RemoteExecutor() override;
   RemoteExecutor(const RemoteExecutor&) = delete;
   RemoteExecutor& operator=(const RemoteExecutor&) = delete;
 
@@ -53,16 +55,22 @@ class RemoteExecutor final : public engine::Executor {
     bool local = false;
     engine::ExecutionId local_id = 0;  // the local executor's id, once known
   };
+  // What the transport's callbacks touch: shared with them, so that a callback the
+  // transport runs after this executor is gone (it calls them outside its lock) finds the
+  // job forgotten instead of freed memory.
+  struct State {
+    std::mutex mutex;
+    std::map<std::string, Job> jobs;  // by job scope, from place_job to end_job
+    std::map<engine::ExecutionId, Execution> executions;
+    engine::ExecutionId next_id = 1;
+    bool killed = false;
+    void forget(engine::ExecutionId id);
+  };
   class Receiver;
-  void forget(engine::ExecutionId id);
 
   AgentTransport& transport_;
   engine::Executor& local_;
-  std::mutex mutex_;
-  std::map<std::string, Job> jobs_;  // by job scope, from place_job to end_job
-  std::map<engine::ExecutionId, Execution> executions_;
-  engine::ExecutionId next_id_ = 1;
-  bool killed_ = false;
+  std::shared_ptr<State> state_ = std::make_shared<State>();
 };
 
 }  // namespace sluice::exec::remote
