@@ -26,13 +26,21 @@ GateConfig config(int stable_for = 2) {
   return c;
 }
 
-TEST(GateLoop, WaitsWhileBlockedThenPassesAfterStableForClearPolls) {
+// Each test scripts the source's answers, then runs the gate on a manual clock.
+class GateLoop : public ::testing::Test {
+ protected:
+  GateOutcome run(const GateConfig& c, const EventFilter& filter = {}) {
+    return run_gate(c, source, filter, clock, log);
+  }
   ScriptedSource source;
-  source.add({open_issue("ev-1")}, 3);
-  source.add({});
   ManualGateClock clock;
   std::ostringstream log;
-  auto out = run_gate(config(2), source, EventFilter{}, clock, log);
+};
+
+TEST_F(GateLoop, WaitsWhileBlockedThenPassesAfterStableForClearPolls) {
+  source.add({open_issue("ev-1")}, 3);
+  source.add({});
+  auto out = run(config(2));
   EXPECT_TRUE(out.passed);
   EXPECT_FALSE(out.warning);
   EXPECT_EQ(out.polls, 5);  // 3 blocked, 2 clear
@@ -43,26 +51,20 @@ TEST(GateLoop, WaitsWhileBlockedThenPassesAfterStableForClearPolls) {
   EXPECT_NE(log.str().find("poll 5 (+40s): clear (2/2)"), std::string::npos) << log.str();
 }
 
-TEST(GateLoop, ABlockedPollBetweenClearOnesRestartsTheStreak) {
-  ScriptedSource source;
+TEST_F(GateLoop, ABlockedPollBetweenClearOnesRestartsTheStreak) {
   source.add({});
   source.add({open_issue("ev-1")});
   source.add({});
-  ManualGateClock clock;
-  std::ostringstream log;
-  auto out = run_gate(config(2), source, EventFilter{}, clock, log);
+  auto out = run(config(2));
   EXPECT_TRUE(out.passed);
   EXPECT_EQ(out.polls, 4);
 }
 
-TEST(GateLoop, FailsAtTimeoutNamingWhatBlocks) {
-  ScriptedSource source;
+TEST_F(GateLoop, FailsAtTimeoutNamingWhatBlocks) {
   source.add({open_issue("ev-1")});
-  ManualGateClock clock;
-  std::ostringstream log;
   GateConfig c = config();
   c.timeout = milliseconds(35'000);
-  auto out = run_gate(c, source, EventFilter{}, clock, log);
+  auto out = run(c);
   EXPECT_FALSE(out.passed);
   EXPECT_EQ(out.polls, 4);  // at +0, +10, +20, +30 s; then it waits out the last 5 s
   EXPECT_EQ(clock.sleeps.back(), milliseconds(5'000));
@@ -71,55 +73,43 @@ TEST(GateLoop, FailsAtTimeoutNamingWhatBlocks) {
       << out.reason;
 }
 
-TEST(GateLoop, OnTimeoutPassPassesWithAWarning) {
-  ScriptedSource source;
+TEST_F(GateLoop, OnTimeoutPassPassesWithAWarning) {
   source.add({open_issue("ev-1")});
-  ManualGateClock clock;
-  std::ostringstream log;
   GateConfig c = config();
   c.timeout = milliseconds(20'000);
   c.on_timeout = OnTimeout::kPass;
-  auto out = run_gate(c, source, EventFilter{}, clock, log);
+  auto out = run(c);
   EXPECT_TRUE(out.passed);
   EXPECT_TRUE(out.warning);
   EXPECT_NE(out.reason.find("passing as on-timeout: pass"), std::string::npos);
 }
 
-TEST(GateLoop, SourceErrorFailsWithFailPolicy) {
-  ScriptedSource source;
+TEST_F(GateLoop, SourceErrorFailsWithFailPolicy) {
   source.add_error("HTTP 503 from http://x/");
-  ManualGateClock clock;
-  std::ostringstream log;
   GateConfig c = config();
   c.on_source_error = OnSourceError::kFail;
-  auto out = run_gate(c, source, EventFilter{}, clock, log);
+  auto out = run(c);
   EXPECT_FALSE(out.passed);
   EXPECT_EQ(out.polls, 1);
   EXPECT_EQ(out.reason, "health source error: HTTP 503 from http://x/");
 }
 
-TEST(GateLoop, SourceErrorPassesWithAWarningWithPassPolicy) {
-  ScriptedSource source;
+TEST_F(GateLoop, SourceErrorPassesWithAWarningWithPassPolicy) {
   source.add_error("unreachable");
-  ManualGateClock clock;
-  std::ostringstream log;
   GateConfig c = config();
   c.on_source_error = OnSourceError::kPass;
-  auto out = run_gate(c, source, EventFilter{}, clock, log);
+  auto out = run(c);
   EXPECT_TRUE(out.passed);
   EXPECT_TRUE(out.warning);
   EXPECT_EQ(out.polls, 1);
 }
 
-TEST(GateLoop, RetryBacksOffDoublingUpToTheCapThenReturnsToTheInterval) {
-  ScriptedSource source;
+TEST_F(GateLoop, RetryBacksOffDoublingUpToTheCapThenReturnsToTheInterval) {
   source.add_error("unreachable", 5);
   source.add({});
-  ManualGateClock clock;
-  std::ostringstream log;
   GateConfig c = config(2);
   c.backoff_cap = milliseconds(60'000);
-  auto out = run_gate(c, source, EventFilter{}, clock, log);
+  auto out = run(c);
   EXPECT_TRUE(out.passed);
   EXPECT_EQ(out.polls, 7);
   std::vector<milliseconds> expected{milliseconds(20'000), milliseconds(40'000),
@@ -130,38 +120,29 @@ TEST(GateLoop, RetryBacksOffDoublingUpToTheCapThenReturnsToTheInterval) {
   EXPECT_NE(log.str().find("retrying in 20s"), std::string::npos);
 }
 
-TEST(GateLoop, ASourceErrorResetsTheStableStreak) {
-  ScriptedSource source;
+TEST_F(GateLoop, ASourceErrorResetsTheStableStreak) {
   source.add({});
   source.add_error("unreachable");
   source.add({});
-  ManualGateClock clock;
-  std::ostringstream log;
-  auto out = run_gate(config(2), source, EventFilter{}, clock, log);
+  auto out = run(config(2));
   EXPECT_TRUE(out.passed);
   EXPECT_EQ(out.polls, 4);
 }
 
-TEST(GateLoop, RetryingSourceErrorsTimeOutWithTheLastError) {
-  ScriptedSource source;
+TEST_F(GateLoop, RetryingSourceErrorsTimeOutWithTheLastError) {
   source.add_error("connection refused");
-  ManualGateClock clock;
-  std::ostringstream log;
   GateConfig c = config();
   c.timeout = milliseconds(60'000);
-  auto out = run_gate(c, source, EventFilter{}, clock, log);
+  auto out = run(c);
   EXPECT_FALSE(out.passed);
   EXPECT_NE(out.reason.find("last poll failed: connection refused"), std::string::npos);
 }
 
-TEST(GateLoop, FilteredOutEventsDoNotBlock) {
-  ScriptedSource source;
+TEST_F(GateLoop, FilteredOutEventsDoNotBlock) {
   source.add({open_issue("ev-1", "us-east-1")});
-  ManualGateClock clock;
-  std::ostringstream log;
   EventFilter f;
   f.regions = {"eu-*"};
-  auto out = run_gate(config(1), source, f, clock, log);
+  auto out = run(config(1), f);
   EXPECT_TRUE(out.passed);
   EXPECT_NE(log.str().find("1 event(s) filtered out"), std::string::npos);
 }
@@ -207,7 +188,7 @@ TEST(EventFilter, MatchesCategoryStatusRegionServiceTypeAndIgnore) {
   EXPECT_TRUE(f.blocks(global));
 }
 
-TEST(GateLoop, ParsesDurationsAndPolicies) {
+TEST(GateInputs, ParsesDurationsAndPolicies) {
   EXPECT_EQ(*parse_duration("10s"), milliseconds(10'000));
   EXPECT_EQ(*parse_duration("0.2s"), milliseconds(200));
   EXPECT_EQ(*parse_duration("500ms"), milliseconds(500));
