@@ -167,7 +167,9 @@ try {
     assert(!(await page.locator('.log-text:has-text("inside the group")').isVisible()), 'group body visible');
     await group.locator('summary').click();
     await page.waitForSelector('.log-text:has-text("inside the group")');
-    const download = await page.locator('.log-view a:has-text("Download")').getAttribute('href');
+    // Other steps' logs may be open too (the page followed them while they ran).
+    const greetRow = page.locator('li.step', {has: step});
+    const download = await greetRow.locator('.log-view a:has-text("Download")').getAttribute('href');
     assert(/\/api\/v1\/runs\/\d+\/logs\/build\/\d+$/.test(download), `download link ${download}`);
     const summary = page.locator('.summary .markdown');
     await summary.locator('table').waitFor();
