@@ -38,7 +38,17 @@ plain=$work/plain
 mkdir -p "$plain"
 cp -R "$repo/.github" "$plain/"
 
-commands=(-n floor 'bash -c true'
+# The least a recorded trigger can do (bench/trigger_floor.c), linked statically when
+# SQLite's archive is there (Debian's libsqlite3-dev ships it).
+floor_c=$(cd "$(dirname "$0")" && pwd)/trigger_floor.c
+if cc -O2 -static "$floor_c" -o "$work/trigger_floor" -lsqlite3 -lm -ldl -lpthread 2>/dev/null ||
+  cc -O2 "$floor_c" -o "$work/trigger_floor" -lsqlite3; then
+  least=(-n least "$work/trigger_floor $work/least.db")
+else
+  least=()
+fi
+
+commands=(-n floor 'bash -c true' "${least[@]}"
   -n run "$sluice run $repo --data-dir $work/data"
   -n run-no-git "$sluice run $plain --data-dir $work/data-plain")
 [ -z "${BEFORE:-}" ] || commands+=(-n before "$BEFORE run $repo --data-dir $work/data-before")
@@ -53,6 +63,7 @@ def ms(x):
 print("| command | mean ± σ | median | min | ratio to floor: median / min | CPU (user + sys) |")
 print("| --- | ---: | ---: | ---: | ---: | ---: |")
 for name, label in [("floor", "`bash -c true` (floor)"),
+                    ("least", "least recorded trigger (`bench/trigger_floor.c`)"),
                     ("run", "one-step `sluice run`, git repository"),
                     ("run-no-git", "one-step `sluice run`, no repository"),
                     ("before", "the same with $BEFORE, git repository")]:
