@@ -48,13 +48,17 @@ extern "C" void on_cancel(int) {
   g_cancelled = true;
 }
 
-// Everything a deployer needs that talks to the world.
+// Everything a deployer needs that talks to the world. The store and the owner lock are
+// its own (a deploy step, `sluice deploy recover`) or its caller's (`store`, `owner_token`
+// only: a process that already holds them must not take a second lock on the same file).
 struct World {
   deploy::ProcessHookRunner hooks;
   std::unique_ptr<deploy::GateCheckProbe> probe;
   deploy::SystemDeployClock clock;
-  std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<store::SqliteStore> own_store;
   std::unique_ptr<store::RunOwnerLock> owner;
+  engine::Store* store = nullptr;
+  std::string owner_token;
   fs::path data_dir;
 };
 
@@ -66,10 +70,12 @@ Result<std::unique_ptr<World>> open_world(const std::string& data_dir, const std
   options.create_if_missing = create;
   auto opened = store::SqliteStore::open(data_dir, options);
   if (!opened) return opened.error();
-  w->store = std::move(*opened);
+  w->own_store = std::move(*opened);
+  w->store = w->own_store.get();
   auto owner = store::RunOwnerLock::acquire(data_dir);
   if (!owner) return owner.error();
   w->owner = std::move(*owner);
+  w->owner_token = w->owner->token();
   w->probe = std::make_unique<deploy::GateCheckProbe>(w->hooks, workdir);
   return w;
 }
@@ -80,11 +86,28 @@ deploy::DeployParts parts_of(World& w, std::ostream& out) {
 }
 
 Result<std::vector<deploy::DeployOutcome>> recover(World& w, std::ostream& out,
-                                                   const std::string& environment) {
+                                                   const std::string& environment,
+                                                   int64_t run_id = 0) {
   auto gone = [&w](const std::string& owner) {
     return store::owner_state(w.data_dir, owner) == store::OwnerState::kGone;
   };
-  return deploy::recover_orphans(parts_of(w, out), environment, gone, w.owner->token());
+  return deploy::recover_orphans(parts_of(w, out), environment, gone, w.owner_token, run_id);
+}
+
+// Prints what recovery did; returns 1 when a deployment could not be rolled back.
+int report_recovered(const Result<std::vector<deploy::DeployOutcome>>& outcomes, const char* prefix,
+                     std::ostream& out, std::ostream& err) {
+  if (!outcomes) {
+    err << prefix << "error: " << outcomes.error().message << "\n";
+    return 1;
+  }
+  int failed = 0;
+  for (const auto& o : *outcomes) {
+    out << o.deployment_id << ": " << deploy::to_string(o.status)
+        << (o.reason.empty() ? "" : " (" + o.reason + ")") << "\n";
+    failed += o.status == deploy::DeployStatus::kFailed && !o.rollback_id.empty();
+  }
+  return failed ? 1 : 0;
 }
 
 std::string resolve_targets(std::ostream& out, std::ostream& err, const std::string& workspace,
@@ -184,7 +207,7 @@ int run_deploy(std::ostream& out, std::ostream& err) {
   }
   deploy::DeployRequest request;
   request.run_id = std::atoi(env_value("SLUICE_RUN_ID").c_str());
-  request.owner = w.owner->token();
+  request.owner = w.owner_token;
   request.previous = *previous;
   update_deployment_record(*w.store, request.run_id, spec.environment, spec.revision, nullptr);
   deploy::DeployOutcome outcome = deploy::deploy(parts_of(w, out), spec, request);
@@ -279,18 +302,19 @@ int recover_deployments(const std::string& data_dir, const std::string& environm
     return 2;
   }
   auto outcomes = recover(**world, out, environment);
-  if (!outcomes) {
-    err << "sluice deploy: error: " << outcomes.error().message << "\n";
-    return 1;
-  }
-  int failed = 0;
-  for (const auto& o : *outcomes) {
-    out << o.deployment_id << ": " << deploy::to_string(o.status)
-        << (o.reason.empty() ? "" : " (" + o.reason + ")") << "\n";
-    failed += o.status == deploy::DeployStatus::kFailed && !o.rollback_id.empty();
-  }
-  if (outcomes->empty()) out << "no deployment to recover\n";
-  return failed ? 1 : 0;
+  if (outcomes && outcomes->empty()) out << "no deployment to recover\n";
+  return report_recovered(outcomes, "sluice deploy: ", out, err);
+}
+
+int recover_run_deployments(engine::Store& store, const fs::path& data_dir,
+                            const std::string& owner_token, int64_t run_id, std::ostream& out,
+                            std::ostream& err) {
+  World w;
+  w.store = &store;
+  w.owner_token = owner_token;
+  w.data_dir = data_dir;
+  w.probe = std::make_unique<deploy::GateCheckProbe>(w.hooks, fs::current_path().string());
+  return report_recovered(recover(w, out, "", run_id), "deployment recovery: ", out, err);
 }
 
 }  // namespace sluice::actions

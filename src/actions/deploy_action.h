@@ -7,8 +7,13 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <iosfwd>
 #include <string>
+
+namespace sluice::engine {
+class Store;
+}
 
 namespace sluice::actions {
 
@@ -32,5 +37,12 @@ int show_deploy_status(const std::string& data_dir, const std::string& environme
 // Rolls back cut-short deployments whose process is gone (deploy/recovery.h).
 int recover_deployments(const std::string& data_dir, const std::string& environment,
                         std::ostream& out, std::ostream& err);
+
+// The same, for a process that already holds `store` and the owner lock of `data_dir`
+// (`owner_token`): `sluice run --resume` (the deployments of run `run_id`) and the
+// controller at start (`run_id` 0: all). Returns 0, or 1 when one could not be rolled back.
+int recover_run_deployments(engine::Store& store, const std::filesystem::path& data_dir,
+                            const std::string& owner_token, int64_t run_id, std::ostream& out,
+                            std::ostream& err);
 
 }  // namespace sluice::actions

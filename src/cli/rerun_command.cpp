@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 
+#include "actions/deploy_action.h"
 #include "cli/action_setup.h"
 #include "cli/api_client.h"
 #include "cli/cli.h"
@@ -14,6 +15,7 @@
 #include "cli/interrupts.h"
 #include "cli/policy_options.h"
 #include "cli/remote_commands.h"
+#include "cli/rerun.h"
 #include "cli/run_lookup.h"
 #include "cli/run_session.h"
 #include "core/json.h"
@@ -32,16 +34,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct RerunArgs {
-  std::string run;
-  bool failed = false;
-  std::vector<std::string> secrets;
-  std::string secrets_file;
-  int jobs = 0;
-  std::string data_dir = ".sluice";
-  PolicyOptions policy;
-  std::string container_engine;
-  ActionArgs actions;
+struct RerunCommandArgs : RerunArgs {
   ServerArgs server;  // --server: the controller re-runs it (cli/remote_commands.h)
   bool wait = false;
 };
@@ -64,12 +57,15 @@ plan::Event event_of(const engine::RunRecord& prior, const Value& inputs) {
   return event;
 }
 
-int rerun(const RerunArgs& args) {
-  auto actions = make_action_setup("rerun", args.actions);
+}  // namespace
+
+int rerun_recorded(const RerunArgs& args, const char* command) {
+  const std::string prefix = std::string("sluice ") + command + ": ";
+  auto actions = make_action_setup(command, args.actions);
   if (!actions) return kExitInvalid;
   int open_error = kExitOk;
   auto session =
-      open_run_session("rerun", args.data_dir, args.secrets, args.secrets_file, open_error);
+      open_run_session(command, args.data_dir, args.secrets, args.secrets_file, open_error);
   if (!session) return open_error;
   session->max_parallel_jobs = args.jobs;
   session->actions = actions.get();
@@ -77,17 +73,21 @@ int rerun(const RerunArgs& args) {
   auto id = resolve_run(*session->store, args.run);
   auto detail = id ? session->store->load_run(*id) : Result<engine::RunDetail>(id.error());
   if (!detail) {
-    std::cerr << "sluice rerun: error: " << detail.error().message << "\n";
+    std::cerr << prefix << "error: " << detail.error().message << "\n";
     return kExitInvalid;
   }
   const engine::RunRecord& prior = detail->run;
   if (!engine::is_terminal(prior.status)) {
-    std::cerr << "sluice rerun: error: run " << prior.id << " is still "
+    std::cerr << prefix << "error: run " << prior.id << " is still "
               << engine::to_string(prior.status) << "; re-run it once it has finished\n";
     return kExitInvalid;
   }
+  if (args.resume && prior.status == engine::RunStatus::kSuccess) {
+    std::cerr << prefix << "error: run " << prior.id << " succeeded; there is nothing to resume\n";
+    return kExitInvalid;
+  }
   if (prior.workspace.empty()) {
-    std::cerr << "sluice rerun: error: run " << prior.id
+    std::cerr << prefix << "error: run " << prior.id
               << " was recorded by an older sluice that did not keep its repository directory; "
                  "start it again with `sluice run`\n";
     return kExitInvalid;
@@ -115,7 +115,7 @@ int rerun(const RerunArgs& args) {
   run.repo_dir = prior.workspace;
   run.job = prior.job_filter;
   run.rerun_of = prior.id;
-  if (args.failed) {
+  if (args.failed || args.resume) {
     run.reused_jobs = engine::reusable_jobs(*plan, detail->jobs, prior.id);
     bool all_reused = true;
     for (const auto& job : plan->jobs) {
@@ -124,20 +124,28 @@ int rerun(const RerunArgs& args) {
       all_reused = all_reused && (!selected || run.reused_jobs.count(job.key) > 0);
     }
     if (all_reused) {
-      std::cerr << "sluice rerun: error: run " << prior.id
+      std::cerr << prefix << "error: run " << prior.id
                 << " has no failed jobs to re-run (re-run it all without --failed)\n";
       return kExitInvalid;
     }
   }
-  std::cout << "re-running run " << prior.id << (args.failed ? " (failed jobs)" : "") << "\n";
+  if (args.resume) {
+    // Its deployments first: a job deploying again must not start on top of a half-switched
+    // environment (the deploy step would recover it too, but only for its own environment).
+    std::cout << "resuming run " << prior.id << "\n";
+    if (actions::recover_run_deployments(*session->store, session->data_dir,
+                                         session->owner->token(), prior.id, std::cout,
+                                         std::cerr) != 0)
+      return kExitFailure;
+  } else {
+    std::cout << "re-running run " << prior.id << (args.failed ? " (failed jobs)" : "") << "\n";
+  }
   install_interrupt_handlers();
   return exit_code_of(run_on_terminal(*session, run));
 }
 
-}  // namespace
-
 void add_rerun_command(CLI::App& app, int& exit_code) {
-  auto args = std::make_shared<RerunArgs>();
+  auto args = std::make_shared<RerunCommandArgs>();
   auto* cmd = app.add_subcommand("rerun",
                                  "Run a recorded run again: same workflow, event, inputs and vars");
   cmd->add_option("RUN", args->run, "Run id (see `sluice runs`) or 'latest'")->required();
@@ -159,7 +167,7 @@ void add_rerun_command(CLI::App& app, int& exit_code) {
                 "With --server: follow the new run to its end and exit as `sluice run` does");
   cmd->callback([args, &exit_code] {
     exit_code = args->server.server.empty()
-                    ? rerun(*args)
+                    ? rerun_recorded(*args, "rerun")
                     : remote_rerun(args->server, args->run, args->failed, args->wait);
   });
 }

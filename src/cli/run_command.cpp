@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/interrupts.h"
 #include "cli/policy_options.h"
+#include "cli/rerun.h"
 #include "cli/run_session.h"
 #include "plan/event.h"
 #include "plan/inputs.h"
@@ -42,7 +43,24 @@ struct RunArgs {
   PolicyOptions policy;
   std::string container_engine;
   ActionArgs actions;
+  std::string resume;  // --resume RUN (cli/rerun.h)
 };
+
+// `sluice run --resume RUN`: the run's own settings, this command's secrets and flags.
+int resume(const RunArgs& args) {
+  RerunArgs rerun;
+  rerun.run = args.resume;
+  rerun.resume = true;
+  rerun.secrets = args.secrets;
+  rerun.secrets_file = args.secrets_file;
+  rerun.jobs = args.jobs;
+  rerun.data_dir =
+      args.data_dir.empty() ? (fs::path(args.dir) / ".sluice").string() : args.data_dir;
+  rerun.policy = args.policy;
+  rerun.container_engine = args.container_engine;
+  rerun.actions = args.actions;
+  return rerun_recorded(rerun, "run");
+}
 
 Value to_object(const std::vector<std::pair<std::string, std::string>>& pairs) {
   Value o = Value::object();
@@ -161,7 +179,15 @@ void add_run_command(CLI::App& app, int& exit_code) {
                   "podman, docker or a path: runs container jobs, services and Docker actions "
                   "(default: podman, else docker, on PATH)")
       ->envname("SLUICE_CONTAINER_ENGINE");
-  cmd->callback([args, &exit_code] { exit_code = run(*args); });
+  cmd->add_option("--resume", args->resume,
+                  "Resume an interrupted run (an id or 'latest'): recover its cut-short "
+                  "deployments, then run its unfinished and failed jobs again")
+      ->excludes(cmd->get_option("--workflow"))
+      ->excludes(cmd->get_option("--job"))
+      ->excludes(cmd->get_option("--input"))
+      ->excludes(cmd->get_option("--var"));
+  cmd->callback(
+      [args, &exit_code] { exit_code = args->resume.empty() ? run(*args) : resume(*args); });
 }
 
 }  // namespace sluice::cli

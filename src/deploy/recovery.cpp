@@ -6,12 +6,13 @@ namespace sluice::deploy {
 
 Result<std::vector<DeployOutcome>> recover_orphans(
     const DeployParts& parts, const std::string& environment,
-    const std::function<bool(const std::string& owner)>& owner_gone, const std::string& owner) {
+    const std::function<bool(const std::string& owner)>& owner_gone, const std::string& owner,
+    int64_t run_id) {
   auto heads = parts.store.list_deploy_heads(environment, 1000);
   if (!heads) return heads.error();
   std::vector<std::vector<engine::DeployJournalEntry>> rollbacks, originals;
   for (const auto& head : *heads) {
-    if (is_final_state(head.state)) continue;
+    if (is_final_state(head.state) || (run_id != 0 && head.run_id != run_id)) continue;
     auto journal = parts.store.load_deploy_journal(head.deployment_id);
     if (!journal) return journal.error();
     if (journal->empty()) continue;

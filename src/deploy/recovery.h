@@ -8,8 +8,9 @@
 // original is rolled back afresh.
 //
 // Who runs it: every `sluice/deploy` step first recovers the orphans of its environment
-// (a new deployment never starts on top of a half-switched one), and `sluice deploy
-// recover` does it on demand.
+// (a new deployment never starts on top of a half-switched one), `sluice run --resume RUN`
+// those of the run it resumes, the controller (`sluice serve`) all of them when it starts,
+// and `sluice deploy recover` does it on demand.
 #pragma once
 
 #include <functional>
@@ -20,11 +21,13 @@
 
 namespace sluice::deploy {
 
-// Rolls back every cut-short deployment of `environment` ("" = every environment) whose
-// owner `owner_gone` says is gone; `owner` is the recovering process's token. Returns one
-// outcome per deployment it acted on (none when there was nothing to do).
+// Rolls back every cut-short deployment of `environment` ("" = every environment) and of
+// run `run_id` (0 = every run) whose owner `owner_gone` says is gone; `owner` is the
+// recovering process's token. Returns one outcome per deployment it acted on (none when
+// there was nothing to do).
 Result<std::vector<DeployOutcome>> recover_orphans(
     const DeployParts& parts, const std::string& environment,
-    const std::function<bool(const std::string& owner)>& owner_gone, const std::string& owner);
+    const std::function<bool(const std::string& owner)>& owner_gone, const std::string& owner,
+    int64_t run_id = 0);
 
 }  // namespace sluice::deploy

@@ -2,11 +2,13 @@
 
 #include <condition_variable>
 #include <future>
+#include <iostream>
 #include <mutex>
 #include <sstream>
 #include <thread>
 
 #include "actions/action_sources.h"
+#include "actions/deploy_action.h"
 #include "core/json.h"
 #include "core/secret_masker.h"
 #include "engine/engine.h"
@@ -216,6 +218,11 @@ Result<std::unique_ptr<Controller>> Controller::open(ControllerOptions options) 
   auto session = runner::open_run_session(c->options_.data_dir, warnings, store_failed);
   if (!session) return session.error();
   c->impl_->session = std::move(*session);
+  // Deployments cut short with an earlier process on this data dir are rolled back before
+  // any run can deploy again (deploy/recovery.h); this blocks the start for their hooks.
+  (void)actions::recover_run_deployments(*c->impl_->session->store, c->options_.data_dir,
+                                         c->impl_->session->owner->token(), 0, std::cerr,
+                                         std::cerr);
   // The hub caps the jobs of all runs (each agent's executors); a run's own cap only
   // bounds how many of its jobs wait for a place at once.
   c->impl_->session->max_parallel_jobs = 1024;
