@@ -1,6 +1,7 @@
 #include "deploy/deployer.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -36,6 +37,14 @@ constexpr LifecycleEvent kInstallEvents[] = {
 
 bool is_traffic_strategy(Strategy s) {
   return s == Strategy::kBlueGreen || s == Strategy::kCanary;
+}
+
+// The directory an earlier deployment's hooks ran in, or `fallback` when it is gone (the
+// controller removes a run's workspace when the run ends): the last good revision's hooks
+// then run in the current deployment's directory.
+std::string directory_or(const std::string& dir, const std::string& fallback) {
+  std::error_code ec;
+  return dir.empty() || std::filesystem::is_directory(dir, ec) ? dir : fallback;
 }
 
 std::string other_colour(const std::string& colour) {
@@ -153,7 +162,7 @@ bool Deployment::run_event(LifecycleEvent event, const Target& target, std::stri
   if (event == LifecycleEvent::kApplicationStop) {
     if (!previous_) return true;  // nothing was deployed by sluice before
     hooks = &previous_->spec.hooks;
-    dir = previous_->spec.hooks_dir;
+    dir = directory_or(previous_->spec.hooks_dir, spec_.hooks_dir);
   }
   auto it = hooks->find(event);
   if (it == hooks->end()) return true;
@@ -472,6 +481,7 @@ DeployOutcome Deployment::roll_back(const std::string& reason, const std::vector
   // The rollback is a deployment of its own, of the last good revision with its hooks.
   DeploySpec rb = previous_ ? previous_->spec : spec_;
   rb.revision = previous_ ? previous_->revision : "";
+  rb.hooks_dir = directory_or(rb.hooks_dir, spec_.hooks_dir);
   rb.environment = spec_.environment;
   rb.strategy = spec_.strategy;
   rb.targets = traffic ? spec_.targets : touched;

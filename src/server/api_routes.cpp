@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "deploy/journal_view.h"
 #include "deploy/reviewers.h"
 #include "engine/clock.h"
 #include "server/agent_hub.h"
@@ -9,6 +10,7 @@
 #include "server/metrics.h"
 #include "server/run_queries.h"
 #include "store/deployment_json.h"
+#include "store/run_json.h"
 
 namespace sluice::server {
 
@@ -20,14 +22,19 @@ HttpResponse ok_json(const json& body, int status = 200) {
   return HttpResponse::json(status, body.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
-Result<int64_t> run_id_param(const Route& route) {
-  const std::string text = route.param("id");
+Result<int64_t> parse_id(const std::string& text) {
   int64_t id = 0;
   for (char c : text) {
-    if (c < '0' || c > '9' || id > 1'000'000'000'000) return Error{"not a run id: " + text, {}};
+    if (c < '0' || c > '9' || id > 1'000'000'000'000) return Error{"not an id: " + text, {}};
     id = id * 10 + (c - '0');
   }
-  if (text.empty() || id <= 0) return Error{"not a run id: " + text, {}};
+  if (text.empty() || id <= 0) return Error{"not an id: " + text, {}};
+  return id;
+}
+
+Result<int64_t> run_id_param(const Route& route) {
+  auto id = parse_id(route.param("id"));
+  if (!id) return Error{"not a run id: " + route.param("id"), {}};
   return id;
 }
 
@@ -103,6 +110,11 @@ HttpResponse deployments(ApiContext& c, HttpRequest& request) {
   if (auto it = request.query.find("environment"); it != request.query.end())
     query.environment = it->second;
   query.limit = 50;
+  if (auto it = request.query.find("run_id"); it != request.query.end()) {
+    auto run = parse_id(it->second);
+    if (!run) return json_error(400, "invalid_run_id", "run_id: " + run.error().message);
+    query.run_id = *run;
+  }
   if (auto it = request.query.find("limit"); it != request.query.end()) {
     char* end = nullptr;
     long limit = std::strtol(it->second.c_str(), &end, 10);
@@ -113,6 +125,40 @@ HttpResponse deployments(ApiContext& c, HttpRequest& request) {
   auto list = c.controller.store().list_deployments(query);
   if (!list) return json_error(500, "internal", list.error().message);
   return ok_json(store::deployments_json(*list));
+}
+
+// One deployment record with the journal of its `sluice/deploy` steps (deploy/journal_view.h),
+// details masked as logs are.
+HttpResponse deployment(ApiContext& c, const Route& route) {
+  auto id = parse_id(route.param("id"));
+  if (!id) return json_error(400, "invalid_id", "not a deployment id: " + route.param("id"));
+  auto record = c.controller.store().load_deployment(*id);
+  if (!record) return json_error(500, "internal", record.error().message);
+  if (!*record) return json_error(404, "not_found", "no deployment " + std::to_string(*id));
+  auto journal =
+      deploy::journal_of(c.controller.store(), (*record)->run_id, (*record)->environment);
+  if (!journal) return json_error(500, "internal", journal.error().message);
+  json list = json::array();
+  for (const deploy::JournalDeployment& d : *journal) {
+    json entries = json::array();
+    for (const engine::DeployJournalEntry& e : d.entries)
+      entries.push_back({{"seq", e.seq},
+                         {"target", e.target},
+                         {"phase", e.phase},
+                         {"state", e.state},
+                         {"detail", c.controller.mask(e.detail)},
+                         {"time_ms", e.time_ms},
+                         {"at", store::iso8601_utc(e.time_ms)}});
+    list.push_back({{"id", d.id},
+                    {"strategy", d.strategy},
+                    {"revision", c.controller.mask(d.revision)},
+                    {"rollback_of", d.rollback_of},
+                    {"state", d.state},
+                    {"entries", std::move(entries)}});
+  }
+  json body = store::deployment_json(**record);
+  body["journal"] = std::move(list);
+  return ok_json(body);
 }
 
 // The reviewer is the calling token's name (docs/api.md): name tokens after people.
@@ -244,6 +290,8 @@ void add_api_routes(Router& r, ApiContext& c) {
   });
   r.add("GET", v1 + "/deployments", Role::kRead,
         [&c](HttpRequest& q, const Route&) { return deployments(c, q); });
+  r.add("GET", v1 + "/deployments/{id}", Role::kRead,
+        [&c](HttpRequest&, const Route& route) { return deployment(c, route); });
   r.add("GET", v1 + "/agents", Role::kRead, [&c](HttpRequest&, const Route&) {
     return HttpResponse::json(200, c.controller.agents().agents_json());
   });

@@ -21,6 +21,7 @@ struct RecordedCall {
   std::string target;  // SLUICE_DEPLOY_TARGET
   std::string command;
   std::map<std::string, std::string> env;
+  std::string working_directory;
 };
 
 class FakeHooks : public HookRunner {
@@ -30,7 +31,7 @@ class FakeHooks : public HookRunner {
 
   HookOutcome run(const HookCall& call, const std::function<void(const std::string&)>&) override {
     RecordedCall r{call.env.at("LIFECYCLE_EVENT"), call.env.at("SLUICE_DEPLOY_TARGET"),
-                   call.script.command, call.env};
+                   call.script.command, call.env, call.working_directory};
     int code = exit_code ? exit_code(r) : 0;
     std::lock_guard lock(mutex);
     calls.push_back(r);

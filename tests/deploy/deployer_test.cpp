@@ -133,6 +133,31 @@ TEST(DeployerTest, RollingStopsAtTheFirstFailureAndRollsBackTheTouchedTargets) {
   EXPECT_EQ((*good)->revision, "v1");
 }
 
+// The controller removes a run's workspace when the run ends: the last good revision's hooks
+// then run in the failing deployment's directory (they ran in "no such directory" before).
+TEST(DeployerTest, TheLastGoodHooksRunInTheNewDirectoryWhenTheirsIsGone) {
+  Harness h;
+  const std::string gone = ::testing::TempDir() + "/sluice-deployer-gone-workspace";
+  const std::string here = ::testing::TempDir();
+  DeploySpec v1 = in_place(Strategy::kRolling, 2, "v1");
+  v1.hooks_dir = gone;
+  ASSERT_EQ(h.deploy(v1).status, DeployStatus::kSucceeded);
+  h.hooks.calls.clear();
+  h.hooks.exit_code = [](const RecordedCall& c) {
+    return c.event == "Install" && c.target == "web-2" &&
+           c.env.at("SLUICE_DEPLOY_REVISION") == "v2";
+  };
+  DeploySpec v2 = in_place(Strategy::kRolling, 2, "v2");
+  v2.hooks_dir = here;
+  DeployOutcome out = h.deploy(v2);
+  EXPECT_EQ(out.status, DeployStatus::kRolledBack) << out.reason;
+  ASSERT_FALSE(h.hooks.calls.empty());
+  for (const auto& c : h.hooks.calls)
+    EXPECT_EQ(c.working_directory, here) << c.event << " " << c.target << " " << c.command;
+  EXPECT_EQ(h.hooks.of("ApplicationStop").at(0).command, "stop-v1");
+  EXPECT_EQ(h.hooks.of("Install").back().command, "install-v1");
+}
+
 TEST(DeployerTest, AFailureWithoutAPreviousRevisionFailsWithoutRollback) {
   Harness h;
   h.hooks.exit_code = [](const RecordedCall& c) { return c.event == "Install" ? 2 : 0; };

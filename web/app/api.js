@@ -127,6 +127,8 @@ export const api = {
     request(`/projects/${seg(project)}/workflows/${filePath(file)}/dispatch`, {method: 'POST', body: {ref, inputs}}),
   agents: () => request('/agents'),
   deployments: (params, signal) => request('/deployments', {params, signal}),
+  // One deployment with the journal of its sluice/deploy steps.
+  deployment: (id, signal) => request(`/deployments/${seg(id)}`, {signal}),
   // decision: 'approve' or 'reject'; environment only when the run waits for several.
   review: (id, decision, environment, comment) =>
     request(`/runs/${seg(id)}/${decision}`, {method: 'POST', body: {environment: environment || undefined, comment: comment || undefined}}),

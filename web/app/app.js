@@ -13,6 +13,7 @@ const routes = [
   {path: /^\/runs$/, page: 'runs', title: 'Runs', nav: '/runs'},
   {path: /^\/runs\/(\d+)$/, page: 'run', title: 'Run', nav: '/runs'},
   {path: /^\/deployments$/, page: 'deployments', title: 'Deployments', nav: '/deployments'},
+  {path: /^\/deployments\/(\d+)$/, page: 'deployment', title: 'Deployment', nav: '/deployments'},
   {path: /^\/agents$/, page: 'agents', title: 'Agents', nav: '/agents'},
   {path: /^\/durations$/, page: 'durations', title: 'Durations', nav: '/durations'},
 ];

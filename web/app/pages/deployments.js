@@ -28,7 +28,7 @@ function row(deployment, lastGood) {
   const good = deployment.id === lastGood;
   const job = deployment.job || '';
   return h('tr', {class: `deployment${good ? ' last-good' : ''}`, dataset: {deployment: String(deployment.id)}},
-    h('td', {'data-label': 'Status'}, pill(deployment.status),
+    h('td', {'data-label': 'Status'}, h('a', {href: `/deployments/${deployment.id}`, class: 'deployment-link', title: 'The deployment and its journal'}, `#${deployment.id}`), ' ', pill(deployment.status),
       good ? h('span', {class: 'tag tag-good', title: 'The newest successful deployment of this environment'}, 'last good') : null),
     h('td', {'data-label': 'Ref'}, h('span', {class: 'mono'}, shortRef(deployment.ref) || '–'),
       deployment.sha ? h('span', {class: 'mono muted', title: deployment.sha}, ` ${shortSha(deployment.sha)}`) : null,
@@ -66,6 +66,8 @@ function section(group) {
       h('thead', null, h('tr', null, ['Status', 'Ref', 'Run', 'Reviews', 'When'].map((c) => h('th', {scope: 'col'}, c)))),
       h('tbody', null, group.rows.map((d) => row(d, group.lastGood))))));
 }
+
+export {pill};
 
 export async function render(ctx) {
   const environment = ctx.query.get('environment') || '';

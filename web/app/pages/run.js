@@ -147,8 +147,8 @@ export async function render(ctx) {
     const jobsWaiting = (detail.jobs || []).some((job) => job.status === 'waiting' || job.status === 'queued');
     let waiting = [];
     if (!isTerminal(detail.run.status) && jobsWaiting) {
-      const answer = await api.deployments({limit: 200}, ctx.signal);
-      waiting = (answer.deployments || []).filter((d) => String(d.run_id) === String(detail.run.id) && d.status === 'waiting');
+      const answer = await api.deployments({run_id: detail.run.id, limit: 200}, ctx.signal);
+      waiting = (answer.deployments || []).filter((d) => d.status === 'waiting');
     }
     const key = JSON.stringify(waiting.map((d) => [d.id, d.waiting_on, d.reason, (d.reviews || []).length]));
     if (key === waitingKey) return;

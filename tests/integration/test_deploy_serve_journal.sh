@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Deployments on the controller, with a project that is a plain directory (not git):
+# - its .sluice/environments.yml applies (the job waits for alice's approval; the
+#   environment's vars reach the job);
+# - GET /api/v1/deployments?run_id=N lists only run N's deployments;
+# - GET /api/v1/deployments/{id} has the journal of the job's sluice/deploy step: one journal
+#   deployment for a good revision, two (the deployment and its rollback) for a bad one;
+# - when node, chromium and playwright-core are there, the web UI's deployment page shows
+#   that journal (tests/browser/deploy_journal.mjs; screenshots in $WEB_UI_SCREENSHOTS).
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/serve_lib.sh"
+APP=$WORK/app
+mkdir -p "$APP/.github/workflows" "$APP/.sluice"
+cat >"$APP/.github/workflows/deploy.yml" <<'YAML'
+name: deploy
+on:
+  workflow_dispatch:
+    inputs:
+      revision: {type: string, required: true}
+jobs:
+  deploy:
+    runs-on: local
+    environment: staging
+    steps:
+      - run: echo "region=${{ vars.REGION }}"
+      - uses: sluice/deploy@v1
+        with:
+          strategy: rolling
+          environment: staging
+          revision: ${{ inputs.revision }}
+          targets: t1, t2
+          hooks: |
+            Install: test "$SLUICE_DEPLOY_REVISION" != bad || test "$SLUICE_DEPLOY_TARGET" != t2
+YAML
+cat >"$APP/.github/workflows/other.yml" <<'YAML'
+name: other
+on: workflow_dispatch
+jobs:
+  smoke:
+    runs-on: local
+    environment: dev
+    steps: [{run: echo smoke}]
+YAML
+cat >"$APP/.sluice/environments.yml" <<'YAML'
+environments:
+  staging: {reviewers: [alice], vars: {REGION: eu-west-1}}
+YAML
+mkdir -p "$DATA"
+ALICE=$("$SLUICE" token create --role operate --name alice --data-dir "$DATA")
+ADMIN_TOKEN=""
+start_serve --project "app=$APP"
+ADMIN_TOKEN=$TOKEN
+count_of() { python3 -c 'import json,sys; print(len(json.load(sys.stdin)[sys.argv[1]]))' "$1" <<<"$BODY"; }
+
+# deploy REVISION: dispatches deploy.yml, waits for the approval, approves as alice; sets RUN.
+deploy() {
+  TOKEN=$ADMIN_TOKEN
+  api POST /api/v1/projects/app/workflows/.github/workflows/deploy.yml/dispatch "{\"inputs\":{\"revision\":\"$1\"}}"
+  check_eq "$STATUS" 201 "dispatch of $1"
+  RUN=$(field run_ids.0)
+  local state=""
+  for _ in $(seq 1 150); do
+    api GET "/api/v1/deployments?run_id=$RUN"
+    state=$(field deployments.0.status 2>/dev/null || true)
+    [ "$state" = waiting ] && break
+    sleep 0.1
+  done
+  check_eq "$state" waiting "run $RUN's deployment (environments.yml of a plain directory)"
+  TOKEN=$ALICE
+  api POST "/api/v1/runs/$RUN/approve" '{}'
+  check_eq "$STATUS" 200 "approval of run $RUN"
+  TOKEN=$ADMIN_TOKEN
+}
+
+deploy r1
+GOOD_RUN=$RUN
+check_eq "$(wait_run "$GOOD_RUN" 60)" success "the deployment of r1"
+api GET "/api/v1/runs/$GOOD_RUN/logs/deploy"
+check_contains_body() { [[ "$BODY" == *"$1"* ]] || fail "$2: '$1' not in: ${BODY:0:600}"; }
+check_contains_body "region=eu-west-1" "the environment's vars in the job"
+
+deploy bad
+BAD_RUN=$RUN
+check_eq "$(wait_run "$BAD_RUN" 60)" failure "the deployment of bad"
+
+api POST /api/v1/projects/app/workflows/.github/workflows/other.yml/dispatch '{}'
+OTHER_RUN=$(field run_ids.0)
+check_eq "$(wait_run "$OTHER_RUN" 60)" success "the run deploying to dev"
+
+# The run filter.
+api GET "/api/v1/deployments"
+check_eq "$(count_of deployments)" 3 "deployments of every run"
+api GET "/api/v1/deployments?run_id=$GOOD_RUN"
+check_eq "$STATUS" 200 "deployments of one run"
+check_eq "$(count_of deployments)" 1 "deployments of run $GOOD_RUN"
+check_eq "$(field deployments.0.environment) $(field deployments.0.run_id)" "staging $GOOD_RUN" "run $GOOD_RUN's deployment"
+GOOD_ID=$(field deployments.0.id)
+api GET "/api/v1/deployments?run_id=$OTHER_RUN"
+check_eq "$(count_of deployments) $(field deployments.0.environment)" "1 dev" "deployments of run $OTHER_RUN"
+api GET "/api/v1/deployments?run_id=$BAD_RUN"
+BAD_ID=$(field deployments.0.id)
+check_eq "$(field deployments.0.status)" rolled_back "the bad revision's deployment"
+api GET "/api/v1/deployments?run_id=x"
+check_eq "$STATUS" 400 "a run_id that is not a number"
+
+# One deployment with its journal.
+api GET "/api/v1/deployments/$GOOD_ID"
+check_eq "$STATUS" 200 "GET /api/v1/deployments/$GOOD_ID"
+check_eq "$(field status) $(field revision)" "success r1" "the good deployment"
+check_eq "$(count_of journal)" 1 "journal deployments of the good deployment"
+check_eq "$(field journal.0.strategy) $(field journal.0.revision) $(field journal.0.state)" \
+  "rolling r1 succeeded" "the good journal deployment"
+ENTRIES=$(python3 -c 'import json,sys; print(";".join(" ".join([e["target"] or "-", e["phase"], e["state"]]) for e in json.load(sys.stdin)["journal"][0]["entries"]))' <<<"$BODY")
+[[ "$ENTRIES" == "- deployment started;"*"t1 Install started;t1 Install succeeded;"*"t2 Install succeeded;"*"- deployment succeeded" ]] ||
+  fail "the good deployment's journal entries: $ENTRIES"
+check_eq "$(field journal.0.entries.0.detail)" "" "the header's detail (the spec with its hooks) is left out"
+[[ "$(field journal.0.entries.1.at)" == 20*Z ]] || fail "an entry's time: $(field journal.0.entries.1.at)"
+
+api GET "/api/v1/deployments/$BAD_ID"
+check_eq "$(count_of journal)" 2 "journal deployments of the bad deployment (it and its rollback)"
+check_eq "$(field journal.0.revision) $(field journal.0.state)" "bad rolled-back" "the bad journal deployment"
+check_eq "$(field journal.1.rollback_of)" "$(field journal.0.id)" "the rollback names what it rolls back"
+check_eq "$(field journal.1.revision) $(field journal.1.state)" "r1 succeeded" "the rollback deployment"
+
+api GET "/api/v1/deployments/999999"
+check_eq "$STATUS" 404 "an unknown deployment"
+api GET "/api/v1/deployments/abc"
+check_eq "$STATUS" 400 "a deployment id that is not a number"
+
+# The web UI's journal view, when a browser can be driven here.
+browser_dir=$SOURCE_DIR/tests/browser
+chromium=${CHROMIUM:-/usr/bin/chromium}
+if command -v node >/dev/null && [ -x "$chromium" ] &&
+  [ -f "$browser_dir/node_modules/playwright-core/package.json" ]; then
+  BASE_URL=$URL TOKEN=$ADMIN_TOKEN GOOD_ID=$GOOD_ID BAD_ID=$BAD_ID BAD_RUN=$BAD_RUN CHROMIUM=$chromium \
+    SCREENSHOTS=${WEB_UI_SCREENSHOTS:-} timeout -k 5 90 node "$browser_dir/deploy_journal.mjs" ||
+    fail "the web UI's deployment journal checks"
+else
+  echo "note: node, chromium or playwright-core missing: the web UI checks are skipped"
+fi
+finish
