@@ -151,39 +151,36 @@ Result<std::vector<int64_t>> Controller::Impl::start_all(
     const ProjectConfig& project, plan::Event event, const std::string& only_file,
     const std::vector<std::pair<std::string, std::string>>* inputs) {
   if (registry.stopping()) return Error{"the controller is shutting down", {}};
-  // One checkout to decide what runs; each run then gets its own.
-  auto first = workspaces.checkout(project.name, project.repository, event.ref, event.sha);
-  if (!first) return first.error();
-  event.ref = first->ref;
-  event.sha = first->sha;
+  // The commit's snapshot decides what runs (read only); each run gets its own copy.
+  auto snapshot = workspaces.snapshot(project.name, project.repository, event.ref, event.sha);
+  if (!snapshot) return snapshot.error();
+  const Checkout& tree = **snapshot;
+  event.ref = tree.ref;
+  event.sha = tree.sha;
   if (inputs) event.inputs = *inputs;
   event.payload.set("ref", event.ref);
   event.payload.set("after", event.sha);
-  runner::WorkflowSet set = runner::load_workflow_set(first->dir.string(), only_file);
+  runner::WorkflowSet set = runner::load_workflow_set(tree.dir.string(), only_file);
   std::vector<std::string> files;
   for (const auto& workflow : set.workflows) {
     if (only_file.empty() && plan::only_called_by_workflows(*workflow)) continue;
     if (!plan::decide_trigger(*workflow, event).triggered) {
       if (!only_file.empty())
-        return Error{
-            relative_file(workflow->file, first->dir) + " is not triggered by " + event.name, {}};
+        return Error{relative_file(workflow->file, tree.dir) + " is not triggered by " + event.name,
+                     {}};
       continue;
     }
-    files.push_back(relative_file(workflow->file, first->dir));
+    files.push_back(relative_file(workflow->file, tree.dir));
   }
   if (!only_file.empty() && set.workflows.empty()) {
     Diagnostics problems = runner::all_problems(set);
-    std::error_code ec;
-    fs::remove_all(first->dir, ec);
     return Error{problems.has_errors() ? problems.format() : "no workflow " + only_file, {}};
   }
   std::vector<int64_t> ids;
-  Result<Checkout> checkout = *first;
-  for (size_t i = 0; i < files.size(); ++i) {
-    if (i > 0)
-      checkout = workspaces.checkout(project.name, project.repository, event.ref, event.sha);
+  for (const std::string& file : files) {
+    auto checkout = workspaces.copy(project.name, tree);
     if (!checkout) return checkout.error();
-    auto prepared = prepare(project, event, files[i], *checkout);
+    auto prepared = prepare(project, event, file, *checkout);
     if (!prepared) {
       std::error_code ec;
       fs::remove_all(checkout->dir, ec);
@@ -193,10 +190,6 @@ Result<std::vector<int64_t>> Controller::Impl::start_all(
     auto id = start(std::move(*prepared));
     if (!id) return id.error();
     ids.push_back(*id);
-  }
-  if (files.empty()) {
-    std::error_code ec;
-    fs::remove_all(first->dir, ec);
   }
   return ids;
 }
@@ -368,13 +361,14 @@ Result<std::vector<WorkflowInfo>> Controller::workflows(const std::string& proje
   if (!p) return Error{"no project '" + project_name + "'", {}};
   std::string ref =
       p->branches.empty() || !Workspaces::is_git(p->repository) ? "" : p->branches.front();
-  auto checkout = impl_->workspaces.checkout(p->name, p->repository, ref, "");
-  if (!checkout) return checkout.error();
-  runner::WorkflowSet set = runner::load_workflow_set(checkout->dir.string(), "");
+  auto snapshot = impl_->workspaces.snapshot(p->name, p->repository, ref, "");
+  if (!snapshot) return snapshot.error();
+  const Checkout& tree = **snapshot;  // read only
+  runner::WorkflowSet set = runner::load_workflow_set(tree.dir.string(), "");
   std::vector<WorkflowInfo> out;
   for (const auto& w : set.workflows) {
     WorkflowInfo info;
-    info.file = relative_file(w->file, checkout->dir);
+    info.file = relative_file(w->file, tree.dir);
     info.name = w->display_name();
     info.dispatchable = w->on.workflow_dispatch;
     for (const auto& line : w->on.schedules) info.schedules.push_back(line.text);
@@ -392,13 +386,11 @@ Result<std::vector<WorkflowInfo>> Controller::workflows(const std::string& proje
   }
   for (const auto& invalid : set.invalid) {
     WorkflowInfo info;
-    info.file = relative_file(invalid.file, checkout->dir);
+    info.file = relative_file(invalid.file, tree.dir);
     for (const auto& d : invalid.diagnostics.items())
       if (d.severity == Severity::kError) info.errors.push_back(d.format());
     out.push_back(std::move(info));
   }
-  std::error_code ec;
-  fs::remove_all(checkout->dir, ec);
   return out;
 }
 

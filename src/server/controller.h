@@ -2,14 +2,14 @@
 // dir, and the workflow runs in progress; starts runs for events (push, schedule,
 // workflow_dispatch, re-runs) with the same runner as `sluice run` (runner/).
 //
-// A run: trigger() checks the event's commit out into a fresh workspace under
-// DATA_DIR/workspaces/ (a clone of the project's repository, local path or git URL, at
-// event.sha), loads the project's workflows, plans each one the event triggers and
-// starts it on its own thread (runner::run_workflow: one event loop per run, so runs never
-// wait on each other's engine). The run ids are returned once every run is recorded.
-// Each run's engine places its jobs through the AgentHub (exec/remote/RemoteExecutor): on
-// the built-in agent (ControllerOptions::executors jobs at once over all runs) or on a
-// remote agent with the job's runs-on labels.
+// A run: trigger() finds the event's commit in a snapshot of the project's repository (local
+// path or git URL; server/workspaces.h: made once per commit), decides from it which
+// workflows the event triggers, and for each one copies the snapshot into a fresh workspace
+// under DATA_DIR/workspaces/, plans the workflow and starts it on its own thread
+// (runner::run_workflow: one event loop per run, so runs never wait on each other's engine). The
+// run ids are returned once every run is recorded. Each run's engine places its jobs through the
+// AgentHub (exec/remote/RemoteExecutor): on the built-in agent (ControllerOptions::executors jobs
+// at once over all runs) or on a remote agent with the job's runs-on labels.
 //
 // Threading: every public method is thread-safe (HTTP handlers, trigger loops and agents
 // call them concurrently).

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "actions/git_command.h"
+#include "server/git_refs.h"
 
 namespace sluice::server {
 
@@ -33,6 +34,8 @@ std::vector<std::string> ref_candidates(const std::string& ref) {
 
 }  // namespace
 
+Workspaces::Workspaces(fs::path data_dir) : data_dir_(std::move(data_dir)) {}
+
 bool Workspaces::is_git(const std::string& repository) {
   if (looks_like_url(repository)) return true;
   std::error_code ec;
@@ -48,6 +51,18 @@ fs::path Workspaces::fresh_dir(const std::string& project) {
           std::to_string(++sequence_));
 }
 
+Workspaces::ProjectTrees& Workspaces::trees(const std::string& project) {
+  std::lock_guard lock(mutex_);
+  auto& t = projects_[project];
+  if (!t) {
+    t = std::make_unique<ProjectTrees>();
+    std::error_code ec;  // a previous controller's snapshots: nobody tracks them
+    fs::remove_all(data_dir_ / "repos" / (project + ".trees"), ec);
+  }
+  return *t;
+}
+
+// With the project's lock held.
 Result<fs::path> Workspaces::mirror(const std::string& project, const std::string& repository) {
   fs::path dir = data_dir_ / "repos" / (project + ".git");
   std::string source = looks_like_url(repository) ? repository : fs::absolute(repository).string();
@@ -65,68 +80,125 @@ Result<fs::path> Workspaces::mirror(const std::string& project, const std::strin
   return dir;
 }
 
-Result<std::string> Workspaces::resolve(const std::string& project, const std::string& repository,
-                                        const std::string& ref) {
-  if (!is_git(repository)) return std::string();
-  std::shared_ptr<std::mutex> project_lock;
-  {
-    std::lock_guard lock(mutex_);
-    auto& l = project_locks_[project];
-    if (!l) l = std::make_shared<std::mutex>();
-    project_lock = l;
+Result<Workspaces::Resolved> Workspaces::resolve(const std::string& project,
+                                                 const std::string& repository,
+                                                 const std::string& ref, const std::string& sha) {
+  // A local repository answers from its ref files (no process); a commit given with a full
+  // ref needs no lookup at all.
+  if (!looks_like_url(repository)) {
+    if (!sha.empty() && ref.rfind("refs/", 0) == 0) return Resolved{ref, sha};
+    if (auto local = read_local_ref(repository, ref))
+      return Resolved{local->ref, sha.empty() ? local->sha : sha};
   }
-  std::lock_guard lock(*project_lock);
+  ProjectTrees& t = trees(project);
+  std::lock_guard lock(t.mutex);
   auto dir = mirror(project, repository);
   if (!dir) return dir.error();
-  if (ref.empty()) return git({"-C", dir->string(), "rev-parse", "--verify", "HEAD^{commit}"});
-  for (const std::string& candidate : ref_candidates(ref)) {
-    auto sha =
-        git({"-C", dir->string(), "rev-parse", "--verify", "--quiet", candidate + "^{commit}"});
-    if (sha) return sha;
+  Resolved out;
+  if (ref.empty()) {
+    auto head = git({"-C", dir->string(), "symbolic-ref", "HEAD"});
+    out.ref = head ? *head : "refs/heads/main";
+    if (!sha.empty()) {
+      out.sha = sha;
+      return out;
+    }
+    auto commit = git({"-C", dir->string(), "rev-parse", "--verify", "HEAD^{commit}"});
+    if (!commit) return commit.error();
+    out.sha = *commit;
+    return out;
   }
+  for (const std::string& candidate : ref_candidates(ref)) {
+    auto commit =
+        git({"-C", dir->string(), "rev-parse", "--verify", "--quiet", candidate + "^{commit}"});
+    if (commit) return Resolved{candidate, sha.empty() ? *commit : sha};
+  }
+  if (!sha.empty()) return Resolved{ref_candidates(ref).front(), sha};
   return Error{"no branch or tag '" + ref + "' in " + repository, {}};
+}
+
+Result<std::shared_ptr<const Checkout>> Workspaces::build(const std::string& project,
+                                                          const std::string& repository,
+                                                          const Resolved& commit) {
+  ProjectTrees& t = trees(project);
+  std::lock_guard lock(t.mutex);
+  auto known = t.by_sha.find(commit.sha);
+  if (known == t.by_sha.end()) {
+    // Fetch, so that the commit is there (a commit from the source's refs, or a push event's).
+    auto mirror_dir = mirror(project, repository);
+    if (!mirror_dir) return mirror_dir.error();
+    fs::path dir;
+    {
+      std::lock_guard names(mutex_);
+      dir = data_dir_ / "repos" / (project + ".trees") /
+            (commit.sha + "-" + std::to_string(++sequence_));
+    }
+    // The snapshot's directory goes with its last holder (evicted, or at shutdown).
+    auto remove_dir = [](Checkout* c) {
+      std::error_code ec;
+      fs::remove_all(c->dir, ec);
+      delete c;
+    };
+    std::shared_ptr<const Checkout> made(new Checkout{dir, "", commit.sha}, remove_dir);
+    std::error_code ec;
+    fs::create_directories(dir.parent_path(), ec);
+    auto cloned = git({"clone", "--quiet", "--shared", "--no-checkout",
+                       "--template=", mirror_dir->string(), dir.string()});
+    if (!cloned) return cloned.error();
+    auto checked = git({"-C", dir.string(), "checkout", "--quiet", "--detach", commit.sha});
+    if (!checked)
+      return Error{"cannot check out " + commit.sha + ": " + checked.error().message, {}};
+    known = t.by_sha.emplace(commit.sha, std::move(made)).first;
+  }
+  t.recent.remove(commit.sha);
+  t.recent.push_front(commit.sha);
+  while (t.recent.size() > kSnapshotsPerProject) {
+    t.by_sha.erase(t.recent.back());
+    t.recent.pop_back();
+  }
+  // Each holder sees its own ref (one commit may be a branch and a tag); the view keeps
+  // the snapshot, and so its directory, alive.
+  auto view = std::make_shared<std::pair<std::shared_ptr<const Checkout>, Checkout>>(
+      known->second, *known->second);
+  view->second.ref = commit.ref;
+  return std::shared_ptr<const Checkout>(view, &view->second);
+}
+
+Result<std::shared_ptr<const Checkout>> Workspaces::snapshot(const std::string& project,
+                                                             const std::string& repository,
+                                                             const std::string& ref,
+                                                             const std::string& sha) {
+  if (!is_git(repository)) {
+    auto plain = std::make_shared<Checkout>();
+    plain->dir = fs::absolute(repository);
+    plain->ref = ref.empty() ? "refs/heads/main" : ref_candidates(ref).front();
+    plain->sha = std::string(40, '0');
+    return std::shared_ptr<const Checkout>(std::move(plain));
+  }
+  auto commit = resolve(project, repository, ref, sha);
+  if (!commit) return commit.error();
+  return build(project, repository, *commit);
+}
+
+Result<Checkout> Workspaces::copy(const std::string& project, const Checkout& snapshot) {
+  Checkout out = snapshot;
+  out.dir = fresh_dir(project);
+  std::error_code ec;
+  fs::create_directories(out.dir.parent_path(), ec);
+  fs::copy(snapshot.dir, out.dir, fs::copy_options::recursive | fs::copy_options::copy_symlinks,
+           ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove_all(out.dir, ignored);
+    return Error{"cannot copy " + snapshot.dir.string() + " into a workspace: " + ec.message(), {}};
+  }
+  return out;
 }
 
 Result<Checkout> Workspaces::checkout(const std::string& project, const std::string& repository,
                                       const std::string& ref, const std::string& sha) {
-  Checkout out;
-  out.dir = fresh_dir(project);
-  std::error_code ec;
-  fs::create_directories(out.dir.parent_path(), ec);
-  if (!is_git(repository)) {
-    fs::copy(repository, out.dir, fs::copy_options::recursive | fs::copy_options::copy_symlinks,
-             ec);
-    if (ec) return Error{"cannot copy " + repository + ": " + ec.message(), {}};
-    out.ref = ref.empty() ? "refs/heads/main" : ref_candidates(ref).front();
-    out.sha = std::string(40, '0');
-    return out;
-  }
-  std::string commit = sha;
-  if (commit.empty()) {
-    auto resolved = resolve(project, repository, ref);
-    if (!resolved) return resolved.error();
-    commit = *resolved;
-  } else {
-    auto fetched = resolve(project, repository, "");  // fetch, so that the commit is there
-    if (!fetched) return fetched.error();
-  }
-  fs::path mirror_dir = data_dir_ / "repos" / (project + ".git");
-  auto cloned =
-      git({"clone", "--quiet", "--shared", "--no-checkout", mirror_dir.string(), out.dir.string()});
-  if (!cloned) return cloned.error();
-  auto checked = git({"-C", out.dir.string(), "checkout", "--quiet", "--detach", commit});
-  if (!checked) return Error{"cannot check out " + commit + ": " + checked.error().message, {}};
-  if (ref.empty()) {
-    auto head = git({"-C", mirror_dir.string(), "symbolic-ref", "HEAD"});
-    out.ref = head ? *head : "refs/heads/main";
-  } else {
-    out.ref = ref_candidates(ref).front();
-    if (ref.rfind("refs/", 0) != 0 &&
-        git({"-C", mirror_dir.string(), "rev-parse", "--verify", "--quiet", out.ref}).ok() == false)
-      out.ref = "refs/tags/" + ref;
-  }
-  out.sha = commit;
-  return out;
+  auto snap = snapshot(project, repository, ref, sha);
+  if (!snap) return snap.error();
+  return copy(project, **snap);
 }
 
 }  // namespace sluice::server

@@ -1,15 +1,32 @@
 // Workspaces: a fresh checkout of a project's commit for each run, under
 // DATA_DIR/workspaces/<project>/<n>.
 //
-// A git repository (a local path or a URL) is mirrored once into DATA_DIR/repos/<project>.git
-// and fetched before each checkout, so a run's workspace is a cheap `git clone --shared` of
-// the mirror at the commit, detached. A local directory that is not a git repository (an
-// example project) is copied as it is; its commit is then the zero sha.
+// A git repository (a local path or a URL) is mirrored into DATA_DIR/repos/<project>.git.
+// Each commit a run needs is checked out once from the mirror into a snapshot,
+// DATA_DIR/repos/<project>.trees/<sha> (a `git clone --shared` of the mirror at the commit,
+// detached), and a run's workspace is a plain copy of its snapshot: no git process and no
+// fetch on the way of a run at a known commit, which is what makes a dispatch answer in
+// milliseconds rather than the ~60–120 ms of fetch + clone + checkout (issue 10 §8).
 //
-// Threading: thread-safe; fetches of one project are serialised.
+// Which commit a ref names: for a local repository its ref files are read directly
+// (server/git_refs.h; git only in the unusual cases), so a dispatch of an unchanged branch
+// starts no git at all; the mirror is fetched only when the commit is not in a snapshot yet.
+// For a git URL the mirror is fetched on every resolution (the remote is the truth).
+//
+// A local directory that is not a git repository (an example project) is copied as it is;
+// its commit is then the zero sha, and its snapshot is the directory itself.
+//
+// Snapshots are immutable once made (built in a temporary directory, then renamed); the
+// newest kSnapshotsPerProject of each project are kept and an evicted one is removed when
+// its last holder lets go. They are not reused across controller restarts (removed at
+// start).
+//
+// Threading: thread-safe; fetches and snapshot builds of one project are serialised.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,27 +44,48 @@ struct Checkout {
 
 class Workspaces {
  public:
-  explicit Workspaces(std::filesystem::path data_dir) : data_dir_(std::move(data_dir)) {}
+  static constexpr size_t kSnapshotsPerProject = 8;
 
-  // Checks out `sha` (or, when empty, the head of `ref`; when both are empty, the default
-  // branch) of `repository` for `project`. `ref` is a full ref or a branch/tag name.
+  // Removes the snapshots a previous controller left (they are not tracked).
+  explicit Workspaces(std::filesystem::path data_dir);
+
+  // A read-only view of `sha` (or, when empty, the head of `ref`; when both are empty, the
+  // default branch) of `repository` for `project`: never write into its dir. It stays on
+  // disk while the pointer is held. `ref` is a full ref or a branch/tag name.
+  Result<std::shared_ptr<const Checkout>> snapshot(const std::string& project,
+                                                   const std::string& repository,
+                                                   const std::string& ref, const std::string& sha);
+  // A fresh, writable copy of a snapshot for one run; the caller removes its dir.
+  Result<Checkout> copy(const std::string& project, const Checkout& snapshot);
+  // snapshot() then copy().
   Result<Checkout> checkout(const std::string& project, const std::string& repository,
                             const std::string& ref, const std::string& sha);
-
-  // The commit `ref` names in the project's mirror after a fetch ("" for a plain directory).
-  Result<std::string> resolve(const std::string& project, const std::string& repository,
-                              const std::string& ref);
 
   // Whether `repository` is a git URL or a directory holding a git repository.
   static bool is_git(const std::string& repository);
 
  private:
+  struct ProjectTrees {
+    std::mutex mutex;  // the mirror's fetches and the snapshots' builds
+    std::map<std::string, std::shared_ptr<const Checkout>> by_sha;
+    std::list<std::string> recent;  // shas, most recently used first
+  };
+  struct Resolved {
+    std::string ref, sha;
+  };
+
+  ProjectTrees& trees(const std::string& project);
   Result<std::filesystem::path> mirror(const std::string& project, const std::string& repository);
+  Result<Resolved> resolve(const std::string& project, const std::string& repository,
+                           const std::string& ref, const std::string& sha);
+  Result<std::shared_ptr<const Checkout>> build(const std::string& project,
+                                                const std::string& repository,
+                                                const Resolved& commit);
   std::filesystem::path fresh_dir(const std::string& project);
 
   std::filesystem::path data_dir_;
   std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<std::mutex>> project_locks_;
+  std::map<std::string, std::unique_ptr<ProjectTrees>> projects_;
   uint64_t sequence_ = 0;
 };
 

@@ -7,14 +7,15 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "../git_test_repository.h"
 #include "../store/temp_dir.h"
-#include "core/git_command.h"
 #include "server/controller.h"
 
 namespace sluice::server {
 namespace {
 
 namespace fs = std::filesystem;
+using sluice::testing::TestRepository;
 using store::testing::TempDir;
 
 // 2026-12-03 03:59:30 UTC
@@ -23,47 +24,24 @@ constexpr std::time_t kStart = 1796270370;
 class TriggerLoopTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ::setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
-    ::setenv("GIT_CONFIG_GLOBAL", "/dev/null", 1);
-    repo_ = dir_.path() / "app";
-    fs::create_directories(repo_ / ".github/workflows");
-    write(".github/workflows/nightly.yml",
-          "on:\n  schedule:\n    - cron: '0 4 * * *'\n"
-          "jobs:\n  a:\n    runs-on: local\n    steps:\n      - run: echo nightly\n");
-    write(".github/workflows/push.yml",
-          "on:\n  push:\n    branches: [main]\n"
-          "jobs:\n  a:\n    runs-on: local\n    steps:\n      - run: echo push\n");
-    git({"init", "-q", "-b", "main"});
-    commit("init");
+    repo_.write(".github/workflows/nightly.yml",
+                "on:\n  schedule:\n    - cron: '0 4 * * *'\n"
+                "jobs:\n  a:\n    runs-on: local\n    steps:\n      - run: echo nightly\n");
+    repo_.write(".github/workflows/push.yml",
+                "on:\n  push:\n    branches: [main]\n"
+                "jobs:\n  a:\n    runs-on: local\n    steps:\n      - run: echo push\n");
+    repo_.commit("init");
     ControllerOptions options;
     options.data_dir = dir_.path() / "data";
     ProjectConfig project;
     project.name = "app";
-    project.repository = repo_.string();
+    project.repository = repo_.path().string();
     project.branches = {"main"};
     project.poll_interval_seconds = 1;
     options.projects.push_back(project);
     auto controller = Controller::open(options);
     if (!controller.ok()) throw std::runtime_error(controller.error().message);
     controller_ = std::move(*controller);
-  }
-
-  std::string git(std::vector<std::string> args) {
-    args.insert(args.begin(),
-                {"-C", repo_.string(), "-c", "user.name=T", "-c", "user.email=t@example.com"});
-    Result<GitOutput> out = run_git(args);
-    if (!out.ok() || out->exit_code != 0) throw std::runtime_error("git failed");
-    std::string text = out->out;
-    while (!text.empty() && text.back() == '\n') text.pop_back();
-    return text;
-  }
-  void write(const std::string& name, const std::string& text) {
-    std::ofstream(repo_ / name) << text;
-  }
-  std::string commit(const std::string& message) {
-    git({"add", "-A"});
-    git({"commit", "-q", "--allow-empty", "-m", message});
-    return git({"rev-parse", "HEAD"});
   }
 
   std::unique_ptr<TriggerLoop> make_loop() {
@@ -79,7 +57,7 @@ class TriggerLoopTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  fs::path repo_;
+  TestRepository repo_{dir_.path() / "app"};
   std::unique_ptr<Controller> controller_;
   std::time_t now_ = kStart;
   std::vector<plan::Event> fired_;
@@ -90,7 +68,7 @@ TEST_F(TriggerLoopTest, PollsPushesAndFiresTheScheduleAtItsMinute) {
   loop->tick();  // first sight: refs recorded, nothing fires; 03:59 is not 04:00
   EXPECT_TRUE(fired_.empty());
 
-  std::string head = commit("work");
+  std::string head = repo_.commit("work");
   now_ += 2;
   loop->tick();
   ASSERT_EQ(fired_.size(), 1u);
@@ -117,7 +95,7 @@ TEST_F(TriggerLoopTest, PollsPushesAndFiresTheScheduleAtItsMinute) {
   // A webhook claiming the ref the poll already fired gets false: it fires nothing.
   EXPECT_FALSE(loop->claim_push("app", "refs/heads/main", head));
   // A webhook first: the poll then sees nothing new.
-  std::string next = commit("next");
+  std::string next = repo_.commit("next");
   EXPECT_TRUE(loop->claim_push("app", "refs/heads/main", next));
   now_ += 2;
   loop->tick();
@@ -129,7 +107,7 @@ TEST_F(TriggerLoopTest, RestartRemembersRefsAndFiresAMissedScheduleOnce) {
     auto loop = make_loop();
     loop->tick();
   }
-  std::string while_down = commit("while down");
+  std::string while_down = repo_.commit("while down");
   now_ = kStart + 3 * 3600;  // 06:59:30: 04:00 was missed
   auto loop = make_loop();
   loop->tick();

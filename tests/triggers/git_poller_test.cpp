@@ -8,7 +8,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "core/git_command.h"
+#include "../git_test_repository.h"
 
 namespace sluice::triggers {
 namespace {
@@ -26,8 +26,7 @@ class GitPollerTest : public ::testing::Test {
     if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     root_ = fs::canonical(pattern);
     repo_ = root_ / "repo";
-    fs::create_directories(repo_);
-    git({"init", "-q", "-b", "main"});
+    repository_ = std::make_unique<sluice::testing::TestRepository>(repo_);
     write("README.md", "hello\n");
     commit("first");
   }
@@ -36,25 +35,9 @@ class GitPollerTest : public ::testing::Test {
     fs::remove_all(root_, ec);
   }
 
-  std::string git(std::vector<std::string> args) {
-    args.insert(args.begin(),
-                {"-C", repo_.string(), "-c", "user.name=T", "-c", "user.email=t@example.com"});
-    Result<GitOutput> out = run_git(args);
-    if (!out.ok() || out->exit_code != 0)
-      throw std::runtime_error("git failed: " + (out.ok() ? out->err : out.error().message));
-    std::string text = out->out;
-    while (!text.empty() && text.back() == '\n') text.pop_back();
-    return text;
-  }
-  void write(const std::string& name, const std::string& text) {
-    fs::create_directories((repo_ / name).parent_path());
-    std::ofstream(repo_ / name) << text;
-  }
-  std::string commit(const std::string& message) {
-    git({"add", "-A"});
-    git({"commit", "-q", "--allow-empty", "-m", message});
-    return git({"rev-parse", "HEAD"});
-  }
+  std::string git(std::vector<std::string> args) { return repository_->git(std::move(args)); }
+  void write(const std::string& name, const std::string& text) { repository_->write(name, text); }
+  std::string commit(const std::string& message) { return repository_->commit(message); }
 
   WatchedRepository watched(std::vector<std::string> branches = {}) {
     return WatchedRepository{"app", repo_.string(), std::move(branches), true};
@@ -69,6 +52,7 @@ class GitPollerTest : public ::testing::Test {
   }
 
   fs::path root_, repo_;
+  std::unique_ptr<sluice::testing::TestRepository> repository_;
   GitPoller poller_{fs::path("/nonexistent-mirrors")};
   RefMap refs_;
   bool seen_ = false;

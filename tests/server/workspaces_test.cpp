@@ -1,0 +1,179 @@
+// Workspaces over a real local repository (git runs: WorkspacesTest is a system test), and
+// the ref reader over hand-made git directories (GitRefsTest: files only).
+#include "server/workspaces.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "../git_test_repository.h"
+#include "../store/temp_dir.h"
+#include "server/git_refs.h"
+
+namespace sluice::server {
+namespace {
+
+namespace fs = std::filesystem;
+using sluice::testing::TestRepository;
+using store::testing::read_file;
+using store::testing::TempDir;
+
+class WorkspacesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    repo_.write("file.txt", "one\n");
+    first_ = repo_.commit("one");
+  }
+  std::string git(std::vector<std::string> args, const fs::path& where = {}) {
+    return repo_.git(std::move(args), where);
+  }
+  void write(const std::string& name, const std::string& text) { repo_.write(name, text); }
+  std::string commit(const std::string& message) { return repo_.commit(message); }
+  std::string repo() const { return repo_.path().string(); }
+
+  TempDir dir_;
+  TestRepository repo_{dir_.path() / "app"};
+  std::string first_;
+  Workspaces workspaces_{dir_.path() / "data"};
+};
+
+TEST_F(WorkspacesTest, ChecksOutTheBranchHeadAndSeesNewCommits) {
+  auto one = workspaces_.checkout("app", repo(), "main", "");
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  EXPECT_EQ(one->sha, first_);
+  EXPECT_EQ(one->ref, "refs/heads/main");
+  EXPECT_EQ(read_file(one->dir / "file.txt"), "one\n");
+  EXPECT_EQ(git({"rev-parse", "HEAD"}, one->dir), first_);  // a git checkout, detached
+  // The next commit on the branch is found without anyone telling the controller.
+  write("file.txt", "two\n");
+  std::string second = commit("two");
+  auto two = workspaces_.checkout("app", repo(), "", "");
+  ASSERT_TRUE(two.ok()) << two.error().message;
+  EXPECT_EQ(two->sha, second);
+  EXPECT_EQ(two->ref, "refs/heads/main");
+  EXPECT_EQ(read_file(two->dir / "file.txt"), "two\n");
+  EXPECT_EQ(git({"rev-parse", "HEAD"}, two->dir), second);
+}
+
+// A commit already in a snapshot is copied: no fetch, so the source's objects may even be
+// gone.
+TEST_F(WorkspacesTest, AKnownCommitNeedsNeitherTheSourceNorGit) {
+  auto one = workspaces_.checkout("app", repo(), "refs/heads/main", first_);
+  ASSERT_TRUE(one.ok()) << one.error().message;
+  fs::remove_all(repo_.path() / ".git" / "objects");
+  auto two = workspaces_.checkout("app", repo(), "refs/heads/main", first_);
+  ASSERT_TRUE(two.ok()) << two.error().message;
+  EXPECT_NE(two->dir, one->dir);
+  EXPECT_EQ(read_file(two->dir / "file.txt"), "one\n");
+  // An unknown commit needs the fetch, which now fails with the repository named.
+  auto missing = workspaces_.checkout("app", repo(), "refs/heads/main", std::string(40, '1'));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("cannot fetch " + repo()), std::string::npos)
+      << missing.error().message;
+}
+
+TEST_F(WorkspacesTest, EachRunWritesItsOwnCopy) {
+  auto snapshot = workspaces_.snapshot("app", repo(), "main", "");
+  ASSERT_TRUE(snapshot.ok()) << snapshot.error().message;
+  auto a = workspaces_.copy("app", **snapshot);
+  auto b = workspaces_.copy("app", **snapshot);
+  ASSERT_TRUE(a.ok() && b.ok());
+  std::ofstream(a->dir / "file.txt") << "changed by a run\n";
+  std::ofstream(a->dir / "new.txt") << "new\n";
+  EXPECT_EQ(read_file(b->dir / "file.txt"), "one\n");
+  EXPECT_FALSE(fs::exists(b->dir / "new.txt"));
+  EXPECT_EQ(read_file((*snapshot)->dir / "file.txt"), "one\n");
+  EXPECT_EQ(git({"status", "--porcelain"}, b->dir), "");  // the copy is a clean checkout
+}
+
+TEST_F(WorkspacesTest, TagsBranchesAndPackedRefs) {
+  git({"tag", "-a", "-m", "release", "v1"});
+  git({"tag", "light"});
+  write("file.txt", "two\n");
+  std::string second = commit("two");
+  for (bool packed : {false, true}) {
+    if (packed) git({"pack-refs", "--all"});
+    auto v1 = workspaces_.checkout("app", repo(), "v1", "");
+    ASSERT_TRUE(v1.ok()) << v1.error().message;
+    EXPECT_EQ(v1->ref, "refs/tags/v1");
+    EXPECT_EQ(v1->sha, first_);  // the commit, not the tag object
+    auto light = workspaces_.checkout("app", repo(), "refs/tags/light", "");
+    ASSERT_TRUE(light.ok()) << light.error().message;
+    EXPECT_EQ(light->sha, first_);
+    auto main = workspaces_.checkout("app", repo(), "main", "");
+    ASSERT_TRUE(main.ok()) << main.error().message;
+    EXPECT_EQ(main->sha, second);
+    auto none = workspaces_.checkout("app", repo(), "nope", "");
+    ASSERT_FALSE(none.ok());
+    EXPECT_NE(none.error().message.find("no branch or tag 'nope'"), std::string::npos);
+  }
+}
+
+TEST_F(WorkspacesTest, OldSnapshotsGoOnceNobodyHoldsThem) {
+  auto first = workspaces_.snapshot("app", repo(), "main", "");
+  ASSERT_TRUE(first.ok());
+  std::shared_ptr<const Checkout> held = std::move(*first);
+  fs::path first_dir = held->dir;
+  fs::path second_dir;
+  for (size_t i = 0; i < Workspaces::kSnapshotsPerProject; ++i) {
+    commit("more " + std::to_string(i));
+    auto s = workspaces_.snapshot("app", repo(), "main", "");
+    ASSERT_TRUE(s.ok());
+    if (i == 0) second_dir = (*s)->dir;
+  }
+  EXPECT_TRUE(fs::exists(first_dir / "file.txt"));  // evicted, but still held
+  held.reset();
+  EXPECT_FALSE(fs::exists(first_dir));
+  EXPECT_TRUE(fs::exists(second_dir / "file.txt"));  // among the newest: kept
+}
+
+// GitRefsTest: the reader over hand-written git directories.
+class GitRefsTest : public ::testing::Test {
+ protected:
+  void put(const std::string& name, const std::string& text) {
+    fs::path p = dir_.path() / ".git" / name;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+  }
+  TempDir dir_;
+  const std::string a_ = std::string(40, 'a'), b_ = std::string(40, 'b'), c_ = std::string(40, 'c');
+};
+
+TEST_F(GitRefsTest, LooseBeforePackedAndPeeledTags) {
+  put("HEAD", "ref: refs/heads/main\n");
+  put("refs/heads/main", a_ + "\n");
+  put("packed-refs", "# pack-refs with: peeled fully-peeled sorted \n" + b_ + " refs/heads/main\n" +
+                         b_ + " refs/heads/old\n" + b_ + " refs/tags/v1\n^" + c_ + "\n" + c_ +
+                         " refs/tags/light\n");
+  auto head = read_local_ref(dir_.path(), "");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->ref, "refs/heads/main");
+  EXPECT_EQ(head->sha, a_);  // the loose ref wins over the stale packed line
+  auto old = read_local_ref(dir_.path(), "old");
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->sha, b_);
+  auto v1 = read_local_ref(dir_.path(), "v1");
+  ASSERT_TRUE(v1);
+  EXPECT_EQ(v1->ref, "refs/tags/v1");
+  EXPECT_EQ(v1->sha, c_);  // peeled
+  auto light = read_local_ref(dir_.path(), "refs/tags/light");
+  ASSERT_TRUE(light);
+  EXPECT_EQ(light->sha, c_);
+}
+
+TEST_F(GitRefsTest, LeavesTheUnclearCasesToGit) {
+  put("HEAD", a_ + "\n");  // detached
+  EXPECT_FALSE(read_local_ref(dir_.path(), ""));
+  put("refs/tags/loose", a_ + "\n");  // may be a tag object
+  EXPECT_FALSE(read_local_ref(dir_.path(), "loose"));
+  put("refs/heads/sym", "ref: refs/heads/main\n");
+  EXPECT_FALSE(read_local_ref(dir_.path(), "sym"));
+  put("packed-refs", "# pack-refs with: peeled sorted \n" + b_ + " refs/tags/v2\n");
+  EXPECT_FALSE(read_local_ref(dir_.path(), "v2"));  // not fully peeled: maybe a tag object
+  EXPECT_FALSE(read_local_ref(dir_.path(), "refs/heads/../../x"));
+  EXPECT_FALSE(read_local_ref(dir_.path(), "absent"));
+  EXPECT_FALSE(read_local_ref(dir_.path() / "nowhere", "main"));
+}
+
+}  // namespace
+}  // namespace sluice::server
