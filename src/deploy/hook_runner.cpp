@@ -88,7 +88,9 @@ HookOutcome ProcessHookRunner::run(const HookCall& call,
       ::kill(-child->pid, SIGKILL);
       break;
     }
-    pollfd fds[2] = {{child->output_fd, POLLIN, 0}, {child->pidfd, POLLIN, 0}};
+    // A closed pipe reports POLLHUP on every poll: it leaves the set (fd -1) once read to
+    // its end, or the loop would spin until the pidfd says the script has exited.
+    pollfd fds[2] = {{open ? child->output_fd : -1, POLLIN, 0}, {child->pidfd, POLLIN, 0}};
     int n = ::poll(fds, 2, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
     if (n < 0 && errno != EINTR) break;
     if (open && (fds[0].revents & (POLLIN | POLLHUP))) {
