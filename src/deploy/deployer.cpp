@@ -649,7 +649,10 @@ DeployOutcome recover(const DeployParts& parts,
   }
   JournalHeader h = *header;
   h.owner = owner;
-  Deployment d(parts, header->spec, h, out.deployment_id, journal.front().run_id, previous);
+  // Its run's workspace may be gone (the controller's recovery): its hooks then run in
+  // this process's directory, and so do the last good revision's if theirs is gone too.
+  h.spec.hooks_dir = directory_or(h.spec.hooks_dir, "");
+  Deployment d(parts, h.spec, h, out.deployment_id, journal.front().run_id, previous);
   if (!header->live_colour.empty()) d.set_live_colour(header->live_colour);
   return d.recover(journal);
 }

@@ -333,6 +333,31 @@ TEST(DeployerTest, RecoveryRollsBackADeploymentCutShortDuringItsPause) {
   EXPECT_EQ(last_good_deployment(h.store, "prod").value()->revision, "v1");
 }
 
+// The controller's recovery after a crash: the runs' workspaces may be gone, the cut
+// deployment's and the last good one's both. The hooks then run in the recovering process's
+// directory (an empty working directory) instead of failing on a missing one.
+TEST(DeployerTest, RecoveryRunsHooksHereWhenEveryRecordedDirectoryIsGone) {
+  Harness h;
+  const std::string gone = ::testing::TempDir() + "/sluice-deployer-gone-workspace";
+  DeploySpec v1 = coloured(Strategy::kBlueGreen, "v1");
+  v1.hooks_dir = gone + "-1";
+  ASSERT_EQ(h.deploy(v1).status, DeployStatus::kSucceeded);
+  DeploySpec s = coloured(Strategy::kCanary, "v2");
+  s.hooks_dir = gone + "-2";
+  s.steps = {{CanaryStep::Kind::kSetWeight, 20, {}, {}, {}},
+             {CanaryStep::Kind::kPause, 0, std::nullopt, {}, {}}};
+  h.clock.on_sleep = [] { throw Crash{}; };
+  EXPECT_THROW(h.deploy(s), Crash);
+  h.clock.on_sleep = nullptr;
+  h.hooks.calls.clear();
+  auto head = h.store.list_deploy_heads("prod", 1).value().at(0);
+  auto previous = last_good_deployment(h.store, "prod").value();
+  DeployOutcome out = recover(h.parts, h.journal(head.deployment_id), previous, "2:2");
+  EXPECT_EQ(out.status, DeployStatus::kRolledBack) << out.reason;
+  ASSERT_FALSE(h.hooks.calls.empty());
+  for (const auto& c : h.hooks.calls) EXPECT_EQ(c.working_directory, "") << c.event;
+}
+
 TEST(DeployerTest, RecoveryOfAnInstallCutShortRedeploysTheTouchedTargets) {
   Harness h;
   ASSERT_EQ(h.deploy(in_place(Strategy::kRolling, 3, "v1")).status, DeployStatus::kSucceeded);
