@@ -11,6 +11,18 @@ namespace {
 
 using Args = std::vector<std::string>;
 
+// A script target for job "a" of run 1, with no data directory.
+ScriptTarget target_of_job_a(EngineKind kind) {
+  return {"/p", kind, names_for("1/a", ""), labels_for("1/a", "")};
+}
+
+DockerRun docker_run(std::string image) {
+  DockerRun run;
+  run.image = std::move(image);
+  run.container_name = "c";
+  return run;
+}
+
 engine::ContainerRequest service(std::string id, std::string image) {
   engine::ContainerRequest s;
   s.service_id = std::move(id);
@@ -136,6 +148,23 @@ TEST(ContainerCommands, DockerActionRun) {
   EXPECT_EQ(std::find(args.begin(), args.end(), "--network"), args.end());
 }
 
+TEST(ContainerCommands, DockerActionNetworkWordsFollowTheNetwork) {
+  engine::DockerActionRequest action;
+  action.workspace = "/w";
+  Args args =
+      docker_action_run_args(action, "img:1", "c1", "net", labels_for("", ""), {}, {"--add-host"});
+  auto network = std::find(args.begin(), args.end(), "--network");
+  ASSERT_NE(network, args.end());
+  EXPECT_EQ(*(network + 2), "--add-host");
+}
+
+TEST(ContainerCommands, NetworkAddressesOfSeveralContainersInOneInspect) {
+  EXPECT_EQ(network_addresses_args("sluice-1-ab", {"sluice-1-ab-db", "sluice-1-ab-web"}),
+            (Args{"inspect", "--format",
+                  "{{(index .NetworkSettings.Networks \"sluice-1-ab\").IPAddress}}",
+                  "sluice-1-ab-db", "sluice-1-ab-web"}));
+}
+
 TEST(ContainerCommands, PodmanRemovesWithoutWaitingForTheStopTimeout) {
   EXPECT_EQ(remove_args(EngineKind::kPodman, {"a", "b"}), (Args{"rm", "-f", "-t", "0", "a", "b"}));
   EXPECT_EQ(remove_args(EngineKind::kDocker, {"a"}), (Args{"rm", "-f", "a"}));
@@ -233,6 +262,48 @@ TEST(ContainerScripts, StartAwaitsHealthAndReportsPorts) {
   EXPECT_NE(bad.error().message.find("service 'db': options"), std::string::npos);
 }
 
+// Regression (issue 9): a service's name must not depend on the network's DNS server
+// answering at the moment of the lookup (aardvark-dns does not while it reloads): the job
+// container gets every service's address in its /etc/hosts, after the user's own options.
+TEST(ContainerScripts, TheJobContainerHasTheServicesInItsHostsFile) {
+  ScriptTarget t{"/p", EngineKind::kPodman, names_for("1/a", "/d"), labels_for("1/a", "/d")};
+  engine::JobContainers job;
+  job.services = {service("db", "pg"), service("web", "nginx")};
+  job.job = service("", "node:20");
+  job.job->options = "--cpus 1";
+  job.workspace = "/w";
+  auto script = start_script(t, job);
+  ASSERT_TRUE(script.ok());
+  const std::string& s = *script;
+  size_t inspect =
+      s.find("'inspect' '--format' '{{(index .NetworkSettings.Networks \"" + t.names.network +
+             "\").IPAddress}}' '" + t.names.service("db") + "' '" + t.names.service("web") + "'");
+  ASSERT_NE(inspect, std::string::npos) << s;
+  EXPECT_NE(s.find("sluice_keys=( 'db' 'web' )"), std::string::npos) << s;
+  EXPECT_NE(s.find("'--cpus' '1' \"${sluice_hosts[@]}\" 'node:20'"), std::string::npos) << s;
+  EXPECT_LT(s.find("'--name' '" + t.names.service("web") + "'"), inspect);  // they run by then
+  // Services themselves get no entries, and a job without services no inspect.
+  EXPECT_EQ(s.find("sluice_hosts[@]}\" 'pg'"), std::string::npos);
+  job.services.clear();
+  EXPECT_EQ(start_script(t, job)->find("sluice_hosts"), std::string::npos);
+}
+
+TEST(ContainerScripts, ADockerActionOnANativeJobsNetworkHasTheServicesInItsHostsFile) {
+  ScriptTarget t = target_of_job_a(EngineKind::kDocker);
+  engine::DockerActionRequest action;
+  DockerRun run = docker_run("img:1");
+  run.network = t.names.network;
+  run.service_hosts = {"web"};
+  std::string s = docker_action_script(t, action, run);
+  EXPECT_NE(s.find("'" + t.names.service("web") + "' 2>/dev/null); then"), std::string::npos) << s;
+  EXPECT_NE(s.find("'--network' '" + t.names.network + "' \"${sluice_hosts[@]}\""),
+            std::string::npos)
+      << s;
+  run.service_hosts.clear();
+  run.network = "container:" + t.names.job;  // shares the job container's hosts file
+  EXPECT_EQ(docker_action_script(t, action, run).find("sluice_hosts"), std::string::npos);
+}
+
 TEST(ContainerScripts, StopShowsServiceLogsThenRemovesByLabel) {
   ScriptTarget t{"/usr/bin/docker", EngineKind::kDocker, names_for("1/a", "/d"),
                  labels_for("1/a", "/d")};
@@ -268,14 +339,12 @@ TEST(ContainerScripts, ExecWritesTheStepScriptWithAnUnusedDelimiter) {
 }
 
 TEST(ContainerScripts, DockerActionBuildsOnlyWhenTheImageIsMissing) {
-  ScriptTarget t{"/p", EngineKind::kPodman, names_for("1/a", ""), labels_for("1/a", "")};
+  ScriptTarget t = target_of_job_a(EngineKind::kPodman);
   engine::DockerActionRequest action;
   action.workspace = "/w";
-  DockerRun run;
-  run.image = "localhost/sluice-action:abc";
+  DockerRun run = docker_run("localhost/sluice-action:abc");
   run.dockerfile = "/a/Dockerfile";
   run.context_dir = "/a";
-  run.container_name = "c";
   std::string s = docker_action_script(t, action, run);
   EXPECT_NE(s.find("if ! '/p' 'image' 'exists' 'localhost/sluice-action:abc'"), std::string::npos);
   EXPECT_NE(s.find("'build' '-t' 'localhost/sluice-action:abc' '-f' '/a/Dockerfile' '/a'"),

@@ -246,16 +246,27 @@ std::vector<std::string> docker_action_run_args(const engine::DockerActionReques
                                                 const std::string& image,
                                                 const std::string& container_name,
                                                 const std::string& network, const Labels& labels,
-                                                const std::vector<std::string>& env_names) {
+                                                const std::vector<std::string>& env_names,
+                                                const std::vector<std::string>& network_words) {
   std::vector<std::string> args = {"run", "--rm", "--name", container_name};
   append(args, labels.args());
   if (!network.empty()) args.insert(args.end(), {"--network", network});
+  append(args, network_words);
   add_same_path_mounts(args, action.mounts);
   args.insert(args.end(), {"-w", action.workspace});
   for (const auto& name : env_names) args.insert(args.end(), {"-e", name});
   if (!action.entrypoint.empty()) args.insert(args.end(), {"--entrypoint", action.entrypoint});
   args.push_back(image);
   append(args, action.args);
+  return args;
+}
+
+std::vector<std::string> network_addresses_args(const std::string& network,
+                                                const std::vector<std::string>& containers) {
+  // The network name is quoted for the Go template; sluice's names have no '"' or '\\'.
+  std::vector<std::string> args = {
+      "inspect", "--format", "{{(index .NetworkSettings.Networks \"" + network + "\").IPAddress}}"};
+  append(args, containers);
   return args;
 }
 

@@ -101,12 +101,22 @@ inline constexpr const char* kStepMarker = "SLUICE_CONTAINER_STEP";
 // SLUICE_CONTAINER_STEP=`marker` (a cancelled or timed-out step's; needs sh and grep).
 std::vector<std::string> kill_marked_args(const ContainerNames& names, const std::string& marker);
 
-// `run --rm` of a Docker action's image. `network` "" for a job without containers.
+// `run --rm` of a Docker action's image. `network` "" for a job without containers;
+// `network_words` follow it (the services' --add-host entries).
 std::vector<std::string> docker_action_run_args(const engine::DockerActionRequest& action,
                                                 const std::string& image,
                                                 const std::string& container_name,
                                                 const std::string& network, const Labels& labels,
-                                                const std::vector<std::string>& env_names);
+                                                const std::vector<std::string>& env_names,
+                                                const std::vector<std::string>& network_words = {});
+
+// `inspect` that prints the address of each of `containers` on `network`, one line each,
+// in order (it fails when one of them is missing). Used to put the job's services into the
+// /etc/hosts of the containers that reach them by name: the network's DNS server alone is
+// not enough (Podman's aardvark-dns does not answer while it reloads, which any container
+// starting or stopping on any network of the host makes it do; see docs/containers.md).
+std::vector<std::string> network_addresses_args(const std::string& network,
+                                                const std::vector<std::string>& containers);
 
 std::vector<std::string> build_args(const std::string& tag, const std::string& dockerfile,
                                     const std::string& context_dir);

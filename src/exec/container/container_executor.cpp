@@ -233,6 +233,8 @@ Result<StepRequest> ContainerExecutor::rewrite(StepRequest request, const Contai
       run.network = job.job                 ? "container:" + target.names.job
                     : !job.services.empty() ? target.names.network
                                             : "host";
+      if (!job.job)
+        for (const auto& service : job.services) run.service_hosts.push_back(service.service_id);
       run.env_names = names;
       on_cancel = remove_args(engine.kind, {run.container_name});
       request.script = docker_action_script(target, action, run);

@@ -7,13 +7,51 @@
 namespace sluice::exec::container {
 namespace {
 
+// A word that stands for the `--add-host` words of the job's services (sluice_hosts, filled
+// by service_hosts_lines at run time): zero or more words.
+constexpr const char* kServiceHostsPlaceholder = "\x01hosts\x01";
+
 std::string quoted_args(const std::vector<std::string>& args) {
   std::string out;
   for (const auto& a : args) {
     out += ' ';
-    out += a == kScriptPlaceholder ? std::string("\"$SLUICE_STEP_SCRIPT\"") : shell_quote(a);
+    if (a == kScriptPlaceholder)
+      out += "\"$SLUICE_STEP_SCRIPT\"";
+    else if (a == kServiceHostsPlaceholder)
+      out += "\"${sluice_hosts[@]}\"";
+    else
+      out += shell_quote(a);
   }
   return out;
+}
+
+// Fills the array sluice_hosts with `--add-host <key>:<address>` for each service (key) on
+// the job's network, with one `inspect`. When the addresses cannot be read the names are
+// left to the network's DNS alone, with a warning.
+std::string service_hosts_lines(const ScriptTarget& t, const std::vector<std::string>& keys) {
+  std::vector<std::string> containers;
+  std::string quoted_keys;
+  for (const auto& key : keys) {
+    containers.push_back(t.names.service(key));
+    quoted_keys += " " + shell_quote(key);
+  }
+  return "sluice_hosts=()\n"
+         "if sluice_addresses=$(" +
+         command_line(t.engine, network_addresses_args(t.names.network, containers)) +
+         " 2>/dev/null); then\n"
+         "  mapfile -t sluice_addresses <<<\"$sluice_addresses\"\n"
+         "  sluice_keys=(" +
+         quoted_keys +
+         " )\n"
+         "  for sluice_i in \"${!sluice_keys[@]}\"; do\n"
+         "    [ -z \"${sluice_addresses[sluice_i]:-}\" ] ||\n"
+         "      sluice_hosts+=(--add-host "
+         "\"${sluice_keys[sluice_i]}:${sluice_addresses[sluice_i]}\")\n"
+         "  done\n"
+         "else\n"
+         "  echo 'sluice: warning: cannot read the addresses of the services; their names depend "
+         "on the network'\"'\"'s DNS alone'\n"
+         "fi\n";
 }
 
 // A here-document delimiter that is not a line of `text`.
@@ -156,6 +194,12 @@ Result<std::string> start_script(const ScriptTarget& t, const engine::JobContain
       e.pos = job.job->pos;
       return e;
     }
+    if (!job.services.empty()) {
+      std::vector<std::string> keys;
+      for (const auto& service : job.services) keys.push_back(service.service_id);
+      s += service_hosts_lines(t, keys);
+      words->push_back(kServiceHostsPlaceholder);  // after the user's: their --add-host wins
+    }
     s +=
         "echo " + shell_quote("sluice: starting the job container (" + job.job->image + ")") + "\n";
     s += credential_lines(t, *job.job, "the job container");
@@ -220,9 +264,15 @@ std::string docker_action_script(const ScriptTarget& t, const engine::DockerActi
          " || sluice_fail " + shell_quote("cannot build " + run.dockerfile) + "\n";
     s += "fi\n";
   }
+  std::vector<std::string> network_words;
+  if (!run.service_hosts.empty()) {
+    s += service_hosts_lines(t, run.service_hosts);
+    network_words.push_back(kServiceHostsPlaceholder);
+  }
   s += "exec " +
-       command_line(t.engine, docker_action_run_args(action, run.image, run.container_name,
-                                                     run.network, t.labels, run.env_names)) +
+       command_line(t.engine,
+                    docker_action_run_args(action, run.image, run.container_name, run.network,
+                                           t.labels, run.env_names, network_words)) +
        "\n";
   return s;
 }

@@ -12,6 +12,12 @@
 //   container.id=<id>  container.network=<name>
 //   service.<id>.id=<container id>  service.<id>.network=<name>
 //   service.<id>.port.<container port>=<host port>   (one per mapped port)
+//
+// Service names. Each service is reachable by its key through the network's DNS (a network
+// alias), and the containers that reach services by name (the job container, shared by its
+// Docker actions; a Docker action on a native job's network) also get each service's
+// address in their /etc/hosts (`--add-host <key>:<address>`, read once the services run),
+// so that a step's lookup does not depend on the DNS server answering at that moment.
 #pragma once
 
 #include <string>
@@ -64,6 +70,9 @@ struct DockerRun {
   std::string container_name;
   std::string network;  // "" when the job has no network
   std::vector<std::string> env_names;
+  // Keys of the job's services to put into the action's /etc/hosts: those of a native job
+  // whose network it joins (in a container job it shares the job container's hosts file).
+  std::vector<std::string> service_hosts;
 };
 std::string docker_action_script(const ScriptTarget& target,
                                  const engine::DockerActionRequest& action, const DockerRun& run);
