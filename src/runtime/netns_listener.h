@@ -6,8 +6,10 @@
 // The socket is made by a short-lived thread that enters the namespace (setns applies to
 // the calling thread only) and leaves with the thread; a socket keeps the namespace it was
 // made in, so the descriptor can be accepted on from any thread. Entering another network
-// namespace needs CAP_SYS_ADMIN (rootful Podman or Docker and sluice as root); without it
-// this fails and says so.
+// namespace needs CAP_SYS_ADMIN (rootful Podman or Docker and sluice as root). Without it
+// (rootless Podman, sluice as the same user) a forked one-thread child joins the user
+// namespace that owns the network namespace, where that user holds every capability, makes
+// the socket there and passes it back; when that fails too, this says why.
 #pragma once
 
 #include <cstdint>

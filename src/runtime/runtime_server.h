@@ -56,7 +56,8 @@ class RuntimeServer final : public HttpHandler {
   void stop();
   // Also answers on 127.0.0.1:<the same port> inside the network namespace at
   // `netns_path` (a job container's, /proc/<pid>/ns/net), under `key` (the job), so that the
-  // job_env() URLs work unchanged in that container (netns_listener.h: needs root).
+  // job_env() URLs work unchanged in that container (netns_listener.h: root, or the
+  // user owning a rootless engine's namespace).
   Status serve_in_network_namespace(const std::string& key, const std::string& netns_path);
   // Stops answering in the namespace added under `key`; no-op when there is none.
   void stop_serving_in(const std::string& key);

@@ -38,7 +38,7 @@ build_image() {
 {
   flock 9
   build_image || skip "cannot build the test image with $ENGINE"
-} 9>"${TMPDIR:-/tmp}/sluice-test-image.lock"
+} 9>"${TMPDIR:-/tmp}/sluice-test-image.$(id -u).lock"  # per user: rootless stores differ
 probe=$("$ENGINE" run --rm "$IMAGE" echo probe-ok 2>"$WORK/probe.err") || true
 [ "$probe" = probe-ok ] || skip "$ENGINE cannot run containers here: $(tail -3 "$WORK/probe.err")"
 
