@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -248,7 +249,9 @@ struct HttpServer::Impl {
     co_await http::async_write_header(stream, serializer,
                                       asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return false;
-    std::string buffer(1 << 20, '\0');
+    // No bigger than the body: a small file (an agent's workspace tar) then costs no 1 MiB
+    // of zeroed pages per response.
+    std::string buffer(std::max<uint64_t>(1, std::min<uint64_t>(total, 1 << 20)), '\0');
     uint64_t sent = 0;
     for (const OwnedFd& file : files) {
       for (;;) {

@@ -56,7 +56,8 @@ struct AgentHub::Lease {
   std::function<void(LeaseEvent)> on_event;
   int64_t expires_ms = 0;
   bool local = false;
-  std::string archive;  // the workspace tar, once made
+  std::string archive;          // the workspace tar, once made
+  bool archive_shared = false;  // the options' shared_workspace_archive: not ours to remove
   std::map<engine::ExecutionId, PendingStep> steps;
 };
 
@@ -134,7 +135,8 @@ AgentHub::~AgentHub() {
   if (ticker_.joinable()) ticker_.join();
   std::error_code ec;
   for (const auto& [id, lease] : leases_)
-    if (!lease->archive.empty()) std::filesystem::remove(lease->archive, ec);
+    if (!lease->archive.empty() && !lease->archive_shared)
+      std::filesystem::remove(lease->archive, ec);
 }
 
 void AgentHub::run(Actions& later) {
@@ -297,7 +299,7 @@ void AgentHub::end_lease(Lease& lease, Actions& later) {
   for (auto& [step_id, step] : lease.steps)
     later.push_back([r = step.receiver] { r->on_result(exec::remote::agent_lost_outcome(), {}); });
   std::error_code ec;
-  if (!lease.archive.empty()) std::filesystem::remove(lease.archive, ec);
+  if (!lease.archive.empty() && !lease.archive_shared) std::filesystem::remove(lease.archive, ec);
   lease_of_scope_.erase(lease.job.job_scope);
   lost_.insert(id);
   lost_order_.push_back(id);
@@ -658,6 +660,10 @@ HttpResponse AgentHub::on_heartbeat(Agent& agent, const HttpRequest& request) {
 // Made on the first request and kept for the lease: a retried download sends the same.
 HttpResponse AgentHub::on_workspace(Lease& lease) {
   if (lease.job.workspace.empty()) return error(404, "not_found", "the job has no workspace");
+  if (lease.archive.empty() && options_.shared_workspace_archive) {
+    lease.archive = options_.shared_workspace_archive(lease.job.workspace);
+    lease.archive_shared = !lease.archive.empty();
+  }
   if (lease.archive.empty()) {
     std::string file = options_.scratch_dir + "/sluice-workspace-" + std::to_string(getpid()) +
                        "-" + lease.id + ".tar";

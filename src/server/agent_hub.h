@@ -59,6 +59,11 @@ struct AgentHubOptions {
   std::function<bool(const runtime::HttpRequest&)> authorize;
   // Where workspace tars are written while their lease lasts ("" = the system temp dir).
   std::string scratch_dir;
+  // A tar of `workspace` (agent::create_workspace_archive's format) that leases may share,
+  // or "" to make one per lease. The file stays the caller's and must last while the
+  // workspace's run does. Called under the hub's lock: it must be quick. (The controller
+  // answers with its commit snapshot's tar while no step ran in the run's workspace.)
+  std::function<std::string(const std::string& workspace)> shared_workspace_archive;
 };
 
 struct AgentInfo {

@@ -22,6 +22,7 @@
 #include "server/agent_hub.h"
 #include "server/metrics.h"
 #include "server/run_registry.h"
+#include "server/run_workspaces.h"
 #include "server/secret_store.h"
 #include "server/workspaces.h"
 
@@ -34,6 +35,8 @@ struct Controller::Impl {
   std::unique_ptr<runner::RunSession> session;
   std::unique_ptr<runner::ActionSetup> actions;
   Workspaces workspaces;
+  RunWorkspaces run_workspaces;  // which runs' workspaces are still their snapshot (outlives
+                                 // the hub, which asks it, and the runs, which register)
   engine::SystemClock clock;
   std::unique_ptr<AgentHub> hub;  // outlives the runs (destroyed after the registry)
   RunRegistry registry;
@@ -46,6 +49,7 @@ struct Controller::Impl {
   struct Prepared {
     std::string project;
     Checkout checkout;
+    Snapshot origin;          // what `checkout` is a copy of
     runner::WorkflowSet set;  // holds the workflow the plan points into
     const spec::Workflow* workflow = nullptr;
     std::unique_ptr<plan::RunPlan> plan;
@@ -53,7 +57,8 @@ struct Controller::Impl {
   };
 
   Result<std::unique_ptr<Prepared>> prepare(const ProjectConfig& project, const plan::Event& event,
-                                            const std::string& file, const Checkout& checkout);
+                                            const std::string& file, const Checkout& checkout,
+                                            const Snapshot& origin);
   Result<int64_t> start(std::unique_ptr<Prepared> prepared);
   Result<std::vector<int64_t>> start_all(
       const ProjectConfig& project, plan::Event event, const std::string& only_file,
@@ -78,10 +83,11 @@ std::string relative_file(const std::string& file, const fs::path& root) {
 
 Result<std::unique_ptr<Controller::Impl::Prepared>> Controller::Impl::prepare(
     const ProjectConfig& project, const plan::Event& event, const std::string& file,
-    const Checkout& checkout) {
+    const Checkout& checkout, const Snapshot& origin) {
   auto p = std::make_unique<Prepared>();
   p->project = project.name;
   p->checkout = checkout;
+  p->origin = origin;
   p->set = runner::load_workflow_set(checkout.dir.string(), file);
   Diagnostics problems = runner::all_problems(p->set);
   if (problems.has_errors() || p->set.workflows.empty())
@@ -118,6 +124,8 @@ Result<int64_t> Controller::Impl::start(std::unique_ptr<Prepared> prepared) {
   bool accepted = registry.spawn([this, started,
                                   p = std::shared_ptr<Prepared>(std::move(prepared))] {
     bool announced = false;
+    auto registration = run_workspaces.add(p->checkout.dir.string(), p->origin);
+    std::unique_ptr<engine::Executor> watched;  // outlives the run's executors
     runner::RunHooks hooks;
     std::ostringstream log;
     hooks.err = &log;
@@ -133,11 +141,13 @@ Result<int64_t> Controller::Impl::start(std::unique_ptr<Prepared> prepared) {
       return registry.acquire_group(group, cancel_in_progress, queue_all);
     };
     hooks.release_group = [&](const std::string& group) { registry.release_group(group); };
-    hooks.executor = [this](engine::Executor& local) -> std::unique_ptr<engine::Executor> {
-      return std::make_unique<exec::remote::RemoteExecutor>(*hub, local);
+    hooks.executor = [&](engine::Executor& local) -> std::unique_ptr<engine::Executor> {
+      watched = RunWorkspaces::watch(local, *registration);
+      return std::make_unique<exec::remote::RemoteExecutor>(*hub, *watched);
     };
     runner::WorkflowOutcome outcome = runner::run_workflow(*session, p->run, hooks);
     if (!announced) started->set_value(outcome.run_id > 0 ? outcome.run_id : -1);
+    registration.reset();
     std::error_code ec;
     fs::remove_all(p->checkout.dir, ec);
   });
@@ -154,7 +164,7 @@ Result<std::vector<int64_t>> Controller::Impl::start_all(
   // The commit's snapshot decides what runs (read only); each run gets its own copy.
   auto snapshot = workspaces.snapshot(project.name, project.repository, event.ref, event.sha);
   if (!snapshot) return snapshot.error();
-  const Checkout& tree = **snapshot;
+  const Checkout& tree = snapshot->checkout;
   event.ref = tree.ref;
   event.sha = tree.sha;
   if (inputs) event.inputs = *inputs;
@@ -178,9 +188,9 @@ Result<std::vector<int64_t>> Controller::Impl::start_all(
   }
   std::vector<int64_t> ids;
   for (const std::string& file : files) {
-    auto checkout = workspaces.copy(project.name, tree);
+    auto checkout = workspaces.copy(project.name, *snapshot);
     if (!checkout) return checkout.error();
-    auto prepared = prepare(project, event, file, *checkout);
+    auto prepared = prepare(project, event, file, *checkout, *snapshot);
     if (!prepared) {
       std::error_code ec;
       fs::remove_all(checkout->dir, ec);
@@ -227,6 +237,9 @@ Result<std::unique_ptr<Controller>> Controller::open(ControllerOptions options) 
   agents.lease_ttl_ms = std::max<int64_t>(100, c->options_.agent_lease_ttl_ms);
   agents.heartbeat_ms = std::max<int64_t>(50, agents.lease_ttl_ms / 3);
   agents.scratch_dir = (c->options_.data_dir / "tmp").string();
+  agents.shared_workspace_archive = [impl = c->impl_.get()](const std::string& workspace) {
+    return impl->run_workspaces.shared_archive(workspace);
+  };
   fs::create_directories(agents.scratch_dir, ec);
   c->impl_->hub = std::make_unique<AgentHub>(c->impl_->clock, std::move(agents));
   c->impl_->hub->start_ticker(std::min<int64_t>(100, c->options_.agent_lease_ttl_ms / 10 + 1));
@@ -315,8 +328,10 @@ Result<int64_t> Controller::rerun(int64_t run_id, bool failed_only) {
   const ProjectConfig* p = project(project_name);
   if (!p)
     return Error{"run " + std::to_string(run_id) + " belongs to no project of this controller", {}};
-  auto checkout = impl_->workspaces.checkout(p->name, p->repository, prior.ref,
+  auto snapshot = impl_->workspaces.snapshot(p->name, p->repository, prior.ref,
                                              Workspaces::is_git(p->repository) ? prior.sha : "");
+  if (!snapshot) return snapshot.error();
+  auto checkout = impl_->workspaces.copy(p->name, *snapshot);
   if (!checkout) return checkout.error();
   plan::Event event;
   event.name = prior.event;
@@ -330,7 +345,7 @@ Result<int64_t> Controller::rerun(int64_t run_id, bool failed_only) {
   event.payload.set("ref", event.ref);
   event.payload.set("after", event.sha);
   std::string file = relative_file(prior.workflow_file, prior.workspace);
-  auto prepared = impl_->prepare(*p, event, file, *checkout);
+  auto prepared = impl_->prepare(*p, event, file, *checkout, *snapshot);
   if (!prepared) {
     std::error_code ec;
     fs::remove_all(checkout->dir, ec);
@@ -363,7 +378,7 @@ Result<std::vector<WorkflowInfo>> Controller::workflows(const std::string& proje
       p->branches.empty() || !Workspaces::is_git(p->repository) ? "" : p->branches.front();
   auto snapshot = impl_->workspaces.snapshot(p->name, p->repository, ref, "");
   if (!snapshot) return snapshot.error();
-  const Checkout& tree = **snapshot;  // read only
+  const Checkout& tree = snapshot->checkout;  // read only
   runner::WorkflowSet set = runner::load_workflow_set(tree.dir.string(), "");
   std::vector<WorkflowInfo> out;
   for (const auto& w : set.workflows) {

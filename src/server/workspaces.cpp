@@ -1,13 +1,47 @@
 #include "server/workspaces.h"
 
 #include <chrono>
+#include <mutex>
 
 #include "actions/git_command.h"
+#include "agent/workspace_archive.h"
 #include "server/git_refs.h"
 
 namespace sluice::server {
 
 namespace fs = std::filesystem;
+
+class SnapshotTree {
+ public:
+  explicit SnapshotTree(fs::path dir) : dir_(std::move(dir)) {}
+  ~SnapshotTree() {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+    fs::remove(tar_path(), ec);
+  }
+  SnapshotTree(const SnapshotTree&) = delete;
+  SnapshotTree& operator=(const SnapshotTree&) = delete;
+
+  const fs::path& dir() const { return dir_; }
+  std::string archive() {
+    std::call_once(archived_, [this] {
+      if (agent::create_workspace_archive(dir_.string(), tar_path().string()).ok())
+        archive_ = tar_path().string();
+    });
+    return archive_;
+  }
+
+ private:
+  fs::path tar_path() const { return dir_.string() + ".tar"; }
+
+  fs::path dir_;
+  std::once_flag archived_;
+  std::string archive_;  // "" until made, or when it could not be
+};
+
+std::string Snapshot::archive() const {
+  return tree ? tree->archive() : std::string();
+}
 
 namespace {
 
@@ -116,9 +150,8 @@ Result<Workspaces::Resolved> Workspaces::resolve(const std::string& project,
   return Error{"no branch or tag '" + ref + "' in " + repository, {}};
 }
 
-Result<std::shared_ptr<const Checkout>> Workspaces::build(const std::string& project,
-                                                          const std::string& repository,
-                                                          const Resolved& commit) {
+Result<Snapshot> Workspaces::build(const std::string& project, const std::string& repository,
+                                   const Resolved& commit) {
   ProjectTrees& t = trees(project);
   std::lock_guard lock(t.mutex);
   auto known = t.by_sha.find(commit.sha);
@@ -132,13 +165,7 @@ Result<std::shared_ptr<const Checkout>> Workspaces::build(const std::string& pro
       dir = data_dir_ / "repos" / (project + ".trees") /
             (commit.sha + "-" + std::to_string(++sequence_));
     }
-    // The snapshot's directory goes with its last holder (evicted, or at shutdown).
-    auto remove_dir = [](Checkout* c) {
-      std::error_code ec;
-      fs::remove_all(c->dir, ec);
-      delete c;
-    };
-    std::shared_ptr<const Checkout> made(new Checkout{dir, "", commit.sha}, remove_dir);
+    auto made = std::make_shared<SnapshotTree>(dir);  // removes what is made
     std::error_code ec;
     fs::create_directories(dir.parent_path(), ec);
     auto cloned = git({"clone", "--quiet", "--shared", "--no-checkout",
@@ -155,41 +182,36 @@ Result<std::shared_ptr<const Checkout>> Workspaces::build(const std::string& pro
     t.by_sha.erase(t.recent.back());
     t.recent.pop_back();
   }
-  // Each holder sees its own ref (one commit may be a branch and a tag); the view keeps
-  // the snapshot, and so its directory, alive.
-  auto view = std::make_shared<std::pair<std::shared_ptr<const Checkout>, Checkout>>(
-      known->second, *known->second);
-  view->second.ref = commit.ref;
-  return std::shared_ptr<const Checkout>(view, &view->second);
+  // Each holder has its own ref: one commit may be a branch and a tag.
+  return Snapshot{Checkout{known->second->dir(), commit.ref, commit.sha}, known->second};
 }
 
-Result<std::shared_ptr<const Checkout>> Workspaces::snapshot(const std::string& project,
-                                                             const std::string& repository,
-                                                             const std::string& ref,
-                                                             const std::string& sha) {
+Result<Snapshot> Workspaces::snapshot(const std::string& project, const std::string& repository,
+                                      const std::string& ref, const std::string& sha) {
   if (!is_git(repository)) {
-    auto plain = std::make_shared<Checkout>();
-    plain->dir = fs::absolute(repository);
-    plain->ref = ref.empty() ? "refs/heads/main" : ref_candidates(ref).front();
-    plain->sha = std::string(40, '0');
-    return std::shared_ptr<const Checkout>(std::move(plain));
+    Snapshot plain;
+    plain.checkout.dir = fs::absolute(repository);
+    plain.checkout.ref = ref.empty() ? "refs/heads/main" : ref_candidates(ref).front();
+    plain.checkout.sha = std::string(40, '0');
+    return plain;
   }
   auto commit = resolve(project, repository, ref, sha);
   if (!commit) return commit.error();
   return build(project, repository, *commit);
 }
 
-Result<Checkout> Workspaces::copy(const std::string& project, const Checkout& snapshot) {
-  Checkout out = snapshot;
+Result<Checkout> Workspaces::copy(const std::string& project, const Snapshot& snapshot) {
+  Checkout out = snapshot.checkout;
   out.dir = fresh_dir(project);
   std::error_code ec;
   fs::create_directories(out.dir.parent_path(), ec);
-  fs::copy(snapshot.dir, out.dir, fs::copy_options::recursive | fs::copy_options::copy_symlinks,
-           ec);
+  fs::copy(snapshot.checkout.dir, out.dir,
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
   if (ec) {
     std::error_code ignored;
     fs::remove_all(out.dir, ignored);
-    return Error{"cannot copy " + snapshot.dir.string() + " into a workspace: " + ec.message(), {}};
+    return Error{
+        "cannot copy " + snapshot.checkout.dir.string() + " into a workspace: " + ec.message(), {}};
   }
   return out;
 }
@@ -198,7 +220,7 @@ Result<Checkout> Workspaces::checkout(const std::string& project, const std::str
                                       const std::string& ref, const std::string& sha) {
   auto snap = snapshot(project, repository, ref, sha);
   if (!snap) return snap.error();
-  return copy(project, **snap);
+  return copy(project, *snap);
 }
 
 }  // namespace sluice::server

@@ -16,10 +16,11 @@
 // A local directory that is not a git repository (an example project) is copied as it is;
 // its commit is then the zero sha, and its snapshot is the directory itself.
 //
-// Snapshots are immutable once made (built in a temporary directory, then renamed); the
-// newest kSnapshotsPerProject of each project are kept and an evicted one is removed when
-// its last holder lets go. They are not reused across controller restarts (removed at
-// start).
+// Snapshots are immutable once made (made under a name of their own, published once
+// complete); the newest kSnapshotsPerProject of each project are kept and an evicted one is
+// removed when its last holder lets go. They are not reused across controller restarts
+// (removed at start). A snapshot's tar (what a remote agent unpacks) is made on first
+// request, beside it, and goes with it.
 //
 // Threading: thread-safe; fetches and snapshot builds of one project are serialised.
 #pragma once
@@ -42,6 +43,17 @@ struct Checkout {
   std::string sha;            // the commit checked out
 };
 
+class SnapshotTree;  // workspaces.cpp: the directory, its tar; removes both when destroyed
+
+// A commit's checked-out tree, read only; it stays on disk while any copy of this is held.
+struct Snapshot {
+  Checkout checkout;
+  std::shared_ptr<SnapshotTree> tree;  // null for a plain directory (the project's own)
+  // The tree as a tar in agent::create_workspace_archive's format, made on the first call
+  // (thread-safe); "" when it cannot be made or for a plain directory.
+  std::string archive() const;
+};
+
 class Workspaces {
  public:
   static constexpr size_t kSnapshotsPerProject = 8;
@@ -49,14 +61,13 @@ class Workspaces {
   // Removes the snapshots a previous controller left (they are not tracked).
   explicit Workspaces(std::filesystem::path data_dir);
 
-  // A read-only view of `sha` (or, when empty, the head of `ref`; when both are empty, the
-  // default branch) of `repository` for `project`: never write into its dir. It stays on
-  // disk while the pointer is held. `ref` is a full ref or a branch/tag name.
-  Result<std::shared_ptr<const Checkout>> snapshot(const std::string& project,
-                                                   const std::string& repository,
-                                                   const std::string& ref, const std::string& sha);
+  // The snapshot of `sha` (or, when empty, the head of `ref`; when both are empty, the
+  // default branch) of `repository` for `project`. `ref` is a full ref or a branch/tag
+  // name.
+  Result<Snapshot> snapshot(const std::string& project, const std::string& repository,
+                            const std::string& ref, const std::string& sha);
   // A fresh, writable copy of a snapshot for one run; the caller removes its dir.
-  Result<Checkout> copy(const std::string& project, const Checkout& snapshot);
+  Result<Checkout> copy(const std::string& project, const Snapshot& snapshot);
   // snapshot() then copy().
   Result<Checkout> checkout(const std::string& project, const std::string& repository,
                             const std::string& ref, const std::string& sha);
@@ -67,7 +78,7 @@ class Workspaces {
  private:
   struct ProjectTrees {
     std::mutex mutex;  // the mirror's fetches and the snapshots' builds
-    std::map<std::string, std::shared_ptr<const Checkout>> by_sha;
+    std::map<std::string, std::shared_ptr<SnapshotTree>> by_sha;
     std::list<std::string> recent;  // shas, most recently used first
   };
   struct Resolved {
@@ -78,9 +89,8 @@ class Workspaces {
   Result<std::filesystem::path> mirror(const std::string& project, const std::string& repository);
   Result<Resolved> resolve(const std::string& project, const std::string& repository,
                            const std::string& ref, const std::string& sha);
-  Result<std::shared_ptr<const Checkout>> build(const std::string& project,
-                                                const std::string& repository,
-                                                const Resolved& commit);
+  Result<Snapshot> build(const std::string& project, const std::string& repository,
+                         const Resolved& commit);
   std::filesystem::path fresh_dir(const std::string& project);
 
   std::filesystem::path data_dir_;

@@ -3,7 +3,10 @@
 #include "server/agent_hub.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "../exec/memory_log.h"
@@ -125,6 +128,34 @@ TEST_F(AgentHubTest, AJobGoesOnlyToAnAgentWithEveryLabel) {
   EXPECT_EQ(messages[0].lease.roots.workspace, "/ctl/ws");
   EXPECT_EQ(messages[0].lease.workspace_url,
             "/api/v1/agent/leases/" + messages[0].lease_id + "/workspace");
+}
+
+// The controller's commit snapshot tar, while the run's workspace is untouched: sent as it
+// is, and left in place when the lease ends (it is not the hub's).
+TEST_F(AgentHubTest, ASharedWorkspaceArchiveIsSentAndKept) {
+  std::string shared =
+      ::testing::TempDir() + "/agent-hub-shared-" + std::to_string(getpid()) + ".tar";
+  std::ofstream(shared) << "tar";
+  AgentHubOptions o;
+  std::vector<std::string> asked;
+  o.shared_workspace_archive = [&](const std::string& workspace) {
+    asked.push_back(workspace);
+    return shared;
+  };
+  hub_ = std::make_unique<AgentHub>(clock_, o);
+  Events e;
+  hub_->request_lease(job("1/a", {"self-hosted"}), e.sink());
+  auto a = register_agent({});
+  auto messages = poll(a);
+  ASSERT_EQ(messages.size(), 1u);
+  HttpResponse r = call("GET", "leases/" + messages[0].lease_id + "/workspace", "", a.second);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.files, std::vector<std::string>{shared});
+  EXPECT_EQ(asked, std::vector<std::string>{"/ctl/ws"});
+  hub_->release("1/a");
+  hub_.reset();
+  EXPECT_TRUE(std::filesystem::exists(shared));
+  std::filesystem::remove(shared);
 }
 
 TEST_F(AgentHubTest, TheBuiltInAgentHasItsLabelsAndUbuntuNamesMapToLinux) {

@@ -8,7 +8,9 @@
 
 #include "../git_test_repository.h"
 #include "../store/temp_dir.h"
+#include "agent/workspace_archive.h"
 #include "server/git_refs.h"
+#include "server/run_workspaces.h"
 
 namespace sluice::server {
 namespace {
@@ -75,15 +77,22 @@ TEST_F(WorkspacesTest, AKnownCommitNeedsNeitherTheSourceNorGit) {
 TEST_F(WorkspacesTest, EachRunWritesItsOwnCopy) {
   auto snapshot = workspaces_.snapshot("app", repo(), "main", "");
   ASSERT_TRUE(snapshot.ok()) << snapshot.error().message;
-  auto a = workspaces_.copy("app", **snapshot);
-  auto b = workspaces_.copy("app", **snapshot);
+  auto a = workspaces_.copy("app", *snapshot);
+  auto b = workspaces_.copy("app", *snapshot);
   ASSERT_TRUE(a.ok() && b.ok());
   std::ofstream(a->dir / "file.txt") << "changed by a run\n";
   std::ofstream(a->dir / "new.txt") << "new\n";
   EXPECT_EQ(read_file(b->dir / "file.txt"), "one\n");
   EXPECT_FALSE(fs::exists(b->dir / "new.txt"));
-  EXPECT_EQ(read_file((*snapshot)->dir / "file.txt"), "one\n");
+  EXPECT_EQ(read_file(snapshot->checkout.dir / "file.txt"), "one\n");
   EXPECT_EQ(git({"status", "--porcelain"}, b->dir), "");  // the copy is a clean checkout
+  // What remote agents unpack: the snapshot, whatever a run did to its copy.
+  std::string tar = snapshot->archive();
+  ASSERT_FALSE(tar.empty());
+  ASSERT_TRUE(agent::extract_workspace_archive(tar, (dir_.path() / "unpacked").string()).ok());
+  EXPECT_EQ(read_file(dir_.path() / "unpacked" / "file.txt"), "one\n");
+  EXPECT_FALSE(fs::exists(dir_.path() / "unpacked" / "new.txt"));
+  EXPECT_EQ(snapshot->archive(), tar);  // made once
 }
 
 TEST_F(WorkspacesTest, TagsBranchesAndPackedRefs) {
@@ -112,19 +121,61 @@ TEST_F(WorkspacesTest, TagsBranchesAndPackedRefs) {
 TEST_F(WorkspacesTest, OldSnapshotsGoOnceNobodyHoldsThem) {
   auto first = workspaces_.snapshot("app", repo(), "main", "");
   ASSERT_TRUE(first.ok());
-  std::shared_ptr<const Checkout> held = std::move(*first);
-  fs::path first_dir = held->dir;
+  Snapshot held = *first;
+  fs::path first_dir = held.checkout.dir;
+  std::string first_tar = held.archive();
+  EXPECT_EQ(first_tar, first_dir.string() + ".tar");
+  EXPECT_TRUE(fs::exists(first_tar));
   fs::path second_dir;
   for (size_t i = 0; i < Workspaces::kSnapshotsPerProject; ++i) {
     commit("more " + std::to_string(i));
     auto s = workspaces_.snapshot("app", repo(), "main", "");
     ASSERT_TRUE(s.ok());
-    if (i == 0) second_dir = (*s)->dir;
+    if (i == 0) second_dir = s->checkout.dir;
   }
   EXPECT_TRUE(fs::exists(first_dir / "file.txt"));  // evicted, but still held
-  held.reset();
+  first = Error{"released", {}};
+  held = Snapshot{};
   EXPECT_FALSE(fs::exists(first_dir));
+  EXPECT_FALSE(fs::exists(first_tar));
   EXPECT_TRUE(fs::exists(second_dir / "file.txt"));  // among the newest: kept
+}
+
+// A local executor that accepts steps and does nothing.
+class IdleExecutor : public engine::Executor {
+ public:
+  engine::ExecutionId start(engine::StepRequest,
+                            std::function<void(engine::StepOutcome)>) override {
+    return ++started;
+  }
+  void cancel(engine::ExecutionId) override {}
+  void end_job(const std::string&) override {}
+  void kill_all() override {}
+  engine::ExecutionId started = 0;
+};
+
+// Remote agents get the snapshot's tar until a step runs in the workspace on this machine.
+TEST_F(WorkspacesTest, AnUntouchedRunWorkspaceSharesItsSnapshotTar) {
+  auto snapshot = workspaces_.snapshot("app", repo(), "main", "");
+  ASSERT_TRUE(snapshot.ok());
+  auto copy = workspaces_.copy("app", *snapshot);
+  ASSERT_TRUE(copy.ok());
+  RunWorkspaces runs;
+  auto registration = runs.add(copy->dir.string(), *snapshot);
+  std::string tar = runs.shared_archive(copy->dir.string() + "/");  // any spelling of the path
+  EXPECT_EQ(tar, snapshot->archive());
+  EXPECT_FALSE(tar.empty());
+  EXPECT_EQ(runs.shared_archive((dir_.path() / "elsewhere").string()), "");
+  IdleExecutor local;
+  auto watched = RunWorkspaces::watch(local, *registration);
+  watched->start(engine::StepRequest{}, [](engine::StepOutcome) {});
+  EXPECT_EQ(local.started, 1);
+  EXPECT_EQ(runs.shared_archive(copy->dir.string()), "") << "a local step may have written";
+  auto other = workspaces_.copy("app", *snapshot);
+  auto other_registration = runs.add(other->dir.string(), *snapshot);
+  EXPECT_EQ(runs.shared_archive(other->dir.string()), tar);
+  other_registration.reset();
+  EXPECT_EQ(runs.shared_archive(other->dir.string()), "");
 }
 
 // GitRefsTest: the reader over hand-written git directories.
