@@ -236,27 +236,20 @@ int request_deploy(const std::string& data_dir, int64_t run_id, DeployRequestKin
     err << "sluice deploy: error: " << store.error().message << "\n";
     return 2;
   }
-  auto heads = (*store)->list_deploy_heads("", 1000);
+  auto what = kind == DeployRequestKind::kPromote ? deploy::Journal::Request::kPromote
+                                                  : deploy::Journal::Request::kAbort;
+  std::string who =
+      env_value("USER").empty() ? "uid " + std::to_string(::getuid()) : env_value("USER");
+  auto heads = deploy::request_run(**store, run_id, what, who, now_ms());
   if (!heads) {
     err << "sluice deploy: error: " << heads.error().message << "\n";
     return 1;
   }
-  int requested = 0;
-  for (const auto& head : *heads) {
-    if (head.run_id != run_id || deploy::is_final_state(head.state)) continue;
-    auto what = kind == DeployRequestKind::kPromote ? deploy::Journal::Request::kPromote
-                                                    : deploy::Journal::Request::kAbort;
-    std::string who =
-        env_value("USER").empty() ? "uid " + std::to_string(::getuid()) : env_value("USER");
-    if (Status s = deploy::request(**store, head, what, who, now_ms()); !s) {
-      err << "sluice deploy: error: " << s.error().message << "\n";
-      return 1;
-    }
+  for (const auto& head : *heads)
     out << (kind == DeployRequestKind::kPromote ? "promote" : "abort") << " requested for "
         << head.deployment_id << " (" << (head.environment.empty() ? "-" : head.environment)
         << ", at " << head.phase << " " << head.state << ")\n";
-    ++requested;
-  }
+  size_t requested = heads->size();
   if (requested == 0) {
     err << "sluice deploy: error: run " << run_id << " has no deployment in progress\n";
     return 2;

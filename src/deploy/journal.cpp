@@ -87,6 +87,20 @@ Status request(engine::Store& store, const DeployJournalEntry& head, Journal::Re
   return store.append_deploy_journal(e);
 }
 
+Result<std::vector<DeployJournalEntry>> request_run(engine::Store& store, int64_t run_id,
+                                                    Journal::Request what, const std::string& who,
+                                                    int64_t now_ms) {
+  auto heads = store.list_deploy_heads("", 1000);
+  if (!heads) return heads.error();
+  std::vector<DeployJournalEntry> requested;
+  for (const auto& head : *heads) {
+    if (head.run_id != run_id || is_final_state(head.state)) continue;
+    if (Status s = request(store, head, what, who, now_ms); !s) return s.error();
+    requested.push_back(head);
+  }
+  return requested;
+}
+
 std::string header_json(const JournalHeader& header) {
   json spec = json::parse(to_json(header.spec));
   return json{{"spec", spec},

@@ -85,6 +85,12 @@ class Journal {
 // Appends a promote or abort request to a running deployment (what the CLI does).
 Status request(engine::Store& store, const engine::DeployJournalEntry& head, Journal::Request what,
                const std::string& who, int64_t now_ms);
+// Appends the request to every unfinished deployment of run `run_id` (`sluice deploy
+// promote|abort RUN`, POST /api/v1/runs/{id}/deploy/promote|abort); returns their heads as
+// they were before it (none: the run has no deployment in progress).
+Result<std::vector<engine::DeployJournalEntry>> request_run(engine::Store& store, int64_t run_id,
+                                                            Journal::Request what,
+                                                            const std::string& who, int64_t now_ms);
 
 // What a finished good deployment left behind: the revision, its hooks (ApplicationStop of
 // the next deployment runs its script) and the colour serving traffic.

@@ -17,8 +17,9 @@ Result<std::vector<JournalDeployment>> journal_of(engine::Store& store, int64_t 
     if (head.run_id != run_id || head.environment != environment) continue;
     auto entries = store.load_deploy_journal(head.deployment_id);
     if (!entries) return entries.error();
-    JournalDeployment d;
+    JournalDeployment& d = out.emplace_back();
     d.id = head.deployment_id;
+    d.phase = head.phase;
     d.state = head.state;
     d.entries = std::move(*entries);
     if (!d.entries.empty()) {
@@ -30,7 +31,6 @@ Result<std::vector<JournalDeployment>> journal_of(engine::Store& store, int64_t 
       }
       d.entries.front().detail.clear();
     }
-    out.push_back(std::move(d));
   }
   std::reverse(out.begin(), out.end());  // heads come newest first
   return out;

@@ -22,8 +22,8 @@ namespace sluice::deploy {
 struct JournalDeployment {
   std::string id;  // DEPLOYMENT_ID
   std::string strategy, revision;
-  std::string rollback_of;  // the deployment this one rolls back, "" for a deployment
-  std::string state;        // the last entry's state ("succeeded", "pause", ...)
+  std::string rollback_of;   // the deployment this one rolls back, "" for a deployment
+  std::string phase, state;  // the last entry's ("pause started", "deployment succeeded", ...)
   std::vector<engine::DeployJournalEntry> entries;  // by seq; the header's detail is left out
 };
 

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "deploy/journal.h"
 #include "deploy/journal_view.h"
 #include "deploy/reviewers.h"
 #include "engine/clock.h"
@@ -153,12 +154,42 @@ HttpResponse deployment(ApiContext& c, const Route& route) {
                     {"strategy", d.strategy},
                     {"revision", c.controller.mask(d.revision)},
                     {"rollback_of", d.rollback_of},
+                    {"phase", d.phase},
                     {"state", d.state},
                     {"entries", std::move(entries)}});
   }
   json body = store::deployment_json(**record);
   body["journal"] = std::move(list);
   return ok_json(body);
+}
+
+// The calling token's name, "" for a token without one.
+std::string caller_name(ApiContext& c, const Route& route) {
+  if (auto tokens = c.tokens.list(); tokens.ok())
+    for (const TokenInfo& t : *tokens)
+      if (t.id == route.caller_token_id) return t.name;
+  return "";
+}
+
+// `sluice deploy promote|abort RUN` over HTTP: a request in the journal of each unfinished
+// deployment of the run; its deployer acts on it within ~100 ms (docs/deployments.md).
+HttpResponse deploy_request(ApiContext& c, const Route& route, deploy::Journal::Request what) {
+  auto id = run_id_param(route);
+  if (!id) return json_error(400, "invalid_id", id.error().message);
+  std::string who = caller_name(c, route);
+  if (who.empty()) who = "token " + route.caller_token_id;
+  auto heads =
+      deploy::request_run(c.controller.store(), *id, what, who, engine::SystemClock().now_ms());
+  if (!heads) return json_error(500, "internal", heads.error().message);
+  if (heads->empty())
+    return json_error(404, "no_deployment",
+                      "run " + std::to_string(*id) + " has no deployment in progress");
+  json ids = json::array();
+  for (const auto& head : *heads) ids.push_back(head.deployment_id);
+  return ok_json({{"run_id", *id},
+                  {"request", what == deploy::Journal::Request::kPromote ? "promote" : "abort"},
+                  {"user", who},
+                  {"deployment_ids", std::move(ids)}});
 }
 
 // The reviewer is the calling token's name (docs/api.md): name tokens after people.
@@ -176,10 +207,7 @@ HttpResponse review(ApiContext& c, HttpRequest& request, const Route& route,
       return json_error(400, "invalid_body", std::string(key) + ": a string");
     *into = body[key].get<std::string>();
   }
-  std::string user;
-  if (auto tokens = c.tokens.list(); tokens.ok())
-    for (const TokenInfo& t : *tokens)
-      if (t.id == route.caller_token_id) user = t.name;
+  std::string user = caller_name(c, route);
   if (user.empty()) return json_error(403, "forbidden", "only a named token can review");
   auto outcome = deploy::submit_review(c.controller.store(), *id, environment, user, decision,
                                        comment, engine::SystemClock().now_ms());
@@ -290,6 +318,14 @@ void add_api_routes(Router& r, ApiContext& c) {
   });
   r.add("GET", v1 + "/deployments", Role::kRead,
         [&c](HttpRequest& q, const Route&) { return deployments(c, q); });
+  r.add("POST", v1 + "/runs/{id}/deploy/promote", Role::kOperate,
+        [&c](HttpRequest&, const Route& route) {
+          return deploy_request(c, route, deploy::Journal::Request::kPromote);
+        });
+  r.add("POST", v1 + "/runs/{id}/deploy/abort", Role::kOperate,
+        [&c](HttpRequest&, const Route& route) {
+          return deploy_request(c, route, deploy::Journal::Request::kAbort);
+        });
   r.add("GET", v1 + "/deployments/{id}", Role::kRead,
         [&c](HttpRequest&, const Route& route) { return deployment(c, route); });
   r.add("GET", v1 + "/agents", Role::kRead, [&c](HttpRequest&, const Route&) {

@@ -6,12 +6,13 @@
 // The checks: the deployments page links each deployment to its page; the good deployment's
 // page shows its record and one journal with the targets' Install entries, ending
 // succeeded; the bad one's shows its journal ending rolled-back and the rollback's, which
-// names it; at 390 px the journal rows stay readable (no horizontal scroll of the page).
+// names it; at 390 px the journal rows stay readable (no horizontal scroll of the page); with
+// CANARY_ID (a canary waiting at its pause), Promote on its page lets it finish.
 
 import {chromium} from 'playwright-core';
 import {mkdirSync} from 'node:fs';
 
-const {BASE_URL: BASE, TOKEN, GOOD_ID, BAD_ID, BAD_RUN} = process.env;
+const {BASE_URL: BASE, TOKEN, GOOD_ID, BAD_ID, BAD_RUN, CANARY_ID} = process.env;
 const SHOTS = process.env.SCREENSHOTS || '';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 if (!BASE || !TOKEN || !GOOD_ID || !BAD_ID) { console.error('BASE_URL, TOKEN, GOOD_ID and BAD_ID are required'); process.exit(2); }
@@ -99,6 +100,20 @@ try {
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert(overflow <= 1, `the page scrolls sideways by ${overflow} px`);
     await shoot(phone, 'deployment-rollback');
+  });
+
+  if (CANARY_ID) await check('a paused canary: Promote on its page lets it finish', async () => {
+    await page.goto(`${BASE}/deployments/${CANARY_ID}`);
+    await page.waitForSelector('section.journal button.journal-promote:not([disabled])');
+    const note = await page.locator('section.journal').first().textContent();
+    assert(note.includes('Waiting for a person'), `no waiting note: ${note.slice(0, 200)}`);
+    await shoot(page, 'deployment-paused');
+    await page.click('section.journal button.journal-promote');
+    await page.waitForSelector('#toast:has-text("Promote requested")');
+    // The page re-reads the deployment every 2 s until it has ended.
+    await page.waitForSelector('section.journal .tag.journal-good:has-text("succeeded")', {timeout: 20000});
+    assert(await page.locator('section.journal button.journal-promote').count() === 0, 'buttons left on a finished deployment');
+    await shoot(page, 'deployment-promoted');
   });
 
   await check('no script errors', async () => assert(pageErrors.length === 0, pageErrors.join('; ')));

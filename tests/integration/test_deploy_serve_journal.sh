@@ -41,6 +41,30 @@ jobs:
     environment: dev
     steps: [{run: echo smoke}]
 YAML
+cat >"$APP/.github/workflows/canary.yml" <<'YAML'
+name: canary
+on:
+  workflow_dispatch:
+    inputs:
+      revision: {type: string, required: true}
+jobs:
+  canary:
+    runs-on: local
+    environment: canary
+    steps:
+      - uses: sluice/deploy@v1
+        with:
+          strategy: canary
+          environment: canary
+          revision: ${{ inputs.revision }}
+          targets: blue=app-blue, green=app-green
+          hooks: |
+            Install: "true"
+            set-traffic: "true"
+          steps: |
+            - set-weight: 50
+            - pause: {}
+YAML
 cat >"$APP/.sluice/environments.yml" <<'YAML'
 environments:
   staging: {reviewers: [alice], vars: {REGION: eu-west-1}}
@@ -139,15 +163,54 @@ check_eq "$STATUS" 404 "an unknown deployment"
 api GET "/api/v1/deployments/abc"
 check_eq "$STATUS" 400 "a deployment id that is not a number"
 
-# The web UI's journal view, when a browser can be driven here.
+# A canary that pauses until a person decides (POST /api/v1/runs/{id}/deploy/promote|abort).
+# canary REVISION: dispatches canary.yml and waits for the pause; sets CANARY_RUN, CANARY_ID.
+canary() {
+  api POST /api/v1/projects/app/workflows/.github/workflows/canary.yml/dispatch "{\"inputs\":{\"revision\":\"$1\"}}"
+  CANARY_RUN=$(field run_ids.0) CANARY_ID=""
+  local where=""
+  for _ in $(seq 1 200); do
+    if [ -z "$CANARY_ID" ]; then
+      api GET "/api/v1/deployments?run_id=$CANARY_RUN"
+      CANARY_ID=$(fields deployments.0.id 2>/dev/null || true)
+    else
+      api GET "/api/v1/deployments/$CANARY_ID"
+      where=$(fields journal.0.phase journal.0.state 2>/dev/null || true)
+      [ "$where" = "pause started" ] && break
+    fi
+    sleep 0.1
+  done
+  check_eq "$where" "pause started" "the canary of $1 waits at its pause"
+  CANARY_JOURNAL=$(fields journal.0.id)
+}
+api POST "/api/v1/runs/$GOOD_RUN/deploy/promote" '{}'
+check_eq "$STATUS" 404 "promote of a run without a deployment in progress"
+canary c1
+PROMOTE_RUN=$CANARY_RUN PROMOTE_ID=$CANARY_ID
+
+# The web UI's journal view, when a browser can be driven here (it also promotes c1).
 browser_dir=$SOURCE_DIR/tests/browser
 chromium=${CHROMIUM:-/usr/bin/chromium}
 if command -v node >/dev/null && [ -x "$chromium" ] &&
   [ -f "$browser_dir/node_modules/playwright-core/package.json" ]; then
   BASE_URL=$URL TOKEN=$ADMIN_TOKEN GOOD_ID=$GOOD_ID BAD_ID=$BAD_ID BAD_RUN=$BAD_RUN CHROMIUM=$chromium \
+    CANARY_ID=$PROMOTE_ID \
     SCREENSHOTS=${WEB_UI_SCREENSHOTS:-} timeout -k 5 90 node "$browser_dir/deploy_journal.mjs" ||
     fail "the web UI's deployment journal checks"
 else
   echo "note: node, chromium or playwright-core missing: the web UI checks are skipped"
+  api POST "/api/v1/runs/$PROMOTE_RUN/deploy/promote" '{}'
+  check_eq "$STATUS $(fields request)" "200 promote" "promote of c1"
 fi
+check_eq "$(wait_run "$PROMOTE_RUN" 60)" success "the promoted canary's run"
+api GET "/api/v1/deployments/$PROMOTE_ID"
+check_eq "$(fields status journal.0.state)" "success succeeded" "the promoted canary"
+
+canary c2
+api POST "/api/v1/runs/$CANARY_RUN/deploy/abort" '{}'
+check_eq "$STATUS $(fields request deployment_ids.0)" "200 abort $CANARY_JOURNAL" "abort of c2"
+check_eq "$(wait_run "$CANARY_RUN" 60)" failure "the aborted canary's run"
+api GET "/api/v1/deployments/$CANARY_ID"
+check_eq "$(fields status "#journal" journal.0.state journal.1.revision journal.1.state)" \
+  "rolled_back 2 rolled-back c1 succeeded" "the aborted canary and its rollback to c1"
 finish

@@ -129,6 +129,8 @@ export const api = {
   deployments: (params, signal) => request('/deployments', {params, signal}),
   // One deployment with the journal of its sluice/deploy steps.
   deployment: (id, signal) => request(`/deployments/${seg(id)}`, {signal}),
+  // what: 'promote' or 'abort': a request to the run's unfinished deployments.
+  deployRequest: (runId, what) => request(`/runs/${seg(runId)}/deploy/${what}`, {method: 'POST', body: {}}),
   // decision: 'approve' or 'reject'; environment only when the run waits for several.
   review: (id, decision, environment, comment) =>
     request(`/runs/${seg(id)}/${decision}`, {method: 'POST', body: {environment: environment || undefined, comment: comment || undefined}}),

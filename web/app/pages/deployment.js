@@ -4,11 +4,12 @@
 // since that deployment started, the target, the phase and state, and the detail. Re-read
 // every two seconds until the deployment has ended.
 
-import {api} from '../api.js';
-import {h, replace, timeElement, shortRef, shortSha} from '../dom.js';
+import {api, mayOperate} from '../api.js';
+import {h, replace, timeElement, shortRef, shortSha, toast} from '../dom.js';
 import {pill} from './deployments.js';
 
 const ENDED = new Set(['success', 'failure', 'cancelled', 'inactive', 'rolled_back']);
+const FINAL = new Set(['succeeded', 'failed', 'rolled-back', 'interrupted']);
 // Journal states by how they read: good, bad, or under way.
 const GOOD = new Set(['succeeded', 'pass', 'ended', 'promote']);
 const BAD = new Set(['failed', 'fail', 'rolled-back', 'rolling-back', 'interrupted', 'abort']);
@@ -37,16 +38,45 @@ function detailText(detail) {
   return detail;
 }
 
-function journalSection(d) {
+// A deployment under way waits for a person at a pause without a duration and after an
+// inconclusive analysis: Promote lets it go on, Abort rolls it back (as `sluice deploy
+// promote|abort RUN`), for operate sessions.
+function controls(d, runId, refresh) {
+  if (FINAL.has(d.state)) return null;
+  const waiting = (d.phase === 'pause' && d.state === 'started') || d.state === 'inconclusive';
+  const note = h('p', {class: 'muted small'}, waiting
+    ? 'Waiting for a person: promote to go on, abort to roll back.'
+    : `Under way (${d.phase} ${d.state}).`);
+  if (!mayOperate()) return [note, h('p', {class: 'muted small'}, 'An operate token can promote or abort it.')];
+  const send = (button, what) => async () => {
+    button.disabled = true;
+    try {
+      const answer = await api.deployRequest(runId, what);
+      toast(`${what === 'promote' ? 'Promote' : 'Abort'} requested as ${answer.user}.`);
+      refresh();
+    } catch (error) {
+      toast(error.status === 403 ? 'Your token may not do that (it needs the operate role).' : error.message, 'error');
+      button.disabled = false;
+    }
+  };
+  const promote = h('button', {type: 'button', class: 'button button-primary journal-promote', disabled: !waiting}, 'Promote');
+  const abort = h('button', {type: 'button', class: 'button button-danger journal-abort'}, 'Abort and roll back');
+  promote.addEventListener('click', send(promote, 'promote'));
+  abort.addEventListener('click', send(abort, 'abort'));
+  return [note, h('div', {class: 'actions', role: 'group', 'aria-label': `Decide on ${d.id}`}, promote, abort)];
+}
+
+function journalSection(d, runId, refresh) {
   const start = d.entries.length ? d.entries[0].time_ms : 0;
   const title = [d.rollback_of ? 'Rollback' : 'Deployment', ' ', h('span', {class: 'mono'}, d.id)];
   return h('section', {class: 'card journal', dataset: {journal: d.id}},
     h('h2', null, ...title),
     h('p', {class: 'muted small'},
-      h('span', {class: `tag ${stateClass(d.state)}`}, d.state), ' ',
+      h('span', {class: `tag ${stateClass(d.state)}`}, FINAL.has(d.state) ? d.state : `${d.phase} ${d.state}`), ' ',
       d.strategy ? `${d.strategy} · ` : '', d.revision ? ['revision ', h('span', {class: 'mono'}, d.revision)] : null,
       d.rollback_of ? [' · rolls back ', h('span', {class: 'mono'}, d.rollback_of)] : null,
       start ? [' · started ', timeElement(start)] : null),
+    controls(d, runId, refresh),
     h('div', {class: 'table-scroll'}, h('table', {class: 'responsive-table journal-table'},
       h('caption', {class: 'visually-hidden'}, `Journal of ${d.id}, oldest first`),
       h('thead', null, h('tr', null, ['#', 'Time', 'Target', 'Phase', 'State', 'Detail'].map((c) => h('th', {scope: 'col'}, c)))),
@@ -78,16 +108,23 @@ function summary(d) {
 export async function render(ctx) {
   const id = ctx.params[0];
   const box = h('div');
+  let shown = '';
+  let done = false;
+  const refresh = async () => { done = show(await api.deployment(id, ctx.signal)); };
   const show = (d) => {
     ctx.setTitle(`Deployment #${d.id} to ${d.environment}`);
     const journal = d.journal || [];
+    const key = JSON.stringify(d);
+    const ended = ENDED.has(d.status) && journal.every((j) => FINAL.has(j.state));
+    if (key === shown) return ended;  // unchanged: keep the buttons (and focus) as they are
+    shown = key;
     replace(box, summary(d),
-      journal.length ? journal.map(journalSection)
+      journal.length ? journal.map((j) => journalSection(j, d.run_id, refresh))
         : h('p', {class: 'empty card'}, 'No journal: this job ran no ', h('code', null, 'sluice/deploy@v1'),
           ' step for this environment (yet).'));
-    return ENDED.has(d.status) && journal.every((j) => ['succeeded', 'failed', 'rolled-back', 'interrupted'].includes(j.state));
+    return ended;
   };
-  let done = show(await api.deployment(id, ctx.signal));
+  done = show(await api.deployment(id, ctx.signal));
   replace(ctx.main, h('h1', null, `Deployment #${id}`),
     h('p', {class: 'muted'}, 'Every transition is journalled before sluice acts on it; a rollback is a deployment of its own. ',
       h('a', {href: '/deployments'}, 'All deployments.')),
