@@ -24,7 +24,10 @@ class RecordingExecutor : public engine::Executor {
     done.push_back(std::move(on_done));
     return static_cast<engine::ExecutionId>(requests.size());
   }
-  void cancel(engine::ExecutionId id) override { cancelled.push_back(id); }
+  void cancel(engine::ExecutionId id) override {
+    cancelled.push_back(id);
+    if (end_on_cancel) finish(static_cast<size_t>(id - 1), 137);
+  }
   void end_job(const std::string& scope) override { ended.push_back(scope); }
   void kill_all() override {}
   void finish(size_t index, int exit_code) {
@@ -37,6 +40,7 @@ class RecordingExecutor : public engine::Executor {
   std::vector<std::function<void(engine::StepOutcome)>> done;
   std::vector<engine::ExecutionId> cancelled;
   std::vector<std::string> ended;
+  bool end_on_cancel = false;  // the step ends inside cancel(), as its I/O thread may
 };
 
 class ContainerExecutorTest : public ::testing::Test {
@@ -63,6 +67,14 @@ class ContainerExecutorTest : public ::testing::Test {
     job->mounts = {"/w"};
     job->workspace = "/w";
     return job;
+  }
+  // A `run: sleep 60` step of job `scope`, which has a job container.
+  static StepRequest sleep_in_job_container(const std::string& scope) {
+    StepRequest request;
+    request.job_scope = scope;
+    request.containers = with_job_container();
+    request.script = "sleep 60";
+    return request;
   }
   fs::path dir_;
   std::string engine_;
@@ -179,10 +191,7 @@ TEST_F(ContainerExecutorTest, CancellingADockerActionRemovesItsContainer) {
 TEST_F(ContainerExecutorTest, CancellingAStepInTheJobContainerKillsItsProcessesThere) {
   RecordingExecutor inner;
   ContainerExecutor executor(inner, {engine_, "/d", {}});
-  StepRequest request;
-  request.job_scope = "5/a";
-  request.containers = with_job_container();
-  request.script = "sleep 60";
+  StepRequest request = sleep_in_job_container("5/a");
   engine::ExecutionId id = executor.start(request, [](engine::StepOutcome) {});
   ASSERT_EQ(inner.requests.size(), 1u);
   std::string marker = inner.requests[0].env.at(kStepMarker);
@@ -199,6 +208,42 @@ TEST_F(ContainerExecutorTest, CancellingAStepInTheJobContainerKillsItsProcessesT
   inner.finish(0, 0);
   executor.cancel(id);
   EXPECT_EQ(calls(), "");
+}
+
+// Regression (test_run_container_job's timeout case, "still-running" under load): the
+// step's end, which the inner cancel may bring at once on its I/O thread, must not take the
+// kill of its processes in the container with it.
+TEST_F(ContainerExecutorTest, AStepThatEndsAsSoonAsCancelledStillHasItsProcessesKilled) {
+  RecordingExecutor inner;
+  inner.end_on_cancel = true;
+  ContainerExecutor executor(inner, {engine_, "/d", {}});
+  StepRequest request = sleep_in_job_container("5/a");
+  engine::ExecutionId id = executor.start(request, [](engine::StepOutcome) {});
+  executor.cancel(id);
+  EXPECT_NE(calls().find("exec " + names_for("5/a", "/d").job + " sh -c for p in /proc/[0-9]*"),
+            std::string::npos)
+      << calls();
+}
+
+// A step whose `exec` was under way when it was cancelled may start in the container after
+// the kill: a flag file (in the step-files directory, mounted at the same path) created
+// before the kill makes it exit at once.
+TEST_F(ContainerExecutorTest, AStepThatStartsAfterItsCancelExitsAtOnce) {
+  RecordingExecutor inner;
+  ContainerExecutor executor(inner, {engine_, "/d", {}});
+  StepRequest request = sleep_in_job_container("5/a");
+  request.step_files_dir = dir_.string();
+  engine::ExecutionId id = executor.start(request, [](engine::StepOutcome) {});
+  ASSERT_EQ(inner.requests.size(), 1u);
+  std::string flag = dir_.string() + "/" + inner.requests[0].env.at(kStepMarker) + "cancelled";
+  EXPECT_NE(inner.requests[0].script.find("'sh' '-c' '[ ! -e \"$0\" ] || exit 143; exec "
+                                          "\"$@\"' '" +
+                                          flag + "'"),
+            std::string::npos)
+      << inner.requests[0].script;
+  EXPECT_FALSE(fs::exists(flag));
+  executor.cancel(id);
+  EXPECT_TRUE(fs::exists(flag));
 }
 
 }  // namespace

@@ -144,7 +144,7 @@ engine::ExecutionId ContainerExecutor::start(StepRequest request,
                            : "the job's containers need a container engine";
     return fail_now(located(pos, what + ": " + found.error().message), on_done);
   }
-  std::vector<std::string> on_cancel;
+  CancelAction on_cancel;
   auto rewritten = rewrite(std::move(request), *found, on_cancel);
   if (!rewritten.ok()) return fail_now(rewritten.error().located_message(), on_done);
   const std::string scope = rewritten->job_scope;
@@ -181,14 +181,14 @@ engine::ExecutionId ContainerExecutor::start(StepRequest request,
   engine::ExecutionId id = inner_.start(std::move(*rewritten), std::move(done));
   std::lock_guard lock(mutex_);
   tracking->id = id;
-  if (!on_cancel.empty() && !tracking->finished) on_cancel_[id] = std::move(on_cancel);
+  if (!on_cancel.engine_args.empty() && !tracking->finished) on_cancel_[id] = std::move(on_cancel);
   return id;
 }
 
 // The request as a bash step of the inner executor. Its environment: the step's variables
 // (which the script passes into the container by name) over the engine's own.
 Result<StepRequest> ContainerExecutor::rewrite(StepRequest request, const ContainerEngine& engine,
-                                               std::vector<std::string>& on_cancel) {
+                                               CancelAction& on_cancel) {
   ScriptTarget target{engine.program, engine.kind, names_for(request.job_scope, options_.data_dir),
                       labels_for(request.job_scope, options_.data_dir)};
   std::string path_prepend;
@@ -199,7 +199,10 @@ Result<StepRequest> ContainerExecutor::rewrite(StepRequest request, const Contai
   if (request.kind == StepRequest::Kind::kScript || request.kind == StepRequest::Kind::kNode) {
     std::string marker = target.names.prefix + "-exec-" + std::to_string(++container_steps_) + ".";
     request.env[kStepMarker] = marker;
-    on_cancel = kill_marked_args(target.names, marker);
+    on_cancel.engine_args = kill_marked_args(target.names, marker);
+    // The step-files directory is mounted at the same path in the job container.
+    if (request.kind == StepRequest::Kind::kScript && !request.step_files_dir.empty())
+      on_cancel.flag_file = request.step_files_dir + "/" + marker + "cancelled";
   }
   std::vector<std::string> names = env_names(request.env);
   static const engine::JobContainers kNone;
@@ -236,7 +239,7 @@ Result<StepRequest> ContainerExecutor::rewrite(StepRequest request, const Contai
       if (!job.job)
         for (const auto& service : job.services) run.service_hosts.push_back(service.service_id);
       run.env_names = names;
-      on_cancel = remove_args(engine.kind, {run.container_name});
+      on_cancel.engine_args = remove_args(engine.kind, {run.container_name});
       request.script = docker_action_script(target, action, run);
       break;
     }
@@ -245,6 +248,7 @@ Result<StepRequest> ContainerExecutor::rewrite(StepRequest request, const Contai
       step.working_dir = request.working_directory;
       step.env_names = names;
       step.path_prepend = path_prepend;
+      step.cancel_flag = on_cancel.flag_file;
       if (request.kind == StepRequest::Kind::kNode) {
         if (!under_one_of(request.script_path, job.mounts))
           return Error{"JavaScript action " + request.script_path +
@@ -273,15 +277,19 @@ Result<StepRequest> ContainerExecutor::rewrite(StepRequest request, const Contai
 
 void ContainerExecutor::cancel(engine::ExecutionId id) {
   if (id < 0) return;
-  inner_.cancel(id);
-  std::vector<std::string> args;
+  // Taken before the inner cancel: the step's end (on the inner I/O thread, maybe at once
+  // once its client is killed) erases the entry, and its processes in the container would
+  // live on.
+  CancelAction action;
   {
     std::lock_guard lock(mutex_);
     auto it = on_cancel_.find(id);
-    if (it != on_cancel_.end()) args = it->second;
+    if (it != on_cancel_.end()) action = it->second;
   }
+  if (!action.flag_file.empty()) std::ofstream{action.flag_file};
+  inner_.cancel(id);
   auto found = engine();
-  if (!args.empty() && found.ok()) (void)run_engine(*found, args);
+  if (!action.engine_args.empty() && found.ok()) (void)run_engine(*found, action.engine_args);
 }
 
 void ContainerExecutor::end_job(const std::string& job_scope) {

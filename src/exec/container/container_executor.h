@@ -75,8 +75,16 @@ class ContainerExecutor final : public engine::Executor {
   Result<ContainerEngine> engine();
   engine::ExecutionId fail_now(const std::string& message,
                                const std::function<void(engine::StepOutcome)>& on_done);
+  // What stops a running execution's work in a container (killing the `run`/`exec` client
+  // stops nothing there).
+  struct CancelAction {
+    std::vector<std::string> engine_args;  // e.g. kill the step's processes, remove a container
+    // Created first: a step's process that starts in the container only after the cancel
+    // (its `exec` was under way) sees it and exits. "" when there is none.
+    std::string flag_file;
+  };
   Result<engine::StepRequest> rewrite(engine::StepRequest request, const ContainerEngine& engine,
-                                      std::vector<std::string>& on_cancel);
+                                      CancelAction& on_cancel);
   void sweep(const std::string& job_scope);
 
   // The job container's network namespace, when it runs ("" when it cannot be found).
@@ -90,9 +98,7 @@ class ContainerExecutor final : public engine::Executor {
 
   std::mutex mutex_;  // guards the two fields below (on_done runs on the inner I/O thread)
   std::set<std::string> dirty_scopes_;  // may have containers left
-  // Engine arguments that stop what a running execution started in a container (killing
-  // the `run`/`exec` client stops nothing there).
-  std::map<engine::ExecutionId, std::vector<std::string>> on_cancel_;
+  std::map<engine::ExecutionId, CancelAction> on_cancel_;
 };
 
 }  // namespace sluice::exec::container

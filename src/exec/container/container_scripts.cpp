@@ -247,6 +247,9 @@ std::string exec_script(const ScriptTarget& t, const ExecStep& step) {
     command.insert(command.begin(),
                    {"sh", "-c", "PATH=\"$0:$PATH\"; export PATH; exec \"$@\"", step.path_prepend});
   }
+  if (!step.cancel_flag.empty())
+    command.insert(command.begin(),
+                   {"sh", "-c", "[ ! -e \"$0\" ] || exit 143; exec \"$@\"", step.cancel_flag});
   s += "exec " +
        command_line(t.engine, exec_args(t.names, step.working_dir, step.env_names, command)) + "\n";
   return s;

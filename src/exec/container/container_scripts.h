@@ -57,6 +57,9 @@ struct ExecStep {
   std::string script_extension = ".sh";
   std::vector<std::string> shell_command;
   std::string path_prepend;
+  // A file whose existence means the step was cancelled: the process exits at once (143)
+  // instead of running when it starts only after the cancel. "" for none (needs sh).
+  std::string cancel_flag;
 };
 inline constexpr const char* kScriptPlaceholder = "\x01script\x01";
 std::string exec_script(const ScriptTarget& target, const ExecStep& step);
