@@ -7,7 +7,8 @@
 // page shows its record and one journal with the targets' Install entries, ending
 // succeeded; the bad one's shows its journal ending rolled-back and the rollback's, which
 // names it; at 390 px the journal rows stay readable (no horizontal scroll of the page); with
-// CANARY_ID (a canary waiting at its pause), Promote on its page lets it finish.
+// CANARY_ID (a canary waiting at its pause), Promote on its page lets it finish; the run
+// page links the run's deployment.
 
 import {chromium} from 'playwright-core';
 import {mkdirSync} from 'node:fs';
@@ -100,6 +101,17 @@ try {
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert(overflow <= 1, `the page scrolls sideways by ${overflow} px`);
     await shoot(phone, 'deployment-rollback');
+  });
+
+  await check('the run page links the run\'s deployment to its journal', async () => {
+    await page.goto(`${BASE}/runs/${BAD_RUN}`);
+    const link = page.locator(`.run-deployments a[href="/deployments/${BAD_ID}"]`);
+    await link.waitFor();
+    const text = await page.locator('.run-deployments').textContent();
+    assert(text.includes('staging') && text.includes('rolled back'), `run page deployments: ${text}`);
+    await link.click();
+    await page.waitForURL(new RegExp(`/deployments/${BAD_ID}$`));
+    await page.waitForSelector('section.journal');
   });
 
   if (CANARY_ID) await check('a paused canary: Promote on its page lets it finish', async () => {

@@ -68,12 +68,13 @@ export async function render(ctx) {
   const actions = h('div', {class: 'actions run-actions', role: 'group', 'aria-label': 'Run actions'});
   const reason = h('div');
   const approvals = h('div');
+  const deploymentLinks = h('div');
   const statsBox = h('section', {class: 'card', 'aria-labelledby': 'stats-title'}, h('h2', {id: 'stats-title'}, 'Statistics'));
   const graphBox = h('div', {class: 'dag-scroll'});
   const jobBox = h('section', {class: 'card job-panel', id: 'job-panel', 'aria-labelledby': 'job-title'});
   const annotationsBox = h('div');
   const summariesBox = h('div');
-  replace(ctx.main, header, actions, reason, approvals, statsBox,
+  replace(ctx.main, header, actions, reason, deploymentLinks, approvals, statsBox,
     h('section', {class: 'card', 'aria-labelledby': 'graph-title'}, h('h2', {id: 'graph-title'}, 'Jobs'),
       h('p', {class: 'muted small'}, 'Select a job to see its steps and logs.'), graphBox),
     jobBox, annotationsBox, summariesBox);
@@ -142,19 +143,33 @@ export async function render(ctx) {
 
   // Deployments of this run that wait for an environment's reviewers: the reason, and for
   // operate sessions Approve / Reject with an optional comment (POST .../approve|reject).
+  // `changed`: the run's record changed, so the list of its deployments (links to each one's
+  // page and journal) is read again too.
   let waitingKey = '';
-  async function renderApprovals() {
+  async function renderApprovals(changed = false) {
     const jobsWaiting = (detail.jobs || []).some((job) => job.status === 'waiting' || job.status === 'queued');
+    const mayWait = !isTerminal(detail.run.status) && jobsWaiting;
     let waiting = [];
-    if (!isTerminal(detail.run.status) && jobsWaiting) {
+    if (mayWait || changed) {
       const answer = await api.deployments({run_id: detail.run.id, limit: 200}, ctx.signal);
-      waiting = (answer.deployments || []).filter((d) => d.status === 'waiting');
+      renderDeploymentLinks(answer.deployments || []);
+      if (mayWait) waiting = (answer.deployments || []).filter((d) => d.status === 'waiting');
     }
     const key = JSON.stringify(waiting.map((d) => [d.id, d.waiting_on, d.reason, (d.reviews || []).length]));
     if (key === waitingKey) return;
     if (approvals.contains(document.activeElement) && waiting.length) return;  // do not redraw under the user
     waitingKey = key;
     replace(approvals, waiting.map((d) => approvalCard(d, waiting.length > 1)));
+  }
+
+  let deploymentsKey = '';
+  function renderDeploymentLinks(list) {
+    const key = JSON.stringify(list.map((d) => [d.id, d.status]));
+    if (key === deploymentsKey) return;
+    deploymentsKey = key;
+    replace(deploymentLinks, list.length ? h('p', {class: 'run-deployments muted small'}, 'Deployments: ',
+      list.map((d, i) => [i ? ', ' : '', h('a', {href: `/deployments/${d.id}`}, `#${d.id} to ${d.environment}`),
+        ` (${String(d.status).replace('_', ' ')})`])) : null);
   }
 
   function approvalCard(d, several) {
@@ -312,7 +327,7 @@ export async function render(ctx) {
     renderJob();
     renderAnnotations();
     renderSummaries();
-    renderApprovals().catch((error) => { if (error.name !== 'AbortError') console.warn(error); });
+    renderApprovals(true).catch((error) => { if (error.name !== 'AbortError') console.warn(error); });
   }
 
   let lastKey = '';
