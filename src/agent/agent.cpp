@@ -88,6 +88,9 @@ struct Agent::Lease {
   PathMap to_agent;
   PathMap to_controller;
   std::string setup_error;  // the workspace could not be prepared: its steps fail to start
+  // Values the controller knows to mask: the job's secrets and the ::add-mask:: values its
+  // steps' results reported already.
+  std::set<std::string> known_masks;
   std::map<int64_t, engine::ExecutionId> running;  // step id -> executor id (0 until known)
 };
 
@@ -270,6 +273,7 @@ void Agent::open_lease(const LeaseMessage& message, Channel& channel) {
   lease->message = message;
   lease->dir = (fs::path(options_.work_dir) / "leases" / message.lease_id).string();
   for (const std::string& s : message.secrets) lease->masker->add(s);
+  for (const std::string& v : lease->masker->registered()) lease->known_masks.insert(v);
   std::string workspace = lease->dir + "/workspace", temp = lease->dir + "/temp";
   std::error_code ec;
   fs::remove_all(lease->dir, ec);
@@ -350,6 +354,18 @@ void Agent::on_step_done(const std::string& lease_id, int64_t step_id, std::shar
   map_outcome(outcome, lease.to_controller);
   StepResult result;
   result.log_chunks = log->chunks();
+  // The step's ::add-mask:: values: the controller masks them in its copy of what the job
+  // reports and in the run's other jobs. What does not fit in one result (its body is at
+  // most 1 MiB) goes with the next one.
+  size_t mask_bytes = 0;
+  for (std::string& v : lease.masker->registered()) {
+    if (lease.known_masks.count(v) || result.masks.size() >= kMaxItems ||
+        mask_bytes + v.size() > kMaxReportBody / 4)
+      continue;
+    mask_bytes += v.size();
+    lease.known_masks.insert(v);
+    result.masks.push_back(std::move(v));
+  }
   result.outcome = std::move(outcome);
   outbox_.push_back(Report{
       lease_id,

@@ -314,4 +314,9 @@ size_t SecretMasker::size() const {
   return count_.load(std::memory_order_acquire);
 }
 
+std::vector<std::string> SecretMasker::registered() const {
+  std::lock_guard lock(mutex_);
+  return std::vector<std::string>(registered_.begin(), registered_.end());
+}
+
 }  // namespace sluice

@@ -53,6 +53,9 @@ class SecretMasker {
   std::string_view mask(std::string_view text, std::string& scratch) const;
   bool empty() const;
   size_t size() const;  // registered values (lines of multi-line ones included), not forms
+  // The registered values (lines of multi-line ones included), not their derived forms, in
+  // no particular order: a remote agent reports the ::add-mask:: values of a step with them.
+  std::vector<std::string> registered() const;
 
   struct Compiled;
   class Stream;

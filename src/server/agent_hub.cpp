@@ -30,6 +30,10 @@ struct AgentHub::Agent {
   int64_t last_seen_ms = 0;
   int64_t last_grant = 0;  // grants_ at its last lease
   bool builtin = false;
+  // Silent for the lease time, or deregistered: listed with its last_seen_ms until it
+  // registers again (by name) or kMaxOffline newer ones push it out; takes no work.
+  bool offline = false;
+  int64_t offline_since = 0;        // offline_count_ at the time, for the bound
   std::vector<std::string> outbox;  // encoded messages not yet polled
   Reply waiter;                     // a held poll
   int64_t waiter_deadline_ms = 0;
@@ -64,6 +68,7 @@ struct AgentHub::Lease {
 namespace {
 
 constexpr const char* kPrefix = "/api/v1/agent/";
+constexpr size_t kMaxOffline = 64;
 
 HttpResponse error(int status, std::string_view code, std::string_view message) {
   return HttpResponse::json(status, agent::encode_error(code, message));
@@ -171,11 +176,12 @@ std::string AgentHub::waiting_reason(const std::vector<std::string>& labels) con
   for (const std::string& l : labels) {
     bool held = false;
     for (const auto& [id, a] : agents_)
-      held = held || std::find(a->labels.begin(), a->labels.end(), l) != a->labels.end();
+      held = held ||
+             (!a->offline && std::find(a->labels.begin(), a->labels.end(), l) != a->labels.end());
     if (!held) missing.push_back(l);
   }
   for (const auto& [id, a] : agents_)
-    some_agent_matches = some_agent_matches || matches(*a, labels);
+    some_agent_matches = some_agent_matches || (!a->offline && matches(*a, labels));
   if (some_agent_matches) return "waiting for a free agent with labels: " + join(labels);
   return "no agent with labels: " + join(missing.empty() ? labels : missing);
 }
@@ -185,7 +191,7 @@ void AgentHub::assign(Actions& later) {
   for (auto it = waiting_.begin(); it != waiting_.end();) {
     Agent* best = nullptr;
     for (const auto& [id, a] : agents_) {
-      if (a->busy >= a->executors || !matches(*a, it->labels)) continue;
+      if (a->offline || a->busy >= a->executors || !matches(*a, it->labels)) continue;
       int free = a->executors - a->busy, best_free = best ? best->executors - best->busy : 0;
       // The most free executors; among equals the agent that got work the longest ago.
       if (!best || free > best_free || (free == best_free && a->last_grant < best->last_grant))
@@ -320,16 +326,32 @@ void AgentHub::lose_lease(const std::string& lease_id, Actions& later) {
   end_lease(lease, later);  // ends the outstanding steps as lost, after kLost
 }
 
+// The agent goes offline: its leases are lost, its held poll ends, and it stays listed
+// (status offline) until it registers again.
 void AgentHub::drop_agent(const std::string& agent_id, Actions& later) {
   Agent* agent = find_agent(agent_id);
-  if (!agent || agent->builtin) return;
+  if (!agent || agent->builtin || agent->offline) return;
   std::vector<std::string> leases(agent->leases.begin(), agent->leases.end());
   for (const std::string& id : leases) lose_lease(id, later);
   if (agent->waiter)
     later.push_back([reply = std::move(agent->waiter)] {
       reply(error(404, "unknown_agent", "the agent was dropped; register again"));
     });
-  agents_.erase(agent_id);
+  agent->waiter = nullptr;
+  agent->outbox.clear();
+  agent->busy = 0;
+  agent->session.clear();
+  agent->offline = true;
+  agent->offline_since = ++offline_count_;
+  std::vector<Agent*> offline;
+  for (const auto& [id, a] : agents_)
+    if (a->offline) offline.push_back(a.get());
+  if (offline.size() > kMaxOffline) {
+    auto oldest = std::min_element(offline.begin(), offline.end(), [](Agent* a, Agent* b) {
+      return a->offline_since < b->offline_since;
+    });
+    agents_.erase((*oldest)->id);
+  }
 }
 
 void AgentHub::send_step(const std::string& job_scope, engine::ExecutionId id,
@@ -386,7 +408,8 @@ void AgentHub::tick() {
     int64_t now = clock_.now_ms();
     std::vector<std::string> silent;
     for (const auto& [id, a] : agents_)
-      if (!a->builtin && now - a->last_seen_ms > options_.lease_ttl_ms) silent.push_back(id);
+      if (!a->builtin && !a->offline && now - a->last_seen_ms > options_.lease_ttl_ms)
+        silent.push_back(id);
     for (const std::string& id : silent) drop_agent(id, later);
     std::vector<std::string> expired;
     for (const auto& [id, lease] : leases_)
@@ -438,6 +461,7 @@ std::vector<AgentInfo> AgentHub::agents() const {
     info.busy = a->busy;
     info.last_seen_ms = a->builtin ? now : a->last_seen_ms;
     info.builtin = a->builtin;
+    info.offline = a->offline;
     for (const std::string& lease_id : a->leases)
       if (auto it = leases_.find(lease_id); it != leases_.end()) {
         const engine::JobPlacement& job = it->second->job;
@@ -451,7 +475,7 @@ std::vector<AgentInfo> AgentHub::agents() const {
 int AgentHub::remote_agents() const {
   std::lock_guard lock(mutex_);
   int n = 0;
-  for (const auto& [id, a] : agents_) n += a->builtin ? 0 : 1;
+  for (const auto& [id, a] : agents_) n += a->builtin || a->offline ? 0 : 1;
   return n;
 }
 
@@ -473,7 +497,7 @@ std::string AgentHub::agents_json() const {
     o.set("name", a.name);
     o.set("builtin", a.builtin);
     o.set("version", a.version);
-    o.set("status", a.busy > 0 ? "busy" : "idle");
+    o.set("status", a.offline ? "offline" : a.busy > 0 ? "busy" : "idle");
     o.set("labels", labels);
     o.set("executors", a.executors);
     o.set("busy", a.busy);
@@ -561,7 +585,8 @@ HttpResponse AgentHub::dispatch(HttpRequest& request, Reply* async, Actions& lat
   std::string session = request.header("x-sluice-agent-session");
   if (parts.size() == 3 && parts[0] == "agents") {
     Agent* agent = find_agent(parts[1]);
-    if (!agent || agent->builtin) return error(404, "unknown_agent", "register again");
+    if (!agent || agent->builtin || agent->offline)
+      return error(404, "unknown_agent", "register again");
     if (!constant_time_equal(session, agent->session))
       return error(401, "unauthorized", "wrong agent session");
     agent->last_seen_ms = clock_.now_ms();
@@ -615,6 +640,10 @@ HttpResponse AgentHub::on_register(const HttpRequest& request, Actions& later) {
     if (std::find(a->labels.begin(), a->labels.end(), lower) == a->labels.end())
       a->labels.push_back(lower);
   }
+  // The same agent back (its name): its offline entry goes.
+  std::erase_if(agents_, [&](const auto& entry) {
+    return entry.second->offline && entry.second->name == a->name;
+  });
   agent::RegisterReply reply{a->id, a->session, options_.lease_ttl_ms, options_.heartbeat_ms,
                              options_.poll_wait_ms};
   agents_[a->id] = std::move(a);

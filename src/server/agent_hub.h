@@ -11,7 +11,8 @@
 // change of reason.
 //
 // Leases: a remote lease expires lease_ttl_ms after it was granted or last listed in a
-// heartbeat of its agent; an agent silent for lease_ttl_ms is dropped with all its leases.
+// heartbeat of its agent; an agent silent for lease_ttl_ms goes offline with all its leases
+// lost (it stays listed as offline until it registers again).
 // A lost lease reports kLost, then ends its outstanding steps with "agent lost"; reports
 // that arrive later for it are refused with 410 lease_lost. Time comes from the injected
 // Clock; expiry happens in tick(), which the controller calls every few hundred ms and
@@ -75,6 +76,7 @@ struct AgentInfo {
   int busy = 0;
   int64_t last_seen_ms = 0;
   bool builtin = false;
+  bool offline = false;  // silent for the lease time or deregistered; takes no work
   struct Job {
     int64_t run_id = 0;
     std::string job_key;
@@ -109,10 +111,10 @@ class AgentHub final : public exec::remote::AgentTransport {
 
   std::vector<AgentInfo> agents() const;
   // The agents as JSON for GET /api/v1/agents (docs/api.md): {"agents":[{id, name,
-  // builtin, version, status, labels, executors, busy, last_seen_ms, jobs:[{run_id,
-  // job_key, attempt}]}]}.
+  // builtin, version, status (idle, busy, offline), labels, executors, busy, last_seen_ms,
+  // jobs:[{run_id, job_key, attempt}]}]}.
   std::string agents_json() const;
-  // Remote agents registered (sluice_agents_connected).
+  // Remote agents registered and not offline (sluice_agents_connected).
   int remote_agents() const;
 
   // The labels `runs_on` asks for after the label map, lower-cased, without duplicates.
@@ -170,6 +172,7 @@ class AgentHub final : public exec::remote::AgentTransport {
   int64_t next_agent_ = 1;
   int64_t next_lease_ = 1;
   int64_t grants_ = 0;
+  int64_t offline_count_ = 0;
   std::mutex ticker_mutex_;
   std::condition_variable ticker_wake_;
   bool ticker_stop_ = false;

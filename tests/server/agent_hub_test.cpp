@@ -414,6 +414,34 @@ TEST_F(AgentHubTest, AgentsJsonHasStatusLabelsAndCurrentJobs) {
   EXPECT_EQ(hub_->remote_agents(), 1);
 }
 
+// An agent silent for the lease time goes offline: listed so, with no work and no session,
+// until it registers again under its name.
+TEST_F(AgentHubTest, ASilentAgentIsListedOfflineUntilItRegistersAgain) {
+  make_hub();
+  auto a = register_agent({"gpu"});
+  clock_.advance_ms(30001);
+  hub_->tick();
+  json agents = json::parse(hub_->agents_json())["agents"];
+  ASSERT_EQ(agents.size(), 1u);
+  EXPECT_EQ(agents[0]["id"], a.first);
+  EXPECT_EQ(agents[0]["status"], "offline");
+  EXPECT_EQ(agents[0]["last_seen_ms"], clock_.now_ms() - 30001) << "when it was last heard of";
+  EXPECT_EQ(hub_->remote_agents(), 0);
+  Events e;
+  hub_->request_lease(job("5/t", {"gpu"}), e.sink());
+  ASSERT_EQ(e.list.size(), 1u);
+  EXPECT_EQ(e.last().reason, "no agent with labels: gpu") << "an offline agent takes no work";
+  EXPECT_EQ(call("POST", "agents/" + a.first + "/poll", "{\"wait_ms\":0}", a.second).status, 404)
+      << "an offline agent's requests tell it to register again";
+
+  auto back = register_agent({"gpu"});
+  agents = json::parse(hub_->agents_json())["agents"];
+  ASSERT_EQ(agents.size(), 1u) << "the offline entry of the same name is gone";
+  EXPECT_EQ(agents[0]["id"], back.first);
+  EXPECT_EQ(agents[0]["status"], "busy");
+  EXPECT_EQ(e.last().kind, LeaseEvent::Kind::kGranted);
+}
+
 TEST_F(AgentHubTest, WorkSpreadsOverEquallyFreeAgents) {
   make_hub();
   auto a = register_agent({"linux"}, 2);
