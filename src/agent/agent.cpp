@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "agent/agent_paths.h"
@@ -91,11 +92,21 @@ struct Agent::Lease {
   // Values the controller knows to mask: the job's secrets and the ::add-mask:: values its
   // steps' results reported already.
   std::set<std::string> known_masks;
+  // The controller's runtime origin, and runtime_'s listener for the lease that replaces it
+  // in the steps' env ("" until a step names it, or when the listener could not open).
+  bool runtime_mapped = false;
+  std::string runtime_from, runtime_to;
   std::map<int64_t, engine::ExecutionId> running;  // step id -> executor id (0 until known)
 };
 
 Agent::Agent(AgentOptions options, ChannelFactory channels, engine::Executor& executor)
-    : options_(std::move(options)), channels_(std::move(channels)), executor_(executor) {}
+    : options_(std::move(options)),
+      channels_(std::move(channels)),
+      executor_(executor),
+      runtime_(options_.runtime_address, channels_, [this] {
+        std::lock_guard lock(mutex_);
+        return headers();
+      }) {}
 
 Agent::~Agent() = default;
 
@@ -303,6 +314,35 @@ void Agent::open_lease(const LeaseMessage& message, Channel& channel) {
   leases_[message.lease_id] = std::move(lease);
 }
 
+// What the step reaches outside its directories: the run's runtime services through this
+// agent's listener for the lease, the event payload in a file of the lease. mutex_ held.
+void Agent::prepare_outside_world(Lease& lease, const StepMessage& message) {
+  const std::string& lease_id = message.lease_id;
+  bool changed = false;
+  if (!message.runtime_origin.empty() && !lease.runtime_mapped) {
+    lease.runtime_mapped = true;
+    auto origin = runtime_.open(lease_id);
+    if (origin.ok()) {
+      lease.runtime_from = message.runtime_origin;
+      lease.runtime_to = *origin;
+    } else {
+      say("lease " + lease_id + ": no runtime services: " + origin.error().message);
+    }
+  }
+  if (!message.event_path.empty()) {
+    std::string file = lease.dir + "/event.json";
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << message.event;
+    if (out) {
+      lease.to_agent.add(message.event_path, file);
+      changed = true;
+    } else {
+      say("lease " + lease_id + ": cannot write " + file);
+    }
+  }
+  if (changed) lease.to_controller = lease.to_agent.reversed();
+}
+
 void Agent::start_step(const StepMessage& message) {
   engine::StepRequest request = message.request;
   auto log = std::make_shared<StepLog>(message.lease_id, message.step_id);
@@ -313,7 +353,11 @@ void Agent::start_step(const StepMessage& message) {
     if (it == leases_.end()) return;  // lost meanwhile: nobody waits for the result
     Lease& lease = *it->second;
     setup_error = lease.setup_error;
+    prepare_outside_world(lease, message);
     map_request(request, lease.to_agent);
+    if (!lease.runtime_to.empty())
+      for (auto& [name, value] : request.env)
+        value = replace_origin(value, lease.runtime_from, lease.runtime_to);
     request.job_scope = lease.message.job_scope;
     request.env["RUNNER_NAME"] = options_.name;  // the runner that runs it, as on GitHub
     request.step_files_dir = lease.dir + "/step-files";
@@ -399,6 +443,7 @@ void Agent::end_lease(const std::string& lease_id, bool lost) {
   if (lost) say("lease " + lease_id + " lost: its processes are killed");
   for (engine::ExecutionId id : running) executor_.cancel(id);
   executor_.end_job(lease->message.job_scope);
+  runtime_.close(lease_id);
   std::error_code ec;
   fs::remove_all(lease->dir, ec);
 }

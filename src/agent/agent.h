@@ -32,6 +32,7 @@
 
 #include "agent/agent_messages.h"
 #include "agent/http_channel.h"
+#include "agent/runtime_proxy.h"
 #include "engine/executor.h"
 
 namespace sluice {
@@ -48,6 +49,9 @@ struct AgentOptions {
   std::string work_dir;
   std::string name;
   std::string version;
+  // Where the jobs' runtime services listen on this machine (runtime_proxy.h): an IPv4
+  // loopback address.
+  std::string runtime_address = "127.0.0.1";
   int64_t max_poll_wait_ms = 5000;  // bounds how long a stop waits for the poll in flight
   std::function<void(const std::string&)> log;  // the agent's own messages (stderr)
 };
@@ -80,6 +84,7 @@ class Agent {
   void handle(const ControllerMessage& message, Channel& channel);
   void open_lease(const LeaseMessage& message, Channel& channel);
   void start_step(const StepMessage& message);
+  void prepare_outside_world(Lease& lease, const StepMessage& message);  // mutex_ held
   void on_step_done(const std::string& lease_id, int64_t step_id, std::shared_ptr<StepLog> log,
                     engine::StepOutcome outcome);
   void end_lease(const std::string& lease_id, bool lost);
@@ -101,6 +106,7 @@ class Agent {
   std::map<std::string, std::unique_ptr<Lease>> leases_;
   std::deque<Report> outbox_;
   std::set<std::shared_ptr<StepLog>> open_logs_;
+  RuntimeProxy runtime_;  // calls headers() under mutex_: never call it with mutex_ held
 };
 
 }  // namespace sluice::agent

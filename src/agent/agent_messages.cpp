@@ -248,6 +248,12 @@ ControllerMessage read_message(const json& m, size_t index) {
     r.job_scope = str(m, "job_scope", 1024);
     r.working_directory = str(m, "working_directory", 4096);
     r.log_pattern = str(m, "log_pattern", 4096);
+    s.runtime_origin = str(m, "runtime_origin", 256);
+    if (!s.runtime_origin.empty() && (s.runtime_origin.rfind("http://", 0) != 0 ||
+                                      s.runtime_origin.find('/', 7) != std::string::npos))
+      bad("runtime_origin", "not an http://host:port origin");
+    s.event_path = str(m, "event_path", 4096);
+    s.event = str(m, "event", kMaxTextBytes);
   } else if (type == "cancel") {
     out.type = ControllerMessage::Type::kCancel;
     out.step_id = integer(m, "step_id", 1, INT64_MAX, 0, true);
@@ -343,6 +349,11 @@ std::string encode(const ControllerMessage& m) {
            {"job_scope", r.job_scope},
            {"working_directory", r.working_directory},
            {"log_pattern", r.log_pattern}};
+      if (!m.step.runtime_origin.empty()) j["runtime_origin"] = m.step.runtime_origin;
+      if (!m.step.event_path.empty()) {
+        j["event_path"] = m.step.event_path;
+        j["event"] = m.step.event;
+      }
       break;
     }
     case ControllerMessage::Type::kCancel:

@@ -87,6 +87,13 @@ struct StepMessage {
   std::string lease_id;
   int64_t step_id = 0;
   engine::StepRequest request;
+  // The origin ("http://127.0.0.1:PORT") of the controller's runtime services that the
+  // request's env names; the agent serves them on its own loopback (runtime_proxy.h). "" none.
+  std::string runtime_origin;
+  // The event payload file that GITHUB_EVENT_PATH (event_path) names on the controller, sent
+  // with the first step of a lease that names it.
+  std::string event_path;
+  std::string event;
 };
 
 struct ControllerMessage {

@@ -37,16 +37,18 @@ class HttpChannel final : public Channel {
       req.set(http::field::host, host_);
       req.set(http::field::user_agent, "sluice-agent");
       req.keep_alive(true);
+      bool has_body = !body.empty() || method == "POST" || method == "PUT" || method == "PATCH";
+      if (has_body) req.set(http::field::content_type, "application/json");
       for (const auto& [k, v] : headers) req.set(k, v);
-      if (!body.empty() || method == "POST") {
-        req.set(http::field::content_type, "application/json");
+      if (has_body) {
         req.body() = body;
         req.prepare_payload();
       }
       stream_->expires_after(std::chrono::milliseconds(timeout_ms));
       http::write(*stream_, req, ec);
       http::response_parser<http::string_body> parser;
-      parser.body_limit(64ull << 20);
+      parser.body_limit(kMaxReplyBody);
+      if (method == "HEAD") parser.skip(true);
       if (!ec) http::read(*stream_, buffer_, parser, ec);
       if (ec) {
         close();
@@ -55,7 +57,12 @@ class HttpChannel final : public Channel {
                      {}};
       }
       auto& res = parser.get();
-      ChannelReply reply{static_cast<int>(res.result_int()), std::move(res.body())};
+      ChannelReply reply{static_cast<int>(res.result_int()), std::move(res.body()), {}};
+      for (const auto& field : res) {
+        std::string name(field.name_string());
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        reply.headers.emplace_back(std::move(name), std::string(field.value()));
+      }
       if (!res.keep_alive()) close();
       return reply;
     }

@@ -6,6 +6,7 @@
 // Threading: one thread at a time per channel.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -15,17 +16,21 @@
 
 namespace sluice::agent {
 
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
 struct ChannelReply {
   int status = 0;
   std::string body;
+  Headers headers;  // lower-case names, as received
 };
-
-using Headers = std::vector<std::pair<std::string, std::string>>;
 
 class Channel {
  public:
+  static constexpr uint64_t kMaxReplyBody = 256ull << 20;
   virtual ~Channel() = default;
-  // `timeout_ms` bounds the whole exchange. Any HTTP status is a reply.
+  // `timeout_ms` bounds the whole exchange. Any HTTP status is a reply. A body goes as
+  // application/json unless `headers` name another Content-Type. Reply bodies: at most
+  // kMaxReplyBody.
   virtual Result<ChannelReply> call(const std::string& method, const std::string& target,
                                     const std::string& body, const Headers& headers,
                                     int timeout_ms) = 0;

@@ -23,6 +23,7 @@ struct AgentArgs {
   std::string labels;
   int executors = 1;
   std::string work_dir;
+  std::string runtime_address = "127.0.0.1";
   std::string name;
 };
 
@@ -65,6 +66,7 @@ int run_agent(const AgentArgs& args) {
     return kExitInvalid;
   }
   o.executors = args.executors;
+  o.runtime_address = args.runtime_address;
   o.work_dir =
       args.work_dir.empty()
           ? (std::filesystem::temp_directory_path() / ("sluice-agent-" + std::to_string(getpid())))
@@ -113,6 +115,9 @@ void add_agent_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--work-dir", args->work_dir,
                   "Where jobs get their workspace (default: a new temp directory)");
   cmd->add_option("--name", args->name, "The agent's name (default: the host name)");
+  cmd->add_option("--runtime-address", args->runtime_address,
+                  "The loopback address its jobs reach the cache, artifact and OIDC services on "
+                  "(default 127.0.0.1)");
   cmd->callback([args, &exit_code] { exit_code = run_agent(*args); });
 }
 

@@ -5,7 +5,11 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
+#include "agent/http_channel.h"
+#include "agent/runtime_proxy.h"
 #include "agent/workspace_archive.h"
 #include "core/glob.h"
 #include "core/hmac.h"
@@ -62,6 +66,10 @@ struct AgentHub::Lease {
   bool local = false;
   std::string archive;          // the workspace tar, once made
   bool archive_shared = false;  // the options' shared_workspace_archive: not ours to remove
+  // The run's runtime services (http://127.0.0.1:PORT) its steps name: the agent's
+  // requests to /runtime/ go there. Set by the first step that names them.
+  std::string runtime_origin;
+  bool event_sent = false;  // the event payload went with a step
   std::map<engine::ExecutionId, PendingStep> steps;
 };
 
@@ -94,6 +102,37 @@ bool parse_step_id(const std::string& text, int64_t& id) {
     id = id * 10 + (c - '0');
   }
   return id > 0;
+}
+
+// The controller's own runtime services a step's env names (ACTIONS_RUNTIME_URL, which the
+// other service URLs share): "http://127.0.0.1:PORT", else "".
+std::string runtime_origin_of(const engine::StepRequest& request) {
+  auto it = request.env.find("ACTIONS_RUNTIME_URL");
+  if (it == request.env.end()) return "";
+  const std::string prefix = "http://127.0.0.1:";
+  const std::string& url = it->second;
+  if (url.rfind(prefix, 0) != 0) return "";
+  size_t end = url.find_first_not_of("0123456789", prefix.size());
+  if (end == prefix.size() || end - prefix.size() > 5) return "";
+  if (end != std::string::npos && url[end] != '/') return "";
+  return url.substr(0, end);
+}
+
+// The event payload file GITHUB_EVENT_PATH names, when it is one the agent cannot see (not
+// under the lease's roots) and small enough to send.
+bool read_event(const engine::StepRequest& request, const engine::JobPlacement& job,
+                std::string& path, std::string& payload) {
+  auto it = request.env.find("GITHUB_EVENT_PATH");
+  if (it == request.env.end() || it->second.empty()) return false;
+  path = it->second;
+  for (const std::string& root : {job.workspace, job.temp_dir})
+    if (!root.empty() && path.rfind(root + "/", 0) == 0) return false;  // copied with it
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream text;
+  text << in.rdbuf();
+  payload = text.str();
+  return payload.size() <= agent::kMaxTextBytes;
 }
 
 std::string join(const std::vector<std::string>& items) {
@@ -377,6 +416,14 @@ void AgentHub::send_step(const std::string& job_scope, engine::ExecutionId id,
       m.step.lease_id = lease->id;
       m.step.step_id = id;
       m.step.request = request;
+      if (std::string origin = runtime_origin_of(request); !origin.empty()) {
+        lease->runtime_origin = origin;
+        m.step.runtime_origin = origin;
+      }
+      if (!lease->event_sent && read_event(request, lease->job, m.step.event_path, m.step.event))
+        lease->event_sent = true;
+      else
+        m.step.event_path.clear();
       lease->steps[id].receiver = std::move(receiver);
       queue_message(*agent, agent::encode(m), later);
     }
@@ -513,6 +560,7 @@ std::string AgentHub::agents_json() const {
 // --- HTTP ---------------------------------------------------------------------------------
 
 runtime::BodyPlan AgentHub::plan_body(const HttpRequest& head) {
+  if (!runtime_target(head.path).empty()) return runtime::BodyPlan::memory(agent::kMaxRuntimeBody);
   bool report = head.path.find("/steps/") != std::string::npos;
   return runtime::BodyPlan::memory(report ? agent::kMaxReportBody : agent::kMaxSmallBody);
 }
@@ -564,6 +612,8 @@ void AgentHub::handle_async(HttpRequest& request, std::function<void(HttpRespons
   std::optional<HttpResponse> response;
   if (options_.authorize && !options_.authorize(request)) {
     response = error(401, "unauthorized", "an agent token is required");
+  } else if (!runtime_target(request.path).empty()) {
+    response = forward_runtime(request);
   } else {
     std::lock_guard lock(mutex_);
     Reply held = reply;
@@ -618,6 +668,64 @@ HttpResponse AgentHub::dispatch(HttpRequest& request, Reply* async, Actions& lat
     }
   }
   return error(404, "not_found", "no such agent endpoint");
+}
+
+// /api/v1/agent/leases/LEASE/runtime/<target>: LEASE, else "".
+std::string AgentHub::runtime_target(const std::string& path) {
+  std::string_view rest = path;
+  const std::string_view leases = "/api/v1/agent/leases/";
+  if (rest.rfind(leases, 0) != 0) return "";
+  rest.remove_prefix(leases.size());
+  size_t slash = rest.find('/');
+  if (slash == std::string_view::npos || rest.substr(slash).rfind("/runtime/", 0) != 0) return "";
+  return std::string(rest.substr(0, slash));
+}
+
+// A job's request to the runtime services, relayed by its agent: checked like any report of
+// the lease, then sent to the run's services on this machine's loopback, outside the lock
+// (a blob upload takes its time). Their reply goes back whole, with their origin named so
+// that the agent puts its own in the URLs they return.
+HttpResponse AgentHub::forward_runtime(const HttpRequest& request) {
+  std::string lease_id = runtime_target(request.path), origin;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = leases_.find(lease_id);
+    if (it == leases_.end())
+      return lost_.count(lease_id) ? error(410, "lease_lost", "the lease has expired or ended")
+                                   : error(404, "not_found", "no such lease");
+    Agent* agent = find_agent(it->second->agent_id);
+    if (!agent || !constant_time_equal(request.header("x-sluice-agent-session"), agent->session))
+      return error(401, "unauthorized", "wrong agent session");
+    agent->last_seen_ms = clock_.now_ms();
+    origin = it->second->runtime_origin;
+  }
+  if (origin.empty()) return error(404, "not_found", "the job has no runtime services");
+  std::string prefix = "/api/v1/agent/leases/" + lease_id + "/runtime";
+  std::string target = request.target.substr(std::min(request.target.size(), prefix.size()));
+  if (target.empty() || target[0] != '/') target = "/" + target;
+  agent::Headers headers;
+  for (const auto& [name, value] : request.headers) {
+    if (name == agent::kRuntimeAuthorizationHeader)
+      headers.emplace_back("authorization", value);
+    else if (agent::forwarded_header(name))
+      headers.emplace_back(name, value);
+  }
+  auto channel = agent::open_http_channel(origin);
+  if (!channel.ok()) return error(502, "runtime", channel.error().message);
+  auto reply = (*channel)->call(request.method, target, request.body, headers, 300000);
+  if (!reply.ok())
+    return error(502, "runtime", "the run's runtime services: " + reply.error().message);
+  HttpResponse response;
+  response.status = reply->status;
+  response.body = std::move(reply->body);
+  for (auto& [name, value] : reply->headers) {
+    if (name == "content-type")
+      response.content_type = value;
+    else if (agent::forwarded_header(name))
+      response.headers.emplace_back(name, value);
+  }
+  response.headers.emplace_back(agent::kRuntimeOriginHeader, origin);
+  return response;
 }
 
 HttpResponse AgentHub::on_register(const HttpRequest& request, Actions& later) {

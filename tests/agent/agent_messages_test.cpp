@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "agent/runtime_proxy.h"
+
 namespace sluice::agent {
 namespace {
 
@@ -15,6 +17,9 @@ TEST(AgentMessages, AStepRoundTrips) {
   m.step.request.script = "echo \"hi\"\n";
   m.step.request.env = {{"A", "1"}, {"PATH", "/usr/bin"}};
   m.step.request.working_directory = "/ws/sub";
+  m.step.runtime_origin = "http://127.0.0.1:41234";
+  m.step.event_path = "/dev/shm/run-9/event.json";
+  m.step.event = R"({"inputs":{"word":"hi"}})";
   auto parsed = parse_poll_reply(encode_poll_reply({encode(m)}));
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
   ASSERT_EQ(parsed->size(), 1u);
@@ -23,6 +28,27 @@ TEST(AgentMessages, AStepRoundTrips) {
   EXPECT_EQ(s.request.script, "echo \"hi\"\n");
   EXPECT_EQ(s.request.env, m.step.request.env);
   EXPECT_EQ(s.request.working_directory, "/ws/sub");
+  EXPECT_EQ(s.runtime_origin, "http://127.0.0.1:41234");
+  EXPECT_EQ(s.event_path, "/dev/shm/run-9/event.json");
+  EXPECT_EQ(s.event, m.step.event);
+
+  // A runtime origin with a path, or not http, is refused.
+  for (const char* origin : {"http://127.0.0.1:1/x", "file:///etc"}) {
+    std::string bad = encode(m);
+    bad.replace(bad.find("http://127.0.0.1:41234"), 22, origin);
+    EXPECT_FALSE(parse_poll_reply(encode_poll_reply({bad})).ok()) << origin;
+  }
+}
+
+TEST(RuntimeProxy, ReplaceOriginReplacesOnlyTheWholeOrigin) {
+  EXPECT_EQ(replace_origin(R"({"u":"http://127.0.0.1:4000/b?s=1","v":"http://127.0.0.1:40001/"})",
+                           "http://127.0.0.1:4000", "http://127.0.0.2:9"),
+            R"({"u":"http://127.0.0.2:9/b?s=1","v":"http://127.0.0.1:40001/"})");
+  EXPECT_EQ(replace_origin("http://127.0.0.1:4000", "http://127.0.0.1:4000", "x"), "x");
+  EXPECT_EQ(replace_origin("abc", "", "x"), "abc");
+  EXPECT_FALSE(forwarded_header("authorization")) << "the agent's own token never goes on";
+  EXPECT_FALSE(forwarded_header("host"));
+  EXPECT_TRUE(forwarded_header("x-ms-blob-type"));
 }
 
 TEST(AgentMessages, AResultRoundTrips) {

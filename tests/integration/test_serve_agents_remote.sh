@@ -4,9 +4,19 @@
 #  1. a value a step registers with ::add-mask:: on the agent is masked by the controller
 #     too: a later job on the built-in agent prints it, and neither its stored log nor the
 #     API shows it;
-#  2. an agent that stops is listed as offline by GET /api/v1/agents.
+#  2. the runtime services and the event payload come through the agent: the agent's jobs
+#     see them on the agent's own loopback address (--runtime-address 127.0.0.2, while the
+#     controller's runtime services listen on 127.0.0.1 only) and the event payload in the
+#     agent's work dir; the real @actions/cache and @actions/artifact clients save and
+#     upload on the agent, and a job on the built-in agent restores and downloads what they
+#     stored; an OIDC token is issued to the agent's job through it;
+#  3. an agent that stops is listed as offline by GET /api/v1/agents.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/serve_lib.sh"
+CLIENTS=$SOURCE_DIR/tests/runtime/clients
+command -v node >/dev/null || { echo "SKIP: node is not installed"; exit 77; }
+[ -d "$CLIENTS/node_modules/@actions/cache" ] ||
+  { echo "SKIP: run 'npm ci' in tests/runtime/clients (scripts/test.sh does)"; exit 77; }
 
 AGENT_PID=""
 kill_agent() {
@@ -34,6 +44,39 @@ jobs:
     steps:
       - run: echo "value is \$(cat "$SHARED/value")"
 YAML
+cat >"$WORK/app/.github/workflows/runtime.yml" <<YAML
+on:
+  workflow_dispatch:
+    inputs:
+      word: {type: string, default: none}
+jobs:
+  far:
+    runs-on: [self-hosted, remote]
+    permissions:
+      id-token: write
+    steps:
+      - run: |
+          echo "results=\$ACTIONS_RESULTS_URL cache=\$ACTIONS_CACHE_URL"
+          echo "oidc=\$ACTIONS_ID_TOKEN_REQUEST_URL"
+          echo "event=\$GITHUB_EVENT_PATH"
+          node -e 'console.log("word=" + JSON.parse(require("fs").readFileSync(process.env.GITHUB_EVENT_PATH)).inputs.word)'
+      - run: |
+          mkdir -p data && head -c 300000 /dev/urandom >data/blob && echo hi >data/a.txt
+          sha256sum data/* >"$SHARED/sums"
+          node $CLIENTS/cache.mjs save far-\${{ github.run_id }} data
+          node $CLIENTS/artifact.mjs upload far-art data blob a.txt
+          rm -rf data && node $CLIENTS/cache.mjs restore far-\${{ github.run_id }} data && sha256sum -c "$SHARED/sums"
+      - run: |
+          curl -sS -H "Authorization: Bearer \$ACTIONS_ID_TOKEN_REQUEST_TOKEN" "\$ACTIONS_ID_TOKEN_REQUEST_URL&audience=sts.example" >reply
+          node -e 'let t="";process.stdin.on("data",d=>t+=d).on("end",()=>{const c=JSON.parse(Buffer.from(JSON.parse(t).value.split(".")[1],"base64url"));console.log("oidc aud=" + c.aud + " sub=" + c.sub)})' <reply
+  near:
+    needs: far
+    runs-on: local
+    steps:
+      - run: |
+          node $CLIENTS/artifact.mjs download far-art data && sha256sum -c "$SHARED/sums" | sed 's/^/artifact /'
+          rm -rf data && node $CLIENTS/cache.mjs restore far-\${{ github.run_id }} data && sha256sum -c "$SHARED/sums"
+YAML
 git -C "$WORK/app" init -q -b main
 git -C "$WORK/app" -c user.email=t@e -c user.name=t add -A
 git -C "$WORK/app" -c user.email=t@e -c user.name=t commit -qm init
@@ -41,7 +84,7 @@ git -C "$WORK/app" -c user.email=t@e -c user.name=t commit -qm init
 SLUICE_AGENT_LEASE_TTL_MS=2000 start_serve --project "app=$WORK/app"
 AGENT_TOKEN=$("$SLUICE" token create --role agent --data-dir "$DATA")
 "$SLUICE" agent --server "$URL" --token "$AGENT_TOKEN" --labels remote --name far \
-  --work-dir "$WORK/far" >"$WORK/far.log" 2>&1 &
+  --runtime-address 127.0.0.2 --work-dir "$WORK/far" >"$WORK/far.log" 2>&1 &
 AGENT_PID=$!
 agent_status() {  # NAME: its status in GET /api/v1/agents ("" when not listed)
   api GET /api/v1/agents
@@ -66,7 +109,29 @@ for path in "/api/v1/runs/$RUN" "/api/v1/runs/$RUN/logs/show" "/api/v1/runs/$RUN
 done
 grep -rqaF "$VALUE" "$DATA" && fail "the controller's data directory holds the masked value"
 
-# 2. An agent that stops is listed as offline (SIGKILL: silent for the 2 s lease time).
+# 2. Runtime services and event payload through the agent.
+api POST /api/v1/projects/app/workflows/runtime.yml/dispatch '{"inputs":{"word":"sent-with-the-job"}}'
+RUN=$(field run_ids.0)
+check_eq "$(wait_run "$RUN" 90)" success "the runtime run"
+api GET "/api/v1/runs/$RUN/logs/far"
+OUT=$BODY
+check_contains "results=http://127.0.0.2:" "the agent's job reaches the results service on the agent's address"
+check_contains "cache=http://127.0.0.2:" "the agent's job reaches the cache service on the agent's address"
+check_contains "oidc=http://127.0.0.2:" "the agent's job requests ID tokens on the agent's address"
+check_contains "event=$WORK/far/leases/" "the event payload is a file of the agent's"
+check_contains "word=sent-with-the-job" "the event payload came with the job"
+check_contains "saved " "@actions/cache saved on the agent"
+check_contains "uploaded " "@actions/artifact uploaded on the agent"
+check_contains "data/blob: OK" "@actions/cache restored on the agent"
+check_contains "oidc aud=sts.example sub=repo:" "an ID token for the agent's job"
+check_contains ":ref:refs/heads/main" "the ID token's subject"
+check_lacks "127.0.0.1" "the agent's job names nothing on the controller's loopback"
+api GET "/api/v1/runs/$RUN/logs/near"
+OUT=$BODY
+check_contains "data/blob: OK" "the built-in agent's job restored the agent's cache entry"
+check_contains "artifact data/blob: OK" "the built-in agent's job downloaded the agent's artifact"
+
+# 3. An agent that stops is listed as offline (SIGKILL: silent for the 2 s lease time).
 kill_agent
 for _ in $(seq 1 100); do [ "$(agent_status far)" = offline ] && break; sleep 0.1; done
 check_eq "$(agent_status far)" offline "a dead agent's status"
