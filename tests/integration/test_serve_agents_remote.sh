@@ -67,10 +67,13 @@ jobs:
           node $CLIENTS/artifact.mjs upload far-art data blob a.txt
           rm -rf data && node $CLIENTS/cache.mjs restore far-\${{ github.run_id }} data && sha256sum -c "$SHARED/sums"
       - run: |
-          curl -sS -H "Authorization: Bearer \$ACTIONS_ID_TOKEN_REQUEST_TOKEN" "\$ACTIONS_ID_TOKEN_REQUEST_URL&audience=sts.example" >reply
-          p=\$(tr -d ' \\n' <reply | sed 's/.*"value":"\\([^"]*\\)".*/\\1/' | cut -d. -f2 | tr '_-' '/+')
-          while [ \$((\${#p} % 4)) -ne 0 ]; do p="\$p="; done
-          echo "\$p" | base64 -d | tr -d ' \\n' | grep -o '"\\(aud\\|sub\\)":"[^"]*"' | sed 's/^/oidc /'
+          node -e '
+            fetch(process.env.ACTIONS_ID_TOKEN_REQUEST_URL + "&audience=sts.example",
+                  {headers: {Authorization: "Bearer " + process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN}})
+              .then(r => r.json()).then(j => {
+                const c = JSON.parse(Buffer.from(j.value.split(".")[1], "base64url"));
+                console.log("oidc aud=" + c.aud + " sub=" + c.sub);
+              })'
   near:
     needs: far
     runs-on: local
@@ -125,8 +128,8 @@ check_contains '"word":"sent-with-the-job"' "the event payload came with the job
 check_contains "saved " "@actions/cache saved on the agent"
 check_contains "uploaded " "@actions/artifact uploaded on the agent"
 check_contains "data/blob: OK" "@actions/cache restored on the agent"
-check_contains 'oidc "aud":"sts.example"' "an ID token for the agent's job"
-check_contains ':ref:refs/heads/main"' "the ID token's subject"
+check_contains "oidc aud=sts.example sub=repo:" "an ID token for the agent's job"
+check_contains ":ref:refs/heads/main" "the ID token's subject"
 check_lacks "127.0.0.1" "the agent's job names nothing on the controller's loopback"
 api GET "/api/v1/runs/$RUN/logs/near"
 OUT=$BODY
