@@ -6,9 +6,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 namespace sluice::exec::container {
 namespace {
@@ -244,6 +247,50 @@ TEST_F(ContainerExecutorTest, AStepThatStartsAfterItsCancelExitsAtOnce) {
   EXPECT_FALSE(fs::exists(flag));
   executor.cancel(id);
   EXPECT_TRUE(fs::exists(flag));
+}
+
+// A Docker action of a native job with services (Podman): the runtime services answer in
+// the action's own network namespace. Its script writes the container's PID to a hand-shake
+// file after `init`; the executor has the hook listen there, then writes "<file>.ready".
+TEST_F(ContainerExecutorTest, ADockerActionOfANativeJobWithServicesGetsTheRuntimeServices) {
+  RecordingExecutor inner;
+  ContainerExecutor executor(inner, {engine_, "/d", {}});
+  std::vector<std::string> events;
+  std::mutex events_mutex;
+  executor.set_job_container_hooks({[&](const std::string& scope, const std::string& netns) {
+                                      std::lock_guard lock(events_mutex);
+                                      events.push_back("started " + scope + " " + netns);
+                                    },
+                                    [&](const std::string& scope) {
+                                      std::lock_guard lock(events_mutex);
+                                      events.push_back("removed " + scope);
+                                    }});
+  StepRequest request;
+  request.kind = StepRequest::Kind::kDockerAction;
+  request.job_scope = "3/n";
+  request.docker.image = "docker://alpine:3";
+  request.docker.workspace = "/w";
+  request.step_files_dir = dir_.string();
+  auto job = std::make_shared<engine::JobContainers>();
+  job->services.push_back(engine::ContainerRequest{});
+  job->services[0].service_id = "web";
+  request.containers = job;
+  executor.start(request, [](engine::StepOutcome) {});
+  ASSERT_EQ(inner.requests.size(), 1u);
+  const std::string& script = inner.requests[0].script;
+  std::string file = (dir_ / (names_for("3/n", "/d").prefix + "-step-1.netns")).string();
+  EXPECT_NE(script.find("'create' '--name'"), std::string::npos) << script;
+  EXPECT_NE(script.find("> '" + file + "'.tmp"), std::string::npos) << script;
+  EXPECT_LT(script.find("'init'"), script.find("'start' '--attach'"));
+
+  std::ofstream(file + ".tmp") << "4242\n";  // what the script does after `init`
+  fs::rename(file + ".tmp", file);
+  for (int i = 0; i < 500 && !fs::exists(file + ".ready"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(fs::exists(file + ".ready"));
+  inner.finish(0, 0);
+  std::lock_guard lock(events_mutex);
+  EXPECT_EQ(events, (std::vector<std::string>{"started 3/n /proc/4242/ns/net", "removed 3/n"}));
 }
 
 }  // namespace

@@ -261,6 +261,31 @@ std::vector<std::string> docker_action_run_args(const engine::DockerActionReques
   return args;
 }
 
+std::vector<std::string> docker_action_create_args(const engine::DockerActionRequest& action,
+                                                   const std::string& image,
+                                                   const std::string& container_name,
+                                                   const std::string& network, const Labels& labels,
+                                                   const std::vector<std::string>& env_names,
+                                                   const std::vector<std::string>& network_words) {
+  std::vector<std::string> args = docker_action_run_args(action, image, container_name, network,
+                                                         labels, env_names, network_words);
+  args[0] = "create";
+  args.erase(args.begin() + 1);  // --rm: sluice removes it after `start --attach`
+  return args;
+}
+
+std::vector<std::string> init_args(const std::string& container) {
+  return {"init", container};
+}
+
+std::vector<std::string> start_attached_args(const std::string& container) {
+  return {"start", "--attach", container};
+}
+
+std::vector<std::string> pid_args(const std::string& container) {
+  return {"inspect", "--format", "{{.State.Pid}}", container};
+}
+
 std::vector<std::string> network_addresses_args(const std::string& network,
                                                 const std::vector<std::string>& containers) {
   // The network name is quoted for the Go template; sluice's names have no '"' or '\\'.

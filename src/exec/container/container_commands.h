@@ -110,6 +110,20 @@ std::vector<std::string> docker_action_run_args(const engine::DockerActionReques
                                                 const std::vector<std::string>& env_names,
                                                 const std::vector<std::string>& network_words = {});
 
+// The same container made with `create` (no --rm), for a Docker action whose network
+// namespace must exist before it starts (`init`, then `start --attach`).
+std::vector<std::string> docker_action_create_args(const engine::DockerActionRequest& action,
+                                                   const std::string& image,
+                                                   const std::string& container_name,
+                                                   const std::string& network, const Labels& labels,
+                                                   const std::vector<std::string>& env_names,
+                                                   const std::vector<std::string>& network_words);
+// Podman: `init` sets a created container up (its namespaces and first process, stopped
+// before the entrypoint runs), so that its network namespace exists before it starts.
+std::vector<std::string> init_args(const std::string& container);
+std::vector<std::string> start_attached_args(const std::string& container);
+std::vector<std::string> pid_args(const std::string& container);
+
 // `inspect` that prints the address of each of `containers` on `network`, one line each,
 // in order (it fails when one of them is missing). Used to put the job's services into the
 // /etc/hosts of the containers that reach them by name: the network's DNS server alone is

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <thread>
 
 #include "exec/container/container_cleanup.h"
 #include "exec/container/container_scripts.h"
@@ -145,7 +146,8 @@ engine::ExecutionId ContainerExecutor::start(StepRequest request,
     return fail_now(located(pos, what + ": " + found.error().message), on_done);
   }
   CancelAction on_cancel;
-  auto rewritten = rewrite(std::move(request), *found, on_cancel);
+  std::string handshake;
+  auto rewritten = rewrite(std::move(request), *found, on_cancel, handshake);
   if (!rewritten.ok()) return fail_now(rewritten.error().located_message(), on_done);
   const std::string scope = rewritten->job_scope;
   const bool stopping = rewritten->kind == StepRequest::Kind::kContainersStop;
@@ -163,8 +165,11 @@ engine::ExecutionId ContainerExecutor::start(StepRequest request,
     bool finished = false;
   };
   auto tracking = std::make_shared<Tracking>();
-  auto done = [this, stopping, starting_job_container, scope, tracking,
+  std::shared_ptr<NetnsWatch> watch;
+  if (!handshake.empty()) watch = watch_netns_handshake(scope, handshake);
+  auto done = [this, stopping, starting_job_container, scope, tracking, watch,
                on_done = std::move(on_done)](engine::StepOutcome outcome) {
+    if (watch) end_watch(scope, *watch);
     {
       std::lock_guard lock(mutex_);
       if (stopping && outcome.succeeded()) dirty_scopes_.erase(scope);
@@ -188,7 +193,8 @@ engine::ExecutionId ContainerExecutor::start(StepRequest request,
 // The request as a bash step of the inner executor. Its environment: the step's variables
 // (which the script passes into the container by name) over the engine's own.
 Result<StepRequest> ContainerExecutor::rewrite(StepRequest request, const ContainerEngine& engine,
-                                               CancelAction& on_cancel) {
+                                               CancelAction& on_cancel,
+                                               std::string& netns_handshake) {
   ScriptTarget target{engine.program, engine.kind, names_for(request.job_scope, options_.data_dir),
                       labels_for(request.job_scope, options_.data_dir)};
   std::string path_prepend;
@@ -238,8 +244,15 @@ Result<StepRequest> ContainerExecutor::rewrite(StepRequest request, const Contai
                                             : "host";
       if (!job.job)
         for (const auto& service : job.services) run.service_hosts.push_back(service.service_id);
+      // A native job's network has no container of the job in whose namespace the runtime
+      // services could answer: with Podman, they answer in the action's own (init, then
+      // start), through a hand-shake file (NetnsWatch).
+      if (!job.job && !job.services.empty() && engine.kind == EngineKind::kPodman &&
+          hooks_.started && !request.step_files_dir.empty())
+        run.netns_handshake = request.step_files_dir + "/" + run.container_name + ".netns";
       run.env_names = names;
       on_cancel.engine_args = remove_args(engine.kind, {run.container_name});
+      netns_handshake = run.netns_handshake;
       request.script = docker_action_script(target, action, run);
       break;
     }
@@ -315,6 +328,38 @@ std::string ContainerExecutor::job_container_netns(const std::string& job_scope)
       digits.find_first_not_of("0123456789") != std::string::npos)
     return "";
   return "/proc/" + digits + "/ns/net";
+}
+
+// Polls for the hand-shake file (a Docker action's script writes its container's PID there
+// once `init` made its namespaces), has the runtime services answer in that network
+// namespace, then writes "<file>.ready" (also when that failed: the action runs on, with a
+// warning from the hook) so that the script starts the container.
+std::shared_ptr<ContainerExecutor::NetnsWatch> ContainerExecutor::watch_netns_handshake(
+    const std::string& scope, const std::string& file) {
+  auto watch = std::make_shared<NetnsWatch>();
+  watch->thread = std::thread([this, scope, file, w = watch.get()] {
+    while (!w->stop.load()) {
+      std::ifstream in(file);
+      std::string pid;
+      if (in >> pid) {
+        if (!pid.empty() && pid != "0" &&
+            pid.find_first_not_of("0123456789") == std::string::npos) {
+          hooks_.started(scope, "/proc/" + pid + "/ns/net");
+          w->listening = true;
+        }
+        std::ofstream{file + ".ready"};
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  return watch;
+}
+
+void ContainerExecutor::end_watch(const std::string& scope, NetnsWatch& watch) {
+  watch.stop = true;
+  if (watch.thread.joinable()) watch.thread.join();
+  if (watch.listening && hooks_.removed) hooks_.removed(scope);
 }
 
 void ContainerExecutor::kill_all() {

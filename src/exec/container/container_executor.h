@@ -8,7 +8,8 @@
 //   kDockerAction     build (Dockerfile, cached by content) or take the image, `run --rm`
 //                     in the job container's network namespace (container jobs), on the
 //                     host's network (jobs with no container network) or on the job's
-//                     network (native jobs with services)
+//                     network (native jobs with services: with Podman created, set up
+//                     with `init`, listened in by the runtime services, then started)
 // The engine is looked up once, on the first step that needs it; when there is none, such
 // a step fails to start with the position of `container:`/`services:`/`uses:` and what to
 // install, and native steps never notice.
@@ -27,11 +28,14 @@
 // inner executor may come from its I/O thread, so the state shared with it is locked.
 #pragma once
 
+#include <atomic>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "engine/executor.h"
 #include "exec/container/container_engine.h"
@@ -83,8 +87,21 @@ class ContainerExecutor final : public engine::Executor {
     // (its `exec` was under way) sees it and exits. "" when there is none.
     std::string flag_file;
   };
+  // `netns_handshake`: set to DockerRun::netns_handshake (container_scripts.h), "" if none.
   Result<engine::StepRequest> rewrite(engine::StepRequest request, const ContainerEngine& engine,
-                                      CancelAction& on_cancel);
+                                      CancelAction& on_cancel, std::string& netns_handshake);
+
+  // A Docker action of a native job with services: a thread waits for its hand-shake file
+  // and calls hooks_.started for the action's own network namespace; the step's end stops
+  // and joins it, and calls hooks_.removed when it listened.
+  struct NetnsWatch {
+    std::thread thread;
+    std::atomic<bool> stop{false};
+    bool listening = false;  // written by the thread, read after join
+  };
+  std::shared_ptr<NetnsWatch> watch_netns_handshake(const std::string& scope,
+                                                    const std::string& file);
+  void end_watch(const std::string& scope, NetnsWatch& watch);
   void sweep(const std::string& job_scope);
 
   // The job container's network namespace, when it runs ("" when it cannot be found).

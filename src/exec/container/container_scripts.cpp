@@ -272,11 +272,31 @@ std::string docker_action_script(const ScriptTarget& t, const engine::DockerActi
     s += service_hosts_lines(t, run.service_hosts);
     network_words.push_back(kServiceHostsPlaceholder);
   }
-  s += "exec " +
-       command_line(t.engine,
-                    docker_action_run_args(action, run.image, run.container_name, run.network,
-                                           t.labels, run.env_names, network_words)) +
-       "\n";
+  if (run.netns_handshake.empty()) {
+    s += "exec " +
+         command_line(t.engine,
+                      docker_action_run_args(action, run.image, run.container_name, run.network,
+                                             t.labels, run.env_names, network_words)) +
+         "\n";
+    return s;
+  }
+  std::string file = shell_quote(run.netns_handshake);
+  s += command_line(t.engine,
+                    docker_action_create_args(action, run.image, run.container_name, run.network,
+                                              t.labels, run.env_names, network_words)) +
+       " >/dev/null || sluice_fail 'cannot create the action'\"'\"'s container'\n";
+  s += "sluice_remove() { " + command_line(t.engine, remove_args(t.kind, {run.container_name})) +
+       " >/dev/null 2>&1; }\n";
+  s += command_line(t.engine, init_args(run.container_name)) +
+       " >/dev/null || { sluice_remove; sluice_fail 'cannot set the action'\"'\"'s container up'; "
+       "}\n";
+  s += "sluice_pid=$(" + command_line(t.engine, pid_args(run.container_name)) + ") || true\n";
+  s += "printf '%s\\n' \"$sluice_pid\" > " + file + ".tmp && mv " + file + ".tmp " + file + "\n";
+  s += "for ((sluice_i = 0; sluice_i < 400; sluice_i++)); do [ -e " + file +
+       ".ready ] && break; sleep 0.025; done\n";
+  s += command_line(t.engine, start_attached_args(run.container_name)) + "\n";
+  s += "sluice_rc=$?\nsluice_remove\nexit \"$sluice_rc\"\n";
+  return s;
   return s;
 }
 

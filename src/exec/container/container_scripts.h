@@ -76,6 +76,12 @@ struct DockerRun {
   // Keys of the job's services to put into the action's /etc/hosts: those of a native job
   // whose network it joins (in a container job it shares the job container's hosts file).
   std::vector<std::string> service_hosts;
+  // Podman, a native job with services: the runtime services answer in the action's own
+  // network namespace. "" to just `run --rm`. Else a file path: the script creates and
+  // `init`s the container, writes its PID to this file, waits (at most 10 s) for
+  // "<file>.ready", which the executor writes once it listens there, then starts it
+  // attached and removes it.
+  std::string netns_handshake;
 };
 std::string docker_action_script(const ScriptTarget& target,
                                  const engine::DockerActionRequest& action, const DockerRun& run);
