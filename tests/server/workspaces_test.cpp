@@ -86,6 +86,8 @@ TEST_F(WorkspacesTest, EachRunWritesItsOwnCopy) {
   EXPECT_FALSE(fs::exists(b->dir / "new.txt"));
   EXPECT_EQ(read_file(snapshot->checkout.dir / "file.txt"), "one\n");
   EXPECT_EQ(git({"status", "--porcelain"}, b->dir), "");  // the copy is a clean checkout
+  EXPECT_EQ(git({"log", "--format=%H", "-1"}, b->dir), first_);
+  EXPECT_EQ(git({"rev-parse", "origin/main"}, b->dir), first_);
   // What remote agents unpack: the snapshot, whatever a run did to its copy.
   std::string tar = snapshot->archive();
   ASSERT_FALSE(tar.empty());
