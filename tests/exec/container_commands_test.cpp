@@ -158,13 +158,12 @@ TEST(ContainerCommands, DockerActionNetworkWordsFollowTheNetwork) {
   EXPECT_EQ(*(network + 2), "--add-host");
 }
 
-TEST(ContainerCommands, DockerActionCreateIsRunWithoutRm) {
+TEST(ContainerCommands, DockerActionCreateIsRunCreated) {
   engine::DockerActionRequest action;
   action.workspace = "/w";
   Args run = docker_action_run_args(action, "img:1", "c1", "net", labels_for("", ""), {"X"}, {});
   Args create =
       docker_action_create_args(action, "img:1", "c1", "net", labels_for("", ""), {"X"}, {});
-  run.erase(run.begin() + 1);
   run[0] = "create";
   EXPECT_EQ(create, run);
   EXPECT_EQ(start_attached_args("c1"), (Args{"start", "--attach", "c1"}));

@@ -279,7 +279,7 @@ TEST_F(ContainerExecutorTest, ADockerActionOfANativeJobWithServicesGetsTheRuntim
   ASSERT_EQ(inner.requests.size(), 1u);
   const std::string& script = inner.requests[0].script;
   std::string file = (dir_ / (names_for("3/n", "/d").prefix + "-step-1.netns")).string();
-  EXPECT_NE(script.find("'create' '--name'"), std::string::npos) << script;
+  EXPECT_NE(script.find("'create' '--rm' '--name'"), std::string::npos) << script;
   EXPECT_NE(script.find("> '" + file + "'.tmp"), std::string::npos) << script;
   EXPECT_LT(script.find("'init'"), script.find("'start' '--attach'"));
 

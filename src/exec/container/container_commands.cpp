@@ -269,8 +269,7 @@ std::vector<std::string> docker_action_create_args(const engine::DockerActionReq
                                                    const std::vector<std::string>& network_words) {
   std::vector<std::string> args = docker_action_run_args(action, image, container_name, network,
                                                          labels, env_names, network_words);
-  args[0] = "create";
-  args.erase(args.begin() + 1);  // --rm: sluice removes it after `start --attach`
+  args[0] = "create";  // with --rm: removed when it exits, before `start --attach` returns
   return args;
 }
 

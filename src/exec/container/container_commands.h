@@ -110,7 +110,7 @@ std::vector<std::string> docker_action_run_args(const engine::DockerActionReques
                                                 const std::vector<std::string>& env_names,
                                                 const std::vector<std::string>& network_words = {});
 
-// The same container made with `create` (no --rm), for a Docker action whose network
+// The same container made with `create` (still --rm), for a Docker action whose network
 // namespace must exist before it starts (`init`, then `start --attach`).
 std::vector<std::string> docker_action_create_args(const engine::DockerActionRequest& action,
                                                    const std::string& image,

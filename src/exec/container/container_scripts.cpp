@@ -294,8 +294,7 @@ std::string docker_action_script(const ScriptTarget& t, const engine::DockerActi
   s += "printf '%s\\n' \"$sluice_pid\" > " + file + ".tmp && mv " + file + ".tmp " + file + "\n";
   s += "for ((sluice_i = 0; sluice_i < 400; sluice_i++)); do [ -e " + file +
        ".ready ] && break; sleep 0.025; done\n";
-  s += command_line(t.engine, start_attached_args(run.container_name)) + "\n";
-  s += "sluice_rc=$?\nsluice_remove\nexit \"$sluice_rc\"\n";
+  s += "exec " + command_line(t.engine, start_attached_args(run.container_name)) + "\n";
   return s;
   return s;
 }

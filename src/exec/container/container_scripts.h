@@ -80,7 +80,7 @@ struct DockerRun {
   // network namespace. "" to just `run --rm`. Else a file path: the script creates and
   // `init`s the container, writes its PID to this file, waits (at most 10 s) for
   // "<file>.ready", which the executor writes once it listens there, then starts it
-  // attached and removes it.
+  // attached (created with --rm, it is gone when that returns).
   std::string netns_handshake;
 };
 std::string docker_action_script(const ScriptTarget& target,
