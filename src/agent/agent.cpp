@@ -96,6 +96,7 @@ struct Agent::Lease {
   // in the steps' env ("" until a step names it, or when the listener could not open).
   bool runtime_mapped = false;
   std::string runtime_from, runtime_to;
+  std::set<std::string> actions;  // action directories of the controller's, mapped in to_agent
   std::map<int64_t, engine::ExecutionId> running;  // step id -> executor id (0 until known)
 };
 
@@ -260,7 +261,7 @@ void Agent::handle(const ControllerMessage& m, Channel& channel) {
     case ControllerMessage::Type::kLease:
       return open_lease(m.lease, channel);
     case ControllerMessage::Type::kStep:
-      return start_step(m.step);
+      return start_step(m.step, channel);
     case ControllerMessage::Type::kCancel: {
       engine::ExecutionId id = 0;
       {
@@ -343,16 +344,45 @@ void Agent::prepare_outside_world(Lease& lease, const StepMessage& message) {
   if (changed) lease.to_controller = lease.to_agent.reversed();
 }
 
-void Agent::start_step(const StepMessage& message) {
+// On the poll thread, outside mutex_ (a download takes its time).
+std::string Agent::fetch_action(const StepMessage& message, Channel& channel) {
+  std::string dir;
+  Headers h;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = leases_.find(message.lease_id);
+    if (it == leases_.end() || it->second->actions.count(message.action_path)) return "";
+    dir = it->second->dir + "/actions/" + std::to_string(it->second->actions.size() + 1);
+    h = headers();
+  }
+  std::string tar = dir + ".tar";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  Status s = channel.download(message.action_url, tar, h, 600000);
+  if (s.ok()) s = extract_workspace_archive(tar, dir);
+  fs::remove(tar, ec);
+  if (!s.ok()) return "cannot get the action " + message.action_path + ": " + s.error().message;
+  std::lock_guard lock(mutex_);
+  auto it = leases_.find(message.lease_id);
+  if (it == leases_.end()) return "";
+  Lease& lease = *it->second;
+  lease.actions.insert(message.action_path);
+  lease.to_agent.add(message.action_path, dir);
+  lease.to_controller = lease.to_agent.reversed();
+  return "";
+}
+
+void Agent::start_step(const StepMessage& message, Channel& channel) {
   engine::StepRequest request = message.request;
   auto log = std::make_shared<StepLog>(message.lease_id, message.step_id);
+  std::string action_error = message.action_path.empty() ? "" : fetch_action(message, channel);
   std::string setup_error;
   {
     std::lock_guard lock(mutex_);
     auto it = leases_.find(message.lease_id);
     if (it == leases_.end()) return;  // lost meanwhile: nobody waits for the result
     Lease& lease = *it->second;
-    setup_error = lease.setup_error;
+    setup_error = lease.setup_error.empty() ? action_error : lease.setup_error;
     prepare_outside_world(lease, message);
     map_request(request, lease.to_agent);
     if (!lease.runtime_to.empty())

@@ -83,7 +83,9 @@ class Agent {
   void outbox_loop(const std::atomic<bool>& stop);
   void handle(const ControllerMessage& message, Channel& channel);
   void open_lease(const LeaseMessage& message, Channel& channel);
-  void start_step(const StepMessage& message);
+  void start_step(const StepMessage& message, Channel& channel);
+  // Downloads the step's action directory into the lease once; an error message, or "".
+  std::string fetch_action(const StepMessage& message, Channel& channel);
   void prepare_outside_world(Lease& lease, const StepMessage& message);  // mutex_ held
   void on_step_done(const std::string& lease_id, int64_t step_id, std::shared_ptr<StepLog> log,
                     engine::StepOutcome outcome);

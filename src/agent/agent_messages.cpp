@@ -254,6 +254,8 @@ ControllerMessage read_message(const json& m, size_t index) {
       bad("runtime_origin", "not an http://host:port origin");
     s.event_path = str(m, "event_path", 4096);
     s.event = str(m, "event", kMaxTextBytes);
+    s.action_path = str(m, "action_path", 4096);
+    s.action_url = str(m, "action_url", 4096);
   } else if (type == "cancel") {
     out.type = ControllerMessage::Type::kCancel;
     out.step_id = integer(m, "step_id", 1, INT64_MAX, 0, true);
@@ -350,6 +352,10 @@ std::string encode(const ControllerMessage& m) {
            {"working_directory", r.working_directory},
            {"log_pattern", r.log_pattern}};
       if (!m.step.runtime_origin.empty()) j["runtime_origin"] = m.step.runtime_origin;
+      if (!m.step.action_path.empty()) {
+        j["action_path"] = m.step.action_path;
+        j["action_url"] = m.step.action_url;
+      }
       if (!m.step.event_path.empty()) {
         j["event_path"] = m.step.event_path;
         j["event"] = m.step.event;

@@ -94,6 +94,10 @@ struct StepMessage {
   // with the first step of a lease that names it.
   std::string event_path;
   std::string event;
+  // The action directory (GITHUB_ACTION_PATH) of a step that runs an action from the
+  // controller's action cache, and where the agent downloads it as a tar ("" none).
+  std::string action_path;
+  std::string action_url;
 };
 
 struct ControllerMessage {

@@ -70,6 +70,10 @@ struct AgentHub::Lease {
   // requests to /runtime/ go there. Set by the first step that names them.
   std::string runtime_origin;
   bool event_sent = false;  // the event payload went with a step
+  // Action directories (outside the roots) its steps named, by index in the download URL,
+  // and their tars once made (removed with the lease).
+  std::vector<std::string> action_dirs;
+  std::map<size_t, std::string> action_archives;
   std::map<engine::ExecutionId, PendingStep> steps;
 };
 
@@ -178,9 +182,11 @@ AgentHub::~AgentHub() {
   ticker_wake_.notify_all();
   if (ticker_.joinable()) ticker_.join();
   std::error_code ec;
-  for (const auto& [id, lease] : leases_)
+  for (const auto& [id, lease] : leases_) {
     if (!lease->archive.empty() && !lease->archive_shared)
       std::filesystem::remove(lease->archive, ec);
+    for (const auto& [index, file] : lease->action_archives) std::filesystem::remove(file, ec);
+  }
 }
 
 void AgentHub::run(Actions& later) {
@@ -345,6 +351,7 @@ void AgentHub::end_lease(Lease& lease, Actions& later) {
     later.push_back([r = step.receiver] { r->on_result(exec::remote::agent_lost_outcome(), {}); });
   std::error_code ec;
   if (!lease.archive.empty() && !lease.archive_shared) std::filesystem::remove(lease.archive, ec);
+  for (const auto& [index, file] : lease.action_archives) std::filesystem::remove(file, ec);
   lease_of_scope_.erase(lease.job.job_scope);
   lost_.insert(id);
   lost_order_.push_back(id);
@@ -424,6 +431,7 @@ void AgentHub::send_step(const std::string& job_scope, engine::ExecutionId id,
         lease->event_sent = true;
       else
         m.step.event_path.clear();
+      offer_action(*lease, request, m.step);
       lease->steps[id].receiver = std::move(receiver);
       queue_message(*agent, agent::encode(m), later);
     }
@@ -660,6 +668,10 @@ HttpResponse AgentHub::dispatch(HttpRequest& request, Reply* async, Actions& lat
       return error(401, "unauthorized", "wrong agent session");
     agent->last_seen_ms = clock_.now_ms();
     if (parts.size() == 3 && parts[2] == "workspace" && method == "GET") return on_workspace(lease);
+    int64_t index = 0;
+    if (parts.size() == 4 && parts[2] == "action" && method == "GET" &&
+        parse_step_id(parts[3], index))
+      return on_action(lease, static_cast<size_t>(index - 1));
     int64_t step_id = 0;
     if (parts.size() == 5 && parts[2] == "steps" && parse_step_id(parts[3], step_id) &&
         method == "POST") {
@@ -815,6 +827,45 @@ HttpResponse AgentHub::on_workspace(Lease& lease) {
   response.status = 200;
   response.content_type = "application/x-tar";
   response.files = {lease.archive};
+  return response;
+}
+
+// A step running an action from the controller's action cache (GITHUB_ACTION_PATH outside
+// the lease's roots): the agent downloads the action's directory (action/<n>, 1-based).
+void AgentHub::offer_action(Lease& lease, const engine::StepRequest& request,
+                            agent::StepMessage& message) {
+  auto it = request.env.find("GITHUB_ACTION_PATH");
+  if (it == request.env.end() || it->second.empty() || it->second[0] != '/') return;
+  const std::string& dir = it->second;
+  for (const std::string& root :
+       {lease.job.workspace, lease.job.temp_dir, lease.job.tool_cache_dir})
+    if (!root.empty() && (dir == root || dir.rfind(root + "/", 0) == 0)) return;  // mapped
+  auto known = std::find(lease.action_dirs.begin(), lease.action_dirs.end(), dir);
+  size_t index = static_cast<size_t>(known - lease.action_dirs.begin());
+  if (known == lease.action_dirs.end()) lease.action_dirs.push_back(dir);
+  message.action_path = dir;
+  message.action_url =
+      std::string(kPrefix) + "leases/" + lease.id + "/action/" + std::to_string(index + 1);
+}
+
+HttpResponse AgentHub::on_action(Lease& lease, size_t index) {
+  if (index >= lease.action_dirs.size()) return error(404, "not_found", "no such action");
+  std::string& file = lease.action_archives[index];
+  if (file.empty()) {
+    std::string tar = options_.scratch_dir + "/sluice-action-" + std::to_string(getpid()) + "-" +
+                      lease.id + "-" + std::to_string(index + 1) + ".tar";
+    if (Status s = agent::create_workspace_archive(lease.action_dirs[index], tar); !s.ok()) {
+      std::error_code ec;
+      std::filesystem::remove(tar, ec);
+      lease.action_archives.erase(index);
+      return error(500, "action", s.error().message);
+    }
+    file = tar;
+  }
+  HttpResponse response;
+  response.status = 200;
+  response.content_type = "application/x-tar";
+  response.files = {file};
   return response;
 }
 

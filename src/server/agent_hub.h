@@ -143,6 +143,8 @@ class AgentHub final : public exec::remote::AgentTransport {
                                 Actions& later);
   runtime::HttpResponse on_heartbeat(Agent& agent, const runtime::HttpRequest& request);
   runtime::HttpResponse on_workspace(Lease& lease);
+  void offer_action(Lease& lease, const engine::StepRequest& request, agent::StepMessage& message);
+  runtime::HttpResponse on_action(Lease& lease, size_t index);
   static std::string runtime_target(const std::string& path);
   runtime::HttpResponse forward_runtime(const runtime::HttpRequest& request);
   runtime::HttpResponse on_log(Lease& lease, int64_t step_id, const runtime::HttpRequest& request,

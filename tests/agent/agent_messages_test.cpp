@@ -20,6 +20,8 @@ TEST(AgentMessages, AStepRoundTrips) {
   m.step.runtime_origin = "http://127.0.0.1:41234";
   m.step.event_path = "/dev/shm/run-9/event.json";
   m.step.event = R"({"inputs":{"word":"hi"}})";
+  m.step.action_path = "/ctl/cache/actions/acme/hello/v1";
+  m.step.action_url = "/api/v1/agent/leases/l-4/action/1";
   auto parsed = parse_poll_reply(encode_poll_reply({encode(m)}));
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
   ASSERT_EQ(parsed->size(), 1u);
@@ -31,6 +33,8 @@ TEST(AgentMessages, AStepRoundTrips) {
   EXPECT_EQ(s.runtime_origin, "http://127.0.0.1:41234");
   EXPECT_EQ(s.event_path, "/dev/shm/run-9/event.json");
   EXPECT_EQ(s.event, m.step.event);
+  EXPECT_EQ(s.action_path, m.step.action_path);
+  EXPECT_EQ(s.action_url, m.step.action_url);
 
   // A runtime origin with a path, or not http, is refused.
   for (const char* origin : {"http://127.0.0.1:1/x", "file:///etc"}) {

@@ -10,7 +10,9 @@
 #     agent's work dir; the real @actions/cache and @actions/artifact clients save and
 #     upload on the agent, and a job on the built-in agent restores and downloads what they
 #     stored; an OIDC token is issued to the agent's job through it;
-#  3. an agent that stops is listed as offline by GET /api/v1/agents.
+#  3. a JavaScript action the controller fetched (from a file:// action source) runs on the
+#     agent from the agent's own copy of the action's directory;
+#  4. an agent that stops is listed as offline by GET /api/v1/agents.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/serve_lib.sh"
 CLIENTS=$SOURCE_DIR/tests/runtime/clients
@@ -82,6 +84,32 @@ jobs:
           node $CLIENTS/artifact.mjs download far-art data && sha256sum -c "$SHARED/sums" | sed 's/^/artifact /'
           rm -rf data && node $CLIENTS/cache.mjs restore far-\${{ github.run_id }} data && sha256sum -c "$SHARED/sums"
 YAML
+# A remote action in the action source that lib.sh points SLUICE_ACTION_SOURCES at.
+ACTION=${SLUICE_ACTION_SOURCES#file://}/acme/hello
+mkdir -p "$ACTION"
+cat >"$ACTION/action.yml" <<'YAML'
+name: hello
+inputs:
+  who: {required: true}
+runs:
+  using: node20
+  main: index.js
+YAML
+echo 'console.log("action dir " + __dirname); console.log("hello " + process.env.INPUT_WHO);' >"$ACTION/index.js"
+git -C "$ACTION" init -q -b main
+git -C "$ACTION" -c user.email=t@e -c user.name=t add -A
+git -C "$ACTION" -c user.email=t@e -c user.name=t commit -qm action
+git -C "$ACTION" tag v1
+cat >"$WORK/app/.github/workflows/action.yml" <<'YAML'
+on: workflow_dispatch
+jobs:
+  far:
+    runs-on: [self-hosted, remote]
+    steps:
+      - uses: acme/hello@v1
+        with:
+          who: agent
+YAML
 git -C "$WORK/app" init -q -b main
 git -C "$WORK/app" -c user.email=t@e -c user.name=t add -A
 git -C "$WORK/app" -c user.email=t@e -c user.name=t commit -qm init
@@ -99,10 +127,17 @@ print(next((a["status"] for a in json.load(sys.stdin)["agents"] if a["name"] == 
 for _ in $(seq 1 100); do [ "$(agent_status far)" = idle ] && break; sleep 0.1; done
 check_eq "$(agent_status far)" idle "the agent registered"
 
+# run_ok WORKFLOW [BODY]: dispatches it, waits for success (sets RUN).
+run_ok() {
+  api POST "/api/v1/projects/app/workflows/$1/dispatch" ${2:+"$2"}
+  RUN=$(field run_ids.0)
+  check_eq "$(wait_run "$RUN" 90)" success "the run of $1"
+}
+# log_of JOB: its log in the last run, in OUT.
+log_of() { api GET "/api/v1/runs/$RUN/logs/$1"; OUT=$BODY; }
+
 # 1. ::add-mask:: on the agent reaches the controller.
-api POST /api/v1/projects/app/workflows/mask.yml/dispatch
-RUN=$(field run_ids.0)
-check_eq "$(wait_run "$RUN" 60)" success "the mask run"
+run_ok mask.yml
 VALUE=$(cat "$SHARED/value")
 api GET "/api/v1/runs/$RUN/logs/show"
 OUT=$BODY check_contains "value is ***" "the built-in agent's job log masks the agent's value"
@@ -115,11 +150,8 @@ done
 grep -rqaF "$VALUE" "$DATA" && fail "the controller's data directory holds the masked value"
 
 # 2. Runtime services and event payload through the agent.
-api POST /api/v1/projects/app/workflows/runtime.yml/dispatch '{"inputs":{"word":"sent-with-the-job"}}'
-RUN=$(field run_ids.0)
-check_eq "$(wait_run "$RUN" 90)" success "the runtime run"
-api GET "/api/v1/runs/$RUN/logs/far"
-OUT=$BODY
+run_ok runtime.yml '{"inputs":{"word":"sent-with-the-job"}}'
+log_of far
 check_contains "results=http://127.0.0.2:" "the agent's job reaches the results service on the agent's address"
 check_contains "cache=http://127.0.0.2:" "the agent's job reaches the cache service on the agent's address"
 check_contains "oidc=http://127.0.0.2:" "the agent's job requests ID tokens on the agent's address"
@@ -131,12 +163,17 @@ check_contains "data/blob: OK" "@actions/cache restored on the agent"
 check_contains "oidc aud=sts.example sub=repo:" "an ID token for the agent's job"
 check_contains ":ref:refs/heads/main" "the ID token's subject"
 check_lacks "127.0.0.1" "the agent's job names nothing on the controller's loopback"
-api GET "/api/v1/runs/$RUN/logs/near"
-OUT=$BODY
+log_of near
 check_contains "data/blob: OK" "the built-in agent's job restored the agent's cache entry"
 check_contains "artifact data/blob: OK" "the built-in agent's job downloaded the agent's artifact"
 
-# 3. An agent that stops is listed as offline (SIGKILL: silent for the 2 s lease time).
+# 3. A remote action runs from the agent's copy.
+run_ok action.yml
+log_of far
+check_contains "hello agent" "the action ran on the agent"
+check_contains "action dir $WORK/far/leases/" "from the agent's copy of the action"
+
+# 4. An agent that stops is listed as offline (SIGKILL: silent for the 2 s lease time).
 kill_agent
 for _ in $(seq 1 100); do [ "$(agent_status far)" = offline ] && break; sleep 0.1; done
 check_eq "$(agent_status far)" offline "a dead agent's status"
