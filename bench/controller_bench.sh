@@ -8,7 +8,8 @@
 #      to the last run's end, against the machine's process-spawn ceiling (cores ÷ CPU
 #      seconds of one `bash --noprofile --norc -c true`), and the controller's CPU time per
 #      job (its own threads; and with the processes it waited for: git checkouts);
-#   2. one-step runs dispatched through the API as fast as it answers (ONE_STEP_RUNS):
+#   2. one-step runs dispatched through the API as fast as it answers (ONE_STEP_RUNS, from
+#      one client process: a curl and a python per dispatch would be what is measured):
 #      runs/s and controller CPU per run (a run adds a checkout, a thread, a plan);
 #   3. dispatch-to-first-step latency: LATENCY_RUNS one-step runs one after the other, from
 #      the run's creation (the dispatch) to its step's start, p50/p99; and a job's wait on a
@@ -123,9 +124,24 @@ api() {  # api METHOD PATH [BODY]
     ${3:+--data "$3"} "$base/api/v1$2"
 }
 dispatch() {  # dispatch WORKFLOW: prints the run id; appends the request's seconds to $work/answered.txt
+  # curl alone while the request is in flight (a python starting beside it would compete with
+  # the controller for the 2 cores); the answer is parsed afterwards.
   curl -sf -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-    --data '{"ref":"main"}' -w '\n%{time_total}\n' "$base/api/v1/projects/demo/workflows/$1/dispatch" |
-    python3 -c 'import json,sys; body, took = sys.stdin.read().split("\n")[:2]; print(json.loads(body)["run_ids"][0]); open(sys.argv[1], "a").write(took + "\n")' "$work/answered.txt"
+    --data '{"ref":"main"}' -o "$work/dispatch.json" -w '%{time_total}\n' \
+    "$base/api/v1/projects/demo/workflows/$1/dispatch" >>"$work/answered.txt"
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["run_ids"][0])' "$work/dispatch.json"
+}
+dispatch_many() {  # dispatch_many WORKFLOW N: N dispatches from one client process, one id a line
+  python3 - "$base" "$token" "$1" "$2" <<'EOF'
+import json, sys, urllib.request
+base, token, workflow, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+for _ in range(n):
+    req = urllib.request.Request(f"{base}/api/v1/projects/demo/workflows/{workflow}/dispatch",
+                                 data=b'{"ref":"main"}', method="POST",
+                                 headers={"Authorization": f"Bearer {token}",
+                                          "Content-Type": "application/json"})
+    print(json.load(urllib.request.urlopen(req))["run_ids"][0])
+EOF
 }
 wait_finished() {  # wait_finished RUN_ID...: until every run has a final status (240 s at most)
   python3 - "$base" "$token" "$@" <<'EOF'
@@ -180,7 +196,7 @@ hz=$(getconf CLK_TCK)
 # 1. Matrix runs: RUNS × JOBS one-step jobs.
 cpu0=$(cpu_ticks) all0=$(cpu_all_ticks) ag0=$(agents_ticks) t0=$(date +%s%N)
 ids=()
-for _ in $(seq "$runs"); do ids+=("$(dispatch many.yml)"); done
+mapfile -t ids < <(dispatch_many many.yml "$runs")
 wait_finished "${ids[@]}"
 t1=$(date +%s%N) cpu1=$(cpu_ticks) all1=$(cpu_all_ticks) ag1=$(agents_ticks)
 details "$work/matrix.jsonl" "${ids[@]}"
@@ -190,7 +206,7 @@ agents_cpu=$((ag1 - ag0))
 # 2. One-step runs as fast as the API answers.
 cpu0=$(cpu_ticks) all0=$(cpu_all_ticks) t0=$(date +%s%N)
 ids=()
-for _ in $(seq "$one_step_runs"); do ids+=("$(dispatch one.yml)"); done
+mapfile -t ids < <(dispatch_many one.yml "$one_step_runs")
 wait_finished "${ids[@]}"
 t1=$(date +%s%N) cpu1=$(cpu_ticks) all1=$(cpu_all_ticks)
 details "$work/onestep.jsonl" "${ids[@]}"
