@@ -56,10 +56,12 @@ class ContainerExecutor final : public engine::Executor {
   // runtime services start and stop answering inside the container's network namespace
   // (runtime/netns_listener.h), so that its steps reach them at the job's usual URLs.
   struct JobContainerHooks {
-    // `netns_path`: /proc/<pid>/ns/net of the job container. Called on the inner
-    // executor's thread, after the "Initialize containers" step succeeded.
+    // `netns_path`: /proc/<pid>/ns/net of the job container, called on the inner executor's
+    // thread after the "Initialize containers" step succeeded; or of a native job's Docker
+    // action (Podman), called on that step's hand-shake thread before the action starts.
     std::function<void(const std::string& job_scope, const std::string& netns_path)> started;
-    // Called after the job's containers were removed (the stop step or end_job).
+    // Called after the job's containers were removed (the stop step or end_job), and after
+    // such a Docker action ended.
     std::function<void(const std::string& job_scope)> removed;
   };
 
