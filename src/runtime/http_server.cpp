@@ -138,7 +138,8 @@ struct HttpServer::Impl {
   asio::io_context io{1};
   tcp::acceptor acceptor{io};
   // Listeners added after start (add_listener), by key; touched on the server thread only.
-  std::map<std::string, std::unique_ptr<tcp::acceptor>> extra_acceptors;
+  // Shared with their accept loops, which may resume once more after a close.
+  std::map<std::string, std::shared_ptr<tcp::acceptor>> extra_acceptors;
   std::thread thread;
   std::unique_ptr<asio::thread_pool> pool;  // handler_threads > 0
 
@@ -196,16 +197,17 @@ struct HttpServer::Impl {
     co_return false;  // the head said "close"
   }
 
-  // Accepts on `from` until it is closed. `from` outlives the loop: the main acceptor lives
-  // with Impl; an extra one is closed (ending the loop) before it is destroyed, and
-  // destroyed only after its loop has returned (remove_listener posts both steps).
-  asio::awaitable<void> accept_loop(tcp::acceptor& from) {
+  // Accepts on `from` until it is closed. The loop holds `from` (an extra listener's is
+  // shared; the main one lives with Impl): after close() a connection accepted just before
+  // may still resume the loop, which then starts one more accept on the closed acceptor and
+  // must find it alive (a use-after-free once crashed an agent here).
+  asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> from) {
     for (;;) {
       boost::system::error_code ec;
       tcp::socket socket =
-          co_await from.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+          co_await from->async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
-        if (ec == asio::error::operation_aborted || !from.is_open()) co_return;
+        if (ec == asio::error::operation_aborted || !from->is_open()) co_return;
         continue;  // e.g. EMFILE: keep serving the connections there are
       }
       asio::co_spawn(io, serve(std::move(socket)), asio::detached);
@@ -398,7 +400,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(HttpHandler& handler,
                      ec.message(),
                  {}};
   Impl* raw = impl.get();
-  asio::co_spawn(raw->io, raw->accept_loop(raw->acceptor), asio::detached);
+  std::shared_ptr<tcp::acceptor> main_acceptor(std::shared_ptr<void>(), &raw->acceptor);
+  asio::co_spawn(raw->io, raw->accept_loop(std::move(main_acceptor)), asio::detached);
   raw->thread = std::thread([raw] { raw->io.run(); });
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
@@ -424,21 +427,17 @@ void HttpServer::add_listener(const std::string& key, int fd) {
   }
   Impl* impl = impl_.get();
   asio::post(impl->io, [impl, key, fd] {
-    auto acceptor = std::make_unique<tcp::acceptor>(impl->io);
+    auto acceptor = std::make_shared<tcp::acceptor>(impl->io);
     boost::system::error_code ec;
     acceptor->assign(tcp::v4(), fd, ec);
     if (ec) {
       ::close(fd);
       return;
     }
-    tcp::acceptor& from = *acceptor;
-    if (auto old = impl->extra_acceptors.find(key); old != impl->extra_acceptors.end()) {
-      old->second->close(ec);
-      // Its loop still holds a reference until it resumes: destroy it after that.
-      asio::post(impl->io, [kept = std::shared_ptr<tcp::acceptor>(std::move(old->second))] {});
-    }
-    impl->extra_acceptors[key] = std::move(acceptor);
-    asio::co_spawn(impl->io, impl->accept_loop(from), asio::detached);
+    if (auto old = impl->extra_acceptors.find(key); old != impl->extra_acceptors.end())
+      old->second->close(ec);  // its loop ends and frees it
+    impl->extra_acceptors[key] = acceptor;
+    asio::co_spawn(impl->io, impl->accept_loop(std::move(acceptor)), asio::detached);
   });
 }
 
@@ -449,9 +448,7 @@ void HttpServer::remove_listener(const std::string& key) {
     auto it = impl->extra_acceptors.find(key);
     if (it == impl->extra_acceptors.end()) return;
     boost::system::error_code ignored;
-    it->second->close(ignored);
-    // The loop resumes (operation_aborted) before this second post runs.
-    asio::post(impl->io, [kept = std::shared_ptr<tcp::acceptor>(std::move(it->second))] {});
+    it->second->close(ignored);  // its loop ends and frees it
     impl->extra_acceptors.erase(it);
   });
 }

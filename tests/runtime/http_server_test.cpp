@@ -1,6 +1,10 @@
 #include "runtime/http_server.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -141,6 +145,35 @@ TEST_F(HttpServerTest, StopsWithOpenConnections) {
   server_->stop();
   HttpClient late(server_->port());
   EXPECT_FALSE(late.connected());
+}
+
+// A listener removed (or replaced) while connections arrive on it: its accept loop may
+// resume once more after the close and must find its acceptor alive (an agent once crashed
+// in async_accept on a freed acceptor; ASan builds catch the use-after-free here). The
+// server keeps serving on the listeners that remain.
+TEST_F(HttpServerTest, ListenersComeAndGoWhileConnectionsArrive) {
+  for (int round = 0; round < 100; ++round) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof addr;
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::listen(fd, 16), 0);
+    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size), 0);
+    server_->add_listener("lease", fd);
+    std::vector<std::unique_ptr<HttpClient>> clients;
+    for (int i = 0; i < 3; ++i)
+      clients.push_back(std::make_unique<HttpClient>(ntohs(addr.sin_port)));
+    if (round % 2 == 0)
+      server_->remove_listener("lease");
+    else
+      server_->add_listener("lease", ::dup(fd));  // replaced: the old loop ends
+  }
+  server_->remove_listener("lease");
+  HttpClient client(server_->port());
+  EXPECT_EQ(client.request("GET", "/still").status, 200);
 }
 
 TEST(PercentDecode, DecodesEscapesAndKeepsPlus) {
