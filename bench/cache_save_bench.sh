@@ -28,6 +28,14 @@ cat >"$REPO/round.sh" <<SH
 # round.sh I: the client's own archive command, timed, then the client's save (new key).
 set -euo pipefail
 ms() { echo \$((\$(date +%s%N) / 1000000)); }
+# The sluice process running this step (the nearest ancestor named like the binary), and its
+# CPU (user + system, all threads) in ms.
+server=\$\$
+while [ "\$server" -gt 1 ] && [ "\$(cat /proc/\$server/comm)" != "$(basename "$SLUICE" | cut -c1-15)" ]; do
+  server=\$(awk '{print \$4}' /proc/\$server/stat)
+done
+[ "\$server" -gt 1 ] || { echo "round.sh: no sluice process above this step" >&2; exit 1; }
+cpu_ms() { awk -v hz="\$(getconf CLK_TCK)" '{print int((\$14 + \$15) * 1000 / hz)}' /proc/\$server/stat; }
 rm -f "$WORK/base.tzst"
 sync
 t0=\$(ms)
@@ -36,7 +44,9 @@ t1=\$(ms)
 echo "baseline_ms=\$((t1 - t0)) archive_bytes=\$(stat -c %s "$WORK/base.tzst")" >>"$WORK/results"
 rm -f "$WORK/base.tzst"
 sync
+c0=\$(cpu_ms)
 node "$SOURCE_DIR/bench/cache_save_client.mjs" "$CLIENTS" "bench-\$1-\$RANDOM" "$DATA" 2>>"$WORK/results" >"$WORK/client-\$1.log" || { cat "$WORK/client-\$1.log"; exit 1; }
+echo "server_cpu_ms=\$((\$(cpu_ms) - c0))" >>"$WORK/results"
 SH
 chmod +x "$REPO/round.sh"
 {
@@ -63,3 +73,4 @@ echo "archive: $mib MiB; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "tar|zstdmt ${b} ms; upload+finalize ${u} ms; ratio $(python3 -c "print(f'{($b+$u)/$b:.2f}')")x (goal <= 1.2x)"
 echo "client's whole save ${t} ms = $(python3 -c "print(f'{$t/$b:.2f}')")x tar|zstdmt (its file listing included)"
 echo "runs: baseline ${base[*]} / upload ${upload[*]} / whole save ${total[*]}"
+echo "CPU during the save: client (node) $(grep -o 'client_cpu_ms=[0-9]*' <<<"$out" | cut -d= -f2 | xargs) ms / sluice $(grep -o 'server_cpu_ms=[0-9]*' <<<"$out" | cut -d= -f2 | xargs) ms"

@@ -127,7 +127,8 @@ BodyPlan RuntimeServer::plan_blob_body(const HttpRequest& head) {
     return BodyPlan::memory(kMaxBlockListBody);
   auto temp = blobs_.temp_path();
   if (!temp.ok()) return BodyPlan::reject(storage_error(500, "InternalError", "no temp file"));
-  return BodyPlan::to_file(*temp, kMaxBlobBody);
+  // put() and commit_blocks() fsync what they publish: start writing back as it arrives.
+  return BodyPlan::to_file(*temp, kMaxBlobBody, /*write_back=*/true);
 }
 
 HttpResponse RuntimeServer::put_blob(HttpRequest& request) {

@@ -285,9 +285,6 @@ Status BlobStore::stage_block(const std::string& upload, const std::string& bloc
   // Without the attribute (no user xattrs here) the commit hashes the block itself.
   if (is_hex_digest(sha256))
     (void)::fsetxattr(block.get(), kDigestAttribute, sha256.data(), sha256.size(), 0);
-  // Writing back starts now, while other blocks arrive; the commit's fsync, which makes
-  // the blob durable before it is published, then waits for little.
-  (void)::sync_file_range(block.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
   if (::rename(temp.c_str(), target.c_str()) != 0) return io_error("cannot stage", target, errno);
   return Status::Ok();
 }

@@ -69,8 +69,9 @@ class BlobStore {
   // `upload` (replacing an earlier result). `sha256`: the content's digest when the caller
   // hashed it while writing `temp` ("" to hash it here).
   Status put(const std::string& upload, const std::string& temp, const std::string& sha256 = "");
-  // PUT ?comp=block: stages `temp` as block `block_id` of `upload` (`sha256` as for put())
-  // and starts writing it back to disk, so that the commit's fsync has little left to do.
+  // PUT ?comp=block: stages `temp` as block `block_id` of `upload` (`sha256` as for put()).
+  // Nothing is synced here: the commit fsyncs the blocks it publishes (the HTTP server
+  // writes bodies back while they arrive, BodyPlan::write_back, so that fsync waits little).
   Status stage_block(const std::string& upload, const std::string& block_id,
                      const std::string& temp, const std::string& sha256 = "");
   // PUT ?comp=blocklist: publishes the staged blocks in the order of `ids` (a block may

@@ -20,9 +20,12 @@
 #include <boost/beast/http.hpp>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <limits>
+#include <mutex>
 #include <thread>
 #include <utility>
 
@@ -60,6 +63,76 @@ HttpRequest request_of(const http::request_parser<http::empty_body>& parser) {
   return r;
 }
 
+// A body planned with write_back asks for its file to be written back each time this much
+// more of it has arrived (and once more at its end).
+constexpr uint64_t kWriteBackEvery = 8 << 20;
+// Write-back requests waiting beyond this many are dropped: each one covers the whole file,
+// so the next request of that body catches up.
+constexpr size_t kMaxWriteBacksQueued = 64;
+
+// Starts writing body files back to disk, on a thread of its own: sync_file_range(WRITE)
+// only starts the writing, but it submits the I/O itself and blocks while the disk's queue
+// is full (10-90 ms per 32 MiB block measured here under load, BENCHMARKS.md), which on the
+// server thread held every other upload still.
+class WriteBack {
+ public:
+  // `write` is called with each requested descriptor (empty: sync_file_range WRITE).
+  explicit WriteBack(std::function<void(int fd)> write) : write_(std::move(write)) {}
+  WriteBack(const WriteBack&) = delete;
+  WriteBack& operator=(const WriteBack&) = delete;
+  ~WriteBack() { stop(); }
+
+  // Asks for the dirty pages of `fd` to be written back. `fd` is duplicated: the caller may
+  // close it (or remove its file) at once.
+  void request(int fd) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_ || fds_.size() >= kMaxWriteBacksQueued) return;
+    int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (copy < 0) return;
+    fds_.push_back(copy);
+    if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+    wake_.notify_one();
+  }
+
+  // Drops what is still queued (the data stays in the page cache, written back later by the
+  // kernel or by the handler's fsync) and joins the thread. Idempotent.
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+      for (int fd : fds_) ::close(fd);
+      fds_.clear();
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void run() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [this] { return stopping_ || !fds_.empty(); });
+      if (stopping_) return;
+      int fd = fds_.front();
+      fds_.pop_front();
+      lock.unlock();
+      if (write_)
+        write_(fd);
+      else
+        (void)::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+      ::close(fd);
+      lock.lock();
+    }
+  }
+
+  const std::function<void(int fd)> write_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<int> fds_;  // duplicated descriptors, owned
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
 // An open file descriptor, closed on scope exit.
 struct OwnedFd {
   int fd = -1;
@@ -80,6 +153,8 @@ struct HashingFileBody {
     int fd = -1;
     Sha256 hash;
     uint64_t size = 0;
+    WriteBack* write_back = nullptr;  // non-null: the plan asked for write_back
+    uint64_t not_written_back = 0;    // bytes written since the last write-back request
   };
   struct value_type {
     State* state = nullptr;
@@ -111,6 +186,10 @@ struct HashingFileBody {
         }
       }
       state.size += taken;
+      if (state.write_back && (state.not_written_back += taken) >= kWriteBackEvery) {
+        state.write_back->request(state.fd);
+        state.not_written_back = 0;
+      }
       ec = {};
       return taken;
     }
@@ -142,8 +221,10 @@ struct HttpServer::Impl {
   std::map<std::string, std::shared_ptr<tcp::acceptor>> extra_acceptors;
   std::thread thread;
   std::unique_ptr<asio::thread_pool> pool;  // handler_threads > 0
+  WriteBack write_back;                     // for bodies planned with write_back
 
-  Impl(HttpHandler& h, ListenOptions o) : handler(h), options(std::move(o)) {
+  Impl(HttpHandler& h, ListenOptions o)
+      : handler(h), options(std::move(o)), write_back(options.write_back) {
     if (options.handler_threads > 0)
       pool = std::make_unique<asio::thread_pool>(options.handler_threads);
   }
@@ -300,6 +381,7 @@ struct HttpServer::Impl {
         co_return false;
       }
       state.fd = file.fd;
+      if (plan.write_back) state.write_back = &write_back;
       buffer.reserve(kFileBodyBuffer);
       http::request_parser<HashingFileBody> parser(std::move(head));
       parser.body_limit(plan.limit);
@@ -309,6 +391,7 @@ struct HttpServer::Impl {
                                 asio::redirect_error(asio::use_awaitable, ec));
       request.body_size = state.size;
       request.body_sha256 = state.hash.finish_hex();
+      if (!ec && state.write_back && state.not_written_back > 0) write_back.request(file.fd);
       buffer.shrink_to_fit();  // idle keep-alive connections hold no large buffer
     }
     if (ec == http::error::body_limit)
@@ -461,6 +544,7 @@ void HttpServer::stop() {
   impl_->io.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
   if (impl_->pool) impl_->pool->join();
+  impl_->write_back.stop();
   impl_.reset();
 }
 

@@ -10,11 +10,14 @@
 //
 // Threading: by default the handler is called on the server thread only, one call at a
 // time, so it needs no locks of its own against other requests; it must not block for long
-// (every connection waits for it). With ListenOptions::handler_threads > 0 (the
-// controller), handle() runs on a pool of that many threads instead, concurrently, while
-// the server thread keeps reading and writing other connections; plan_body() stays on the
-// server thread. start() returns once the socket is bound; stop() (also the destructor)
-// closes the listener and every connection and joins the threads.
+// (every connection waits for it). With ListenOptions::handler_threads > 0, handle() runs
+// on a pool of that many threads instead (one thread: still one call at a time, in request
+// order per connection), while the server thread keeps reading and writing other
+// connections; plan_body() stays on the server thread, so it may run while handle() does.
+// Bodies planned with write_back are written back to disk by one more thread
+// (sync_file_range can block for tens of milliseconds when the disk's queue is full). start()
+// returns once the socket is bound; stop() (also the destructor) closes the listener and every
+// connection and joins the threads.
 //
 // A response may stream its body (ResponseStream: Server-Sent Events, a growing log): the
 // server sends the head, then asks the stream for more whenever the last part is written,
@@ -22,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -81,13 +85,18 @@ struct BodyPlan {
   uint64_t limit = 0;      // maximum body size; more is refused with 413
   std::string file;        // kFile: the body is written here (created, truncated)
   HttpResponse rejection;  // kReject: sent instead of reading the body
+  // kFile: the handler will fsync the file, so the server starts writing it back to disk
+  // while it arrives (every few MiB, on a thread of its own: see HttpServer), and the
+  // fsync finds little left to write. Without it the kernel would start only at its dirty
+  // thresholds (gigabytes) and the fsync would write the whole body at the disk's speed.
+  bool write_back = false;
 
-  static BodyPlan memory(uint64_t limit) { return {Kind::kMemory, limit, "", {}}; }
-  static BodyPlan to_file(std::string file, uint64_t limit) {
-    return {Kind::kFile, limit, std::move(file), {}};
+  static BodyPlan memory(uint64_t limit) { return {Kind::kMemory, limit, "", {}, false}; }
+  static BodyPlan to_file(std::string file, uint64_t limit, bool write_back = false) {
+    return {Kind::kFile, limit, std::move(file), {}, write_back};
   }
   static BodyPlan reject(HttpResponse response) {
-    return {Kind::kReject, 0, "", std::move(response)};
+    return {Kind::kReject, 0, "", std::move(response), false};
   }
 };
 
@@ -107,6 +116,10 @@ struct ListenOptions {
   int handler_threads = 0;            // 0: handle() on the server thread (see above)
   // A connection that sends or reads nothing for this long is closed.
   int idle_timeout_seconds = 300;
+  // How a body planned with write_back is written back (called on the write-back thread
+  // with a descriptor of the body file, closed after the call). Empty: start writing its
+  // dirty pages (sync_file_range WRITE). Tests count the calls.
+  std::function<void(int fd)> write_back;
 };
 
 class HttpServer {

@@ -70,7 +70,11 @@ RuntimeServer::~RuntimeServer() {
 }
 
 Status RuntimeServer::listen() {
-  auto server = HttpServer::start(*this);
+  // handle() on a thread of its own, still one call at a time: the commit's fsyncs and the
+  // index's transactions then never hold the uploads still arriving on other connections.
+  ListenOptions options;
+  options.handler_threads = 1;
+  auto server = HttpServer::start(*this, options);
   if (!server.ok()) return server.error();
   server_ = std::move(*server);
   port_ = server_->port();

@@ -23,8 +23,10 @@
 // expired artifacts, reservations and uploads that dead jobs left, and blobs nothing refers
 // to (CacheIndex::collect_garbage, ArtifactIndex::remove_expired).
 //
-// Threading: requests are handled on the HTTP server's thread; job_env() may be called from
-// any thread (it reads only immutable state).
+// Threading: handle() runs on one handler thread of the HTTP server, one request at a time
+// (no locks needed among requests); plan_body() runs on the server's I/O thread, possibly
+// while handle() runs, and touches only what is safe to share (the keys, BlobStore::temp_path).
+// job_env() may be called from any thread (it reads only immutable state).
 #pragma once
 
 #include <functional>
