@@ -1,15 +1,11 @@
 // Reading a branch or tag of a local git repository without starting git.
 //
 // Why: a dispatch resolves its ref on every request, and starting `git rev-parse` costs
-// 3–5 ms of the 20 ms a dispatch may take (issue 10 §8). Refs are plain files, written by
-// git atomically (a lock file renamed over the ref), so the common cases read safely:
-//   - the git dir: DIR/.git (a directory) or DIR itself when it holds HEAD (a bare repo);
-//   - HEAD as `ref: refs/heads/NAME`;
-//   - a loose ref file holding 40 hex digits, else the ref's line in packed-refs (loose
-//     first, as git does: `git pack-refs` writes packed-refs before it deletes loose ones).
-// Anything else answers nullopt and the caller asks git: a `.git` file (worktrees,
-// submodules), a detached HEAD, a loose tag (it may name a tag object, not a commit), a
-// packed tag without its peeled `^` line, a reftable repository.
+// 3–5 ms of the 20 ms a dispatch may take (issue 10 §8). triggers/git_refs.h reads the
+// files; this adds the controller's lookup order and answers nullopt wherever only git can
+// tell, so that the caller asks git: a detached HEAD, a tag that is loose or lightweight (it
+// may name a tag object; only packed-refs' peeled line gives the commit without git), a
+// directory inside some other repository, a reftable repository.
 //
 // Threading: a pure function of the files; safe from any thread.
 #pragma once
