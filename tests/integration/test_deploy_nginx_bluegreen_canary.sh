@@ -85,10 +85,12 @@ FAILED=$(failed)
 echo "canary: $(total) requests, $IN_WINDOW while the canary had traffic, $V2_IN_WINDOW to v2, $FAILED failed"
 [ "$V2_IN_WINDOW" -gt 0 ] || fail "the canary never got traffic"
 [ "$FAILED" -gt 0 ] || fail "no client request failed: the bad revision was never exercised"
-# Bounded by the canary's weight: at most 20 % (+ slack) of the window went to v2, and at
-# most a fifth of those failed; nothing reached v2 after the switch back.
+# Bounded by the canary's weight: at most 20 % (+ slack) of the window went to v2, and only
+# v2's every fifth request failed. The app counts the analysis' 40 probes too, so the
+# failures that fall on the traffic are at most a fifth of both; nothing reached v2 after
+# the switch back.
 [ "$((V2_IN_WINDOW * 100))" -le "$((IN_WINDOW * 30 + 200))" ] || fail "v2 got $V2_IN_WINDOW of $IN_WINDOW requests"
-[ "$FAILED" -le "$((V2_IN_WINDOW / 5 + 2))" ] || fail "$FAILED failed requests for $V2_IN_WINDOW to v2"
+[ "$FAILED" -le "$(((V2_IN_WINDOW + 40) / 5 + 1))" ] || fail "$FAILED failed requests for $V2_IN_WINDOW to v2"
 check_eq "$V2_AFTER" 0 "requests served by v2 after the rollback"
 check_eq "$(tail_versions 20)" "200 v1;" "traffic after the rollback"
 finish
