@@ -548,6 +548,17 @@ void HttpServer::stop() {
   impl_.reset();
 }
 
+std::string bearer_token(const std::string& authorization) {
+  constexpr std::string_view kScheme = "bearer ";
+  if (authorization.size() <= kScheme.size() ||
+      !std::equal(kScheme.begin(), kScheme.end(), authorization.begin(),
+                  [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); }))
+    return "";
+  std::string token = authorization.substr(kScheme.size());
+  while (!token.empty() && token.back() == ' ') token.pop_back();
+  return token;
+}
+
 std::string percent_decode(const std::string& text) {
   std::string out;
   out.reserve(text.size());

@@ -155,6 +155,10 @@ class HttpServer {
   uint16_t port_ = 0;
 };
 
+// The token of an `Authorization: Bearer TOKEN` header value, trailing spaces dropped; ""
+// when the value is no bearer credential. The scheme is matched without regard to case, as
+// HTTP's authentication schemes are (RFC 9110 §11.1).
+std::string bearer_token(const std::string& authorization);
 // Percent-decodes a URL component ('+' stays '+', as in paths and Azure's query values).
 std::string percent_decode(const std::string& text);
 // Splits "a=1&b=2" into decoded parameters.

@@ -324,11 +324,10 @@ HttpResponse OidcIssuer::handle(HttpRequest& request) {
     return HttpResponse::json(200, *document);
   }
   if (request.path != kTokenPath) return json_error(404, "not_found", "no such OIDC route");
-  std::string header = request.header("authorization");
-  const std::string bearer = "Bearer ";
-  if (header.size() <= bearer.size() || header.compare(0, bearer.size(), bearer) != 0)
+  std::string credential = bearer_token(request.header("authorization"));
+  if (credential.empty())
     return json_error(401, "unauthenticated", "no token (Authorization: Bearer)");
-  auto job = authenticate_(header.substr(bearer.size()));
+  auto job = authenticate_(credential);
   if (!job) return json_error(401, "unauthenticated", job.error().message);
   std::string audience;
   if (auto it = request.query.find("audience"); it != request.query.end()) audience = it->second;

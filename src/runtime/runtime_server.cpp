@@ -138,13 +138,9 @@ std::map<std::string, std::string> RuntimeServer::job_env(const std::string& tok
 }
 
 Result<RuntimeClaims> RuntimeServer::authenticate(const HttpRequest& request) const {
-  std::string header = request.header("authorization");
-  const std::string bearer = "Bearer ";
-  if (header.size() <= bearer.size() ||
-      !std::equal(bearer.begin(), bearer.end(), header.begin(),
-                  [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
-    return Error{"unauthenticated: no runtime token (Authorization: Bearer)", {}};
-  auto claims = verify_token(header.substr(bearer.size()));
+  std::string token = bearer_token(request.header("authorization"));
+  if (token.empty()) return Error{"unauthenticated: no runtime token (Authorization: Bearer)", {}};
+  auto claims = verify_token(token);
   if (!claims.ok()) return Error{"unauthenticated: " + claims.error().message, {}};
   return claims;
 }

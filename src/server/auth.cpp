@@ -6,19 +6,6 @@
 
 namespace sluice::server {
 
-namespace {
-
-std::string bearer_token(const HttpRequest& request) {
-  std::string header = request.header("authorization");
-  const std::string prefix = "Bearer ";
-  if (header.size() <= prefix.size() || header.compare(0, prefix.size(), prefix) != 0) return "";
-  std::string token = header.substr(prefix.size());
-  while (!token.empty() && token.back() == ' ') token.pop_back();
-  return token;
-}
-
-}  // namespace
-
 std::string SessionAuth::session_cookie(const HttpRequest& request) {
   std::string cookies = request.header("cookie");
   const std::string name = "sluice_session=";
@@ -49,7 +36,7 @@ std::optional<Session> SessionAuth::session_of(const HttpRequest& request) {
 
 Caller SessionAuth::authenticate(const HttpRequest& request) {
   Caller caller;
-  if (std::string token = bearer_token(request); !token.empty()) {
+  if (std::string token = runtime::bearer_token(request.header("authorization")); !token.empty()) {
     if (auto info = tokens_.find(token)) {
       caller.role = info->role;
       caller.token_id = info->id;

@@ -234,6 +234,16 @@ TEST(HttpServerWriteBack, WritesABodyBackWhileItArrivesWhenThePlanSaysSo) {
   EXPECT_EQ(calls.back().second, off_t{20 << 20});
 }
 
+TEST(BearerToken, MatchesTheSchemeInAnyCase) {
+  EXPECT_EQ(bearer_token("Bearer abc"), "abc");
+  EXPECT_EQ(bearer_token("bearer abc  "), "abc");
+  EXPECT_EQ(bearer_token("BEARER abc"), "abc");
+  EXPECT_EQ(bearer_token("Bearer "), "");
+  EXPECT_EQ(bearer_token("Basic abc"), "");
+  EXPECT_EQ(bearer_token("Bearerabc"), "");
+  EXPECT_EQ(bearer_token(""), "");
+}
+
 TEST(PercentDecode, DecodesEscapesAndKeepsPlus) {
   EXPECT_EQ(percent_decode("a%2Bb+c%3d%ZZ%"), "a+b+c=%ZZ%");
   auto q = parse_query("comp=block&blockid=QUJD%3D%3D&empty&x=1&x=2");
