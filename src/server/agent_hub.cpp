@@ -16,6 +16,7 @@
 #include "core/json.h"
 #include "core/value.h"
 #include "server/private_files.h"
+#include "server/router.h"
 
 namespace sluice::server {
 
@@ -84,18 +85,6 @@ constexpr size_t kMaxOffline = 64;
 
 HttpResponse error(int status, std::string_view code, std::string_view message) {
   return HttpResponse::json(status, agent::encode_error(code, message));
-}
-
-std::vector<std::string> split_path(std::string_view path) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t end = path.find('/', start);
-    if (end == std::string_view::npos) end = path.size();
-    if (end > start) parts.emplace_back(path.substr(start, end - start));
-    start = end + 1;
-  }
-  return parts;
 }
 
 bool parse_step_id(const std::string& text, int64_t& id) {

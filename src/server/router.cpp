@@ -5,19 +5,19 @@
 
 namespace sluice::server {
 
-namespace {
-
-std::vector<std::string> split_path(const std::string& path) {
+std::vector<std::string> split_path(std::string_view path) {
   std::vector<std::string> parts;
   size_t start = 0;
   while (start <= path.size()) {
     size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
-    if (end > start) parts.push_back(path.substr(start, end - start));
+    if (end == std::string_view::npos) end = path.size();
+    if (end > start) parts.emplace_back(path.substr(start, end - start));
     start = end + 1;
   }
   return parts;
 }
+
+namespace {
 
 bool is_param(const std::string& p) {
   return p.size() > 2 && p.front() == '{' && p.back() == '}';

@@ -12,12 +12,16 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/http_server.h"
 #include "server/roles.h"
 
 namespace sluice::server {
+
+// The non-empty segments of a URL path: "/a//b/" -> {"a", "b"}.
+std::vector<std::string> split_path(std::string_view path);
 
 using runtime::BodyPlan;
 using runtime::HttpRequest;
