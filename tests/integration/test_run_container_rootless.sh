@@ -24,10 +24,22 @@ grep -q "^$rootless_user:" /etc/subuid || skip "$rootless_user has no range in /
 user_home=$(getent passwd "$rootless_user" | cut -d: -f6)
 runtime_dir=/run/user/$(id -u "$rootless_user")
 install -d -m 700 -o "$rootless_user" -g "$(id -g "$rootless_user")" "$runtime_dir"
+# The user runs copies of the binary, the scripts and the fixtures: the checkout
+# may be out of its reach (CI clones into a `mktemp -d` folder, mode 0700, owned by root).
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+integration=$(dirname "$runtime_test")
+mkdir -p "$stage/tests/integration"
+cp "$SLUICE" "$stage/sluice"
+cp "$runtime_test" "$integration/lib.sh" "$integration/container_lib.sh" "$stage/tests/integration/"
+cp -R "$FIXTURES" "$stage/tests/integration/fixtures"  # ~1 MB
+chmod -R a+rX "$stage"
+cd "$stage"  # the user's processes start here, not in the checkout
 rc=0
 runuser -u "$rootless_user" -- env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$user_home" \
-  XDG_RUNTIME_DIR="$runtime_dir" TMPDIR=/tmp SLUICE="$SLUICE" FIXTURES="$FIXTURES" \
-  SOURCE_DIR="${SOURCE_DIR:-}" bash "$runtime_test" || rc=$?
+  XDG_RUNTIME_DIR="$runtime_dir" TMPDIR=/tmp SLUICE="$stage/sluice" \
+  FIXTURES="$stage/tests/integration/fixtures" SOURCE_DIR="$stage" \
+  bash "$stage/tests/integration/$(basename "$runtime_test")" || rc=$?
 pause=$(cat "$runtime_dir/libpod/tmp/pause.pid" 2>/dev/null || true)
 [ -z "$pause" ] || kill "$pause" 2>/dev/null || true
 exit "$rc"
