@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(build-essential cmake pkg-config git sqlite3 python3 nodejs procps nginx
   libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev libre2-dev libcli11-dev libfmt-dev
   libspdlog-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev clang-format libtomlplusplus-dev libarchive-dev
-  podman runc netavark aardvark-dns libboost-dev
+  podman runc netavark aardvark-dns iptables libboost-dev
   chromium)  # headless browser of the web UI tests (tests/browser, driven by playwright-core)
 missing=()
 for p in "${packages[@]}"; do
