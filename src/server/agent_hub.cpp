@@ -8,8 +8,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "agent/http_channel.h"
-#include "agent/runtime_proxy.h"
 #include "agent/workspace_archive.h"
 #include "core/glob.h"
 #include "core/hmac.h"
@@ -148,7 +146,11 @@ std::string machine_arch_label() {
 }
 
 AgentHub::AgentHub(const engine::Clock& clock, AgentHubOptions options)
-    : clock_(clock), options_(std::move(options)) {
+    : clock_(clock),
+      options_(std::move(options)),
+      relay_([this](const std::string& lease_id, const std::string& session, std::string& origin) {
+        return check_runtime_lease(lease_id, session, origin);
+      }) {
   if (options_.scratch_dir.empty())
     options_.scratch_dir = std::filesystem::temp_directory_path().string();
   if (options_.builtin_executors > 0) {
@@ -557,7 +559,7 @@ std::string AgentHub::agents_json() const {
 // --- HTTP ---------------------------------------------------------------------------------
 
 runtime::BodyPlan AgentHub::plan_body(const HttpRequest& head) {
-  if (!runtime_target(head.path).empty()) return runtime::BodyPlan::memory(agent::kMaxRuntimeBody);
+  if (!RuntimeRelay::lease_of(head.path).empty()) return relay_.plan_body(head);
   bool report = head.path.find("/steps/") != std::string::npos;
   return runtime::BodyPlan::memory(report ? agent::kMaxReportBody : agent::kMaxSmallBody);
 }
@@ -609,8 +611,8 @@ void AgentHub::handle_async(HttpRequest& request, std::function<void(HttpRespons
   std::optional<HttpResponse> response;
   if (options_.authorize && !options_.authorize(request)) {
     response = error(401, "unauthorized", "an agent token is required");
-  } else if (!runtime_target(request.path).empty()) {
-    response = forward_runtime(request);
+  } else if (!RuntimeRelay::lease_of(request.path).empty()) {
+    response = relay_.forward(request);
   } else {
     std::lock_guard lock(mutex_);
     Reply held = reply;
@@ -671,62 +673,22 @@ HttpResponse AgentHub::dispatch(HttpRequest& request, Reply* async, Actions& lat
   return error(404, "not_found", "no such agent endpoint");
 }
 
-// /api/v1/agent/leases/LEASE/runtime/<target>: LEASE, else "".
-std::string AgentHub::runtime_target(const std::string& path) {
-  std::string_view rest = path;
-  const std::string_view leases = "/api/v1/agent/leases/";
-  if (rest.rfind(leases, 0) != 0) return "";
-  rest.remove_prefix(leases.size());
-  size_t slash = rest.find('/');
-  if (slash == std::string_view::npos || rest.substr(slash).rfind("/runtime/", 0) != 0) return "";
-  return std::string(rest.substr(0, slash));
-}
-
-// A job's request to the runtime services, relayed by its agent: checked like any report of
-// the lease, then sent to the run's services on this machine's loopback, outside the lock
-// (a blob upload takes its time). Their reply goes back whole, with their origin named so
-// that the agent puts its own in the URLs they return.
-HttpResponse AgentHub::forward_runtime(const HttpRequest& request) {
-  std::string lease_id = runtime_target(request.path), origin;
-  {
-    std::lock_guard lock(mutex_);
-    auto it = leases_.find(lease_id);
-    if (it == leases_.end())
-      return lost_.count(lease_id) ? error(410, "lease_lost", "the lease has expired or ended")
-                                   : error(404, "not_found", "no such lease");
-    Agent* agent = find_agent(it->second->agent_id);
-    if (!agent || !constant_time_equal(request.header("x-sluice-agent-session"), agent->session))
-      return error(401, "unauthorized", "wrong agent session");
-    agent->last_seen_ms = clock_.now_ms();
-    origin = it->second->runtime_origin;
-  }
-  if (origin.empty()) return error(404, "not_found", "the job has no runtime services");
-  std::string prefix = "/api/v1/agent/leases/" + lease_id + "/runtime";
-  std::string target = request.target.substr(std::min(request.target.size(), prefix.size()));
-  if (target.empty() || target[0] != '/') target = "/" + target;
-  agent::Headers headers;
-  for (const auto& [name, value] : request.headers) {
-    if (name == agent::kRuntimeAuthorizationHeader)
-      headers.emplace_back("authorization", value);
-    else if (agent::forwarded_header(name))
-      headers.emplace_back(name, value);
-  }
-  auto channel = agent::open_http_channel(origin);
-  if (!channel.ok()) return error(502, "runtime", channel.error().message);
-  auto reply = (*channel)->call(request.method, target, request.body, headers, 300000);
-  if (!reply.ok())
-    return error(502, "runtime", "the run's runtime services: " + reply.error().message);
-  HttpResponse response;
-  response.status = reply->status;
-  response.body = std::move(reply->body);
-  for (auto& [name, value] : reply->headers) {
-    if (name == "content-type")
-      response.content_type = value;
-    else if (agent::forwarded_header(name))
-      response.headers.emplace_back(name, value);
-  }
-  response.headers.emplace_back(agent::kRuntimeOriginHeader, origin);
-  return response;
+// The relay's lease check: like any report of the lease (the relay then sends the request
+// without the hub's lock: a blob upload takes its time).
+std::optional<HttpResponse> AgentHub::check_runtime_lease(const std::string& lease_id,
+                                                          const std::string& session,
+                                                          std::string& origin) {
+  std::lock_guard lock(mutex_);
+  auto it = leases_.find(lease_id);
+  if (it == leases_.end())
+    return lost_.count(lease_id) ? error(410, "lease_lost", "the lease has expired or ended")
+                                 : error(404, "not_found", "no such lease");
+  Agent* agent = find_agent(it->second->agent_id);
+  if (!agent || !constant_time_equal(session, agent->session))
+    return error(401, "unauthorized", "wrong agent session");
+  agent->last_seen_ms = clock_.now_ms();
+  origin = it->second->runtime_origin;
+  return std::nullopt;
 }
 
 HttpResponse AgentHub::on_register(const HttpRequest& request, Actions& later) {

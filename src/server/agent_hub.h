@@ -41,6 +41,7 @@
 #include "engine/clock.h"
 #include "exec/remote/agent_transport.h"
 #include "runtime/http_server.h"
+#include "server/runtime_relay.h"
 
 namespace sluice::server {
 
@@ -145,8 +146,10 @@ class AgentHub final : public exec::remote::AgentTransport {
   runtime::HttpResponse on_workspace(Lease& lease);
   void offer_action(Lease& lease, const engine::StepRequest& request, agent::StepMessage& message);
   runtime::HttpResponse on_action(Lease& lease, size_t index);
-  static std::string runtime_target(const std::string& path);
-  runtime::HttpResponse forward_runtime(const runtime::HttpRequest& request);
+  // RuntimeRelay's check: the lease's runtime origin when `session` is its agent's.
+  std::optional<runtime::HttpResponse> check_runtime_lease(const std::string& lease_id,
+                                                           const std::string& session,
+                                                           std::string& origin);
   runtime::HttpResponse on_log(Lease& lease, int64_t step_id, const runtime::HttpRequest& request,
                                Actions& later);
   runtime::HttpResponse on_result(Lease& lease, int64_t step_id,
@@ -181,6 +184,7 @@ class AgentHub final : public exec::remote::AgentTransport {
   std::condition_variable ticker_wake_;
   bool ticker_stop_ = false;
   std::thread ticker_;
+  RuntimeRelay relay_;  // /leases/LEASE/runtime/ (runtime_relay.h)
 };
 
 // The machine's architecture as a runner label: x64, arm64, arm, x86, or uname's name.
