@@ -21,6 +21,10 @@
 # Usage: bench/controller_bench.sh [BUILD_DIR]
 #   env: AGENTS=8 EXECUTORS=4 RUNS=10 JOBS=50 ONE_STEP_RUNS=100 LATENCY_RUNS=50 STREAMS=500
 #        AGENT_WORK_ROOT=DIR (the agents' --work-dir parent; default the bench's temp dir)
+#        PHASES="matrix onestep latency streams history" (a subset runs only those; the
+#          controller's CPU per job / per run is phases 1 and 2: PHASES="matrix onestep")
+#        CONTROLLER_PERF=FILE: `perf record --call-graph dwarf` of the controller during
+#          phases 1 and 2 into FILE (needs linux-perf; the CPU figures then include perf's cost)
 # Needs curl, python3, node (the streams), sqlite3 (python module). Bounded: every wait has
 # a deadline; the controller and the agents are stopped at exit. ~2–4 minutes on 2 cores.
 set -euo pipefail
@@ -32,6 +36,9 @@ jobs=${JOBS:-50}
 one_step_runs=${ONE_STEP_RUNS:-100}
 latency_runs=${LATENCY_RUNS:-50}
 streams=${STREAMS:-500}
+phases=" ${PHASES:-matrix onestep latency streams history} "
+phase() { [[ $phases == *" $1 "* ]]; }
+perf_pid=""
 sluice=$(cd "$build" && pwd)/sluice
 work=$(mktemp -d)
 # Where the agents keep their jobs' directories (AGENT_WORK_ROOT=/dev/shm: tmpfs).
@@ -49,7 +56,13 @@ stop_server() {
   wait "$server_pid" 2>/dev/null || true
   server_pid=""
 }
-trap 'stop_agents; stop_server; rm -rf "$work" "$agent_root"' EXIT
+stop_perf() {
+  [ -z "$perf_pid" ] && return 0
+  kill -INT "$perf_pid" 2>/dev/null || true
+  wait "$perf_pid" 2>/dev/null || true
+  perf_pid=""
+}
+trap 'stop_perf; stop_agents; stop_server; rm -rf "$work" "$agent_root"' EXIT
 
 repo=$work/repo
 mkdir -p "$repo/.github/workflows"
@@ -193,24 +206,37 @@ agents_rss=$(rss_kb)
 wait_finished "$(dispatch one.yml)"
 
 hz=$(getconf CLK_TCK)
+if [ -n "${CONTROLLER_PERF:-}" ]; then
+  perf record -q --call-graph dwarf,16384 -F 499 -p "$server_pid" -o "$CONTROLLER_PERF" \
+    2>>"$work/perf.log" &
+  perf_pid=$!
+  sleep 1
+fi
 # 1. Matrix runs: RUNS × JOBS one-step jobs.
-cpu0=$(cpu_ticks) all0=$(cpu_all_ticks) ag0=$(agents_ticks) t0=$(date +%s%N)
-ids=()
-mapfile -t ids < <(dispatch_many many.yml "$runs")
-wait_finished "${ids[@]}"
-t1=$(date +%s%N) cpu1=$(cpu_ticks) all1=$(cpu_all_ticks) ag1=$(agents_ticks)
-details "$work/matrix.jsonl" "${ids[@]}"
-matrix="$t0 $t1 $cpu0 $cpu1 $all0 $all1"
-agents_cpu=$((ag1 - ag0))
+matrix="" agents_cpu=0
+if phase matrix; then
+  cpu0=$(cpu_ticks) all0=$(cpu_all_ticks) ag0=$(agents_ticks) t0=$(date +%s%N)
+  ids=()
+  mapfile -t ids < <(dispatch_many many.yml "$runs")
+  wait_finished "${ids[@]}"
+  t1=$(date +%s%N) cpu1=$(cpu_ticks) all1=$(cpu_all_ticks) ag1=$(agents_ticks)
+  details "$work/matrix.jsonl" "${ids[@]}"
+  matrix="$t0 $t1 $cpu0 $cpu1 $all0 $all1"
+  agents_cpu=$((ag1 - ag0))
+fi
 
 # 2. One-step runs as fast as the API answers.
-cpu0=$(cpu_ticks) all0=$(cpu_all_ticks) t0=$(date +%s%N)
-ids=()
-mapfile -t ids < <(dispatch_many one.yml "$one_step_runs")
-wait_finished "${ids[@]}"
-t1=$(date +%s%N) cpu1=$(cpu_ticks) all1=$(cpu_all_ticks)
-details "$work/onestep.jsonl" "${ids[@]}"
-onestep="$t0 $t1 $cpu0 $cpu1 $all0 $all1"
+onestep=""
+if phase onestep; then
+  cpu0=$(cpu_ticks) all0=$(cpu_all_ticks) t0=$(date +%s%N)
+  ids=()
+  mapfile -t ids < <(dispatch_many one.yml "$one_step_runs")
+  wait_finished "${ids[@]}"
+  t1=$(date +%s%N) cpu1=$(cpu_ticks) all1=$(cpu_all_ticks)
+  details "$work/onestep.jsonl" "${ids[@]}"
+  onestep="$t0 $t1 $cpu0 $cpu1 $all0 $all1"
+fi
+stop_perf
 busy_rss=$(rss_kb)
 
 # 3. Latency: one run at a time.
@@ -219,6 +245,8 @@ busy_rss=$(rss_kb)
 ids=()
 : >"$work/latency.txt"
 : >"$work/answered.txt"
+: >"$work/latency.jsonl"
+phase latency || latency_runs=0
 for _ in $(seq "$latency_runs"); do
   sent=$(date +%s%3N)
   id=$(dispatch clock.yml)
@@ -226,7 +254,7 @@ for _ in $(seq "$latency_runs"); do
   ids+=("$id")
   echo "$sent $(curl -sf -H "Authorization: Bearer $token" "$base/api/v1/runs/$id/logs/one" | grep -o '^[0-9]\{13\}' | head -1)" >>"$work/latency.txt"
 done
-details "$work/latency.jsonl" "${ids[@]}"
+[ "${#ids[@]}" -gt 0 ] && details "$work/latency.jsonl" "${ids[@]}"
 
 # The spawn ceiling: CPU seconds of one bash, from 200 of them.
 ceiling=$(python3 - <<'EOF'
@@ -242,9 +270,11 @@ EOF
 )
 
 # 5. Concurrent SSE streams of a step that talks for 10 s on an agent.
-talk=$(dispatch talk.yml)
-sleep 0.5
-stream_result=$(node - "$base/api/v1/runs/$talk/logs/talk/1/stream" "$token" "$streams" <<'EOF'
+stream_result="" stream_rss=0
+if phase streams; then
+  talk=$(dispatch talk.yml)
+  sleep 0.5
+  stream_result=$(node - "$base/api/v1/runs/$talk/logs/talk/1/stream" "$token" "$streams" <<'EOF'
 const http = require("http");
 const [url, token, count] = process.argv.slice(2);
 let complete = 0, failed = 0, done = 0;
@@ -260,14 +290,17 @@ for (let i = 0; i < +count; i++) {
 }
 setTimeout(() => { console.log(`${complete} ${failed} (timed out)`); process.exit(0); }, 60000);
 EOF
-)
-stream_rss=$(rss_kb)
-wait_finished "$talk"
+  )
+  stream_rss=$(rss_kb)
+  wait_finished "$talk"
+fi
 stop_agents
 stop_server
 
 # 10,000 runs in the history: copies of a finished run's rows, then a fresh start.
-python3 - "$data" <<'EOF'
+history_idle_rss=0 history_rss=0 t_list=0
+if phase history; then
+  python3 - "$data" <<'EOF'
 import sqlite3, sys
 db = sqlite3.connect(f"{sys.argv[1]}/sluice.db")
 cols = lambda t: [r[1] for r in db.execute(f"PRAGMA table_info({t})")]
@@ -288,12 +321,13 @@ for k in range(10000 - have):
                    (new_id, source))
 db.commit()
 EOF
-start_server
-sleep 1
-history_idle_rss=$(rss_kb)
-t_list=$( { /usr/bin/time -f %e curl -sf -H "Authorization: Bearer $token" "$base/api/v1/runs?limit=50" >/dev/null; } 2>&1)
-history_rss=$(rss_kb)
-stop_server
+  start_server
+  sleep 1
+  history_idle_rss=$(rss_kb)
+  t_list=$( { /usr/bin/time -f %e curl -sf -H "Authorization: Bearer $token" "$base/api/v1/runs?limit=50" >/dev/null; } 2>&1)
+  history_rss=$(rss_kb)
+  stop_server
+fi
 
 python3 - "$work" "$runs" "$jobs" "$one_step_runs" "$matrix" "$onestep" "$hz" "$ceiling" \
   "$idle_rss" "$agents_rss" "$busy_rss" "$history_idle_rss" "$history_rss" "$stream_rss" \
@@ -310,13 +344,10 @@ def span(figures, path):
     t0, t1, c0, c1, a0, a1 = map(int, figures.split())
     end_ms = max(json.loads(line)["run"]["finished_ms"] for line in open(path))
     return (end_ms * 1e6 - t0) / 1e9, (c1 - c0) * 1000 / hz, (a1 - a0) * 1000 / hz
-wall, cpu, cpu_all = span(matrix, f"{work}/matrix.jsonl")
 n = runs * jobs
-rate = n / wall
-wall1, cpu1, cpu1_all = span(onestep, f"{work}/onestep.jsonl")
 def pct(values, p):
     values = sorted(values)
-    return values[min(len(values) - 1, int(p * len(values)))]
+    return values[min(len(values) - 1, int(p * len(values)))] if values else float("nan")
 def first_step_latency(path):
     out = []
     for line in open(path):
@@ -336,26 +367,35 @@ def job_waits(path):
             if starts and j.get("started_ms"):
                 out.append(min(starts) - j["started_ms"])
     return out
-lat = first_step_latency(f"{work}/latency.jsonl")
-client = [int(f[1]) - int(f[0]) for f in (l.split() for l in open(f"{work}/latency.txt")) if len(f) == 2]
-answered = [float(l) * 1000 for l in open(f"{work}/answered.txt") if l.strip()]
-placed = job_waits(f"{work}/matrix.jsonl")
 mb = lambda kb: f"{int(kb) / 1024:.1f} MB"
 print(f"cores {os.cpu_count()}, load average {open('/proc/loadavg').read().split()[0]} at the end; "
       f"one `bash -c true`: {bash_ms} ms CPU; {agents} agents × {executors} executors")
 print()
 print("| figure | value | goal |")
 print("| --- | ---: | --- |")
-print(f"| jobs/s: {runs} runs × {jobs} one-step jobs, dispatch to last end | {rate:.1f} jobs/s = {100 * rate / ceiling:.1f} % of the spawn ceiling ({ceiling}/s) | ≥ 80 % |")
-print(f"| controller CPU per job (its threads / + its children) | {cpu / n:.2f} / {cpu_all / n:.2f} ms | ≤ 1 ms |")
-print(f"| the agents' CPU per job (the agent processes and the steps they ran) | {int(agents_cpu) * 1000 / hz / n:.2f} ms | |")
-print(f"| one-step runs/s ({one_step_runs} runs via the API) | {one_step_runs / wall1:.1f} runs/s | |")
-print(f"| controller CPU per one-step run (its threads / + git checkouts) | {cpu1 / one_step_runs:.2f} / {cpu1_all / one_step_runs:.2f} ms | |")
-print(f"| dispatch sent (client clock) to the step's process running on an agent, p50 / p99 ({len(client)} runs one at a time) | {pct(client, .5)} / {pct(client, .99)} ms | p50 < 20 ms |")
-print(f"| of which the dispatch request, answered (client's curl), p50 / p99 | {pct(answered, .5):.1f} / {pct(answered, .99):.1f} ms | |")
-print(f"| run recorded to its first step started (engine's record), p50 / p99 | {pct(lat, .5)} / {pct(lat, .99)} ms | |")
-print(f"| job started (placed) to its step started (engine's record), p50 / p99 ({len(placed)} matrix jobs) | {pct(placed, .5)} / {pct(placed, .99)} ms | |")
+if matrix:
+    wall, cpu, cpu_all = span(matrix, f"{work}/matrix.jsonl")
+    rate = n / wall
+    placed = job_waits(f"{work}/matrix.jsonl")
+    print(f"| jobs/s: {runs} runs × {jobs} one-step jobs, dispatch to last end | {rate:.1f} jobs/s = {100 * rate / ceiling:.1f} % of the spawn ceiling ({ceiling}/s) | ≥ 80 % |")
+    print(f"| controller CPU per job (its threads / + its children) | {cpu / n:.2f} / {cpu_all / n:.2f} ms | ≤ 1 ms |")
+    print(f"| the agents' CPU per job (the agent processes and the steps they ran) | {int(agents_cpu) * 1000 / hz / n:.2f} ms | |")
+if onestep:
+    wall1, cpu1, cpu1_all = span(onestep, f"{work}/onestep.jsonl")
+    print(f"| one-step runs/s ({one_step_runs} runs via the API) | {one_step_runs / wall1:.1f} runs/s | |")
+    print(f"| controller CPU per one-step run (its threads / + git checkouts) | {cpu1 / one_step_runs:.2f} / {cpu1_all / one_step_runs:.2f} ms | |")
+lat = first_step_latency(f"{work}/latency.jsonl")
+if lat:
+    client = [int(f[1]) - int(f[0]) for f in (l.split() for l in open(f"{work}/latency.txt")) if len(f) == 2]
+    answered = [float(l) * 1000 for l in open(f"{work}/answered.txt") if l.strip()]
+    print(f"| dispatch sent (client clock) to the step's process running on an agent, p50 / p99 ({len(client)} runs one at a time) | {pct(client, .5)} / {pct(client, .99)} ms | p50 < 20 ms |")
+    print(f"| of which the dispatch request, answered (client's curl), p50 / p99 | {pct(answered, .5):.1f} / {pct(answered, .99):.1f} ms | |")
+    print(f"| run recorded to its first step started (engine's record), p50 / p99 | {pct(lat, .5)} / {pct(lat, .99)} ms | |")
+if matrix:
+    print(f"| job started (placed) to its step started (engine's record), p50 / p99 ({len(placed)} matrix jobs) | {pct(placed, .5)} / {pct(placed, .99)} ms | |")
 print(f"| controller RSS: idle after start / with {agents} agents / after the runs | {mb(idle)} / {mb(agents_rss)} / {mb(busy)} | < 30 MB idle |")
-print(f"| controller RSS with 10,000 runs in the history: idle / after `GET /runs?limit=50` ({float(t_list) * 1000:.0f} ms) | {mb(history_idle)} / {mb(history)} | |")
-print(f"| {streams} concurrent SSE streams of one step's log on an agent: complete, failed | {sres}; RSS {mb(srss)} | all complete |")
+if int(history_idle):
+    print(f"| controller RSS with 10,000 runs in the history: idle / after `GET /runs?limit=50` ({float(t_list) * 1000:.0f} ms) | {mb(history_idle)} / {mb(history)} | |")
+if sres:
+    print(f"| {streams} concurrent SSE streams of one step's log on an agent: complete, failed | {sres}; RSS {mb(srss)} | all complete |")
 EOF
