@@ -18,17 +18,13 @@ void kill_groups(const std::set<pid_t>& sessions) {
 
 }  // namespace
 
-JobProcesses::JobProcesses(bool orphan_reaper) {
-  auto now = std::chrono::system_clock::now().time_since_epoch();
-  token_ = std::to_string(::getpid()) + "-" +
-           std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
+// Without a reaper, leftovers still die with their job and with this object; only a
+// SIGKILLed sluice would leave them.
+JobProcesses::JobProcesses(std::shared_ptr<SharedOrphanReaper> orphan_reaper)
+    : reaper_(std::move(orphan_reaper)),
+      token_(reaper_ ? reaper_->executor_token() : unique_process_token()) {
   started_ = last_step_start_ = process_start_time(::getpid());
   started_wall_ = wall_mark_now();
-  if (orphan_reaper) {
-    // Without a reaper, leftovers still die with their job and with this object; only a
-    // SIGKILLed sluice would leave them.
-    if (auto reaper = OrphanReaper::start(token_); reaper.ok()) reaper_ = std::move(*reaper);
-  }
   sweeper_ = std::thread([this] { run_sweeper(); });
 }
 
@@ -44,13 +40,19 @@ JobProcesses::~JobProcesses() {
   bool all_swept = ended_.empty() && std::all_of(jobs_.begin(), jobs_.end(), [](const auto& j) {
                      return j.second.sessions.empty();
                    });
+  SweepTarget target = everything();
   if (!all_swept) {
-    SweepTarget target = everything();
     kill_groups(target.sessions);
     sweep_processes(target);
   }
-  // Nothing is left: the reaper may exit without its own sweep.
-  reaper_.all_clean();
+  // Nothing of ours is left: a reaper serving other executors must not keep these session
+  // ids, and one serving only this executor exits without its own sweep.
+  forget_sessions(target.sessions);
+}
+
+void JobProcesses::forget_sessions(const std::set<pid_t>& swept) {
+  if (!reaper_) return;
+  for (pid_t session : swept) reaper_->remove_session(session);
 }
 
 // Every session and tracking id this object ever gave out and has not swept yet.
@@ -82,7 +84,7 @@ Result<ChildProcess> JobProcesses::spawn(const std::string& job_scope, const Spa
       check_wall_marks(child->pid, before);
     }
     job.sessions.insert(child->pid);
-    reaper_.add_session(child->pid);
+    if (reaper_) reaper_->add_session(child->pid);
   }
   return child;
 }
@@ -134,7 +136,7 @@ void JobProcesses::run_sweeper() {
     if (!wall_marks_) target.started_since_wall = {};
     sweep_processes(target);
     lock.lock();
-    for (pid_t session : target.sessions) reaper_.remove_session(session);
+    forget_sessions(target.sessions);
   }
 }
 

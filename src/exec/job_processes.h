@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -41,8 +42,9 @@ class JobProcesses {
  public:
   static constexpr std::chrono::milliseconds kMinSweepInterval{100};
 
-  // `orphan_reaper`: start an OrphanReaper (off in unit tests that count processes).
-  explicit JobProcesses(bool orphan_reaper);
+  // `orphan_reaper`: the reaper that kills the steps' processes if this process dies (null:
+  // none, as in unit tests that count processes). Held until this object is destroyed.
+  explicit JobProcesses(std::shared_ptr<SharedOrphanReaper> orphan_reaper);
   // Kills what is left of every job: nothing to do (no sweep) when every job that started a
   // step has been swept already.
   ~JobProcesses();
@@ -62,7 +64,7 @@ class JobProcesses {
   bool killed_all();  // kill_all() was called
 
   const std::string& token() const { return token_; }
-  pid_t reaper_pid() const { return reaper_.pid(); }
+  pid_t reaper_pid() const { return reaper_ ? reaper_->pid() : -1; }
 
  private:
   struct Job {
@@ -73,7 +75,8 @@ class JobProcesses {
   };
   void check_wall_marks(pid_t child, const SweepTarget::WallMark& before);  // under mutex_
   void run_sweeper();
-  SweepTarget everything();  // under mutex_
+  SweepTarget everything();                          // under mutex_
+  void forget_sessions(const std::set<pid_t>& swept);  // tells the reaper
 
   std::mutex mutex_;  // guards the fields below
   std::condition_variable wake_sweeper_;
@@ -82,8 +85,8 @@ class JobProcesses {
   int next_number_ = 1;
   bool killed_all_ = false;
   bool stopping_ = false;
-  OrphanReaper reaper_;
-  std::string token_;                   // unique to this object: "<pid>-<creation time ns>"
+  std::shared_ptr<SharedOrphanReaper> reaper_;  // may be null
+  std::string token_;  // unique to this object (the reaper's token + "." + n, if there is one)
   uint64_t started_ = 0;                // /proc start time of this process: older ones are not ours
   uint64_t last_step_start_ = 0;        // of the latest step whose start time could be read
   SweepTarget::WallMark started_wall_;  // of this object

@@ -228,8 +228,19 @@ uint64_t tag(uint64_t key, Tag kind) {
 
 LocalProcessExecutor::LocalProcessExecutor() : LocalProcessExecutor(Options{}) {}
 
+namespace {
+
+std::shared_ptr<SharedOrphanReaper> reaper_for(const LocalProcessExecutor::Options& options) {
+  if (options.shared_reaper) return options.shared_reaper;
+  if (!options.orphan_reaper) return nullptr;
+  auto reaper = SharedOrphanReaper::start();
+  return reaper ? *reaper : nullptr;  // without one, only a SIGKILLed sluice leaves leftovers
+}
+
+}  // namespace
+
 LocalProcessExecutor::LocalProcessExecutor(Options options)
-    : options_(options), processes_(std::make_unique<JobProcesses>(options_.orphan_reaper)) {
+    : options_(options), processes_(std::make_unique<JobProcesses>(reaper_for(options_))) {
   if (options_.max_line_bytes == 0) options_.max_line_bytes = 1;
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);

@@ -56,8 +56,11 @@ class LocalProcessExecutor final : public engine::Executor {
     std::chrono::milliseconds kill_grace{7500};
     size_t max_line_bytes = 64 * 1024;
     // Fork an OrphanReaper so that a SIGKILLed sluice leaves no step process behind (off in
-    // unit tests).
+    // unit tests)...
     bool orphan_reaper = false;
+    // ...unless this one is given: it serves this executor too (the controller's runs share
+    // the one it forked at its start; orphan_reaper.h says why).
+    std::shared_ptr<SharedOrphanReaper> shared_reaper;
   };
 
   LocalProcessExecutor();

@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <set>
@@ -106,6 +108,45 @@ void OrphanReaper::send(char op, pid_t session) {
     data += n;
     left -= static_cast<size_t>(n);
   }
+}
+
+std::string unique_process_token() {
+  // The counter tells apart two objects made within the clock's resolution.
+  static std::atomic<uint64_t> sequence{0};
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  return std::to_string(::getpid()) + "-" +
+         std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()) + "-" +
+         std::to_string(sequence.fetch_add(1));
+}
+
+Result<std::shared_ptr<SharedOrphanReaper>> SharedOrphanReaper::start() {
+  std::string token = unique_process_token();
+  auto reaper = OrphanReaper::start(token);
+  if (!reaper) return reaper.error();
+  return std::shared_ptr<SharedOrphanReaper>(
+      new SharedOrphanReaper(std::move(*reaper), std::move(token)));
+}
+
+SharedOrphanReaper::SharedOrphanReaper(OrphanReaper reaper, std::string token)
+    : reaper_(std::move(reaper)), token_(std::move(token)) {}
+
+SharedOrphanReaper::~SharedOrphanReaper() {
+  reaper_.all_clean();
+}
+
+std::string SharedOrphanReaper::executor_token() {
+  std::lock_guard lock(mutex_);
+  return token_ + "." + std::to_string(next_executor_++);
+}
+
+void SharedOrphanReaper::add_session(pid_t session) {
+  std::lock_guard lock(mutex_);
+  reaper_.add_session(session);
+}
+
+void SharedOrphanReaper::remove_session(pid_t session) {
+  std::lock_guard lock(mutex_);
+  reaper_.remove_session(session);
 }
 
 int run_reaper(int input, const std::string& token) {

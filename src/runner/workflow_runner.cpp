@@ -241,6 +241,7 @@ WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& r, const Ru
   engine::EventLoop loop(clock);
   exec::LocalProcessExecutor::Options executor_options;
   executor_options.orphan_reaper = true;
+  executor_options.shared_reaper = session.orphan_reaper;
   exec::LocalProcessExecutor processes(executor_options);
   // Container jobs, services and Docker actions; everything else passes through.
   exec::container::ContainerExecutor local(

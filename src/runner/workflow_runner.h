@@ -28,6 +28,7 @@
 #include "core/secret_masker.h"
 #include "core/value.h"
 #include "engine/run_context.h"
+#include "exec/orphan_reaper.h"
 #include "plan/event.h"
 #include "plan/run_plan.h"
 #include "runner/action_setup.h"
@@ -54,6 +55,9 @@ struct RunSession {
   // The `iss` of the jobs' OIDC ID tokens: "" for each run's own runtime server (sluice
   // run); the controller's public URL under `sluice serve`, which serves the JWKS itself.
   std::string oidc_issuer;
+  // The reaper of every run's step processes (exec/orphan_reaper.h); null: each run forks
+  // its own (`sluice run` has one run; the controller forks one at its start for all).
+  std::shared_ptr<exec::SharedOrphanReaper> orphan_reaper;
 };
 
 // Opens the store in `data_dir` (creating it), takes the owner lock and recovers from

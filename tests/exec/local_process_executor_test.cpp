@@ -93,7 +93,7 @@ class ExecutorTest : public ::testing::Test {
   fs::path dir_;
   std::shared_ptr<SecretMasker> masker_ = std::make_shared<SecretMasker>();
   std::shared_ptr<MemoryLog> log_ = std::make_shared<MemoryLog>();
-  LocalProcessExecutor executor_{LocalProcessExecutor::Options{200ms, 64 * 1024, false}};
+  LocalProcessExecutor executor_{LocalProcessExecutor::Options{200ms, 64 * 1024, false, nullptr}};
 };
 
 TEST_F(ExecutorTest, ExitCodeAndOutput) {
@@ -340,7 +340,7 @@ TEST_F(ExecutorTest, LongLinesAreSplitAndPartialLastLineKept) {
 // Regression (issue 8 §3): an over-long line is logged in max_line_bytes pieces, and a
 // secret that straddled a piece boundary was logged in two unmasked halves.
 TEST_F(ExecutorTest, SecretAcrossALongLineBoundaryIsMasked) {
-  LocalProcessExecutor small{LocalProcessExecutor::Options{200ms, 16, false}};
+  LocalProcessExecutor small{LocalProcessExecutor::Options{200ms, 16, false, nullptr}};
   masker_->add("SECRET-0123456789");  // 17 bytes: longer than a piece
   // Printed at every offset against the 16-byte pieces, in one over-long line.
   std::string script =
@@ -504,7 +504,7 @@ TEST(ExecutorLifetime, DestructionCancelsRunningAndLingeringProcesses) {
   std::promise<StepOutcome> running;
   std::promise<StepOutcome> finished;
   {
-    LocalProcessExecutor executor(LocalProcessExecutor::Options{200ms, 1024, false});
+    LocalProcessExecutor executor(LocalProcessExecutor::Options{200ms, 1024, false, nullptr});
     auto log = std::make_shared<MemoryLog>();
     StepRequest r;
     r.step_files_dir = dir.string();
@@ -532,7 +532,7 @@ TEST(ExecutorLifetime, DestructionRightAfterTheLastJobEndsLeavesNoDaemon) {
       fs::path(::testing::TempDir()) / ("sluice_exec_last_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   {
-    LocalProcessExecutor executor(LocalProcessExecutor::Options{200ms, 1024, false});
+    LocalProcessExecutor executor(LocalProcessExecutor::Options{200ms, 1024, false, nullptr});
     StepRequest r;
     r.step_files_dir = dir.string();
     r.env = {{"PATH", std::getenv("PATH")}};

@@ -142,5 +142,64 @@ TEST(OrphanReaper, AllCleanSkipsTheSweepUnlessMoreStepsStartedAfter) {
   EXPECT_TRUE(killed(late));
 }
 
+// True when `pid` (not a child of this process) is gone or a zombie within `timeout`.
+bool gone(pid_t pid, std::chrono::milliseconds timeout = 5s) {
+  auto until = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return true;
+    size_t paren = line.rfind(')');
+    if (paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z') return true;
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+// The controller's case: one reaper for the executors of many runs. A process holding one
+// dies without a word (a forked child _exits): the steps of both executors it served go.
+TEST(SharedOrphanReaper, SweepsTheStepsOfEveryExecutorWhenItsProcessDies) {
+  int pids[2];
+  ASSERT_EQ(::pipe(pids), 0);
+  pid_t holder = ::fork();
+  if (holder == 0) {
+    auto shared = SharedOrphanReaper::start();
+    if (!shared) ::_exit(1);
+    std::string first = (*shared)->executor_token();
+    std::string second = (*shared)->executor_token();
+    if (first == second) ::_exit(2);
+    pid_t daemons[2] = {start_daemon(first + ".1"), start_daemon(second + ".4")};
+    if (::write(pids[1], daemons, sizeof daemons) != sizeof daemons) ::_exit(3);
+    ::_exit(0);  // no destructor: as a SIGKILLed controller
+  }
+  ::close(pids[1]);
+  pid_t daemons[2] = {0, 0};
+  ASSERT_EQ(::read(pids[0], daemons, sizeof daemons), static_cast<ssize_t>(sizeof daemons));
+  ::close(pids[0]);
+  int status = 0;
+  ::waitpid(holder, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_TRUE(gone(daemons[0]));
+  EXPECT_TRUE(gone(daemons[1]));
+  for (pid_t daemon : daemons) ::kill(daemon, SIGKILL);  // in case
+}
+
+// Its last holder gone (every executor cleaned up and forgot its sessions), it says "." and
+// exits without a sweep.
+TEST(SharedOrphanReaper, ExitsWithoutASweepOnceItsLastHolderIsGone) {
+  auto shared = SharedOrphanReaper::start();
+  ASSERT_TRUE(shared.ok());
+  pid_t reaper_pid = (*shared)->pid();
+  std::string token = (*shared)->executor_token();
+  pid_t daemon = start_daemon(token + ".1");
+  (*shared)->add_session(daemon);
+  (*shared)->remove_session(daemon);
+  shared->reset();
+  pid_t waited = ::waitpid(reaper_pid, nullptr, 0);
+  ASSERT_TRUE(waited == reaper_pid || errno == ECHILD);
+  EXPECT_FALSE(killed(daemon, 0ms));
+  reap(daemon);
+}
+
 }  // namespace
 }  // namespace sluice::exec

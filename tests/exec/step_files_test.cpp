@@ -90,7 +90,7 @@ class StepFilesTest : public ::testing::Test {
   fs::path base_;
   std::string root_;
   std::shared_ptr<MemoryLog> log_ = std::make_shared<MemoryLog>();
-  LocalProcessExecutor executor_{LocalProcessExecutor::Options{200ms, 64 * 1024, false}};
+  LocalProcessExecutor executor_{LocalProcessExecutor::Options{200ms, 64 * 1024, false, nullptr}};
 };
 
 TEST_F(StepFilesTest, PrivateWhateverTheUmask) {
@@ -174,7 +174,7 @@ TEST_F(StepFilesTest, NothingIsLeftWhateverWayTheStepEnds) {
 TEST_F(StepFilesTest, NothingIsLeftWhenTheExecutorShutsDown) {
   std::promise<StepOutcome> done;
   {
-    LocalProcessExecutor executor(LocalProcessExecutor::Options{200ms, 1024, false});
+    LocalProcessExecutor executor(LocalProcessExecutor::Options{200ms, 1024, false, nullptr});
     executor.start(request("echo up; sleep 100"),
                    [&](StepOutcome o) { done.set_value(std::move(o)); });
     ASSERT_TRUE(log_->wait_for("up"));
