@@ -21,6 +21,22 @@ namespace {
 constexpr const char* kApi = "/api/v1/agent/";
 constexpr size_t kChunkBytes = 512 * 1024;
 
+// The job scope the agent's executor knows a lease's steps by: the controller's with the
+// lease id, so that what the job's steps leave (processes, containers, networks: the names
+// of exec/container/ hash the scope and the work dir) is the lease's alone, apart from
+// another agent's on this machine and from the controller's own jobs, where the run ids
+// and job keys are the same.
+std::string executor_scope(const LeaseMessage& lease) {
+  return lease.job_scope + "@" + lease.lease_id;
+}
+
+// The lease of an executor scope; "" when it is none.
+std::string lease_of_scope(const std::string& scope) {
+  size_t at = scope.rfind('@');
+  std::string id = at == std::string::npos ? "" : scope.substr(at + 1);
+  return valid_id(id) ? id : "";
+}
+
 std::string arch_label() {
   utsname u{};
   std::string m = uname(&u) == 0 ? u.machine : "";
@@ -162,6 +178,7 @@ bool Agent::register_agent(const std::atomic<bool>& stop, bool& refused) {
   m.version = options_.version;
   m.executors = options_.executors;
   m.labels = options_.labels;
+  m.features = {kFeatureContainers};
   for (std::string l : {std::string("linux"), arch_label()})
     if (std::find(m.labels.begin(), m.labels.end(), l) == m.labels.end()) m.labels.push_back(l);
   int64_t backoff = 100;
@@ -384,13 +401,21 @@ void Agent::start_step(const StepMessage& message, Channel& channel) {
     Lease& lease = *it->second;
     setup_error = lease.setup_error.empty() ? action_error : lease.setup_error;
     prepare_outside_world(lease, message);
-    map_request(request, lease.to_agent);
+    // Registry passwords of the job's containers: masked here too (the controller knows them).
+    if (request.containers) {
+      std::vector<const engine::ContainerRequest*> all;
+      if (request.containers->job) all.push_back(&*request.containers->job);
+      for (const auto& service : request.containers->services) all.push_back(&service);
+      for (const engine::ContainerRequest* c : all)
+        if (!c->password.empty() && lease.known_masks.insert(c->password).second)
+          lease.masker->add(c->password);
+    }
+    map_step_request(request, lease.to_agent, lease.dir + "/step-files");
     if (!lease.runtime_to.empty())
       for (auto& [name, value] : request.env)
         value = replace_origin(value, lease.runtime_from, lease.runtime_to);
-    request.job_scope = lease.message.job_scope;
+    request.job_scope = executor_scope(lease.message);
     request.env["RUNNER_NAME"] = options_.name;  // the runner that runs it, as on GitHub
-    request.step_files_dir = lease.dir + "/step-files";
     request.masker = lease.masker;
     request.log = log;
     lease.running[message.step_id] = 0;
@@ -472,10 +497,28 @@ void Agent::end_lease(const std::string& lease_id, bool lost) {
   }
   if (lost) say("lease " + lease_id + " lost: its processes are killed");
   for (engine::ExecutionId id : running) executor_.cancel(id);
-  executor_.end_job(lease->message.job_scope);
+  executor_.end_job(executor_scope(lease->message));  // its containers too
   runtime_.close(lease_id);
   std::error_code ec;
   fs::remove_all(lease->dir, ec);
+}
+
+void Agent::containers_started(const std::string& job_scope, const std::string& netns_path) {
+  std::string lease_id = lease_of_scope(job_scope);
+  {
+    std::lock_guard lock(mutex_);
+    auto it = leases_.find(lease_id);
+    if (it == leases_.end() || it->second->runtime_to.empty()) return;  // none to serve
+  }
+  if (Status s = runtime_.serve_in_network_namespace(lease_id, netns_path); !s.ok())
+    say("lease " + lease_id +
+        ": its containers cannot reach the cache, artifact and OIDC services: " +
+        s.error().message);
+}
+
+void Agent::containers_removed(const std::string& job_scope) {
+  std::string lease_id = lease_of_scope(job_scope);
+  if (!lease_id.empty()) runtime_.stop_serving_in(lease_id);
 }
 
 void Agent::lose_all_leases() {

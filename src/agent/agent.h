@@ -68,6 +68,13 @@ class Agent {
   // when the controller refuses the agent for good (bad token, unsupported protocol).
   int run(const std::atomic<bool>& stop);
 
+  // The hooks of the executor's ContainerExecutor (exec/container/container_executor.h):
+  // the lease's runtime services also answer inside its job container's network namespace
+  // (or a Docker action's), at the same URLs as on the agent, until its containers go.
+  // Any thread; never called with mutex_ held.
+  void containers_started(const std::string& job_scope, const std::string& netns_path);
+  void containers_removed(const std::string& job_scope);
+
   class StepLog;
   struct Lease;
   struct Report {

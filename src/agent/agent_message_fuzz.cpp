@@ -1,8 +1,12 @@
 // libFuzzer target: every parser of agent protocol messages (agent_messages.h) on any
-// bytes. None may crash, hang or allocate without bound; accepted messages re-encode.
+// bytes. None may crash, hang or allocate without bound; accepted messages re-encode, and
+// a poll reply's messages (container steps and Docker actions included) re-encoded are
+// accepted again.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "agent/agent_messages.h"
 
@@ -14,8 +18,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)parse_poll_request(body);
   (void)parse_heartbeat_request(body);
   (void)parse_heartbeat_reply(body);
-  if (auto m = parse_poll_reply(body); m.ok())
-    for (const ControllerMessage& message : *m) (void)encode(message);
+  if (auto m = parse_poll_reply(body); m.ok()) {
+    std::vector<std::string> encoded;
+    for (const ControllerMessage& message : *m) encoded.push_back(encode(message));
+    // (Bounded: re-encoding writes every field, so a huge reply could outgrow the limit.)
+    if (size < 64 * 1024 && !parse_poll_reply(encode_poll_reply(encoded)).ok()) __builtin_trap();
+  }
   if (auto c = parse_log_chunk(body); c.ok()) (void)encode(*c);
   if (auto r = parse_step_result(body); r.ok()) (void)encode(*r);
   (void)error_code(body);

@@ -1,5 +1,7 @@
 #include "agent/agent_messages.h"
 
+#include <cctype>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 namespace sluice::agent {
@@ -204,6 +206,122 @@ json pairs_json(const std::vector<std::pair<std::string, std::string>>& items) {
   return a;
 }
 
+// Runs `read`, naming the field it failed on as a part of `where` ("containers.job.image").
+template <typename F>
+auto within(const std::string& where, F&& read) {
+  try {
+    return read();
+  } catch (BadMessage& e) {
+    e.message = where + (e.message.rfind(": ", 0) == 0 ? "" : ".") + e.message;
+    throw;
+  }
+}
+
+const json& object(const json& o, const char* key) {
+  static const json empty = json::object();
+  const json* v = member(o, key);
+  if (!v) return empty;
+  if (!v->is_object()) bad(key, "not an object");
+  return *v;
+}
+
+json pos_json(const SourcePos& pos) {
+  return {{"file", pos.file}, {"line", pos.line}, {"column", pos.column}};
+}
+
+SourcePos read_pos(const json& o) {
+  const json& p = object(o, "pos");
+  return within("pos", [&] {
+    return SourcePos{str(p, "file", 4096), static_cast<int>(integer(p, "line", 0, INT32_MAX, 0)),
+                     static_cast<int>(integer(p, "column", 0, INT32_MAX, 0))};
+  });
+}
+
+// A service key becomes a host name, a container name's suffix and a word of the start
+// script: the spec's rule (spec/container_loader.cpp), checked again on the agent.
+bool valid_service_id(std::string_view id) {
+  if (id.empty() || id.size() > 63 || id.front() == '-') return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  return true;
+}
+
+json container_json(const engine::ContainerRequest& c) {
+  return {{"service_id", c.service_id}, {"image", c.image},         {"username", c.username},
+          {"password", c.password},     {"env", pairs_json(c.env)}, {"ports", c.ports},
+          {"volumes", c.volumes},       {"options", c.options},     {"pos", pos_json(c.pos)}};
+}
+
+engine::ContainerRequest read_container(const json& v, bool service) {
+  if (!v.is_object()) bad("", "not an object");
+  engine::ContainerRequest c;
+  c.service_id = str(v, "service_id", 64);
+  if (service != !c.service_id.empty() || (service && !valid_service_id(c.service_id)))
+    bad("service_id", service ? "not a service name ([A-Za-z0-9_-], 1..63)" : "not empty");
+  c.image = str(v, "image", 4096, true);
+  if (c.image.empty()) bad("image", "empty");
+  c.username = str(v, "username", 4096);
+  c.password = str(v, "password", kMaxLineBytes);
+  c.env = pairs(v, "env");
+  for (size_t i = 0; i < c.env.size(); ++i)  // exported by name in the start script
+    if (!valid_env_name(c.env[i].first))
+      bad("env[" + std::to_string(i) + "][0]", "not a variable name");
+  c.ports = strings(v, "ports", kMaxItems, 256);
+  c.volumes = strings(v, "volumes", kMaxItems, 8192);
+  c.options = str(v, "options", kMaxLineBytes);
+  c.pos = read_pos(v);
+  return c;
+}
+
+json containers_json(const engine::JobContainers& c) {
+  json services = json::array();
+  for (const auto& s : c.services) services.push_back(container_json(s));
+  json j = {{"services", services}, {"mounts", c.mounts}, {"workspace", c.workspace}};
+  if (c.job) j["job"] = container_json(*c.job);
+  return j;
+}
+
+std::shared_ptr<const engine::JobContainers> read_containers(const json& m) {
+  const json* v = member(m, "containers");
+  if (!v) return nullptr;
+  if (!v->is_object()) bad("containers", "not an object");
+  return within("containers", [&] {
+    auto c = std::make_shared<engine::JobContainers>();
+    if (const json* job = member(*v, "job"))
+      c->job = within("job", [&] { return read_container(*job, false); });
+    bool present = false;
+    const json& services = array(*v, "services", kMaxServices, present);
+    for (size_t i = 0; i < services.size(); ++i)
+      c->services.push_back(within("services[" + std::to_string(i) + "]",
+                                   [&] { return read_container(services[i], true); }));
+    c->mounts = strings(*v, "mounts", 16, 4096);
+    c->workspace = str(*v, "workspace", 4096);
+    return std::shared_ptr<const engine::JobContainers>(std::move(c));
+  });
+}
+
+json docker_json(const engine::DockerActionRequest& d) {
+  return {{"image", d.image},   {"entrypoint", d.entrypoint}, {"args", d.args},
+          {"mounts", d.mounts}, {"workspace", d.workspace},   {"pos", pos_json(d.pos)}};
+}
+
+engine::DockerActionRequest read_docker(const json& m) {
+  const json* v = member(m, "docker");
+  if (!v) bad("docker", "missing");
+  if (!v->is_object()) bad("docker", "not an object");
+  return within("docker", [&] {
+    engine::DockerActionRequest d;
+    d.image = str(*v, "image", 4096, true);
+    if (d.image.empty()) bad("image", "empty");
+    d.entrypoint = str(*v, "entrypoint", 4096);
+    d.args = strings(*v, "args", kMaxItems, kMaxLineBytes);
+    d.mounts = strings(*v, "mounts", 16, 4096);
+    d.workspace = str(*v, "workspace", 4096);
+    d.pos = read_pos(*v);
+    return d;
+  });
+}
+
 ControllerMessage read_message(const json& m, size_t index) {
   std::string where = "messages[" + std::to_string(index) + "]";
   if (!m.is_object()) bad(where, "not an object");
@@ -239,6 +357,12 @@ ControllerMessage read_message(const json& m, size_t index) {
       r.kind = engine::StepRequest::Kind::kScript;
     else if (kind == "node")
       r.kind = engine::StepRequest::Kind::kNode;
+    else if (kind == "containers-start")
+      r.kind = engine::StepRequest::Kind::kContainersStart;
+    else if (kind == "containers-stop")
+      r.kind = engine::StepRequest::Kind::kContainersStop;
+    else if (kind == "docker")
+      r.kind = engine::StepRequest::Kind::kDockerAction;
     else
       bad("kind", "not a step kind an agent runs ('" + kind + "')");
     r.shell = str(m, "shell", 4096);
@@ -248,6 +372,12 @@ ControllerMessage read_message(const json& m, size_t index) {
     r.job_scope = str(m, "job_scope", 1024);
     r.working_directory = str(m, "working_directory", 4096);
     r.log_pattern = str(m, "log_pattern", 4096);
+    r.step_files_dir = str(m, "step_files_dir", 4096);
+    r.containers = read_containers(m);
+    using Kind = engine::StepRequest::Kind;
+    if ((r.kind == Kind::kContainersStart || r.kind == Kind::kContainersStop) && !r.containers)
+      bad("containers", "missing");
+    if (r.kind == Kind::kDockerAction) r.docker = read_docker(m);
     s.runtime_origin = str(m, "runtime_origin", 256);
     if (!s.runtime_origin.empty() && (s.runtime_origin.rfind("http://", 0) != 0 ||
                                       s.runtime_origin.find('/', 7) != std::string::npos))
@@ -288,11 +418,8 @@ bool valid_label(std::string_view label) {
 }
 
 std::string encode(const RegisterRequest& m) {
-  return json{{"protocol", m.protocol},
-              {"name", m.name},
-              {"version", m.version},
-              {"labels", m.labels},
-              {"executors", m.executors}}
+  return json{{"protocol", m.protocol}, {"name", m.name},           {"version", m.version},
+              {"labels", m.labels},     {"executors", m.executors}, {"features", m.features}}
       .dump();
 }
 
@@ -350,7 +477,10 @@ std::string encode(const ControllerMessage& m) {
            {"env", r.env},
            {"job_scope", r.job_scope},
            {"working_directory", r.working_directory},
-           {"log_pattern", r.log_pattern}};
+           {"log_pattern", r.log_pattern},
+           {"step_files_dir", r.step_files_dir}};
+      if (r.containers) j["containers"] = containers_json(*r.containers);
+      if (r.kind == engine::StepRequest::Kind::kDockerAction) j["docker"] = docker_json(r.docker);
       if (!m.step.runtime_origin.empty()) j["runtime_origin"] = m.step.runtime_origin;
       if (!m.step.action_path.empty()) {
         j["action_path"] = m.step.action_path;
@@ -428,6 +558,7 @@ Result<RegisterRequest> parse_register_request(std::string_view body) {
       if (!valid_label(r.labels[i]))
         bad("labels[" + std::to_string(i) + "]", "not a label ([A-Za-z0-9._-], 1..64)");
     r.executors = static_cast<int>(integer(j, "executors", 1, 64, 1));
+    r.features = strings(j, "features", kMaxLabels, 64);
     return r;
   });
 }

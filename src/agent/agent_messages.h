@@ -31,7 +31,12 @@ inline constexpr size_t kMaxTextBytes = 1024 * 1024;  // script, summary
 inline constexpr size_t kMaxLinesPerChunk = 1000;
 inline constexpr size_t kMaxEnvEntries = 4096;
 inline constexpr size_t kMaxLabels = 64;
-inline constexpr size_t kMaxItems = 1000;  // outputs, annotations, masks, leases
+inline constexpr size_t kMaxItems = 1000;    // outputs, annotations, masks, leases
+inline constexpr size_t kMaxServices = 100;  // a container job's `services:`
+
+// What an agent can do besides running script and node steps, named in its registration
+// (RegisterRequest::features): the controller sends it only steps it can run.
+inline constexpr const char* kFeatureContainers = "containers";  // container steps, Docker actions
 
 struct RegisterRequest {
   std::string protocol = kProtocol;
@@ -39,6 +44,7 @@ struct RegisterRequest {
   std::string version;
   std::vector<std::string> labels;
   int executors = 1;
+  std::vector<std::string> features;  // kFeature*: what an older agent lacks
 };
 
 struct RegisterReply {
@@ -82,7 +88,8 @@ struct LeaseMessage {
 };
 
 // A step for an agent: the fields of engine::StepRequest that travel (not the log writer,
-// the masker, containers).
+// the masker). `request.step_files_dir` is the controller's (the job's containers mount it;
+// the agent mounts its own instead).
 struct StepMessage {
   std::string lease_id;
   int64_t step_id = 0;

@@ -23,8 +23,18 @@ class PathMap {
   std::vector<std::pair<std::string, std::string>> pairs_;  // longest from first
 };
 
-// Maps working_directory, script_path and every env value of `request`.
+// Maps working_directory, script_path and every env value of `request`, and every field of
+// its containers and Docker action that may name a path: the job container's and services'
+// env values, volumes and options, the mounts and working directories, the Dockerfile
+// (its directory is the build context), entrypoint and args. `containers` becomes a copy of
+// its own (the original is shared by the job's other requests).
 void map_request(engine::StepRequest& request, const PathMap& map);
+// map_request for a step the agent runs with its own step-files directory `step_files_dir`:
+// the controller's (request.step_files_dir) maps to it, and the job's containers and Docker
+// action mount it wherever they mounted the controller's, also when that one was a root
+// mapped elsewhere (a controller without /dev/shm keeps step files in RUNNER_TEMP).
+// request.step_files_dir becomes `step_files_dir`.
+void map_step_request(engine::StepRequest& request, PathMap map, const std::string& step_files_dir);
 // Maps the GITHUB_PATH entries and GITHUB_ENV values of `outcome`.
 void map_outcome(engine::StepOutcome& outcome, const PathMap& map);
 

@@ -9,10 +9,17 @@
 #include <cerrno>
 #include <cstring>
 
+#include "runtime/netns_listener.h"
+
 namespace sluice::agent {
 
 using runtime::HttpRequest;
 using runtime::HttpResponse;
+
+namespace {
+// The key of a lease's listener in its job container's network namespace.
+constexpr const char* kNetnsKey = "#netns";
+}  // namespace
 
 bool forwarded_header(const std::string& name) {
   static const char* const kSkipped[] = {"host",
@@ -103,7 +110,36 @@ void RuntimeProxy::close(const std::string& lease_id) {
   if (it == origin_of_lease_.end()) return;
   std::erase_if(lease_of_port_, [&](const auto& entry) { return entry.second == lease_id; });
   origin_of_lease_.erase(it);
-  if (server_) server_->remove_listener(lease_id);
+  if (server_) {
+    server_->remove_listener(lease_id);
+    server_->remove_listener(lease_id + kNetnsKey);
+  }
+}
+
+Status RuntimeProxy::serve_in_network_namespace(const std::string& lease_id,
+                                                const std::string& netns_path) {
+  uint16_t port = 0;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [p, lease] : lease_of_port_)
+      if (lease == lease_id) port = p;
+    if (!port || !server_) return Error{"the lease has no runtime services", {}};
+  }
+  // The request's Host (this port) names the lease, in the namespace as on the agent.
+  auto fd = runtime::listen_in_network_namespace(netns_path, port, address_);
+  if (!fd.ok()) return fd.error();
+  std::lock_guard lock(mutex_);
+  if (!server_ || !origin_of_lease_.count(lease_id)) {  // closed meanwhile
+    ::close(*fd);
+    return Error{"the lease ended", {}};
+  }
+  server_->add_listener(lease_id + kNetnsKey, *fd);
+  return Status::Ok();
+}
+
+void RuntimeProxy::stop_serving_in(const std::string& lease_id) {
+  std::lock_guard lock(mutex_);
+  if (server_) server_->remove_listener(lease_id + kNetnsKey);
 }
 
 runtime::BodyPlan RuntimeProxy::plan_body(const HttpRequest&) {

@@ -53,8 +53,15 @@ class RuntimeProxy final : public runtime::HttpHandler {
   // Opens the listener of `lease_id` (once; later calls return the same) and returns its
   // origin, "http://ADDRESS:PORT".
   Result<std::string> open(const std::string& lease_id);
-  // Closes it; requests in flight finish. No-op when there is none.
+  // Closes it (and the one in a network namespace); requests in flight finish. No-op when
+  // there is none.
   void close(const std::string& lease_id);
+  // Also listens for `lease_id` inside the network namespace at `netns_path` (its job
+  // container's, /proc/PID/ns/net), on the same address and port, so that the steps there
+  // reach the same URLs (runtime/netns_listener.h; docs/containers.md). A second call
+  // replaces the first. Fails when the lease has no listener (open() was not called).
+  Status serve_in_network_namespace(const std::string& lease_id, const std::string& netns_path);
+  void stop_serving_in(const std::string& lease_id);
 
   runtime::BodyPlan plan_body(const runtime::HttpRequest& head) override;
   runtime::HttpResponse handle(runtime::HttpRequest& request) override;

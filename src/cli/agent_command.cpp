@@ -12,6 +12,9 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/interrupts.h"
+#include "exec/child_process.h"
+#include "exec/container/container_cleanup.h"
+#include "exec/container/container_executor.h"
 #include "exec/local_process_executor.h"
 
 namespace sluice::cli {
@@ -25,6 +28,7 @@ struct AgentArgs {
   std::string work_dir;
   std::string runtime_address = "127.0.0.1";
   std::string name;
+  std::string container_engine;  // "" finds podman, else docker
 };
 
 std::vector<std::string> split_labels(const std::string& text) {
@@ -40,6 +44,16 @@ std::vector<std::string> split_labels(const std::string& text) {
     start = end + 1;
   }
   return out;
+}
+
+// What an agent killed on this work dir left (a lease's directory stays only then): the
+// directories of its leases, and their containers and networks (labelled with the work dir).
+void clean_up_after_a_killed_agent(const std::string& work_dir, const std::string& engine) {
+  std::filesystem::path leases = std::filesystem::path(work_dir) / "leases";
+  std::error_code ec;
+  if (std::filesystem::is_empty(leases, ec) || ec) return;
+  exec::container::remove_containers_of_data_dir(work_dir, engine);
+  std::filesystem::remove_all(leases, ec);
 }
 
 int run_agent(const AgentArgs& args) {
@@ -83,12 +97,23 @@ int run_agent(const AgentArgs& args) {
     return kExitInvalid;
   }
 
+  clean_up_after_a_killed_agent(o.work_dir, args.container_engine);
   exec::LocalProcessExecutor::Options eo;
   eo.orphan_reaper = true;  // a SIGKILLed agent leaves no step process behind
-  exec::LocalProcessExecutor executor(eo);
+  exec::LocalProcessExecutor processes(eo);
+  // Container jobs, services and Docker actions as `sluice run` runs them. The work dir
+  // names the agent's containers (their sluice.data label), apart from other agents' and
+  // the controller's.
+  exec::container::ContainerExecutor executor(
+      processes, {args.container_engine, o.work_dir, exec::process_environment()});
   std::string server = o.server;
   agent::Agent agent(
       std::move(o), [server] { return agent::open_http_channel(server); }, executor);
+  executor.set_job_container_hooks(
+      {[&agent](const std::string& scope, const std::string& netns) {
+         agent.containers_started(scope, netns);
+       },
+       [&agent](const std::string& scope) { agent.containers_removed(scope); }});
   install_interrupt_handlers();
   std::atomic<bool> stop{false};
   std::thread watcher([&] {
@@ -97,6 +122,7 @@ int run_agent(const AgentArgs& args) {
     stop = true;
   });
   int rc = agent.run(stop);
+  executor.set_job_container_hooks({});  // the agent goes first
   stop = true;
   watcher.join();
   return rc == 0 ? kExitOk : kExitInvalid;
@@ -118,6 +144,10 @@ void add_agent_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--runtime-address", args->runtime_address,
                   "The loopback address its jobs reach the cache, artifact and OIDC services on "
                   "(default 127.0.0.1)");
+  cmd->add_option("--container-engine", args->container_engine,
+                  "podman, docker or a path, for jobs with containers (default: podman if "
+                  "installed, else docker)")
+      ->envname("SLUICE_CONTAINER_ENGINE");
   cmd->callback([args, &exit_code] { exit_code = run_agent(*args); });
 }
 

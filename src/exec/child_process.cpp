@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstring>
 
+extern char** environ;
+
 namespace sluice::exec {
 namespace {
 
@@ -102,6 +104,16 @@ Result<ChildProcess> spawn_child(const std::string& executable,
   ::fcntl(pidfd, F_SETFD, FD_CLOEXEC);
   ::fcntl(pipe_fds[0], F_SETFL, ::fcntl(pipe_fds[0], F_GETFL) | O_NONBLOCK);
   return ChildProcess{pid, pidfd, pipe_fds[0]};
+}
+
+std::map<std::string, std::string> process_environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string kv = *e;
+    size_t eq = kv.find('=');
+    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return env;
 }
 
 }  // namespace sluice::exec

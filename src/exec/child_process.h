@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,5 +29,9 @@ Result<ChildProcess> spawn_child(const std::string& executable,
                                  const std::vector<std::string>& args,
                                  const std::vector<std::string>& env,
                                  const std::string& working_directory);
+
+// This process's environment as a map (what the steps inherit, and what a container engine
+// needs: PATH, HOME, CONTAINERS_CONF, ...).
+std::map<std::string, std::string> process_environment();
 
 }  // namespace sluice::exec

@@ -15,6 +15,7 @@
 #include "engine/masking_sinks.h"
 #include "engine/scalar_value.h"
 #include "engine/step_environment.h"
+#include "exec/child_process.h"
 #include "exec/container/container_cleanup.h"
 #include "exec/container/container_executor.h"
 #include "exec/local_process_executor.h"
@@ -25,23 +26,11 @@
 #include "store/log_paths.h"
 #include "store/run_recovery.h"
 
-extern char** environ;
-
 namespace sluice::runner {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-std::map<std::string, std::string> process_environment() {
-  std::map<std::string, std::string> env;
-  for (char** e = environ; *e; ++e) {
-    std::string kv = *e;
-    size_t eq = kv.find('=');
-    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
-  return env;
-}
 
 // The record a run starts from: what `sluice show` prints and `sluice rerun` repeats.
 engine::RunRecord initial_record(const WorkflowRun& r, const engine::RunOptions& o,
@@ -246,7 +235,7 @@ WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& r, const Ru
   // Container jobs, services and Docker actions; everything else passes through.
   exec::container::ContainerExecutor local(
       processes, {session.container_engine, fs::absolute(data_dir).lexically_normal().string(),
-                  process_environment()});
+                  exec::process_environment()});
   std::unique_ptr<engine::Executor> wrapped = hooks.executor ? hooks.executor(local) : nullptr;
   engine::Executor& executor = wrapped ? *wrapped : local;
 
@@ -294,7 +283,7 @@ WorkflowOutcome run_workflow(RunSession& session, const WorkflowRun& r, const Ru
   o.inputs = r.inputs;
   o.vars = r.vars;
   o.secrets = r.secrets ? *r.secrets : session.secrets;
-  o.base_env = engine::inherited_environment(process_environment());
+  o.base_env = engine::inherited_environment(exec::process_environment());
   o.only_job = r.job;
   o.reused_jobs = r.reused_jobs;
   o.runner_name = session.runner_name;

@@ -17,6 +17,12 @@
 namespace sluice::runtime {
 namespace {
 
+std::string describe(const sockaddr_in& address) {
+  char text[INET_ADDRSTRLEN] = "?";
+  ::inet_ntop(AF_INET, &address.sin_addr, text, sizeof text);
+  return std::string(text) + ":" + std::to_string(ntohs(address.sin_port));
+}
+
 // What the child of listen_as_owner reports, and at which step it stopped.
 struct ChildReport {
   int step = 0;  // 0: listening (the descriptor comes with the message), else the step below
@@ -33,7 +39,7 @@ constexpr const char* kChildSteps[] = {"", "cannot join the namespace's user nam
 // its creator's user holds every capability in it), then the network namespace, makes the
 // socket and hands it over a socket pair (SCM_RIGHTS). The child calls only system calls
 // (async-signal-safe after fork) and exits at once.
-Result<int> listen_as_owner(int netns, uint16_t port) {
+Result<int> listen_as_owner(int netns, const sockaddr_in& address) {
   int userns = ::ioctl(netns, NS_GET_USERNS);
   if (userns < 0)
     return Error{std::string("no owning user namespace: ") + std::strerror(errno), {}};
@@ -42,10 +48,6 @@ Result<int> listen_as_owner(int netns, uint16_t port) {
     ::close(userns);
     return Error{std::string("socketpair: ") + std::strerror(errno), {}};
   }
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   ChildReport report;
   iovec data{&report, sizeof report};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
@@ -64,7 +66,7 @@ Result<int> listen_as_owner(int netns, uint16_t port) {
     } else {
       int one = 1;
       ::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-      if (::bind(s, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      if (::bind(s, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
           ::listen(s, SOMAXCONN) != 0)
         report.step = 4;
     }
@@ -105,13 +107,19 @@ Result<int> listen_as_owner(int netns, uint16_t port) {
   }
   if (got != sizeof report) return Error{"the helper process reported nothing", {}};
   std::string what = report.step > 0 && report.step < 5 ? kChildSteps[report.step] : "failed";
-  if (report.step == 4) what = "cannot listen on 127.0.0.1:" + std::to_string(port) + " there";
+  if (report.step == 4) what = "cannot listen on " + describe(address) + " there";
   return Error{what + ": " + std::strerror(report.error), {}};
 }
 
 }  // namespace
 
-Result<int> listen_in_network_namespace(const std::string& netns_path, uint16_t port) {
+Result<int> listen_in_network_namespace(const std::string& netns_path, uint16_t port,
+                                        const std::string& address_text) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  if (::inet_pton(AF_INET, address_text.c_str(), &address.sin_addr) != 1)
+    return Error{"'" + address_text + "' is not an IPv4 address", {}};
   int netns = ::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC);
   if (netns < 0)
     return Error{"cannot open the network namespace " + netns_path + ": " + std::strerror(errno),
@@ -133,21 +141,16 @@ Result<int> listen_in_network_namespace(const std::string& netns_path, uint16_t 
     }
     int one = 1;
     ::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(s, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+    if (::bind(s, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
         ::listen(s, SOMAXCONN) != 0) {
-      failure =
-          "cannot listen on 127.0.0.1:" + std::to_string(port) + " there: " + std::strerror(errno);
+      failure = "cannot listen on " + describe(address) + " there: " + std::strerror(errno);
       ::close(s);
       return;
     }
     fd = s;
   }).join();
   if (not_permitted) {  // not root: a namespace of a rootless engine, owned by this user?
-    auto owned = listen_as_owner(netns, port);
+    auto owned = listen_as_owner(netns, address);
     if (owned.ok())
       fd = *owned;
     else

@@ -19,8 +19,10 @@
 
 namespace sluice::runtime {
 
-// A TCP socket bound to 127.0.0.1:`port` and listening, in the network namespace at
-// `netns_path` (/proc/<pid>/ns/net). The caller owns (closes) the descriptor.
-Result<int> listen_in_network_namespace(const std::string& netns_path, uint16_t port);
+// A TCP socket bound to `address`:`port` (an IPv4 loopback address: 127.0.0.1, or a
+// sluice agent's --runtime-address) and listening, in the network namespace at `netns_path`
+// (/proc/<pid>/ns/net). The caller owns (closes) the descriptor.
+Result<int> listen_in_network_namespace(const std::string& netns_path, uint16_t port,
+                                        const std::string& address = "127.0.0.1");
 
 }  // namespace sluice::runtime

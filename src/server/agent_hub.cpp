@@ -29,6 +29,7 @@ struct AgentHub::Agent {
   std::string version;
   std::vector<std::string> labels;  // lower-case
   int executors = 0;
+  bool runs_containers = false;  // registered with agent::kFeatureContainers
   int busy = 0;
   int64_t last_seen_ms = 0;
   int64_t last_grant = 0;  // grants_ at its last lease
@@ -402,10 +403,12 @@ void AgentHub::send_step(const std::string& job_scope, engine::ExecutionId id,
     using Kind = engine::StepRequest::Kind;
     if (!lease || !agent) {
       later.push_back([receiver] { receiver->on_result(exec::remote::agent_lost_outcome(), {}); });
-    } else if (request.kind != Kind::kScript && request.kind != Kind::kNode) {
+    } else if ((request.containers || request.kind == Kind::kDockerAction) &&
+               !agent->runs_containers) {
+      // An older agent would refuse the message, or run a container job's step natively.
       engine::StepOutcome o;
-      o.error_message =
-          "container steps and Docker actions do not run on remote agents (sluice-agent/1)";
+      o.error_message = "the agent " + agent->name +
+                        " runs no container steps or Docker actions: upgrade sluice there";
       later.push_back([receiver, o] { receiver->on_result(o, {}); });
     } else {
       agent::ControllerMessage m;
@@ -704,6 +707,8 @@ HttpResponse AgentHub::on_register(const HttpRequest& request, Actions& later) {
   a->name = m->name;
   a->version = m->version;
   a->executors = m->executors;
+  a->runs_containers = std::find(m->features.begin(), m->features.end(),
+                                 agent::kFeatureContainers) != m->features.end();
   a->last_seen_ms = clock_.now_ms();
   a->labels.push_back("self-hosted");
   for (const std::string& l : m->labels) {

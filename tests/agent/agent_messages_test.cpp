@@ -112,6 +112,125 @@ TEST(AgentMessages, MalformedInputIsRefusedWithTheField) {
   EXPECT_FALSE(parse_register_request(R"({"protocol":"sluice-agent/1","executors":1000})").ok());
 }
 
+// A container job's steps carry its containers, a Docker action its image and mounts: every
+// field survives the trip, positions included (an agent's errors point into the file).
+TEST(AgentMessages, ContainerStepsAndDockerActionsRoundTrip) {
+  auto containers = std::make_shared<engine::JobContainers>();
+  engine::ContainerRequest job;
+  job.image = "node:20";
+  job.username = "me";
+  job.password = "registry-secret";
+  job.env = {{"B", "2"}, {"A", "/ctl/ws/x"}};
+  job.ports = {"8080"};
+  job.volumes = {"/ctl/ws/cache:/cache"};
+  job.options = "--cpus 1 --health-cmd \"true\"";
+  job.pos = SourcePos{".github/workflows/ci.yml", 6, 16};
+  containers->job = job;
+  engine::ContainerRequest db;
+  db.service_id = "db-1";
+  db.image = "postgres";
+  db.pos = SourcePos{".github/workflows/ci.yml", 9, 7};
+  containers->services = {db};
+  containers->mounts = {"/ctl/ws", "/ctl/tmp", "/dev/shm/sluice-1"};
+  containers->workspace = "/ctl/ws";
+
+  ControllerMessage m;
+  m.type = ControllerMessage::Type::kStep;
+  m.lease_id = m.step.lease_id = "l-4";
+  m.step.step_id = 3;
+  m.step.request.kind = engine::StepRequest::Kind::kContainersStart;
+  m.step.request.containers = containers;
+  m.step.request.step_files_dir = "/dev/shm/sluice-1";
+  auto parsed = parse_poll_reply(encode_poll_reply({encode(m)}));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  const engine::StepRequest& r = (*parsed)[0].step.request;
+  EXPECT_EQ(r.kind, engine::StepRequest::Kind::kContainersStart);
+  EXPECT_EQ(r.step_files_dir, "/dev/shm/sluice-1");
+  ASSERT_TRUE(r.containers && r.containers->job);
+  const engine::ContainerRequest& j = *r.containers->job;
+  EXPECT_EQ(j.image, "node:20");
+  EXPECT_EQ(j.username, "me");
+  EXPECT_EQ(j.password, "registry-secret");
+  EXPECT_EQ(j.env, job.env) << "in their order";
+  EXPECT_EQ(j.ports, job.ports);
+  EXPECT_EQ(j.volumes, job.volumes);
+  EXPECT_EQ(j.options, job.options);
+  EXPECT_EQ(j.pos.to_string(), ".github/workflows/ci.yml:6:16");
+  ASSERT_EQ(r.containers->services.size(), 1u);
+  EXPECT_EQ(r.containers->services[0].service_id, "db-1");
+  EXPECT_EQ(r.containers->services[0].pos.line, 9);
+  EXPECT_EQ(r.containers->mounts, containers->mounts);
+  EXPECT_EQ(r.containers->workspace, "/ctl/ws");
+
+  m.step.request.kind = engine::StepRequest::Kind::kDockerAction;
+  engine::DockerActionRequest& d = m.step.request.docker;
+  d.image = "/ctl/cache/acme/greet/v1/Dockerfile";
+  d.entrypoint = "/entrypoint.sh";
+  d.args = {"hello", "/ctl/ws/file"};
+  d.mounts = {"/ctl/ws"};
+  d.workspace = "/ctl/ws";
+  d.pos = SourcePos{"ci.yml", 12, 15};
+  m.step.request.containers = nullptr;
+  parsed = parse_poll_reply(encode_poll_reply({encode(m)}));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  const engine::StepRequest& a = (*parsed)[0].step.request;
+  EXPECT_EQ(a.kind, engine::StepRequest::Kind::kDockerAction);
+  EXPECT_FALSE(a.containers) << "a native job's Docker action has no job containers";
+  EXPECT_EQ(a.docker.image, d.image);
+  EXPECT_EQ(a.docker.entrypoint, d.entrypoint);
+  EXPECT_EQ(a.docker.args, d.args);
+  EXPECT_EQ(a.docker.mounts, d.mounts);
+  EXPECT_EQ(a.docker.workspace, d.workspace);
+  EXPECT_EQ(a.docker.pos.to_string(), "ci.yml:12:15");
+
+  m.step.request.kind = engine::StepRequest::Kind::kContainersStop;
+  m.step.request.containers = containers;
+  parsed = parse_poll_reply(encode_poll_reply({encode(m)}));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ((*parsed)[0].step.request.kind, engine::StepRequest::Kind::kContainersStop);
+
+  RegisterRequest reg;
+  reg.features = {kFeatureContainers};
+  auto back = parse_register_request(encode(reg));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->features, reg.features);
+}
+
+// What the start script would take as shell words or names is checked on the agent too.
+TEST(AgentMessages, BadContainerFieldsAreRefusedWithTheirPath) {
+  auto expect_error = [](const std::string& step_fields, const std::string& text) {
+    auto r = parse_poll_reply(R"({"messages":[{"type":"step","lease_id":"l-1","step_id":1,)" +
+                              step_fields + "}]}");
+    ASSERT_FALSE(r.ok()) << step_fields;
+    EXPECT_NE(r.error().message.find(text), std::string::npos) << r.error().message;
+  };
+  expect_error(R"("kind":"containers-start")", "containers: missing");
+  expect_error(R"("kind":"containers-start","containers":[])", "containers: not an object");
+  expect_error(
+      R"("kind":"containers-start","containers":{"job":{"image":"x","env":[["A;id","v"]]}})",
+      "containers.job.env[0][0]: not a variable name");
+  expect_error(
+      R"("kind":"containers-start","containers":{"services":[{"service_id":"db;rm","image":"x"}]})",
+      "containers.services[0].service_id: not a service name");
+  expect_error(R"("kind":"containers-start","containers":{"services":[{"image":"x"}]})",
+               "containers.services[0].service_id: not a service name");
+  expect_error(R"("kind":"containers-start","containers":{"job":{"service_id":"db","image":"x"}})",
+               "containers.job.service_id: not empty");
+  expect_error(R"("kind":"containers-start","containers":{"services":[{"service_id":"db"}]})",
+               "containers.services[0].image: missing");
+  expect_error(R"("kind":"containers-start","containers":{"services":[3]})",
+               "containers.services[0]: not an object");
+  expect_error(R"("kind":"containers-start","containers":{"job":{"image":"x","pos":{"line":"1"}}})",
+               "containers.job.pos.line: not an integer");
+  expect_error(R"("kind":"docker","docker":{"image":""})", "docker.image: empty");
+  expect_error(R"("kind":"docker","docker":{"image":"x","args":[1]})",
+               "docker.args[0]: not a string");
+  std::string services = R"("kind":"containers-start","containers":{"services":[)";
+  for (size_t i = 0; i <= kMaxServices; ++i)
+    services += std::string(i ? "," : "") + R"({"service_id":"s","image":"x"})";
+  expect_error(services + "]}", "containers.services: more than 100 entries");
+}
+
 TEST(AgentMessages, ErrorBodies) {
   EXPECT_EQ(error_code(encode_error("lease_lost", "gone")), "lease_lost");
   EXPECT_EQ(error_code("{}"), "");

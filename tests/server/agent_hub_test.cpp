@@ -68,11 +68,13 @@ class AgentHubTest : public ::testing::Test {
 
   // Registers a remote agent; returns {id, session}.
   std::pair<std::string, std::string> register_agent(std::vector<std::string> labels,
-                                                     int executors = 1) {
+                                                     int executors = 1,
+                                                     std::vector<std::string> features = {}) {
     agent::RegisterRequest m;
     m.name = "test";
     m.labels = std::move(labels);
     m.executors = executors;
+    m.features = std::move(features);
     HttpResponse r = call("POST", "register", agent::encode(m));
     EXPECT_EQ(r.status, 200) << r.body;
     auto reply = agent::parse_register_reply(r.body);
@@ -314,6 +316,43 @@ TEST_F(RemoteThroughHubTest, ALostLeaseEndsTheRunningStepAndRefusesTheNext) {
                  [&](engine::StepOutcome o) { outcomes.push_back(o); });
   ASSERT_EQ(outcomes.size(), 2u);
   EXPECT_EQ(outcomes[1].error_message, "agent lost");
+}
+
+// The steps of a job with containers go to an agent that registered the feature, with the
+// containers; an older agent (no feature) never sees them: they fail to start, saying why.
+TEST_F(RemoteThroughHubTest, ContainerStepsGoOnlyToAgentsThatRunContainers) {
+  auto containers = std::make_shared<engine::JobContainers>();
+  containers->job = engine::ContainerRequest{};
+  containers->job->image = "localhost/img";
+  auto container_step = [&](const std::string& scope) {
+    engine::StepRequest r = step(scope, "make");
+    r.containers = containers;
+    return r;
+  };
+
+  auto old = register_agent({"old"});
+  remote_->place_job(job("7/a", {"old"}), [](engine::PlacementEvent) {});
+  std::optional<engine::StepOutcome> refused;
+  remote_->start(container_step("7/a"), [&](engine::StepOutcome o) { refused = o; });
+  ASSERT_TRUE(refused);
+  EXPECT_FALSE(refused->started);
+  EXPECT_EQ(refused->error_message,
+            "the agent test runs no container steps or Docker actions: upgrade sluice there");
+  ASSERT_EQ(poll(old).size(), 1u) << "the lease only";
+
+  auto a = register_agent({"new"}, 1, {agent::kFeatureContainers});
+  remote_->place_job(job("7/b", {"new"}), [](engine::PlacementEvent) {});
+  engine::StepRequest start = container_step("7/b");
+  start.kind = engine::StepRequest::Kind::kContainersStart;
+  bool done = false;
+  remote_->start(start, [&](engine::StepOutcome) { done = true; });
+  auto messages = poll(a);
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_FALSE(done);
+  const engine::StepRequest& sent = messages[1].step.request;
+  EXPECT_EQ(sent.kind, engine::StepRequest::Kind::kContainersStart);
+  ASSERT_TRUE(sent.containers && sent.containers->job);
+  EXPECT_EQ(sent.containers->job->image, "localhost/img");
 }
 
 TEST_F(RemoteThroughHubTest, JobsOnTheBuiltInAgentRunOnTheLocalExecutor) {

@@ -25,6 +25,11 @@ std::vector<std::string> words(const std::string& text) {
   return out;
 }
 
+Result<ContainerEngine> engine_of_this_process(const std::string& choice) {
+  const char* path = std::getenv("PATH");
+  return find_container_engine(choice, path ? path : "");
+}
+
 }  // namespace
 
 Result<std::string> run_engine(const ContainerEngine& engine,
@@ -77,13 +82,17 @@ Result<int> remove_labelled(const ContainerEngine& engine,
 
 void remove_containers_of_runs(const std::vector<int64_t>& run_ids, const std::string& data_dir) {
   if (run_ids.empty()) return;
-  const char* path = std::getenv("PATH");
   const char* choice = std::getenv("SLUICE_CONTAINER_ENGINE");
-  auto engine = find_container_engine(choice ? choice : "", path ? path : "");
+  auto engine = engine_of_this_process(choice ? choice : "");
   if (!engine.ok()) return;
   for (int64_t id : run_ids)
     (void)remove_labelled(
         *engine, {"sluice.run=" + std::to_string(id), "sluice.data=" + data_label(data_dir)});
+}
+
+void remove_containers_of_data_dir(const std::string& data_dir, const std::string& engine_choice) {
+  auto engine = engine_of_this_process(engine_choice);
+  if (engine.ok()) (void)remove_labelled(*engine, {"sluice.data=" + data_label(data_dir)});
 }
 
 }  // namespace sluice::exec::container

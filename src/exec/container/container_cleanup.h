@@ -24,4 +24,8 @@ Result<int> remove_labelled(const ContainerEngine& engine,
 // when no engine is installed (then none can have been started).
 void remove_containers_of_runs(const std::vector<int64_t>& run_ids, const std::string& data_dir);
 
+// A `sluice agent` started on the work dir of one that was killed: removes every container
+// and network labelled with `data_dir` (the work dir). Silent when no engine is installed.
+void remove_containers_of_data_dir(const std::string& data_dir, const std::string& engine_choice);
+
 }  // namespace sluice::exec::container
