@@ -1,6 +1,7 @@
 #include "agent/agent.h"
 
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -11,6 +12,8 @@
 #include "agent/agent_paths.h"
 #include "agent/workspace_archive.h"
 #include "core/secret_masker.h"
+#include "exec/step_files.h"
+#include "store/run_recovery.h"
 
 namespace sluice::agent {
 
@@ -81,6 +84,25 @@ class Agent::StepLog final : public engine::LogWriter {
     }
     return true;
   }
+  // Every waiting line when they fit in one chunk (the result carries them then); false,
+  // taking nothing, otherwise.
+  bool take_rest(std::vector<std::string>& lines) {
+    std::lock_guard lock(mutex_);
+    size_t bytes = 0;
+    for (const std::string& line : pending_) bytes += line.size();
+    if (pending_.size() > kMaxLinesPerChunk || bytes >= kChunkBytes) return false;
+    lines.assign(std::make_move_iterator(pending_.begin()),
+                 std::make_move_iterator(pending_.end()));
+    pending_.clear();
+    return true;
+  }
+  // Lines take_rest() took, back in front of the waiting ones.
+  void put_back(std::vector<std::string>& lines) {
+    std::lock_guard lock(mutex_);
+    pending_.insert(pending_.begin(), std::make_move_iterator(lines.begin()),
+                    std::make_move_iterator(lines.end()));
+    lines.clear();
+  }
   int64_t chunks() const {
     std::lock_guard lock(mutex_);
     return seq_;
@@ -101,6 +123,7 @@ class Agent::StepLog final : public engine::LogWriter {
 struct Agent::Lease {
   LeaseMessage message;
   std::string dir;
+  std::string step_files_dir;  // its steps' command files: under dir, or on tmpfs
   std::shared_ptr<SecretMasker> masker = std::make_shared<SecretMasker>();
   PathMap to_agent;
   PathMap to_controller;
@@ -120,6 +143,7 @@ Agent::Agent(AgentOptions options, ChannelFactory channels, engine::Executor& ex
     : options_(std::move(options)),
       channels_(std::move(channels)),
       executor_(executor),
+      trees_((fs::path(options_.work_dir) / "trees").string()),
       runtime_(options_.runtime_address, channels_, [this] {
         std::lock_guard lock(mutex_);
         return headers();
@@ -146,8 +170,24 @@ int Agent::run(const std::atomic<bool>& stop) {
   std::error_code ec;
   fs::create_directories(fs::path(options_.work_dir) / "leases", ec);
   fs::create_directories(fs::path(options_.work_dir) / "tool-cache", ec);
+  // The steps' command files on tmpfs, as `sluice run` keeps them: seven files made and
+  // removed per step cost more than the rest of the step's set-up on ext4 (inode
+  // allocation, BENCHMARKS.md). Private to this user (they hold secrets); named like
+  // `sluice run`'s, so that a later sluice removes those of an agent that was killed.
+  if (!options_.step_files_root.empty()) {
+    // (The work dir stands for a data dir: it has no tmp/ or owners/ to sweep.)
+    store::remove_leftovers(fs::path(options_.work_dir), options_.step_files_root);
+    std::string dir = options_.step_files_root + "/sluice-" + std::to_string(getpid()) + "-" +
+                      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count());
+    if (exec::create_private_directory(dir).ok()) step_files_dir_ = dir;
+  }
   bool refused = false;
-  if (!register_agent(stop, refused)) return refused ? 1 : 0;
+  if (!register_agent(stop, refused)) {
+    if (!step_files_dir_.empty()) fs::remove_all(step_files_dir_, ec);
+    return refused ? 1 : 0;
+  }
   std::thread heartbeats([&] { heartbeat_loop(stop); });
   std::thread outbox([&] { outbox_loop(stop); });
   poll_loop(stop);
@@ -169,6 +209,7 @@ int Agent::run(const std::atomic<bool>& stop) {
     (void)(*channel)->call("POST", target, "{}", h, 2000);
   }
   lose_all_leases();
+  if (!step_files_dir_.empty()) fs::remove_all(step_files_dir_, ec);
   return 0;
 }
 
@@ -306,9 +347,15 @@ void Agent::open_lease(const LeaseMessage& message, Channel& channel) {
   std::string workspace = lease->dir + "/workspace", temp = lease->dir + "/temp";
   std::error_code ec;
   fs::remove_all(lease->dir, ec);
-  for (const std::string& d : {workspace, temp, lease->dir + "/step-files"})
-    fs::create_directories(d, ec);
+  for (const std::string& d : {workspace, temp}) fs::create_directories(d, ec);
   if (ec) lease->setup_error = "cannot create " + lease->dir + ": " + ec.message();
+  // The lease's own directory for its steps' command files (its containers mount it): on
+  // tmpfs when the agent has one.
+  lease->step_files_dir = step_files_dir_.empty() ? lease->dir + "/step-files"
+                                                  : step_files_dir_ + "/" + message.lease_id;
+  if (!step_files_dir_.empty()) fs::remove_all(lease->step_files_dir, ec);
+  if (lease->setup_error.empty() && !exec::create_private_directory(lease->step_files_dir).ok())
+    lease->setup_error = "cannot create " + lease->step_files_dir;
   const char* home = std::getenv("HOME");
   lease->to_agent.add(message.roots.workspace, workspace);
   lease->to_agent.add(message.roots.temp, temp);
@@ -316,15 +363,23 @@ void Agent::open_lease(const LeaseMessage& message, Channel& channel) {
   if (home) lease->to_agent.add(message.roots.home, home);
   lease->to_controller = lease->to_agent.reversed();
   if (lease->setup_error.empty() && !message.workspace_url.empty()) {
-    std::string tar = lease->dir + "/workspace.tar";
     Headers h;
     {
       std::lock_guard lock(mutex_);
       h = headers();
     }
-    Status s = channel.download(message.workspace_url, tar, h, 600000);
-    if (s.ok()) s = extract_workspace_archive(tar, workspace);
-    fs::remove(tar, ec);
+    auto download = [&](const std::string& tar) {
+      return channel.download(message.workspace_url, tar, h, 600000);
+    };
+    Status s;
+    if (!message.workspace_sha256.empty()) {  // a commit's tree: kept for the next leases
+      s = trees_.fill(message.workspace_sha256, workspace, download);
+    } else {
+      std::string tar = lease->dir + "/workspace.tar";
+      s = download(tar);
+      if (s.ok()) s = extract_workspace_archive(tar, workspace);
+      fs::remove(tar, ec);
+    }
     if (!s.ok()) lease->setup_error = "cannot get the run's workspace: " + s.error().message;
   }
   if (!lease->setup_error.empty()) say("lease " + message.lease_id + ": " + lease->setup_error);
@@ -410,7 +465,7 @@ void Agent::start_step(const StepMessage& message, Channel& channel) {
         if (!c->password.empty() && lease.known_masks.insert(c->password).second)
           lease.masker->add(c->password);
     }
-    map_step_request(request, lease.to_agent, lease.dir + "/step-files");
+    map_step_request(request, lease.to_agent, lease.step_files_dir);
     if (!lease.runtime_to.empty())
       for (auto& [name, value] : request.env)
         value = replace_origin(value, lease.runtime_from, lease.runtime_to);
@@ -449,9 +504,12 @@ void Agent::on_step_done(const std::string& lease_id, int64_t step_id, std::shar
   if (it == leases_.end()) return;  // lost: its reports would be refused
   Lease& lease = *it->second;
   lease.running.erase(step_id);
-  queue_log_chunks(*log);
   map_outcome(outcome, lease.to_controller);
   StepResult result;
+  // The last lines ride in the result when the controller takes them there (one request
+  // fewer per step), else they go as chunks before it.
+  bool in_result = registration_.has(kFeatureResultLines) && log->take_rest(result.lines);
+  if (!in_result) queue_log_chunks(*log);
   result.log_chunks = log->chunks();
   // The step's ::add-mask:: values: the controller masks them in its copy of what the job
   // reports and in the run's other jobs. What does not fit in one result (its body is at
@@ -466,10 +524,17 @@ void Agent::on_step_done(const std::string& lease_id, int64_t step_id, std::shar
     result.masks.push_back(std::move(v));
   }
   result.outcome = std::move(outcome);
+  std::string body = encode(result);
+  if (body.size() > kMaxReportBody && !result.lines.empty()) {  // a big summary too: apart
+    log->put_back(result.lines);
+    queue_log_chunks(*log);
+    result.log_chunks = log->chunks();
+    body = encode(result);
+  }
   outbox_.push_back(Report{
       lease_id,
       std::string(kApi) + "leases/" + lease_id + "/steps/" + std::to_string(step_id) + "/result",
-      encode(result)});
+      std::move(body)});
   wake_.notify_all();
 }
 
@@ -501,6 +566,7 @@ void Agent::end_lease(const std::string& lease_id, bool lost) {
   runtime_.close(lease_id);
   std::error_code ec;
   fs::remove_all(lease->dir, ec);
+  fs::remove_all(lease->step_files_dir, ec);  // (gone with dir when it is under it)
 }
 
 void Agent::containers_started(const std::string& job_scope, const std::string& netns_path) {

@@ -4,7 +4,8 @@
 // steps, cancels, end_job), runs each step with the executor it is given (the same
 // LocalProcessExecutor as `sluice run`), streams the step's log lines back in chunks and
 // then its result, and sends heartbeats that keep its leases. Each lease gets a directory
-// WORK_DIR/leases/<id> with the run's workspace unpacked into it; the controller's paths in
+// WORK_DIR/leases/<id> with a copy of the run's workspace (a commit's tree is unpacked once
+// into WORK_DIR/trees and copied from there: workspace_cache.h); the controller's paths in
 // a step request are mapped onto it (agent_paths.h).
 //
 // Failures: a controller that cannot be reached is retried with back-off (100 ms doubling
@@ -33,6 +34,7 @@
 #include "agent/agent_messages.h"
 #include "agent/http_channel.h"
 #include "agent/runtime_proxy.h"
+#include "agent/workspace_cache.h"
 #include "engine/executor.h"
 
 namespace sluice {
@@ -53,6 +55,9 @@ struct AgentOptions {
   // loopback address.
   std::string runtime_address = "127.0.0.1";
   int64_t max_poll_wait_ms = 5000;  // bounds how long a stop waits for the poll in flight
+  // Where the steps' command files go: a private directory made in it (tmpfs); "" or a root
+  // that cannot hold one: WORK_DIR/leases/LEASE/step-files.
+  std::string step_files_root = "/dev/shm";
   std::function<void(const std::string&)> log;  // the agent's own messages (stderr)
 };
 
@@ -115,7 +120,9 @@ class Agent {
   std::map<std::string, std::unique_ptr<Lease>> leases_;
   std::deque<Report> outbox_;
   std::set<std::shared_ptr<StepLog>> open_logs_;
-  RuntimeProxy runtime_;  // calls headers() under mutex_: never call it with mutex_ held
+  WorkspaceCache trees_;        // the poll thread's: commits' trees, copied into each lease
+  std::string step_files_dir_;  // set by run() before any thread starts
+  RuntimeProxy runtime_;        // calls headers() under mutex_: never call it with mutex_ held
 };
 
 }  // namespace sluice::agent

@@ -14,18 +14,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace sluice::agent;
   std::string_view body(reinterpret_cast<const char*>(data), size);
   (void)parse_register_request(body);
-  (void)parse_register_reply(body);
+  if (auto r = parse_register_reply(body); r.ok()) (void)encode(*r);  // with its features
   (void)parse_poll_request(body);
   (void)parse_heartbeat_request(body);
   (void)parse_heartbeat_reply(body);
-  if (auto m = parse_poll_reply(body); m.ok()) {
+  if (auto m = parse_poll_reply(body); m.ok()) {  // leases with workspace_sha256 too
     std::vector<std::string> encoded;
     for (const ControllerMessage& message : *m) encoded.push_back(encode(message));
     // (Bounded: re-encoding writes every field, so a huge reply could outgrow the limit.)
     if (size < 64 * 1024 && !parse_poll_reply(encode_poll_reply(encoded)).ok()) __builtin_trap();
   }
   if (auto c = parse_log_chunk(body); c.ok()) (void)encode(*c);
-  if (auto r = parse_step_result(body); r.ok()) (void)encode(*r);
+  if (auto r = parse_step_result(body); r.ok()) (void)encode(*r);  // with its last lines
   (void)error_code(body);
   return 0;
 }

@@ -346,6 +346,9 @@ ControllerMessage read_message(const json& m, size_t index) {
       l.roots.home = str(*r, "home", 4096);
     }
     l.workspace_url = str(m, "workspace", 4096);
+    l.workspace_sha256 = str(m, "workspace_sha256", 64);
+    if (!l.workspace_sha256.empty() && !valid_sha256(l.workspace_sha256))
+      bad("workspace_sha256", "not a SHA-256 (64 lowercase hex digits)");
   } else if (type == "step") {
     out.type = ControllerMessage::Type::kStep;
     StepMessage& s = out.step;
@@ -417,6 +420,13 @@ bool valid_label(std::string_view label) {
   return true;
 }
 
+bool valid_sha256(std::string_view text) {
+  if (text.size() != 64) return false;
+  for (char c : text)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
 std::string encode(const RegisterRequest& m) {
   return json{{"protocol", m.protocol}, {"name", m.name},           {"version", m.version},
               {"labels", m.labels},     {"executors", m.executors}, {"features", m.features}}
@@ -424,12 +434,13 @@ std::string encode(const RegisterRequest& m) {
 }
 
 std::string encode(const RegisterReply& m) {
-  return json{{"agent_id", m.agent_id},
-              {"session", m.session},
-              {"lease_ttl_ms", m.lease_ttl_ms},
-              {"heartbeat_ms", m.heartbeat_ms},
-              {"poll_wait_ms", m.poll_wait_ms}}
-      .dump();
+  json j{{"agent_id", m.agent_id},
+         {"session", m.session},
+         {"lease_ttl_ms", m.lease_ttl_ms},
+         {"heartbeat_ms", m.heartbeat_ms},
+         {"poll_wait_ms", m.poll_wait_ms}};
+  j["features"] = m.features;
+  return j.dump();
 }
 
 std::string encode(const PollRequest& m) {
@@ -463,6 +474,7 @@ std::string encode(const ControllerMessage& m) {
              {"tool_cache", l.roots.tool_cache},
              {"home", l.roots.home}}},
            {"workspace", l.workspace_url}};
+      if (!l.workspace_sha256.empty()) j["workspace_sha256"] = l.workspace_sha256;
       break;
     }
     case ControllerMessage::Type::kStep: {
@@ -530,21 +542,22 @@ std::string encode(const StepResult& m) {
                            {"end_line", a.end_line},
                            {"column", a.column},
                            {"end_column", a.end_column}});
-  return json{{"log_chunks", m.log_chunks},
-              {"started", o.started},
-              {"error_message", o.error_message},
-              {"exit_code", o.exit_code},
-              {"signal", o.signal},
-              {"cancelled", o.cancelled},
-              {"log_pattern_matched", o.log_pattern_matched},
-              {"outputs", pairs_json(o.outputs)},
-              {"env", pairs_json(o.env)},
-              {"path", o.path},
-              {"state", pairs_json(o.state)},
-              {"summary", o.summary},
-              {"masks", m.masks},
-              {"annotations", annotations}}
-      .dump(-1, ' ', false, json::error_handler_t::replace);
+  json j{{"log_chunks", m.log_chunks},
+         {"started", o.started},
+         {"error_message", o.error_message},
+         {"exit_code", o.exit_code},
+         {"signal", o.signal},
+         {"cancelled", o.cancelled},
+         {"log_pattern_matched", o.log_pattern_matched},
+         {"outputs", pairs_json(o.outputs)},
+         {"env", pairs_json(o.env)},
+         {"path", o.path},
+         {"state", pairs_json(o.state)},
+         {"summary", o.summary},
+         {"masks", m.masks},
+         {"annotations", annotations}};
+  if (!m.lines.empty()) j["lines"] = m.lines;
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 Result<RegisterRequest> parse_register_request(std::string_view body) {
@@ -571,6 +584,7 @@ Result<RegisterReply> parse_register_reply(std::string_view body) {
     r.lease_ttl_ms = integer(j, "lease_ttl_ms", 100, 86400000, 30000);
     r.heartbeat_ms = integer(j, "heartbeat_ms", 10, 86400000, 10000);
     r.poll_wait_ms = integer(j, "poll_wait_ms", 0, 600000, 25000);
+    r.features = strings(j, "features", kMaxLabels, 64);
     return r;
   });
 }
@@ -621,6 +635,7 @@ Result<StepResult> parse_step_result(std::string_view body) {
     StepResult r;
     engine::StepOutcome& o = r.outcome;
     r.log_chunks = integer(j, "log_chunks", 0, INT64_MAX, 0);
+    r.lines = strings(j, "lines", kMaxLinesPerChunk, kMaxLineBytes);
     o.started = boolean(j, "started");
     o.error_message = str(j, "error_message", kMaxLineBytes);
     o.exit_code = static_cast<int>(integer(j, "exit_code", -1, 255, -1));

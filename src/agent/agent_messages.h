@@ -47,12 +47,23 @@ struct RegisterRequest {
   std::vector<std::string> features;  // kFeature*: what an older agent lacks
 };
 
+// What a controller understands beyond the first form of sluice-agent/1 (RegisterReply's
+// `features`): an agent uses a feature only when its controller names it.
+// The last log lines of a step ride in its result (StepResult::lines).
+inline constexpr const char* kFeatureResultLines = "result_lines";
+
 struct RegisterReply {
   std::string agent_id;
   std::string session;
   int64_t lease_ttl_ms = 30000;
   int64_t heartbeat_ms = 10000;
   int64_t poll_wait_ms = 25000;
+  std::vector<std::string> features;  // at most 64 of 1..64 characters
+  bool has(std::string_view feature) const {
+    for (const std::string& f : features)
+      if (f == feature) return true;
+    return false;
+  }
 };
 
 struct PollRequest {
@@ -85,6 +96,9 @@ struct LeaseMessage {
   std::vector<std::string> secrets;
   LeaseRoots roots;
   std::string workspace_url;  // "" when the agent gets no workspace
+  // The SHA-256 (64 lowercase hex digits) of the tar at workspace_url when it is shared by
+  // leases (a commit's snapshot), so that an agent may keep its tree: "" otherwise.
+  std::string workspace_sha256;
 };
 
 // A step for an agent: the fields of engine::StepRequest that travel (not the log writer,
@@ -122,7 +136,10 @@ struct LogChunk {
 };
 
 struct StepResult {
-  int64_t log_chunks = 0;
+  int64_t log_chunks = 0;  // chunks sent apart, before `lines`
+  // The step's last log lines, after its log_chunks chunks (at most kMaxLinesPerChunk): sent
+  // only to a controller with kFeatureResultLines.
+  std::vector<std::string> lines;
   engine::StepOutcome outcome;
   std::vector<std::string> masks;  // values the step registered with ::add-mask::
 };
@@ -131,6 +148,8 @@ struct StepResult {
 bool valid_id(std::string_view id);
 // Agent labels: 1..64 characters of [A-Za-z0-9._-].
 bool valid_label(std::string_view label);
+// A SHA-256 as 64 lowercase hex digits.
+bool valid_sha256(std::string_view text);
 
 std::string encode(const RegisterRequest& m);
 std::string encode(const RegisterReply& m);

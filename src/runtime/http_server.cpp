@@ -244,6 +244,31 @@ struct HttpServer::Impl {
     co_return response;
   }
 
+  // The response `deferred` is completed with, waited for on a timer that its completion
+  // cancels (posted to the server thread; the timer is shared weakly, so a completion after
+  // the connection is gone touches nothing of it).
+  asio::awaitable<HttpResponse> wait_deferred(std::shared_ptr<DeferredResponse> deferred) {
+    auto timer = std::make_shared<asio::steady_timer>(io, asio::steady_timer::time_point::max());
+    std::weak_ptr<asio::steady_timer> weak = timer;
+    asio::io_context* context = &io;
+    auto wake = [context, weak] {
+      asio::post(*context, [weak] {
+        if (auto t = weak.lock()) t->cancel();
+      });
+    };
+    struct Forget {
+      DeferredResponse& deferred;
+      ~Forget() { deferred.forget_wake(); }
+    } forget{*deferred};
+    for (;;) {
+      if (std::optional<HttpResponse> response = deferred->take_or_wake(wake))
+        co_return std::move(*response);
+      boost::system::error_code ec;
+      co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      timer->expires_at(asio::steady_timer::time_point::max());
+    }
+  }
+
   // Sends a streamed response: the head (chunked), then what the stream yields, until it
   // ends or the client goes away. False when the connection is unusable afterwards.
   asio::awaitable<bool> send_stream(beast::tcp_stream& stream, const HttpResponse& response) {
@@ -429,6 +454,11 @@ struct HttpServer::Impl {
       HttpResponse response;
       bool readable = co_await read_body(stream, buffer, head, plan, request, response);
       if (readable) response = co_await handle(request);
+      if (readable && response.deferred) {
+        std::shared_ptr<DeferredResponse> deferred = std::move(response.deferred);
+        response = co_await wait_deferred(std::move(deferred));
+        response.deferred.reset();  // a completion is final
+      }
       if (!request.body_file.empty()) {
         std::error_code ignored;
         std::filesystem::remove(request.body_file, ignored);
@@ -454,6 +484,29 @@ HttpResponse HttpResponse::empty(int status) {
   HttpResponse r;
   r.status = status;
   return r;
+}
+
+void DeferredResponse::complete(HttpResponse response) {
+  std::lock_guard lock(mutex_);
+  if (completed_) return;
+  completed_ = true;
+  response_ = std::move(response);
+  if (wake_) std::exchange(wake_, nullptr)();
+}
+
+std::optional<HttpResponse> DeferredResponse::take_or_wake(std::function<void()> wake) {
+  std::lock_guard lock(mutex_);
+  if (response_) {
+    wake_ = nullptr;
+    return std::exchange(response_, std::nullopt);
+  }
+  wake_ = std::move(wake);
+  return std::nullopt;
+}
+
+void DeferredResponse::forget_wake() {
+  std::lock_guard lock(mutex_);
+  wake_ = nullptr;
 }
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl)

@@ -22,12 +22,17 @@
 // A response may stream its body (ResponseStream: Server-Sent Events, a growing log): the
 // server sends the head, then asks the stream for more whenever the last part is written,
 // waiting between polls on a timer, so a long-lived stream holds no thread.
+// A response may also come later (DeferredResponse: an agent's held poll): the server waits
+// for it holding no thread and polling nothing, is woken when the handler completes it from
+// any thread, and sends it as any response (the connection stays open for the next request).
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -65,6 +70,8 @@ class ResponseStream {
   virtual int poll_interval_ms() const { return 250; }
 };
 
+class DeferredResponse;
+
 struct HttpResponse {
   int status = 200;
   std::string content_type;
@@ -73,9 +80,31 @@ struct HttpResponse {
   std::vector<std::string> files;
   std::vector<std::pair<std::string, std::string>> headers;
   std::shared_ptr<ResponseStream> stream;  // non-null: the body comes from here
+  // Non-null: this is a placeholder (its other fields are only logged); the response to send
+  // is the one `deferred` is completed with.
+  std::shared_ptr<DeferredResponse> deferred;
 
   static HttpResponse json(int status, std::string body);
   static HttpResponse empty(int status);
+};
+
+// A response its handler completes later. complete() may be called from any thread, before
+// or after the handler returned the placeholder; the first call wins.
+class DeferredResponse {
+ public:
+  void complete(HttpResponse response);
+
+  // For the server: the response once complete; else nullopt, and `wake` is called (once,
+  // under this object's lock: it must only post work) when it completes.
+  std::optional<HttpResponse> take_or_wake(std::function<void()> wake);
+  // For the server: `wake` is not to be called any more (the waiting connection is gone).
+  void forget_wake();
+
+ private:
+  std::mutex mutex_;
+  bool completed_ = false;
+  std::optional<HttpResponse> response_;  // until taken
+  std::function<void()> wake_;
 };
 
 // Where a request's body goes, decided from its head.

@@ -1,5 +1,6 @@
 #include "server/agent_hub.h"
 
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -39,7 +40,12 @@ struct AgentHub::Agent {
   bool offline = false;
   int64_t offline_since = 0;        // offline_count_ at the time, for the bound
   std::vector<std::string> outbox;  // encoded messages not yet polled
-  Reply waiter;                     // a held poll
+  // The outbox holds a message that wakes a held poll (a step, a cancel); else only quiet
+  // ones (a lease before its first step, end_job), which wait for the next message that
+  // wakes it, for at most kQuietMs after the first of them (quiet_since_ms).
+  bool wake = false;
+  int64_t quiet_since_ms = 0;
+  Reply waiter;  // a held poll
   int64_t waiter_deadline_ms = 0;
   std::set<std::string> leases;
 };
@@ -81,6 +87,10 @@ namespace {
 
 constexpr const char* kPrefix = "/api/v1/agent/";
 constexpr size_t kMaxOffline = 64;
+// How long a quiet message waits in an agent's outbox for a message that wakes its poll. A
+// lease goes with its first step (one poll answer instead of two; the engine sends the
+// step within a millisecond or so of the grant), an end_job with the agent's next work.
+constexpr int64_t kQuietMs = 50;
 
 HttpResponse error(int status, std::string_view code, std::string_view message) {
   return HttpResponse::json(status, agent::encode_error(code, message));
@@ -278,9 +288,17 @@ void AgentHub::grant(Waiting& request, Agent& agent, Actions& later) {
     l.roots.temp = request.job.temp_dir;
     l.roots.tool_cache = request.job.tool_cache_dir;
     if (const char* home = std::getenv("HOME")) l.roots.home = home;
-    if (!request.job.workspace.empty())
+    if (!request.job.workspace.empty()) {
       l.workspace_url = std::string(kPrefix) + "leases/" + lease->id + "/workspace";
-    queue_message(agent, agent::encode(m), later);
+      // A commit's snapshot tar, shared by leases: chosen now, named by its SHA-256 so that
+      // the agent may copy the tree it unpacked for an earlier lease instead of downloading.
+      if (options_.shared_workspace_archive) {
+        lease->archive = options_.shared_workspace_archive(request.job.workspace);
+        lease->archive_shared = !lease->archive.empty();
+        if (lease->archive_shared) l.workspace_sha256 = archive_sha256(lease->archive);
+      }
+    }
+    queue_message(agent, agent::encode(m), later, /*wake=*/false);
   }
   later.push_back([cb = lease->on_event, id = lease->id, local = lease->local] {
     cb(LeaseEvent{LeaseEvent::Kind::kGranted, "", id, local});
@@ -288,9 +306,14 @@ void AgentHub::grant(Waiting& request, Agent& agent, Actions& later) {
   leases_[lease->id] = std::move(lease);
 }
 
-void AgentHub::queue_message(Agent& agent, std::string message, Actions& later) {
+void AgentHub::queue_message(Agent& agent, std::string message, Actions& later, bool wake) {
   agent.outbox.push_back(std::move(message));
-  flush_poll(agent, later);
+  if (wake) {
+    agent.wake = true;
+    flush_poll(agent, later);
+  } else if (agent.quiet_since_ms == 0) {
+    agent.quiet_since_ms = clock_.now_ms();
+  }
 }
 
 // Answers the agent's held poll, if any, with everything queued.
@@ -298,9 +321,26 @@ void AgentHub::flush_poll(Agent& agent, Actions& later) {
   if (!agent.waiter) return;
   HttpResponse response = HttpResponse::json(200, agent::encode_poll_reply(agent.outbox));
   agent.outbox.clear();
+  agent.wake = false;
+  agent.quiet_since_ms = 0;
   later.push_back(
       [reply = std::move(agent.waiter), response = std::move(response)] { reply(response); });
   agent.waiter = nullptr;
+}
+
+std::string AgentHub::archive_sha256(const std::string& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) return "";
+  int64_t mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  ArchiveHash& known = archive_hashes_[file];
+  if (!known.sha256.empty() && known.inode == st.st_ino &&
+      known.size == static_cast<uint64_t>(st.st_size) && known.mtime_ns == mtime_ns)
+    return known.sha256;
+  auto sha = agent::file_sha256(file);
+  known = {st.st_ino, static_cast<uint64_t>(st.st_size), mtime_ns, sha.ok() ? *sha : ""};
+  std::string out = known.sha256;
+  if (archive_hashes_.size() > 64) archive_hashes_.clear();  // snapshots come and go
+  return out;
 }
 
 void AgentHub::request_lease(const engine::JobPlacement& job,
@@ -335,7 +375,7 @@ void AgentHub::end_lease(Lease& lease, Actions& later) {
       agent::ControllerMessage m;
       m.type = agent::ControllerMessage::Type::kEndJob;
       m.lease_id = id;
-      queue_message(*agent, agent::encode(m), later);
+      queue_message(*agent, agent::encode(m), later, /*wake=*/false);
     }
   }
   // Steps still outstanding (the engine gave up on them) end as lost.
@@ -377,6 +417,8 @@ void AgentHub::drop_agent(const std::string& agent_id, Actions& later) {
     });
   agent->waiter = nullptr;
   agent->outbox.clear();
+  agent->wake = false;
+  agent->quiet_since_ms = 0;
   agent->busy = 0;
   agent->session.clear();
   agent->offline = true;
@@ -465,7 +507,9 @@ void AgentHub::tick() {
       if (!lease->local && lease->expires_ms <= now) expired.push_back(id);
     for (const std::string& id : expired) lose_lease(id, later);
     for (const auto& [id, a] : agents_)
-      if (a->waiter && a->waiter_deadline_ms <= now) flush_poll(*a, later);
+      if (a->waiter && (a->waiter_deadline_ms <= now ||
+                        (a->quiet_since_ms != 0 && now - a->quiet_since_ms >= kQuietMs)))
+        flush_poll(*a, later);
     if (!silent.empty() || !expired.empty()) assign(later);
   }
   run(later);
@@ -567,45 +611,16 @@ runtime::BodyPlan AgentHub::plan_body(const HttpRequest& head) {
   return runtime::BodyPlan::memory(report ? agent::kMaxReportBody : agent::kMaxSmallBody);
 }
 
-namespace {
-
-// A held poll on the HTTP server: its head (200, chunked) goes out at once and its body once
-// the hub replies (a message for the agent, or the end of the wait). The server asks the
-// stream every few ms, on its own thread, so a held poll holds no handler thread.
-class HeldPoll final : public runtime::ResponseStream {
- public:
-  struct Slot {
-    std::mutex mutex;
-    std::optional<HttpResponse> reply;
-  };
-  explicit HeldPoll(std::shared_ptr<Slot> slot) : slot_(std::move(slot)) {}
-
-  State poll(std::string& out) override {
-    std::lock_guard lock(slot_->mutex);
-    if (!slot_->reply) return State::kWait;
-    // An error after the head was sent (the agent was dropped meanwhile) can only end the
-    // poll empty: the agent's next poll gets the error itself.
-    out = slot_->reply->status == 200 ? slot_->reply->body : agent::encode_poll_reply({});
-    return State::kEnd;
-  }
-  int poll_interval_ms() const override { return 5; }
-
- private:
-  std::shared_ptr<Slot> slot_;
-};
-
-}  // namespace
-
+// A poll with nothing queued is answered later (runtime::DeferredResponse): the server
+// sends the reply as soon as the hub completes it (a message queued for the agent, or the
+// end of the wait), on the same kept-alive connection, holding no thread meanwhile.
 HttpResponse AgentHub::handle(HttpRequest& request) {
-  auto slot = std::make_shared<HeldPoll::Slot>();
-  handle_async(request, [slot](HttpResponse response) {
-    std::lock_guard lock(slot->mutex);
-    slot->reply = std::move(response);
-  });
-  std::lock_guard lock(slot->mutex);
-  if (slot->reply) return std::move(*slot->reply);
-  HttpResponse held = HttpResponse::json(200, "");
-  held.stream = std::make_shared<HeldPoll>(slot);
+  auto deferred = std::make_shared<runtime::DeferredResponse>();
+  handle_async(request,
+               [deferred](HttpResponse response) { deferred->complete(std::move(response)); });
+  if (std::optional<HttpResponse> now = deferred->take_or_wake(nullptr)) return std::move(*now);
+  HttpResponse held = HttpResponse::json(200, "");  // what the request log records
+  held.deferred = std::move(deferred);
   return held;
 }
 
@@ -720,8 +735,12 @@ HttpResponse AgentHub::on_register(const HttpRequest& request, Actions& later) {
   std::erase_if(agents_, [&](const auto& entry) {
     return entry.second->offline && entry.second->name == a->name;
   });
-  agent::RegisterReply reply{a->id, a->session, options_.lease_ttl_ms, options_.heartbeat_ms,
-                             options_.poll_wait_ms};
+  agent::RegisterReply reply{a->id,
+                             a->session,
+                             options_.lease_ttl_ms,
+                             options_.heartbeat_ms,
+                             options_.poll_wait_ms,
+                             {agent::kFeatureResultLines}};
   agents_[a->id] = std::move(a);
   assign(later);
   return HttpResponse::json(200, agent::encode(reply));
@@ -736,7 +755,8 @@ HttpResponse AgentHub::on_poll(Agent& agent, const HttpRequest& request, Reply* 
       reply(HttpResponse::json(200, agent::encode_poll_reply({})));
     });
   agent.waiter = nullptr;
-  if (agent.outbox.empty() && async && m->wait_ms > 0) {
+  bool quiet_due = agent.quiet_since_ms != 0 && clock_.now_ms() - agent.quiet_since_ms >= kQuietMs;
+  if (!agent.wake && !quiet_due && async && m->wait_ms > 0) {
     agent.waiter = std::move(*async);
     *async = nullptr;
     agent.waiter_deadline_ms = clock_.now_ms() + std::min(m->wait_ms, options_.poll_wait_ms);
@@ -744,6 +764,8 @@ HttpResponse AgentHub::on_poll(Agent& agent, const HttpRequest& request, Reply* 
   }
   HttpResponse response = HttpResponse::json(200, agent::encode_poll_reply(agent.outbox));
   agent.outbox.clear();
+  agent.wake = false;
+  agent.quiet_since_ms = 0;
   return response;
 }
 
@@ -762,14 +784,10 @@ HttpResponse AgentHub::on_heartbeat(Agent& agent, const HttpRequest& request) {
   return HttpResponse::json(200, agent::encode(reply));
 }
 
-// Made on the first request and kept for the lease: a retried download sends the same.
+// Kept for the lease: a retried download sends the same.
 HttpResponse AgentHub::on_workspace(Lease& lease) {
   if (lease.job.workspace.empty()) return error(404, "not_found", "the job has no workspace");
-  if (lease.archive.empty() && options_.shared_workspace_archive) {
-    lease.archive = options_.shared_workspace_archive(lease.job.workspace);
-    lease.archive_shared = !lease.archive.empty();
-  }
-  if (lease.archive.empty()) {
+  if (lease.archive.empty()) {  // not a shared snapshot tar (grant() chose): made for it
     std::string file = options_.scratch_dir + "/sluice-workspace-" + std::to_string(getpid()) +
                        "-" + lease.id + ".tar";
     if (Status s = agent::create_workspace_archive(lease.job.workspace, file); !s.ok()) {
@@ -838,12 +856,19 @@ HttpResponse AgentHub::on_log(Lease& lease, int64_t step_id, const HttpRequest& 
   step.next_seq++;
   later.push_back([r = step.receiver, lines = std::move(chunk->lines)] { r->on_log(lines); });
   if (step.result && step.next_seq >= step.result->log_chunks) {
-    later.push_back([r = step.receiver, result = std::move(*step.result)]() mutable {
-      r->on_result(std::move(result.outcome), result.masks);
-    });
+    deliver(step, std::move(*step.result), later);
     lease.steps.erase(it);
   }
   return HttpResponse::json(200, "{}");
+}
+
+// The step's last lines (those the result carries), then its outcome.
+void AgentHub::deliver(PendingStep& step, agent::StepResult result, Actions& later) {
+  if (!result.lines.empty())
+    later.push_back([r = step.receiver, lines = std::move(result.lines)] { r->on_log(lines); });
+  later.push_back([r = step.receiver, res = std::move(result)]() mutable {
+    r->on_result(std::move(res.outcome), res.masks);
+  });
 }
 
 HttpResponse AgentHub::on_result(Lease& lease, int64_t step_id, const HttpRequest& request,
@@ -857,9 +882,7 @@ HttpResponse AgentHub::on_result(Lease& lease, int64_t step_id, const HttpReques
     step.result = std::move(*result);
     return HttpResponse::json(200, "{}");
   }
-  later.push_back([r = step.receiver, res = std::move(*result)]() mutable {
-    r->on_result(std::move(res.outcome), res.masks);
-  });
+  deliver(step, std::move(*result), later);
   lease.steps.erase(it);
   return HttpResponse::json(200, "{}");
 }

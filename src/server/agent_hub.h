@@ -63,8 +63,10 @@ struct AgentHubOptions {
   std::string scratch_dir;
   // A tar of `workspace` (agent::create_workspace_archive's format) that leases may share,
   // or "" to make one per lease. The file stays the caller's and must last while the
-  // workspace's run does. Called under the hub's lock: it must be quick. (The controller
-  // answers with its commit snapshot's tar while no step ran in the run's workspace.)
+  // workspace's run does; its content must not change (the hub hashes it once: agents keep
+  // its tree by that SHA-256). Called when a remote lease is granted, under the hub's lock:
+  // it must be quick. (The controller answers with its commit snapshot's tar while no step
+  // ran in the run's workspace.)
   std::function<std::string(const std::string& workspace)> shared_workspace_archive;
 };
 
@@ -94,13 +96,12 @@ class AgentHub final : public exec::remote::AgentTransport {
   AgentHub& operator=(const AgentHub&) = delete;
 
   // HTTP, for requests under /api/v1/agent/ (the server mounts it there). A poll with
-  // nothing queued is held: the response's head goes out at once and its body, a
-  // ResponseStream, ends when a message is queued for the agent or its wait is over.
+  // nothing queued is held: the response is a runtime::DeferredResponse, completed as soon
+  // as a message is queued for the agent or its wait is over (tick() ends it).
   runtime::BodyPlan plan_body(const runtime::HttpRequest& head);
   runtime::HttpResponse handle(runtime::HttpRequest& request);
-  // The same, for a server that can answer later: a poll is held until a message is
-  // queued for the agent or its wait is over (tick() ends it); every other request is
-  // answered at once. `reply` is called exactly once, from any thread.
+  // The same with a callback: `reply` is called exactly once, from any thread (at once for
+  // every request but a held poll).
   void handle_async(runtime::HttpRequest& request,
                     std::function<void(runtime::HttpResponse)> reply);
 
@@ -154,13 +155,17 @@ class AgentHub final : public exec::remote::AgentTransport {
                                Actions& later);
   runtime::HttpResponse on_result(Lease& lease, int64_t step_id,
                                   const runtime::HttpRequest& request, Actions& later);
+  static void deliver(PendingStep& step, agent::StepResult result, Actions& later);
   Agent* find_agent(const std::string& id);
   Lease* find_lease_by_scope(const std::string& job_scope);
   void assign(Actions& later);
   bool matches(const Agent& agent, const std::vector<std::string>& labels) const;
   std::string waiting_reason(const std::vector<std::string>& labels) const;
   void grant(Waiting& request, Agent& agent, Actions& later);
-  void queue_message(Agent& agent, std::string message, Actions& later);
+  // Queues a message for the agent; `wake`: answer its held poll now (else see kQuietMs).
+  void queue_message(Agent& agent, std::string message, Actions& later, bool wake = true);
+  // The SHA-256 of a shared workspace tar, hashed once per file version.
+  std::string archive_sha256(const std::string& file);
   void flush_poll(Agent& agent, Actions& later);
   void lose_lease(const std::string& lease_id, Actions& later);
   void drop_agent(const std::string& agent_id, Actions& later);
@@ -174,8 +179,14 @@ class AgentHub final : public exec::remote::AgentTransport {
   std::deque<Waiting> waiting_;                           // first come, first served
   std::map<std::string, std::unique_ptr<Lease>> leases_;  // by lease id
   std::map<std::string, std::string> lease_of_scope_;     // job scope -> lease id
-  std::deque<std::string> lost_order_;                    // bounds lost_
-  std::set<std::string> lost_;                            // leases lost or ended
+  struct ArchiveHash {
+    uint64_t inode = 0, size = 0;
+    int64_t mtime_ns = 0;
+    std::string sha256;
+  };
+  std::map<std::string, ArchiveHash> archive_hashes_;  // by file; bounded
+  std::deque<std::string> lost_order_;                 // bounds lost_
+  std::set<std::string> lost_;                         // leases lost or ended
   int64_t next_agent_ = 1;
   int64_t next_lease_ = 1;
   int64_t grants_ = 0;

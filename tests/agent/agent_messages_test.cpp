@@ -77,6 +77,48 @@ TEST(AgentMessages, AResultRoundTrips) {
   EXPECT_EQ(parsed->outcome.annotations[0].level, engine::AnnotationLevel::kWarning);
   EXPECT_EQ(parsed->outcome.annotations[0].line, 3);
   EXPECT_EQ(parsed->masks, r.masks);
+  EXPECT_TRUE(parsed->lines.empty());
+
+  // The step's last lines, in the result (kFeatureResultLines).
+  r.lines = {"last", "lines"};
+  parsed = parse_step_result(encode(r));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ(parsed->lines, r.lines);
+  auto bad = parse_step_result(R"({"lines":["a",{}]})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("lines[1]: not a string"), std::string::npos);
+}
+
+TEST(AgentMessages, ALeaseCarriesItsSharedWorkspaceSha256AndTheReplyItsFeatures) {
+  ControllerMessage m;
+  m.type = ControllerMessage::Type::kLease;
+  m.lease_id = m.lease.lease_id = "l-2";
+  m.lease.job_scope = "1/a";
+  m.lease.workspace_url = "/api/v1/agent/leases/l-2/workspace";
+  m.lease.workspace_sha256 = std::string(64, 'a');
+  auto parsed = parse_poll_reply(encode_poll_reply({encode(m)}));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ((*parsed)[0].lease.workspace_sha256, m.lease.workspace_sha256);
+  // A path in its place (the agent names a directory after it) is refused.
+  for (const std::string& sha : {std::string("../../etc"), std::string(64, 'A'),
+                                 std::string(63, 'a'), std::string(63, 'a') + "/"}) {
+    auto bad = parse_poll_reply(R"({"messages":[{"type":"lease","lease_id":"l-1","job_scope":"1/a",
+                                "workspace_sha256":")" +
+                                sha + "\"}]}");
+    ASSERT_FALSE(bad.ok()) << sha;
+    EXPECT_NE(bad.error().message.find("workspace_sha256: not a SHA-256"), std::string::npos)
+        << bad.error().message;
+  }
+
+  RegisterReply reply{"a-1", "s", 30000, 10000, 25000, {kFeatureResultLines}};
+  auto r = parse_register_reply(encode(reply));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->has(kFeatureResultLines));
+  // An older controller names none.
+  auto old = parse_register_reply(R"({"agent_id":"a-1","session":"s"})");
+  ASSERT_TRUE(old.ok());
+  EXPECT_FALSE(old->has(kFeatureResultLines));
+  EXPECT_FALSE(parse_register_reply(R"({"agent_id":"a-1","session":"s","features":[1]})").ok());
 }
 
 TEST(AgentMessages, MalformedInputIsRefusedWithTheField) {

@@ -34,6 +34,13 @@ class EchoHandler : public HttpHandler {
     return BodyPlan::memory(16);
   }
   HttpResponse handle(HttpRequest& request) override {
+    if (request.path == "/later") {  // completed by the test, from another thread
+      HttpResponse placeholder;
+      placeholder.deferred = std::make_shared<DeferredResponse>();
+      std::lock_guard lock(mutex_);
+      deferred_ = placeholder.deferred;
+      return placeholder;
+    }
     if (request.path == "/download") {
       HttpResponse r;
       r.files = {dir_ + "/download"};
@@ -52,6 +59,8 @@ class EchoHandler : public HttpHandler {
   std::string last_file_;
   std::string last_sha256_;
   bool kept_file_exists_ = false;
+  std::mutex mutex_;
+  std::shared_ptr<DeferredResponse> deferred_;  // the last /later request's
 
  private:
   std::string dir_;
@@ -79,6 +88,29 @@ TEST_F(HttpServerTest, KeepsTheConnectionAliveAcrossRequests) {
   EXPECT_EQ(first.headers["content-type"], "application/json");
   auto second = client.request("GET", "/b");
   EXPECT_EQ(second.body, "GET /b q= memory 0 ");
+}
+
+TEST_F(HttpServerTest, SendsADeferredResponseWhenItIsCompletedAndKeepsTheConnection) {
+  HttpClient client(server_->port());
+  ASSERT_TRUE(client.connected());
+  std::thread completer([this] {
+    std::shared_ptr<DeferredResponse> deferred;
+    for (int i = 0; i < 2000 && !deferred; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      std::lock_guard lock(handler_.mutex_);
+      deferred = handler_.deferred_;
+    }
+    if (!deferred) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    deferred->complete(HttpResponse::json(202, "done"));
+    deferred->complete(HttpResponse::json(500, "ignored: the first completion wins"));
+  });
+  auto later = client.request("POST", "/later");
+  completer.join();
+  EXPECT_EQ(later.status, 202);
+  EXPECT_EQ(later.body, "done");
+  auto next = client.request("GET", "/b");
+  EXPECT_EQ(next.body, "GET /b q= memory 0 ") << "the connection carries the next request";
 }
 
 TEST_F(HttpServerTest, RefusesAMemoryBodyOverItsLimit) {

@@ -291,6 +291,28 @@ TEST_F(RemoteThroughHubTest, AStepRunsOnTheLeasedAgentWithLogsAndOutcome) {
   EXPECT_EQ(masker_->mask("x added-on-agent"), "x ***");
   EXPECT_TRUE(local_.scripts.empty());
 
+  // The last lines in the result (kFeatureResultLines, which the registration named): logged
+  // after the chunks it counts, before the outcome.
+  outcome.reset();
+  remote_->start(step("7/build", "make more"), [&](engine::StepOutcome o) {
+    EXPECT_EQ(log_->all().back(), "last ***") << "the lines come before the outcome";
+    outcome = o;
+  });
+  messages = poll(a);
+  ASSERT_EQ(messages.size(), 1u);
+  base = "leases/" + messages[0].lease_id + "/steps/" + std::to_string(messages[0].step.step_id);
+  EXPECT_EQ(
+      call(
+          "POST", base + "/result",
+          R"({"log_chunks":1,"started":true,"exit_code":0,"lines":["last controller-only-secret"]})",
+          a.second)
+          .status,
+      200);
+  EXPECT_FALSE(outcome) << "chunk 0 is still on its way";
+  EXPECT_EQ(call("POST", base + "/log", R"({"seq":0,"lines":["first"]})", a.second).status, 200);
+  ASSERT_TRUE(outcome);
+  EXPECT_EQ(log_->all(), (std::vector<std::string>{"one ***", "two", "first", "last ***"}));
+
   remote_->end_job("7/build");
   messages = poll(a);
   ASSERT_EQ(messages.size(), 1u);
@@ -379,8 +401,26 @@ TEST_F(RemoteThroughHubTest, AHeldPollIsAnsweredWhenWorkArrives) {
   hub_->handle_async(r, [&](HttpResponse response) { reply = response; });
   EXPECT_FALSE(reply) << "nothing queued: the poll is held";
   remote_->place_job(job("1/a", {"linux"}), [](engine::PlacementEvent) {});
+  EXPECT_FALSE(reply) << "a lease waits for its first step";
+  remote_->start(step("1/a", "make"), [](engine::StepOutcome) {});
   ASSERT_TRUE(reply);
-  EXPECT_EQ(agent::parse_poll_reply(reply->body)->size(), 1u);
+  auto both = agent::parse_poll_reply(reply->body);
+  ASSERT_EQ(both->size(), 2u) << "the lease and its first step in one answer";
+  EXPECT_EQ((*both)[0].type, agent::ControllerMessage::Type::kLease);
+  EXPECT_EQ((*both)[1].type, agent::ControllerMessage::Type::kStep);
+
+  // end_job waits for the agent's next work, or goes alone after a moment.
+  reply.reset();
+  hub_->handle_async(r, [&](HttpResponse response) { reply = response; });
+  remote_->end_job("1/a");
+  hub_->tick();
+  EXPECT_FALSE(reply);
+  clock_.advance_ms(50);
+  hub_->tick();
+  ASSERT_TRUE(reply);
+  auto ended = agent::parse_poll_reply(reply->body);
+  ASSERT_EQ(ended->size(), 1u);
+  EXPECT_EQ((*ended)[0].type, agent::ControllerMessage::Type::kEndJob);
 
   // An empty poll ends at its deadline.
   reply.reset();
@@ -401,29 +441,32 @@ TEST_F(RemoteThroughHubTest, AHeldPollIsAnsweredWhenWorkArrives) {
 namespace sluice::server {
 namespace {
 
-// handle() (what the controller's HTTP server calls) holds an empty poll as a streamed
-// response: its head now, its body when work arrives; polls with work answer at once.
-TEST_F(AgentHubTest, HandleHoldsAnEmptyPollAsAStreamThatEndsWithTheWork) {
+// handle() (what the controller's HTTP server calls) holds an empty poll as a deferred
+// response, completed when work arrives; polls with work answer at once.
+TEST_F(AgentHubTest, HandleHoldsAnEmptyPollAsADeferredResponseCompletedByTheWork) {
   make_hub();
   auto a = register_agent({"linux"});
   HttpResponse held = call("POST", "agents/" + a.first + "/poll", "{\"wait_ms\":25000}", a.second);
-  EXPECT_EQ(held.status, 200);
-  ASSERT_TRUE(held.stream) << "an empty poll is held";
-  std::string body;
-  EXPECT_EQ(held.stream->poll(body), runtime::ResponseStream::State::kWait);
-  EXPECT_EQ(body, "");
+  ASSERT_TRUE(held.deferred) << "an empty poll is held";
+  bool woken = false;
+  EXPECT_FALSE(held.deferred->take_or_wake([&] { woken = true; }));
   Events e;
   hub_->request_lease(job("4/a", {"linux"}), e.sink());
-  EXPECT_EQ(held.stream->poll(body), runtime::ResponseStream::State::kEnd);
-  auto messages = agent::parse_poll_reply(body);
-  ASSERT_TRUE(messages.ok()) << body;
-  ASSERT_EQ(messages->size(), 1u);
+  EXPECT_FALSE(woken) << "a lease waits for its first step";
+  hub_->send_step("4/a", 8, engine::StepRequest{}, nullptr);
+  EXPECT_TRUE(woken) << "the step wakes the held poll at once";
+  auto reply = held.deferred->take_or_wake(nullptr);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 200);
+  auto messages = agent::parse_poll_reply(reply->body);
+  ASSERT_TRUE(messages.ok()) << reply->body;
+  ASSERT_EQ(messages->size(), 2u);
   EXPECT_EQ((*messages)[0].type, agent::ControllerMessage::Type::kLease);
 
-  // A message queued before the poll: answered at once, no stream.
+  // A message queued before the poll: answered at once, not deferred.
   hub_->send_step("4/a", 9, engine::StepRequest{}, nullptr);
   HttpResponse now = call("POST", "agents/" + a.first + "/poll", "{\"wait_ms\":25000}", a.second);
-  EXPECT_FALSE(now.stream);
+  EXPECT_FALSE(now.deferred);
   EXPECT_EQ(agent::parse_poll_reply(now.body)->size(), 1u);
 }
 
