@@ -41,7 +41,8 @@ struct Controller::Impl {
   std::unique_ptr<AgentHub> hub;  // outlives the runs (destroyed after the registry)
   RunRegistry registry;
   JobMetrics metrics;
-  std::map<std::string, std::shared_ptr<SecretMasker>> maskers;  // by project, fixed at open
+  // By project, fixed at open: its secrets (each run has its own masker, made from them).
+  std::map<std::string, std::shared_ptr<SecretMasker>> maskers;
 
   Impl(Controller& c, const fs::path& data_dir) : owner(c), workspaces(data_dir) {}
 
@@ -113,7 +114,12 @@ Result<std::unique_ptr<Controller::Impl::Prepared>> Controller::Impl::prepare(
   Value secrets = object_of(project.secrets);
   secrets.set("GITHUB_TOKEN", "");
   p->run.secrets = secrets;
-  p->run.masker = maskers[project.name];
+  // The run's own masker, with the project's secrets: what the run adds to it (each job's
+  // runtime token, its ::add-mask:: values) goes with the run. A masker shared by the
+  // project's runs grew with every job the controller ran (memory, and a slower rebuild of
+  // its tables after each job's token).
+  p->run.masker = std::make_shared<SecretMasker>();
+  for (const auto& [name, value] : project.secrets) p->run.masker->add(value);
   return p;
 }
 
