@@ -194,7 +194,7 @@ Result<std::vector<int64_t>> Controller::Impl::start_all(
   }
   std::vector<int64_t> ids;
   for (const std::string& file : files) {
-    auto checkout = workspaces.copy(project.name, *snapshot);
+    auto checkout = workspaces.link(project.name, *snapshot);
     if (!checkout) return checkout.error();
     auto prepared = prepare(project, event, file, *checkout, *snapshot);
     if (!prepared) {
@@ -342,7 +342,7 @@ Result<int64_t> Controller::rerun(int64_t run_id, bool failed_only) {
   auto snapshot = impl_->workspaces.snapshot(p->name, p->repository, prior.ref,
                                              Workspaces::is_git(p->repository) ? prior.sha : "");
   if (!snapshot) return snapshot.error();
-  auto checkout = impl_->workspaces.copy(p->name, *snapshot);
+  auto checkout = impl_->workspaces.link(p->name, *snapshot);
   if (!checkout) return checkout.error();
   plan::Event event;
   event.name = prior.event;

@@ -4,8 +4,9 @@
 //
 // A run: trigger() finds the event's commit in a snapshot of the project's repository (local
 // path or git URL; server/workspaces.h: made once per commit), decides from it which
-// workflows the event triggers, and for each one copies the snapshot into a fresh workspace
-// under DATA_DIR/workspaces/, plans the workflow and starts it on its own thread
+// workflows the event triggers, and for each one makes a fresh workspace of the snapshot
+// under DATA_DIR/workspaces/ (a link to it, copied once a step runs on this machine:
+// Workspaces::link), plans the workflow and starts it on its own thread
 // (runner::run_workflow: one event loop per run, so runs never wait on each other's engine). The
 // run ids are returned once every run is recorded. Each run's engine places its jobs through the
 // AgentHub (exec/remote/RemoteExecutor): on the built-in agent (ControllerOptions::executors jobs

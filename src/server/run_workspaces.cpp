@@ -19,7 +19,12 @@ class WatchedExecutor final : public engine::Executor {
   void release_job(const std::string& job_scope) override { local_.release_job(job_scope); }
   engine::ExecutionId start(engine::StepRequest request,
                             std::function<void(engine::StepOutcome)> on_done) override {
-    registration_.touch();  // before the step can write
+    if (Status s = registration_.touch(); !s) {  // before the step can write
+      engine::StepOutcome outcome;
+      outcome.error_message = s.error().message;
+      on_done(std::move(outcome));
+      return 0;  // no execution: nothing to cancel
+    }
     return local_.start(std::move(request), std::move(on_done));
   }
   void cancel(engine::ExecutionId id) override { local_.cancel(id); }
@@ -49,6 +54,13 @@ std::unique_ptr<RunWorkspaces::Registration> RunWorkspaces::add(const std::strin
     entries_[k] = entry;
   }
   return std::make_unique<Registration>(*this, k, entry);
+}
+
+Status RunWorkspaces::Registration::touch() {
+  if (entry_->touched) return Status::Ok();
+  if (Status s = Workspaces::materialize(key_, entry_->snapshot); !s) return s;
+  entry_->touched = true;
+  return Status::Ok();
 }
 
 RunWorkspaces::Registration::~Registration() {

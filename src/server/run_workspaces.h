@@ -6,7 +6,8 @@
 // Invariant: on the controller, only steps that run on this machine (the built-in agent:
 // the run's local executor) write into a run's workspace; the runtime services, the engine
 // and the agent protocol only read it. So a workspace is pristine until the first step
-// starts on the run's local executor, which watch() sees. A lease's tar is chosen when its
+// starts on the run's local executor, which watch() sees: it makes the workspace a real copy
+// first when it was a link to the snapshot (Workspaces::link). A lease's tar is chosen when its
 // agent downloads it: the same moment the per-lease tar was made, so an agent gets what it
 // got before — the snapshot is that content byte for byte until a local step ran.
 //
@@ -57,7 +58,11 @@ class RunWorkspaces::Registration {
   ~Registration();
   Registration(const Registration&) = delete;
   Registration& operator=(const Registration&) = delete;
-  void touch() { entry_->touched = true; }
+  // Before a step on this machine starts: the workspace becomes a copy of its own (when it
+  // is still a link to the snapshot: Workspaces::link), and is no longer the snapshot's
+  // content for sure. Engine thread. An error when the copy cannot be made (the step must
+  // not start: it would write into the snapshot).
+  Status touch();
   bool touched() const { return entry_->touched; }
 
  private:

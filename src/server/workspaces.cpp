@@ -1,5 +1,8 @@
 #include "server/workspaces.h"
 
+#include <fcntl.h>
+#include <stdio.h>
+
 #include <chrono>
 #include <mutex>
 
@@ -218,6 +221,48 @@ Result<Checkout> Workspaces::copy(const std::string& project, const Snapshot& sn
         "cannot copy " + snapshot.checkout.dir.string() + " into a workspace: " + ec.message(), {}};
   }
   return out;
+}
+
+Result<Checkout> Workspaces::link(const std::string& project, const Snapshot& snapshot) {
+  if (!snapshot.tree) return copy(project, snapshot);
+  Checkout out = snapshot.checkout;
+  out.dir = fresh_dir(project);
+  std::error_code ec;
+  fs::create_directories(out.dir.parent_path(), ec);
+  // Absolute: a relative target would be read from the link's own directory.
+  fs::create_directory_symlink(fs::absolute(snapshot.checkout.dir), out.dir, ec);
+  if (ec)
+    return Error{"cannot make the workspace " + out.dir.string() + ": " + ec.message(), {}};
+  return out;
+}
+
+Status Workspaces::materialize(const fs::path& workspace, const Snapshot& snapshot) {
+  std::error_code ec;
+  if (!fs::is_symlink(workspace, ec)) return Status::Ok();
+  fs::path copy = workspace.string() + ".copy";
+  fs::remove_all(copy, ec);
+  fs::copy(snapshot.checkout.dir, copy, fs::copy_options::recursive | fs::copy_options::copy_symlinks,
+           ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove_all(copy, ignored);
+    return Error{"cannot copy " + snapshot.checkout.dir.string() + " into the workspace " +
+                     workspace.string() + ": " + ec.message(),
+                 {}};
+  }
+  if (::renameat2(AT_FDCWD, copy.c_str(), AT_FDCWD, workspace.c_str(), RENAME_EXCHANGE) == 0) {
+    fs::remove(copy, ec);  // the link, now
+    return Status::Ok();
+  }
+  // A file system without RENAME_EXCHANGE: the link goes first (a directory cannot be renamed
+  // over a link).
+  fs::remove(workspace, ec);
+  fs::rename(copy, workspace, ec);
+  if (ec)
+    return Error{"cannot put the copy in place of the workspace " + workspace.string() + ": " +
+                     ec.message(),
+                 {}};
+  return Status::Ok();
 }
 
 Result<Checkout> Workspaces::checkout(const std::string& project, const std::string& repository,

@@ -180,6 +180,56 @@ TEST_F(WorkspacesTest, AnUntouchedRunWorkspaceSharesItsSnapshotTar) {
   EXPECT_EQ(runs.shared_archive(other->dir.string()), "");
 }
 
+// A run's workspace is a link to the snapshot until a step is to run on this machine; then
+// it is a copy of its own, and what the step writes stays out of the snapshot.
+TEST_F(WorkspacesTest, ALinkedWorkspaceBecomesACopyBeforeTheFirstLocalStep) {
+  auto snapshot = workspaces_.snapshot("app", repo(), "main", "");
+  ASSERT_TRUE(snapshot.ok()) << snapshot.error().message;
+  auto linked = workspaces_.link("app", *snapshot);
+  ASSERT_TRUE(linked.ok()) << linked.error().message;
+  EXPECT_TRUE(fs::is_symlink(linked->dir));
+  EXPECT_EQ(read_file(linked->dir / "file.txt"), "one\n");  // read through the link
+  EXPECT_EQ(git({"log", "--format=%H", "-1"}, linked->dir), first_);
+  RunWorkspaces runs;
+  auto registration = runs.add(linked->dir.string(), *snapshot);
+  EXPECT_EQ(runs.shared_archive(linked->dir.string()), snapshot->archive());
+  IdleExecutor local;
+  auto watched = RunWorkspaces::watch(local, *registration);
+  watched->start(engine::StepRequest{}, [](engine::StepOutcome) {});
+  EXPECT_EQ(local.started, 1);
+  EXPECT_FALSE(fs::is_symlink(linked->dir));
+  EXPECT_TRUE(fs::is_directory(linked->dir));
+  EXPECT_FALSE(fs::exists(linked->dir.string() + ".copy"));
+  std::ofstream(linked->dir / "file.txt") << "changed by a step\n";
+  EXPECT_EQ(read_file(snapshot->checkout.dir / "file.txt"), "one\n");
+  EXPECT_EQ(git({"status", "--porcelain"}, snapshot->checkout.dir), "");
+  EXPECT_EQ(git({"log", "--format=%H", "-1"}, linked->dir), first_);
+  EXPECT_EQ(runs.shared_archive(linked->dir.string()), "");
+  watched->start(engine::StepRequest{}, [](engine::StepOutcome) {});  // copied once
+  EXPECT_EQ(read_file(linked->dir / "file.txt"), "changed by a step\n");
+
+  // A run over: removing its workspace, a link still, leaves the snapshot alone.
+  auto other = workspaces_.link("app", *snapshot);
+  ASSERT_TRUE(other.ok());
+  fs::remove_all(other->dir);
+  EXPECT_FALSE(fs::exists(other->dir));
+  EXPECT_EQ(read_file(snapshot->checkout.dir / "file.txt"), "one\n");
+}
+
+// A project that is a plain directory may change under a run: its workspace is a copy at once.
+TEST_F(WorkspacesTest, APlainDirectoryIsCopiedAtOnce) {
+  fs::path plain = dir_.path() / "plain";
+  fs::create_directories(plain);
+  std::ofstream(plain / "a.txt") << "a\n";
+  auto snapshot = workspaces_.snapshot("plain", plain.string(), "", "");
+  ASSERT_TRUE(snapshot.ok());
+  auto linked = workspaces_.link("plain", *snapshot);
+  ASSERT_TRUE(linked.ok());
+  EXPECT_FALSE(fs::is_symlink(linked->dir));
+  std::ofstream(plain / "a.txt") << "changed\n";
+  EXPECT_EQ(read_file(linked->dir / "a.txt"), "a\n");
+}
+
 // GitRefsTest: the reader over hand-written git directories.
 class GitRefsTest : public ::testing::Test {
  protected:
