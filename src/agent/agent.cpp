@@ -144,10 +144,13 @@ Agent::Agent(AgentOptions options, ChannelFactory channels, engine::Executor& ex
       channels_(std::move(channels)),
       executor_(executor),
       trees_((fs::path(options_.work_dir) / "trees").string()),
-      runtime_(options_.runtime_address, channels_, [this] {
-        std::lock_guard lock(mutex_);
-        return headers();
-      }) {}
+      runtime_(
+          options_.runtime_address, channels_,
+          [this] {
+            std::lock_guard lock(mutex_);
+            return headers();
+          },
+          options_.work_dir.empty() ? "" : (fs::path(options_.work_dir) / "relay").string()) {}
 
 Agent::~Agent() = default;
 

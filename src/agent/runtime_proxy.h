@@ -9,7 +9,9 @@
 // (`/api/v1/agent/leases/LEASE/runtime/<target>`), which hands it to the run's services
 // (server::AgentHub). The job's own Authorization travels as X-Sluice-Runtime-Authorization
 // (the agent's token takes the Authorization header); replies come back with the
-// controller's runtime origin in their bodies (signed blob URLs) replaced by the lease's.
+// controller's runtime origin in their JSON bodies (signed blob URLs) replaced by the
+// lease's. Bodies larger than a JSON call's wait in a RelaySpool (relay_spool.h) under the
+// agent's work dir, so memory stays bounded whatever their size; blob bodies pass unchanged.
 //
 // Threading: one HTTP server thread and a few handler threads per agent; open()/close() from
 // any thread.
@@ -24,6 +26,7 @@
 #include <vector>
 
 #include "agent/http_channel.h"
+#include "agent/relay_spool.h"
 #include "runtime/http_server.h"
 
 namespace sluice::agent {
@@ -31,12 +34,13 @@ namespace sluice::agent {
 inline constexpr const char* kRuntimeAuthorizationHeader = "x-sluice-runtime-authorization";
 // On the controller's reply: the origin its runtime services answered from.
 inline constexpr const char* kRuntimeOriginHeader = "x-sluice-runtime-origin";
-// A forwarded request or reply body (cache blobs pass whole: larger ones fail with 413).
-inline constexpr uint64_t kMaxRuntimeBody = Channel::kMaxReplyBody;
 
 // True for the headers a hop forwards: not hop-by-hop, not those the hop sets itself (host,
 // content-length), and not the agent's own credentials.
 bool forwarded_header(const std::string& lower_name);
+// Whether a body of this Content-Type may name the runtime origin (JSON: signed URLs), so
+// that a relay rewrites it; blobs and everything else pass byte for byte.
+bool names_origins(const std::string& content_type);
 // `text` with every `from` origin that is followed by neither a digit nor a host character
 // replaced by `to`.
 std::string replace_origin(const std::string& text, const std::string& from, const std::string& to);
@@ -45,7 +49,9 @@ class RuntimeProxy final : public runtime::HttpHandler {
  public:
   using ChannelFactory = std::function<Result<std::unique_ptr<Channel>>()>;
   // `auth`: the headers that authenticate the agent (token, session) at the time of a call.
-  RuntimeProxy(std::string address, ChannelFactory channels, std::function<Headers()> auth);
+  // `spool_dir`: where large bodies wait (RelaySpool; "" = the system's temp directory).
+  RuntimeProxy(std::string address, ChannelFactory channels, std::function<Headers()> auth,
+               std::string spool_dir = "");
   ~RuntimeProxy() override;
   RuntimeProxy(const RuntimeProxy&) = delete;
   RuntimeProxy& operator=(const RuntimeProxy&) = delete;
@@ -73,6 +79,7 @@ class RuntimeProxy final : public runtime::HttpHandler {
   const std::string address_;
   ChannelFactory channels_;
   std::function<Headers()> auth_;
+  const RelaySpool spool_;
   std::mutex mutex_;
   std::unique_ptr<runtime::HttpServer> server_;
   std::map<std::string, std::string> origin_of_lease_;

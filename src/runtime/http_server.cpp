@@ -333,6 +333,10 @@ struct HttpServer::Impl {
     co_return !ec;
   }
 
+  static void remove_files(const HttpResponse& response) {
+    for (const std::string& path : response.files) ::unlink(path.c_str());
+  }
+
   // Sends the files of `response` as one body. A file that is gone before the head is sent
   // makes a 404; one that fails later closes the connection (the length was promised).
   asio::awaitable<bool> send_files(beast::tcp_stream& stream, const HttpResponse& response,
@@ -350,6 +354,9 @@ struct HttpServer::Impl {
       }
       total += static_cast<uint64_t>(st.st_size);
     }
+    // Open, they are readable to the end: removed now, a connection abandoned mid-body (the
+    // server stopping) leaves none behind.
+    if (response.remove_files) remove_files(response);
     http::response<http::empty_body> head;
     fill(head, response, keep_alive);
     head.content_length(total);
@@ -467,7 +474,9 @@ struct HttpServer::Impl {
         if (response.status != 200) co_await send(stream, response, false);
         co_return;
       }
-      if (!co_await send(stream, response, keep_alive) || !keep_alive) co_return;
+      bool sent = co_await send(stream, response, keep_alive);
+      if (response.remove_files) remove_files(response);
+      if (!sent || !keep_alive) co_return;
     }
   }
 };

@@ -78,6 +78,9 @@ struct HttpResponse {
   std::string body;
   // Non-empty: the body is these files' contents, one after the other, streamed.
   std::vector<std::string> files;
+  // The files are this response's own (a relayed body spooled to disk): the server removes
+  // them once the response is sent, or could not be.
+  bool remove_files = false;
   std::vector<std::pair<std::string, std::string>> headers;
   std::shared_ptr<ResponseStream> stream;  // non-null: the body comes from here
   // Non-null: this is a placeholder (its other fields are only logged); the response to send

@@ -159,9 +159,9 @@ std::string machine_arch_label() {
 AgentHub::AgentHub(const engine::Clock& clock, AgentHubOptions options)
     : clock_(clock),
       options_(std::move(options)),
-      relay_([this](const std::string& lease_id, const std::string& session, std::string& origin) {
-        return check_runtime_lease(lease_id, session, origin);
-      }) {
+      relay_([this](const std::string& lease_id, const std::string& session,
+                    std::string& origin) { return check_runtime_lease(lease_id, session, origin); },
+             options_.scratch_dir) {
   if (options_.scratch_dir.empty())
     options_.scratch_dir = std::filesystem::temp_directory_path().string();
   if (options_.builtin_executors > 0) {

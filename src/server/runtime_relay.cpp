@@ -19,7 +19,8 @@ HttpResponse error(int status, std::string_view code, std::string_view message) 
 
 }  // namespace
 
-RuntimeRelay::RuntimeRelay(LeaseCheck check) : check_(std::move(check)) {}
+RuntimeRelay::RuntimeRelay(LeaseCheck check, std::string spool_dir)
+    : check_(std::move(check)), spool_(std::move(spool_dir)) {}
 
 std::string RuntimeRelay::lease_of(const std::string& path) {
   std::string_view rest = path;
@@ -31,13 +32,17 @@ std::string RuntimeRelay::lease_of(const std::string& path) {
   return std::string(rest.substr(0, slash));
 }
 
-runtime::BodyPlan RuntimeRelay::plan_body(const HttpRequest&) {
-  return runtime::BodyPlan::memory(agent::kMaxRuntimeBody);
+runtime::BodyPlan RuntimeRelay::plan_body(const HttpRequest& head) {
+  std::string origin;
+  if (check_(lease_of(head.path), head.header("x-sluice-agent-session"), origin))
+    return runtime::BodyPlan::memory(spool_.memory_limit());  // forward() refuses it
+  return spool_.plan(head);
 }
 
 // Checked like any report of the lease, then sent to the run's services on this machine's
 // loopback (a blob upload takes its time: the hub's lock is not held). Their reply goes back
-// whole, with their origin named so that the agent puts its own in the URLs they return.
+// as it came (from memory or its spool file), with their origin named so that the agent puts
+// its own in the URLs they return.
 HttpResponse RuntimeRelay::forward(const HttpRequest& request) {
   std::string lease_id = lease_of(request.path), origin;
   if (auto refused = check_(lease_id, request.header("x-sluice-agent-session"), origin))
@@ -55,12 +60,12 @@ HttpResponse RuntimeRelay::forward(const HttpRequest& request) {
   }
   auto channel = agent::open_http_channel(origin);
   if (!channel.ok()) return error(502, "runtime", channel.error().message);
-  auto reply = (*channel)->call(request.method, target, request.body, headers, 300000);
+  auto reply = (*channel)->exchange(spool_.relay(request, std::move(target), std::move(headers)));
   if (!reply.ok())
     return error(502, "runtime", "the run's runtime services: " + reply.error().message);
   HttpResponse response;
   response.status = reply->status;
-  response.body = std::move(reply->body);
+  agent::take_body(*reply, response);
   for (auto& [name, value] : reply->headers) {
     if (name == "content-type")
       response.content_type = value;

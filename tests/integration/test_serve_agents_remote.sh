@@ -10,6 +10,10 @@
 #     agent's work dir; the real @actions/cache and @actions/artifact clients save and
 #     upload on the agent, and a job on the built-in agent restores and downloads what they
 #     stored; an OIDC token is issued to the agent's job through it;
+#     With SLUICE_RELAY_MEMORY_BYTES=64K on both sides, every blob takes the relay's spool
+#     files (docs/agent-protocol.md, "Body sizes and memory"); and a cache entry of BULK_MB
+#     MiB (default 32) saved and restored on the agent grows the agent's and the
+#     controller's peak memory (VmHWM) by much less than its size and leaves no spool file;
 #  3. a JavaScript action the controller fetched (from a file:// action source) runs on the
 #     agent from the agent's own copy of the action's directory;
 #  4. an agent that stops is listed as offline by GET /api/v1/agents.
@@ -84,6 +88,19 @@ jobs:
           node $CLIENTS/artifact.mjs download far-art data && sha256sum -c "$SHARED/sums" | sed 's/^/artifact /'
           rm -rf data && node $CLIENTS/cache.mjs restore far-\${{ github.run_id }} data && sha256sum -c "$SHARED/sums"
 YAML
+BULK_MB=${BULK_MB:-32}
+cat >"$WORK/app/.github/workflows/bulk.yml" <<YAML
+on: workflow_dispatch
+jobs:
+  far:
+    runs-on: [self-hosted, remote]
+    steps:
+      - run: |
+          mkdir -p big && head -c ${BULK_MB}M /dev/urandom >big/blob && sha256sum big/blob >"$SHARED/bulk.sum"
+          node $CLIENTS/cache.mjs save bulk-\${{ github.run_id }} big
+          rm -rf big && node $CLIENTS/cache.mjs restore bulk-\${{ github.run_id }} big && sha256sum -c "$SHARED/bulk.sum"
+          rm -rf big
+YAML
 # A remote action in the action source that lib.sh points SLUICE_ACTION_SOURCES at.
 ACTION=${SLUICE_ACTION_SOURCES#file://}/acme/hello
 mkdir -p "$ACTION"
@@ -114,6 +131,7 @@ git -C "$WORK/app" init -q -b main
 git -C "$WORK/app" -c user.email=t@e -c user.name=t add -A
 git -C "$WORK/app" -c user.email=t@e -c user.name=t commit -qm init
 
+export SLUICE_RELAY_MEMORY_BYTES=64K
 SLUICE_AGENT_LEASE_TTL_MS=2000 start_serve --project "app=$WORK/app"
 AGENT_TOKEN=$("$SLUICE" token create --role agent --data-dir "$DATA")
 "$SLUICE" agent --server "$URL" --token "$AGENT_TOKEN" --labels remote --name far \
@@ -166,6 +184,22 @@ check_lacks "127.0.0.1" "the agent's job names nothing on the controller's loopb
 log_of near
 check_contains "data/blob: OK" "the built-in agent's job restored the agent's cache entry"
 check_contains "artifact data/blob: OK" "the built-in agent's job downloaded the agent's artifact"
+
+# 2b. A cache entry larger than the agent should hold in memory, both ways, spooled: the
+# peak RSS of the agent and the controller grows by much less than the body (it grew by
+# twice the body or more when bodies were relayed in memory).
+peak_mb() { awk '/VmHWM/ { print int($2 / 1024) }' "/proc/$1/status"; }
+AGENT_BEFORE=$(peak_mb "$AGENT_PID") SERVE_BEFORE=$(peak_mb "$SERVE_PID")
+run_ok bulk.yml
+log_of far
+check_contains "big/blob: OK" "the agent's job restored its $BULK_MB MiB cache entry"
+AGENT_AFTER=$(peak_mb "$AGENT_PID") SERVE_AFTER=$(peak_mb "$SERVE_PID")
+echo "peak RSS: agent $AGENT_BEFORE -> $AGENT_AFTER MiB, controller $SERVE_BEFORE -> $SERVE_AFTER MiB (body $BULK_MB MiB)"
+[ $((AGENT_AFTER - AGENT_BEFORE)) -lt $((BULK_MB / 2)) ] ||
+  fail "the agent's peak RSS grew with the body: $AGENT_BEFORE -> $AGENT_AFTER MiB"
+[ $((SERVE_AFTER - SERVE_BEFORE)) -lt $((BULK_MB / 2)) ] ||
+  fail "the controller's peak RSS grew with the body: $SERVE_BEFORE -> $SERVE_AFTER MiB"
+check_eq "$(find "$WORK/far/relay" "$DATA/tmp" -name 'relay-*' | wc -l)" 0 "spool files left behind"
 
 # 3. A remote action runs from the agent's copy.
 run_ok action.yml

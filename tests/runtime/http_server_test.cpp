@@ -46,6 +46,7 @@ class EchoHandler : public HttpHandler {
       r.files = {dir_ + "/download"};
       if (request.query.count("parts")) r.files = {dir_ + "/a", dir_ + "/b", dir_ + "/a"};
       r.content_type = "application/zip";
+      r.remove_files = request.query.count("spooled") > 0;
       return r;
     }
     std::string where = request.body_file.empty() ? "memory" : "file";
@@ -146,6 +147,19 @@ TEST_F(HttpServerTest, SendsAFileWithItsLength) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body.size(), 100000u);
   EXPECT_EQ(r.headers["content-type"], "application/zip");
+}
+
+TEST_F(HttpServerTest, RemovesTheFilesOfAResponseThatOwnsThemOnceSent) {
+  std::ofstream(dir_.path() / "download") << std::string(100000, 'z');
+  HttpClient client(server_->port());
+  auto r = client.request("GET", "/download?spooled=1");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, std::string(100000, 'z'));
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "download"));
+  // A response that does not own its files leaves them.
+  std::ofstream(dir_.path() / "download") << "kept";
+  EXPECT_EQ(client.request("GET", "/download").body, "kept");
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() / "download"));
 }
 
 TEST_F(HttpServerTest, SendsSeveralFilesAsOneBody) {
