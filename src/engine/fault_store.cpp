@@ -65,6 +65,7 @@ class FaultLogWriter : public LogWriter {
     closed_ = true;
     inner_->close();
   }
+  void flush() override { inner_->flush(); }
   int64_t lines() const override { return inner_->lines(); }
   int64_t bytes() const override { return inner_->bytes(); }
   std::string error() const override { return error_.empty() ? inner_->error() : error_; }

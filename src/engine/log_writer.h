@@ -16,6 +16,10 @@ class LogWriter {
   virtual void append_line(std::string_view line) = 0;
   // Flushes and closes; later appends are ignored. Idempotent.
   virtual void close() = 0;
+  // Writes out what is buffered, so that it outlives this process (a SIGKILL): the
+  // controller does so before it acknowledges an agent's log chunk, which the agent then
+  // forgets. Default: nothing is buffered.
+  virtual void flush() {}
   virtual int64_t lines() const = 0;
   virtual int64_t bytes() const = 0;
   // Why lines were lost (the file could not be created or written); empty while every

@@ -36,6 +36,7 @@ class AttemptLog : public engine::LogWriter {
       bytes_ = std::min<int64_t>(bytes_, job_->written_bytes() - bytes_before_);
     }
   }
+  void flush() override { job_->flush(); }
   int64_t lines() const override { return lines_; }
   int64_t bytes() const override { return bytes_; }
   std::string error() const override { return job_->error(); }

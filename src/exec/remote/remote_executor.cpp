@@ -28,6 +28,7 @@ class RemoteExecutor::Receiver final : public StepReceiver {
     std::lock_guard lock(mutex_);
     if (done_ || !log_) return;
     for (const std::string& line : lines) log_->append_line(masker_ ? masker_->mask(line) : line);
+    log_->flush();  // the agent forgets the chunk once it is acknowledged
   }
 
   void on_result(engine::StepOutcome outcome, const std::vector<std::string>& masks) override {
