@@ -8,11 +8,18 @@
 // into WORK_DIR/trees and copied from there: workspace_cache.h); the controller's paths in
 // a step request are mapped onto it (agent_paths.h).
 //
-// Failures: a controller that cannot be reached is retried with back-off (100 ms doubling
-// to 5 s) by every thread; reports wait in order in the outbox meanwhile and are delivered
-// once it answers again. A controller that no longer knows the agent (404, it restarted)
-// gets a new registration; leases it calls lost (heartbeat reply, 410) have their
-// processes killed and their undelivered reports dropped.
+// Failures: a controller that cannot be reached (refused, 5xx) is retried with back-off
+// (100 ms doubling to 5 s) by every thread; leased steps go on running, and their reports
+// wait in order in the outbox meanwhile (at most outbox_limit_bytes: beyond it a step's
+// newest lines are dropped and counted in a marker line; results are always kept) and are
+// delivered once it answers again. A controller that no longer knows the agent (404
+// unknown_agent: it restarted, or dropped the agent) gets a new registration that names
+// the latest step of each lease, running or finished, with its step_proof ("held"); the
+// steps it accepts deliver their remaining reports to /held/DELIVERY/ and their leases end
+// after the result (docs/agent-protocol.md, "Controller restarts"); the others' leases
+// end at once. Leases it calls lost (heartbeat reply, 410) have their processes killed
+// and their undelivered reports dropped. The result last delivered for a lease is kept
+// until the lease ends: a controller that died before committing it gets it again.
 //
 // Threads: the caller's (run(): registration and polls), one for heartbeats, one for the
 // outbox (reports), and the executor's I/O thread (log lines, step ends). One mutex guards
@@ -58,6 +65,8 @@ struct AgentOptions {
   // Where the steps' command files go: a private directory made in it (tmpfs); "" or a root
   // that cannot hold one: WORK_DIR/leases/LEASE/step-files.
   std::string step_files_root = "/dev/shm";
+  // Undelivered log chunks kept in memory while the controller cannot be reached.
+  size_t outbox_limit_bytes = 64 * 1024 * 1024;
   std::function<void(const std::string&)> log;  // the agent's own messages (stderr)
 };
 
@@ -83,13 +92,28 @@ class Agent {
   class StepLog;
   struct Lease;
   struct Report {
+    enum class Kind { kLog, kResult };
+    uint64_t serial = 0;  // identifies it in the outbox
     std::string lease_id;
-    std::string target;
+    int64_t step_id = 0;
+    Kind kind = Kind::kLog;
+    int64_t seq = 0;  // kLog
     std::string body;
   };
 
  private:
   bool register_agent(const std::atomic<bool>& stop, bool& refused);
+  // The controller no longer knows the agent: every lease waits for the next
+  // registration's verdict on what it holds.
+  void hold_leases();
+  std::vector<HeldStep> held_steps() const;  // mutex_ held
+  // Applies a registration's verdicts on the held leases; returns the refused ones (ended
+  // by the caller, outside mutex_) with why. mutex_ held.
+  std::vector<std::pair<std::string, std::string>> apply_verdicts(const RegisterReply& reply);
+  // Where `report` goes now: "" to wait (its lease waits for a verdict), "-" to drop it (its
+  // lease is gone). mutex_ held.
+  std::string target_of(const Report& report) const;
+  void push_report(Report report);  // mutex_ held
   void poll_loop(const std::atomic<bool>& stop);
   void heartbeat_loop(const std::atomic<bool>& stop);
   void outbox_loop(const std::atomic<bool>& stop);
@@ -103,7 +127,9 @@ class Agent {
                     engine::StepOutcome outcome);
   void end_lease(const std::string& lease_id, bool lost);
   void lose_all_leases();
-  void queue_log_chunks(StepLog& log);  // mutex_ held
+  // Moves the step's waiting lines into the outbox as chunks; beyond the outbox limit they
+  // are dropped and counted (`force`: the closing marker chunk goes in regardless).
+  void queue_log_chunks(StepLog& log, bool force = false);  // mutex_ held
   Headers headers() const;              // mutex_ held
   void wait(const std::atomic<bool>& stop, int64_t ms);
   void say(const std::string& text) const;
@@ -119,6 +145,9 @@ class Agent {
   RegisterReply registration_;
   std::map<std::string, std::unique_ptr<Lease>> leases_;
   std::deque<Report> outbox_;
+  size_t outbox_bytes_ = 0;
+  uint64_t next_report_ = 1;
+  uint64_t generation_ = 0;  // registrations so far: a reply to an older one is stale
   std::set<std::shared_ptr<StepLog>> open_logs_;
   WorkspaceCache trees_;        // the poll thread's: commits' trees, copied into each lease
   std::string step_files_dir_;  // set by run() before any thread starts

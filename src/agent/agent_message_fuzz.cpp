@@ -13,8 +13,10 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace sluice::agent;
   std::string_view body(reinterpret_cast<const char*>(data), size);
-  (void)parse_register_request(body);
-  if (auto r = parse_register_reply(body); r.ok()) (void)encode(*r);  // with its features
+  // Registrations carry the steps an agent held across a controller restart, and the
+  // controller's verdicts on them.
+  if (auto r = parse_register_request(body); r.ok()) (void)encode(*r);
+  if (auto r = parse_register_reply(body); r.ok()) (void)encode(*r);
   (void)parse_poll_request(body);
   (void)parse_heartbeat_request(body);
   (void)parse_heartbeat_reply(body);

@@ -162,6 +162,49 @@ std::string id(const json& o, const char* key) {
   return s;
 }
 
+// A step_proof: "" (none) or 64 lowercase hex digits.
+std::string proof(const json& o, const char* key, const std::string& where) {
+  std::string s = str(o, key, kProofChars);
+  if (s.empty()) return s;
+  bool hex = s.size() == kProofChars;
+  for (char c : s) hex = hex && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+  if (!hex) bad(where, "not a proof (64 hex digits)");
+  return s;
+}
+
+// Reads `key` as an array of objects, calling read(object, "key[i]") for each.
+template <typename F>
+void objects(const json& o, const char* key, size_t max_items, F&& read) {
+  bool present = false;
+  const json& a = array(o, key, max_items, present);
+  for (size_t i = 0; i < a.size(); ++i) {
+    std::string where = std::string(key) + "[" + std::to_string(i) + "]";
+    if (!a[i].is_object()) bad(where, "not an object");
+    try {
+      read(a[i]);
+    } catch (const BadMessage& e) {
+      throw BadMessage{where + "." + e.message};
+    }
+  }
+}
+
+HeldStep read_held_step(const json& h) {
+  HeldStep s;
+  s.lease_id = id(h, "lease_id");
+  s.step_id = integer(h, "step_id", 1, INT64_MAX, 0, true);
+  s.run_id = integer(h, "run_id", 1, INT64_MAX, 0, true);
+  s.job_key = str(h, "job_key", 1024, true);
+  if (s.job_key.empty()) bad("job_key", "empty");
+  s.attempt = static_cast<int>(integer(h, "attempt", 1, 1000, 1, true));
+  s.step_index = static_cast<int>(integer(h, "step_index", 0, 100000, 0, true));
+  s.step_attempt = static_cast<int>(integer(h, "step_attempt", 1, 1000, 1, true));
+  s.proof = proof(h, "proof", "proof");
+  if (s.proof.empty()) bad("proof", "missing");
+  s.next_seq = integer(h, "next_seq", 0, INT64_MAX, 0);
+  s.finished = boolean(h, "finished");
+  return s;
+}
+
 template <typename T, typename F>
 Result<T> parse_with(std::string_view body, size_t limit, F&& read) {
   try {
@@ -389,6 +432,9 @@ ControllerMessage read_message(const json& m, size_t index) {
     s.event = str(m, "event", kMaxTextBytes);
     s.action_path = str(m, "action_path", 4096);
     s.action_url = str(m, "action_url", 4096);
+    s.step_index = static_cast<int>(integer(m, "step_index", -1, 100000, -1));
+    s.step_attempt = static_cast<int>(integer(m, "step_attempt", 0, 1000, 0));
+    s.step_proof = proof(m, "step_proof", "step_proof");
   } else if (type == "cancel") {
     out.type = ControllerMessage::Type::kCancel;
     out.step_id = integer(m, "step_id", 1, INT64_MAX, 0, true);
@@ -428,9 +474,28 @@ bool valid_sha256(std::string_view text) {
 }
 
 std::string encode(const RegisterRequest& m) {
-  return json{{"protocol", m.protocol}, {"name", m.name},           {"version", m.version},
-              {"labels", m.labels},     {"executors", m.executors}, {"features", m.features}}
-      .dump();
+  json j{{"protocol", m.protocol},
+         {"name", m.name},
+         {"version", m.version},
+         {"labels", m.labels},
+         {"executors", m.executors},
+         {"features", m.features}};
+  if (!m.held.empty()) {
+    json held = json::array();
+    for (const HeldStep& h : m.held)
+      held.push_back({{"lease_id", h.lease_id},
+                      {"step_id", h.step_id},
+                      {"run_id", h.run_id},
+                      {"job_key", h.job_key},
+                      {"attempt", h.attempt},
+                      {"step_index", h.step_index},
+                      {"step_attempt", h.step_attempt},
+                      {"proof", h.proof},
+                      {"next_seq", h.next_seq},
+                      {"finished", h.finished}});
+    j["held"] = std::move(held);
+  }
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string encode(const RegisterReply& m) {
@@ -440,7 +505,17 @@ std::string encode(const RegisterReply& m) {
          {"heartbeat_ms", m.heartbeat_ms},
          {"poll_wait_ms", m.poll_wait_ms}};
   j["features"] = m.features;
-  return j.dump();
+  if (!m.held.empty()) {
+    json held = json::array();
+    for (const HeldVerdict& v : m.held) {
+      json e{{"lease_id", v.lease_id}, {"step_id", v.step_id}, {"accepted", v.accepted}};
+      if (v.accepted) e["delivery"] = v.delivery;
+      if (!v.reason.empty()) e["reason"] = v.reason;
+      held.push_back(std::move(e));
+    }
+    j["held"] = std::move(held);
+  }
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string encode(const PollRequest& m) {
@@ -501,6 +576,11 @@ std::string encode(const ControllerMessage& m) {
       if (!m.step.event_path.empty()) {
         j["event_path"] = m.step.event_path;
         j["event"] = m.step.event;
+      }
+      if (!m.step.step_proof.empty()) {
+        j["step_index"] = m.step.step_index;
+        j["step_attempt"] = m.step.step_attempt;
+        j["step_proof"] = m.step.step_proof;
       }
       break;
     }
@@ -572,6 +652,7 @@ Result<RegisterRequest> parse_register_request(std::string_view body) {
         bad("labels[" + std::to_string(i) + "]", "not a label ([A-Za-z0-9._-], 1..64)");
     r.executors = static_cast<int>(integer(j, "executors", 1, 64, 1));
     r.features = strings(j, "features", kMaxLabels, 64);
+    objects(j, "held", kMaxHeld, [&](const json& h) { r.held.push_back(read_held_step(h)); });
     return r;
   });
 }
@@ -585,6 +666,15 @@ Result<RegisterReply> parse_register_reply(std::string_view body) {
     r.heartbeat_ms = integer(j, "heartbeat_ms", 10, 86400000, 10000);
     r.poll_wait_ms = integer(j, "poll_wait_ms", 0, 600000, 25000);
     r.features = strings(j, "features", kMaxLabels, 64);
+    objects(j, "held", kMaxHeld, [&](const json& h) {
+      HeldVerdict v;
+      v.lease_id = id(h, "lease_id");
+      v.step_id = integer(h, "step_id", 1, INT64_MAX, 0, true);
+      v.accepted = boolean(h, "accepted");
+      if (v.accepted) v.delivery = id(h, "delivery");
+      v.reason = str(h, "reason", 1024);
+      r.held.push_back(std::move(v));
+    });
     return r;
   });
 }

@@ -33,10 +33,37 @@ inline constexpr size_t kMaxEnvEntries = 4096;
 inline constexpr size_t kMaxLabels = 64;
 inline constexpr size_t kMaxItems = 1000;    // outputs, annotations, masks, leases
 inline constexpr size_t kMaxServices = 100;  // a container job's `services:`
+inline constexpr size_t kMaxHeld = 64;       // held steps in a registration (one per lease)
+inline constexpr size_t kProofChars = 64;    // a step_proof: hex HMAC-SHA256
 
 // What an agent can do besides running script and node steps, named in its registration
 // (RegisterRequest::features): the controller sends it only steps it can run.
 inline constexpr const char* kFeatureContainers = "containers";  // container steps, Docker actions
+
+// A step an agent still holds when it registers again after the controller restarted
+// (docs/agent-protocol.md, "Controller restarts"): the latest step of one of its leases,
+// running or finished, with reports the old controller may not have recorded.
+struct HeldStep {
+  std::string lease_id;  // the old controller's ids: unknown to the new one
+  int64_t step_id = 0;
+  int64_t run_id = 0;
+  std::string job_key;
+  int attempt = 1;       // the job attempt
+  int step_index = 0;    // StepRecord::index
+  int step_attempt = 1;  // AttemptRecord::attempt
+  std::string proof;     // the step message's step_proof
+  int64_t next_seq = 0;  // the first log chunk it delivers (the old controller had the others)
+  bool finished = false;  // its result is ready (else it follows when the step ends)
+};
+
+// The controller's answer for one held step.
+struct HeldVerdict {
+  std::string lease_id;
+  int64_t step_id = 0;
+  bool accepted = false;
+  std::string delivery;  // accepted: where its reports go (/api/v1/agent/held/DELIVERY/...)
+  std::string reason;    // refused: why
+};
 
 struct RegisterRequest {
   std::string protocol = kProtocol;
@@ -45,6 +72,7 @@ struct RegisterRequest {
   std::vector<std::string> labels;
   int executors = 1;
   std::vector<std::string> features;  // kFeature*: what an older agent lacks
+  std::vector<HeldStep> held;
 };
 
 // What a controller understands beyond the first form of sluice-agent/1 (RegisterReply's
@@ -64,6 +92,7 @@ struct RegisterReply {
       if (f == feature) return true;
     return false;
   }
+  std::vector<HeldVerdict> held;  // one per held step of the request, in its order
 };
 
 struct PollRequest {
@@ -119,6 +148,13 @@ struct StepMessage {
   // controller's action cache, and where the agent downloads it as a tar ("" none).
   std::string action_path;
   std::string action_url;
+  // The step's record and attempt (StepRequest::record_index/record_attempt) and the
+  // controller's proof that it sent this step of this job attempt: what the agent names
+  // when it holds the step across a controller restart. step_index -1 (a step inside a
+  // composite action) and "" proof: the step cannot be held.
+  int step_index = -1;
+  int step_attempt = 0;
+  std::string step_proof;
 };
 
 struct ControllerMessage {

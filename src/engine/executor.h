@@ -80,6 +80,12 @@ struct StepRequest {
   std::shared_ptr<SecretMasker> masker;  // run-wide; ::add-mask:: adds to it
   std::shared_ptr<LogWriter> log;        // receives masked lines
   std::string log_pattern;               // RE2; report whether any output line matched
+  // The step record and attempt this request is (StepRecord::index, AttemptRecord::attempt);
+  // -1 for a step inside a composite action, which shares the composite's record. The
+  // controller names them to an agent, so that a result the agent holds across a
+  // controller restart finds its record (docs/agent-protocol.md, "Controller restarts").
+  int record_index = -1;
+  int record_attempt = 0;
 
   // Set for every step of a job with `container:` or `services:`. kScript/kNode steps with
   // `containers->job` run inside the job container: `env` then holds only what the step

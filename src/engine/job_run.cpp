@@ -378,6 +378,8 @@ Status JobRun::start_step_timer(Attempt& a, const Frame& frame) {
 void JobRun::launch(Attempt& a, StepRequest request) {
   request.log = a.log;
   request.masker = context_.masker;
+  request.record_index = a.owns_attempt ? a.record_index : -1;
+  request.record_attempt = a.number;
   auto* loop = &context_.loop;
   auto alive = alive_;
   a.execution =

@@ -16,6 +16,7 @@
 #include "core/value.h"
 #include "server/private_files.h"
 #include "server/router.h"
+#include "server/step_proof.h"
 
 namespace sluice::server {
 
@@ -61,6 +62,17 @@ struct AgentHub::PendingStep {
   std::shared_ptr<exec::remote::StepReceiver> receiver;
   int64_t next_seq = 0;
   std::optional<agent::StepResult> result;  // waiting for its last log chunks
+};
+
+// A step an agent held across a controller restart, accepted at its registration: its
+// remaining log chunks (from next_seq) and its result go to /held/ID/.
+struct AgentHub::Delivery {
+  std::string id;
+  std::string agent_id;
+  agent::HeldStep step;
+  std::mutex mutex;  // one report at a time (the sink writes outside the hub's lock)
+  int64_t next_seq = 0;                     // guarded by mutex
+  std::optional<agent::StepResult> result;  // waiting for its last log chunks; by mutex
 };
 
 struct AgentHub::Lease {
@@ -162,6 +174,9 @@ AgentHub::AgentHub(const engine::Clock& clock, AgentHubOptions options)
       relay_([this](const std::string& lease_id, const std::string& session,
                     std::string& origin) { return check_runtime_lease(lease_id, session, origin); },
              options_.scratch_dir) {
+  // Lease ids are not reused by a later controller process (from the time it started): an
+  // agent still holding an earlier process's lease never mistakes a new one for it.
+  next_lease_ = std::max<int64_t>(1, clock_.now_ms() % 1000000000000 * 1000);
   if (options_.scratch_dir.empty())
     options_.scratch_dir = std::filesystem::temp_directory_path().string();
   if (options_.builtin_executors > 0) {
@@ -420,6 +435,7 @@ void AgentHub::drop_agent(const std::string& agent_id, Actions& later) {
   agent->wake = false;
   agent->quiet_since_ms = 0;
   agent->busy = 0;
+  std::erase_if(deliveries_, [&](const auto& d) { return d.second->agent_id == agent_id; });
   agent->session.clear();
   agent->offline = true;
   agent->offline_since = ++offline_count_;
@@ -468,6 +484,14 @@ void AgentHub::send_step(const std::string& job_scope, engine::ExecutionId id,
       else
         m.step.event_path.clear();
       offer_action(*lease, request, m.step);
+      if (!options_.proof_key.empty() && request.record_index >= 0) {
+        m.step.step_index = request.record_index;
+        m.step.step_attempt = request.record_attempt;
+        m.step.step_proof =
+            step_proof(options_.proof_key, {lease->id, lease->job.run_id, lease->job.job_key,
+                                            lease->job.attempt, request.record_index,
+                                            request.record_attempt});
+      }
       lease->steps[id].receiver = std::move(receiver);
       queue_message(*agent, agent::encode(m), later);
     }
@@ -607,7 +631,8 @@ std::string AgentHub::agents_json() const {
 
 runtime::BodyPlan AgentHub::plan_body(const HttpRequest& head) {
   if (!RuntimeRelay::lease_of(head.path).empty()) return relay_.plan_body(head);
-  bool report = head.path.find("/steps/") != std::string::npos;
+  bool report = head.path.find("/steps/") != std::string::npos ||
+                head.path.rfind(std::string(kPrefix) + "held/", 0) == 0;
   return runtime::BodyPlan::memory(report ? agent::kMaxReportBody : agent::kMaxSmallBody);
 }
 
@@ -631,23 +656,28 @@ void AgentHub::handle_async(HttpRequest& request, std::function<void(HttpRespons
     response = error(401, "unauthorized", "an agent token is required");
   } else if (!RuntimeRelay::lease_of(request.path).empty()) {
     response = relay_.forward(request);
+  } else if (request.path.rfind(std::string(kPrefix) + "held/", 0) == 0) {
+    response = on_held(request);
   } else {
+    std::vector<agent::HeldVerdict> verdicts;
+    if (request.path == std::string(kPrefix) + "register") verdicts = judge_held(request);
     std::lock_guard lock(mutex_);
     Reply held = reply;
-    response = dispatch(request, &held, later);
+    response = dispatch(request, &held, later, std::move(verdicts));
     if (!held) response.reset();  // the poll is held: it answers through `reply`
   }
   run(later);
   if (response) reply(std::move(*response));
 }
 
-HttpResponse AgentHub::dispatch(HttpRequest& request, Reply* async, Actions& later) {
+HttpResponse AgentHub::dispatch(HttpRequest& request, Reply* async, Actions& later,
+                                std::vector<agent::HeldVerdict> verdicts) {
   std::string_view path = request.path;
   if (path.rfind(kPrefix, 0) == 0) path.remove_prefix(std::string_view(kPrefix).size());
   std::vector<std::string> parts = split_path(path);
   const std::string& method = request.method;
   if (parts.size() == 1 && parts[0] == "register" && method == "POST")
-    return on_register(request, later);
+    return on_register(request, std::move(verdicts), later);
 
   std::string session = request.header("x-sluice-agent-session");
   if (parts.size() == 3 && parts[0] == "agents") {
@@ -668,9 +698,16 @@ HttpResponse AgentHub::dispatch(HttpRequest& request, Reply* async, Actions& lat
   }
   if (parts.size() >= 3 && parts[0] == "leases") {
     auto it = leases_.find(parts[1]);
-    if (it == leases_.end())
-      return lost_.count(parts[1]) ? error(410, "lease_lost", "the lease has expired or ended")
-                                   : error(404, "not_found", "no such lease");
+    if (it == leases_.end()) {
+      if (lost_.count(parts[1])) return error(410, "lease_lost", "the lease has expired or ended");
+      // A lease of an earlier controller process: an agent this process does not know yet
+      // registers again (and says what it holds); one it knows has lost the lease.
+      bool known = false;
+      for (const auto& [id, a] : agents_)
+        known = known || (!a->builtin && !a->offline && constant_time_equal(session, a->session));
+      return known ? error(410, "lease_lost", "no such lease")
+                   : error(404, "unknown_agent", "register again");
+    }
     Lease& lease = *it->second;
     Agent* agent = find_agent(lease.agent_id);
     if (!agent || !constant_time_equal(session, agent->session))
@@ -709,7 +746,8 @@ std::optional<HttpResponse> AgentHub::check_runtime_lease(const std::string& lea
   return std::nullopt;
 }
 
-HttpResponse AgentHub::on_register(const HttpRequest& request, Actions& later) {
+HttpResponse AgentHub::on_register(const HttpRequest& request,
+                                   std::vector<agent::HeldVerdict> verdicts, Actions& later) {
   auto m = agent::parse_register_request(request.body);
   if (!m.ok()) return error(400, "bad_request", m.error().message);
   if (m->protocol != agent::kProtocol)
@@ -735,12 +773,33 @@ HttpResponse AgentHub::on_register(const HttpRequest& request, Actions& later) {
   std::erase_if(agents_, [&](const auto& entry) {
     return entry.second->offline && entry.second->name == a->name;
   });
-  agent::RegisterReply reply{a->id,
-                             a->session,
-                             options_.lease_ttl_ms,
-                             options_.heartbeat_ms,
-                             options_.poll_wait_ms,
-                             {agent::kFeatureResultLines}};
+  agent::RegisterReply reply;
+  reply.agent_id = a->id;
+  reply.session = a->session;
+  reply.lease_ttl_ms = options_.lease_ttl_ms;
+  reply.heartbeat_ms = options_.heartbeat_ms;
+  reply.poll_wait_ms = options_.poll_wait_ms;
+  reply.features = {agent::kFeatureResultLines};
+  // The held steps accepted by judge_held() get a delivery of this agent. A step claimed
+  // again (the agent registered once more) replaces its earlier delivery.
+  for (size_t i = 0; i < verdicts.size() && i < m->held.size(); ++i) {
+    agent::HeldVerdict& v = verdicts[i];
+    if (!v.accepted) continue;
+    const agent::HeldStep& step = m->held[i];
+    std::erase_if(deliveries_, [&](const auto& d) {
+      const agent::HeldStep& o = d.second->step;
+      return o.run_id == step.run_id && o.job_key == step.job_key && o.attempt == step.attempt &&
+             o.step_index == step.step_index && o.step_attempt == step.step_attempt;
+    });
+    auto d = std::make_shared<Delivery>();
+    d->id = "d-" + std::to_string(next_delivery_++);
+    d->agent_id = a->id;
+    d->step = step;
+    d->next_seq = step.next_seq;
+    v.delivery = d->id;
+    deliveries_[d->id] = std::move(d);
+  }
+  reply.held = std::move(verdicts);
   agents_[a->id] = std::move(a);
   assign(later);
   return HttpResponse::json(200, agent::encode(reply));
@@ -884,6 +943,86 @@ HttpResponse AgentHub::on_result(Lease& lease, int64_t step_id, const HttpReques
   }
   deliver(step, std::move(*result), later);
   lease.steps.erase(it);
+  return HttpResponse::json(200, "{}");
+}
+
+std::vector<agent::HeldVerdict> AgentHub::judge_held(const HttpRequest& request) {
+  std::vector<agent::HeldVerdict> verdicts;
+  auto m = agent::parse_register_request(request.body);
+  if (!m.ok() || m->protocol != agent::kProtocol) return verdicts;
+  for (const agent::HeldStep& step : m->held) {
+    agent::HeldVerdict v;
+    v.lease_id = step.lease_id;
+    v.step_id = step.step_id;
+    if (!step_proof_matches(options_.proof_key,
+                            {step.lease_id, step.run_id, step.job_key, step.attempt,
+                             step.step_index, step.step_attempt},
+                            step.proof))
+      v.reason = "the step's proof is not this controller's";
+    else if (!options_.held_steps)
+      v.reason = "this controller takes no held steps";
+    else
+      v.reason = options_.held_steps->claim(step);
+    v.accepted = v.reason.empty();
+    verdicts.push_back(std::move(v));
+  }
+  return verdicts;
+}
+
+// A held step's report. The sink writes to the log and the store outside the hub's lock;
+// the delivery's own mutex keeps its reports in order.
+HttpResponse AgentHub::on_held(const HttpRequest& request) {
+  std::string_view path = request.path;
+  path.remove_prefix(std::string_view(kPrefix).size());
+  std::vector<std::string> parts = split_path(path);  // held, ID, log|result
+  if (parts.size() != 3 || request.method != "POST" || (parts[2] != "log" && parts[2] != "result"))
+    return error(404, "not_found", "no such agent endpoint");
+  std::shared_ptr<Delivery> d;
+  std::string agent_name;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = deliveries_.find(parts[1]);
+    if (it == deliveries_.end())
+      return error(410, "lease_lost", "no such delivery (delivered, or replaced)");
+    d = it->second;
+    Agent* agent = find_agent(d->agent_id);
+    if (!agent || !constant_time_equal(request.header("x-sluice-agent-session"), agent->session))
+      return error(401, "unauthorized", "wrong agent session");
+    agent->last_seen_ms = clock_.now_ms();
+    agent_name = agent->name;
+  }
+  std::lock_guard delivery_lock(d->mutex);
+  auto finish = [&]() -> HttpResponse {
+    // The last lines may ride in the result (kFeatureResultLines), after every chunk.
+    if (!d->result->lines.empty()) {
+      if (Status s = options_.held_steps->append_log(d->step, d->result->lines); !s.ok())
+        return error(500, "log", s.error().message);
+      d->result->lines.clear();
+    }
+    Status s = options_.held_steps->record_result(d->step, *d->result, agent_name);
+    if (!s.ok()) return error(500, "store", s.error().message);
+    std::lock_guard lock(mutex_);
+    deliveries_.erase(d->id);
+    return HttpResponse::json(200, "{}");
+  };
+  if (parts[2] == "log") {
+    auto chunk = agent::parse_log_chunk(request.body);
+    if (!chunk.ok()) return error(400, "bad_request", chunk.error().message);
+    if (chunk->seq > d->next_seq)
+      return error(409, "out_of_order", "expected log chunk " + std::to_string(d->next_seq));
+    if (chunk->seq == d->next_seq) {  // else a resend: appended already
+      if (Status s = options_.held_steps->append_log(d->step, chunk->lines); !s.ok())
+        return error(500, "log", s.error().message);
+      d->next_seq++;
+    }
+  } else {
+    auto result = agent::parse_step_result(request.body);
+    if (!result.ok()) return error(400, "bad_request", result.error().message);
+    if (!d->result) d->result = std::move(*result);  // else a resend
+  }
+  // Recorded once the result and every chunk before it are in (a failed recording is
+  // tried again with the agent's resend).
+  if (d->result && d->next_seq >= d->result->log_chunks) return finish();
   return HttpResponse::json(200, "{}");
 }
 

@@ -41,6 +41,7 @@
 #include "engine/clock.h"
 #include "exec/remote/agent_transport.h"
 #include "runtime/http_server.h"
+#include "server/held_steps.h"
 #include "server/runtime_relay.h"
 
 namespace sluice::server {
@@ -68,6 +69,11 @@ struct AgentHubOptions {
   // it must be quick. (The controller answers with its commit snapshot's tar while no step
   // ran in the run's workspace.)
   std::function<std::string(const std::string& workspace)> shared_workspace_archive;
+  // Controller restarts (docs/agent-protocol.md): the key of the step proofs sent with each
+  // step (server/step_proof.h; "" sends none), and where the steps that agents held across
+  // a restart land (null: every held step is refused).
+  std::string proof_key;
+  std::shared_ptr<HeldStepSink> held_steps;
 };
 
 struct AgentInfo {
@@ -138,9 +144,17 @@ class AgentHub final : public exec::remote::AgentTransport {
   struct Waiting;
   struct Lease;
   struct PendingStep;
+  struct Delivery;
 
-  runtime::HttpResponse dispatch(runtime::HttpRequest& request, Reply* async, Actions& later);
-  runtime::HttpResponse on_register(const runtime::HttpRequest& request, Actions& later);
+  runtime::HttpResponse dispatch(runtime::HttpRequest& request, Reply* async, Actions& later,
+                                std::vector<agent::HeldVerdict> verdicts = {});
+  runtime::HttpResponse on_register(const runtime::HttpRequest& request,
+                                    std::vector<agent::HeldVerdict> verdicts, Actions& later);
+  // The verdicts on a registration's held steps, reached outside the lock (the sink reads
+  // the store). Empty for a body that does not parse (on_register refuses it).
+  std::vector<agent::HeldVerdict> judge_held(const runtime::HttpRequest& request);
+  // /api/v1/agent/held/DELIVERY/{log,result}: a held step's reports.
+  runtime::HttpResponse on_held(const runtime::HttpRequest& request);
   runtime::HttpResponse on_poll(Agent& agent, const runtime::HttpRequest& request, Reply* async,
                                 Actions& later);
   runtime::HttpResponse on_heartbeat(Agent& agent, const runtime::HttpRequest& request);
@@ -187,6 +201,9 @@ class AgentHub final : public exec::remote::AgentTransport {
   std::map<std::string, ArchiveHash> archive_hashes_;  // by file; bounded
   std::deque<std::string> lost_order_;                 // bounds lost_
   std::set<std::string> lost_;                         // leases lost or ended
+  // Held steps accepted at a registration, by delivery id, until their result is recorded.
+  std::map<std::string, std::shared_ptr<Delivery>> deliveries_;
+  int64_t next_delivery_ = 1;
   int64_t next_agent_ = 1;
   int64_t next_lease_ = 1;
   int64_t grants_ = 0;

@@ -24,6 +24,7 @@
 #include "server/run_registry.h"
 #include "server/run_workspaces.h"
 #include "server/secret_store.h"
+#include "server/step_proof.h"
 #include "server/workspaces.h"
 
 namespace sluice::server {
@@ -252,6 +253,16 @@ Result<std::unique_ptr<Controller>> Controller::open(ControllerOptions options) 
     return impl->run_workspaces.shared_archive(workspace);
   };
   fs::create_directories(agents.scratch_dir, ec);
+  // Steps that agents held while this controller was down land in the runs the start-up
+  // recovery (open_run_session) has just marked interrupted (docs/agent-protocol.md,
+  // "Controller restarts").
+  auto proof_key = load_step_proof_key(c->options_.data_dir);
+  if (!proof_key) return proof_key.error();
+  agents.proof_key = std::move(*proof_key);
+  Controller* controller = c.get();
+  agents.held_steps = std::make_shared<StoreHeldSteps>(
+      *c->impl_->session->store, c->options_.data_dir, c->impl_->session->owner->token(),
+      [controller](const std::string& text) { return controller->mask(text); }, c->impl_->clock);
   c->impl_->hub = std::make_unique<AgentHub>(c->impl_->clock, std::move(agents));
   c->impl_->hub->start_ticker(std::min<int64_t>(100, c->options_.agent_lease_ttl_ms / 10 + 1));
   c->impl_->session->runner_name = "sluice-controller";

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "agent/runtime_proxy.h"
 
 namespace sluice::agent {
@@ -271,6 +273,112 @@ TEST(AgentMessages, BadContainerFieldsAreRefusedWithTheirPath) {
   for (size_t i = 0; i <= kMaxServices; ++i)
     services += std::string(i ? "," : "") + R"({"service_id":"s","image":"x"})";
   expect_error(services + "]}", "containers.services: more than 100 entries");
+}
+
+// Controller restarts: what an agent holds, the verdicts, the step proof.
+HeldStep sample_held() {
+  HeldStep h;
+  h.lease_id = "l-1733241600000001";
+  h.step_id = 41;
+  h.run_id = 12;
+  h.job_key = "build (linux, 18)";
+  h.attempt = 2;
+  h.step_index = 3;
+  h.step_attempt = 1;
+  h.proof = std::string(64, 'a');
+  h.next_seq = 5;
+  h.finished = true;
+  return h;
+}
+
+TEST(AgentMessages, HeldStepsRoundTrip) {
+  RegisterRequest m;
+  m.name = "build-7";
+  m.held = {sample_held()};
+  auto parsed = parse_register_request(encode(m));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  ASSERT_EQ(parsed->held.size(), 1u);
+  const HeldStep& h = parsed->held[0];
+  EXPECT_EQ(h.lease_id, "l-1733241600000001");
+  EXPECT_EQ(h.step_id, 41);
+  EXPECT_EQ(h.run_id, 12);
+  EXPECT_EQ(h.job_key, "build (linux, 18)");
+  EXPECT_EQ(h.attempt, 2);
+  EXPECT_EQ(h.step_index, 3);
+  EXPECT_EQ(h.step_attempt, 1);
+  EXPECT_EQ(h.proof, std::string(64, 'a'));
+  EXPECT_EQ(h.next_seq, 5);
+  EXPECT_TRUE(h.finished);
+  EXPECT_EQ(encode(RegisterRequest{}).find("held"), std::string::npos)
+      << "an agent that holds nothing sends what version 1 always sent";
+
+  RegisterReply reply;
+  reply.agent_id = "a-3";
+  reply.session = "s";
+  reply.held = {{"l-9", 41, true, "d-1", ""}, {"l-8", 7, false, "", "run 12 has finished"}};
+  auto verdicts = parse_register_reply(encode(reply));
+  ASSERT_TRUE(verdicts.ok()) << verdicts.error().message;
+  ASSERT_EQ(verdicts->held.size(), 2u);
+  EXPECT_TRUE(verdicts->held[0].accepted);
+  EXPECT_EQ(verdicts->held[0].delivery, "d-1");
+  EXPECT_FALSE(verdicts->held[1].accepted);
+  EXPECT_EQ(verdicts->held[1].reason, "run 12 has finished");
+}
+
+TEST(AgentMessages, HeldStepsAreCheckedFieldByField) {
+  auto refused = [](const std::function<void(HeldStep&)>& spoil, const std::string& message) {
+    RegisterRequest m;
+    m.held = {sample_held(), sample_held()};
+    spoil(m.held[1]);
+    auto parsed = parse_register_request(encode(m));
+    ASSERT_FALSE(parsed.ok()) << message;
+    EXPECT_NE(parsed.error().message.find(message), std::string::npos) << parsed.error().message;
+  };
+  refused([](HeldStep& h) { h.proof = std::string(64, 'G'); }, "held[1].proof: not a proof");
+  refused([](HeldStep& h) { h.proof = "abc"; }, "held[1].proof: not a proof");
+  refused([](HeldStep& h) { h.proof = ""; }, "held[1].proof: missing");
+  refused([](HeldStep& h) { h.lease_id = "../l-1"; }, "held[1].lease_id: not an id");
+  refused([](HeldStep& h) { h.job_key = ""; }, "held[1].job_key: empty");
+  refused([](HeldStep& h) { h.step_index = -1; }, "held[1].step_index: out of range");
+  refused([](HeldStep& h) { h.run_id = 0; }, "held[1].run_id: out of range");
+  refused([](HeldStep& h) { h.next_seq = -2; }, "held[1].next_seq: out of range");
+  RegisterRequest many;
+  for (size_t i = 0; i <= kMaxHeld; ++i) many.held.push_back(sample_held());
+  auto parsed = parse_register_request(encode(many));
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.error().message.find("held: more than 64 entries"), std::string::npos);
+  EXPECT_FALSE(parse_register_request(R"({"protocol":"sluice-agent/1","held":{}})").ok());
+  EXPECT_FALSE(parse_register_request(R"({"protocol":"sluice-agent/1","held":[1]})").ok());
+  // A verdict that accepts must say where the reports go.
+  EXPECT_FALSE(parse_register_reply(
+                   R"({"agent_id":"a-1","session":"s","held":[{"lease_id":"l-1","step_id":1,
+                       "accepted":true}]})")
+                   .ok());
+}
+
+TEST(AgentMessages, AStepCarriesItsRecordAndProof) {
+  ControllerMessage m;
+  m.type = ControllerMessage::Type::kStep;
+  m.lease_id = m.step.lease_id = "l-4";
+  m.step.step_id = 17;
+  m.step.step_index = 2;
+  m.step.step_attempt = 3;
+  m.step.step_proof = std::string(64, 'f');
+  auto parsed = parse_poll_reply(encode_poll_reply({encode(m)}));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  EXPECT_EQ((*parsed)[0].step.step_index, 2);
+  EXPECT_EQ((*parsed)[0].step.step_attempt, 3);
+  EXPECT_EQ((*parsed)[0].step.step_proof, std::string(64, 'f'));
+  m.step.step_proof = std::string(63, 'f') + "X";
+  auto bad = parse_poll_reply(encode_poll_reply({encode(m)}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("step_proof"), std::string::npos);
+  // A step without a proof (an older controller) cannot be held.
+  auto plain = parse_poll_reply(
+      R"({"messages":[{"type":"step","lease_id":"l-1","step_id":1}]})");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ((*plain)[0].step.step_index, -1);
+  EXPECT_EQ((*plain)[0].step.step_proof, "");
 }
 
 TEST(AgentMessages, ErrorBodies) {

@@ -1,6 +1,7 @@
 # Helpers for the `sluice serve` integration tests (sourced after lib.sh).
-# start_serve ARGS... starts the controller on 127.0.0.1 with a free port and $DATA as its
-# data dir; api METHOD PATH [BODY] calls it with $TOKEN (the admin token by default) and
+# start_serve ARGS... starts the controller on 127.0.0.1 with a free port ($LISTEN, when
+# set, is the address instead: a restarted controller keeps its agents' URL) and $DATA as
+# its data dir; api METHOD PATH [BODY] calls it with $TOKEN (the admin token by default) and
 # sets $STATUS and $BODY. The controller is killed when the test exits, whatever happens.
 SERVE_PID="" URL="" TOKEN=""
 API="python3 $SOURCE_DIR/tests/integration/tools/sluice_api.py"
@@ -17,7 +18,7 @@ trap 'kill_serve; rm -rf "$WORK"' EXIT
 
 start_serve() {
   SERVE_LOG=$WORK/serve-$RANDOM.log
-  "$SLUICE" serve --listen 127.0.0.1:0 --data-dir "$DATA" "$@" >"$SERVE_LOG" 2>&1 &
+  "$SLUICE" serve --listen "${LISTEN:-127.0.0.1:0}" --data-dir "$DATA" "$@" >"$SERVE_LOG" 2>&1 &
   SERVE_PID=$!
   URL=""
   for _ in $(seq 1 300); do

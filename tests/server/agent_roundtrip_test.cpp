@@ -146,7 +146,174 @@ TEST(AgentRoundTrip, AStepRunsOnARemoteAgentInItsOwnCopyOfTheWorkspace) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the end_job poll
   stop = true;
   agent_thread.join();
-  EXPECT_FALSE(fs::exists(root / "agent/leases/l-1")) << "end_job removed the lease's directory";
+  EXPECT_TRUE(fs::is_empty(root / "agent/leases")) << "end_job removed the lease's directory";
+  fs::remove_all(root);
+}
+
+// Records what a restarted controller receives for the steps agents held.
+class RecordingSink : public HeldStepSink {
+ public:
+  std::string claim(const agent::HeldStep& step) override {
+    std::lock_guard lock(mutex);
+    claims.push_back(step);
+    return "";
+  }
+  Status append_log(const agent::HeldStep&, const std::vector<std::string>& l) override {
+    std::lock_guard lock(mutex);
+    lines.insert(lines.end(), l.begin(), l.end());
+    return Status::Ok();
+  }
+  Status record_result(const agent::HeldStep&, const agent::StepResult& r,
+                       const std::string&) override {
+    std::lock_guard lock(mutex);
+    result = r;
+    return Status::Ok();
+  }
+  std::mutex mutex;
+  std::vector<agent::HeldStep> claims;
+  std::vector<std::string> lines;
+  std::optional<agent::StepResult> result;
+};
+
+// The controller goes away while the agent's step runs and prints more than the agent's
+// outbox holds; a new one (same proof key, same address) comes up: the agent registers
+// again, names the step it holds, and delivers its remaining lines (the newest beyond the
+// bound counted in a marker line) and its result; then the lease's directory goes.
+TEST(AgentRoundTrip, AnAgentDeliversWhatItHeldToARestartedController) {
+  fs::path root = fs::temp_directory_path() / ("sluice-held-" + std::to_string(getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "ws");
+  fs::create_directories(root / "tmp");
+  engine::SystemClock clock;
+  AgentHubOptions options;
+  options.heartbeat_ms = 200;
+  options.scratch_dir = (root / "tmp").string();
+  options.proof_key = std::string(64, 'k');
+  auto hub = std::make_unique<AgentHub>(clock, options);
+  hub->start_ticker(20);
+  auto handler = std::make_unique<HubHandler>(*hub);
+  auto server = runtime::HttpServer::start(*handler);
+  ASSERT_TRUE(server.ok());
+  uint16_t port = (*server)->port();
+  NoLocalExecutor none;
+  auto remote = std::make_unique<exec::remote::RemoteExecutor>(*hub, none);
+
+  exec::LocalProcessExecutor processes;
+  agent::AgentOptions ao;
+  ao.server = "http://127.0.0.1:" + std::to_string(port);
+  ao.token = "t";
+  ao.labels = {"special"};
+  ao.work_dir = (root / "agent").string();
+  ao.outbox_limit_bytes = 64 * 1024;
+  std::string url = ao.server;
+  agent::Agent agent(
+      ao, [url] { return agent::open_http_channel(url); }, processes);
+  std::atomic<bool> stop{false};
+  std::thread agent_thread([&] { agent.run(stop); });
+  struct Joiner {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~Joiner() {
+      stop = true;
+      if (thread.joinable()) thread.join();
+    }
+  } joiner{stop, agent_thread};
+
+  std::mutex m;
+  std::condition_variable cv;
+  bool placed = false;
+  engine::JobPlacement job;
+  job.job_scope = "12/build";
+  job.run_id = 12;
+  job.job_key = "build";
+  job.runs_on = {"self-hosted", "special"};
+  job.workspace = (root / "ws").string();
+  job.temp_dir = (root / "tmp").string();
+  remote->place_job(job, [&](engine::PlacementEvent e) {
+    std::lock_guard lock(m);
+    placed = placed || e.kind == engine::PlacementEvent::Kind::kPlaced;
+    cv.notify_all();
+  });
+  {
+    std::unique_lock lock(m);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return placed; }));
+  }
+  auto log = std::make_shared<exec::testing::MemoryLog>();
+  engine::StepRequest step;
+  step.job_scope = "12/build";
+  step.shell = "bash";
+  std::string go = (root / "go").string();
+  step.script = "echo first; while [ ! -e " + go +
+                " ]; do sleep 0.05; done; for i in $(seq 1 5000); do printf 'line %05d %0100d\\n' "
+                "$i 0; done; echo v=9 >>\"$GITHUB_OUTPUT\"";
+  step.env = {{"PATH", "/usr/bin:/bin"}};
+  step.working_directory = job.workspace;
+  step.step_files_dir = job.temp_dir;
+  step.log = log;
+  step.masker = std::make_shared<SecretMasker>();
+  step.record_index = 1;
+  step.record_attempt = 1;
+  remote->start(step, [](engine::StepOutcome) { ADD_FAILURE() << "the old controller is gone"; });
+  for (int i = 0; i < 400 && log->all().empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(log->all(), std::vector<std::string>{"first"});
+
+  // The controller dies; the step goes on and prints 5000 lines (~550 KB) meanwhile.
+  server->reset();
+  remote.reset();
+  hub.reset();
+  std::ofstream(go) << "go";
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+
+  auto sink = std::make_shared<RecordingSink>();
+  options.held_steps = sink;
+  AgentHub restarted(clock, options);
+  restarted.start_ticker(20);
+  HubHandler handler2(restarted);
+  runtime::ListenOptions listen;
+  listen.port = port;
+  auto server2 = runtime::HttpServer::start(handler2, listen);
+  ASSERT_TRUE(server2.ok()) << server2.error().message;
+  for (int i = 0; i < 400; ++i) {
+    {
+      std::lock_guard lock(sink->mutex);
+      if (sink->result) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::lock_guard lock(sink->mutex);
+  ASSERT_TRUE(sink->result) << "the held step's result reached the restarted controller";
+  ASSERT_EQ(sink->claims.size(), 1u);
+  EXPECT_EQ(sink->claims[0].run_id, 12);
+  EXPECT_EQ(sink->claims[0].job_key, "build");
+  EXPECT_EQ(sink->claims[0].step_index, 1);
+  EXPECT_EQ(sink->claims[0].next_seq, 1) << "the old controller had chunk 0 ('first')";
+  EXPECT_TRUE(sink->result->outcome.succeeded());
+  EXPECT_EQ(sink->result->outcome.outputs,
+            (std::vector<std::pair<std::string, std::string>>{{"v", "9"}}));
+  int64_t delivered = 0, dropped = 0, previous = 0;
+  bool in_order = true;
+  for (const std::string& line : sink->lines) {
+    if (line.rfind("line ", 0) == 0) {
+      int64_t n = std::stoll(line.substr(5, 5));
+      in_order = in_order && n > previous;
+      previous = n;
+      ++delivered;
+    } else if (line.rfind("sluice-agent: ", 0) == 0) {
+      dropped += std::stoll(line.substr(14));
+    } else {
+      ADD_FAILURE() << "unexpected line " << line;
+    }
+  }
+  EXPECT_TRUE(in_order);
+  EXPECT_GT(dropped, 0) << "the outbox bound (64 KiB) was reached";
+  EXPECT_GT(delivered, 0);
+  EXPECT_EQ(delivered + dropped, 5000) << "every line is delivered or counted";
+  for (int i = 0; i < 100 && !fs::is_empty(root / "agent/leases"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_TRUE(fs::is_empty(root / "agent/leases")) << "the delivered lease ended";
+  stop = true;
+  agent_thread.join();
   fs::remove_all(root);
 }
 
