@@ -14,7 +14,13 @@ kill_serve() {
   fi
   SERVE_PID=""
 }
-trap 'kill_serve; rm -rf "$WORK"' EXIT
+# kill_agent: SIGKILL to the `sluice agent` a test started in the background ($AGENT_PID).
+AGENT_PID=""
+kill_agent() {
+  [ -n "$AGENT_PID" ] && { kill -KILL "$AGENT_PID" 2>/dev/null || true; wait "$AGENT_PID" 2>/dev/null || true; }
+  AGENT_PID=""
+}
+trap 'kill_agent; kill_serve; rm -rf "$WORK"' EXIT
 
 start_serve() {
   SERVE_LOG=$WORK/serve-$RANDOM.log

@@ -24,12 +24,6 @@ command -v node >/dev/null || { echo "SKIP: node is not installed"; exit 77; }
 [ -d "$CLIENTS/node_modules/@actions/cache" ] ||
   { echo "SKIP: run 'npm ci' in tests/runtime/clients (scripts/test.sh does)"; exit 77; }
 
-AGENT_PID=""
-kill_agent() {
-  [ -n "$AGENT_PID" ] && { kill -KILL "$AGENT_PID" 2>/dev/null || true; wait "$AGENT_PID" 2>/dev/null || true; }
-  AGENT_PID=""
-}
-trap 'kill_agent; kill_serve; rm -rf "$WORK"' EXIT
 
 SHARED=$WORK/shared
 mkdir -p "$SHARED" "$WORK/app/.github/workflows"

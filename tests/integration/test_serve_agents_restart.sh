@@ -8,12 +8,6 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/serve_lib.sh"
 
-AGENT_PID=""
-kill_agent() {
-  [ -n "$AGENT_PID" ] && { kill -KILL "$AGENT_PID" 2>/dev/null || true; wait "$AGENT_PID" 2>/dev/null || true; }
-  AGENT_PID=""
-}
-trap 'kill_agent; kill_serve; rm -rf "$WORK"' EXIT
 
 SHARED=$WORK/shared
 mkdir -p "$SHARED" "$WORK/app/.github/workflows"
@@ -28,7 +22,7 @@ jobs:
         run: |
           for i in 1 2 3; do echo "line \$i before the kill"; done
           touch "$SHARED/started"
-          sleep 3
+          sleep 2.5
           echo "line 4 after the restart"
           echo "answer=42" >>"\$GITHUB_OUTPUT"
       - run: echo "never runs"
@@ -49,15 +43,14 @@ api POST /api/v1/projects/app/workflows/restart.yml/dispatch
 RUN=$(field run_ids.0)
 for _ in $(seq 1 200); do [ -e "$SHARED/started" ] && break; sleep 0.1; done
 [ -e "$SHARED/started" ] || { cat "$WORK/far.log" >&2; fail "the slow step did not start"; exit 1; }
-sleep 0.5  # its first lines reach the controller
+sleep 0.3  # its first lines reach the controller
 kill -KILL "$SERVE_PID"
 wait "$SERVE_PID" 2>/dev/null || true
 SERVE_PID=""
-sleep 0.5
 start_serve --project "app=$WORK/app"  # same data dir, same address
 
 check_eq "$(wait_run "$RUN" 20)" interrupted "the run of the killed controller is final"
-# The agent delivers once the step has ended (about 3 s after the kill).
+# The agent delivers once the step has ended (about 2 s after the kill).
 step_status() {
   api GET "/api/v1/runs/$RUN"
   field jobs.0.steps.1.status

@@ -8,6 +8,8 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <mutex>
 #include <thread>
 
 #include "../exec/memory_log.h"
@@ -49,6 +51,45 @@ class NoLocalExecutor : public engine::Executor {
   void kill_all() override {}
 };
 
+// A `sluice agent` (label "special") in this process, stopped and joined when it goes.
+class RunningAgent {
+ public:
+  RunningAgent(uint16_t port, const fs::path& work_dir, size_t outbox_limit_bytes = 64 << 20) {
+    agent::AgentOptions ao;
+    ao.server = "http://127.0.0.1:" + std::to_string(port);
+    ao.token = "t";
+    ao.labels = {"special"};
+    ao.work_dir = work_dir.string();
+    ao.outbox_limit_bytes = outbox_limit_bytes;
+    std::string url = ao.server;
+    agent_ = std::make_unique<agent::Agent>(
+        ao, [url] { return agent::open_http_channel(url); }, processes_);
+    thread_ = std::thread([this] { agent_->run(stop_); });
+  }
+  ~RunningAgent() { stop(); }
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  exec::LocalProcessExecutor processes_;
+  std::atomic<bool> stop_{false};
+  std::unique_ptr<agent::Agent> agent_;
+  std::thread thread_;
+};
+
+// Places `job` through `remote`; false when it is not placed within 20 s.
+bool place(exec::remote::RemoteExecutor& remote, const engine::JobPlacement& job) {
+  auto placed = std::make_shared<std::promise<void>>();
+  auto once = std::make_shared<std::once_flag>();
+  remote.place_job(job, [placed, once](engine::PlacementEvent e) {
+    if (e.kind == engine::PlacementEvent::Kind::kPlaced)
+      std::call_once(*once, [&] { placed->set_value(); });
+  });
+  return placed->get_future().wait_for(std::chrono::seconds(20)) == std::future_status::ready;
+}
+
 TEST(AgentRoundTrip, AStepRunsOnARemoteAgentInItsOwnCopyOfTheWorkspace) {
   fs::path root = fs::temp_directory_path() / ("sluice-roundtrip-" + std::to_string(getpid()));
   fs::remove_all(root);
@@ -68,29 +109,10 @@ TEST(AgentRoundTrip, AStepRunsOnARemoteAgentInItsOwnCopyOfTheWorkspace) {
   NoLocalExecutor none;
   exec::remote::RemoteExecutor remote(hub, none);
 
-  exec::LocalProcessExecutor processes;
-  agent::AgentOptions ao;
-  ao.server = "http://127.0.0.1:" + std::to_string((*server)->port());
-  ao.token = "t";
-  ao.labels = {"special"};
-  ao.work_dir = (root / "agent").string();
-  std::string url = ao.server;
-  agent::Agent agent(
-      ao, [url] { return agent::open_http_channel(url); }, processes);
-  std::atomic<bool> stop{false};
-  std::thread agent_thread([&] { agent.run(stop); });
-  struct Joiner {
-    std::atomic<bool>& stop;
-    std::thread& thread;
-    ~Joiner() {
-      stop = true;
-      if (thread.joinable()) thread.join();
-    }
-  } joiner{stop, agent_thread};
+  RunningAgent agent((*server)->port(), root / "agent");
 
   std::mutex m;
   std::condition_variable cv;
-  bool placed = false;
   std::optional<engine::StepOutcome> outcome;
   engine::JobPlacement job;
   job.job_scope = "1/build";
@@ -100,15 +122,7 @@ TEST(AgentRoundTrip, AStepRunsOnARemoteAgentInItsOwnCopyOfTheWorkspace) {
   job.secrets = {"hunter2"};
   job.workspace = (root / "ws").string();
   job.temp_dir = (root / "tmp").string();
-  remote.place_job(job, [&](engine::PlacementEvent e) {
-    std::lock_guard lock(m);
-    placed = placed || e.kind == engine::PlacementEvent::Kind::kPlaced;
-    cv.notify_all();
-  });
-  {
-    std::unique_lock lock(m);
-    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return placed; }));
-  }
+  ASSERT_TRUE(place(remote, job));
   auto log = std::make_shared<exec::testing::MemoryLog>();
   engine::StepRequest step;
   step.job_scope = "1/build";
@@ -144,8 +158,7 @@ TEST(AgentRoundTrip, AStepRunsOnARemoteAgentInItsOwnCopyOfTheWorkspace) {
       << "GITHUB_PATH entries are mapped back to the controller's paths";
   remote.end_job("1/build");
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the end_job poll
-  stop = true;
-  agent_thread.join();
+  agent.stop();
   EXPECT_TRUE(fs::is_empty(root / "agent/leases")) << "end_job removed the lease's directory";
   fs::remove_all(root);
 }
@@ -198,30 +211,8 @@ TEST(AgentRoundTrip, AnAgentDeliversWhatItHeldToARestartedController) {
   NoLocalExecutor none;
   auto remote = std::make_unique<exec::remote::RemoteExecutor>(*hub, none);
 
-  exec::LocalProcessExecutor processes;
-  agent::AgentOptions ao;
-  ao.server = "http://127.0.0.1:" + std::to_string(port);
-  ao.token = "t";
-  ao.labels = {"special"};
-  ao.work_dir = (root / "agent").string();
-  ao.outbox_limit_bytes = 64 * 1024;
-  std::string url = ao.server;
-  agent::Agent agent(
-      ao, [url] { return agent::open_http_channel(url); }, processes);
-  std::atomic<bool> stop{false};
-  std::thread agent_thread([&] { agent.run(stop); });
-  struct Joiner {
-    std::atomic<bool>& stop;
-    std::thread& thread;
-    ~Joiner() {
-      stop = true;
-      if (thread.joinable()) thread.join();
-    }
-  } joiner{stop, agent_thread};
+  RunningAgent agent(port, root / "agent", 64 * 1024);
 
-  std::mutex m;
-  std::condition_variable cv;
-  bool placed = false;
   engine::JobPlacement job;
   job.job_scope = "12/build";
   job.run_id = 12;
@@ -229,15 +220,7 @@ TEST(AgentRoundTrip, AnAgentDeliversWhatItHeldToARestartedController) {
   job.runs_on = {"self-hosted", "special"};
   job.workspace = (root / "ws").string();
   job.temp_dir = (root / "tmp").string();
-  remote->place_job(job, [&](engine::PlacementEvent e) {
-    std::lock_guard lock(m);
-    placed = placed || e.kind == engine::PlacementEvent::Kind::kPlaced;
-    cv.notify_all();
-  });
-  {
-    std::unique_lock lock(m);
-    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return placed; }));
-  }
+  ASSERT_TRUE(place(*remote, job));
   auto log = std::make_shared<exec::testing::MemoryLog>();
   engine::StepRequest step;
   step.job_scope = "12/build";
@@ -312,8 +295,7 @@ TEST(AgentRoundTrip, AnAgentDeliversWhatItHeldToARestartedController) {
   for (int i = 0; i < 100 && !fs::is_empty(root / "agent/leases"); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_TRUE(fs::is_empty(root / "agent/leases")) << "the delivered lease ended";
-  stop = true;
-  agent_thread.join();
+  agent.stop();
   fs::remove_all(root);
 }
 
