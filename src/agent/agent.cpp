@@ -586,8 +586,8 @@ void Agent::on_step_done(const std::string& lease_id, int64_t step_id, std::shar
   // The last lines ride in the result when the controller takes them there (one request
   // fewer per step), else they go as chunks before it.
   // (Not when lines were dropped: the marker goes first, as a chunk.)
-  bool in_result = registration_.has(kFeatureResultLines) && !log->has_dropped() &&
-                   log->take_rest(result.lines);
+  bool in_result =
+      registration_.has(kFeatureResultLines) && !log->has_dropped() && log->take_rest(result.lines);
   if (!in_result) {
     queue_log_chunks(*log);
     if (log->has_dropped()) queue_log_chunks(*log, true);  // the marker of what was dropped
@@ -758,8 +758,8 @@ void Agent::outbox_loop(const std::atomic<bool>& stop) {
     }
     // Retried: no answer, a controller in trouble, one that does not know the agent yet
     // (it restarted: the poll registers again), or an answer to an earlier registration.
-    if (!reply.ok() || reply->status >= 500 || reply->status == 401 ||
-        code == "unknown_agent" || (stale && reply->status != 200)) {
+    if (!reply.ok() || reply->status >= 500 || reply->status == 401 || code == "unknown_agent" ||
+        (stale && reply->status != 200)) {
       if (!reply.ok()) say("cannot deliver a report (" + reply.error().message + "); retrying");
       wait(stop, backoff);
       backoff = std::min<int64_t>(backoff * 2, 5000);
@@ -836,8 +836,9 @@ std::vector<std::pair<std::string, std::string>> Agent::apply_verdicts(const Reg
       if (v.lease_id == id && v.step_id == lease->step_id) verdict = &v;
     if (!verdict || !verdict->accepted) {
       refused.emplace_back(id, verdict ? verdict->reason
-                               : lease->step_proof.empty() ? "no step to deliver"
-                                                           : "the controller did not answer for it");
+                               : lease->step_proof.empty()
+                                   ? "no step to deliver"
+                                   : "the controller did not answer for it");
       continue;
     }
     lease->delivery = verdict->delivery;

@@ -130,7 +130,7 @@ class Agent {
   // Moves the step's waiting lines into the outbox as chunks; beyond the outbox limit they
   // are dropped and counted (`force`: the closing marker chunk goes in regardless).
   void queue_log_chunks(StepLog& log, bool force = false);  // mutex_ held
-  Headers headers() const;              // mutex_ held
+  Headers headers() const;                                  // mutex_ held
   void wait(const std::atomic<bool>& stop, int64_t ms);
   void say(const std::string& text) const;
 

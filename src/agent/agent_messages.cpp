@@ -474,12 +474,8 @@ bool valid_sha256(std::string_view text) {
 }
 
 std::string encode(const RegisterRequest& m) {
-  json j{{"protocol", m.protocol},
-         {"name", m.name},
-         {"version", m.version},
-         {"labels", m.labels},
-         {"executors", m.executors},
-         {"features", m.features}};
+  json j{{"protocol", m.protocol}, {"name", m.name},           {"version", m.version},
+         {"labels", m.labels},     {"executors", m.executors}, {"features", m.features}};
   if (!m.held.empty()) {
     json held = json::array();
     for (const HeldStep& h : m.held)

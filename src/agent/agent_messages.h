@@ -48,11 +48,11 @@ struct HeldStep {
   int64_t step_id = 0;
   int64_t run_id = 0;
   std::string job_key;
-  int attempt = 1;       // the job attempt
-  int step_index = 0;    // StepRecord::index
-  int step_attempt = 1;  // AttemptRecord::attempt
-  std::string proof;     // the step message's step_proof
-  int64_t next_seq = 0;  // the first log chunk it delivers (the old controller had the others)
+  int attempt = 1;        // the job attempt
+  int step_index = 0;     // StepRecord::index
+  int step_attempt = 1;   // AttemptRecord::attempt
+  std::string proof;      // the step message's step_proof
+  int64_t next_seq = 0;   // the first log chunk it delivers (the old controller had the others)
   bool finished = false;  // its result is ready (else it follows when the step ends)
 };
 

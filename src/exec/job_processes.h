@@ -75,7 +75,7 @@ class JobProcesses {
   };
   void check_wall_marks(pid_t child, const SweepTarget::WallMark& before);  // under mutex_
   void run_sweeper();
-  SweepTarget everything();                          // under mutex_
+  SweepTarget everything();                            // under mutex_
   void forget_sessions(const std::set<pid_t>& swept);  // tells the reaper
 
   std::mutex mutex_;  // guards the fields below
@@ -86,8 +86,8 @@ class JobProcesses {
   bool killed_all_ = false;
   bool stopping_ = false;
   std::shared_ptr<SharedOrphanReaper> reaper_;  // may be null
-  std::string token_;  // unique to this object (the reaper's token + "." + n, if there is one)
-  uint64_t started_ = 0;                // /proc start time of this process: older ones are not ours
+  std::string token_;     // unique to this object (the reaper's token + "." + n, if there is one)
+  uint64_t started_ = 0;  // /proc start time of this process: older ones are not ours
   uint64_t last_step_start_ = 0;        // of the latest step whose start time could be read
   SweepTarget::WallMark started_wall_;  // of this object
   bool wall_marks_ = true;              // the kernel stamps /proc/PID as expected

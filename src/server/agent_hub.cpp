@@ -70,8 +70,8 @@ struct AgentHub::Delivery {
   std::string id;
   std::string agent_id;
   agent::HeldStep step;
-  std::mutex mutex;  // one report at a time (the sink writes outside the hub's lock)
-  int64_t next_seq = 0;                     // guarded by mutex
+  std::mutex mutex;      // one report at a time (the sink writes outside the hub's lock)
+  int64_t next_seq = 0;  // guarded by mutex
   std::optional<agent::StepResult> result;  // waiting for its last log chunks; by mutex
 };
 
@@ -487,10 +487,9 @@ void AgentHub::send_step(const std::string& job_scope, engine::ExecutionId id,
       if (!options_.proof_key.empty() && request.record_index >= 0) {
         m.step.step_index = request.record_index;
         m.step.step_attempt = request.record_attempt;
-        m.step.step_proof =
-            step_proof(options_.proof_key, {lease->id, lease->job.run_id, lease->job.job_key,
-                                            lease->job.attempt, request.record_index,
-                                            request.record_attempt});
+        m.step.step_proof = step_proof(
+            options_.proof_key, {lease->id, lease->job.run_id, lease->job.job_key,
+                                 lease->job.attempt, request.record_index, request.record_attempt});
       }
       lease->steps[id].receiver = std::move(receiver);
       queue_message(*agent, agent::encode(m), later);

@@ -147,7 +147,7 @@ class AgentHub final : public exec::remote::AgentTransport {
   struct Delivery;
 
   runtime::HttpResponse dispatch(runtime::HttpRequest& request, Reply* async, Actions& later,
-                                std::vector<agent::HeldVerdict> verdicts = {});
+                                 std::vector<agent::HeldVerdict> verdicts = {});
   runtime::HttpResponse on_register(const runtime::HttpRequest& request,
                                     std::vector<agent::HeldVerdict> verdicts, Actions& later);
   // The verdicts on a registration's held steps, reached outside the lock (the sink reads

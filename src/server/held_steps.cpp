@@ -104,7 +104,8 @@ std::string StoreHeldSteps::claim(const agent::HeldStep& s) {
         a.attempt == s.step_attempt)
       attempt = &a;
   what += " step " + std::to_string(s.step_index);
-  if (!step || !attempt) return what + " attempt " + std::to_string(s.step_attempt) + " never started";
+  if (!step || !attempt)
+    return what + " attempt " + std::to_string(s.step_attempt) + " never started";
   if (!open_to_delivery(step->status) || !open_to_delivery(attempt->status))
     return what + " is recorded already (" + engine::to_string(attempt->status) + ")";
   std::lock_guard lock(mutex_);

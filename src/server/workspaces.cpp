@@ -231,8 +231,7 @@ Result<Checkout> Workspaces::link(const std::string& project, const Snapshot& sn
   fs::create_directories(out.dir.parent_path(), ec);
   // Absolute: a relative target would be read from the link's own directory.
   fs::create_directory_symlink(fs::absolute(snapshot.checkout.dir), out.dir, ec);
-  if (ec)
-    return Error{"cannot make the workspace " + out.dir.string() + ": " + ec.message(), {}};
+  if (ec) return Error{"cannot make the workspace " + out.dir.string() + ": " + ec.message(), {}};
   return out;
 }
 
@@ -241,8 +240,8 @@ Status Workspaces::materialize(const fs::path& workspace, const Snapshot& snapsh
   if (!fs::is_symlink(workspace, ec)) return Status::Ok();
   fs::path copy = workspace.string() + ".copy";
   fs::remove_all(copy, ec);
-  fs::copy(snapshot.checkout.dir, copy, fs::copy_options::recursive | fs::copy_options::copy_symlinks,
-           ec);
+  fs::copy(snapshot.checkout.dir, copy,
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
   if (ec) {
     std::error_code ignored;
     fs::remove_all(copy, ignored);
@@ -259,9 +258,9 @@ Status Workspaces::materialize(const fs::path& workspace, const Snapshot& snapsh
   fs::remove(workspace, ec);
   fs::rename(copy, workspace, ec);
   if (ec)
-    return Error{"cannot put the copy in place of the workspace " + workspace.string() + ": " +
-                     ec.message(),
-                 {}};
+    return Error{
+        "cannot put the copy in place of the workspace " + workspace.string() + ": " + ec.message(),
+        {}};
   return Status::Ok();
 }
 

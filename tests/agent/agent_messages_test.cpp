@@ -374,8 +374,7 @@ TEST(AgentMessages, AStepCarriesItsRecordAndProof) {
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("step_proof"), std::string::npos);
   // A step without a proof (an older controller) cannot be held.
-  auto plain = parse_poll_reply(
-      R"({"messages":[{"type":"step","lease_id":"l-1","step_id":1}]})");
+  auto plain = parse_poll_reply(R"({"messages":[{"type":"step","lease_id":"l-1","step_id":1}]})");
   ASSERT_TRUE(plain.ok());
   EXPECT_EQ((*plain)[0].step.step_index, -1);
   EXPECT_EQ((*plain)[0].step.step_proof, "");

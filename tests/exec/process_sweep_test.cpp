@@ -150,7 +150,8 @@ bool gone(pid_t pid, std::chrono::milliseconds timeout = 5s) {
     std::string line;
     if (!std::getline(stat, line)) return true;
     size_t paren = line.rfind(')');
-    if (paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z') return true;
+    if (paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z')
+      return true;
     if (std::chrono::steady_clock::now() > until) return false;
     std::this_thread::sleep_for(10ms);
   }

@@ -18,7 +18,8 @@ using runtime::HttpResponse;
 
 class NoLocal : public engine::Executor {
  public:
-  engine::ExecutionId start(engine::StepRequest, std::function<void(engine::StepOutcome)>) override {
+  engine::ExecutionId start(engine::StepRequest,
+                            std::function<void(engine::StepOutcome)>) override {
     return 0;
   }
   void cancel(engine::ExecutionId) override {}
@@ -105,8 +106,8 @@ class HeldStepsHubTest : public ::testing::Test {
     HttpResponse r = call(*hub, "agents/" + a.agent_id + "/poll", "{}", a.session);
     auto messages = agent::parse_poll_reply(r.body);
     EXPECT_TRUE(messages.ok() && messages->size() == 2u) << r.body;
-    agent::StepMessage out = messages.ok() && messages->size() == 2 ? (*messages)[1].step
-                                                                    : agent::StepMessage{};
+    agent::StepMessage out =
+        messages.ok() && messages->size() == 2 ? (*messages)[1].step : agent::StepMessage{};
     remote.kill_all();
     return out;
   }

@@ -48,7 +48,9 @@ class StoreHeldStepsTest : public ::testing::Test {
       step.run_id = run.id;
       step.job_key = "build";
       step.index = i;
-      step.status = i == 0 ? RunStatus::kSuccess : i == 1 ? RunStatus::kRunning : RunStatus::kQueued;
+      step.status = i == 0   ? RunStatus::kSuccess
+                    : i == 1 ? RunStatus::kRunning
+                             : RunStatus::kQueued;
       EXPECT_TRUE(store_->save_step(step).ok());
     }
     auto attempt = [&](int step, int number, RunStatus status, const std::string& line) {
@@ -103,8 +105,8 @@ class StoreHeldStepsTest : public ::testing::Test {
 TEST_F(StoreHeldStepsTest, OnlyTheUnfinishedStepOfADeadControllersRunIsTaken) {
   int64_t run = crashed_run();
   EXPECT_EQ(held_->claim(held(run)), "");
-  EXPECT_EQ(held_->claim(held(run, 0, 1)), "run " + std::to_string(run) +
-                                                " job 'build' step 0 is recorded already (success)");
+  EXPECT_EQ(held_->claim(held(run, 0, 1)),
+            "run " + std::to_string(run) + " job 'build' step 0 is recorded already (success)");
   EXPECT_NE(held_->claim(held(run, 1, 1)).find("recorded already (failure)"), std::string::npos)
       << "an earlier attempt that failed stays failed";
   EXPECT_NE(held_->claim(held(run, 2, 1)).find("never started"), std::string::npos);
