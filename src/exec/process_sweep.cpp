@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace sluice::exec {
@@ -37,11 +39,14 @@ bool read_proc_file(const std::string& path, std::string& out, size_t max) {
 struct ProcStat {
   char state = '?';
   pid_t session = -1;
+  unsigned long flags = 0;
   uint64_t start_time = 0;
 };
 
-// Fields 3 (state), 6 (session) and 22 (start time) of /proc/PID/stat; the command name
-// (field 2) may hold spaces and ')'.
+constexpr unsigned long kKernelThreadFlag = 0x00200000;  // PF_KTHREAD
+
+// Fields 3 (state), 6 (session), 9 (flags) and 22 (start time) of /proc/PID/stat; the
+// command name (field 2) may hold spaces and ')'.
 ProcStat parse_stat(const std::string& stat) {
   ProcStat out;
   size_t close = stat.rfind(')');
@@ -53,6 +58,7 @@ ProcStat parse_stat(const std::string& stat) {
     ++field;
     if (field == 6)
       out.session = static_cast<pid_t>(std::strtol(stat.c_str() + i + 1, nullptr, 10));
+    if (field == 9) out.flags = std::strtoul(stat.c_str() + i + 1, nullptr, 10);
     if (field == 22) {
       out.start_time = std::strtoull(stat.c_str() + i + 1, nullptr, 10);
       break;
@@ -94,42 +100,53 @@ int64_t usable_wall_mark(const SweepTarget& target) {
   return drift > kWallSlackNs / 4 ? 0 : mark.wall_ns;
 }
 
+enum class Verdict { kSpare, kKill, kUnsure };
+
 // `inode` is the stat() of /proc/PID; `wall_mark` from usable_wall_mark().
-bool targeted(pid_t pid, const struct stat& inode, int64_t wall_mark, const SweepTarget& target,
-              std::string& buffer) {
+Verdict targeted(pid_t pid, const struct stat& inode, int64_t wall_mark, const SweepTarget& target,
+                 std::string& buffer) {
   // getsid() is a syscall that formats nothing: the common case (not ours) costs no read.
   pid_t session = ::getsid(pid);
-  if (session < 0) return false;  // gone
+  if (session < 0) return Verdict::kSpare;  // gone
   bool in_session = target.sessions.count(session) > 0;
   bool any_id = !target.tracking_ids.empty() || !target.tracking_prefix.empty();
   if (!in_session) {
-    if (!any_id) return false;
+    if (!any_id) return Verdict::kSpare;
     int64_t made =
         static_cast<int64_t>(inode.st_ctim.tv_sec) * 1'000'000'000 + inode.st_ctim.tv_nsec;
-    if (wall_mark != 0 && made < wall_mark) return false;  // older than every job's step
+    if (wall_mark != 0 && made < wall_mark) return Verdict::kSpare;  // older than every step
   }
   std::string dir = "/proc/" + std::to_string(pid);
-  if (!read_proc_file(dir + "/stat", buffer, 1024)) return false;
+  if (!read_proc_file(dir + "/stat", buffer, 1024)) return Verdict::kSpare;
   ProcStat stat = parse_stat(buffer);
-  if (stat.state == 'Z' || stat.state == 'X') return false;  // dead already, not yet reaped
-  if (in_session) return true;
-  if (stat.start_time < target.started_since) return false;
+  if (stat.state == 'Z' || stat.state == 'X') return Verdict::kSpare;  // dead, not yet reaped
+  if (in_session) return Verdict::kKill;
+  if (stat.start_time < target.started_since || (stat.flags & kKernelThreadFlag) != 0)
+    return Verdict::kSpare;
   constexpr size_t kMaxEnvironment = 1 << 20;
-  return read_proc_file(dir + "/environ", buffer, kMaxEnvironment) &&
-         carries_tracking_id(buffer, target);
+  // An empty read: the environment is empty, or the process is inside execve() (its old
+  // memory is going away; a daemon doing `setsid sleep` is caught there now and then), or it
+  // just exited. Only a later look tells.
+  if (!read_proc_file(dir + "/environ", buffer, kMaxEnvironment)) return Verdict::kUnsure;
+  return carries_tracking_id(buffer, target) ? Verdict::kKill : Verdict::kSpare;
 }
+
+struct PassResult {
+  int killed = 0;
+  int unsure = 0;  // young processes whose environment could not be read this time
+};
 
 // `signalled`: pids this sweep has SIGKILLed already. Such a process may take a while to
 // die on a busy machine, but it cannot escape, and its pid cannot be reused before it is
 // reaped: it is not signalled (nor counted) again, so the passes end once nothing new is found.
-int sweep_once(const SweepTarget& target, std::set<pid_t>& signalled) {
+PassResult sweep_once(const SweepTarget& target, std::set<pid_t>& signalled) {
+  PassResult result;
   DIR* proc = ::opendir("/proc");
-  if (proc == nullptr) return 0;
+  if (proc == nullptr) return result;
   const pid_t self = ::getpid();
   const uid_t uid = ::getuid();
   const int64_t wall_mark = usable_wall_mark(target);
   std::string buffer;
-  int killed = 0;
   while (dirent* entry = ::readdir(proc)) {
     char* end = nullptr;
     long pid = std::strtol(entry->d_name, &end, 10);
@@ -139,14 +156,16 @@ int sweep_once(const SweepTarget& target, std::set<pid_t>& signalled) {
     struct stat st {};
     if (::fstatat(::dirfd(proc), entry->d_name, &st, 0) != 0 || (uid != 0 && st.st_uid != uid))
       continue;
-    if (!targeted(static_cast<pid_t>(pid), st, wall_mark, target, buffer)) continue;
+    Verdict verdict = targeted(static_cast<pid_t>(pid), st, wall_mark, target, buffer);
+    if (verdict == Verdict::kUnsure) ++result.unsure;
+    if (verdict != Verdict::kKill) continue;
     if (::kill(static_cast<pid_t>(pid), SIGKILL) == 0) {
       signalled.insert(static_cast<pid_t>(pid));
-      ++killed;
+      ++result.killed;
     }
   }
   ::closedir(proc);
-  return killed;
+  return result;
 }
 
 }  // namespace
@@ -167,12 +186,20 @@ uint64_t process_start_time(pid_t pid) {
 int sweep_processes(const SweepTarget& target, int max_passes) {
   if (target.sessions.empty() && target.tracking_ids.empty() && target.tracking_prefix.empty())
     return 0;
+  // A pass that kills nothing but could not read some young process's environment is
+  // looked at again a little later, a few times: an execve() is over within milliseconds,
+  // and a process whose environment really is empty costs only these few passes.
+  constexpr int kUnsurePasses = 3;
+  constexpr auto kUnsureDelay = std::chrono::milliseconds(5);
   int total = 0;
+  int unsure_passes = 0;
   std::set<pid_t> signalled;
   for (int pass = 0; pass < max_passes; ++pass) {
-    int killed = sweep_once(target, signalled);
-    total += killed;
-    if (killed == 0) break;
+    PassResult result = sweep_once(target, signalled);
+    total += result.killed;
+    if (result.killed > 0) continue;
+    if (result.unsure == 0 || ++unsure_passes > kUnsurePasses) break;
+    std::this_thread::sleep_for(kUnsureDelay);
   }
   return total;
 }

@@ -58,6 +58,8 @@ uint64_t process_start_time(pid_t pid);
 
 // SIGKILLs the processes `target` names, then looks again, until a pass finds none (a
 // process that forks while being swept is caught by the next pass) or after `max_passes`.
+// A young process whose environment reads empty (it may be inside execve()) is looked at
+// again up to 3 times, 5 ms apart, before the sweep ends.
 // Returns how many processes were signalled. Never signals the calling process.
 int sweep_processes(const SweepTarget& target, int max_passes = 8);
 

@@ -102,6 +102,30 @@ TEST(ProcessSweep, AClockStepTurnsTheWallClockPrefilterOff) {
   EXPECT_TRUE(killed(daemon));
 }
 
+// An empty environment reads like one caught inside execve(): the sweep looks again a few
+// times (an exec ends within milliseconds), then spares it.
+TEST(ProcessSweep, AYoungProcessWithAnEmptyEnvironmentIsLookedAtAgainThenSpared) {
+  SweepTarget target;
+  target.tracking_ids = {unique_token() + ".1"};
+  target.started_since_wall = wall_mark_now();
+  pid_t bare = ::fork();
+  if (bare == 0) {
+    ::setsid();
+    char* env[] = {nullptr};
+    ::execle("/bin/sleep", "sleep", "300", static_cast<char*>(nullptr), env);
+    ::_exit(127);
+  }
+  for (int i = 0; i < 500; ++i) {
+    std::ifstream comm("/proc/" + std::to_string(bare) + "/comm");
+    std::string name;
+    if (comm >> name && name == "sleep") break;
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(sweep_processes(target), 0);
+  EXPECT_FALSE(killed(bare, 0ms));
+  reap(bare);
+}
+
 TEST(ProcessSweep, FindsAProcessByItsSessionWithoutATrackingId) {
   pid_t daemon = start_daemon("unrelated");
   SweepTarget target;
