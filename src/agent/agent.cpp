@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "agent/agent_paths.h"
+#include "agent/held_delivery.h"
 #include "agent/workspace_archive.h"
 #include "core/secret_masker.h"
 #include "exec/step_files.h"
@@ -22,8 +23,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kApi = "/api/v1/agent/";
-constexpr size_t kChunkBytes = 512 * 1024;
-constexpr size_t kMaxPendingBytes = 8 * 1024 * 1024;  // a step's lines not yet in the outbox
 
 // The job scope the agent's executor knows a lease's steps by: the controller's with the
 // lease id, so that what the job's steps leave (processes, containers, networks: the names
@@ -51,142 +50,11 @@ std::string arch_label() {
 
 }  // namespace
 
-// The log of one step: lines wait here until the outbox takes them as a chunk.
-class Agent::StepLog final : public engine::LogWriter {
- public:
-  StepLog(std::string lease_id, int64_t step_id)
-      : lease_id_(std::move(lease_id)), step_id_(step_id) {}
-  void append_line(std::string_view line) override {
-    std::lock_guard lock(mutex_);
-    if (closed_) return;
-    ++lines_;
-    bytes_ += static_cast<int64_t>(line.size()) + 1;
-    // The outbox takes lines every 200 ms; while it is stuck on an unreachable controller
-    // they wait here, within a bound of their own.
-    if (pending_bytes_ + line.size() > kMaxPendingBytes) {
-      ++dropped_;
-      return;
-    }
-    pending_.emplace_back(line);
-    pending_bytes_ += line.size();
-  }
-  void close() override {
-    std::lock_guard lock(mutex_);
-    closed_ = true;
-  }
-  int64_t lines() const override { return lines_; }
-  int64_t bytes() const override { return bytes_; }
-
-  // The next chunk of waiting lines, opened by a marker line when lines were dropped
-  // before them; false when none wait.
-  bool take(LogChunk& chunk) {
-    std::lock_guard lock(mutex_);
-    if (pending_.empty() && dropped_ == 0) return false;
-    chunk.seq = seq_++;
-    chunk.lines.clear();
-    if (dropped_ > 0) {
-      chunk.lines.push_back("sluice-agent: " + std::to_string(dropped_) +
-                            " log lines dropped (the controller could not be reached and the "
-                            "agent's outbox was full)");
-      dropped_ = 0;
-    }
-    size_t bytes = 0;
-    while (!pending_.empty() && chunk.lines.size() < kMaxLinesPerChunk &&
-           (chunk.lines.empty() || bytes + pending_.front().size() < kChunkBytes)) {
-      bytes += pending_.front().size();
-      pending_bytes_ -= pending_.front().size();
-      chunk.lines.push_back(std::move(pending_.front()));
-      pending_.pop_front();
-    }
-    return true;
-  }
-  // Every waiting line when they fit in one chunk (the result carries them then); false,
-  // taking nothing, otherwise.
-  bool take_rest(std::vector<std::string>& lines) {
-    std::lock_guard lock(mutex_);
-    size_t bytes = 0;
-    for (const std::string& line : pending_) bytes += line.size();
-    if (pending_.size() > kMaxLinesPerChunk || bytes >= kChunkBytes) return false;
-    lines.assign(std::make_move_iterator(pending_.begin()),
-                 std::make_move_iterator(pending_.end()));
-    pending_.clear();
-    pending_bytes_ = 0;
-    return true;
-  }
-  // Lines take_rest() took, back in front of the waiting ones.
-  void put_back(std::vector<std::string>& lines) {
-    std::lock_guard lock(mutex_);
-    for (const std::string& line : lines) pending_bytes_ += line.size();
-    pending_.insert(pending_.begin(), std::make_move_iterator(lines.begin()),
-                    std::make_move_iterator(lines.end()));
-    lines.clear();
-  }
-  // The outbox is full: the waiting lines are dropped and counted.
-  void drop_pending() {
-    std::lock_guard lock(mutex_);
-    dropped_ += static_cast<int64_t>(pending_.size());
-    pending_.clear();
-    pending_bytes_ = 0;
-  }
-  bool has_dropped() const {
-    std::lock_guard lock(mutex_);
-    return dropped_ > 0;
-  }
-  int64_t chunks() const {
-    std::lock_guard lock(mutex_);
-    return seq_;
-  }
-  const std::string& lease_id() const { return lease_id_; }
-  int64_t step_id() const { return step_id_; }
-
- private:
-  const std::string lease_id_;
-  const int64_t step_id_;
-  mutable std::mutex mutex_;
-  std::deque<std::string> pending_;
-  size_t pending_bytes_ = 0;
-  int64_t dropped_ = 0;  // lines dropped since the last chunk
-  int64_t seq_ = 0;
-  bool closed_ = false;
-  std::atomic<int64_t> lines_{0}, bytes_{0};
-};
-
-struct Agent::Lease {
-  LeaseMessage message;
-  std::string dir;
-  std::string step_files_dir;  // its steps' command files: under dir, or on tmpfs
-  std::shared_ptr<SecretMasker> masker = std::make_shared<SecretMasker>();
-  PathMap to_agent;
-  PathMap to_controller;
-  std::string setup_error;  // the workspace could not be prepared: its steps fail to start
-  // Values the controller knows to mask: the job's secrets and the ::add-mask:: values its
-  // steps' results reported already.
-  std::set<std::string> known_masks;
-  // The controller's runtime origin, and runtime_'s listener for the lease that replaces it
-  // in the steps' env ("" until a step names it, or when the listener could not open).
-  bool runtime_mapped = false;
-  std::string runtime_from, runtime_to;
-  std::set<std::string> actions;  // action directories of the controller's, mapped in to_agent
-  std::map<int64_t, engine::ExecutionId> running;  // step id -> executor id (0 until known)
-  // The latest step (what the lease holds across a controller restart) and, once it
-  // ended, its encoded result: kept after delivery until the lease ends, since a
-  // controller that died before committing it needs it again.
-  int64_t step_id = 0;
-  int step_index = -1, step_attempt = 0;
-  std::string step_proof;
-  std::shared_ptr<StepLog> step_log;
-  bool step_done = false;
-  std::string last_result;
-  // The controller no longer knows the agent: the lease waits for the verdict of the next
-  // registration (held, delivery ""), then delivers to /held/DELIVERY/ and ends.
-  bool held = false;
-  std::string delivery;
-};
-
 Agent::Agent(AgentOptions options, ChannelFactory channels, engine::Executor& executor)
     : options_(std::move(options)),
       channels_(std::move(channels)),
       executor_(executor),
+      outbox_(options_.outbox_limit_bytes),
       trees_((fs::path(options_.work_dir) / "trees").string()),
       runtime_(
           options_.runtime_address, channels_,
@@ -279,7 +147,7 @@ bool Agent::register_agent(const std::atomic<bool>& stop, bool& refused) {
     }
     {
       std::lock_guard lock(mutex_);
-      m.held = held_steps();  // what is held now (a step may have ended meanwhile)
+      m.held = held_steps(leases_, outbox_);  // what is held now (a step may have ended meanwhile)
     }
     Headers h{{"Authorization", "Bearer " + options_.token}};
     auto reply = (*channel)->call("POST", std::string(kApi) + "register", encode(m), h, 10000);
@@ -293,7 +161,7 @@ bool Agent::register_agent(const std::atomic<bool>& stop, bool& refused) {
           session_ = r->session;
           registration_ = *r;
           ++generation_;
-          refused_leases = apply_verdicts(*r);
+          refused_leases = apply_verdicts(leases_, outbox_, *r);
           wake_.notify_all();
         }
         say("registered with " + options_.server + " as " + r->agent_id);
@@ -343,7 +211,10 @@ void Agent::poll_loop(const std::atomic<bool>& stop) {
     std::string code = reply.ok() ? error_code(reply->body) : "";
     if (reply.ok() && (reply->status == 404 || reply->status == 401 || code == "unknown_agent")) {
       say("the controller no longer knows this agent (it restarted?); registering again");
-      hold_leases();
+      {
+        std::lock_guard lock(mutex_);
+        hold_leases(leases_);
+      }
       bool refused = false;
       if (!register_agent(stop, refused)) return;
       continue;
@@ -589,8 +460,8 @@ void Agent::on_step_done(const std::string& lease_id, int64_t step_id, std::shar
   bool in_result =
       registration_.has(kFeatureResultLines) && !log->has_dropped() && log->take_rest(result.lines);
   if (!in_result) {
-    queue_log_chunks(*log);
-    if (log->has_dropped()) queue_log_chunks(*log, true);  // the marker of what was dropped
+    outbox_.take_lines(*log);
+    if (log->has_dropped()) outbox_.take_lines(*log, true);  // the marker of what was dropped
   }
   result.log_chunks = log->chunks();
   // The step's ::add-mask:: values: the controller masks them in its copy of what the job
@@ -609,7 +480,7 @@ void Agent::on_step_done(const std::string& lease_id, int64_t step_id, std::shar
   std::string body = encode(result);
   if (body.size() > kMaxReportBody && !result.lines.empty()) {  // a big summary too: apart
     log->put_back(result.lines);
-    queue_log_chunks(*log);
+    outbox_.take_lines(*log);
     result.log_chunks = log->chunks();
     body = encode(result);
   }
@@ -620,22 +491,8 @@ void Agent::on_step_done(const std::string& lease_id, int64_t step_id, std::shar
     again.lines.clear();
     lease.last_result = result.lines.empty() ? body : encode(again);
   }
-  push_report(Report{0, lease_id, step_id, Report::Kind::kResult, 0, std::move(body)});
+  outbox_.push(Report{0, lease_id, step_id, Report::Kind::kResult, 0, std::move(body)});
   wake_.notify_all();
-}
-
-void Agent::queue_log_chunks(StepLog& log, bool force) {
-  LogChunk chunk;
-  while (true) {
-    if (!force && outbox_bytes_ >= options_.outbox_limit_bytes) {
-      log.drop_pending();
-      return;
-    }
-    if (!log.take(chunk)) return;
-    push_report(
-        Report{0, log.lease_id(), log.step_id(), Report::Kind::kLog, chunk.seq, encode(chunk)});
-    if (force) return;
-  }
 }
 
 void Agent::end_lease(const std::string& lease_id, bool lost) {
@@ -649,12 +506,7 @@ void Agent::end_lease(const std::string& lease_id, bool lost) {
     leases_.erase(it);
     for (const auto& [step, id] : lease->running)
       if (id) running.push_back(id);
-    if (lost)
-      std::erase_if(outbox_, [&](const Report& r) {
-        if (r.lease_id != lease_id) return false;
-        outbox_bytes_ -= r.body.size();
-        return true;
-      });
+    if (lost) outbox_.drop_if([&](const Report& r) { return r.lease_id == lease_id; });
   }
   if (lost) say("lease " + lease_id + " lost: its processes are killed");
   for (engine::ExecutionId id : running) executor_.cancel(id);
@@ -734,11 +586,9 @@ void Agent::outbox_loop(const std::atomic<bool>& stop) {
       // Lines of running steps go out every 200 ms, so a live log keeps moving.
       wake_.wait_for(lock, std::chrono::milliseconds(200),
                      [&] { return stop.load() || !outbox_.empty(); });
-      for (const auto& log : open_logs_) queue_log_chunks(*log);
-      while (!outbox_.empty() && (target = target_of(outbox_.front())) == "-") {
-        outbox_bytes_ -= outbox_.front().body.size();
+      for (const auto& log : open_logs_) outbox_.take_lines(*log);
+      while (!outbox_.empty() && (target = report_target(leases_, outbox_.front())) == "-")
         outbox_.pop_front();
-      }
       if (outbox_.empty()) continue;
       if (target.empty()) {  // its lease waits for the registration's verdict
         lock.unlock();
@@ -769,10 +619,7 @@ void Agent::outbox_loop(const std::atomic<bool>& stop) {
     bool delivered_held = false;
     {
       std::lock_guard lock(mutex_);
-      if (!outbox_.empty() && outbox_.front().serial == report.serial) {
-        outbox_bytes_ -= outbox_.front().body.size();
-        outbox_.pop_front();
-      }
+      outbox_.delivered(report.serial);
       auto it = leases_.find(report.lease_id);
       delivered_held = reply->status == 200 && report.kind == Report::Kind::kResult &&
                        it != leases_.end() && it->second->held;
@@ -787,88 +634,6 @@ void Agent::outbox_loop(const std::atomic<bool>& stop) {
           "): " + reply->body);
     }
   }
-}
-
-void Agent::hold_leases() {
-  std::lock_guard lock(mutex_);
-  for (auto& [id, lease] : leases_) {
-    lease->held = true;
-    lease->delivery.clear();
-  }
-}
-
-// The latest step of each held lease that the controller can place (it came with a
-// proof), within the registration's size limit.
-std::vector<HeldStep> Agent::held_steps() const {
-  std::vector<HeldStep> held;
-  size_t bytes = 1024;  // the rest of the registration
-  for (const auto& [id, lease] : leases_) {
-    if (!lease->held || lease->step_proof.empty() || held.size() >= kMaxHeld) continue;
-    HeldStep h;
-    h.lease_id = id;
-    h.step_id = lease->step_id;
-    h.run_id = lease->message.run_id;
-    h.job_key = lease->message.job_key;
-    h.attempt = lease->message.attempt;
-    h.step_index = lease->step_index;
-    h.step_attempt = lease->step_attempt;
-    h.proof = lease->step_proof;
-    h.finished = lease->step_done;
-    h.next_seq = lease->step_log ? lease->step_log->chunks() : 0;
-    for (const Report& r : outbox_)  // the first chunk the controller may not have
-      if (r.lease_id == id && r.step_id == h.step_id && r.kind == Report::Kind::kLog) {
-        h.next_seq = r.seq;
-        break;
-      }
-    bytes += h.job_key.size() + 300;
-    if (bytes > kMaxSmallBody) break;
-    held.push_back(std::move(h));
-  }
-  return held;
-}
-
-std::vector<std::pair<std::string, std::string>> Agent::apply_verdicts(const RegisterReply& reply) {
-  std::vector<std::pair<std::string, std::string>> refused;
-  for (auto& [id, lease] : leases_) {
-    if (!lease->held) continue;
-    const HeldVerdict* verdict = nullptr;
-    for (const HeldVerdict& v : reply.held)
-      if (v.lease_id == id && v.step_id == lease->step_id) verdict = &v;
-    if (!verdict || !verdict->accepted) {
-      refused.emplace_back(id, verdict ? verdict->reason
-                               : lease->step_proof.empty()
-                                   ? "no step to deliver"
-                                   : "the controller did not answer for it");
-      continue;
-    }
-    lease->delivery = verdict->delivery;
-    // A result the old controller acknowledged goes again: it may not have committed it.
-    bool queued = false;
-    for (const Report& r : outbox_)
-      queued = queued || (r.lease_id == id && r.kind == Report::Kind::kResult);
-    if (lease->step_done && !queued && !lease->last_result.empty())
-      push_report(Report{0, id, lease->step_id, Report::Kind::kResult, 0, lease->last_result});
-  }
-  return refused;
-}
-
-std::string Agent::target_of(const Report& report) const {
-  auto it = leases_.find(report.lease_id);
-  if (it == leases_.end()) return "-";
-  const Lease& lease = *it->second;
-  const char* what = report.kind == Report::Kind::kLog ? "/log" : "/result";
-  if (!lease.held)
-    return std::string(kApi) + "leases/" + report.lease_id + "/steps/" +
-           std::to_string(report.step_id) + what;
-  if (report.step_id != lease.step_id) return "-";  // an earlier step's: delivered already
-  if (lease.delivery.empty()) return "";
-  return std::string(kApi) + "held/" + lease.delivery + what;
-}
-
-void Agent::push_report(Report report) {
-  report.serial = next_report_++;
-  outbox_bytes_ += report.body.size();
-  outbox_.push_back(std::move(report));
 }
 
 }  // namespace sluice::agent

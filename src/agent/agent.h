@@ -10,16 +10,13 @@
 //
 // Failures: a controller that cannot be reached (refused, 5xx) is retried with back-off
 // (100 ms doubling to 5 s) by every thread; leased steps go on running, and their reports
-// wait in order in the outbox meanwhile (at most outbox_limit_bytes: beyond it a step's
-// newest lines are dropped and counted in a marker line; results are always kept) and are
+// wait in order in the outbox meanwhile (outbox.h: bounded by outbox_limit_bytes) and are
 // delivered once it answers again. A controller that no longer knows the agent (404
 // unknown_agent: it restarted, or dropped the agent) gets a new registration that names
-// the latest step of each lease, running or finished, with its step_proof ("held"); the
-// steps it accepts deliver their remaining reports to /held/DELIVERY/ and their leases end
-// after the result (docs/agent-protocol.md, "Controller restarts"); the others' leases
-// end at once. Leases it calls lost (heartbeat reply, 410) have their processes killed
-// and their undelivered reports dropped. The result last delivered for a lease is kept
-// until the lease ends: a controller that died before committing it gets it again.
+// what each lease holds, and the steps it accepts are delivered to it (held_delivery.h,
+// docs/agent-protocol.md, "Controller restarts"); the others' leases end at once. Leases
+// it calls lost (heartbeat reply, 410) have their processes killed and their undelivered
+// reports dropped.
 //
 // Threads: the caller's (run(): registration and polls), one for heartbeats, one for the
 // outbox (reports), and the executor's I/O thread (log lines, step ends). One mutex guards
@@ -29,7 +26,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -40,13 +36,11 @@
 
 #include "agent/agent_messages.h"
 #include "agent/http_channel.h"
+#include "agent/lease.h"
+#include "agent/outbox.h"
 #include "agent/runtime_proxy.h"
 #include "agent/workspace_cache.h"
 #include "engine/executor.h"
-
-namespace sluice {
-class SecretMasker;
-}
 
 namespace sluice::agent {
 
@@ -89,31 +83,8 @@ class Agent {
   void containers_started(const std::string& job_scope, const std::string& netns_path);
   void containers_removed(const std::string& job_scope);
 
-  class StepLog;
-  struct Lease;
-  struct Report {
-    enum class Kind { kLog, kResult };
-    uint64_t serial = 0;  // identifies it in the outbox
-    std::string lease_id;
-    int64_t step_id = 0;
-    Kind kind = Kind::kLog;
-    int64_t seq = 0;  // kLog
-    std::string body;
-  };
-
  private:
   bool register_agent(const std::atomic<bool>& stop, bool& refused);
-  // The controller no longer knows the agent: every lease waits for the next
-  // registration's verdict on what it holds.
-  void hold_leases();
-  std::vector<HeldStep> held_steps() const;  // mutex_ held
-  // Applies a registration's verdicts on the held leases; returns the refused ones (ended
-  // by the caller, outside mutex_) with why. mutex_ held.
-  std::vector<std::pair<std::string, std::string>> apply_verdicts(const RegisterReply& reply);
-  // Where `report` goes now: "" to wait (its lease waits for a verdict), "-" to drop it (its
-  // lease is gone). mutex_ held.
-  std::string target_of(const Report& report) const;
-  void push_report(Report report);  // mutex_ held
   void poll_loop(const std::atomic<bool>& stop);
   void heartbeat_loop(const std::atomic<bool>& stop);
   void outbox_loop(const std::atomic<bool>& stop);
@@ -127,10 +98,7 @@ class Agent {
                     engine::StepOutcome outcome);
   void end_lease(const std::string& lease_id, bool lost);
   void lose_all_leases();
-  // Moves the step's waiting lines into the outbox as chunks; beyond the outbox limit they
-  // are dropped and counted (`force`: the closing marker chunk goes in regardless).
-  void queue_log_chunks(StepLog& log, bool force = false);  // mutex_ held
-  Headers headers() const;                                  // mutex_ held
+  Headers headers() const;  // mutex_ held
   void wait(const std::atomic<bool>& stop, int64_t ms);
   void say(const std::string& text) const;
 
@@ -143,10 +111,8 @@ class Agent {
   std::string agent_id_;
   std::string session_;
   RegisterReply registration_;
-  std::map<std::string, std::unique_ptr<Lease>> leases_;
-  std::deque<Report> outbox_;
-  size_t outbox_bytes_ = 0;
-  uint64_t next_report_ = 1;
+  Leases leases_;
+  Outbox outbox_;
   uint64_t generation_ = 0;  // registrations so far: a reply to an older one is stale
   std::set<std::shared_ptr<StepLog>> open_logs_;
   WorkspaceCache trees_;        // the poll thread's: commits' trees, copied into each lease
