@@ -55,7 +55,9 @@ Agent::Agent(AgentOptions options, ChannelFactory channels, engine::Executor& ex
       channels_(std::move(channels)),
       executor_(executor),
       outbox_(options_.outbox_limit_bytes),
-      trees_((fs::path(options_.work_dir) / "trees").string()),
+      // A spare lease directory per executor, and as many again for a second commit.
+      trees_((fs::path(options_.work_dir) / "trees").string(), 8,
+             2 * static_cast<size_t>(std::max(1, options_.executors))),
       runtime_(
           options_.runtime_address, channels_,
           [this] {
@@ -288,15 +290,15 @@ void Agent::open_lease(const LeaseMessage& message, Channel& channel) {
   std::string workspace = lease->dir + "/workspace", temp = lease->dir + "/temp";
   std::error_code ec;
   fs::remove_all(lease->dir, ec);
-  for (const std::string& d : {workspace, temp}) fs::create_directories(d, ec);
+  // A commit's tree: the lease directory comes from the cache (a spare one when it can).
+  const bool cached_tree = !message.workspace_sha256.empty() && !message.workspace_url.empty();
+  if (!cached_tree)
+    for (const std::string& d : {workspace, temp}) fs::create_directories(d, ec);
   if (ec) lease->setup_error = "cannot create " + lease->dir + ": " + ec.message();
   // The lease's own directory for its steps' command files (its containers mount it): on
   // tmpfs when the agent has one.
   lease->step_files_dir = step_files_dir_.empty() ? lease->dir + "/step-files"
                                                   : step_files_dir_ + "/" + message.lease_id;
-  if (!step_files_dir_.empty()) fs::remove_all(lease->step_files_dir, ec);
-  if (lease->setup_error.empty() && !exec::create_private_directory(lease->step_files_dir).ok())
-    lease->setup_error = "cannot create " + lease->step_files_dir;
   const char* home = std::getenv("HOME");
   lease->to_agent.add(message.roots.workspace, workspace);
   lease->to_agent.add(message.roots.temp, temp);
@@ -313,8 +315,8 @@ void Agent::open_lease(const LeaseMessage& message, Channel& channel) {
       return channel.download(message.workspace_url, tar, h, 600000);
     };
     Status s;
-    if (!message.workspace_sha256.empty()) {  // a commit's tree: kept for the next leases
-      s = trees_.fill(message.workspace_sha256, workspace, download);
+    if (cached_tree) {
+      s = trees_.open_lease(message.workspace_sha256, lease->dir, download);
     } else {
       std::string tar = lease->dir + "/workspace.tar";
       s = download(tar);
@@ -323,6 +325,9 @@ void Agent::open_lease(const LeaseMessage& message, Channel& channel) {
     }
     if (!s.ok()) lease->setup_error = "cannot get the run's workspace: " + s.error().message;
   }
+  if (!step_files_dir_.empty()) fs::remove_all(lease->step_files_dir, ec);
+  if (lease->setup_error.empty() && !exec::create_private_directory(lease->step_files_dir).ok())
+    lease->setup_error = "cannot create " + lease->step_files_dir;
   if (!lease->setup_error.empty()) say("lease " + message.lease_id + ": " + lease->setup_error);
   std::lock_guard lock(mutex_);
   leases_[message.lease_id] = std::move(lease);
@@ -344,7 +349,7 @@ void Agent::prepare_outside_world(Lease& lease, const StepMessage& message) {
     }
   }
   if (!message.event_path.empty()) {
-    std::string file = lease.dir + "/event.json";
+    std::string file = lease.step_files_dir + "/event.json";  // (tmpfs, as `sluice run`'s)
     std::ofstream out(file, std::ios::binary | std::ios::trunc);
     out << message.event;
     if (out) {
@@ -512,8 +517,8 @@ void Agent::end_lease(const std::string& lease_id, bool lost) {
   for (engine::ExecutionId id : running) executor_.cancel(id);
   executor_.end_job(executor_scope(lease->message));  // its containers too
   runtime_.close(lease_id);
+  trees_.close_lease(lease->dir);  // kept for a later lease when its job changed nothing
   std::error_code ec;
-  fs::remove_all(lease->dir, ec);
   fs::remove_all(lease->step_files_dir, ec);  // (gone with dir when it is under it)
 }
 
