@@ -105,17 +105,16 @@ enum class Verdict { kSpare, kKill, kUnsure };
 // `inode` is the stat() of /proc/PID; `wall_mark` from usable_wall_mark().
 Verdict targeted(pid_t pid, const struct stat& inode, int64_t wall_mark, const SweepTarget& target,
                  std::string& buffer) {
+  // Older than every step: neither in a step's session (its members were all started after
+  // the step) nor carrying a tracking id. Most processes of a machine end here, unread.
+  int64_t made = static_cast<int64_t>(inode.st_ctim.tv_sec) * 1'000'000'000 + inode.st_ctim.tv_nsec;
+  if (wall_mark != 0 && made < wall_mark) return Verdict::kSpare;
   // getsid() is a syscall that formats nothing: the common case (not ours) costs no read.
   pid_t session = ::getsid(pid);
   if (session < 0) return Verdict::kSpare;  // gone
   bool in_session = target.sessions.count(session) > 0;
   bool any_id = !target.tracking_ids.empty() || !target.tracking_prefix.empty();
-  if (!in_session) {
-    if (!any_id) return Verdict::kSpare;
-    int64_t made =
-        static_cast<int64_t>(inode.st_ctim.tv_sec) * 1'000'000'000 + inode.st_ctim.tv_nsec;
-    if (wall_mark != 0 && made < wall_mark) return Verdict::kSpare;  // older than every step
-  }
+  if (!in_session && !any_id) return Verdict::kSpare;
   std::string dir = "/proc/" + std::to_string(pid);
   if (!read_proc_file(dir + "/stat", buffer, 1024)) return Verdict::kSpare;
   ProcStat stat = parse_stat(buffer);
@@ -133,13 +132,15 @@ Verdict targeted(pid_t pid, const struct stat& inode, int64_t wall_mark, const S
 
 struct PassResult {
   int killed = 0;
-  int unsure = 0;  // young processes whose environment could not be read this time
+  std::vector<pid_t> unsure;  // young processes whose environment could not be read this time
 };
 
 // `signalled`: pids this sweep has SIGKILLed already. Such a process may take a while to
 // die on a busy machine, but it cannot escape, and its pid cannot be reused before it is
 // reaped: it is not signalled (nor counted) again, so the passes end once nothing new is found.
-PassResult sweep_once(const SweepTarget& target, std::set<pid_t>& signalled) {
+// `only`: the pids to look at (the unsure ones of the pass before); null: every process.
+PassResult sweep_once(const SweepTarget& target, std::set<pid_t>& signalled,
+                      const std::vector<pid_t>* only) {
   PassResult result;
   DIR* proc = ::opendir("/proc");
   if (proc == nullptr) return result;
@@ -147,22 +148,25 @@ PassResult sweep_once(const SweepTarget& target, std::set<pid_t>& signalled) {
   const uid_t uid = ::getuid();
   const int64_t wall_mark = usable_wall_mark(target);
   std::string buffer;
-  while (dirent* entry = ::readdir(proc)) {
+  auto look_at = [&](const char* name) {
     char* end = nullptr;
-    long pid = std::strtol(entry->d_name, &end, 10);
+    long pid = std::strtol(name, &end, 10);
     if (*end != '\0' || pid <= 1 || pid == self || signalled.count(static_cast<pid_t>(pid)) > 0)
-      continue;
+      return;
     // Only our own processes can be signalled; skip the others without reading them.
     struct stat st {};
-    if (::fstatat(::dirfd(proc), entry->d_name, &st, 0) != 0 || (uid != 0 && st.st_uid != uid))
-      continue;
+    if (::fstatat(::dirfd(proc), name, &st, 0) != 0 || (uid != 0 && st.st_uid != uid)) return;
     Verdict verdict = targeted(static_cast<pid_t>(pid), st, wall_mark, target, buffer);
-    if (verdict == Verdict::kUnsure) ++result.unsure;
-    if (verdict != Verdict::kKill) continue;
-    if (::kill(static_cast<pid_t>(pid), SIGKILL) == 0) {
+    if (verdict == Verdict::kUnsure) result.unsure.push_back(static_cast<pid_t>(pid));
+    if (verdict == Verdict::kKill && ::kill(static_cast<pid_t>(pid), SIGKILL) == 0) {
       signalled.insert(static_cast<pid_t>(pid));
       ++result.killed;
     }
+  };
+  if (only != nullptr) {
+    for (pid_t pid : *only) look_at(std::to_string(pid).c_str());
+  } else {
+    while (dirent* entry = ::readdir(proc)) look_at(entry->d_name);
   }
   ::closedir(proc);
   return result;
@@ -194,11 +198,18 @@ int sweep_processes(const SweepTarget& target, int max_passes) {
   int total = 0;
   int unsure_passes = 0;
   std::set<pid_t> signalled;
+  std::vector<pid_t> unsure;
+  bool everything = true;
   for (int pass = 0; pass < max_passes; ++pass) {
-    PassResult result = sweep_once(target, signalled);
+    PassResult result = sweep_once(target, signalled, everything ? nullptr : &unsure);
     total += result.killed;
-    if (result.killed > 0) continue;
-    if (result.unsure == 0 || ++unsure_passes > kUnsurePasses) break;
+    // After a kill, everything again (what it may have forked meanwhile); after a pass that
+    // only had unsure processes, those alone: what they may start is in their session or
+    // carries their environment, and is found once they are.
+    everything = result.killed > 0;
+    if (everything) continue;
+    if (result.unsure.empty() || ++unsure_passes > kUnsurePasses) break;
+    unsure = std::move(result.unsure);
     std::this_thread::sleep_for(kUnsureDelay);
   }
   return total;

@@ -9,10 +9,13 @@
 // (a new session and an emptied environment) escapes it. Linux only.
 //
 // Cost: a sweep visits every process on the machine, so it does per process only what is
-// cheap: a stat() of /proc/PID (owner; the time the kernel made that inode) and getsid().
-// /proc/PID/stat (expensive to produce) is read only for a process in a target session (is
-// it a zombie?) and for one that may be young enough to carry a tracking id; environ only
-// for the latter.
+// cheap: a stat() of /proc/PID (owner; the time the kernel made that inode), and getsid()
+// only for a process that may be younger than the oldest step swept for (an older one can
+// be neither in a step's session nor carry a tracking id). /proc/PID/stat (expensive to
+// produce) is read only for a process in a target session (is it a zombie?) and for one
+// that may be young enough to carry a tracking id; environ only for the latter. A pass that
+// finds nothing but young processes whose environment it could not read looks again at
+// those alone.
 #pragma once
 
 #include <sys/types.h>
