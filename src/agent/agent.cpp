@@ -424,6 +424,10 @@ void Agent::start_step(const StepMessage& message, Channel& channel) {
     lease.step_index = message.step_index;
     lease.step_attempt = message.step_attempt;
     lease.step_proof = message.step_proof;
+    lease.step_terms = message.request.held;
+    lease.step_deadline = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(message.request.held.timeout_ms);
+    lease.step_timed_out = false;
     lease.step_log = log;
     lease.step_done = false;
     lease.last_result.clear();
@@ -482,6 +486,7 @@ void Agent::on_step_done(const std::string& lease_id, int64_t step_id, std::shar
     result.masks.push_back(std::move(v));
   }
   result.outcome = std::move(outcome);
+  result.timed_out = lease.step_id == step_id && lease.step_timed_out;
   std::string body = encode(result);
   if (body.size() > kMaxReportBody && !result.lines.empty()) {  // a big summary too: apart
     log->put_back(result.lines);
@@ -586,24 +591,37 @@ void Agent::outbox_loop(const std::atomic<bool>& stop) {
     Headers h;
     std::string target;
     uint64_t generation = 0;
+    // Held steps past their timeout: nobody else stops them now (the controller that
+    // enforced it is gone).
+    std::vector<std::pair<std::string, engine::ExecutionId>> overdue;
+    auto kill_overdue = [&] {
+      for (const auto& [lease_id, id] : overdue) {
+        say("lease " + lease_id + ": its held step's timeout passed; the step is killed");
+        executor_.cancel(id);
+      }
+      overdue.clear();
+    };
     {
       std::unique_lock lock(mutex_);
       // Lines of running steps go out every 200 ms, so a live log keeps moving.
       wake_.wait_for(lock, std::chrono::milliseconds(200),
                      [&] { return stop.load() || !outbox_.empty(); });
+      overdue = overdue_held_steps(leases_, std::chrono::steady_clock::now());
       for (const auto& log : open_logs_) outbox_.take_lines(*log);
       while (!outbox_.empty() && (target = report_target(leases_, outbox_.front())) == "-")
         outbox_.pop_front();
-      if (outbox_.empty()) continue;
-      if (target.empty()) {  // its lease waits for the registration's verdict
+      if (outbox_.empty() || target.empty()) {
+        bool waits = !outbox_.empty();  // its lease waits for the registration's verdict
         lock.unlock();
-        wait(stop, 100);
+        kill_overdue();
+        if (waits) wait(stop, 100);
         continue;
       }
       report = outbox_.front();
       h = headers();
       generation = generation_;
     }
+    kill_overdue();
     auto reply = channel->call("POST", target, report.body, h, 30000);
     std::string code = reply.ok() ? error_code(reply->body) : "";
     bool stale = false;
@@ -616,8 +634,16 @@ void Agent::outbox_loop(const std::atomic<bool>& stop) {
     if (!reply.ok() || reply->status >= 500 || reply->status == 401 || code == "unknown_agent" ||
         (stale && reply->status != 200)) {
       if (!reply.ok()) say("cannot deliver a report (" + reply.error().message + "); retrying");
-      wait(stop, backoff);
-      backoff = std::min<int64_t>(backoff * 2, 5000);
+      // A new registration (the controller is back) ends the back-off: what the agent held
+      // goes at once.
+      std::unique_lock lock(mutex_);
+      uint64_t seen = generation_;
+      if (wake_.wait_for(lock, std::chrono::milliseconds(backoff),
+                         [&] { return stop.load() || generation_ != seen; }) &&
+          generation_ != seen)
+        backoff = 100;
+      else
+        backoff = std::min<int64_t>(backoff * 2, 5000);
       continue;
     }
     backoff = 100;

@@ -188,6 +188,62 @@ void objects(const json& o, const char* key, size_t max_items, F&& read) {
   }
 }
 
+// Runs `read`, naming the field it failed on as a part of `where` ("containers.job.image").
+template <typename F>
+auto within(const std::string& where, F&& read) {
+  try {
+    return read();
+  } catch (BadMessage& e) {
+    e.message = where + (e.message.rfind(": ", 0) == 0 ? "" : ".") + e.message;
+    throw;
+  }
+}
+
+// held_terms: in a step message (with timeout_ms) and in a held step (without).
+json held_terms_json(const engine::HeldTerms& t, bool with_timeout) {
+  json j{{"continue_on_error", t.continue_on_error},
+         {"closes_job", t.closes_job},
+         {"job_failed", t.job_failed}};
+  if (with_timeout) j["timeout_ms"] = t.timeout_ms;
+  if (t.run_if_success != engine::RunStatus::kQueued) {
+    j["run_if_success"] = engine::to_string(t.run_if_success);
+    j["run_if_failure"] = engine::to_string(t.run_if_failure);
+  }
+  return j;
+}
+
+// A run conclusion: success, failure, timed_out or cancelled ("" none).
+engine::RunStatus run_conclusion(const json& o, const char* key) {
+  std::string s = str(o, key, 16);
+  if (s.empty()) return engine::RunStatus::kQueued;
+  engine::RunStatus status = engine::run_status_from_string(s);
+  if (status != engine::RunStatus::kSuccess && status != engine::RunStatus::kFailure &&
+      status != engine::RunStatus::kTimedOut && status != engine::RunStatus::kCancelled)
+    bad(key, "not a run conclusion (success, failure, timed_out, cancelled)");
+  return status;
+}
+
+engine::HeldTerms read_held_terms(const json& parent) {
+  engine::HeldTerms t;
+  const json* v = member(parent, "held_terms");
+  if (!v) return t;
+  if (!v->is_object()) bad("held_terms", "not an object");
+  return within("held_terms", [&] {
+    t.timeout_ms = integer(*v, "timeout_ms", 0, INT64_MAX, 0);
+    t.continue_on_error = boolean(*v, "continue_on_error");
+    t.closes_job = boolean(*v, "closes_job");
+    t.job_failed = boolean(*v, "job_failed");
+    t.run_if_success = run_conclusion(*v, "run_if_success");
+    t.run_if_failure = run_conclusion(*v, "run_if_failure");
+    if ((t.run_if_success == engine::RunStatus::kQueued) !=
+        (t.run_if_failure == engine::RunStatus::kQueued))
+      bad("run_if_failure", "run_if_success and run_if_failure go together");
+    if (t.run_if_success != engine::RunStatus::kQueued && !t.closes_job)
+      bad("run_if_success", "without closes_job");
+    return t;
+  });
+}
+
 HeldStep read_held_step(const json& h) {
   HeldStep s;
   s.lease_id = id(h, "lease_id");
@@ -202,6 +258,8 @@ HeldStep read_held_step(const json& h) {
   if (s.proof.empty()) bad("proof", "missing");
   s.next_seq = integer(h, "next_seq", 0, INT64_MAX, 0);
   s.finished = boolean(h, "finished");
+  s.terms = read_held_terms(h);
+  s.terms.timeout_ms = 0;
   return s;
 }
 
@@ -247,17 +305,6 @@ json pairs_json(const std::vector<std::pair<std::string, std::string>>& items) {
   json a = json::array();
   for (const auto& [k, v] : items) a.push_back(json::array({k, v}));
   return a;
-}
-
-// Runs `read`, naming the field it failed on as a part of `where` ("containers.job.image").
-template <typename F>
-auto within(const std::string& where, F&& read) {
-  try {
-    return read();
-  } catch (BadMessage& e) {
-    e.message = where + (e.message.rfind(": ", 0) == 0 ? "" : ".") + e.message;
-    throw;
-  }
 }
 
 const json& object(const json& o, const char* key) {
@@ -435,6 +482,7 @@ ControllerMessage read_message(const json& m, size_t index) {
     s.step_index = static_cast<int>(integer(m, "step_index", -1, 100000, -1));
     s.step_attempt = static_cast<int>(integer(m, "step_attempt", 0, 1000, 0));
     s.step_proof = proof(m, "step_proof", "step_proof");
+    r.held = read_held_terms(m);
   } else if (type == "cancel") {
     out.type = ControllerMessage::Type::kCancel;
     out.step_id = integer(m, "step_id", 1, INT64_MAX, 0, true);
@@ -488,7 +536,8 @@ std::string encode(const RegisterRequest& m) {
                       {"step_attempt", h.step_attempt},
                       {"proof", h.proof},
                       {"next_seq", h.next_seq},
-                      {"finished", h.finished}});
+                      {"finished", h.finished},
+                      {"held_terms", held_terms_json(h.terms, false)}});
     j["held"] = std::move(held);
   }
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -577,6 +626,7 @@ std::string encode(const ControllerMessage& m) {
         j["step_index"] = m.step.step_index;
         j["step_attempt"] = m.step.step_attempt;
         j["step_proof"] = m.step.step_proof;
+        j["held_terms"] = held_terms_json(r.held, true);
       }
       break;
     }
@@ -633,6 +683,7 @@ std::string encode(const StepResult& m) {
          {"masks", m.masks},
          {"annotations", annotations}};
   if (!m.lines.empty()) j["lines"] = m.lines;
+  if (m.timed_out) j["timed_out"] = true;
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -734,6 +785,7 @@ Result<StepResult> parse_step_result(std::string_view body) {
     o.state = pairs(j, "state");
     o.summary = str(j, "summary", kMaxTextBytes);
     r.masks = strings(j, "masks", kMaxItems, kMaxTextBytes);
+    r.timed_out = boolean(j, "timed_out");
     bool present = false;
     const json& a = array(j, "annotations", kMaxItems, present);
     for (size_t i = 0; i < a.size(); ++i) {

@@ -54,6 +54,8 @@ struct HeldStep {
   std::string proof;      // the step message's step_proof
   int64_t next_seq = 0;   // the first log chunk it delivers (the old controller had the others)
   bool finished = false;  // its result is ready (else it follows when the step ends)
+  // The step message's held_terms, under the same proof (timeout_ms stays on the agent).
+  engine::HeldTerms terms;
 };
 
 // The controller's answer for one held step.
@@ -155,6 +157,8 @@ struct StepMessage {
   int step_index = -1;
   int step_attempt = 0;
   std::string step_proof;
+  // What its result decides if the controller restarts meanwhile: request.held, sent with
+  // the proof ("held_terms"), which covers it.
 };
 
 struct ControllerMessage {
@@ -178,6 +182,9 @@ struct StepResult {
   std::vector<std::string> lines;
   engine::StepOutcome outcome;
   std::vector<std::string> masks;  // values the step registered with ::add-mask::
+  // The agent killed the step at its held_terms timeout (it held the step: the controller
+  // that would have was gone).
+  bool timed_out = false;
 };
 
 // Ids the controller hands out: a letter, '-', digits ("a-3", "l-9").

@@ -24,6 +24,8 @@ std::vector<HeldStep> held_steps(const Leases& leases, const Outbox& outbox) {
     h.step_attempt = lease->step_attempt;
     h.proof = lease->step_proof;
     h.finished = lease->step_done;
+    h.terms = lease->step_terms;
+    h.terms.timeout_ms = 0;  // the agent's alone
     h.next_seq = lease->step_log ? lease->step_log->chunks() : 0;
     for (const Report& r : outbox.reports())  // the first chunk the controller may not have
       if (r.lease_id == id && r.step_id == h.step_id && r.kind == Report::Kind::kLog) {
@@ -61,6 +63,23 @@ std::vector<std::pair<std::string, std::string>> apply_verdicts(Leases& leases, 
       outbox.push(Report{0, id, lease->step_id, Report::Kind::kResult, 0, lease->last_result});
   }
   return refused;
+}
+
+std::vector<std::pair<std::string, engine::ExecutionId>> overdue_held_steps(
+    Leases& leases, std::chrono::steady_clock::time_point now) {
+  std::vector<std::pair<std::string, engine::ExecutionId>> overdue;
+  for (auto& [id, lease] : leases) {
+    auto deadline = lease->step_deadline;
+    if (!lease->held) deadline += std::chrono::milliseconds(kTimeoutGraceMs);
+    if (lease->step_done || lease->step_timed_out || lease->step_terms.timeout_ms <= 0 ||
+        now < deadline)
+      continue;
+    auto running = lease->running.find(lease->step_id);
+    if (running == lease->running.end() || running->second == 0) continue;  // not started yet
+    lease->step_timed_out = true;
+    overdue.emplace_back(id, running->second);
+  }
+  return overdue;
 }
 
 std::string report_target(const Leases& leases, const Report& report) {

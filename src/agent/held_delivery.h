@@ -10,6 +10,7 @@
 // All of it runs under the agent's mutex, on the leases and outbox it guards.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,6 +33,14 @@ std::vector<HeldStep> held_steps(const Leases& leases, const Outbox& outbox);
 // have committed it). Returns the refused leases, for the caller to end, with why.
 std::vector<std::pair<std::string, std::string>> apply_verdicts(Leases& leases, Outbox& outbox,
                                                                 const RegisterReply& reply);
+
+// The running steps whose timeout has passed by `now` in a held lease, or by
+// kTimeoutGraceMs in another (the controller stops those itself, unless it is gone or
+// cannot be reached): marked timed out, returned for the caller to kill (outside the
+// agent's mutex), with their lease ids.
+inline constexpr int64_t kTimeoutGraceMs = 10000;
+std::vector<std::pair<std::string, engine::ExecutionId>> overdue_held_steps(
+    Leases& leases, std::chrono::steady_clock::time_point now);
 
 // Where `report` goes now: a live lease's path, a held delivery's, "" to wait (its lease
 // waits for a verdict), or "-" to drop it (its lease is gone, or it is an earlier step's).

@@ -5,6 +5,7 @@
 // Plain data: the agent's mutex guards it.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -43,6 +44,11 @@ struct Lease {
   int step_index = -1, step_attempt = 0;
   std::string step_proof;
   std::shared_ptr<StepLog> step_log;
+  engine::HeldTerms step_terms;  // what its result decides (the step message's held_terms)
+  // When its timeout passes (held_terms.timeout_ms after it came; none when 0), and whether
+  // the agent killed it then: only while the lease is held (else the controller enforces it).
+  std::chrono::steady_clock::time_point step_deadline{};
+  bool step_timed_out = false;
   bool step_done = false;
   std::string last_result;
   // The controller no longer knows the agent: the lease waits for the verdict of the next

@@ -492,6 +492,7 @@ void Engine::start_instance(JobNode& n, size_t index) {
   ++running_instances_;
   ++n.running;
   JobNode* np = &n;
+  in.run_if_last = [this, np] { return run_if_last(*np); };
   instance.run = std::make_unique<JobRun>(context_, std::move(in),
                                           [this, np, index] { on_instance_finished(*np, index); });
   instance.lost = false;
@@ -678,15 +679,31 @@ void Engine::finish_node(JobNode& n, RunStatus status, const std::string& reason
 // The run's conclusion, as GitHub concludes it: a failed job (not continue-on-error) makes
 // it a failure; otherwise a cancelled run, or any cancelled job (a concurrency group
 // cancelled it), makes it cancelled.
-RunStatus Engine::conclusion() const {
+RunStatus Engine::conclusion(const JobNode* as_if, RunStatus as_if_status) const {
   if (cancelled_) return RunStatus::kCancelled;
   RunStatus status = RunStatus::kSuccess;
   for (const auto& n : nodes_) {
     if (!n->selected) continue;
-    if (failed(n->status) && !n->continue_on_error) return RunStatus::kFailure;
-    if (n->status == RunStatus::kCancelled) status = RunStatus::kCancelled;
+    RunStatus s = n.get() == as_if ? as_if_status : n->status;
+    if (failed(s) && !n->continue_on_error) return RunStatus::kFailure;
+    if (s == RunStatus::kCancelled) status = RunStatus::kCancelled;
   }
   return status;
+}
+
+// The run's conclusion when `n`'s one instance, running, is all that is left of it: no
+// other job runs, waits or is queued (a dependant would be), none waits for a retry.
+std::optional<std::pair<RunStatus, RunStatus>> Engine::run_if_last(const JobNode& n) const {
+  if (cancelled_ || finished_ || !n.single() || n.running != 1 || running_instances_ != 1 ||
+      !n.planned->caller_key.empty() || context_.store_errors > 0)
+    return std::nullopt;
+  for (const auto& other : nodes_) {
+    if (other.get() == &n) continue;
+    if (other->selected && !is_terminal(other->status)) return std::nullopt;
+    for (const Instance& instance : other->instances)
+      if (instance.waiting_retry()) return std::nullopt;
+  }
+  return std::pair{conclusion(&n, RunStatus::kSuccess), conclusion(&n, RunStatus::kFailure)};
 }
 
 void Engine::maybe_finish_run() {

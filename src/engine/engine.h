@@ -86,7 +86,10 @@ class Engine {
   void on_instance_finished(JobNode& node, size_t index);
   void node_instance_done(JobNode& node);
   void finish_node(JobNode& node, RunStatus status, const std::string& reason);
-  RunStatus conclusion() const;
+  // `as_if`: that node counts as ended with `status` (run_if_last).
+  RunStatus conclusion(const JobNode* as_if = nullptr, RunStatus status = RunStatus::kQueued) const;
+  // JobRunInputs::run_if_last of the node's one instance.
+  std::optional<std::pair<RunStatus, RunStatus>> run_if_last(const JobNode& n) const;
   void maybe_finish_run();
   bool needs_done(const JobNode& node) const;
   Value needs_context(const JobNode& node) const;

@@ -41,6 +41,27 @@ namespace sluice::engine {
 
 using ExecutionId = int64_t;
 
+// What a step attempt's result decides on its own, for a controller that restarted while an
+// agent ran the step and so lost the engine that would have gone on with the job
+// (docs/agent-protocol.md, "Controller restarts"). The engine fills it when the attempt
+// starts, for an attempt with a record of its own.
+struct HeldTerms {
+  // How long the step may still run: its timeout-minutes or its job's, the nearer (0: no
+  // limit). The agent enforces it only while it holds the step.
+  int64_t timeout_ms = 0;
+  bool continue_on_error = false;  // the step's, evaluated when it started
+  // Nothing of the job runs after this attempt: it is the job's last step and leaves no
+  // post step, it has no retry left, and the job has no `outputs:` and no retry policy.
+  // The job then concludes `failure` when `job_failed` or the step fails (after
+  // continue-on-error), `cancelled` when it was cancelled, else `success`.
+  bool closes_job = false;
+  bool job_failed = false;  // an earlier step failed the job already
+  // With closes_job, when every other job of the run has ended: the run's conclusion once
+  // this job ends with success, or with failure (kQueued: the run does not end with it).
+  RunStatus run_if_success = RunStatus::kQueued;
+  RunStatus run_if_failure = RunStatus::kQueued;
+};
+
 struct StepRequest {
   enum class Kind {
     kScript,  // `run:` — `shell` + `script`
@@ -86,6 +107,7 @@ struct StepRequest {
   // controller restart finds its record (docs/agent-protocol.md, "Controller restarts").
   int record_index = -1;
   int record_attempt = 0;
+  HeldTerms held;
 
   // Set for every step of a job with `container:` or `services:`. kScript/kNode steps with
   // `containers->job` run inside the job container: `env` then holds only what the step

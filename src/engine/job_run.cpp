@@ -2,6 +2,9 @@
 // its attempts to its conclusion. Contexts, evaluation and requests: job_run_request.cpp.
 #include "engine/job_run.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include "core/json.h"
 #include "engine/retry.h"
 #include "engine/scalar_value.h"
@@ -99,6 +102,7 @@ void JobRun::evaluate_job_settings(const expr::EvalContext& ctx) {
   // GitHub's default job timeout is 360 minutes.
   auto ms = job.timeout_minutes ? timeout_ms(*job.timeout_minutes, ctx) : Result<int64_t>(21600000);
   if (!ms.ok()) return fail_job(ms.error());
+  job_deadline_ms_ = context_.clock.now_ms() + *ms;
   job_timer_ = context_.loop.add_timer(*ms, [this] {
     job_timer_ = 0;
     cancel(true);
@@ -366,6 +370,7 @@ Status JobRun::start_step_timer(Attempt& a, const Frame& frame) {
   if (!minutes || a.item.phase != Phase::kMain) return Status::Ok();
   auto ms = timeout_ms(*minutes, eval_context(frame));
   if (!ms.ok()) return ms.error();
+  a.timeout_ms = *ms;
   a.timer = context_.loop.add_timer(*ms, [this] {
     if (!current_) return;
     current_->timer = 0;
@@ -380,6 +385,7 @@ void JobRun::launch(Attempt& a, StepRequest request) {
   request.masker = context_.masker;
   request.record_index = a.owns_attempt ? a.record_index : -1;
   request.record_attempt = a.number;
+  if (a.owns_attempt) request.held = held_terms(a);
   auto* loop = &context_.loop;
   auto alive = alive_;
   a.execution =
@@ -388,6 +394,33 @@ void JobRun::launch(Attempt& a, StepRequest request) {
           if (*alive) on_outcome(std::move(outcome));
         });
       });
+}
+
+// What the attempt's result decides if the engine is gone when it ends (HeldTerms).
+HeldTerms JobRun::held_terms(const Attempt& a) {
+  HeldTerms t;
+  int64_t now = context_.clock.now_ms();
+  if (job_deadline_ms_ > 0) t.timeout_ms = std::max<int64_t>(1, job_deadline_ms_ - now);
+  if (a.timeout_ms > 0)
+    t.timeout_ms = t.timeout_ms ? std::min(t.timeout_ms, a.timeout_ms) : a.timeout_ms;
+  std::string ignored;  // an expression that does not evaluate counts as false, as at the end
+  t.continue_on_error = continues_on_error(frames_.back(), a.item, ignored);
+  const Frame& top = frames_.front();
+  const Item& item = a.item;
+  bool node = item.action && item.action->kind == ResolvedAction::Kind::kNode;
+  bool docker = item.action && item.action->kind == ResolvedAction::Kind::kDocker;
+  bool leaves_post =
+      item.phase == Phase::kMain && ((node && !item.action->action.post.empty()) ||
+                                     (docker && !item.action->action.post_entrypoint.empty()));
+  bool retry_left = item.step->retry && a.number < item.step->retry->max_attempts;
+  const spec::Job& job = *in_.planned->job;
+  t.closes_job = frames_.size() == 1 && top.next >= top.items.size() &&
+                 (posts_added_ || posts_.empty()) && !leaves_post && !retry_left &&
+                 job.outputs.empty() && !job.retry && !cancelled_;
+  t.job_failed = failed_;
+  if (t.closes_job && in_.run_if_last)
+    if (auto run = in_.run_if_last()) std::tie(t.run_if_success, t.run_if_failure) = *run;
+  return t;
 }
 
 void JobRun::fail_to_start(const Error& error) {

@@ -30,6 +30,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/failure_class.h"
@@ -57,6 +58,9 @@ struct JobRunInputs {
   std::map<std::string, std::string> workflow_env;  // evaluated workflow-level env
   std::optional<Error>
       setup_error;  // fails the job at once (e.g. the workflow env did not evaluate)
+  // When every other job of the run has ended: the run's conclusion if this job ends with
+  // success, and with failure (HeldTerms::run_if_success/run_if_failure); none otherwise.
+  std::function<std::optional<std::pair<RunStatus, RunStatus>>()> run_if_last;
 };
 
 class JobRun {
@@ -112,6 +116,7 @@ class JobRun {
     ExecutionId execution = 0;
     EventLoop::TimerId timer = 0;
     bool timed_out = false;
+    int64_t timeout_ms = 0;  // its own timeout-minutes (0: none)
     AttemptRecord record;
     std::shared_ptr<LogWriter> log;
     bool owns_attempt = true;  // false for steps inside a composite (they share its attempt)
@@ -147,6 +152,7 @@ class JobRun {
   Result<Frame> composite_frame(const Item& item, int record_index);
   Status start_step_timer(Attempt& attempt, const Frame& frame);
   void launch(Attempt& attempt, StepRequest request);
+  HeldTerms held_terms(const Attempt& attempt);
   void fail_to_start(const Error& error);
   void on_outcome(StepOutcome outcome);
   void take_effects(const StepOutcome& outcome, const Item& item);
@@ -191,6 +197,7 @@ class JobRun {
   int exit_code_ = 0;
   std::string summary_;
   EventLoop::TimerId job_timer_ = 0;
+  int64_t job_deadline_ms_ = 0;  // when the job's timeout fires (Clock::now_ms)
   bool failed_ = false;
   bool cancelled_ = false;
   bool timed_out_ = false;

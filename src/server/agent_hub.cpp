@@ -487,9 +487,10 @@ void AgentHub::send_step(const std::string& job_scope, engine::ExecutionId id,
       if (!options_.proof_key.empty() && request.record_index >= 0) {
         m.step.step_index = request.record_index;
         m.step.step_attempt = request.record_attempt;
-        m.step.step_proof = step_proof(
-            options_.proof_key, {lease->id, lease->job.run_id, lease->job.job_key,
-                                 lease->job.attempt, request.record_index, request.record_attempt});
+        m.step.step_proof =
+            step_proof(options_.proof_key,
+                       {lease->id, lease->job.run_id, lease->job.job_key, lease->job.attempt,
+                        request.record_index, request.record_attempt, request.held});
       }
       lease->steps[id].receiver = std::move(receiver);
       queue_message(*agent, agent::encode(m), later);
@@ -513,6 +514,26 @@ void AgentHub::cancel_step(const std::string& job_scope, engine::ExecutionId id)
     }
   }
   run(later);
+}
+
+int AgentHub::cancel_held(int64_t run_id) {
+  Actions later;
+  int asked = 0;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, d] : deliveries_) {
+      Agent* agent = find_agent(d->agent_id);
+      if (d->step.run_id != run_id || !agent) continue;
+      agent::ControllerMessage m;  // the agent knows the step by its old lease and step ids
+      m.type = agent::ControllerMessage::Type::kCancel;
+      m.lease_id = d->step.lease_id;
+      m.step_id = d->step.step_id;
+      queue_message(*agent, agent::encode(m), later);
+      ++asked;
+    }
+  }
+  run(later);
+  return asked;
 }
 
 void AgentHub::tick() {
@@ -955,7 +976,7 @@ std::vector<agent::HeldVerdict> AgentHub::judge_held(const HttpRequest& request)
     v.step_id = step.step_id;
     if (!step_proof_matches(options_.proof_key,
                             {step.lease_id, step.run_id, step.job_key, step.attempt,
-                             step.step_index, step.step_attempt},
+                             step.step_index, step.step_attempt, step.terms},
                             step.proof))
       v.reason = "the step's proof is not this controller's";
     else if (!options_.held_steps)

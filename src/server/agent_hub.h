@@ -117,6 +117,11 @@ class AgentHub final : public exec::remote::AgentTransport {
   // controller; tests call tick() themselves).
   void start_ticker(int64_t every_ms = 100);
 
+  // Cancels the steps agents hold for `run_id` (accepted at a registration after a
+  // controller restart, result not yet recorded): each agent kills its step, whose result
+  // then lands cancelled. Returns how many steps were asked to stop. Thread-safe.
+  int cancel_held(int64_t run_id);
+
   std::vector<AgentInfo> agents() const;
   // The agents as JSON for GET /api/v1/agents (docs/api.md): {"agents":[{id, name,
   // builtin, version, status (idle, busy, offline), labels, executors, busy, last_seen_ms,

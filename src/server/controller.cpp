@@ -332,6 +332,9 @@ Result<std::vector<int64_t>> Controller::dispatch(
 
 Status Controller::cancel(int64_t run_id) {
   if (impl_->registry.cancel(run_id)) return Status::Ok();
+  // A run of an earlier controller process whose steps agents still hold (they go on
+  // after a restart): the agents stop them.
+  if (impl_->hub && impl_->hub->cancel_held(run_id) > 0) return Status::Ok();
   auto detail = store().load_run(run_id);
   if (!detail) return Error{"no run " + std::to_string(run_id), {}};
   return Error{"run " + std::to_string(run_id) + " is not in progress (" +

@@ -144,7 +144,8 @@ Status StoreHeldSteps::record_result(const agent::HeldStep& s, const agent::Step
     return mask_ ? mask_(out) : out;
   };
   const engine::StepOutcome& o = result.outcome;
-  FailureClass failure = engine::classify_failure(o, false);
+  const engine::HeldTerms& terms = s.terms;
+  FailureClass failure = engine::classify_failure(o, result.timed_out);
   RunStatus status = engine::attempt_status(failure);
   std::string reason = engine::failure_reason(failure, o);
   std::string delivered = "delivered by agent " + (agent_name.empty() ? "?" : agent_name) +
@@ -164,7 +165,10 @@ Status StoreHeldSteps::record_result(const agent::HeldStep& s, const agent::Step
   attempt.finished_ms = now;
   Value outputs = Value::object();
   for (const auto& [name, value] : o.outputs) outputs.set(name, mask(value));
-  step.status = status;
+  // continue-on-error, as the engine would have applied it (evaluated when the step started).
+  bool step_failed = status == RunStatus::kFailure || status == RunStatus::kTimedOut;
+  RunStatus conclusion = step_failed && terms.continue_on_error ? RunStatus::kSuccess : status;
+  step.status = conclusion;
   step.outcome = status;
   step.reason = reason;
   step.exit_code = o.exit_code;
@@ -181,9 +185,57 @@ Status StoreHeldSteps::record_result(const agent::HeldStep& s, const agent::Step
     a.title = mask(a.title);
     saved = store_.add_annotation(a);
   }
+  if (saved.ok() && !o.summary.empty()) saved = append_summary(s, mask(o.summary));
+  if (saved.ok() && terms.closes_job) saved = conclude(s, conclusion, agent_name);
   if (saved.ok()) saved = store_.flush();  // acknowledged only once it is committed
   if (saved.ok()) claimed_.erase(it);
   return saved;
+}
+
+// The step's GITHUB_STEP_SUMMARY, after what the run's summary file has ("## JOB", as the
+// engine writes it at a run's end: a run that ended interrupted wrote none).
+Status StoreHeldSteps::append_summary(const agent::HeldStep& s, const std::string& summary) {
+  return append_lines(data_dir_ / store::step_summary_path(s.run_id),
+                      {"## " + s.job_key, "", summary});
+}
+
+// The step closed its job (HeldTerms::closes_job): the job's conclusion follows from it, and
+// the run's too when every other job had ended (run_if_success/run_if_failure).
+Status StoreHeldSteps::conclude(const agent::HeldStep& s, RunStatus step_conclusion,
+                                const std::string& agent_name) {
+  const engine::HeldTerms& terms = s.terms;
+  auto detail = store_.load_run(s.run_id);
+  if (!detail) return detail.error();
+  engine::JobRecord* job = nullptr;
+  for (auto& j : detail->jobs)
+    if (j.key == s.job_key && j.attempt == s.attempt) job = &j;
+  if (!job || !open_to_delivery(job->status)) return Status::Ok();  // (claim checked both)
+  RunStatus status = step_conclusion == RunStatus::kCancelled ? RunStatus::kCancelled
+                     : terms.job_failed || step_conclusion != RunStatus::kSuccess
+                         ? RunStatus::kFailure
+                         : RunStatus::kSuccess;
+  std::string why = "concluded from the step that agent " +
+                    (agent_name.empty() ? "?" : agent_name) +
+                    " delivered after a controller restart";
+  int64_t now = clock_.now_ms();
+  job->status = status;
+  job->reason = why;
+  job->finished_ms = now;
+  if (Status saved = store_.save_job(*job); !saved.ok()) return saved;
+  engine::RunRecord& run = detail->run;
+  if (terms.run_if_success == RunStatus::kQueued || !open_to_delivery(run.status))
+    return Status::Ok();
+  for (const auto& other : detail->jobs)  // as the engine saw them when the step started
+    if (&other != job &&
+        (!engine::is_terminal(other.status) || other.status == RunStatus::kInterrupted))
+      return Status::Ok();
+  run.status = status == RunStatus::kSuccess                 ? terms.run_if_success
+               : status == RunStatus::kFailure               ? terms.run_if_failure
+               : terms.run_if_success == RunStatus::kSuccess ? RunStatus::kCancelled
+                                                             : terms.run_if_success;
+  run.reason = run.status == RunStatus::kSuccess ? "" : why;
+  run.finished_ms = now;
+  return store_.save_run(run);
 }
 
 }  // namespace sluice::server

@@ -13,10 +13,15 @@
 //    and appended to the job attempt's log file, whose last slice is the step's attempt;
 //  - the result sets the attempt's and the step's status, exit code, outputs, reason
 //    ("delivered by agent NAME after a controller restart"), and the log slice's size, and
-//    adds the step's annotations. The job and the run stay `interrupted`: the engine that
-//    would have run the job's later steps is gone (`sluice rerun --failed` runs them).
-// The step's summary, env, path and state are dropped (nothing is left to use them), and
-// continue-on-error is not applied (the step's conclusion is its outcome).
+//    adds the step's annotations; continue-on-error applies as the engine said when it
+//    sent the step (HeldStep::terms, under the proof), a result the agent killed at the
+//    step's timeout is timed_out, and the step's summary joins the run's summary file;
+//  - when the engine said the step closes its job (terms.closes_job), the job concludes
+//    from it, and the run too when every other job had ended then (terms.run_if_*) and
+//    none is recorded interrupted now. Otherwise the job and the run stay `interrupted`:
+//    the engine that would have run the job's later steps is gone (`sluice rerun
+//    --failed` runs them). The step's env, path and state are not kept: only the job's
+//    later steps would read them.
 //
 // Threading: thread-safe; calls for one held step come one at a time (the hub serialises
 // them).
@@ -69,6 +74,9 @@ class StoreHeldSteps final : public HeldStepSink {
     engine::AttemptRecord attempt;
   };
   static std::string key_of(const agent::HeldStep& step);
+  Status append_summary(const agent::HeldStep& step, const std::string& summary);
+  Status conclude(const agent::HeldStep& step, engine::RunStatus step_conclusion,
+                  const std::string& agent_name);
 
   engine::Store& store_;
   std::filesystem::path data_dir_;

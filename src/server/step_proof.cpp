@@ -40,6 +40,11 @@ std::string step_proof(const std::string& key, const ProvenStep& step) {
   std::string text = "sluice-step-proof/1\n" + step.lease_id + "\n" + std::to_string(step.run_id) +
                      "\n" + step.job_key + "\n" + std::to_string(step.attempt) + "\n" +
                      std::to_string(step.step_index) + "\n" + std::to_string(step.step_attempt);
+  const engine::HeldTerms& t = step.terms;
+  if (t.continue_on_error || t.closes_job || t.job_failed)  // (none: as before they existed)
+    text += std::string("\nterms ") + (t.continue_on_error ? "c" : "-") +
+            (t.closes_job ? "j" : "-") + (t.job_failed ? "f" : "-") + " " +
+            engine::to_string(t.run_if_success) + " " + engine::to_string(t.run_if_failure);
   return hex_encode(hmac_sha256(key, text));
 }
 

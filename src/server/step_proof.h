@@ -13,6 +13,7 @@
 #include <string>
 
 #include "core/result.h"
+#include "engine/executor.h"
 
 namespace sluice::server {
 
@@ -24,6 +25,10 @@ struct ProvenStep {
   int attempt = 1;
   int step_index = 0;
   int step_attempt = 1;
+  // What its result decides (the step message's held_terms, but its timeout, which only
+  // the agent uses): an agent cannot make its step close the job, or the run, unless the
+  // engine said so.
+  engine::HeldTerms terms;
 };
 
 // The key of DATA_DIR/agent-proof.key, created (32 random bytes, hex, mode 0600) when

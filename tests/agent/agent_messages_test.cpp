@@ -380,6 +380,63 @@ TEST(AgentMessages, AStepCarriesItsRecordAndProof) {
   EXPECT_EQ((*plain)[0].step.step_proof, "");
 }
 
+// What a held step's result decides (held_terms): in the step message with its timeout, in
+// a held step without; a result the agent killed at that timeout says so.
+TEST(AgentMessages, HeldTermsRoundTripAndAreChecked) {
+  ControllerMessage m;
+  m.type = ControllerMessage::Type::kStep;
+  m.lease_id = m.step.lease_id = "l-4";
+  m.step.step_id = 17;
+  m.step.step_index = 2;
+  m.step.step_attempt = 1;
+  m.step.step_proof = std::string(64, 'f');
+  engine::HeldTerms& t = m.step.request.held;
+  t.timeout_ms = 90000;
+  t.continue_on_error = true;
+  t.closes_job = true;
+  t.job_failed = true;
+  t.run_if_success = engine::RunStatus::kCancelled;
+  t.run_if_failure = engine::RunStatus::kFailure;
+  auto parsed = parse_poll_reply(encode_poll_reply({encode(m)}));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  const engine::HeldTerms& p = (*parsed)[0].step.request.held;
+  EXPECT_EQ(p.timeout_ms, 90000);
+  EXPECT_TRUE(p.continue_on_error && p.closes_job && p.job_failed);
+  EXPECT_EQ(p.run_if_success, engine::RunStatus::kCancelled);
+  EXPECT_EQ(p.run_if_failure, engine::RunStatus::kFailure);
+
+  RegisterRequest r;
+  r.held = {sample_held()};
+  r.held[0].terms = t;
+  auto held = parse_register_request(encode(r));
+  ASSERT_TRUE(held.ok()) << held.error().message;
+  EXPECT_EQ(held->held[0].terms.timeout_ms, 0) << "the agent's alone";
+  EXPECT_TRUE(held->held[0].terms.closes_job);
+  EXPECT_EQ(held->held[0].terms.run_if_failure, engine::RunStatus::kFailure);
+
+  auto refused = [](const std::string& terms, const std::string& message) {
+    auto bad = parse_poll_reply(
+        R"({"messages":[{"type":"step","lease_id":"l-1","step_id":1,"held_terms":)" + terms +
+        "}]}");
+    ASSERT_FALSE(bad.ok()) << terms;
+    EXPECT_NE(bad.error().message.find(message), std::string::npos) << bad.error().message;
+  };
+  refused("[]", "held_terms: not an object");
+  refused(R"({"timeout_ms":-1})", "held_terms.timeout_ms: out of range");
+  refused(R"({"closes_job":1})", "held_terms.closes_job: not a boolean");
+  refused(R"({"closes_job":true,"run_if_success":"interrupted","run_if_failure":"failure"})",
+          "held_terms.run_if_success: not a run conclusion");
+  refused(R"({"closes_job":true,"run_if_success":"success"})", "go together");
+  refused(R"({"run_if_success":"success","run_if_failure":"failure"})", "without closes_job");
+
+  StepResult result;
+  result.timed_out = true;
+  auto back = parse_step_result(encode(result));
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(back->timed_out);
+  EXPECT_FALSE(parse_step_result(R"({"timed_out":"yes"})").ok());
+}
+
 TEST(AgentMessages, ErrorBodies) {
   EXPECT_EQ(error_code(encode_error("lease_lost", "gone")), "lease_lost");
   EXPECT_EQ(error_code("{}"), "");

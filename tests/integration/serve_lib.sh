@@ -85,3 +85,20 @@ YAML
   git -C "$1" -c user.email=t@example.com -c user.name=t add -A
   git -C "$1" -c user.email=t@example.com -c user.name=t commit -qm init
 }
+
+# restartable_app_with_agent [AGENT ARGS...]: commits $WORK/app (its workflows written
+# already) on main, starts `sluice serve` with it as project `app` on a port that a
+# restart on the same data dir can take again (LISTEN), and one agent `far` (label
+# `remote`, work dir $WORK/far, log $WORK/far.log, $AGENT_PID) with AGENT ARGS.
+restartable_app_with_agent() {
+  git -C "$WORK/app" init -q -b main
+  git -C "$WORK/app" -c user.email=t@e -c user.name=t add -A
+  git -C "$WORK/app" -c user.email=t@e -c user.name=t commit -qm init
+  LISTEN=127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  export SLUICE_AGENT_LEASE_TTL_MS=2000
+  start_serve --project "app=$WORK/app"
+  AGENT_TOKEN=$("$SLUICE" token create --role agent --data-dir "$DATA")
+  "$SLUICE" agent --server "$URL" --token "$AGENT_TOKEN" --labels remote --name far \
+    --work-dir "$WORK/far" "$@" >"$WORK/far.log" 2>&1 &
+  AGENT_PID=$!
+}

@@ -84,7 +84,7 @@ class HeldStepsHubTest : public ::testing::Test {
 
   // The step message the first controller sends for step record 2, attempt 1 of run 12's
   // job "build" (attempt 1).
-  agent::StepMessage first_controller_step() {
+  agent::StepMessage first_controller_step(engine::HeldTerms terms = {}) {
     auto hub = make_hub(nullptr);
     NoLocal local;
     exec::remote::RemoteExecutor remote(*hub, local);
@@ -100,6 +100,7 @@ class HeldStepsHubTest : public ::testing::Test {
     step.script = "make";
     step.record_index = 2;
     step.record_attempt = 1;
+    step.held = terms;
     step.log = std::make_shared<exec::testing::MemoryLog>();
     step.masker = std::make_shared<SecretMasker>();
     remote.start(step, [](engine::StepOutcome) {});
@@ -123,6 +124,8 @@ class HeldStepsHubTest : public ::testing::Test {
     h.step_attempt = m.step_attempt;
     h.proof = m.step_proof;
     h.next_seq = 1;  // the old controller had chunk 0
+    h.terms = m.request.held;
+    h.terms.timeout_ms = 0;
     return h;
   }
 
@@ -205,6 +208,50 @@ TEST_F(HeldStepsHubTest, WithoutAKeyOrSinkNothingIsHeld) {
   auto a = register_agent(hub, {held_from(m)});
   ASSERT_EQ(a.held.size(), 1u);
   EXPECT_FALSE(a.held[0].accepted);
+}
+
+// What the step's result decides travels with it, under its proof: an agent cannot make its
+// step close a job it does not close. A cancel of the run reaches the agent that holds it.
+TEST_F(HeldStepsHubTest, HeldTermsAreProvenAndAHeldStepCanBeCancelled) {
+  engine::HeldTerms terms;
+  terms.timeout_ms = 60000;
+  terms.continue_on_error = true;
+  terms.closes_job = true;
+  terms.run_if_success = engine::RunStatus::kSuccess;
+  terms.run_if_failure = engine::RunStatus::kFailure;
+  agent::StepMessage m = first_controller_step(terms);
+  EXPECT_EQ(m.request.held.timeout_ms, 60000);
+  EXPECT_TRUE(m.request.held.closes_job);
+  EXPECT_EQ(m.request.held.run_if_failure, engine::RunStatus::kFailure);
+  EXPECT_NE(m.step_proof, first_controller_step().step_proof) << "the proof covers the terms";
+
+  auto sink = std::make_shared<FakeSink>();
+  auto hub = make_hub(sink);
+  agent::HeldStep good = held_from(m);
+  agent::HeldStep forged = good;
+  forged.terms.job_failed = true;
+  forged.lease_id = "l-8";
+  agent::HeldStep widened = held_from(first_controller_step());
+  widened.terms.closes_job = true;  // a step that closed nothing, made to close its job
+  auto a = register_agent(*hub, {good, forged, widened});
+  ASSERT_EQ(a.held.size(), 3u);
+  EXPECT_TRUE(a.held[0].accepted);
+  EXPECT_FALSE(a.held[1].accepted);
+  EXPECT_FALSE(a.held[2].accepted);
+  ASSERT_EQ(sink->claims.size(), 1u);
+  EXPECT_TRUE(sink->claims[0].terms.closes_job);
+  EXPECT_TRUE(sink->claims[0].terms.continue_on_error);
+
+  EXPECT_EQ(hub->cancel_held(13), 0) << "another run";
+  EXPECT_EQ(hub->cancel_held(12), 1);
+  HttpResponse r = call(*hub, "agents/" + a.agent_id + "/poll", R"({"wait_ms":0})", a.session);
+  auto messages = agent::parse_poll_reply(r.body);
+  ASSERT_TRUE(messages.ok()) << r.body;
+  ASSERT_EQ(messages->size(), 1u) << r.body;
+  EXPECT_EQ((*messages)[0].type, agent::ControllerMessage::Type::kCancel);
+  EXPECT_EQ((*messages)[0].lease_id, m.lease_id)
+      << "the old controller's ids, as the agent knows them";
+  EXPECT_EQ((*messages)[0].step_id, m.step_id);
 }
 
 }  // namespace

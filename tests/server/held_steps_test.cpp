@@ -6,6 +6,7 @@
 
 #include "../store/temp_dir.h"
 #include "core/secret_masker.h"
+#include "store/log_paths.h"
 #include "store/run_recovery.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -186,6 +187,77 @@ TEST_F(StoreHeldStepsTest, AFailedStepIsRecordedAsFailed) {
       EXPECT_EQ(r.status, RunStatus::kFailure);
       EXPECT_NE(r.reason.find("exit code 3"), std::string::npos) << r.reason;
     }
+}
+
+// The engine said the step closes its job and, every other job having ended, the run
+// (agent::HeldStep::terms, under the proof): both conclude from the delivered result, with
+// continue-on-error applied, and the step's summary is kept.
+TEST_F(StoreHeldStepsTest, AClosingStepConcludesItsJobAndRun) {
+  int64_t run = crashed_run();
+  agent::HeldStep step = held(run);
+  step.terms.continue_on_error = true;
+  step.terms.closes_job = true;
+  step.terms.run_if_success = RunStatus::kSuccess;
+  step.terms.run_if_failure = RunStatus::kFailure;
+  ASSERT_EQ(held_->claim(step), "");
+  agent::StepResult result;
+  result.outcome.started = true;
+  result.outcome.exit_code = 3;
+  result.outcome.summary = "tests: 3 failed, hunter2\n";
+  ASSERT_TRUE(held_->record_result(step, result, "a").ok());
+  auto detail = store_->load_run(run);
+  ASSERT_TRUE(detail.ok());
+  EXPECT_EQ(detail->steps[1].status, RunStatus::kSuccess) << "continue-on-error";
+  EXPECT_EQ(detail->steps[1].outcome, RunStatus::kFailure);
+  EXPECT_EQ(detail->jobs[0].status, RunStatus::kSuccess);
+  EXPECT_NE(detail->jobs[0].reason.find("concluded from the step that agent a delivered"),
+            std::string::npos)
+      << detail->jobs[0].reason;
+  EXPECT_EQ(detail->run.status, RunStatus::kSuccess);
+  EXPECT_EQ(store::testing::read_file(dir_.path() / store::step_summary_path(run)),
+            "## build\n\ntests: 3 failed, ***\n\n");
+}
+
+TEST_F(StoreHeldStepsTest, AClosingStepThatTimedOutFailsItsJobAndRun) {
+  int64_t run = crashed_run();
+  agent::HeldStep step = held(run);
+  step.terms.closes_job = true;
+  step.terms.run_if_success = RunStatus::kSuccess;
+  step.terms.run_if_failure = RunStatus::kFailure;
+  ASSERT_EQ(held_->claim(step), "");
+  agent::StepResult result;
+  result.timed_out = true;  // the agent killed it at its timeout
+  result.outcome.started = true;
+  result.outcome.cancelled = true;
+  result.outcome.signal = 15;
+  ASSERT_TRUE(held_->record_result(step, result, "a").ok());
+  auto detail = store_->load_run(run);
+  EXPECT_EQ(detail->steps[1].status, RunStatus::kTimedOut);
+  EXPECT_EQ(detail->jobs[0].status, RunStatus::kFailure);
+  EXPECT_EQ(detail->run.status, RunStatus::kFailure);
+}
+
+TEST_F(StoreHeldStepsTest, TheRunStaysInterruptedWhileAnotherJobIs) {
+  int64_t run = crashed_run();
+  engine::JobRecord other;
+  other.run_id = run;
+  other.key = "test";
+  other.status = RunStatus::kInterrupted;
+  ASSERT_TRUE(store_->save_job(other).ok());
+  agent::HeldStep step = held(run);
+  step.terms.closes_job = true;
+  step.terms.job_failed = true;  // an earlier step failed the job
+  step.terms.run_if_success = RunStatus::kSuccess;
+  step.terms.run_if_failure = RunStatus::kFailure;
+  ASSERT_EQ(held_->claim(step), "");
+  agent::StepResult result;
+  result.outcome.started = true;
+  result.outcome.exit_code = 0;
+  ASSERT_TRUE(held_->record_result(step, result, "a").ok());
+  auto detail = store_->load_run(run);
+  EXPECT_EQ(detail->steps[1].status, RunStatus::kSuccess);
+  EXPECT_EQ(detail->jobs[0].status, RunStatus::kFailure) << "job_failed";
+  EXPECT_EQ(detail->run.status, RunStatus::kInterrupted);
 }
 
 }  // namespace
