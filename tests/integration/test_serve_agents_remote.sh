@@ -167,7 +167,12 @@ log_of far
 check_contains "results=http://127.0.0.2:" "the agent's job reaches the results service on the agent's address"
 check_contains "cache=http://127.0.0.2:" "the agent's job reaches the cache service on the agent's address"
 check_contains "oidc=http://127.0.0.2:" "the agent's job requests ID tokens on the agent's address"
-check_contains "event=$WORK/far/leases/" "the event payload is a file of the agent's"
+# The agent's: beside its step files, on tmpfs (/dev/shm/sluice-AGENTPID-...), or in its work dir.
+EVENT_FILE=$(sed -n 's/^.*event=\([^ ]*\).*$/\1/p' <<<"$OUT" | head -1)
+case "$EVENT_FILE" in
+  /dev/shm/sluice-"$AGENT_PID"-*/event.json | "$WORK"/far/leases/*/event.json) ;;
+  *) fail "the event payload is not a file of the agent's: '$EVENT_FILE'" ;;
+esac
 check_contains '"word":"sent-with-the-job"' "the event payload came with the job"
 check_contains "saved " "@actions/cache saved on the agent"
 check_contains "uploaded " "@actions/artifact uploaded on the agent"
