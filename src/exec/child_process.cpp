@@ -59,6 +59,11 @@ Result<ChildProcess> spawn_child(const std::string& executable,
   posix_spawn_file_actions_addopen(&setup.actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&setup.actions, pipe_fds[1], 1);
   posix_spawn_file_actions_adddup2(&setup.actions, pipe_fds[1], 2);
+  // Nothing else: a descriptor this process holds without CLOEXEC (Boost.Asio accepts
+  // connections without it) would live on in the child and in what it leaves running
+  // (Podman's conmon, for as long as its container), and a client of the relay reading a
+  // reply to EOF would wait that long, its connection closed by sluice but not by them.
+  posix_spawn_file_actions_addclosefrom_np(&setup.actions, 3);
   if (!working_directory.empty()) {
     posix_spawn_file_actions_addchdir_np(&setup.actions, working_directory.c_str());
   }

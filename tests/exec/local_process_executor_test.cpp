@@ -238,6 +238,18 @@ TEST_F(ExecutorTest, WorkingDirectoryAndStdin) {
   EXPECT_EQ(log_->all(), (std::vector<std::string>{(dir_ / "work").string(), "done"}));
 }
 
+TEST_F(ExecutorTest, StepsInheritNoDescriptorButTheirOwn) {
+  int leaky[2];  // without CLOEXEC, as Boost.Asio's accepted sockets
+  ASSERT_EQ(::pipe(leaky), 0);
+  StepOutcome o =
+      run(request("for fd in " + std::to_string(leaky[0]) + " " + std::to_string(leaky[1]) +
+                  "; do [ -e /proc/self/fd/$fd ] && echo open || echo closed; done"));
+  ::close(leaky[0]);
+  ::close(leaky[1]);
+  EXPECT_EQ(o.exit_code, 0);
+  EXPECT_EQ(log_->all(), (std::vector<std::string>{"closed", "closed"}));
+}
+
 TEST_F(ExecutorTest, CommandFilesAreParsed) {
   StepOutcome o =
       run(request("echo 'version=1.2.3' >> $GITHUB_OUTPUT\n"
