@@ -288,8 +288,8 @@ void Agent::open_lease(const LeaseMessage& message, Channel& channel) {
   for (const std::string& s : message.secrets) lease->masker->add(s);
   for (const std::string& v : lease->masker->registered()) lease->known_masks.insert(v);
   std::string workspace = lease->dir + "/workspace", temp = lease->dir + "/temp";
+  remove_lease_tree(lease->dir);
   std::error_code ec;
-  fs::remove_all(lease->dir, ec);
   // A commit's tree: the lease directory comes from the cache (a spare one when it can).
   const bool cached_tree = !message.workspace_sha256.empty() && !message.workspace_url.empty();
   if (!cached_tree)
@@ -522,9 +522,17 @@ void Agent::end_lease(const std::string& lease_id, bool lost) {
   for (engine::ExecutionId id : running) executor_.cancel(id);
   executor_.end_job(executor_scope(lease->message));  // its containers too
   runtime_.close(lease_id);
-  trees_.close_lease(lease->dir);  // kept for a later lease when its job changed nothing
+  trees_.close_lease(lease->dir);            // kept for a later lease when its job changed nothing
+  remove_lease_tree(lease->dir);             // what it could not remove (see remove_tree_fallback)
+  remove_lease_tree(lease->step_files_dir);  // (gone with dir when it is under it)
+}
+
+void Agent::remove_lease_tree(const std::string& dir) const {
   std::error_code ec;
-  fs::remove_all(lease->step_files_dir, ec);  // (gone with dir when it is under it)
+  fs::remove_all(dir, ec);
+  if (!ec || !options_.remove_tree_fallback) return;
+  if (Status s = options_.remove_tree_fallback(dir); !s.ok())
+    say("cannot remove " + dir + ": " + ec.message() + "; " + s.error().message);
 }
 
 void Agent::containers_started(const std::string& job_scope, const std::string& netns_path) {

@@ -62,6 +62,9 @@ struct AgentOptions {
   // Undelivered log chunks kept in memory while the controller cannot be reached.
   size_t outbox_limit_bytes = 64 * 1024 * 1024;
   std::function<void(const std::string&)> log;  // the agent's own messages (stderr)
+  // Removes a lease's directory that std::filesystem could not: files of a rootless
+  // container's other users (exec/container/container_cleanup.h). Unset: none.
+  std::function<Status(const std::string& dir)> remove_tree_fallback;
 };
 
 class Agent {
@@ -97,6 +100,8 @@ class Agent {
   void on_step_done(const std::string& lease_id, int64_t step_id, std::shared_ptr<StepLog> log,
                     engine::StepOutcome outcome);
   void end_lease(const std::string& lease_id, bool lost);
+  // Removes a lease's directory, with options_.remove_tree_fallback when needed.
+  void remove_lease_tree(const std::string& dir) const;
   void lose_all_leases();
   Headers headers() const;  // mutex_ held
   void wait(const std::atomic<bool>& stop, int64_t ms);

@@ -54,6 +54,7 @@ void clean_up_after_a_killed_agent(const std::string& work_dir, const std::strin
   if (std::filesystem::is_empty(leases, ec) || ec) return;
   exec::container::remove_containers_of_data_dir(work_dir, engine);
   std::filesystem::remove_all(leases, ec);
+  if (ec) (void)exec::container::remove_tree_in_user_namespace(leases.string(), engine);
 }
 
 int run_agent(const AgentArgs& args) {
@@ -91,6 +92,9 @@ int run_agent(const AgentArgs& args) {
   o.name = args.name.empty() ? std::string(host) : args.name;
   o.version = "0.1.0";
   o.log = [](const std::string& text) { std::cerr << "sluice agent: " << text << std::endl; };
+  o.remove_tree_fallback = [engine = args.container_engine](const std::string& dir) {
+    return exec::container::remove_tree_in_user_namespace(dir, engine);
+  };
   auto channel_check = agent::open_http_channel(o.server);
   if (!channel_check.ok()) {
     std::cerr << "error: --server: " << channel_check.error().message << "\n";

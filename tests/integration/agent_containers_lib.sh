@@ -35,9 +35,11 @@ start_controller_and_agent() {
   AGENT_TOKEN=$("$SLUICE" token create --role agent --data-dir "$DATA")
   start_agent
 }
+# $AGENT_AS: a command that runs the agent as another user (its argument: the command), with
+# the binary $AGENT_SLUICE and more options $AGENT_OPTIONS (test_serve_agents_rootless.sh).
 start_agent() {
-  "$SLUICE" agent --server "$URL" --token "$AGENT_TOKEN" --labels remote --name far \
-    --work-dir "$FAR" >>"$WORK/far.log" 2>&1 &
+  ${AGENT_AS:-} "${AGENT_SLUICE:-$SLUICE}" agent --server "$URL" --token "$AGENT_TOKEN" --labels remote --name far \
+    --work-dir "$FAR" ${AGENT_OPTIONS:-} >>"$WORK/far.log" 2>&1 &
   AGENT_PID=$!
 }
 # dispatch WORKFLOW: sets RUN.

@@ -17,7 +17,7 @@ if [ -z "${CONTAINERS_CONF:-}" ] && [ "$(basename "$ENGINE")" = podman ]; then
 fi
 export SLUICE_CONTAINER_ENGINE=$ENGINE
 
-PROGRAMS="bash sh cat tail sleep env printf echo ls mkdir rm chmod true false id grep head dirname basename touch"
+PROGRAMS="bash sh cat tail sleep env printf echo ls mkdir rm chmod true false id grep head dirname basename touch chown stat"
 image_tag() {
   { cat "$FIXTURES/containers/pong.c"; echo "$PROGRAMS"; for p in $PROGRAMS; do type -P "$p"; done; } |
     sha256sum | cut -c1-12

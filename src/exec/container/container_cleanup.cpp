@@ -95,4 +95,15 @@ void remove_containers_of_data_dir(const std::string& data_dir, const std::strin
   if (engine.ok()) (void)remove_labelled(*engine, {"sluice.data=" + data_label(data_dir)});
 }
 
+Status remove_tree_in_user_namespace(const std::string& path, const std::string& engine_choice) {
+  if (::geteuid() == 0) return Error{"running as root, there is no other way", {}};
+  auto engine = engine_of_this_process(engine_choice);
+  if (!engine.ok()) return engine.error();
+  if (engine->kind != EngineKind::kPodman)
+    return Error{"only Podman can remove files of subordinate ids (" + path + ")", {}};
+  auto removed = run_engine(*engine, {"unshare", "rm", "-rf", "--", path});
+  if (!removed.ok()) return removed.error();
+  return Status::Ok();
+}
+
 }  // namespace sluice::exec::container

@@ -28,4 +28,12 @@ void remove_containers_of_runs(const std::vector<int64_t>& run_ids, const std::s
 // and network labelled with `data_dir` (the work dir). Silent when no engine is installed.
 void remove_containers_of_data_dir(const std::string& data_dir, const std::string& engine_choice);
 
+// Removes `path` (a directory that was mounted into containers) when this process could not:
+// with rootless Podman a file made by a container's user other than root belongs to a
+// subordinate id outside (/etc/subuid), and its owner's directories cannot be emptied by
+// this user. `podman unshare rm -rf` removes it as root of the user's namespace, which maps
+// every id of that range. Refused for root (who removes anything) and for Docker (a rootless
+// daemon's namespace cannot be entered with one command).
+Status remove_tree_in_user_namespace(const std::string& path, const std::string& engine_choice);
+
 }  // namespace sluice::exec::container
