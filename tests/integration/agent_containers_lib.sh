@@ -54,3 +54,30 @@ wait_for() {
   return 1
 }
 gone() { [ -z "$("$@")" ] && echo gone; }  # gone COMMAND...: when it prints nothing
+
+# Workflow parts (after container_lib.sh, for $IMAGE). DB_SERVICE: a job's `services:` with
+# `db`, the image's TCP server answering pong-from-db, health-checked.
+DB_SERVICE="    services:
+      db:
+        image: $IMAGE
+        env:
+          REPLY: pong-from-db
+        options: >-
+          --entrypoint sluice-pong
+          --health-cmd \"bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080'\"
+          --health-interval 1s --health-retries 20"
+# write_sleeping_workflow [COMMAND]: sleeps.yml, a container job on the agent that runs
+# COMMAND first (when given), then sleeps 60 s.
+write_sleeping_workflow() {
+  cat >"$WORK/app/.github/workflows/sleeps.yml" <<YAML
+on: workflow_dispatch
+jobs:
+  far:
+    runs-on: [self-hosted, remote]
+    container:
+      image: $IMAGE
+    steps:${1:+
+      - run: $1}
+      - run: sleep 60
+YAML
+}

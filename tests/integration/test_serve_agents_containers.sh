@@ -28,15 +28,7 @@ jobs:
       image: $IMAGE
       env:
         DATA_DIR: \${{ github.workspace }}/data
-    services:
-      db:
-        image: $IMAGE
-        env:
-          REPLY: pong-from-db
-        options: >-
-          --entrypoint sluice-pong
-          --health-cmd "bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080'"
-          --health-interval 1s --health-retries 20
+$DB_SERVICE
     steps:
       - run: |
           test -x /bin/sluice-pong && echo "in the job container"

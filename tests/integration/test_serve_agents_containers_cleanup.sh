@@ -12,16 +12,7 @@ source "$(dirname "$0")/container_lib.sh"
 source "$(dirname "$0")/agent_containers_lib.sh"
 
 mkdir -p "$WORK/app/.github/workflows"
-cat >"$WORK/app/.github/workflows/sleeps.yml" <<YAML
-on: workflow_dispatch
-jobs:
-  far:
-    runs-on: [self-hosted, remote]
-    container:
-      image: $IMAGE
-    steps:
-      - run: sleep 60
-YAML
+write_sleeping_workflow
 commit_app
 start_controller_and_agent
 

@@ -80,15 +80,7 @@ jobs:
       said: \${{ steps.say.outputs.said }}
     container:
       image: $IMAGE
-    services:
-      db:
-        image: $IMAGE
-        env:
-          REPLY: pong-from-db
-        options: >-
-          --entrypoint sluice-pong
-          --health-cmd "bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080'"
-          --health-interval 1s --health-retries 20
+$DB_SERVICE
     steps:
       - run: |
           test -x /bin/sluice-pong && echo "in the job container as uid \$(id -u)"
@@ -113,17 +105,7 @@ jobs:
     steps:
       - run: echo "next heard \${{ needs.far.outputs.said }} as \$(id -un)"
 YAML
-cat >"$WORK/app/.github/workflows/sleeps.yml" <<YAML
-on: workflow_dispatch
-jobs:
-  far:
-    runs-on: [self-hosted, remote]
-    container:
-      image: $IMAGE
-    steps:
-      - run: mkdir -p build/deep && touch build/deep/file && chown -R 1000:1000 build
-      - run: sleep 60
-YAML
+write_sleeping_workflow "mkdir -p build/deep && touch build/deep/file && chown -R 1000:1000 build"
 commit_app
 start_controller_and_agent
 
