@@ -49,16 +49,16 @@ struct SecretMasker::Compiled {
   std::vector<std::string_view> values;
   std::vector<uint32_t> keys;
   size_t first_long = 0;
-  // quads[h] != 0 when some long value's first kQuad bytes hash to h. A byte table: one
-  // load per text byte (64 KiB, stays in cache while a step's output streams through).
-  std::vector<uint8_t> quads = std::vector<uint8_t>(1u << kQuadBits, 0);
-  // Short values only: pairs[a << 8 | b] != 0 when some value of 2-3 bytes starts with a, b
-  // (bit 1), or when a alone is a value (bit 2, set for every b). One load per text byte.
-  std::vector<uint8_t> pairs = std::vector<uint8_t>(65536, 0);
+  // The masker's tables (SecretMasker::quads_, pairs_; null while unused), which may hold
+  // entries of values added after this snapshot: those only lead to match_group, which
+  // compares this snapshot's own values.
+  const std::atomic<uint8_t>* quads = nullptr;
+  const std::atomic<uint8_t>* pairs = nullptr;
   std::array<bool, 256> single{};  // one-byte values
   size_t longest = 0;
 
-  bool quad_set(uint32_t h) const { return quads[h] != 0; }
+  bool quad_set(uint32_t h) const { return quads[h].load(std::memory_order_relaxed) != 0; }
+  uint8_t pair(unsigned key) const { return pairs[key].load(std::memory_order_relaxed); }
 
   // False when `text` certainly contains no value.
   bool may_contain(std::string_view text) const {
@@ -68,14 +68,13 @@ struct SecretMasker::Compiled {
     uint64_t hit = 0;
     if (first_long > 0) {  // short values: the byte pairs
       const auto* u = reinterpret_cast<const unsigned char*>(p);
-      const uint8_t* table = pairs.data();
-      for (size_t i = 0; i + 1 < n; ++i) hit |= table[static_cast<unsigned>(u[i]) << 8 | u[i + 1]];
+      for (size_t i = 0; i + 1 < n; ++i) hit |= pair(static_cast<unsigned>(u[i]) << 8 | u[i + 1]);
       // The last byte can only start a one-byte value; pair it with any byte (0).
-      hit |= table[static_cast<unsigned>(u[n - 1]) << 8] & 2;
+      hit |= pair(static_cast<unsigned>(u[n - 1]) << 8) & 2;
     }
     if (first_long < values.size()) {
       for (size_t i = 0; i + kQuad <= n; ++i) {
-        hit |= quads[quad_hash(p + i)];
+        hit |= quads[quad_hash(p + i)].load(std::memory_order_relaxed);
       }
     }
     return (hit & 3) != 0;
@@ -112,7 +111,7 @@ struct SecretMasker::Compiled {
       if (single[u[i]]) end = i + 1;
       if (i + 1 < text.size()) {
         unsigned key = static_cast<unsigned>(u[i]) << 8 | u[i + 1];
-        if (pairs[key] & 1) {
+        if (pair(key) & 1) {
           auto last = keys.begin() + static_cast<ptrdiff_t>(first_long);
           auto k = std::lower_bound(keys.begin(), last, key);
           end = std::max(end, match_group(text, i, static_cast<size_t>(k - keys.begin()), key));
@@ -212,6 +211,22 @@ bool SecretMasker::add(std::string_view secret) {
 std::shared_ptr<const SecretMasker::Compiled> SecretMasker::snapshot() const {
   std::lock_guard lock(mutex_);
   if (compiled_ || storage_.empty()) return compiled_;
+  // Only the new values' table entries are set (the tables only ever gain entries), so a
+  // snapshot after add() costs O(values) in copies, not a fill of the tables.
+  for (std::string_view s : unsorted_) {
+    if (s.size() >= kQuad) {
+      if (!quads_) quads_ = std::make_unique<std::atomic<uint8_t>[]>(1u << kQuadBits);
+      quads_[quad_hash(s.data())].store(1, std::memory_order_relaxed);
+      continue;
+    }
+    if (!pairs_) pairs_ = std::make_unique<std::atomic<uint8_t>[]>(65536);
+    unsigned key = pair_key(s);
+    if (s.size() == 1) {
+      for (unsigned b = 0; b < 256; ++b) pairs_[(key & 0xFF00) | b].fetch_or(2);
+    } else {
+      pairs_[key].fetch_or(1);
+    }
+  }
   std::sort(unsorted_.begin(), unsorted_.end(), value_order);
   size_t middle = sorted_.size();
   sorted_.insert(sorted_.end(), unsorted_.begin(), unsorted_.end());
@@ -221,22 +236,15 @@ std::shared_ptr<const SecretMasker::Compiled> SecretMasker::snapshot() const {
 
   auto compiled = std::make_shared<Compiled>();
   compiled->values = sorted_;
+  compiled->quads = quads_.get();
+  compiled->pairs = pairs_.get();
   compiled->keys.reserve(sorted_.size());
   for (std::string_view s : sorted_) {
     uint32_t key = sort_key(s);
     compiled->keys.push_back(key);
     compiled->longest = std::max(compiled->longest, s.size());
-    if (s.size() >= kQuad) {
-      uint32_t h = quad_hash(s.data());
-      compiled->quads[h] = 1;
-    } else if (s.size() == 1) {
-      ++compiled->first_long;
-      compiled->single[key >> 8] = true;
-      for (unsigned b = 0; b < 256; ++b) compiled->pairs[(key & 0xFF00) | b] |= 2;
-    } else {
-      ++compiled->first_long;
-      compiled->pairs[key] |= 1;
-    }
+    if (s.size() < kQuad) ++compiled->first_long;
+    if (s.size() == 1) compiled->single[key >> 8] = true;
   }
   compiled_ = std::move(compiled);
   return compiled_;

@@ -14,9 +14,10 @@
 // So overlapping secrets mask fully, and a short secret that happens to be "*" can never
 // re-mask the replacement of another.
 //
-// Cost: the values are compiled into an immutable snapshot, rebuilt lazily after add(): a
-// byte table of hashes of the first 4 bytes of each value (and, for the rare values shorter
-// than that, a table of their first two bytes), and the values sorted by those keys. One
+// Cost: the values are compiled into an immutable snapshot, rebuilt lazily after add(): the
+// values sorted by a key, which is a hash of their first 4 bytes (or, for the rare values
+// shorter than that, their first two bytes), with byte tables of those keys that all the
+// snapshots share (values are never removed, so the tables only gain entries). One
 // pass over the text with the tables rejects clean text in O(length) whatever the number of
 // secrets; text that may contain one is scanned once more, comparing at each position only
 // the values whose key matches there. mask(text, scratch) allocates nothing for clean text,
@@ -114,8 +115,13 @@ class SecretMasker {
   mutable std::vector<std::string_view> sorted_;      // in Compiled::values order
   mutable std::vector<std::string_view> unsorted_;    // added since the last snapshot
   mutable std::shared_ptr<const Compiled> compiled_;  // null when stale
-  std::atomic<size_t> count_{0};                      // registered_.size()
-  std::atomic<uint64_t> generation_{0};               // bumped after each change of values_
+  // The snapshots' shared hash tables (Compiled: quads and pairs), filled as values come
+  // and never cleared, allocated with the first value of their kind. Atomic bytes: snapshot()
+  // sets entries while other threads read them through older snapshots.
+  mutable std::unique_ptr<std::atomic<uint8_t>[]> quads_;  // 64 KiB
+  mutable std::unique_ptr<std::atomic<uint8_t>[]> pairs_;  // 64 KiB, for values < 4 bytes
+  std::atomic<size_t> count_{0};                           // registered_.size()
+  std::atomic<uint64_t> generation_{0};                    // bumped after each change of values_
 };
 
 }  // namespace sluice

@@ -90,6 +90,23 @@ TEST(SecretMasker, ViewSeesLaterAdditions) {
   EXPECT_EQ(view.mask("abc", scratch), "***");
 }
 
+// The snapshots share the masker's key tables, which are allocated with the first value of
+// their kind and only gain entries: short values after long ones, and the other way round.
+TEST(SecretMasker, ValuesOfTheOtherKindAddedAfterASnapshotAreMasked) {
+  SecretMasker m;
+  SecretMasker::View view = m.view();
+  std::string scratch;
+  m.add("long-secret");
+  EXPECT_EQ(view.mask("a long-secret ab", scratch), "a *** ab");
+  m.add("ab");
+  EXPECT_EQ(view.mask("a long-secret ab", scratch), "a *** ***");
+  SecretMasker other;
+  other.add("q");
+  EXPECT_EQ(other.mask("q token-1234"), "*** token-1234");
+  other.add("token-1234");
+  EXPECT_EQ(other.mask("q token-1234 q"), "*** *** ***");
+}
+
 // The derived forms (docs/secrets.md). Each expectation is how a real tool prints the
 // secret: base64(1), jq/toJSON, encodeURIComponent, ...
 TEST(SecretForms, Base64WholeAndInnerParts) {
