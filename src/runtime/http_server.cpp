@@ -460,7 +460,9 @@ struct HttpServer::Impl {
       }
       HttpResponse response;
       bool readable = co_await read_body(stream, buffer, head, plan, request, response);
-      if (readable) response = co_await handle(request);
+      // Two statements: GCC 12 destroys the result twice with co_await in a conditional.
+      if (readable && plan.quick) response = handler.handle(request);
+      if (readable && !plan.quick) response = co_await handle(request);
       if (readable && response.deferred) {
         std::shared_ptr<DeferredResponse> deferred = std::move(response.deferred);
         response = co_await wait_deferred(std::move(deferred));

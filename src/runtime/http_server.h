@@ -13,7 +13,8 @@
 // (every connection waits for it). With ListenOptions::handler_threads > 0, handle() runs
 // on a pool of that many threads instead (one thread: still one call at a time, in request
 // order per connection), while the server thread keeps reading and writing other
-// connections; plan_body() stays on the server thread, so it may run while handle() does.
+// connections; plan_body() stays on the server thread, so it may run while handle() does,
+// and so does handle() for a request whose plan says it is quick (BodyPlan::quick).
 // Bodies planned with write_back are written back to disk by one more thread
 // (sync_file_range can block for tens of milliseconds when the disk's queue is full). start()
 // returns once the socket is bound; stop() (also the destructor) closes the listener and every
@@ -122,6 +123,11 @@ struct BodyPlan {
   // fsync finds little left to write. Without it the kernel would start only at its dirty
   // thresholds (gigabytes) and the fsync would write the whole body at the disk's speed.
   bool write_back = false;
+  // handle() is quick for this request (memory, short locks, at most an append to a file;
+  // never a wait for another request), so it runs on the server thread even when there are
+  // handler threads: the hand-off to the pool and back (two thread wake-ups) would cost more
+  // than the request itself. An agent's poll, heartbeat, log chunk and step result.
+  bool quick = false;
 
   static BodyPlan memory(uint64_t limit) { return {Kind::kMemory, limit, "", {}, false}; }
   static BodyPlan to_file(std::string file, uint64_t limit, bool write_back = false) {

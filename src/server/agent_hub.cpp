@@ -133,20 +133,14 @@ std::string runtime_origin_of(const engine::StepRequest& request) {
 }
 
 // The event payload file GITHUB_EVENT_PATH names, when it is one the agent cannot see (not
-// under the lease's roots) and small enough to send.
-bool read_event(const engine::StepRequest& request, const engine::JobPlacement& job,
-                std::string& path, std::string& payload) {
+// under the lease's roots): "" if none.
+std::string event_file_to_send(const engine::StepRequest& request,
+                               const engine::JobPlacement& job) {
   auto it = request.env.find("GITHUB_EVENT_PATH");
-  if (it == request.env.end() || it->second.empty()) return false;
-  path = it->second;
+  if (it == request.env.end() || it->second.empty()) return "";
   for (const std::string& root : {job.workspace, job.temp_dir})
-    if (!root.empty() && path.rfind(root + "/", 0) == 0) return false;  // copied with it
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream text;
-  text << in.rdbuf();
-  payload = text.str();
-  return payload.size() <= agent::kMaxTextBytes;
+    if (!root.empty() && it->second.rfind(root + "/", 0) == 0) return "";  // copied with it
+  return it->second;
 }
 
 std::string join(const std::vector<std::string>& items) {
@@ -250,7 +244,17 @@ std::string AgentHub::waiting_reason(const std::vector<std::string>& labels) con
 
 // Grants what can be granted, first come first served; tells the others why they wait.
 void AgentHub::assign(Actions& later) {
+  // The labels no agent could take in this pass, with the reason: a later request with the
+  // same labels finds no agent either (grants only take executors away). Without it a pass
+  // behind a matrix of hundreds of jobs searched the agents and built the reason for each.
+  std::map<std::vector<std::string>, std::string> unplaced;
   for (auto it = waiting_.begin(); it != waiting_.end();) {
+    auto known = unplaced.find(it->labels);
+    if (known != unplaced.end()) {
+      tell_reason(*it, known->second, later);
+      ++it;
+      continue;
+    }
     Agent* best = nullptr;
     for (const auto& [id, a] : agents_) {
       if (a->offline || a->busy >= a->executors || !matches(*a, it->labels)) continue;
@@ -264,15 +268,18 @@ void AgentHub::assign(Actions& later) {
       it = waiting_.erase(it);
       continue;
     }
-    std::string reason = waiting_reason(it->labels);
-    if (reason != it->last_reason) {
-      it->last_reason = reason;
-      later.push_back([cb = it->on_event, reason] {
-        cb(LeaseEvent{LeaseEvent::Kind::kWaiting, reason, "", false});
-      });
-    }
+    known = unplaced.emplace(it->labels, waiting_reason(it->labels)).first;
+    tell_reason(*it, known->second, later);
     ++it;
   }
+}
+
+void AgentHub::tell_reason(Waiting& request, const std::string& reason, Actions& later) {
+  if (reason == request.last_reason) return;
+  request.last_reason = reason;
+  later.push_back([cb = request.on_event, reason] {
+    cb(LeaseEvent{LeaseEvent::Kind::kWaiting, reason, "", false});
+  });
 }
 
 void AgentHub::grant(Waiting& request, Agent& agent, Actions& later) {
@@ -356,6 +363,20 @@ std::string AgentHub::archive_sha256(const std::string& file) {
   std::string out = known.sha256;
   if (archive_hashes_.size() > 64) archive_hashes_.clear();  // snapshots come and go
   return out;
+}
+
+const std::string* AgentHub::event_payload(const std::string& file) {
+  if (file.empty()) return nullptr;
+  auto known = event_payloads_.find(file);
+  if (known == event_payloads_.end()) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return nullptr;
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (event_payloads_.size() >= 64) event_payloads_.clear();  // runs come and go
+    known = event_payloads_.emplace(file, text.str()).first;
+  }
+  return known->second.size() <= agent::kMaxTextBytes ? &known->second : nullptr;
 }
 
 void AgentHub::request_lease(const engine::JobPlacement& job,
@@ -479,10 +500,13 @@ void AgentHub::send_step(const std::string& job_scope, engine::ExecutionId id,
         lease->runtime_origin = origin;
         m.step.runtime_origin = origin;
       }
-      if (!lease->event_sent && read_event(request, lease->job, m.step.event_path, m.step.event))
-        lease->event_sent = true;
-      else
-        m.step.event_path.clear();
+      if (!lease->event_sent) {
+        m.step.event_path = event_file_to_send(request, lease->job);
+        const std::string* payload = event_payload(m.step.event_path);
+        if (payload) m.step.event = *payload;
+        lease->event_sent = payload != nullptr;
+      }
+      if (!lease->event_sent) m.step.event_path.clear();
       offer_action(*lease, request, m.step);
       if (!options_.proof_key.empty() && request.record_index >= 0) {
         m.step.step_index = request.record_index;
@@ -651,9 +675,18 @@ std::string AgentHub::agents_json() const {
 
 runtime::BodyPlan AgentHub::plan_body(const HttpRequest& head) {
   if (!RuntimeRelay::lease_of(head.path).empty()) return relay_.plan_body(head);
-  bool report = head.path.find("/steps/") != std::string::npos ||
-                head.path.rfind(std::string(kPrefix) + "held/", 0) == 0;
-  return runtime::BodyPlan::memory(report ? agent::kMaxReportBody : agent::kMaxSmallBody);
+  bool held = head.path.rfind(std::string(kPrefix) + "held/", 0) == 0;
+  bool report = head.path.find("/steps/") != std::string::npos || held;
+  auto plan = runtime::BodyPlan::memory(report ? agent::kMaxReportBody : agent::kMaxSmallBody);
+  // What an agent sends for every job (answered from memory, a log chunk appended to its
+  // file): on the server thread, without a hand-off to the handler pool and back. Not a
+  // registration or a held step's report (they read and write the store), nor a download
+  // (tars are made).
+  auto ends_with = [&](std::string_view end) { return head.path.ends_with(end); };
+  plan.quick =
+      head.path.rfind(kPrefix, 0) == 0 && !held && head.method == "POST" &&
+      (ends_with("/poll") || ends_with("/heartbeat") || ends_with("/log") || ends_with("/result"));
+  return plan;
 }
 
 // A poll with nothing queued is answered later (runtime::DeferredResponse): the server

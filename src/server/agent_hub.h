@@ -180,11 +180,18 @@ class AgentHub final : public exec::remote::AgentTransport {
   void assign(Actions& later);
   bool matches(const Agent& agent, const std::vector<std::string>& labels) const;
   std::string waiting_reason(const std::vector<std::string>& labels) const;
+  // Reports `reason` to a request that waits, unless it was the last one reported.
+  static void tell_reason(Waiting& request, const std::string& reason, Actions& later);
   void grant(Waiting& request, Agent& agent, Actions& later);
   // Queues a message for the agent; `wake`: answer its held poll now (else see kQuietMs).
   void queue_message(Agent& agent, std::string message, Actions& later, bool wake = true);
   // The SHA-256 of a shared workspace tar, hashed once per file version.
   std::string archive_sha256(const std::string& file);
+  // The content of a run's event payload file (`file`, "": none) when small enough to send,
+  // read once per file: a run writes it before its jobs start and sluice never changes it
+  // (its name is unique to the run; a job's step may write to it, but other jobs get the
+  // event as the run began, as on GitHub), while each of the run's leases sends it.
+  const std::string* event_payload(const std::string& file);
   void flush_poll(Agent& agent, Actions& later);
   void lose_lease(const std::string& lease_id, Actions& later);
   void drop_agent(const std::string& agent_id, Actions& later);
@@ -204,6 +211,7 @@ class AgentHub final : public exec::remote::AgentTransport {
     std::string sha256;
   };
   std::map<std::string, ArchiveHash> archive_hashes_;  // by file; bounded
+  std::map<std::string, std::string> event_payloads_;  // by file; bounded
   std::deque<std::string> lost_order_;                 // bounds lost_
   std::set<std::string> lost_;                         // leases lost or ended
   // Held steps accepted at a registration, by delivery id, until their result is recorded.

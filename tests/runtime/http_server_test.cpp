@@ -280,6 +280,39 @@ TEST(HttpServerWriteBack, WritesABodyBackWhileItArrivesWhenThePlanSaysSo) {
   EXPECT_EQ(calls.back().second, off_t{20 << 20});
 }
 
+// Notes the thread of each call: plan_body always runs on the server thread.
+class ThreadNotingHandler : public HttpHandler {
+ public:
+  BodyPlan plan_body(const HttpRequest& head) override {
+    std::lock_guard lock(mutex_);
+    server_thread_ = std::this_thread::get_id();
+    BodyPlan plan = BodyPlan::memory(16);
+    plan.quick = head.path == "/quick";
+    return plan;
+  }
+  HttpResponse handle(HttpRequest&) override {
+    std::lock_guard lock(mutex_);
+    return HttpResponse::json(200,
+                              std::this_thread::get_id() == server_thread_ ? "server" : "pool");
+  }
+
+ private:
+  std::mutex mutex_;
+  std::thread::id server_thread_;
+};
+
+TEST(HttpServerQuick, AQuickRequestIsHandledOnTheServerThreadTheOthersOnThePool) {
+  ThreadNotingHandler handler;
+  ListenOptions options;
+  options.handler_threads = 2;
+  auto server = HttpServer::start(handler, options);
+  ASSERT_TRUE(server.ok());
+  HttpClient client((*server)->port());
+  EXPECT_EQ(client.request("POST", "/quick").body, "server");
+  EXPECT_EQ(client.request("POST", "/slow").body, "pool");
+  EXPECT_EQ(client.request("POST", "/quick").body, "server") << "on the same connection";
+}
+
 TEST(BearerToken, MatchesTheSchemeInAnyCase) {
   EXPECT_EQ(bearer_token("Bearer abc"), "abc");
   EXPECT_EQ(bearer_token("bearer abc  "), "abc");

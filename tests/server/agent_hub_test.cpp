@@ -232,6 +232,48 @@ TEST_F(AgentHubTest, BadMessagesAndWrongSessionsAreRefused) {
   EXPECT_EQ(call("GET", "nowhere", "").status, 404);
 }
 
+// The requests an agent sends for every job are handled on the HTTP server thread (no hand-off
+// to the handler pool); the ones that read the store or make tars are not.
+TEST_F(AgentHubTest, OnlyTheQuickAgentRequestsArePlannedQuick) {
+  make_hub(0);
+  auto plan = [&](const std::string& method, const std::string& path) {
+    HttpRequest head;
+    head.method = method;
+    head.path = "/api/v1/agent/" + path;
+    return hub_->plan_body(head).quick;
+  };
+  EXPECT_TRUE(plan("POST", "agents/a-1/poll"));
+  EXPECT_TRUE(plan("POST", "agents/a-1/heartbeat"));
+  EXPECT_TRUE(plan("POST", "leases/l-1/steps/3/log"));
+  EXPECT_TRUE(plan("POST", "leases/l-1/steps/3/result"));
+  EXPECT_FALSE(plan("POST", "register"));
+  EXPECT_FALSE(plan("GET", "leases/l-1/workspace"));
+  EXPECT_FALSE(plan("POST", "held/d-1/result"));
+  EXPECT_FALSE(plan("POST", "held/d-1/log"));
+  EXPECT_FALSE(plan("POST", "leases/l-1/runtime/_apis/result"));
+}
+
+// Requests with the same labels that no agent can take are told why once each, and the
+// first of them in line gets the next free executor.
+TEST_F(AgentHubTest, ManyWaitingRequestsAreEachToldWhyAndServedInOrder) {
+  make_hub(0);
+  auto a = register_agent({"linux"}, 1);
+  std::vector<Events> events(5);
+  for (size_t i = 0; i < events.size(); ++i)
+    hub_->request_lease(job("1/j" + std::to_string(i), {"linux"}), events[i].sink());
+  ASSERT_EQ(events[0].last().kind, LeaseEvent::Kind::kGranted);
+  for (size_t i = 1; i < events.size(); ++i) {
+    ASSERT_EQ(events[i].list.size(), 1u);
+    EXPECT_EQ(events[i].last().reason, "waiting for a free agent with labels: linux");
+  }
+  hub_->request_lease(job("1/gpu", {"gpu"}), events[0].sink());
+  EXPECT_EQ(events[0].last().reason, "no agent with labels: gpu");
+  hub_->release("1/j0");
+  EXPECT_EQ(events[1].last().kind, LeaseEvent::Kind::kGranted);
+  for (size_t i = 2; i < events.size(); ++i) EXPECT_EQ(events[i].list.size(), 1u) << "told once";
+  poll(a);
+}
+
 // The remote executor over the real hub, with the test playing the agent.
 class RemoteThroughHubTest : public AgentHubTest {
  protected:
