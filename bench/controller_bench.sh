@@ -173,9 +173,10 @@ for i in ids:
             break
         if time.time() > deadline:
             sys.exit(f"run {i} did not finish")
-        # Not faster: each poll loads the run's whole detail, on the controller's CPU that
-        # the bench measures (the phases' end comes from the runs' own finished_ms).
-        time.sleep(0.25)
+        # As often as `sluice logs -f` polls a run it follows (500 ms), not more: each poll
+        # loads the run's whole detail, on the controller's CPU that the bench measures (the
+        # phases' end comes from the runs' own finished_ms, not from when a poll saw it).
+        time.sleep(0.5)
 EOF
 }
 details() {  # details FILE RUN_ID...: the runs' detail JSON, one per line
