@@ -1048,7 +1048,9 @@ HttpResponse AgentHub::on_held(const HttpRequest& request) {
   auto finish = [&]() -> HttpResponse {
     // The last lines may ride in the result (kFeatureResultLines), after every chunk.
     if (!d->result->lines.empty()) {
-      if (Status s = options_.held_steps->append_log(d->step, d->result->lines); !s.ok())
+      if (Status s =
+              options_.held_steps->append_log(d->step, d->result->log_chunks, d->result->lines);
+          !s.ok())
         return error(500, "log", s.error().message);
       d->result->lines.clear();
     }
@@ -1064,7 +1066,7 @@ HttpResponse AgentHub::on_held(const HttpRequest& request) {
     if (chunk->seq > d->next_seq)
       return error(409, "out_of_order", "expected log chunk " + std::to_string(d->next_seq));
     if (chunk->seq == d->next_seq) {  // else a resend: appended already
-      if (Status s = options_.held_steps->append_log(d->step, chunk->lines); !s.ok())
+      if (Status s = options_.held_steps->append_log(d->step, chunk->seq, chunk->lines); !s.ok())
         return error(500, "log", s.error().message);
       d->next_seq++;
     }

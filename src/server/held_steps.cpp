@@ -113,7 +113,47 @@ std::string StoreHeldSteps::claim(const agent::HeldStep& s) {
   return "";
 }
 
-Status StoreHeldSteps::append_log(const agent::HeldStep& s, const std::vector<std::string>& lines) {
+// A held step's delivery progress, beside its log: DATA/<log_path>.held-<index>-<attempt>
+// holds "<seq> <log size> pending" while chunk <seq> is being appended and "<next seq> <log
+// size>" once it is. It outlives a controller killed during a delivery, so the next
+// process neither appends a resent chunk twice nor keeps half of one.
+struct StoreHeldSteps::Progress {
+  int64_t next_seq = -1;  // -1: nothing appended by a held delivery yet
+  int64_t log_size = 0;
+  bool pending = false;
+};
+
+fs::path StoreHeldSteps::progress_file(const agent::HeldStep& s,
+                                       const engine::AttemptRecord& attempt) const {
+  return data_dir_ / (attempt.log_path + ".held-" + std::to_string(s.step_index) + "-" +
+                      std::to_string(s.step_attempt));
+}
+
+StoreHeldSteps::Progress StoreHeldSteps::read_progress(const fs::path& file) {
+  Progress p;
+  std::ifstream in(file);
+  std::string pending;
+  if (!(in >> p.next_seq >> p.log_size)) return Progress{};
+  p.pending = static_cast<bool>(in >> pending) && pending == "pending";
+  return p;
+}
+
+Status StoreHeldSteps::write_progress(const fs::path& file, const Progress& p) {
+  fs::path temp = file;
+  temp += ".tmp";
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << p.next_seq << " " << p.log_size << (p.pending ? " pending" : "") << "\n";
+    if (!out.flush()) return Error{"cannot write " + temp.string(), {}};
+  }
+  std::error_code ec;
+  fs::rename(temp, file, ec);  // whole or not at all
+  if (ec) return Error{"cannot write " + file.string() + ": " + ec.message(), {}};
+  return Status::Ok();
+}
+
+Status StoreHeldSteps::append_log(const agent::HeldStep& s, int64_t seq,
+                                  const std::vector<std::string>& lines) {
   std::lock_guard lock(mutex_);
   auto it = claimed_.find(key_of(s));
   if (it == claimed_.end()) return Error{"the step is not claimed", {}};
@@ -125,10 +165,25 @@ Status StoreHeldSteps::append_log(const agent::HeldStep& s, const std::vector<st
     attempt.log_offset = ec ? 0 : static_cast<int64_t>(size);
     if (Status saved = store_.save_attempt(attempt); !saved.ok()) return saved;
   }
+  fs::path log = data_dir_ / attempt.log_path;
+  fs::path progress = progress_file(s, attempt);
+  Progress p = read_progress(progress);
+  std::error_code ec;
+  if (p.pending) {  // an earlier process died appending chunk p.next_seq: cut it off
+    fs::resize_file(log, static_cast<uintmax_t>(p.log_size), ec);
+    if (ec) return Error{"cannot cut " + log.string() + " back: " + ec.message(), {}};
+  }
+  if (seq < p.next_seq) return Status::Ok();  // appended by an earlier process already
+  auto size = fs::file_size(log, ec);
+  if (Status w = write_progress(progress, {seq, ec ? 0 : static_cast<int64_t>(size), true});
+      !w.ok())
+    return w;
   std::vector<std::string> masked;
   masked.reserve(lines.size());
   for (const std::string& line : lines) masked.push_back(mask_ ? mask_(line) : line);
-  return append_lines(data_dir_ / attempt.log_path, masked);
+  if (Status a = append_lines(log, masked); !a.ok()) return a;
+  size = fs::file_size(log, ec);
+  return write_progress(progress, {seq + 1, ec ? 0 : static_cast<int64_t>(size), false});
 }
 
 Status StoreHeldSteps::record_result(const agent::HeldStep& s, const agent::StepResult& result,
@@ -188,7 +243,11 @@ Status StoreHeldSteps::record_result(const agent::HeldStep& s, const agent::Step
   if (saved.ok() && !o.summary.empty()) saved = append_summary(s, mask(o.summary));
   if (saved.ok() && terms.closes_job) saved = conclude(s, conclusion, agent_name);
   if (saved.ok()) saved = store_.flush();  // acknowledged only once it is committed
-  if (saved.ok()) claimed_.erase(it);
+  if (saved.ok()) {
+    std::error_code ec;
+    if (!attempt.log_path.empty()) fs::remove(progress_file(s, attempt), ec);  // done
+    claimed_.erase(it);
+  }
   return saved;
 }
 

@@ -10,7 +10,8 @@
 // recovery runs first, when the controller opens its store; a delivery lands afterwards
 // in the interrupted records:
 //  - log lines are masked with the controller's secrets and the step's ::add-mask:: values
-//    and appended to the job attempt's log file, whose last slice is the step's attempt;
+//    and appended to the job attempt's log file, whose last slice is the step's attempt,
+//    each chunk once, even across a controller killed during the delivery (Progress);
 //  - the result sets the attempt's and the step's status, exit code, outputs, reason
 //    ("delivered by agent NAME after a controller restart"), and the log slice's size, and
 //    adds the step's annotations; continue-on-error applies as the engine said when it
@@ -48,8 +49,11 @@ class HeldStepSink {
   virtual ~HeldStepSink() = default;
   // "" when the step's reports may land; otherwise why not ("run 12 has finished").
   virtual std::string claim(const agent::HeldStep& step) = 0;
-  // The step's next log lines (masked by the agent with the job's secrets).
-  virtual Status append_log(const agent::HeldStep& step, const std::vector<std::string>& lines) = 0;
+  // The step's log chunk `seq` (the lines riding in its result: seq = its log_chunks),
+  // masked by the agent with the job's secrets. A chunk appended already, by this process
+  // or by one killed during the delivery, is not appended again.
+  virtual Status append_log(const agent::HeldStep& step, int64_t seq,
+                            const std::vector<std::string>& lines) = 0;
   // The step's result; committed when it returns. `agent_name` names the deliverer.
   virtual Status record_result(const agent::HeldStep& step, const agent::StepResult& result,
                                const std::string& agent_name) = 0;
@@ -63,7 +67,8 @@ class StoreHeldSteps final : public HeldStepSink {
                  std::function<std::string(const std::string&)> mask, const engine::Clock& clock);
 
   std::string claim(const agent::HeldStep& step) override;
-  Status append_log(const agent::HeldStep& step, const std::vector<std::string>& lines) override;
+  Status append_log(const agent::HeldStep& step, int64_t seq,
+                    const std::vector<std::string>& lines) override;
   Status record_result(const agent::HeldStep& step, const agent::StepResult& result,
                        const std::string& agent_name) override;
 
@@ -74,6 +79,11 @@ class StoreHeldSteps final : public HeldStepSink {
     engine::AttemptRecord attempt;
   };
   static std::string key_of(const agent::HeldStep& step);
+  struct Progress;
+  std::filesystem::path progress_file(const agent::HeldStep& step,
+                                      const engine::AttemptRecord& attempt) const;
+  static Progress read_progress(const std::filesystem::path& file);
+  static Status write_progress(const std::filesystem::path& file, const Progress& progress);
   Status append_summary(const agent::HeldStep& step, const std::string& summary);
   Status conclude(const agent::HeldStep& step, engine::RunStatus step_conclusion,
                   const std::string& agent_name);

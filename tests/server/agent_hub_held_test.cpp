@@ -34,7 +34,7 @@ class FakeSink : public HeldStepSink {
     claims.push_back(step);
     return step.job_key == "finished" ? "run 1 has finished" : "";
   }
-  Status append_log(const agent::HeldStep&, const std::vector<std::string>& l) override {
+  Status append_log(const agent::HeldStep&, int64_t, const std::vector<std::string>& l) override {
     lines.insert(lines.end(), l.begin(), l.end());
     return Status::Ok();
   }

@@ -171,7 +171,7 @@ class RecordingSink : public HeldStepSink {
     claims.push_back(step);
     return "";
   }
-  Status append_log(const agent::HeldStep&, const std::vector<std::string>& l) override {
+  Status append_log(const agent::HeldStep&, int64_t, const std::vector<std::string>& l) override {
     std::lock_guard lock(mutex);
     lines.insert(lines.end(), l.begin(), l.end());
     return Status::Ok();

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "../store/temp_dir.h"
 #include "core/secret_masker.h"
 #include "store/log_paths.h"
@@ -127,7 +130,7 @@ TEST_F(StoreHeldStepsTest, DeliveredLinesAndResultLandInTheInterruptedRecords) {
   int64_t run = crashed_run();
   agent::HeldStep step = held(run);
   ASSERT_EQ(held_->claim(step), "");
-  ASSERT_TRUE(held_->append_log(step, {"third line", "the secret is hunter2"}).ok());
+  ASSERT_TRUE(held_->append_log(step, 0, {"third line", "the secret is hunter2"}).ok());
   agent::StepResult result;
   result.log_chunks = 1;
   result.outcome.started = true;
@@ -170,7 +173,7 @@ TEST_F(StoreHeldStepsTest, DeliveredLinesAndResultLandInTheInterruptedRecords) {
 
   EXPECT_NE(held_->claim(step).find("recorded already (success)"), std::string::npos)
       << "a delivered step cannot be delivered again";
-  EXPECT_FALSE(held_->append_log(step, {"late"}).ok());
+  EXPECT_FALSE(held_->append_log(step, 1, {"late"}).ok());
 }
 
 TEST_F(StoreHeldStepsTest, AFailedStepIsRecordedAsFailed) {
@@ -258,6 +261,51 @@ TEST_F(StoreHeldStepsTest, TheRunStaysInterruptedWhileAnotherJobIs) {
   EXPECT_EQ(detail->steps[1].status, RunStatus::kSuccess);
   EXPECT_EQ(detail->jobs[0].status, RunStatus::kFailure) << "job_failed";
   EXPECT_EQ(detail->run.status, RunStatus::kInterrupted);
+}
+
+// A controller killed during a delivery (the agent has no answer for chunk 0, so it sends
+// it again to the next process): the chunk is not appended twice, and a chunk whose append
+// the killed process had begun is cut off and appended once, whole.
+TEST_F(StoreHeldStepsTest, AChunkResentAfterASecondRestartIsAppendedOnce) {
+  int64_t run = crashed_run();
+  agent::HeldStep step = held(run);
+  ASSERT_EQ(held_->claim(step), "");
+  ASSERT_TRUE(held_->append_log(step, 0, {"chunk zero"}).ok());
+  ASSERT_TRUE(held_->append_log(step, 0, {"chunk zero"}).ok()) << "a resend";
+  auto next_process = [&] {
+    return std::make_unique<StoreHeldSteps>(*store_, dir_.path(), "own:2", nullptr, clock_);
+  };
+  auto second = next_process();
+  ASSERT_EQ(second->claim(step), "");
+  ASSERT_TRUE(second->append_log(step, 0, {"chunk zero"}).ok());
+  ASSERT_TRUE(second->append_log(step, 1, {"chunk one"}).ok());
+  // The second process dies halfway through chunk 2: "pending", half a line written.
+  auto before = store_->load_run(run);
+  ASSERT_TRUE(before.ok());
+  const engine::AttemptRecord& a = before->attempts.back();
+  std::filesystem::path log = store_->log_file(a.log_path);
+  std::filesystem::path progress = dir_.path() / (a.log_path + ".held-1-2");
+  auto size = std::filesystem::file_size(log);
+  { std::ofstream(progress, std::ios::trunc) << "2 " << size << " pending\n"; }
+  { std::ofstream(log, std::ios::app) << "chunk tw"; }
+  auto third = next_process();
+  ASSERT_EQ(third->claim(step), "");
+  ASSERT_TRUE(third->append_log(step, 1, {"chunk one"}).ok());
+  ASSERT_TRUE(third->append_log(step, 2, {"chunk two"}).ok());
+  agent::StepResult result;
+  result.log_chunks = 3;
+  result.outcome.started = true;
+  result.outcome.exit_code = 0;
+  ASSERT_TRUE(third->record_result(step, result, "a").ok());
+  auto detail = store_->load_run(run);
+  ASSERT_TRUE(detail.ok());
+  for (const auto& r : detail->attempts)
+    if (r.step_index == 1 && r.attempt == 2) {
+      std::string text = store::testing::read_file(store_->log_file(r.log_path));
+      EXPECT_EQ(text.substr(r.log_offset, r.log_bytes),
+                "second try\nsecond try again\nchunk zero\nchunk one\nchunk two\n");
+    }
+  EXPECT_FALSE(std::filesystem::exists(progress)) << "removed with the delivery";
 }
 
 }  // namespace
