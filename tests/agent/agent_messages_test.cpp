@@ -112,7 +112,7 @@ TEST(AgentMessages, ALeaseCarriesItsSharedWorkspaceSha256AndTheReplyItsFeatures)
         << bad.error().message;
   }
 
-  RegisterReply reply{"a-1", "s", 30000, 10000, 25000, {kFeatureResultLines}};
+  RegisterReply reply{"a-1", "s", 30000, 10000, 25000, {kFeatureResultLines}, {}};
   auto r = parse_register_reply(encode(reply));
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_TRUE(r->has(kFeatureResultLines));

@@ -136,11 +136,11 @@ TEST_F(HeldStepsHubTest, AStepComesWithAProofOfItsRecord) {
   agent::StepMessage m = first_controller_step();
   EXPECT_EQ(m.step_index, 2);
   EXPECT_EQ(m.step_attempt, 1);
-  EXPECT_EQ(m.step_proof, step_proof(kKey, {m.lease_id, 12, "build", 1, 2, 1}));
-  EXPECT_FALSE(step_proof_matches(kKey, {m.lease_id, 12, "build", 1, 3, 1}, m.step_proof))
+  EXPECT_EQ(m.step_proof, step_proof(kKey, {m.lease_id, 12, "build", 1, 2, 1, {}}));
+  EXPECT_FALSE(step_proof_matches(kKey, {m.lease_id, 12, "build", 1, 3, 1, {}}, m.step_proof))
       << "the proof names the step: it is no good for another one";
-  EXPECT_FALSE(step_proof_matches(kKey, {m.lease_id, 13, "build", 1, 2, 1}, m.step_proof));
-  EXPECT_FALSE(step_proof_matches("", {m.lease_id, 12, "build", 1, 2, 1}, m.step_proof));
+  EXPECT_FALSE(step_proof_matches(kKey, {m.lease_id, 13, "build", 1, 2, 1, {}}, m.step_proof));
+  EXPECT_FALSE(step_proof_matches("", {m.lease_id, 12, "build", 1, 2, 1, {}}, m.step_proof));
 }
 
 TEST_F(HeldStepsHubTest, ANewControllerTakesProvenHeldStepsAndLandsTheirReports) {
@@ -154,7 +154,7 @@ TEST_F(HeldStepsHubTest, ANewControllerTakesProvenHeldStepsAndLandsTheirReports)
   forged.run_id = 99;  // another run: the proof does not cover it
   agent::HeldStep finished = good;
   finished.job_key = "finished";
-  finished.proof = step_proof(kKey, {m.lease_id, 12, "finished", 1, 2, 1});
+  finished.proof = step_proof(kKey, {m.lease_id, 12, "finished", 1, 2, 1, {}});
   auto a = register_agent(*hub, {good, forged, finished});
   ASSERT_EQ(a.held.size(), 3u);
   EXPECT_TRUE(a.held[0].accepted);
