@@ -35,12 +35,6 @@ TreeManifest::Entry entry_of(const std::string& path, const struct stat& st) {
   return e;
 }
 
-bool same(const TreeManifest::Entry& a, const TreeManifest::Entry& b) {
-  return a.path == b.path && a.dev == b.dev && a.ino == b.ino && a.mode == b.mode &&
-         a.uid == b.uid && a.gid == b.gid && a.nlink == b.nlink && a.size == b.size &&
-         a.mtime_ns == b.mtime_ns && a.ctime_ns == b.ctime_ns;
-}
-
 constexpr int kOpenDirectory = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 
 // Visits the entries under the directory `dir_fd` (closed here; its path from the root is
@@ -114,7 +108,7 @@ bool TreeManifest::unchanged(const std::string& root) const {
   for (size_t i = 0; ok && i < entries_.size(); ++i) {
     struct stat st {};
     ok = ::fstatat(fd, entries_[i].path.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-         same(entries_[i], entry_of(entries_[i].path, st));
+         entries_[i] == entry_of(entries_[i].path, st);
   }
   ::close(fd);
   return ok;

@@ -51,6 +51,8 @@ class TreeManifest {
     nlink_t nlink = 0;
     off_t size = 0;
     int64_t mtime_ns = 0, ctime_ns = 0;
+    // Every field: one added above is compared without further ado.
+    bool operator==(const Entry&) const = default;
   };
 
  private:
