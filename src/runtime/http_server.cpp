@@ -348,6 +348,7 @@ struct HttpServer::Impl {
       files.emplace_back(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
       struct stat st {};
       if (files.back().fd < 0 || ::fstat(files.back().fd, &st) != 0) {
+        if (response.remove_files) remove_files(response);
         HttpResponse missing =
             HttpResponse::json(404, R"({"code":"not_found","msg":"the blob's file is gone"})");
         co_return co_await send(stream, missing, keep_alive);
@@ -476,8 +477,9 @@ struct HttpServer::Impl {
         if (response.status != 200) co_await send(stream, response, false);
         co_return;
       }
+      // send_files() removes the files of a response that owns them, once opened: removing
+      // them again here, after the client has its reply, could take a file made since.
       bool sent = co_await send(stream, response, keep_alive);
-      if (response.remove_files) remove_files(response);
       if (!sent || !keep_alive) co_return;
     }
   }
